@@ -1,0 +1,62 @@
+/*
+ * config_keys - the table of every configuration key
+ *
+ * One row per key: name, type, default, flags, choices, description. The
+ * parser, `buzonctl config --defaults` and the man page buzon-milter.conf(5)
+ * all read this table, so documentation cannot drift from the code.
+ * Add new keys here, keeping related keys together.
+ */
+#include "build-aux/config.h"
+
+#include <stddef.h>
+
+#include "buzon/config.h"
+
+const struct bz_cfg_key bz_config_keys[] = {
+	/* The daemon */
+	{ "Socket", BZ_CFG_SOCKET, NULL, BZ_CFG_REQUIRED, NULL,
+	  "Where the milter listens: unix:/path (or local:/path) for a Unix socket, "
+	  "inet:port@host or inet6:port@host for TCP. A Unix socket is faster." },
+	{ "UserID", BZ_CFG_STRING, NULL, 0, NULL,
+	  "User (optionally user:group) to run as after creating the socket. "
+	  "Required when started as root: the daemon never serves mail as root." },
+	{ "UMask", BZ_CFG_OCTAL, "007", 0, NULL,
+	  "File mode mask applied when creating the socket and files; the MTA's "
+	  "user must be able to connect to the socket." },
+	{ "PidFile", BZ_CFG_PATH, NULL, 0, NULL,
+	  "File to write the daemon's process id to." },
+	{ "TestMode", BZ_CFG_BOOL, "no", 0, NULL,
+	  "Trust the test hierarchy instead of SAT production pins and allow "
+	  "TestClock. Never enable in production." },
+
+	/* Which mail is ours */
+	{ "MailboxAddress", BZ_CFG_ADDRESS, NULL, BZ_CFG_REQUIRED | BZ_CFG_MULTI, NULL,
+	  "The mailbox address (repeat the key for several). A message is ours when "
+	  "any envelope recipient equals one of them, compared case-insensitively; "
+	  "other mail is accepted untouched without reading its body." },
+	{ "MaxMessageSize", BZ_CFG_SIZE, "25M", 0, NULL,
+	  "Largest message accepted for the mailbox; bigger ones are rejected with "
+	  "552 5.3.4 BZ-MSG-TOO-LARGE." },
+	{ "SpoolMemoryLimit", BZ_CFG_SIZE, "256K", 0, NULL,
+	  "A message is held in memory up to this size, then moved to a temporary "
+	  "file in SpoolDirectory." },
+
+	/* Storage */
+	{ "Database", BZ_CFG_PATH, "/var/lib/buzon-milter/buzon.db", 0, NULL,
+	  "SQLite database holding submissions, folios, events and the outbox." },
+	{ "SpoolDirectory", BZ_CFG_PATH, "/var/spool/buzon-milter", 0, NULL,
+	  "Directory for temporary message spools and the content-addressed store "
+	  "of received messages." },
+
+	/* Logging */
+	{ "LogLevel", BZ_CFG_ENUM, "info", 0, "error|warning|notice|info|debug",
+	  "Lowest level logged. Personal data (RFC, CURP, addresses) is logged "
+	  "only at debug." },
+	{ "Syslog", BZ_CFG_BOOL, "yes", 0, NULL,
+	  "Log to syslog; with no, log to standard error." },
+	{ "SyslogFacility", BZ_CFG_ENUM, "mail", 0,
+	  "mail|daemon|user|local0|local1|local2|local3|local4|local5|local6|local7",
+	  "Syslog facility." },
+};
+
+const size_t bz_config_nkeys = sizeof(bz_config_keys) / sizeof(bz_config_keys[0]);

@@ -1,0 +1,37 @@
+/*
+ * buf - growable, length-carrying byte strings
+ *
+ * Used for every piece of data a sender or a file controls: no fixed-size
+ * buffers. The data is always NUL-terminated past len for convenience, but
+ * len is authoritative (mail may carry NUL bytes).
+ */
+#ifndef BUZON_BUF_H
+#define BUZON_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct bz_buf {
+	char	*data;
+	size_t	 len;
+	size_t	 cap;
+};
+
+#define BZ_BUF_INIT { NULL, 0, 0 }
+
+void	 bz_buf_init(struct bz_buf *b);
+void	 bz_buf_free(struct bz_buf *b);
+void	 bz_buf_reset(struct bz_buf *b);
+void	 bz_buf_reserve(struct bz_buf *b, size_t extra);
+void	 bz_buf_append(struct bz_buf *b, const void *p, size_t n);
+void	 bz_buf_puts(struct bz_buf *b, const char *s);
+void	 bz_buf_putc(struct bz_buf *b, char c);
+void	 bz_buf_printf(struct bz_buf *b, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 bz_buf_vprintf(struct bz_buf *b, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 2, 0)));
+void	 bz_buf_json_string(struct bz_buf *b, const char *s);
+const char *bz_buf_str(const struct bz_buf *b);
+char	*bz_buf_steal(struct bz_buf *b);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * config - the configuration file, driven by one table of keys
+ *
+ * The table bz_config_keys[] (core/config_keys.c) is the single source of
+ * truth: it drives parsing of /etc/buzon-milter.conf (OpenDKIM style "Key
+ * value" lines, "#" comments), type checking, `buzonctl config --defaults`
+ * and the KEYS section of buzon-milter.conf(5).
+ *
+ * A loaded configuration is an immutable, reference-counted generation:
+ * a reload builds a new one and swaps it in; every connection keeps a
+ * reference to the generation it started with.
+ *
+ * Failure: bz_config_load() returns NULL and writes one line
+ * "file:line: Key: reason" into err. Accessors called with a name not in
+ * the table are a programmer error (bz_panic).
+ */
+#ifndef BUZON_CONFIG_H
+#define BUZON_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buzon/buf.h"
+
+enum bz_cfg_type {
+	BZ_CFG_STRING,		/* free text */
+	BZ_CFG_PATH,		/* absolute file or directory path */
+	BZ_CFG_BOOL,		/* yes|no|true|false|on|off|1|0 */
+	BZ_CFG_INT,		/* non-negative decimal integer */
+	BZ_CFG_SIZE,		/* bytes; optional suffix K, M or G (powers of 1024) */
+	BZ_CFG_OCTAL,		/* octal number, e.g. a umask 007 */
+	BZ_CFG_ENUM,		/* one of the choices "a|b|c" */
+	BZ_CFG_SOCKET,		/* unix:/path, local:/path, inet:port@host, inet6:port@host */
+	BZ_CFG_ADDRESS,		/* an e-mail address local@domain */
+	BZ_CFG_INSTANT,		/* ISO-8601 instant with Z or offset */
+	BZ_CFG_HHMM,		/* HH:MM, 00:00..23:59 */
+	BZ_CFG_URL,		/* http:// or https:// URL */
+	BZ_CFG_ARGV,		/* a command and its arguments, split on blanks */
+};
+
+#define BZ_CFG_REQUIRED	0x01	/* start-up refused when absent */
+#define BZ_CFG_MULTI	0x02	/* may be repeated; values kept in order */
+
+struct bz_cfg_key {
+	const char	*name;
+	enum bz_cfg_type type;
+	const char	*def;		/* default as text, NULL for none */
+	unsigned	 flags;
+	const char	*choices;	/* BZ_CFG_ENUM: "a|b|c" */
+	const char	*description;
+};
+
+extern const struct bz_cfg_key bz_config_keys[];
+extern const size_t bz_config_nkeys;
+
+struct bz_config;
+
+struct bz_config *bz_config_load(const char *path, struct bz_buf *err);
+struct bz_config *bz_config_ref(struct bz_config *cfg);
+void	bz_config_unref(struct bz_config *cfg);
+const char *bz_config_path(const struct bz_config *cfg);
+uint64_t bz_config_generation(const struct bz_config *cfg);
+
+/* First value, else the default, else NULL. */
+const char *bz_config_str(const struct bz_config *cfg, const char *key);
+/* BOOL, INT, SIZE, OCTAL values as numbers (0 when unset, no default). */
+long long bz_config_num(const struct bz_config *cfg, const char *key);
+int	bz_config_bool(const struct bz_config *cfg, const char *key);
+/* All values of a key (the default counts as one value when none given). */
+size_t	bz_config_count(const struct bz_config *cfg, const char *key);
+const char *bz_config_nth(const struct bz_config *cfg, const char *key, size_t i);
+/* Line where the key was set, 0 when it comes from the default. */
+unsigned bz_config_line(const struct bz_config *cfg, const char *key);
+
+const struct bz_cfg_key *bz_config_key_find(const char *name);
+const char *bz_config_type_name(enum bz_cfg_type type);
+/* Check one value against its key's type; NULL when fine, else a reason. */
+const char *bz_config_check_value(const struct bz_cfg_key *key, const char *value,
+	    long long *num);
+/* Split a BZ_CFG_ARGV value; returns a NULL-terminated xmalloc'ed vector. */
+char	**bz_config_argv(const char *value);
+void	bz_config_argv_free(char **argv);
+
+#endif

@@ -1,0 +1,21 @@
+/*
+ * suites - the unit test suites of libbuzon, one per core module
+ *
+ * Add a suite: write tests/unit/test_<module>.c with a function
+ * Suite *suite_<module>(void), declare it here, list it in run-unit.c and
+ * in Makefile.am.
+ */
+#ifndef BUZON_TEST_SUITES_H
+#define BUZON_TEST_SUITES_H
+
+#include <check.h>
+
+Suite	*suite_config(void);
+Suite	*suite_instant(void);
+
+/* Directory of the source tree (tests read fixtures from it). */
+const char *test_srcdir(void);
+/* A fresh private temporary directory for this test process. */
+const char *test_tmpdir(void);
+
+#endif

@@ -1,0 +1,174 @@
+/*
+ * test_config - the configuration table, parser and error messages
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buzon/config.h"
+#include "suites.h"
+
+/* write_conf - put text in a fresh file under the test tmpdir */
+static char *
+write_conf(const char *name, const char *text)
+{
+	static char path[512];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), name);
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs(text, fp);
+	fclose(fp);
+	return path;
+}
+
+#define MINIMAL "Socket unix:/run/buzon.sock\nMailboxAddress buzon@imss.gob.mx\n"
+
+START_TEST(test_every_default_parses)
+{
+	for (size_t i = 0; i < bz_config_nkeys; i++) {
+		const struct bz_cfg_key *k = &bz_config_keys[i];
+
+		ck_assert_msg(k->description && *k->description, "%s has no description", k->name);
+		if (k->def != NULL)
+			ck_assert_msg(bz_config_check_value(k, k->def, NULL) == NULL,
+			    "default of %s does not parse", k->name);
+		ck_assert_ptr_eq(bz_config_key_find(k->name), k);
+	}
+}
+END_TEST
+
+START_TEST(test_minimal_file_and_defaults)
+{
+	struct bz_buf err = BZ_BUF_INIT;
+	struct bz_config *cfg = bz_config_load(write_conf("min.conf",
+	    "# comment\n\n" MINIMAL "maxmessagesize 2M   # trailing comment\n"), &err);
+
+	ck_assert_msg(cfg != NULL, "%s", bz_buf_str(&err));
+	ck_assert_str_eq(bz_config_str(cfg, "Socket"), "unix:/run/buzon.sock");
+	ck_assert_int_eq(bz_config_num(cfg, "MaxMessageSize"), 2 * 1024 * 1024);
+	ck_assert_int_eq(bz_config_line(cfg, "MaxMessageSize"), 5);
+	ck_assert_int_eq(bz_config_num(cfg, "UMask"), 007);
+	ck_assert_int_eq(bz_config_bool(cfg, "TestMode"), 0);
+	ck_assert_str_eq(bz_config_str(cfg, "LogLevel"), "info");
+	ck_assert_int_eq(bz_config_count(cfg, "MailboxAddress"), 1);
+	ck_assert_ptr_null(bz_config_str(cfg, "PidFile"));
+	bz_config_unref(cfg);
+	bz_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_multi_values_keep_order)
+{
+	struct bz_buf err = BZ_BUF_INIT;
+	struct bz_config *cfg = bz_config_load(write_conf("multi.conf",
+	    MINIMAL "MailboxAddress Otro@IMSS.gob.mx\n"), &err);
+
+	ck_assert_msg(cfg != NULL, "%s", bz_buf_str(&err));
+	ck_assert_int_eq(bz_config_count(cfg, "MailboxAddress"), 2);
+	ck_assert_str_eq(bz_config_nth(cfg, "MailboxAddress", 1), "Otro@IMSS.gob.mx");
+	ck_assert_ptr_null(bz_config_nth(cfg, "MailboxAddress", 2));
+	bz_config_unref(cfg);
+	bz_buf_free(&err);
+}
+END_TEST
+
+/* Every rejected file names file:line: key: reason. */
+static const struct {
+	const char *text;
+	const char *expect;	/* suffix after the path */
+} bad_files[] = {
+	{ MINIMAL "Colour blue\n", ":3: Colour: unknown key" },
+	{ MINIMAL "MaxMessageSize lots\n", ":3: MaxMessageSize: expected a size" },
+	{ MINIMAL "TestMode perhaps\n", ":3: TestMode: expected yes or no" },
+	{ MINIMAL "Socket unix:/other\n", ":3: Socket: given twice (first at line 1)" },
+	{ "Socket tcp:25\n", ":1: Socket: expected unix:/path" },
+	{ "Socket unix:relative\n", ":1: Socket: unix socket path must be absolute" },
+	{ "Socket inet:70000@localhost\n", ":1: Socket: expected inet:port@host" },
+	{ "Socket unix:/s\n", ":1: MailboxAddress: required key is missing" },
+	{ MINIMAL "MailboxAddress <a@b>\n", ":3: MailboxAddress: expected a bare address" },
+	{ MINIMAL "MailboxAddress nobody\n", ":3: MailboxAddress: expected an address" },
+	{ MINIMAL "LogLevel loud\n", ":3: LogLevel: not one of the allowed values" },
+	{ MINIMAL "UMask 8\n", ":3: UMask: expected an octal mode" },
+	{ MINIMAL "Database relative.db\n", ":3: Database: path must be absolute" },
+	{ MINIMAL "PidFile\n", ":3: PidFile: missing value" },
+};
+
+START_TEST(test_bad_file_names_line_and_key)
+{
+	struct bz_buf err = BZ_BUF_INIT;
+	char *path = write_conf("bad.conf", bad_files[_i].text);
+	struct bz_config *cfg = bz_config_load(path, &err);
+
+	ck_assert_ptr_null(cfg);
+	ck_assert_msg(strncmp(bz_buf_str(&err), path, strlen(path)) == 0,
+	    "error does not start with the path: %s", bz_buf_str(&err));
+	ck_assert_msg(strncmp(bz_buf_str(&err) + strlen(path), bad_files[_i].expect,
+	    strlen(bad_files[_i].expect)) == 0,
+	    "case %d: got \"%s\", want suffix \"%s\"", _i, bz_buf_str(&err),
+	    bad_files[_i].expect);
+	bz_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	struct bz_buf err = BZ_BUF_INIT;
+
+	ck_assert_ptr_null(bz_config_load("/nonexistent/buzon.conf", &err));
+	ck_assert_str_eq(bz_buf_str(&err),
+	    "/nonexistent/buzon.conf: cannot open: No such file or directory");
+	bz_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_generations_increase_and_refcount)
+{
+	struct bz_buf err = BZ_BUF_INIT;
+	char *path = write_conf("gen.conf", MINIMAL);
+	struct bz_config *a = bz_config_load(path, &err);
+	struct bz_config *b = bz_config_load(path, &err);
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_uint_gt(bz_config_generation(b), bz_config_generation(a));
+	bz_config_ref(a);
+	bz_config_unref(a);
+	ck_assert_str_eq(bz_config_path(a), path);	/* still alive */
+	bz_config_unref(a);
+	bz_config_unref(b);
+	bz_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_argv_split)
+{
+	char **argv = bz_config_argv("/usr/sbin/sendmail  -C /tmp/pf\t-oi");
+
+	ck_assert_str_eq(argv[0], "/usr/sbin/sendmail");
+	ck_assert_str_eq(argv[1], "-C");
+	ck_assert_str_eq(argv[2], "/tmp/pf");
+	ck_assert_str_eq(argv[3], "-oi");
+	ck_assert_ptr_null(argv[4]);
+	bz_config_argv_free(argv);
+}
+END_TEST
+
+Suite *
+suite_config(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_every_default_parses);
+	tcase_add_test(tc, test_minimal_file_and_defaults);
+	tcase_add_test(tc, test_multi_values_keep_order);
+	tcase_add_loop_test(tc, test_bad_file_names_line_and_key, 0,
+	    sizeof(bad_files) / sizeof(bad_files[0]));
+	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_generations_increase_and_refcount);
+	tcase_add_test(tc, test_argv_split);
+	suite_add_tcase(s, tc);
+	return s;
+}
