@@ -1,0 +1,85 @@
+/*
+ * buzonctl - the operator's command line
+ *
+ * buzonctl [-c FILE] COMMAND [options]. Dispatches to one function per
+ * command (milter/ctl_*.c); each command answers --help. The commands reuse
+ * the same libbuzon calls as the daemon: whatever the milter decides,
+ * buzonctl can recompute and explain.
+ */
+#include "build-aux/config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buzon/config.h"
+#include "buzonctl.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_CONFIG SYSCONFDIR "/buzon-milter.conf"
+
+static const struct {
+	const char	*name;
+	ctl_command_fn	 fn;
+	const char	*summary;
+} commands[] = {
+	{ "config", ctl_config, "show the defaults or check a configuration file" },
+};
+
+/* usage - the top-level help */
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: buzonctl [-c FILE] COMMAND [options]\n\n"
+	    "  -c FILE   configuration file (default %s)\n\ncommands:\n",
+	    DEFAULT_CONFIG);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(fp, "  %-12s %s\n", commands[i].name, commands[i].summary);
+	fprintf(fp, "\nbuzonctl COMMAND --help describes each command.\n");
+}
+
+/* ctl_load_config - load a configuration or explain why not */
+struct bz_config *
+ctl_load_config(const char *config_path)
+{
+	struct bz_buf err = BZ_BUF_INIT;
+	struct bz_config *cfg = bz_config_load(config_path, &err);
+
+	if (cfg == NULL)
+		fprintf(stderr, "buzonctl: %s\n", bz_buf_str(&err));
+	bz_buf_free(&err);
+	return cfg;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *config_path = DEFAULT_CONFIG;
+	int i = 1;
+
+	while (i < argc && argv[i][0] == '-') {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			config_path = argv[i + 1];
+			i += 2;
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return CTL_EXIT_OK;
+		} else {
+			fprintf(stderr, "buzonctl: unknown option %s\n", argv[i]);
+			usage(stderr);
+			return CTL_EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return CTL_EXIT_USAGE;
+	}
+	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
+		if (strcmp(argv[i], commands[c].name) == 0)
+			return commands[c].fn(argc - i, argv + i, config_path);
+	fprintf(stderr, "buzonctl: unknown command %s\n", argv[i]);
+	usage(stderr);
+	return CTL_EXIT_USAGE;
+}

@@ -1,0 +1,30 @@
+/*
+ * buzonctl - the operator's command line: shared declarations
+ *
+ * Each command lives in its own file milter/ctl_<command>.c and has the
+ * signature of ctl_command_fn. argv[0] is the command name; options after it
+ * belong to the command. config_path is the -c FILE given to buzonctl (or
+ * the default); a command loads it only if it needs it.
+ *
+ * Exit status convention: 0 success, 1 a negative answer (rejected, not a
+ * working day, check failed), 2 bad usage or unreadable input, 3 cannot
+ * decide now (tempfail).
+ */
+#ifndef BUZON_BUZONCTL_H
+#define BUZON_BUZONCTL_H
+
+#define CTL_EXIT_OK		0
+#define CTL_EXIT_NO		1
+#define CTL_EXIT_USAGE		2
+#define CTL_EXIT_TEMPFAIL	3
+
+typedef int (*ctl_command_fn)(int argc, char **argv, const char *config_path);
+
+struct bz_config;
+
+/* Load config_path or print "buzonctl: <error>" and return NULL. */
+struct bz_config *ctl_load_config(const char *config_path);
+
+int	ctl_config(int argc, char **argv, const char *config_path);
+
+#endif

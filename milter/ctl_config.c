@@ -1,0 +1,135 @@
+/*
+ * ctl_config - buzonctl config: the configuration table and file checks
+ *
+ *   buzonctl config --defaults [--json]   every key, its type, default, doc
+ *   buzonctl config --check [--json]      load -c FILE as the daemon would
+ *
+ * Both read bz_config_keys[], the same table the daemon parses with.
+ */
+#include "build-aux/config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "buzon/buf.h"
+#include "buzon/config.h"
+#include "buzonctl.h"
+
+/* config_usage - help for this command */
+static int
+config_usage(FILE *fp, int status)
+{
+	fprintf(fp, "usage: buzonctl [-c FILE] config --defaults [--json]\n"
+	    "       buzonctl [-c FILE] config --check [--json]\n\n"
+	    "  --defaults  list every configuration key with its type, default and meaning\n"
+	    "  --check     read FILE exactly as buzon-milter does; exit 0 if it is valid,\n"
+	    "              1 with \"file:line: key: reason\" if not\n"
+	    "  --json      one JSON document on standard output\n");
+	return status;
+}
+
+/* print_defaults_text - the table as a commented sample configuration */
+static void
+print_defaults_text(void)
+{
+	for (size_t i = 0; i < bz_config_nkeys; i++) {
+		const struct bz_cfg_key *k = &bz_config_keys[i];
+
+		printf("%s# %s (%s%s%s)%s%s\n", i ? "\n" : "", k->name,
+		    bz_config_type_name(k->type), k->choices ? ": " : "",
+		    k->choices ? k->choices : "",
+		    (k->flags & BZ_CFG_REQUIRED) ? ", required" : "",
+		    (k->flags & BZ_CFG_MULTI) ? ", repeatable" : "");
+		printf("# %s\n", k->description);
+		if (k->def != NULL)
+			printf("%s %s\n", k->name, k->def);
+		else
+			printf("#%s\n", k->name);
+	}
+}
+
+/* print_defaults_json - the table as an array of objects */
+static void
+print_defaults_json(void)
+{
+	struct bz_buf out = BZ_BUF_INIT;
+
+	bz_buf_puts(&out, "{\"keys\": [");
+	for (size_t i = 0; i < bz_config_nkeys; i++) {
+		const struct bz_cfg_key *k = &bz_config_keys[i];
+
+		bz_buf_puts(&out, i ? ",\n  {" : "\n  {");
+		bz_buf_puts(&out, "\"name\": ");
+		bz_buf_json_string(&out, k->name);
+		bz_buf_puts(&out, ", \"type\": ");
+		bz_buf_json_string(&out, bz_config_type_name(k->type));
+		bz_buf_puts(&out, ", \"default\": ");
+		bz_buf_json_string(&out, k->def);
+		bz_buf_puts(&out, ", \"choices\": ");
+		bz_buf_json_string(&out, k->choices);
+		bz_buf_printf(&out, ", \"required\": %s, \"repeatable\": %s, \"description\": ",
+		    (k->flags & BZ_CFG_REQUIRED) ? "true" : "false",
+		    (k->flags & BZ_CFG_MULTI) ? "true" : "false");
+		bz_buf_json_string(&out, k->description);
+		bz_buf_puts(&out, "}");
+	}
+	bz_buf_puts(&out, "\n]}\n");
+	fputs(bz_buf_str(&out), stdout);
+	bz_buf_free(&out);
+}
+
+/* check_file - load like the daemon; report in text or JSON */
+static int
+check_file(const char *config_path, int json)
+{
+	struct bz_buf err = BZ_BUF_INIT, out = BZ_BUF_INIT;
+	struct bz_config *cfg = bz_config_load(config_path, &err);
+	int status = cfg ? CTL_EXIT_OK : CTL_EXIT_NO;
+
+	if (json) {
+		bz_buf_puts(&out, "{\"file\": ");
+		bz_buf_json_string(&out, config_path);
+		bz_buf_printf(&out, ", \"valid\": %s, \"error\": ", cfg ? "true" : "false");
+		bz_buf_json_string(&out, cfg ? NULL : bz_buf_str(&err));
+		bz_buf_puts(&out, "}\n");
+		fputs(bz_buf_str(&out), stdout);
+	} else if (cfg)
+		printf("%s: configuration OK\n", config_path);
+	else
+		fprintf(stderr, "%s\n", bz_buf_str(&err));
+	bz_config_unref(cfg);
+	bz_buf_free(&err);
+	bz_buf_free(&out);
+	return status;
+}
+
+/* ctl_config - entry point of "buzonctl config" */
+int
+ctl_config(int argc, char **argv, const char *config_path)
+{
+	int defaults = 0, check = 0, json = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--defaults") == 0)
+			defaults = 1;
+		else if (strcmp(argv[i], "--check") == 0)
+			check = 1;
+		else if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return config_usage(stdout, CTL_EXIT_OK);
+		else {
+			fprintf(stderr, "buzonctl config: unknown option %s\n", argv[i]);
+			return config_usage(stderr, CTL_EXIT_USAGE);
+		}
+	}
+	if (defaults == check)
+		return config_usage(stderr, CTL_EXIT_USAGE);
+	if (check)
+		return check_file(config_path, json);
+	if (json)
+		print_defaults_json();
+	else
+		print_defaults_text();
+	return CTL_EXIT_OK;
+}
