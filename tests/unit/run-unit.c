@@ -16,6 +16,7 @@ typedef Suite *(*suite_fn)(void);
 static const suite_fn suites[] = {
 	suite_config,
 	suite_instant,
+	suite_spool,
 };
 
 static char tmpdir_path[256];

@@ -12,6 +12,7 @@
 
 Suite	*suite_config(void);
 Suite	*suite_instant(void);
+Suite	*suite_spool(void);
 
 /* Directory of the source tree (tests read fixtures from it). */
 const char *test_srcdir(void);
