@@ -1,0 +1,697 @@
+# lib.sh - end-to-end test harness: a throwaway real Postfix around buzon-milter
+#
+# A test sources this file, then:
+#
+#	e2e_init NAME		# root check (else exit 77), temp dir, ports, trap
+#	e2e_conf KEY VALUE	# optional: set a milter configuration key
+#	e2e_start		# smtp-sink, Postfix, the milter; waits until ready
+#	e2e_send ID --to ADDR [swaks options...]   # transcript in $E2E_DIR/ID.smtp
+#	e2e_wait_sink 1		# poll until 1 message reached the sink
+#	...assertions with e2e_check / e2e_fail...
+#	e2e_finish		# stop everything, check valgrind/sanitizers, exit 0
+#
+# Layout under $E2E_DIR (mode 0755, under /tmp so the postfix user can
+# traverse it): postfix/ (main.cf, master.cf, queue, data), maillog,
+# milter.conf, milter.sock, milter.log (the daemon's stderr: Syslog no),
+# sink/ (one file per message delivered by Postfix to smtp-sink), *.smtp
+# (swaks transcripts), *.eml (messages sent).
+#
+# The milter runs with UserID postfix: its Unix socket then belongs to the
+# user smtpd and cleanup run as, so no system user or group has to be
+# created on the test machine. Production uses a dedicated user (see
+# README.md). SpoolDirectory and Database live in $E2E_DIR, owned by postfix.
+#
+# With BUZON_VALGRIND=1 the daemon runs under valgrind; any valgrind error or
+# definite/indirect leak fails the test. In every build the daemon's log is
+# scanned for AddressSanitizer/UBSan reports, which also fail the test.
+#
+# Failure behaviour: e2e_fail prints diagnostics (milter log, maillog,
+# transcripts) to stdout, which automake keeps in the test's .log, and exits
+# 1. The EXIT trap always stops Postfix, the milter and smtp-sink by PID and
+# waits for them, then removes $E2E_DIR (kept with BUZON_E2E_KEEP=1).
+# Nothing waits a fixed time: every wait polls a condition with a deadline.
+
+: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${E2E_TIMEOUT:=30}"		# seconds for any single wait
+E2E_MILTER_BIN=${E2E_MILTER_BIN:-$top_builddir/buzon-milter}
+E2E_PORT_DIR=/tmp/buzon-e2e-ports
+
+E2E_DIR=
+E2E_NAME=
+E2E_MILTER_PID=
+E2E_SINK_PID=
+E2E_POSTFIX_UP=
+E2E_FINISHED=
+E2E_PORTS=()
+E2E_MILTER_STATUS=
+declare -A E2E_CONF=()
+E2E_CONF_ORDER=()
+
+# e2e_skip - explain why the test cannot run here and exit 77
+e2e_skip()
+{
+	echo "SKIP: $*"
+	E2E_FINISHED=skip
+	exit 77
+}
+
+# e2e_log - a progress line in the test's log
+e2e_log()
+{
+	echo "[$(date -u +%H:%M:%S)] $*"
+}
+
+# e2e_fail - print the reason and the diagnostics, then exit 1
+e2e_fail()
+{
+	echo "FAIL: $*"
+	e2e_diagnostics
+	exit 1
+}
+
+# e2e_diagnostics - dump what helps to understand a failure
+e2e_diagnostics()
+{
+	local f
+	[ -n "$E2E_DIR" ] && [ -d "$E2E_DIR" ] || return 0
+	for f in "$E2E_DIR"/milter.log "$E2E_DIR"/valgrind.log "$E2E_DIR"/maillog \
+	    "$E2E_DIR"/*.smtp "$E2E_DIR"/sink.log; do
+		[ -f "$f" ] || continue
+		echo "---- ${f#"$E2E_DIR"/} (last 60 lines) ----"
+		tail -n 60 "$f"
+	done
+	echo "---- sink: $(e2e_sink_count) message(s) ----"
+}
+
+# e2e_wait_until - poll a shell command until it succeeds or TIMEOUT seconds pass
+#	usage: e2e_wait_until TIMEOUT COMMAND...
+e2e_wait_until()
+{
+	local timeout=$1 deadline
+	shift
+	deadline=$((SECONDS + timeout))
+	while ! "$@"; do
+		[ "$SECONDS" -ge "$deadline" ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+# e2e_port_free - is TCP port $1 on 127.0.0.1 bindable right now?
+e2e_port_free()
+{
+	perl -MIO::Socket::INET -e '
+		my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
+		    LocalPort => $ARGV[0], Proto => "tcp", Listen => 1,
+		    ReuseAddr => 1) or exit 1;
+		close $s; exit 0' "$1"
+}
+
+# e2e_reserve_port - print a free loopback port, reserved against parallel tests
+#
+# A port is reserved by creating $E2E_PORT_DIR/PORT (mkdir is atomic) holding
+# the test's PID; a reservation whose PID is gone is reclaimed. The range
+# stays below Linux's ephemeral range so outgoing connections never take it.
+e2e_reserve_port()
+{
+	local port try owner
+	mkdir -p "$E2E_PORT_DIR"
+	for try in $(seq 1 200); do
+		port=$((20000 + RANDOM % 12000))
+		if ! mkdir "$E2E_PORT_DIR/$port" 2>/dev/null; then
+			owner=$(cat "$E2E_PORT_DIR/$port/pid" 2>/dev/null)
+			if [ -n "$owner" ] && ! kill -0 "$owner" 2>/dev/null; then
+				rm -rf "$E2E_PORT_DIR/$port"
+			fi
+			continue
+		fi
+		echo $$ >"$E2E_PORT_DIR/$port/pid"
+		if e2e_port_free "$port"; then
+			echo "$port"
+			return 0
+		fi
+		rm -rf "$E2E_PORT_DIR/$port"
+	done
+	echo "e2e_reserve_port: no free port found" >&2
+	return 1
+}
+
+# e2e_init - prepare a test: checks, temp dir, ports, default config, trap
+#	usage: e2e_init NAME
+e2e_init()
+{
+	local cmd
+	E2E_NAME=$1
+	[ "$(id -u)" -eq 0 ] || e2e_skip "needs root for Postfix"
+	for cmd in postfix postconf smtp-sink swaks perl script; do
+		command -v "$cmd" >/dev/null 2>&1 ||
+		    e2e_skip "$cmd not installed (apt-get install postfix swaks)"
+	done
+	id postfix >/dev/null 2>&1 || e2e_skip "no postfix user"
+	if [ "${BUZON_VALGRIND:-0}" = 1 ]; then
+		command -v valgrind >/dev/null 2>&1 ||
+		    e2e_skip "BUZON_VALGRIND=1 but valgrind is not installed"
+	fi
+
+	trap e2e_cleanup EXIT
+	trap 'exit 99' INT TERM HUP
+
+	# Always /tmp: the postfix user must traverse every parent directory,
+	# and a Unix socket path must stay under 108 bytes.
+	E2E_DIR=$(mktemp -d "/tmp/bz-e2e.$E2E_NAME.XXXXXX") ||
+	    { echo "ERROR: mktemp failed"; exit 99; }
+	chmod 0755 "$E2E_DIR"
+	mkdir -p "$E2E_DIR/postfix" "$E2E_DIR/sink" "$E2E_DIR/spool"
+	chown postfix "$E2E_DIR/sink" "$E2E_DIR/spool"
+	chmod 0750 "$E2E_DIR/spool"
+
+	E2E_SMTP_PORT=$(e2e_reserve_port) || exit 99
+	E2E_PORTS+=("$E2E_SMTP_PORT")
+	E2E_SINK_PORT=$(e2e_reserve_port) || exit 99
+	E2E_PORTS+=("$E2E_SINK_PORT")
+
+	E2E_SOCKET=$E2E_DIR/milter.sock
+	E2E_MAILBOX=buzon@imss.test
+	e2e_conf Socket "unix:$E2E_SOCKET"
+	e2e_conf UserID postfix
+	e2e_conf UMask 007
+	e2e_conf PidFile "$E2E_DIR/spool/milter.pid"
+	e2e_conf MailboxAddress "$E2E_MAILBOX"
+	e2e_conf Database "$E2E_DIR/spool/buzon.db"
+	e2e_conf SpoolDirectory "$E2E_DIR/spool"
+	e2e_conf LogLevel debug
+	e2e_conf Syslog no
+	e2e_conf TestMode yes
+	e2e_log "e2e $E2E_NAME: dir $E2E_DIR, smtpd 127.0.0.1:$E2E_SMTP_PORT," \
+	    "sink 127.0.0.1:$E2E_SINK_PORT"
+}
+
+# e2e_conf - set (or with no value, remove) a milter configuration key
+#	usage: e2e_conf KEY [VALUE]; call before e2e_start or e2e_write_conf
+e2e_conf()
+{
+	local key=$1
+	if [ -z "${E2E_CONF[$key]+set}" ]; then
+		E2E_CONF_ORDER+=("$key")
+	fi
+	if [ $# -ge 2 ]; then
+		E2E_CONF[$key]=$2
+	else
+		E2E_CONF[$key]=
+	fi
+}
+
+# e2e_write_conf - write the configuration keys to FILE (default milter.conf)
+e2e_write_conf()
+{
+	local file=${1:-$E2E_DIR/milter.conf} key
+	{
+		echo "# generated by tests/e2e/lib.sh for $E2E_NAME"
+		for key in "${E2E_CONF_ORDER[@]}"; do
+			[ -n "${E2E_CONF[$key]}" ] || continue
+			printf '%s %s\n' "$key" "${E2E_CONF[$key]}"
+		done
+	} >"$file"
+}
+
+# e2e_write_postfix - main.cf and master.cf of the throwaway instance
+e2e_write_postfix()
+{
+	local pf=$E2E_DIR/postfix
+	mkdir -p "$pf/queue" "$pf/data"
+	chown postfix "$pf/data"
+	cat >"$pf/main.cf" <<EOF
+# throwaway Postfix for buzon-milter test $E2E_NAME
+compatibility_level = 3.6
+queue_directory = $pf/queue
+data_directory = $pf/data
+myhostname = mta.buzon.test
+mydomain = buzon.test
+myorigin = buzon.test
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mydestination =
+relayhost = [127.0.0.1]:$E2E_SINK_PORT
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject
+smtpd_peername_lookup = no
+smtp_dns_support_level = disabled
+alias_maps =
+alias_database =
+local_recipient_maps =
+biff = no
+message_size_limit = 104857600
+smtpd_milters = unix:$E2E_SOCKET
+non_smtpd_milters = unix:$E2E_SOCKET
+milter_default_action = tempfail
+milter_protocol = 6
+maillog_file = $E2E_DIR/maillog
+maillog_file_prefixes = $E2E_DIR
+EOF
+	cat >"$pf/master.cf" <<EOF
+# service type  private unpriv  chroot  wakeup  maxproc command
+127.0.0.1:$E2E_SMTP_PORT inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+}
+
+# e2e_postfix - run a postfix(1) command on the instance; errors are shown
+#
+# postfix prints its errors only to a terminal (otherwise only to syslog),
+# hence script(1).
+e2e_postfix()
+{
+	script -qec "postfix -c '$E2E_DIR/postfix' $*" /dev/null
+}
+
+# e2e_start_sink - smtp-sink writing one file per message into sink/
+e2e_start_sink()
+{
+	smtp-sink -u postfix -d "$E2E_DIR/sink/%Y%m%d%H%M%S." \
+	    "127.0.0.1:$E2E_SINK_PORT" 64 >"$E2E_DIR/sink.log" 2>&1 &
+	E2E_SINK_PID=$!
+}
+
+# e2e_start_postfix - write the instance, check it and start it
+e2e_start_postfix()
+{
+	e2e_write_postfix
+	e2e_postfix check >"$E2E_DIR/postfix-check.out" 2>&1 || {
+		cat "$E2E_DIR/postfix-check.out"
+		e2e_fail "postfix check failed"
+	}
+	e2e_postfix start >"$E2E_DIR/postfix-start.out" 2>&1 || {
+		cat "$E2E_DIR/postfix-start.out"
+		e2e_fail "postfix start failed"
+	}
+	E2E_POSTFIX_UP=1
+	# master -w returns once the listeners are open; postlogd is up when
+	# the first line shows in the maillog.
+	e2e_wait_until "$E2E_TIMEOUT" test -s "$E2E_DIR/maillog" ||
+	    e2e_fail "Postfix did not start logging to $E2E_DIR/maillog"
+}
+
+# e2e_milter_connectable - does the milter socket accept a connection?
+e2e_milter_connectable()
+{
+	[ -S "$E2E_SOCKET" ] || return 1
+	perl -MIO::Socket::UNIX -e '
+		my $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or exit 1;
+		close $s; exit 0' "$E2E_SOCKET"
+}
+
+# e2e_start_milter - write the configuration and start the daemon in the
+# foreground (-f) in the background of this shell; wait until it listens
+#	usage: e2e_start_milter [extra daemon arguments]
+e2e_start_milter()
+{
+	local -a cmd
+	[ -x "$E2E_MILTER_BIN" ] || e2e_skip "$E2E_MILTER_BIN not built yet"
+	e2e_write_conf
+	rm -f "$E2E_SOCKET"
+	cmd=("$E2E_MILTER_BIN" -c "$E2E_DIR/milter.conf" -f "$@")
+	if [ "${BUZON_VALGRIND:-0}" = 1 ]; then
+		cmd=(valgrind --quiet --leak-check=full
+		    --errors-for-leak-kinds=definite,indirect
+		    --show-leak-kinds=definite,indirect
+		    --error-exitcode=42 --track-fds=no
+		    --suppressions="$top_srcdir/tests/valgrind.supp"
+		    --log-file="$E2E_DIR/valgrind.log" "${cmd[@]}")
+	fi
+	e2e_log "starting: ${cmd[*]}"
+	"${cmd[@]}" >>"$E2E_DIR/milter.log" 2>&1 &
+	E2E_MILTER_PID=$!
+	E2E_MILTER_STATUS=
+	if ! e2e_wait_until "$((E2E_TIMEOUT * 2))" e2e_milter_ready; then
+		e2e_fail "milter did not start listening on $E2E_SOCKET"
+	fi
+}
+
+# e2e_milter_ready - the daemon listens, or it died (then stop polling)
+e2e_milter_ready()
+{
+	if ! e2e_pid_running "$E2E_MILTER_PID"; then
+		wait "$E2E_MILTER_PID"
+		E2E_MILTER_STATUS=$?
+		E2E_MILTER_PID=
+		e2e_fail "milter exited with status $E2E_MILTER_STATUS during start-up"
+	fi
+	e2e_milter_connectable
+}
+
+# e2e_start - start smtp-sink, Postfix and the milter
+e2e_start()
+{
+	e2e_start_sink
+	e2e_start_postfix
+	e2e_start_milter "$@"
+}
+
+# e2e_milter_alive - is the daemon we started still running?
+e2e_milter_alive()
+{
+	[ -n "$E2E_MILTER_PID" ] && e2e_pid_running "$E2E_MILTER_PID"
+}
+
+# e2e_stop_milter - SIGTERM the daemon, wait for it, check its health
+#
+# Fails the test when it does not exit by itself in time, exits non-zero,
+# or its log (or valgrind's) reports an error. Returns at once when the
+# daemon is not running.
+e2e_stop_milter()
+{
+	local why
+	why=$(e2e_term_milter) || true
+	# e2e_term_milter ran in a subshell: reap the daemon here
+	if [ -n "$E2E_MILTER_PID" ]; then
+		wait "$E2E_MILTER_PID" 2>/dev/null
+		E2E_MILTER_STATUS=$?
+		E2E_MILTER_PID=
+	fi
+	[ -z "$why" ] || e2e_fail "$why"
+	e2e_log "milter exited with status $E2E_MILTER_STATUS"
+	e2e_check_milter_log
+	[ "$E2E_MILTER_STATUS" -eq 42 ] && [ "${BUZON_VALGRIND:-0}" = 1 ] &&
+	    e2e_fail "valgrind reported errors or leaks (exit 42)"
+	[ "$E2E_MILTER_STATUS" -eq 0 ] ||
+	    e2e_fail "milter exited with status $E2E_MILTER_STATUS after SIGTERM"
+	return 0
+}
+
+# e2e_term_milter - send SIGTERM and poll until the daemon is gone; prints a
+# reason and KILLs it when it does not stop in time (no reaping here)
+e2e_term_milter()
+{
+	local pid=$E2E_MILTER_PID deadline
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null
+	deadline=$((SECONDS + E2E_TIMEOUT * 2))
+	while e2e_pid_running "$pid" && [ "$SECONDS" -lt "$deadline" ]; do
+		sleep 0.05
+	done
+	if e2e_pid_running "$pid"; then
+		kill -KILL "$pid" 2>/dev/null
+		echo "milter did not stop within $((E2E_TIMEOUT * 2))s of SIGTERM"
+		return 1
+	fi
+	return 0
+}
+
+# e2e_pid_running - is PID alive and not a zombie waiting to be reaped?
+e2e_pid_running()
+{
+	local state
+	state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$state" ] && [ "$state" != Z ]
+}
+
+# e2e_check_milter_log - fail on sanitizer or valgrind reports
+e2e_check_milter_log()
+{
+	if grep -E -q 'ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:' \
+	    "$E2E_DIR/milter.log" 2>/dev/null; then
+		e2e_fail "sanitizer report in milter.log"
+	fi
+	if [ -s "$E2E_DIR/valgrind.log" ] &&
+	    grep -E -q 'ERROR SUMMARY: [1-9]|definitely lost|indirectly lost|Invalid (read|write|free)|uninitialised' \
+	    "$E2E_DIR/valgrind.log"; then
+		e2e_fail "valgrind report in valgrind.log"
+	fi
+}
+
+# e2e_kill_milter - SIGKILL the daemon (simulates a crash); no health check
+e2e_kill_milter()
+{
+	local pid=$E2E_MILTER_PID
+	[ -n "$pid" ] || return 0
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	E2E_MILTER_PID=
+}
+
+# e2e_stop_postfix - postfix stop, then wait for the master to be gone
+e2e_stop_postfix()
+{
+	local pidfile=$E2E_DIR/postfix/queue/pid/master.pid pid deadline
+	[ -n "$E2E_POSTFIX_UP" ] || return 0
+	E2E_POSTFIX_UP=
+	pid=$(tr -dc 0-9 <"$pidfile" 2>/dev/null)
+	e2e_postfix stop >/dev/null 2>&1
+	[ -n "$pid" ] || return 0
+	deadline=$((SECONDS + E2E_TIMEOUT))
+	while e2e_pid_running "$pid" && [ "$SECONDS" -lt "$deadline" ]; do
+		sleep 0.05
+	done
+	if e2e_pid_running "$pid"; then
+		echo "WARNING: Postfix master $pid still running; aborting it"
+		e2e_postfix abort >/dev/null 2>&1
+		kill -KILL "$pid" 2>/dev/null
+	fi
+}
+
+# e2e_stop_sink - stop smtp-sink and reap it
+e2e_stop_sink()
+{
+	local pid=$E2E_SINK_PID
+	[ -n "$pid" ] || return 0
+	E2E_SINK_PID=
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+
+# e2e_cleanup - EXIT trap: stop everything we started, remove the temp dir
+e2e_cleanup()
+{
+	local status=$? port
+	trap - EXIT
+	trap '' INT TERM HUP
+	if [ -n "$E2E_MILTER_PID" ]; then
+		# The test failed before stopping the daemon: stop it anyway,
+		# keep the original status, but show any sanitizer report.
+		e2e_term_milter
+		wait "$E2E_MILTER_PID" 2>/dev/null
+		E2E_MILTER_PID=
+		if [ "$status" -eq 0 ]; then
+			status=99
+		fi
+		grep -E -A20 'ERROR: [A-Za-z]+Sanitizer|runtime error:' \
+		    "$E2E_DIR/milter.log" 2>/dev/null | head -n 40
+	fi
+	e2e_stop_postfix
+	e2e_stop_sink
+	for port in "${E2E_PORTS[@]}"; do
+		rm -rf "${E2E_PORT_DIR:?}/$port"
+	done
+	if [ -n "$E2E_DIR" ] && [ -d "$E2E_DIR" ]; then
+		if [ "${BUZON_E2E_KEEP:-0}" = 1 ] || { [ "$status" -ne 0 ] &&
+		    [ "$status" -ne 77 ] && [ "${BUZON_E2E_KEEP:-0}" = failed ]; }; then
+			echo "kept $E2E_DIR"
+		else
+			rm -rf "$E2E_DIR"
+		fi
+	fi
+	exit "$status"
+}
+
+# e2e_finish - the test passed its assertions: stop all, check the daemon's health
+e2e_finish()
+{
+	e2e_stop_milter
+	e2e_stop_postfix
+	e2e_stop_sink
+	echo "PASS: $E2E_NAME"
+	E2E_FINISHED=pass
+	exit 0
+}
+
+# e2e_message - write a small test message to FILE
+#	usage: e2e_message FILE TO [extra header lines...]
+# The Message-ID and Subject carry a unique token (printed) so a message is
+# found at the sink by e2e_sink_find.
+e2e_message()
+{
+	local file=$1 to=$2 token h
+	shift 2
+	token="bz$(date +%s%N)$RANDOM"
+	{
+		printf 'From: Patron Prueba <patron@empresa.test>\r\n'
+		printf 'To: <%s>\r\n' "$to"
+		printf 'Subject: prueba %s\r\n' "$token"
+		printf 'Date: Fri, 27 Nov 2026 12:00:00 -0600\r\n'
+		printf 'Message-ID: <%s@empresa.test>\r\n' "$token"
+		for h in "$@"; do
+			printf '%s\r\n' "$h"
+		done
+		printf 'MIME-Version: 1.0\r\n'
+		printf 'Content-Type: text/plain; charset=us-ascii\r\n'
+		printf '\r\n'
+		printf 'Linea uno del cuerpo.\r\n'
+		printf '\r\n'
+		printf '  linea con espacios al inicio y al final  \r\n'
+		printf 'Fin %s.\r\n' "$token"
+	} >"$file"
+	echo "$token"
+}
+
+# e2e_send - send with swaks; transcript in $E2E_DIR/ID.smtp; returns swaks' status
+#	usage: e2e_send ID [swaks options: --to, --from, --data @FILE, ...]
+e2e_send()
+{
+	local id=$1 status
+	shift
+	swaks --server 127.0.0.1 --port "$E2E_SMTP_PORT" --helo client.empresa.test \
+	    --from patron@empresa.test --timeout "$E2E_TIMEOUT" \
+	    "$@" >"$E2E_DIR/$id.smtp" 2>&1
+	status=$?
+	e2e_log "swaks $id: status $status, last reply:" \
+	    "$(grep -E '^<[~*]* [0-9]{3}' "$E2E_DIR/$id.smtp" | tail -n 2 | tr '\n' ' ')"
+	return "$status"
+}
+
+# e2e_transcript_has - does the swaks transcript ID contain an ERE?
+e2e_transcript_has()
+{
+	grep -E -q -- "$2" "$E2E_DIR/$1.smtp"
+}
+
+# e2e_sink_files - the message files at the sink, oldest first
+e2e_sink_files()
+{
+	find "$E2E_DIR/sink" -type f -printf '%T@ %p\n' 2>/dev/null | sort -n | cut -d' ' -f2-
+}
+
+# e2e_sink_count - number of messages at the sink
+e2e_sink_count()
+{
+	e2e_sink_files | grep -c .
+}
+
+# e2e_sent_count - deliveries to the sink that Postfix logged as done
+e2e_sent_count()
+{
+	grep -c ' status=sent ' "$E2E_DIR/maillog" 2>/dev/null
+}
+
+# e2e_wait_sink - wait until N messages reached the sink (Postfix logged
+# status=sent for each, so every file is complete)
+e2e_wait_sink()
+{
+	local n=$1 timeout=${2:-$E2E_TIMEOUT}
+	e2e_wait_until "$timeout" e2e_sink_has "$n" ||
+	    e2e_fail "expected $n message(s) at the sink, found $(e2e_sink_count)" \
+		"($(e2e_sent_count) logged sent)"
+}
+
+# e2e_sink_has - at least N delivered and N files present
+e2e_sink_has()
+{
+	[ "$(e2e_sent_count)" -ge "$1" ] && [ "$(e2e_sink_count)" -ge "$1" ]
+}
+
+# e2e_sink_find - print the sink file holding the message with TOKEN
+e2e_sink_find()
+{
+	local f
+	for f in $(e2e_sink_files); do
+		if grep -q -F -- "$1" "$f"; then
+			echo "$f"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# e2e_sink_message - print the message as Postfix delivered it: without the
+# records smtp-sink adds in front (X-Client-Addr ... its Received header) and
+# without the empty line it appends
+e2e_sink_message()
+{
+	awk '
+		BEGIN { state = 0 }
+		state == 0 && /^Received: / { state = 1; next }
+		state == 0 { next }
+		state == 1 && /^[ \t]/ { next }
+		{ state = 2; lines[n++] = $0 }
+		END {
+			if (n > 0 && lines[n - 1] == "") n--
+			for (i = 0; i < n; i++) print lines[i]
+		}' "$1"
+}
+
+# e2e_strip_received - drop the first header (Postfix's Received) of a message
+e2e_strip_received()
+{
+	awk '
+		NR == 1 && /^Received: / { skip = 1; next }
+		skip && /^[ \t]/ { next }
+		{ skip = 0; print }'
+}
+
+# e2e_headers - print the header section of a message file (unfolded lines kept)
+e2e_headers()
+{
+	sed -e 's/\r$//' -e '/^$/q' "$1"
+}
+
+# e2e_maillog_has - does the Postfix log contain an ERE?
+e2e_maillog_has()
+{
+	grep -E -q -- "$1" "$E2E_DIR/maillog" 2>/dev/null
+}
+
+# e2e_wait_maillog - wait until the Postfix log contains an ERE
+e2e_wait_maillog()
+{
+	e2e_wait_until "${2:-$E2E_TIMEOUT}" e2e_maillog_has "$1" ||
+	    e2e_fail "maillog never matched: $1"
+}
+
+# e2e_milter_log_has - does the daemon's log contain an ERE?
+e2e_milter_log_has()
+{
+	grep -E -q -- "$1" "$E2E_DIR/milter.log" 2>/dev/null
+}
+
+# e2e_wait_milter_log - wait until the daemon's log contains an ERE
+e2e_wait_milter_log()
+{
+	e2e_wait_until "${2:-$E2E_TIMEOUT}" e2e_milter_log_has "$1" ||
+	    e2e_fail "milter.log never matched: $1"
+}
+
+# e2e_queue_count - messages held in the instance's queue (not yet delivered)
+e2e_queue_count()
+{
+	find "$E2E_DIR/postfix/queue/incoming" "$E2E_DIR/postfix/queue/active" \
+	    "$E2E_DIR/postfix/queue/deferred" "$E2E_DIR/postfix/queue/hold" \
+	    -type f 2>/dev/null | grep -c .
+}
+
+# e2e_check - assert: run a command, fail the test with MESSAGE if it fails
+#	usage: e2e_check "MESSAGE" COMMAND...
+e2e_check()
+{
+	local msg=$1
+	shift
+	"$@" || e2e_fail "$msg"
+}
