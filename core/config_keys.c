@@ -48,6 +48,21 @@ const struct bz_cfg_key bz_config_keys[] = {
 	  "Directory for temporary message spools and the content-addressed store "
 	  "of received messages." },
 
+	/* The legal calendar (DESIGN.md section 4) */
+	{ "CalendarFile", BZ_CFG_PATH, NULL, BZ_CFG_MULTI, NULL,
+	  "Institution calendar file with the IMSS non-working days, suspensions "
+	  "and habil days published in the DOF (repeat the key for one file per "
+	  "year; read in order). Its SHA-256 is the calendar version recorded "
+	  "with every legal instant. Without it only weekends and statutory rest "
+	  "days count." },
+	{ "LegalBasis", BZ_CFG_ENUM, "lft", 0, "lft|lft+cff",
+	  "Statutory rest days: lft (Ley Federal del Trabajo art. 74) or lft+cff "
+	  "(also 5 May, Codigo Fiscal art. 12)." },
+	{ "SubmissionFirstHour", BZ_CFG_HHMM, "00:00", 0, NULL,
+	  "Local time (America/Mexico_City) at which a submission that arrived on "
+	  "a non-working day is legally received on the next working day." },
+
+
 	/* Logging */
 	{ "LogLevel", BZ_CFG_ENUM, "info", 0, "error|warning|notice|info|debug",
 	  "Lowest level logged. Personal data (RFC, CURP, addresses) is logged "

@@ -154,3 +154,28 @@ bz_instant_format_utc(int64_t t, char out[BZ_INSTANT_UTC_LEN])
 	    d.year % 10000, d.month % 100, d.day % 100, (int)(secs / 3600 % 100),
 	    (int)(secs / 60 % 60), (int)(secs % 60));
 }
+
+/* bz_instant_format_offset - "YYYY-MM-DDTHH:MM:SS+HH:MM" on a fixed offset */
+void
+bz_instant_format_offset(int64_t t, int offset, char out[BZ_INSTANT_UTC_LEN])
+{
+	int64_t local = t + offset;
+	int64_t days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+	int64_t secs = local - days * 86400;
+	int a = offset < 0 ? -offset : offset;
+	struct bz_date d;
+
+	bz_civil_from_days(days, &d);
+	snprintf(out, BZ_INSTANT_UTC_LEN, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d",
+	    d.year % 10000, d.month % 100, d.day % 100, (int)(secs / 3600 % 100),
+	    (int)(secs / 60 % 60), (int)(secs % 60), offset < 0 ? '-' : '+',
+	    a / 3600 % 100, a / 60 % 60);
+}
+
+/* bz_date_format - "YYYY-MM-DD" */
+void
+bz_date_format(const struct bz_date *d, char out[BZ_INSTANT_UTC_LEN])
+{
+	snprintf(out, BZ_INSTANT_UTC_LEN, "%04d-%02d-%02d", d->year % 10000,
+	    d->month % 100, d->day % 100);
+}

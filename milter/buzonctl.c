@@ -26,6 +26,7 @@ static const struct {
 	const char	*summary;
 } commands[] = {
 	{ "config", ctl_config, "show the defaults or check a configuration file" },
+	{ "calendar", ctl_calendar, "working days, legal instants and deadlines" },
 };
 
 /* usage - the top-level help */

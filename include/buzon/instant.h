@@ -31,5 +31,10 @@ int	bz_date_weekday(const struct bz_date *d);	/* 0 = Sunday */
 /* "2025-06-16T06:00:00Z" (20 characters); out holds BZ_INSTANT_UTC_LEN */
 #define BZ_INSTANT_UTC_LEN 32	/* 21 used; room for the compiler's range analysis */
 void	bz_instant_format_utc(int64_t utc_seconds, char out[BZ_INSTANT_UTC_LEN]);
+/* The same instant on a clock offset seconds east: "2025-06-16T00:00:00-06:00" */
+void	bz_instant_format_offset(int64_t utc_seconds, int offset,
+	    char out[BZ_INSTANT_UTC_LEN]);
+/* "YYYY-MM-DD" */
+void	bz_date_format(const struct bz_date *d, char out[BZ_INSTANT_UTC_LEN]);
 
 #endif
