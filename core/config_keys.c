@@ -40,6 +40,12 @@ const struct bz_cfg_key bz_config_keys[] = {
 	{ "SpoolMemoryLimit", BZ_CFG_SIZE, "256K", 0, NULL,
 	  "A message is held in memory up to this size, then moved to a temporary "
 	  "file in SpoolDirectory." },
+	{ "MaxMimeDepth", BZ_CFG_INT, "20", 0, NULL,
+	  "Deepest nesting of multipart and message parts read when looking for "
+	  "the signature; deeper messages are rejected with BZ-MSG-TOO-DEEP." },
+	{ "MaxMimeParts", BZ_CFG_INT, "500", 0, NULL,
+	  "Most MIME entities read in one message; more are rejected with "
+	  "BZ-MSG-TOO-MANY-PARTS." },
 
 	/* Storage */
 	{ "Database", BZ_CFG_PATH, "/var/lib/buzon-milter/buzon.db", 0, NULL,

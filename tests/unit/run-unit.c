@@ -17,6 +17,8 @@ static const suite_fn suites[] = {
 	suite_config,
 	suite_instant,
 	suite_spool,
+	suite_mime,
+	suite_smime,
 };
 
 static char tmpdir_path[256];

@@ -13,6 +13,8 @@
 Suite	*suite_config(void);
 Suite	*suite_instant(void);
 Suite	*suite_spool(void);
+Suite	*suite_mime(void);
+Suite	*suite_smime(void);
 
 /* Directory of the source tree (tests read fixtures from it). */
 const char *test_srcdir(void);

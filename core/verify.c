@@ -1,0 +1,238 @@
+/*
+ * verify - the whole decision for one message: signature, signer, verdict
+ *
+ * See include/buzon/verify.h. Order: mime finds the signed entity and the
+ * CMS; smime checks integrity and algorithm policy over the exact bytes;
+ * efirma judges the signer certificate at the arrival instant (never the
+ * signing time); the parts of the signed entity are listed for the acuse.
+ * Every step runs even when an earlier one failed, as far as its input
+ * exists, so the sender learns every reason at once.
+ *
+ * Failure: see the header.
+ */
+#include "build-aux/config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "buzon/efirma.h"
+#include "buzon/mime.h"
+#include "buzon/smime.h"
+#include "buzon/verify.h"
+#include "buzon/xalloc.h"
+
+struct bz_verify_ctx {
+	struct bz_efirma_ctx *efirma;
+	struct bz_mime_limits lim;
+	STACK_OF(X509)	*extra;		/* signer certificates the CMS may omit */
+};
+
+/* bz_verify_ctx_new - everything verification needs from one configuration */
+struct bz_verify_ctx *
+bz_verify_ctx_new(const struct bz_config *cfg, struct bz_buf *err)
+{
+	struct bz_verify_ctx *ctx = xcalloc(1, sizeof(*ctx));
+
+	bz_mime_init();
+	bz_mime_limits_default(&ctx->lim);
+	if (cfg != NULL) {
+		ctx->lim.max_depth = (unsigned)bz_config_num(cfg, "MaxMimeDepth");
+		ctx->lim.max_parts = (unsigned)bz_config_num(cfg, "MaxMimeParts");
+	}
+	if ((ctx->efirma = bz_efirma_ctx_new(cfg, err)) == NULL) {
+		free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* bz_verify_ctx_free - release a context */
+void
+bz_verify_ctx_free(struct bz_verify_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	bz_efirma_ctx_free(ctx->efirma);
+	if (ctx->extra != NULL)
+		sk_X509_pop_free(ctx->extra, X509_free);
+	free(ctx);
+}
+
+/* bz_verify_ctx_add_signer_certs - certificates to locate omitted signers */
+int
+bz_verify_ctx_add_signer_certs(struct bz_verify_ctx *ctx, const char *pem_file,
+    struct bz_buf *err)
+{
+	FILE *fp = fopen(pem_file, "r");
+	X509 *x;
+	int n = 0;
+
+	if (fp == NULL) {
+		bz_buf_printf(err, "%s: cannot open", pem_file);
+		return -1;
+	}
+	if (ctx->extra == NULL)
+		ctx->extra = sk_X509_new_null();
+	while ((x = PEM_read_X509(fp, NULL, NULL, NULL)) != NULL) {
+		sk_X509_push(ctx->extra, x);
+		n++;
+	}
+	ERR_clear_error();
+	fclose(fp);
+	if (n == 0) {
+		bz_buf_printf(err, "%s: no PEM certificate", pem_file);
+		return -1;
+	}
+	return 0;
+}
+
+/* decide - the verdict from the reasons and the three checks */
+static void
+decide(struct bz_verification *v)
+{
+	int reject = 0;
+
+	for (size_t i = 0; i < v->reasons.n; i++)
+		if (v->reasons.items[i]->class == BZ_REASON_REJECT)
+			reject = 1;
+	if (reject)
+		v->verdict = BZ_VERDICT_REJECTED;
+	else if (bz_reasons_tempfail(&v->reasons))
+		v->verdict = BZ_VERDICT_TEMPFAIL;
+	else if (v->integrity == BZ_CHECK_PASS && v->trust == BZ_CHECK_PASS &&
+	    v->identity == BZ_CHECK_PASS)
+		v->verdict = BZ_VERDICT_ACCEPTED;
+	else {
+		/* A check neither passed nor gave a reason: never accept that. */
+		bz_reasons_add(&v->reasons, "BZ-INTERNAL");
+		v->verdict = BZ_VERDICT_TEMPFAIL;
+	}
+}
+
+/* bz_verify_message - verify one whole message at instant `at` */
+void
+bz_verify_message(const struct bz_verify_ctx *ctx, const unsigned char *msg,
+    size_t len, int64_t at, struct bz_verification *out)
+{
+	struct bz_mime_signed ms;
+	struct bz_smime_result sr;
+	const unsigned char *entity = NULL;
+	size_t entity_len = 0;
+	enum bz_mime_form form;
+
+	memset(out, 0, sizeof(*out));
+	bz_reasons_init(&out->reasons);
+	out->integrity = out->trust = out->identity = BZ_CHECK_UNKNOWN;
+	memset(&sr, 0, sizeof(sr));
+
+	form = bz_mime_find_signed(msg, len, &ctx->lim, &ms, &out->reasons);
+	if (form == BZ_MIME_UNSIGNED || ms.cms.len == 0) {
+		if (form != BZ_MIME_UNSIGNED)
+			bz_reasons_add(&out->reasons, "BZ-SIG-MALFORMED");
+		goto done;
+	}
+	out->opaque = form == BZ_MIME_OPAQUE;
+	out->wrapped = ms.wrapped;
+	if (form == BZ_MIME_DETACHED) {
+		entity = bz_mime_signed_content(&ms);
+		entity_len = ms.content_len;
+	}
+	bz_smime_verify((const unsigned char *)ms.cms.data, ms.cms.len, entity,
+	    entity_len, ctx->extra, &sr, &out->reasons);
+	out->integrity = sr.integrity;
+	out->has_signing_time = sr.has_signing_time;
+	out->signing_time = sr.signing_time;
+	memcpy(out->digest, sr.digest, sizeof(out->digest));
+	if (form == BZ_MIME_OPAQUE && sr.integrity == BZ_CHECK_PASS) {
+		entity = (const unsigned char *)sr.econtent.data;
+		entity_len = sr.econtent.len;
+	}
+	if (entity != NULL) {
+		bz_sha256_hex(entity_len ? (const void *)entity : "", entity_len,
+		    out->entity_sha256);
+		bz_mime_parts(entity, entity_len, &ctx->lim, &out->parts,
+		    &out->nparts, &out->reasons);
+	}
+	if (sr.signer != NULL) {
+		out->signer = xcalloc(1, sizeof(*out->signer));
+		bz_efirma_check(ctx->efirma, sr.signer, sr.untrusted, at, out->signer,
+		    &out->trust, &out->identity, &out->reasons);
+	}
+done:
+	bz_smime_result_free(&sr);
+	bz_mime_signed_free(&ms);
+	decide(out);
+}
+
+/* bz_verification_free - release a verification */
+void
+bz_verification_free(struct bz_verification *v)
+{
+	bz_reasons_free(&v->reasons);
+	if (v->signer != NULL) {
+		bz_signer_free(v->signer);
+		free(v->signer);
+		v->signer = NULL;
+	}
+	bz_mime_parts_free(v->parts, v->nparts);
+	v->parts = NULL;
+	v->nparts = 0;
+}
+
+/* json_field - ", \"name\": value" with a JSON string or null */
+static void
+json_field(struct bz_buf *out, const char *sep, const char *name, const char *value)
+{
+	bz_buf_puts(out, sep);
+	bz_buf_json_string(out, name);
+	bz_buf_puts(out, ": ");
+	bz_buf_json_string(out, value);
+}
+
+/* bz_verification_json - the `buzonctl verify --json` object */
+void
+bz_verification_json(const struct bz_verification *v, struct bz_buf *out)
+{
+	json_field(out, "{", "verdict", bz_verdict_name(v->verdict));
+	json_field(out, ", ", "integrity", bz_check_name(v->integrity));
+	json_field(out, ", ", "trust", bz_check_name(v->trust));
+	json_field(out, ", ", "identity", bz_check_name(v->identity));
+	bz_buf_puts(out, ", \"reasons\": [");
+	for (size_t i = 0; i < v->reasons.n; i++) {
+		json_field(out, i ? ", {" : "{", "code", v->reasons.items[i]->code);
+		json_field(out, ", ", "text", v->reasons.items[i]->text_es);
+		bz_buf_puts(out, "}");
+	}
+	bz_buf_puts(out, "], \"signer\": ");
+	if (v->signer == NULL) {
+		bz_buf_puts(out, "null");
+	} else {
+		const struct bz_signer *s = v->signer;
+
+		json_field(out, "{", "rfc", s->rfc);
+		json_field(out, ", ", "rfc_representante", s->rfc_representante);
+		json_field(out, ", ", "curp", s->curp);
+		json_field(out, ", ", "curp_representante", s->curp_representante);
+		json_field(out, ", ", "name", s->name);
+		json_field(out, ", ", "persona", s->rfc == NULL ? NULL :
+		    s->moral ? "moral" : "fisica");
+		json_field(out, ", ", "no_certificado", s->no_certificado);
+		json_field(out, ", ", "cert_sha256", s->cert_sha256);
+		bz_buf_puts(out, "}");
+	}
+	bz_buf_puts(out, ", \"parts\": [");
+	for (size_t i = 0; i < v->nparts; i++) {
+		const struct bz_part *p = &v->parts[i];
+
+		json_field(out, i ? ", {" : "{", "name", p->name);
+		json_field(out, ", ", "content_type", p->content_type);
+		bz_buf_printf(out, ", \"size\": %zu", p->size);
+		json_field(out, ", ", "sha256", p->sha256);
+		bz_buf_puts(out, "}");
+	}
+	bz_buf_puts(out, "]}");
+}

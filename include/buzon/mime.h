@@ -1,0 +1,103 @@
+/*
+ * mime - find the signed entity of a message and its exact bytes
+ *
+ * The message is read as mail is: every bare LF becomes CRLF first (the
+ * milter receives CRLF; files saved on Unix have LF), and every offset
+ * refers to that canonical copy. Header values (Content-Type parameters,
+ * RFC 2231/2047 names) are parsed with GMime; boundaries are located by
+ * our own scanner over the canonical bytes so that the signed entity is
+ * exactly what the signer hashed: never re-serialised (folding, QP, 8bit,
+ * base64 stay as produced). Per RFC 1847/2046 the CRLF before a boundary
+ * line belongs to the boundary, not to the part.
+ *
+ * Interface:
+ *   bz_mime_find_signed()	locate the first S/MIME signed entity, depth
+ *				first (a mailing list may wrap the
+ *				multipart/signed inside a multipart/mixed;
+ *				message/rfc822 attachments are not entered):
+ *				detached multipart/signed with protocol
+ *				application/(x-)pkcs7-signature, or opaque
+ *				application/(x-)pkcs7-mime signed-data (also a
+ *				*.p7m name without smime-type).
+ *   bz_mime_parts()		the leaf MIME parts of a signed entity (name,
+ *				type, decoded size, SHA-256) for the acuse.
+ *   bz_mime_canonical()	LF -> CRLF copy of any bytes.
+ *   bz_mime_header_value()	a top-level header, unfolded (Message-ID);
+ *   bz_mime_subject()		the Subject decoded to UTF-8.
+ *
+ * Failure: bad input is never an error of the call: reasons are added
+ * (BZ-MSG-UNSIGNED, BZ-MSG-ENCRYPTED, BZ-MSG-MALFORMED, BZ-MSG-ENCODING,
+ * BZ-MSG-TOO-DEEP, BZ-MSG-TOO-MANY-PARTS) and the result says what was
+ * found. The functions are thread-safe once bz_mime_init() has run.
+ */
+#ifndef BUZON_MIME_H
+#define BUZON_MIME_H
+
+#include <stddef.h>
+
+#include "buzon/buf.h"
+#include "buzon/reason.h"
+#include "buzon/verdict.h"
+
+#define BZ_MIME_MAX_DEPTH_DEFAULT	20
+#define BZ_MIME_MAX_PARTS_DEFAULT	500
+
+struct bz_mime_limits {
+	unsigned	 max_depth;	/* nesting levels of multipart/message */
+	unsigned	 max_parts;	/* entities in the whole tree */
+};
+
+enum bz_mime_form {
+	BZ_MIME_UNSIGNED = 0,	/* no signed entity found */
+	BZ_MIME_DETACHED,	/* multipart/signed: content + detached CMS */
+	BZ_MIME_OPAQUE,		/* pkcs7-mime signed-data: content inside the CMS */
+};
+
+struct bz_mime_signed {
+	enum bz_mime_form form;
+	struct bz_buf	 canon;		/* the whole message, CRLF canonical */
+	/* BZ_MIME_DETACHED: the first body part as received (canonical), the
+	 * bytes the signature covers; offsets into canon. */
+	size_t		 content_off;
+	size_t		 content_len;
+	/* The DER CMS: decoded signature part, or decoded pkcs7-mime body. */
+	struct bz_buf	 cms;
+	int		 wrapped;	/* found below the top level */
+	char		*micalg;	/* the micalg parameter as given, or NULL */
+};
+
+void	bz_mime_init(void);
+void	bz_mime_limits_default(struct bz_mime_limits *lim);
+
+/* Fills *out (call bz_mime_signed_free after, whatever the result).
+ * Returns the form found; reasons explain BZ_MIME_UNSIGNED. */
+enum bz_mime_form bz_mime_find_signed(const unsigned char *msg, size_t len,
+	    const struct bz_mime_limits *lim, struct bz_mime_signed *out,
+	    struct bz_reasons *reasons);
+void	bz_mime_signed_free(struct bz_mime_signed *s);
+
+/* Pointer to the detached signed content inside s->canon. */
+const unsigned char *bz_mime_signed_content(const struct bz_mime_signed *s);
+
+/* Leaf parts of an entity (headers + body). The entity is canonicalised
+ * first (opaque eContent may use bare LF). *parts is xmalloc'ed; free
+ * with bz_mime_parts_free. Adds BZ-MSG-* reasons for malformed content. */
+void	bz_mime_parts(const unsigned char *entity, size_t len,
+	    const struct bz_mime_limits *lim, struct bz_part **parts,
+	    size_t *nparts, struct bz_reasons *reasons);
+void	bz_mime_parts_free(struct bz_part *parts, size_t nparts);
+
+/* LF -> CRLF (a CR already before the LF is kept); appends to out. */
+void	bz_mime_canonical(const unsigned char *in, size_t len, struct bz_buf *out);
+
+/* Unfolded value of the first top-level header `name` (case-insensitive),
+ * surrounding blanks trimmed; NULL when absent. xmalloc'ed. */
+char	*bz_mime_header_value(const unsigned char *msg, size_t len,
+	    const char *name);
+/* Subject decoded (RFC 2047) to UTF-8; NULL when absent. xmalloc'ed. */
+char	*bz_mime_subject(const unsigned char *msg, size_t len);
+
+/* Hex SHA-256 of bytes into out[65]. */
+void	bz_sha256_hex(const void *p, size_t len, char out[65]);
+
+#endif

@@ -1,0 +1,270 @@
+/*
+ * test_smime - CMS integrity and the algorithm policy, with real OpenSSL
+ *
+ * Issue 3: "SHA-256 or stronger; SHA-1/MD5 rejected (BZ-DIGEST-WEAK); RSA
+ * only, PKCS#1 v1.5 or PSS; at most one signer; signingTime, when present,
+ * must lie within the certificate's validity." Weak digests are policy
+ * reasons: the integrity verdict stays PASS when the bytes are intact.
+ * Each row signs a fresh CMS with OpenSSL in the test, optionally
+ * tampers with it, and checks integrity and the exact reason list.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/cms.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "buzon/smime.h"
+#include "suites.h"
+
+enum key_kind { K_RSA, K_EC };
+enum tamper { T_NONE, T_CONTENT, T_SIGNATURE, T_OTHER_CONTENT };
+
+static const char content[] =
+    "Content-Type: text/plain; charset=utf-8\r\n\r\nDeclaracion anual 2026\r\n";
+
+static const struct {
+	const char	*name;
+	enum key_kind	 key;
+	const char	*md;
+	int		 opaque;
+	int		 pss;
+	int		 nocerts;	/* CMS without certificates */
+	int		 extra;		/* ... but the caller supplies it */
+	int		 two_signers;
+	int		 expired_cert;	/* cert validity ended before signing */
+	enum tamper	 tamper;
+	enum bz_check	 integrity;
+	const char	*reasons;
+} cases[] = {
+	{ "detached sha256", K_RSA, "sha256", 0, 0, 0, 0, 0, 0, T_NONE, BZ_CHECK_PASS, "" },
+	{ "opaque sha256", K_RSA, "sha256", 1, 0, 0, 0, 0, 0, T_NONE, BZ_CHECK_PASS, "" },
+	{ "detached sha512", K_RSA, "sha512", 0, 0, 0, 0, 0, 0, T_NONE, BZ_CHECK_PASS, "" },
+	{ "detached sha384 pss", K_RSA, "sha384", 0, 1, 0, 0, 0, 0, T_NONE, BZ_CHECK_PASS, "" },
+	{ "sha1 is weak, not broken", K_RSA, "sha1", 0, 0, 0, 0, 0, 0, T_NONE,
+	  BZ_CHECK_PASS, "BZ-DIGEST-WEAK" },
+	{ "md5 is weak", K_RSA, "md5", 1, 0, 0, 0, 0, 0, T_NONE,
+	  BZ_CHECK_PASS, "BZ-DIGEST-WEAK" },
+	{ "sha224 is below sha256", K_RSA, "sha224", 0, 0, 0, 0, 0, 0, T_NONE,
+	  BZ_CHECK_PASS, "BZ-DIGEST-WEAK" },
+	{ "ecdsa is not RSA", K_EC, "sha256", 0, 0, 0, 0, 0, 0, T_NONE,
+	  BZ_CHECK_PASS, "BZ-SIG-ALGORITHM" },
+	{ "content flipped (detached)", K_RSA, "sha256", 0, 0, 0, 0, 0, 0, T_CONTENT,
+	  BZ_CHECK_FAIL, "BZ-SIG-INVALID" },
+	{ "eContent flipped (opaque)", K_RSA, "sha256", 1, 0, 0, 0, 0, 0, T_CONTENT,
+	  BZ_CHECK_FAIL, "BZ-SIG-INVALID" },
+	{ "signature flipped", K_RSA, "sha256", 0, 0, 0, 0, 0, 0, T_SIGNATURE,
+	  BZ_CHECK_FAIL, "BZ-SIG-INVALID" },
+	{ "signature flipped pss opaque", K_RSA, "sha256", 1, 1, 0, 0, 0, 0, T_SIGNATURE,
+	  BZ_CHECK_FAIL, "BZ-SIG-INVALID" },
+	{ "embedded eContent differs from the MIME part (CVE-2018-18509)", K_RSA,
+	  "sha256", 1, 0, 0, 0, 0, 0, T_OTHER_CONTENT, BZ_CHECK_FAIL, "BZ-SIG-INVALID" },
+	{ "no certificate anywhere", K_RSA, "sha256", 0, 0, 1, 0, 0, 0, T_NONE,
+	  BZ_CHECK_UNKNOWN, "BZ-SIG-NO-CERT" },
+	{ "no certificate in CMS, supplied", K_RSA, "sha256", 0, 0, 1, 1, 0, 0, T_NONE,
+	  BZ_CHECK_PASS, "" },
+	{ "two signers", K_RSA, "sha256", 0, 0, 0, 0, 1, 0, T_NONE,
+	  BZ_CHECK_PASS, "BZ-SIG-MULTIPLE-SIGNERS" },
+	{ "signingTime after the certificate expired", K_RSA, "sha256", 0, 0, 0, 0, 0, 1,
+	  T_NONE, BZ_CHECK_PASS, "BZ-SIG-TIME" },
+	{ "everything wrong at once", K_RSA, "sha1", 0, 0, 0, 0, 1, 1, T_CONTENT,
+	  BZ_CHECK_FAIL, "BZ-SIG-MULTIPLE-SIGNERS BZ-DIGEST-WEAK BZ-SIG-TIME BZ-SIG-INVALID" },
+};
+
+static EVP_PKEY *rsa_key, *rsa_key2, *ec_key;
+
+/* keys_setup - one RSA and one EC key per test process */
+static void
+keys_setup(void)
+{
+	rsa_key = EVP_RSA_gen(2048);
+	rsa_key2 = EVP_RSA_gen(2048);
+	ec_key = EVP_EC_gen("P-256");
+	ck_assert(rsa_key && rsa_key2 && ec_key);
+}
+
+static void
+keys_teardown(void)
+{
+	EVP_PKEY_free(rsa_key);
+	EVP_PKEY_free(rsa_key2);
+	EVP_PKEY_free(ec_key);
+}
+
+/* make_cert - self-signed certificate valid from..to days from now */
+static X509 *
+make_cert(EVP_PKEY *key, long from_days, long to_days, const char *cn)
+{
+	X509 *x = X509_new();
+	X509_NAME *n;
+
+	ck_assert_ptr_nonnull(x);
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+	X509_gmtime_adj(X509_getm_notBefore(x), from_days * 86400L);
+	X509_gmtime_adj(X509_getm_notAfter(x), to_days * 86400L);
+	X509_set_pubkey(x, key);
+	n = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(x, n);
+	ck_assert(X509_sign(x, key, EVP_sha256()) > 0);
+	return x;
+}
+
+/* add_signer - one SignerInfo, PSS when asked */
+static void
+add_signer(CMS_ContentInfo *cms, X509 *cert, EVP_PKEY *key, const char *md,
+    int pss, unsigned flags)
+{
+	CMS_SignerInfo *si = CMS_add1_signer(cms, cert, key, EVP_get_digestbyname(md),
+	    flags | (pss ? CMS_KEY_PARAM : 0));
+
+	ck_assert_ptr_nonnull(si);
+	if (pss) {
+		EVP_PKEY_CTX *pctx = CMS_SignerInfo_get0_pkey_ctx(si);
+
+		ck_assert(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0);
+		ck_assert(EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) > 0);
+	}
+}
+
+START_TEST(test_smime_table)
+{
+	const __typeof__(cases[0]) *c = &cases[_i];
+	EVP_PKEY *key = c->key == K_EC ? ec_key : rsa_key;
+	X509 *cert = c->expired_cert ? make_cert(key, -800, -400, "viejo") :
+	    make_cert(key, -1, 365, "firmante");
+	X509 *cert2 = make_cert(rsa_key2, -1, 365, "segundo");
+	unsigned flags = CMS_BINARY | CMS_PARTIAL | (c->opaque ? 0 : CMS_DETACHED);
+	CMS_ContentInfo *cms = CMS_sign(NULL, NULL, NULL, NULL, flags);
+	BIO *in = BIO_new_mem_buf(content, sizeof(content) - 1);
+	unsigned char *der = NULL;
+	char *data = strdup(content);
+	size_t datalen = sizeof(content) - 1;
+	int derlen;
+	STACK_OF(X509) *extra = NULL;
+	struct bz_smime_result res;
+	struct bz_reasons r;
+	struct bz_buf got = BZ_BUF_INIT;
+
+	ck_assert_ptr_nonnull(cms);
+	add_signer(cms, cert, key, c->md, c->pss, c->nocerts ? CMS_NOCERTS : 0);
+	if (c->two_signers)
+		add_signer(cms, cert2, rsa_key2, "sha256", 0, 0);
+	ck_assert(CMS_final(cms, in, NULL, flags) == 1);
+	if (c->tamper == T_SIGNATURE) {
+		CMS_SignerInfo *si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+		ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(si);
+
+		ASN1_STRING_get0_data(sig);
+		sig->data[sig->length / 2] ^= 0x01;
+	}
+	if (c->tamper == T_CONTENT && c->opaque) {
+		ASN1_OCTET_STRING **pos = CMS_get0_content(cms);
+
+		(*pos)->data[(*pos)->length - 5] ^= 0x20;
+	}
+	if (c->tamper == T_CONTENT && !c->opaque)
+		data[datalen - 5] ^= 0x20;
+	if (c->tamper == T_OTHER_CONTENT)
+		memcpy(data + datalen - 10, "FALSA", 5);
+	derlen = i2d_CMS_ContentInfo(cms, &der);
+	ck_assert_int_gt(derlen, 0);
+	if (c->extra) {
+		extra = sk_X509_new_null();
+		sk_X509_push(extra, cert);
+	}
+
+	bz_reasons_init(&r);
+	ck_assert_int_eq(bz_smime_verify(der, (size_t)derlen,
+	    c->opaque && c->tamper != T_OTHER_CONTENT ? NULL : (unsigned char *)data,
+	    datalen, extra, &res, &r), 0);
+	for (size_t i = 0; i < r.n; i++) {
+		if (i)
+			bz_buf_putc(&got, ' ');
+		bz_buf_puts(&got, r.items[i]->code);
+	}
+	ck_assert_msg(res.integrity == c->integrity, "%s: integrity %s", c->name,
+	    bz_check_name(res.integrity));
+	ck_assert_msg(strcmp(bz_buf_str(&got), c->reasons) == 0, "%s: reasons [%s]",
+	    c->name, bz_buf_str(&got));
+	if (c->integrity == BZ_CHECK_PASS) {
+		ck_assert_ptr_nonnull(res.signer);
+		/* SignerInfos is a SET OF: DER sorts it, so with two signers
+		 * either may come first. */
+		ck_assert(X509_cmp(res.signer, cert) == 0 ||
+		    (c->two_signers && X509_cmp(res.signer, cert2) == 0));
+		ck_assert_int_eq(res.nsigners, c->two_signers ? 2 : 1);
+		ck_assert(res.has_signing_time);
+		ck_assert_str_eq(res.sigalg, c->key == K_EC ? "ecdsa-with-SHA256" :
+		    c->pss ? "rsa-pss" : "rsa");
+	}
+	if (c->opaque && c->integrity == BZ_CHECK_PASS) {
+		/* The opaque form hands back the signed entity itself. */
+		ck_assert_int_eq(res.econtent.len, sizeof(content) - 1);
+		ck_assert(memcmp(res.econtent.data, content, res.econtent.len) == 0);
+	}
+	if (c->two_signers)
+		ck_assert_int_ge(sk_X509_num(res.untrusted), 2);
+
+	bz_buf_free(&got);
+	bz_reasons_free(&r);
+	bz_smime_result_free(&res);
+	if (extra)
+		sk_X509_free(extra);
+	OPENSSL_free(der);
+	free(data);
+	BIO_free(in);
+	CMS_ContentInfo_free(cms);
+	X509_free(cert);
+	X509_free(cert2);
+}
+END_TEST
+
+START_TEST(test_not_signed_data)
+{
+	static const struct {
+		const char *name;
+		const unsigned char *der;
+		size_t len;
+		const char *reason;
+	} rows[] = {
+		{ "garbage", (const unsigned char *)"\x30\x03\x02\x01", 4, "BZ-SIG-MALFORMED" },
+		{ "empty", (const unsigned char *)"", 0, "BZ-SIG-MALFORMED" },
+		{ "id-data, not SignedData", (const unsigned char *)
+		  "\x30\x0f\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01\xa0\x02\x04\x00",
+		  17, "BZ-SIG-MALFORMED" },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct bz_smime_result res;
+		struct bz_reasons r;
+
+		bz_reasons_init(&r);
+		ck_assert_int_eq(bz_smime_verify(rows[i].der, rows[i].len,
+		    (const unsigned char *)"x", 1, NULL, &res, &r), 0);
+		ck_assert_msg(r.n == 1 && bz_reasons_has(&r, rows[i].reason), "%s", rows[i].name);
+		ck_assert_int_eq(res.integrity, BZ_CHECK_UNKNOWN);
+		ck_assert_ptr_null(res.signer);
+		bz_smime_result_free(&res);
+		bz_reasons_free(&r);
+	}
+}
+END_TEST
+
+Suite *
+suite_smime(void)
+{
+	Suite *s = suite_create("smime");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_unchecked_fixture(tc, keys_setup, keys_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_smime_table, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_test(tc, test_not_signed_data);
+	suite_add_tcase(s, tc);
+	return s;
+}
