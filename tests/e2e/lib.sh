@@ -11,7 +11,7 @@
 #	e2e_finish		# stop everything, check valgrind/sanitizers, exit 0
 #
 # Layout under $E2E_DIR (mode 0755, under /tmp so the postfix user can
-# traverse it): postfix/ (main.cf, master.cf, queue, data), maillog,
+# traverse it): postfix/ (main.cf, master.cf), queue/, data/, maillog,
 # milter.conf, milter.sock, milter.log (the daemon's stderr: Syslog no),
 # sink/ (one file per message delivered by Postfix to smtp-sink), *.smtp
 # (swaks transcripts), *.eml (messages sent).
@@ -219,13 +219,15 @@ e2e_write_conf()
 e2e_write_postfix()
 {
 	local pf=$E2E_DIR/postfix
-	mkdir -p "$pf/queue" "$pf/data"
-	chown postfix "$pf/data"
+	# queue and data stay outside the configuration directory, which
+	# postfix-script checks for root ownership
+	mkdir -p "$E2E_DIR/queue" "$E2E_DIR/data"
+	chown postfix "$E2E_DIR/data"
 	cat >"$pf/main.cf" <<EOF
 # throwaway Postfix for buzon-milter test $E2E_NAME
 compatibility_level = 3.6
-queue_directory = $pf/queue
-data_directory = $pf/data
+queue_directory = $E2E_DIR/queue
+data_directory = $E2E_DIR/data
 myhostname = mta.buzon.test
 mydomain = buzon.test
 myorigin = buzon.test
@@ -381,6 +383,7 @@ e2e_milter_alive()
 e2e_stop_milter()
 {
 	local why
+	[ -n "$E2E_MILTER_PID" ] || return 0
 	why=$(e2e_term_milter) || true
 	# e2e_term_milter ran in a subshell: reap the daemon here
 	if [ -n "$E2E_MILTER_PID" ]; then
@@ -452,7 +455,7 @@ e2e_kill_milter()
 # e2e_stop_postfix - postfix stop, then wait for the master to be gone
 e2e_stop_postfix()
 {
-	local pidfile=$E2E_DIR/postfix/queue/pid/master.pid pid deadline
+	local pidfile=$E2E_DIR/queue/pid/master.pid pid deadline
 	[ -n "$E2E_POSTFIX_UP" ] || return 0
 	E2E_POSTFIX_UP=
 	pid=$(tr -dc 0-9 <"$pidfile" 2>/dev/null)
@@ -564,7 +567,7 @@ e2e_send()
 	    "$@" >"$E2E_DIR/$id.smtp" 2>&1
 	status=$?
 	e2e_log "swaks $id: status $status, last reply:" \
-	    "$(grep -E '^<[~*]* [0-9]{3}' "$E2E_DIR/$id.smtp" | tail -n 2 | tr '\n' ' ')"
+	    "$(grep -E '^<[-*~]+ +[0-9]{3}' "$E2E_DIR/$id.smtp" | tail -n 2 | tr '\n' ' ')"
 	return "$status"
 }
 
@@ -586,10 +589,12 @@ e2e_sink_count()
 	e2e_sink_files | grep -c .
 }
 
-# e2e_sent_count - deliveries to the sink that Postfix logged as done
+# e2e_sent_count - messages (distinct queue ids) Postfix logged as delivered
+# to the sink; smtp-sink answered the final dot, so their files are complete
 e2e_sent_count()
 {
-	grep -c ' status=sent ' "$E2E_DIR/maillog" 2>/dev/null
+	grep ' status=sent ' "$E2E_DIR/maillog" 2>/dev/null |
+	    awk '{ print $6 }' | sort -u | grep -c .
 }
 
 # e2e_wait_sink - wait until N messages reached the sink (Postfix logged
@@ -623,7 +628,8 @@ e2e_sink_find()
 
 # e2e_sink_message - print the message as Postfix delivered it: without the
 # records smtp-sink adds in front (X-Client-Addr ... its Received header) and
-# without the empty line it appends
+# without trailing empty lines (smtp-sink appends one, swaks adds one before
+# the final dot)
 e2e_sink_message()
 {
 	awk '
@@ -633,7 +639,7 @@ e2e_sink_message()
 		state == 1 && /^[ \t]/ { next }
 		{ state = 2; lines[n++] = $0 }
 		END {
-			if (n > 0 && lines[n - 1] == "") n--
+			while (n > 0 && lines[n - 1] == "") n--
 			for (i = 0; i < n; i++) print lines[i]
 		}' "$1"
 }
@@ -682,8 +688,8 @@ e2e_wait_milter_log()
 # e2e_queue_count - messages held in the instance's queue (not yet delivered)
 e2e_queue_count()
 {
-	find "$E2E_DIR/postfix/queue/incoming" "$E2E_DIR/postfix/queue/active" \
-	    "$E2E_DIR/postfix/queue/deferred" "$E2E_DIR/postfix/queue/hold" \
+	find "$E2E_DIR/queue/incoming" "$E2E_DIR/queue/active" \
+	    "$E2E_DIR/queue/deferred" "$E2E_DIR/queue/hold" \
 	    -type f 2>/dev/null | grep -c .
 }
 
@@ -694,4 +700,90 @@ e2e_check()
 	local msg=$1
 	shift
 	"$@" || e2e_fail "$msg"
+}
+
+# e2e_reply_has - did the server answer CODE (e.g. "451", "552 5.3.4") in ID?
+e2e_reply_has()
+{
+	local code=${2//./\\.}
+	grep -E -q -- "^<[-*~]+ +${code}([ -]|$)" "$E2E_DIR/$1.smtp"
+}
+
+# e2e_accepted - did Postfix queue the message of transaction ID?
+e2e_accepted()
+{
+	e2e_reply_has "$1" '250 2.0.0' && e2e_transcript_has "$1" 'queued as'
+}
+
+# e2e_sent_text - a sent message file as it must arrive: LF line ends, no
+# trailing empty lines
+e2e_sent_text()
+{
+	tr -d '\r' <"$1" | awk '
+		{ lines[n++] = $0 }
+		END {
+			while (n > 0 && lines[n - 1] == "") n--
+			for (i = 0; i < n; i++) print lines[i]
+		}'
+}
+
+# e2e_received - write the message carrying TOKEN, as delivered to the sink
+# and without Postfix's own Received header, to FILE; fail when absent
+#	usage: e2e_received TOKEN FILE
+e2e_received()
+{
+	local f
+	f=$(e2e_sink_find "$1") || e2e_fail "message $1 did not reach the sink"
+	e2e_sink_message "$f" | e2e_strip_received >"$2"
+}
+
+# e2e_assert_untouched - the message sent as SENT-FILE arrived byte for byte
+# (modulo line ends): headers, order and body unchanged, nothing added
+#	usage: e2e_assert_untouched SENT-FILE TOKEN
+e2e_assert_untouched()
+{
+	local got=$E2E_DIR/$2.got
+	e2e_received "$2" "$got"
+	if ! e2e_sent_text "$1" | diff -u - "$got"; then
+		e2e_fail "message $2 was modified on its way (diff above: - sent, + at sink)"
+	fi
+}
+
+# e2e_header_count - number of header fields named NAME (case-insensitive)
+# in a message file; NAME may be an ERE such as 'X-Buzon-[^:]*'
+e2e_header_count()
+{
+	e2e_headers "$2" | grep -E -i -c -- "^$1:"
+}
+
+# e2e_header_value - the (unfolded) value of the first header NAME in FILE
+e2e_header_value()
+{
+	e2e_headers "$2" | awk -v name="$1" '
+		BEGIN { name = tolower(name) }
+		found && /^[ \t]/ { sub(/^[ \t]+/, " "); value = value $0; next }
+		found { exit }
+		tolower(substr($0, 1, length(name) + 1)) == name ":" {
+			found = 1; value = substr($0, length(name) + 2)
+			sub(/^[ \t]+/, "", value)
+		}
+		END { if (found) print value; else exit 1 }'
+}
+
+# e2e_body - the body of a message file (after the first empty line)
+e2e_body()
+{
+	sed -e 's/\r$//' "$1" | sed -e '1,/^$/d'
+}
+
+# e2e_drop_headers - print a message file without the header fields whose
+# names match an ERE (case-insensitive), continuation lines included
+#	usage: e2e_drop_headers 'X-Buzon-[^:]*' FILE
+e2e_drop_headers()
+{
+	sed -e 's/\r$//' "$2" | awk -v re="^($1):" '
+		body { print; next }
+		/^$/ { body = 1; print; next }
+		/^[ \t]/ { if (!drop) print; next }
+		{ drop = (tolower($0) ~ tolower(re)); if (!drop) print }'
 }

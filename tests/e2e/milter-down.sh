@@ -15,7 +15,7 @@ e2e_start_postfix
 assert_tempfailed()
 {
 	local id=$1
-	e2e_check "$id: expected a 451 reply" e2e_transcript_has "$id" '^<[~*]* 451[ -]'
+	e2e_check "$id: expected a 451 reply" e2e_reply_has "$id" 451
 	if e2e_transcript_has "$id" 'queued as'; then
 		e2e_fail "$id: Postfix accepted the message although the milter is down"
 	fi

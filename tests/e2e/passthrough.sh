@@ -1,0 +1,42 @@
+#!/bin/bash
+# passthrough - mail not addressed to the mailbox passes through untouched
+#
+# Issue 2: "Messages with no recipient equal to a MailboxAddress are
+# accepted at once (no body is read)". Each row is a recipient list with no
+# mailbox address in it (near misses included: the comparison is on the
+# exact address). The message at the sink must equal the one sent: same
+# headers in the same order, same body, no X-Buzon-* added; even an
+# X-Buzon-* header the sender wrote stays, since the milter never looked.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
+
+e2e_init passthrough
+e2e_start
+
+#	name		recipients (comma-separated)
+rows=(
+	"other		otro@empresa.test"
+	"prefix		xbuzon@imss.test"
+	"suffix		buzon@imss.test.mx"
+	"subdomain	buzon@sub.imss.test"
+	"localpart	buzon.imss@imss.test"
+	"several	uno@empresa.test,dos@empresa.test"
+)
+
+n=0
+for row in "${rows[@]}"; do
+	read -r name rcpts <<<"$row"
+	token=$(e2e_message "$E2E_DIR/$name.eml" "${rcpts%%,*}" \
+	    'X-Buzon-Nota: escrito por el remitente' \
+	    'X-Plegado: primera parte' '	segunda parte')
+	e2e_send "$name" --to "$rcpts" --data "@$E2E_DIR/$name.eml" ||
+	    e2e_fail "$name: message refused"
+	e2e_accepted "$name" || e2e_fail "$name: no 250 queued reply"
+	n=$((n + 1))
+	e2e_wait_sink "$n"
+	e2e_assert_untouched "$E2E_DIR/$name.eml" "$token"
+	[ "$(e2e_header_count 'X-Buzon-[^:]*' "$E2E_DIR/$token.got")" -eq 1 ] ||
+	    e2e_fail "$name: the milter added or removed an X-Buzon-* header"
+	e2e_log "ok: $name passed untouched"
+done
+
+e2e_finish
