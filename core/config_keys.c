@@ -53,6 +53,27 @@ const struct bz_cfg_key bz_config_keys[] = {
 	{ "SpoolDirectory", BZ_CFG_PATH, "/var/spool/buzon-milter", 0, NULL,
 	  "Directory for temporary message spools and the content-addressed store "
 	  "of received messages." },
+	{ "DatabaseBusyTimeout", BZ_CFG_INT, "5000", 0, NULL,
+	  "Milliseconds a writer waits for the database lock before giving up; "
+	  "the message then gets 451 4.3.0 and the sender's MTA retries." },
+
+	/* The outbox: acuses handed to the MTA */
+	{ "SendmailCommand", BZ_CFG_ARGV, "/usr/sbin/sendmail", 0, NULL,
+	  "Command (run without a shell) that hands a generated mail to the MTA; "
+	  "the outbox appends -i -f <> -- RECIPIENT and writes the message on its "
+	  "standard input. Exit status 0 means accepted. For a Postfix with its "
+	  "own configuration directory: /usr/sbin/sendmail -C DIR." },
+	{ "OutboxMaxAttempts", BZ_CFG_INT, "30", 0, NULL,
+	  "Attempts to hand a mail to the MTA before giving up on it (logged as "
+	  "an error and recorded as an outbox-gave-up event)." },
+	{ "OutboxRetryInterval", BZ_CFG_INT, "60", 0, NULL,
+	  "Seconds before the first retry after a failed attempt; each further "
+	  "failure doubles it, up to OutboxRetryMaxInterval." },
+	{ "OutboxRetryMaxInterval", BZ_CFG_INT, "3600", 0, NULL,
+	  "Longest wait in seconds between two attempts." },
+	{ "OutboxTimeout", BZ_CFG_INT, "120", 0, NULL,
+	  "Seconds SendmailCommand may run before it is killed and the attempt "
+	  "counts as failed." },
 
 	/* The legal calendar (DESIGN.md section 4) */
 	{ "CalendarFile", BZ_CFG_PATH, NULL, BZ_CFG_MULTI, NULL,

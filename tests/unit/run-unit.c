@@ -16,6 +16,7 @@ typedef Suite *(*suite_fn)(void);
 static const suite_fn suites[] = {
 	suite_config,
 	suite_instant,
+	suite_store,
 	suite_spool,
 	suite_mime,
 	suite_smime,

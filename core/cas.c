@@ -1,0 +1,277 @@
+/*
+ * cas - content-addressed spool of messages as received
+ *
+ * See include/buzon/cas.h. The digest is computed while the bytes are
+ * written, so the file name is known only at commit: the temporary file
+ * lives in SpoolDirectory itself (same file system, so rename() is atomic)
+ * and moves into its "ab/" subdirectory at the end.
+ */
+#include "build-aux/config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "buzon/buf.h"
+#include "buzon/cas.h"
+#include "buzon/log.h"
+#include "buzon/xalloc.h"
+
+struct bz_cas_writer {
+	char		*dir;
+	char		*tmp;		/* SpoolDirectory/.cas-XXXXXX */
+	int		 fd;
+	EVP_MD_CTX	*md;
+};
+
+/* fail - record "what path: strerror" and keep errno for the caller */
+static int
+fail(struct bz_buf *err, const char *what, const char *path, int e)
+{
+	if (err != NULL)
+		bz_buf_printf(err, "spool: %s %s: %s", what, path, strerror(e));
+	errno = e;
+	return -1;
+}
+
+/* hex - 32 bytes as 64 lower-case digits */
+static void
+hex(const unsigned char *md, char out[65])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = digits[md[i] >> 4];
+		out[2 * i + 1] = digits[md[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+/* fsync_dir - make a directory's entries durable */
+static int
+fsync_dir(const char *dir, struct bz_buf *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int e;
+
+	if (fd < 0)
+		return fail(err, "cannot open directory", dir, errno);
+	if (fsync(fd) < 0) {
+		e = errno;
+		close(fd);
+		return fail(err, "cannot fsync directory", dir, e);
+	}
+	close(fd);
+	return 0;
+}
+
+/* bz_cas_path - where a digest lives */
+void
+bz_cas_path(const char *spool_dir, const char *sha256, struct bz_buf *path)
+{
+	bz_buf_reset(path);
+	bz_buf_printf(path, "%s/%.2s/%s", spool_dir, sha256, sha256 + 2);
+}
+
+/* bz_cas_begin - a new temporary file in the spool directory */
+struct bz_cas_writer *
+bz_cas_begin(const char *spool_dir, struct bz_buf *err)
+{
+	struct bz_cas_writer *w = xcalloc(1, sizeof(*w));
+
+	w->dir = xstrdup(spool_dir);
+	w->tmp = xasprintf("%s/.cas-XXXXXX", spool_dir);
+	if ((w->fd = mkostemp(w->tmp, O_CLOEXEC)) < 0) {
+		fail(err, "cannot create temporary file in", spool_dir, errno);
+		free(w->tmp);
+		free(w->dir);
+		free(w);
+		return NULL;
+	}
+	(void)fchmod(w->fd, 0600);	/* mkostemp already uses 0600 */
+	if ((w->md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(w->md, EVP_sha256(), NULL) != 1)
+		bz_panic("bz_cas_begin: cannot initialise SHA-256");
+	return w;
+}
+
+/* bz_cas_write - append bytes (all of them, or fail) */
+int
+bz_cas_write(struct bz_cas_writer *w, const void *p, size_t n, struct bz_buf *err)
+{
+	const char *c = p;
+
+	if (EVP_DigestUpdate(w->md, p, n) != 1)
+		bz_panic("bz_cas_write: SHA-256 update failed");
+	while (n > 0) {
+		ssize_t k = write(w->fd, c, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return fail(err, "cannot write", w->tmp, errno);
+		c += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* writer_free - close and release, removing the temporary file if present */
+static void
+writer_free(struct bz_cas_writer *w)
+{
+	int e = errno;
+
+	if (w->fd >= 0)
+		close(w->fd);
+	if (w->tmp != NULL)
+		unlink(w->tmp);
+	EVP_MD_CTX_free(w->md);
+	free(w->tmp);
+	free(w->dir);
+	free(w);
+	errno = e;
+}
+
+/* bz_cas_abort - forget a partial write */
+void
+bz_cas_abort(struct bz_cas_writer *w)
+{
+	if (w != NULL)
+		writer_free(w);
+}
+
+/* same_content - does path already hold exactly the bytes with this digest? */
+static int
+same_content(const char *path, const char *sha256)
+{
+	unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
+	EVP_MD_CTX *ctx;
+	char got[65];
+	ssize_t k;
+	int fd, ok = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		bz_panic("same_content: cannot initialise SHA-256");
+	while ((k = read(fd, buf, sizeof(buf))) > 0 || (k < 0 && errno == EINTR))
+		if (k > 0)
+			EVP_DigestUpdate(ctx, buf, (size_t)k);
+	if (k == 0 && EVP_DigestFinal_ex(ctx, md, NULL) == 1) {
+		hex(md, got);
+		ok = strcmp(got, sha256) == 0;
+	}
+	EVP_MD_CTX_free(ctx);
+	close(fd);
+	return ok;
+}
+
+/* bz_cas_commit - fsync, move into place, fsync the directories */
+int
+bz_cas_commit(struct bz_cas_writer *w, char sha256[65], struct bz_buf *path,
+    struct bz_buf *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	struct bz_buf sub = BZ_BUF_INIT;
+	int created = 0, e;
+
+	if (EVP_DigestFinal_ex(w->md, md, NULL) != 1)
+		bz_panic("bz_cas_commit: SHA-256 final failed");
+	hex(md, sha256);
+	if (fsync(w->fd) < 0) {
+		fail(err, "cannot fsync", w->tmp, errno);
+		goto bad;
+	}
+	e = close(w->fd) < 0 ? errno : 0;
+	w->fd = -1;
+	if (e != 0) {
+		fail(err, "cannot close", w->tmp, e);
+		goto bad;
+	}
+	bz_buf_printf(&sub, "%s/%.2s", w->dir, sha256);
+	if (mkdir(bz_buf_str(&sub), 0700) == 0)
+		created = 1;
+	else if (errno != EEXIST) {
+		fail(err, "cannot create directory", bz_buf_str(&sub), errno);
+		goto bad;
+	}
+	if (created && fsync_dir(w->dir, err) < 0)
+		goto bad;
+	bz_cas_path(w->dir, sha256, path);
+	if (same_content(bz_buf_str(path), sha256)) {
+		/* Already stored (and made durable by whoever stored it). */
+		bz_buf_free(&sub);
+		writer_free(w);
+		return 0;
+	}
+	if (rename(w->tmp, bz_buf_str(path)) < 0) {
+		fail(err, "cannot rename into", bz_buf_str(path), errno);
+		goto bad;
+	}
+	free(w->tmp);
+	w->tmp = NULL;
+	if (fsync_dir(bz_buf_str(&sub), err) < 0)
+		goto bad;
+	bz_buf_free(&sub);
+	writer_free(w);
+	return 0;
+bad:
+	e = errno;
+	bz_buf_free(&sub);
+	writer_free(w);
+	errno = e;
+	return -1;
+}
+
+/* bz_cas_put - store a message held in memory */
+int
+bz_cas_put(const char *spool_dir, const void *p, size_t n, char sha256[65],
+    struct bz_buf *path, struct bz_buf *err)
+{
+	struct bz_cas_writer *w = bz_cas_begin(spool_dir, err);
+
+	if (w == NULL)
+		return -1;
+	if (bz_cas_write(w, p, n, err) < 0) {
+		bz_cas_abort(w);
+		return -1;
+	}
+	return bz_cas_commit(w, sha256, path, err);
+}
+
+/* bz_cas_put_fd - store what remains to be read from fd */
+int
+bz_cas_put_fd(const char *spool_dir, int fd, char sha256[65], struct bz_buf *path,
+    struct bz_buf *err)
+{
+	struct bz_cas_writer *w = bz_cas_begin(spool_dir, err);
+	char *buf;
+	ssize_t k;
+
+	if (w == NULL)
+		return -1;
+	buf = xmalloc(65536);
+	while ((k = read(fd, buf, 65536)) != 0) {
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			fail(err, "cannot read message for", spool_dir, errno);
+			break;
+		}
+		if (bz_cas_write(w, buf, (size_t)k, err) < 0)
+			break;
+	}
+	free(buf);
+	if (k != 0) {
+		bz_cas_abort(w);
+		return -1;
+	}
+	return bz_cas_commit(w, sha256, path, err);
+}

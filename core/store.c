@@ -1,0 +1,386 @@
+/*
+ * store - opening the database, connection pool, transactions, folios
+ *
+ * See include/buzon/store.h for the interface and the threading rule.
+ * Submissions are in core/store_submission.c, the event chain in
+ * core/store_events.c, the outbox rows in core/store_outbox.c, the schema
+ * in core/store_schema.c.
+ *
+ * Opening: the database file is created here with open(O_CREAT, 0600)
+ * before SQLite sees it, so personal data is never readable by others
+ * whatever the process umask; SQLite creates -wal and -shm with the mode
+ * of the database file. Then: busy_timeout, journal_mode=WAL,
+ * synchronous=FULL, foreign_keys=ON, schema check and migration.
+ */
+#include "build-aux/config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "buzon/buf.h"
+#include "buzon/config.h"
+#include "buzon/log.h"
+#include "buzon/store.h"
+#include "buzon/xalloc.h"
+#include "store_int.h"
+
+/* create_private - make sure the database file exists with mode 0600 */
+static int
+create_private(const char *path, struct bz_buf *err)
+{
+	struct stat sb;
+	int fd;
+
+	if (stat(path, &sb) == 0) {
+		if ((sb.st_mode & 077) != 0)
+			bz_log(BZ_LOG_WARNING, NULL, "database %s is accessible by group "
+			    "or others (mode %04o); it holds personal data", path,
+			    (unsigned)(sb.st_mode & 07777));
+		return 0;
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
+		if (errno == EEXIST)
+			return 0;
+		bz_buf_printf(err, "cannot create database %s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* The umask may have removed bits but never added any; be explicit. */
+	if (fchmod(fd, 0600) < 0 || fsync(fd) < 0) {
+		bz_buf_printf(err, "cannot create database %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* pragma - run one PRAGMA, reporting failure into err */
+static int
+pragma(sqlite3 *db, const char *sql, const char *path, struct bz_buf *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		bz_buf_printf(err, "database %s: %s: %s", path, sql,
+		    msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* bz_store_open - open (create, migrate) the database */
+struct bz_store *
+bz_store_open(const char *path, int busy_timeout_ms, int flags, struct bz_buf *err)
+{
+	struct bz_store *st;
+	sqlite3 *db = NULL;
+	int oflags, version;
+
+	if (path == NULL || *path == '\0')
+		bz_panic("bz_store_open: no path");
+	if (flags & BZ_STORE_READONLY)
+		oflags = SQLITE_OPEN_READONLY;
+	else {
+		if (create_private(path, err) < 0)
+			return NULL;
+		oflags = SQLITE_OPEN_READWRITE;
+	}
+	oflags |= SQLITE_OPEN_NOMUTEX;	/* one thread at a time per connection */
+	if (sqlite3_open_v2(path, &db, oflags, NULL) != SQLITE_OK) {
+		bz_buf_printf(err, "cannot open database %s: %s", path,
+		    db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, busy_timeout_ms);
+	if (!(flags & BZ_STORE_READONLY) &&
+	    pragma(db, "PRAGMA journal_mode = WAL", path, err) < 0)
+		goto fail;
+	if (pragma(db, "PRAGMA synchronous = FULL", path, err) < 0 ||
+	    pragma(db, "PRAGMA foreign_keys = ON", path, err) < 0)
+		goto fail;
+	if ((version = store_schema_version(db)) < 0) {
+		bz_buf_printf(err, "database %s: cannot read schema version: %s", path,
+		    sqlite3_errmsg(db));
+		goto fail;
+	}
+	if (version > BZ_STORE_SCHEMA_VERSION) {
+		bz_buf_printf(err, "database %s has schema version %d, newer than this "
+		    "buzon-milter understands (%d): refusing to open it; install the "
+		    "newer buzon-milter that wrote it", path, version,
+		    BZ_STORE_SCHEMA_VERSION);
+		goto fail;
+	}
+	if (version < BZ_STORE_SCHEMA_VERSION) {
+		if (flags & BZ_STORE_READONLY) {
+			bz_buf_printf(err, "database %s has schema version %d, older than "
+			    "%d: start buzon-milter once to migrate it", path, version,
+			    BZ_STORE_SCHEMA_VERSION);
+			goto fail;
+		}
+		if (store_schema_migrate(db, BZ_STORE_SCHEMA_VERSION, err) < 0)
+			goto fail;
+		if (version > 0)
+			bz_log(BZ_LOG_NOTICE, NULL, "database %s migrated from schema "
+			    "version %d to %d", path, version, BZ_STORE_SCHEMA_VERSION);
+	}
+	st = xcalloc(1, sizeof(*st));
+	st->db = db;
+	st->path = xstrdup(path);
+	st->flags = flags;
+	st->busy_timeout_ms = busy_timeout_ms;
+	return st;
+fail:
+	sqlite3_close(db);
+	return NULL;
+}
+
+/* bz_store_open_config - open `Database` with `DatabaseBusyTimeout` */
+struct bz_store *
+bz_store_open_config(const struct bz_config *cfg, int flags, struct bz_buf *err)
+{
+	return bz_store_open(bz_config_str(cfg, "Database"),
+	    (int)bz_config_num(cfg, "DatabaseBusyTimeout"), flags, err);
+}
+
+/* bz_store_close - close the connection (NULL is fine) */
+void
+bz_store_close(struct bz_store *st)
+{
+	if (st == NULL)
+		return;
+	if (sqlite3_close(st->db) != SQLITE_OK)
+		bz_panic("bz_store_close: statements left open on %s", st->path);
+	free(st->path);
+	free(st);
+}
+
+/* bz_store_path - the database file name */
+const char *
+bz_store_path(const struct bz_store *st)
+{
+	return st->path;
+}
+
+/* bz_store_schema_version - user_version of the open database */
+int
+bz_store_schema_version(struct bz_store *st)
+{
+	return store_schema_version(st->db);
+}
+
+/* store_log_error - one log line naming the operation and SQLite's reason */
+void
+store_log_error(struct bz_store *st, const char *qid, const char *what)
+{
+	bz_log(BZ_LOG_ERR, qid, "database %s: %s: %s (%d)", st->path, what,
+	    sqlite3_errmsg(st->db), sqlite3_extended_errcode(st->db));
+}
+
+/* store_prepare - prepare or log; NULL on failure */
+sqlite3_stmt *
+store_prepare(struct bz_store *st, const char *qid, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		store_log_error(st, qid, "prepare");
+		return NULL;
+	}
+	return s;
+}
+
+/* store_begin - BEGIN IMMEDIATE: take the write lock now, wait busy_timeout */
+int
+store_begin(struct bz_store *st, const char *qid)
+{
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		store_log_error(st, qid, "begin transaction");
+		return -1;
+	}
+	return 0;
+}
+
+/* store_commit - COMMIT, or roll back and fail */
+int
+store_commit(struct bz_store *st, const char *qid)
+{
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		store_log_error(st, qid, "commit");
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+/* store_rollback - ROLLBACK if SQLite has not already done it */
+void
+store_rollback(struct bz_store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* store_bind_text - bind a copy of v, or NULL */
+void
+store_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+}
+
+/* store_column_dup - text column as an owned string, NULL for SQL NULL */
+char *
+store_column_dup(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+/* store_sha256_hex - lower-case hex digest */
+void
+store_sha256_hex(const void *p, size_t n, char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+
+	if (EVP_Digest(p, n, md, &len, EVP_sha256(), NULL) != 1 || len != 32)
+		bz_panic("store_sha256_hex: EVP_Digest failed");
+	for (unsigned int i = 0; i < len; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+/* bz_folio_format - "BZ-YYYY-NNNNNNNN" */
+void
+bz_folio_format(int year, int64_t seq, char out[BZ_FOLIO_LEN])
+{
+	if (year < 1000 || year > 9999 || seq < 1 || seq > 99999999)
+		bz_panic("bz_folio_format: year %d seq %lld out of range", year,
+		    (long long)seq);
+	snprintf(out, BZ_FOLIO_LEN, "BZ-%04d-%08lld", year, (long long)seq);
+}
+
+/* bz_folio_parse - inverse of bz_folio_format; strict */
+int
+bz_folio_parse(const char *s, int *year, int64_t *seq)
+{
+	int y = 0;
+	int64_t n = 0;
+
+	if (s == NULL || strlen(s) != 16 || strncmp(s, "BZ-", 3) != 0 || s[7] != '-')
+		return -1;
+	for (int i = 3; i < 7; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		y = y * 10 + (s[i] - '0');
+	}
+	for (int i = 8; i < 16; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		n = n * 10 + (s[i] - '0');
+	}
+	if (y < 1000 || n < 1)
+		return -1;
+	*year = y;
+	*seq = n;
+	return 0;
+}
+
+/* ---- connection pool ---- */
+
+struct bz_store_pool {
+	pthread_mutex_t	 lock;
+	char		*path;
+	int		 busy_timeout_ms;
+	size_t		 max_idle;
+	struct bz_store	**idle;
+	size_t		 nidle;
+};
+
+/* bz_store_pool_new - open and migrate once; keep that connection idle */
+struct bz_store_pool *
+bz_store_pool_new(const char *path, int busy_timeout_ms, size_t max_idle,
+    struct bz_buf *err)
+{
+	struct bz_store_pool *pool;
+	struct bz_store *st;
+
+	if ((st = bz_store_open(path, busy_timeout_ms, 0, err)) == NULL)
+		return NULL;
+	pool = xcalloc(1, sizeof(*pool));
+	pthread_mutex_init(&pool->lock, NULL);
+	pool->path = xstrdup(path);
+	pool->busy_timeout_ms = busy_timeout_ms;
+	pool->max_idle = max_idle ? max_idle : 1;
+	pool->idle = xcalloc(pool->max_idle, sizeof(*pool->idle));
+	pool->idle[pool->nidle++] = st;
+	return pool;
+}
+
+/* bz_store_pool_get - an idle connection, else a new one */
+struct bz_store *
+bz_store_pool_get(struct bz_store_pool *pool)
+{
+	struct bz_store *st = NULL;
+	struct bz_buf err = BZ_BUF_INIT;
+
+	pthread_mutex_lock(&pool->lock);
+	if (pool->nidle > 0)
+		st = pool->idle[--pool->nidle];
+	pthread_mutex_unlock(&pool->lock);
+	if (st != NULL)
+		return st;
+	if ((st = bz_store_open(pool->path, pool->busy_timeout_ms, 0, &err)) == NULL)
+		bz_log(BZ_LOG_ERR, NULL, "%s", bz_buf_str(&err));
+	bz_buf_free(&err);
+	return st;
+}
+
+/* bz_store_pool_put - give a connection back; close it if enough are idle */
+void
+bz_store_pool_put(struct bz_store_pool *pool, struct bz_store *st)
+{
+	if (st == NULL)
+		return;
+	/* A caller that bailed out mid-transaction must not poison the next. */
+	store_rollback(st);
+	pthread_mutex_lock(&pool->lock);
+	if (pool->nidle < pool->max_idle) {
+		pool->idle[pool->nidle++] = st;
+		st = NULL;
+	}
+	pthread_mutex_unlock(&pool->lock);
+	bz_store_close(st);
+}
+
+/* bz_store_pool_free - close every idle connection (all must be put back) */
+void
+bz_store_pool_free(struct bz_store_pool *pool)
+{
+	if (pool == NULL)
+		return;
+	for (size_t i = 0; i < pool->nidle; i++)
+		bz_store_close(pool->idle[i]);
+	pthread_mutex_destroy(&pool->lock);
+	free(pool->idle);
+	free(pool->path);
+	free(pool);
+}

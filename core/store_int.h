@@ -1,0 +1,50 @@
+/*
+ * store_int - what the store's own files share (not a public interface)
+ *
+ * struct bz_store is one SQLite connection. The helpers here wrap
+ * transactions and error reporting so every writer rolls back the same
+ * way; store_event_append_locked() appends to the hash chain inside a
+ * transaction the caller already holds.
+ */
+#ifndef BUZON_STORE_INT_H
+#define BUZON_STORE_INT_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "buzon/buf.h"
+#include "buzon/store.h"
+
+struct bz_store {
+	sqlite3		*db;
+	char		*path;
+	int		 flags;
+	int		 busy_timeout_ms;
+};
+
+/* Migrations (core/store_schema.c). */
+int	store_schema_version(sqlite3 *db);
+int	store_schema_migrate(sqlite3 *db, int target, struct bz_buf *err);
+
+/* Transactions: 0 or -1 (already logged with qid). */
+int	store_begin(struct bz_store *st, const char *qid);
+int	store_commit(struct bz_store *st, const char *qid);
+void	store_rollback(struct bz_store *st);
+
+/* Log the connection's last error: "what: sqlite message". */
+void	store_log_error(struct bz_store *st, const char *qid, const char *what);
+sqlite3_stmt *store_prepare(struct bz_store *st, const char *qid, const char *sql);
+
+/* Bind helpers: NULL text binds SQL NULL. */
+void	store_bind_text(sqlite3_stmt *s, int i, const char *v);
+/* Column as xstrdup'ed text or NULL. */
+char	*store_column_dup(sqlite3_stmt *s, int i);
+
+/* Chain (core/store_events.c), inside a held transaction. */
+int	store_event_append_locked(struct bz_store *st, const char *qid,
+	    int64_t at_utc, const char *kind, const char *folio, const char *detail);
+
+/* Hex SHA-256 of a byte string; out has 65 bytes. */
+void	store_sha256_hex(const void *p, size_t n, char out[65]);
+
+#endif

@@ -1,0 +1,323 @@
+/*
+ * store_outbox - outbox rows and store statistics
+ *
+ * The SQL side of the outbox: queueing, picking due rows, recording the
+ * result of an attempt. Every state change of a row and the matching
+ * event ("acuse-sent", "outbox-gave-up") are written in one transaction.
+ * The worker (core/outbox.c) holds no transaction while sendmail runs, so
+ * milter threads never wait on the MTA.
+ */
+#include "build-aux/config.h"
+
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buzon/buf.h"
+#include "buzon/log.h"
+#include "buzon/store.h"
+#include "buzon/xalloc.h"
+#include "store_int.h"
+
+/* bz_outbox_items_free - free a vector from due/list */
+void
+bz_outbox_items_free(struct bz_outbox_item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(items[i].folio);
+		free(items[i].kind);
+		free(items[i].recipient);
+		bz_buf_free(&items[i].message);
+		free(items[i].status);
+		free(items[i].last_error);
+	}
+	free(items);
+}
+
+/* bz_store_outbox_enqueue - one pending mail in its own transaction */
+enum bz_store_status
+bz_store_outbox_enqueue(struct bz_store *st, const char *folio, const char *kind,
+    const char *recipient, const void *msg, size_t len, int64_t now)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (kind == NULL || recipient == NULL || msg == NULL)
+		bz_panic("bz_store_outbox_enqueue: kind, recipient, message required");
+	if (store_begin(st, NULL) < 0)
+		return BZ_STORE_TEMPFAIL;
+	if ((s = store_prepare(st, NULL, "INSERT INTO outbox (folio, kind, recipient, "
+	    "message, status, attempts, next_attempt_utc, created_utc) "
+	    "VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)")) == NULL) {
+		store_rollback(st);
+		return BZ_STORE_TEMPFAIL;
+	}
+	store_bind_text(s, 1, folio);
+	store_bind_text(s, 2, kind);
+	store_bind_text(s, 3, recipient);
+	sqlite3_bind_blob64(s, 4, msg, len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, now);
+	sqlite3_bind_int64(s, 6, now);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_log_error(st, NULL, "queue mail");
+		store_rollback(st);
+		return BZ_STORE_TEMPFAIL;
+	}
+	return store_commit(st, NULL) < 0 ? BZ_STORE_TEMPFAIL : BZ_STORE_OK;
+}
+
+/* read_items - rows of a SELECT with the item columns in order */
+static enum bz_store_status
+read_items(struct bz_store *st, sqlite3_stmt *s, int with_message,
+    struct bz_outbox_item **items, size_t *n)
+{
+	struct bz_outbox_item *v = NULL;
+	size_t k = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct bz_outbox_item *it;
+
+		v = xrealloc(v, (k + 1) * sizeof(*v));
+		it = &v[k++];
+		memset(it, 0, sizeof(*it));
+		it->id = sqlite3_column_int64(s, 0);
+		it->folio = store_column_dup(s, 1);
+		it->kind = store_column_dup(s, 2);
+		it->recipient = store_column_dup(s, 3);
+		it->size = (size_t)sqlite3_column_int64(s, 4);
+		it->status = store_column_dup(s, 5);
+		it->attempts = sqlite3_column_int(s, 6);
+		it->next_attempt_utc = sqlite3_column_int64(s, 7);
+		it->last_error = store_column_dup(s, 8);
+		it->created_utc = sqlite3_column_int64(s, 9);
+		it->sent_utc = sqlite3_column_int64(s, 10);
+		if (with_message)
+			bz_buf_append(&it->message, sqlite3_column_blob(s, 11),
+			    (size_t)sqlite3_column_bytes(s, 11));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_log_error(st, NULL, "read outbox");
+		bz_outbox_items_free(v, k);
+		*items = NULL;
+		*n = 0;
+		return BZ_STORE_TEMPFAIL;
+	}
+	*items = v;
+	*n = k;
+	return BZ_STORE_OK;
+}
+
+#define ITEM_COLUMNS "id, folio, kind, recipient, length(message), status, " \
+	"attempts, next_attempt_utc, last_error, created_utc, sent_utc"
+
+/* bz_store_outbox_due - pending rows whose time has come */
+enum bz_store_status
+bz_store_outbox_due(struct bz_store *st, int64_t now, size_t max,
+    struct bz_outbox_item **items, size_t *n)
+{
+	sqlite3_stmt *s;
+
+	*items = NULL;
+	*n = 0;
+	if ((s = store_prepare(st, NULL, "SELECT " ITEM_COLUMNS ", message FROM outbox "
+	    "WHERE status = 'pending' AND next_attempt_utc <= ? "
+	    "ORDER BY next_attempt_utc, id LIMIT ?")) == NULL)
+		return BZ_STORE_TEMPFAIL;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, (int64_t)max);
+	return read_items(st, s, 1, items, n);
+}
+
+/* bz_store_outbox_list - rows for display, without the message */
+enum bz_store_status
+bz_store_outbox_list(struct bz_store *st, const char *status,
+    struct bz_outbox_item **items, size_t *n)
+{
+	sqlite3_stmt *s;
+
+	*items = NULL;
+	*n = 0;
+	if ((s = store_prepare(st, NULL, "SELECT " ITEM_COLUMNS " FROM outbox "
+	    "WHERE ?1 IS NULL OR status = ?1 ORDER BY id")) == NULL)
+		return BZ_STORE_TEMPFAIL;
+	store_bind_text(s, 1, status);
+	return read_items(st, s, 0, items, n);
+}
+
+/* bz_store_outbox_next_due - when the worker has something to do next */
+enum bz_store_status
+bz_store_outbox_next_due(struct bz_store *st, int64_t *when)
+{
+	sqlite3_stmt *s;
+	enum bz_store_status r = BZ_STORE_NOTFOUND;
+
+	if ((s = store_prepare(st, NULL, "SELECT min(next_attempt_utc) FROM outbox "
+	    "WHERE status = 'pending'")) == NULL)
+		return BZ_STORE_TEMPFAIL;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		if (sqlite3_column_type(s, 0) != SQLITE_NULL) {
+			*when = sqlite3_column_int64(s, 0);
+			r = BZ_STORE_OK;
+		}
+	} else {
+		store_log_error(st, NULL, "outbox next due");
+		r = BZ_STORE_TEMPFAIL;
+	}
+	sqlite3_finalize(s);
+	return r;
+}
+
+/*
+ * exec_bound - prepare, bind ?1..?4 = (a, b, text, c), step once. A
+ * statement may use only some of them: binding an absent index is a
+ * harmless SQLITE_RANGE.
+ */
+static int
+exec_bound(struct bz_store *st, const char *sql, int64_t a, int64_t b,
+    const char *text, int64_t c)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((s = store_prepare(st, NULL, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, a);
+	sqlite3_bind_int64(s, 2, b);
+	store_bind_text(s, 3, text);
+	sqlite3_bind_int64(s, 4, c);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_log_error(st, NULL, "update outbox");
+		return -1;
+	}
+	return 0;
+}
+
+/* row_event - event row describing an outbox state change */
+static int
+row_event(struct bz_store *st, int64_t id, int64_t now, const char *kind,
+    const char *error)
+{
+	struct bz_buf detail = BZ_BUF_INIT;
+	sqlite3_stmt *s;
+	char *folio = NULL;
+	int attempts = 0, r;
+
+	if ((s = store_prepare(st, NULL,
+	    "SELECT folio, attempts FROM outbox WHERE id = ?")) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		folio = store_column_dup(s, 0);
+		attempts = sqlite3_column_int(s, 1);
+	}
+	sqlite3_finalize(s);
+	bz_buf_printf(&detail, "{\"outbox_id\": %" PRId64 ", \"attempts\": %d", id,
+	    attempts);
+	if (error != NULL) {
+		bz_buf_puts(&detail, ", \"error\": ");
+		bz_buf_json_string(&detail, error);
+	}
+	bz_buf_puts(&detail, "}");
+	r = store_event_append_locked(st, NULL, now, kind, folio, bz_buf_str(&detail));
+	bz_buf_free(&detail);
+	free(folio);
+	return r;
+}
+
+/* bz_store_outbox_mark_sent - the MTA took it (exit status 0) */
+enum bz_store_status
+bz_store_outbox_mark_sent(struct bz_store *st, int64_t id, int64_t now)
+{
+	if (store_begin(st, NULL) < 0)
+		return BZ_STORE_TEMPFAIL;
+	if (exec_bound(st, "UPDATE outbox SET status = 'sent', attempts = attempts + 1, "
+	    "sent_utc = ?2, last_error = NULL WHERE id = ?1", id, now, NULL, 0) < 0 ||
+	    exec_bound(st, "UPDATE submissions SET acuse_status = 'sent' WHERE folio = "
+	    "(SELECT folio FROM outbox WHERE id = ?1 AND kind = 'acuse')", id, now,
+	    NULL, 0) < 0 ||
+	    row_event(st, id, now, "outbox-sent", NULL) < 0) {
+		store_rollback(st);
+		return BZ_STORE_TEMPFAIL;
+	}
+	return store_commit(st, NULL) < 0 ? BZ_STORE_TEMPFAIL : BZ_STORE_OK;
+}
+
+/* bz_store_outbox_mark_failed - count the attempt; retry later or give up */
+enum bz_store_status
+bz_store_outbox_mark_failed(struct bz_store *st, int64_t id, int64_t now,
+    int64_t next_attempt_utc, const char *error, int give_up)
+{
+	if (store_begin(st, NULL) < 0)
+		return BZ_STORE_TEMPFAIL;
+	if (exec_bound(st, give_up ?
+	    "UPDATE outbox SET status = 'failed', attempts = attempts + 1, "
+	    "next_attempt_utc = ?4, last_error = ?3 WHERE id = ?1" :
+	    "UPDATE outbox SET attempts = attempts + 1, next_attempt_utc = ?4, "
+	    "last_error = ?3 WHERE id = ?1",
+	    id, now, error, next_attempt_utc) < 0 ||
+	    (give_up && row_event(st, id, now, "outbox-gave-up", error) < 0)) {
+		store_rollback(st);
+		return BZ_STORE_TEMPFAIL;
+	}
+	return store_commit(st, NULL) < 0 ? BZ_STORE_TEMPFAIL : BZ_STORE_OK;
+}
+
+/* count - one integer from a query without parameters */
+static int
+count(struct bz_store *st, const char *sql, int64_t *v)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((s = store_prepare(st, NULL, sql)) == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	*v = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_log_error(st, NULL, "statistics");
+		return -1;
+	}
+	return 0;
+}
+
+/* bz_store_stats - counts for `buzonctl store stats` */
+enum bz_store_status
+bz_store_stats(struct bz_store *st, struct bz_store_stats *s)
+{
+	int64_t year = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (count(st, "SELECT count(*) FROM submissions", &s->submissions) < 0 ||
+	    count(st, "SELECT count(*) FROM events WHERE kind = 'repeat'",
+	    &s->repeats) < 0 ||
+	    count(st, "SELECT count(*) FROM events", &s->events) < 0 ||
+	    count(st, "SELECT count(*) FROM outbox WHERE status = 'pending'",
+	    &s->outbox_pending) < 0 ||
+	    count(st, "SELECT count(*) FROM outbox WHERE status = 'sent'",
+	    &s->outbox_sent) < 0 ||
+	    count(st, "SELECT count(*) FROM outbox WHERE status = 'failed'",
+	    &s->outbox_failed) < 0 ||
+	    count(st, "SELECT max(year) FROM folio_counter", &year) < 0)
+		return BZ_STORE_TEMPFAIL;
+	s->last_year = (int)year;
+	if (year > 0) {
+		sqlite3_stmt *q;
+
+		if ((q = store_prepare(st, NULL,
+		    "SELECT last FROM folio_counter WHERE year = ?")) == NULL)
+			return BZ_STORE_TEMPFAIL;
+		sqlite3_bind_int64(q, 1, year);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			s->last_seq = sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+	}
+	return BZ_STORE_OK;
+}

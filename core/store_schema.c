@@ -1,0 +1,176 @@
+/*
+ * store_schema - the database schema and its forward migrations
+ *
+ * migrations[i] takes a database from user_version i to i + 1. A new
+ * schema change is a new row at the end: never edit a shipped row, since
+ * databases in the field already ran it. Each step and the user_version
+ * bump run in one transaction, so a crash leaves either version.
+ *
+ * Version 1: folio counter, submissions, parts, events (+ append-only
+ *            triggers).
+ * Version 2: the outbox and submissions.acuse_status.
+ */
+#include "build-aux/config.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+
+#include "buzon/buf.h"
+#include "buzon/store.h"
+#include "store_int.h"
+
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE folio_counter ("
+	"  year INTEGER PRIMARY KEY,"
+	"  last INTEGER NOT NULL);"
+	"CREATE TABLE submissions ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  folio TEXT NOT NULL UNIQUE,"
+	"  year INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  qid TEXT,"
+	"  arrival_utc INTEGER NOT NULL,"
+	"  legal_utc INTEGER NOT NULL,"
+	"  legal_rule TEXT NOT NULL,"
+	"  calendar_version TEXT NOT NULL,"
+	"  signer_rfc TEXT,"
+	"  signer_rfc_representante TEXT,"
+	"  signer_curp TEXT,"
+	"  signer_curp_representante TEXT,"
+	"  signer_name TEXT,"
+	"  signer_moral INTEGER NOT NULL DEFAULT 0,"
+	"  signer_no_certificado TEXT,"
+	"  signer_serial_hex TEXT,"
+	"  signer_cert_sha256 TEXT,"
+	"  signer_not_before INTEGER,"
+	"  signer_not_after INTEGER,"
+	"  integrity TEXT NOT NULL,"
+	"  trust TEXT NOT NULL,"
+	"  identity TEXT NOT NULL,"
+	"  verdict TEXT NOT NULL,"
+	"  reasons TEXT NOT NULL DEFAULT '',"
+	"  message_sha256 TEXT NOT NULL,"
+	"  signed_sha256 TEXT NOT NULL,"
+	"  message_id TEXT,"
+	"  subject TEXT,"
+	"  env_from TEXT NOT NULL,"
+	"  env_rcpts TEXT NOT NULL,"
+	"  spool_path TEXT,"
+	"  created_utc INTEGER NOT NULL,"
+	"  UNIQUE (year, seq));"
+	/* Repeat detection; NULL certificates never collide. */
+	"CREATE UNIQUE INDEX submissions_repeat"
+	"  ON submissions (signed_sha256, signer_cert_sha256);"
+	"CREATE INDEX submissions_rfc ON submissions (signer_rfc);"
+	"CREATE INDEX submissions_legal ON submissions (legal_utc);"
+	"CREATE TABLE parts ("
+	"  folio TEXT NOT NULL REFERENCES submissions (folio),"
+	"  idx INTEGER NOT NULL,"
+	"  name TEXT,"
+	"  content_type TEXT,"
+	"  size INTEGER NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  PRIMARY KEY (folio, idx));"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at_utc INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  folio TEXT,"
+	"  detail TEXT NOT NULL,"
+	"  prev_hash TEXT NOT NULL,"
+	"  hash TEXT NOT NULL);"
+	"CREATE INDEX events_folio ON events (folio);"
+	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
+	"  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
+	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
+	"  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;",
+
+	/* 1 -> 2 */
+	"ALTER TABLE submissions ADD COLUMN"
+	"  acuse_status TEXT NOT NULL DEFAULT 'none';"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  folio TEXT REFERENCES submissions (folio),"
+	"  kind TEXT NOT NULL DEFAULT 'acuse',"
+	"  repeat_of INTEGER REFERENCES outbox (id),"
+	"  recipient TEXT NOT NULL,"
+	"  message BLOB NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (status IN ('pending', 'sent', 'failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_utc INTEGER NOT NULL,"
+	"  last_error TEXT,"
+	"  created_utc INTEGER NOT NULL,"
+	"  sent_utc INTEGER);"
+	"CREATE INDEX outbox_due ON outbox (status, next_attempt_utc);"
+	"CREATE INDEX outbox_folio ON outbox (folio);",
+};
+
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+_Static_assert(NMIGRATIONS == BZ_STORE_SCHEMA_VERSION,
+    "one migration per schema version");
+
+/* store_schema_version - PRAGMA user_version, -1 on error */
+int
+store_schema_version(sqlite3 *db)
+{
+	sqlite3_stmt *s;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* exec_step - run one migration and bump user_version in one transaction */
+static int
+exec_step(sqlite3 *db, int from, struct bz_buf *err)
+{
+	char *msg = NULL;
+	char bump[64];
+
+	snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", from + 1);
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
+		goto fail;
+	/* Another process may have migrated while we waited for the lock. */
+	if (store_schema_version(db) != from) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return 0;
+	}
+	if (sqlite3_exec(db, migrations[from], NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(db, bump, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+		if (!sqlite3_get_autocommit(db))
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		goto fail;
+	}
+	return 0;
+fail:
+	bz_buf_printf(err, "schema migration %d -> %d failed: %s", from, from + 1,
+	    msg ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	return -1;
+}
+
+/* store_schema_migrate - bring the database up to version target */
+int
+store_schema_migrate(sqlite3 *db, int target, struct bz_buf *err)
+{
+	int v;
+
+	if (target > NMIGRATIONS)
+		target = NMIGRATIONS;
+	while ((v = store_schema_version(db)) >= 0 && v < target)
+		if (exec_step(db, v, err) < 0)
+			return -1;
+	if (v < 0) {
+		bz_buf_printf(err, "cannot read schema version: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,580 @@
+/*
+ * store_submission - recording a submission with its folio and acuse
+ *
+ * bz_store_record_submission() is one BEGIN IMMEDIATE transaction:
+ *   1. repeat check (same signed entity digest and signer certificate):
+ *      a "repeat" event and the original acuse queued again, no new folio;
+ *   2. otherwise the folio counter of the legal year + 1, the submission
+ *      row, its parts, a "submission" event, the caller's render callback
+ *      with the new folio and one outbox row per recipient it names;
+ *   3. COMMIT.
+ * BEGIN IMMEDIATE serializes writers across threads and processes, so the
+ * counter is strictly increasing and never reused. Any failure rolls the
+ * whole transaction back: BZ_STORE_TEMPFAIL.
+ */
+#include "build-aux/config.h"
+
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buzon/buf.h"
+#include "buzon/log.h"
+#include "buzon/reason.h"
+#include "buzon/store.h"
+#include "buzon/verdict.h"
+#include "buzon/xalloc.h"
+#include "store_int.h"
+
+/* bz_outmail_add_rcpt - one more recipient for the rendered mail */
+void
+bz_outmail_add_rcpt(struct bz_outmail *mail, const char *rcpt)
+{
+	mail->rcpts = xrealloc(mail->rcpts, (mail->n_rcpts + 1) * sizeof(*mail->rcpts));
+	mail->rcpts[mail->n_rcpts++] = xstrdup(rcpt);
+}
+
+/* outmail_free - release what the render callback produced */
+static void
+outmail_free(struct bz_outmail *mail)
+{
+	for (size_t i = 0; i < mail->n_rcpts; i++)
+		free(mail->rcpts[i]);
+	free(mail->rcpts);
+	bz_buf_free(&mail->message);
+}
+
+/* check_input - missing mandatory fields are the caller's bug */
+static void
+check_input(const struct bz_submission *in)
+{
+	if (in->legal_rule == NULL || in->calendar_version == NULL ||
+	    in->message_sha256 == NULL || strlen(in->message_sha256) != 64 ||
+	    in->signed_sha256 == NULL || strlen(in->signed_sha256) != 64 ||
+	    in->env_from == NULL || in->signer.cert_sha256 == NULL ||
+	    (in->n_rcpts > 0 && in->env_rcpts == NULL) ||
+	    (in->n_parts > 0 && in->parts == NULL))
+		bz_panic("bz_store_record_submission: mandatory field missing");
+	if (in->legal_year < 1000 || in->legal_year > 9999)
+		bz_panic("bz_store_record_submission: legal_year %d", in->legal_year);
+}
+
+/* reasons_text - "BZ-A BZ-B" */
+static void
+reasons_text(const struct bz_reasons *r, struct bz_buf *out)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		if (i)
+			bz_buf_putc(out, ' ');
+		bz_buf_puts(out, r->items[i]->code);
+	}
+}
+
+/* rcpts_text - the envelope recipients, one per line (SMTP forbids LF in them) */
+static void
+rcpts_text(const struct bz_submission *in, struct bz_buf *out)
+{
+	bz_buf_puts(out, "");
+	for (size_t i = 0; i < in->n_rcpts; i++) {
+		if (i)
+			bz_buf_putc(out, '\n');
+		bz_buf_puts(out, in->env_rcpts[i]);
+	}
+}
+
+/* check_from_name - inverse of bz_check_name */
+static enum bz_check
+check_from_name(const char *s)
+{
+	if (s != NULL && strcmp(s, "pass") == 0)
+		return BZ_CHECK_PASS;
+	if (s != NULL && strcmp(s, "fail") == 0)
+		return BZ_CHECK_FAIL;
+	return BZ_CHECK_UNKNOWN;
+}
+
+/* verdict_from_name - inverse of bz_verdict_name */
+static enum bz_verdict
+verdict_from_name(const char *s)
+{
+	if (s != NULL && strcmp(s, "accepted") == 0)
+		return BZ_VERDICT_ACCEPTED;
+	if (s != NULL && strcmp(s, "rejected") == 0)
+		return BZ_VERDICT_REJECTED;
+	return BZ_VERDICT_TEMPFAIL;
+}
+
+/* rcpts_split - stored recipients back into a vector */
+static void
+rcpts_split(const char *text, struct bz_submission *sub)
+{
+	char **v = NULL;
+	size_t n = 0;
+	const char *p = text, *nl;
+
+	while (p != NULL && *p != '\0') {
+		nl = strchr(p, '\n');
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n++] = nl ? xstrndup(p, (size_t)(nl - p)) : xstrdup(p);
+		p = nl ? nl + 1 : NULL;
+	}
+	sub->env_rcpts = (const char *const *)v;
+	sub->n_rcpts = n;
+}
+
+/* step_done - run a statement expected to return no row, then finalize */
+static int
+step_done(struct bz_store *st, sqlite3_stmt *s, const char *qid, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc != SQLITE_DONE)
+		store_log_error(st, qid, what);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* find_repeat - an earlier filing of the same signed entity by the same signer */
+static int
+find_repeat(struct bz_store *st, const struct bz_submission *in,
+    struct bz_submission_out *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((s = store_prepare(st, in->qid, "SELECT id, folio, arrival_utc, legal_utc "
+	    "FROM submissions WHERE signed_sha256 = ? AND signer_cert_sha256 = ?")) == NULL)
+		return -1;
+	store_bind_text(s, 1, in->signed_sha256);
+	store_bind_text(s, 2, in->signer.cert_sha256);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->repeat = 1;
+		out->id = sqlite3_column_int64(s, 0);
+		snprintf(out->folio, sizeof(out->folio), "%s",
+		    (const char *)sqlite3_column_text(s, 1));
+		out->arrival_utc = sqlite3_column_int64(s, 2);
+		out->legal_utc = sqlite3_column_int64(s, 3);
+	} else if (rc != SQLITE_DONE)
+		store_log_error(st, in->qid, "repeat lookup");
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* record_repeat - event and the original acuse queued again */
+static int
+record_repeat(struct bz_store *st, const struct bz_submission *in, int reply,
+    int64_t now, struct bz_submission_out *out)
+{
+	struct bz_buf detail = BZ_BUF_INIT;
+	sqlite3_stmt *s;
+	int r;
+
+	bz_buf_puts(&detail, "{\"qid\": ");
+	bz_buf_json_string(&detail, in->qid);
+	bz_buf_printf(&detail, ", \"arrival_utc\": %" PRId64 ", \"message_sha256\": ",
+	    in->arrival_utc);
+	bz_buf_json_string(&detail, in->message_sha256);
+	bz_buf_puts(&detail, ", \"message_id\": ");
+	bz_buf_json_string(&detail, in->message_id);
+	bz_buf_puts(&detail, ", \"spool_path\": ");
+	bz_buf_json_string(&detail, in->spool_path);
+	bz_buf_printf(&detail, ", \"reply\": %s}", reply ? "true" : "false");
+	r = store_event_append_locked(st, in->qid, now, "repeat", out->folio,
+	    bz_buf_str(&detail));
+	bz_buf_free(&detail);
+	if (r < 0 || !reply)
+		return r;
+
+	/* The rows first queued for this folio (not earlier repeats). */
+	if ((s = store_prepare(st, in->qid, "INSERT INTO outbox (folio, kind, "
+	    "repeat_of, recipient, message, status, attempts, next_attempt_utc, "
+	    "created_utc) SELECT folio, kind, id, recipient, message, 'pending', 0, "
+	    "?1, ?1 FROM outbox WHERE folio = ?2 AND kind = 'acuse' AND "
+	    "repeat_of IS NULL ORDER BY id")) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	store_bind_text(s, 2, out->folio);
+	if (step_done(st, s, in->qid, "queue repeated acuse") < 0)
+		return -1;
+	out->queued = (size_t)sqlite3_changes(st->db);
+	return 0;
+}
+
+/* next_folio - counter of the year + 1, inside the transaction */
+static int
+next_folio(struct bz_store *st, const struct bz_submission *in, int64_t *seq)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((s = store_prepare(st, in->qid, "INSERT INTO folio_counter (year, last) "
+	    "VALUES (?1, 1) ON CONFLICT (year) DO UPDATE SET last = last + 1")) == NULL)
+		return -1;
+	sqlite3_bind_int(s, 1, in->legal_year);
+	if (step_done(st, s, in->qid, "folio counter") < 0)
+		return -1;
+	if ((s = store_prepare(st, in->qid,
+	    "SELECT last FROM folio_counter WHERE year = ?")) == NULL)
+		return -1;
+	sqlite3_bind_int(s, 1, in->legal_year);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*seq = sqlite3_column_int64(s, 0);
+	else
+		store_log_error(st, in->qid, "folio counter");
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return -1;
+	if (*seq > 99999999) {
+		bz_log(BZ_LOG_ERR, in->qid, "folio counter of %d exhausted", in->legal_year);
+		return -1;
+	}
+	return 0;
+}
+
+/* insert_submission - the submission row */
+static int
+insert_submission(struct bz_store *st, const struct bz_submission *in,
+    const char *folio, int64_t seq, int64_t now, int64_t *id)
+{
+	struct bz_buf reasons = BZ_BUF_INIT, rcpts = BZ_BUF_INIT;
+	const struct bz_signer *g = &in->signer;
+	sqlite3_stmt *s;
+	int i = 1;
+
+	if ((s = store_prepare(st, in->qid, "INSERT INTO submissions (folio, year, seq, "
+	    "qid, arrival_utc, legal_utc, legal_rule, calendar_version, signer_rfc, "
+	    "signer_rfc_representante, signer_curp, signer_curp_representante, "
+	    "signer_name, signer_moral, signer_no_certificado, signer_serial_hex, "
+	    "signer_cert_sha256, signer_not_before, signer_not_after, integrity, trust, "
+	    "identity, verdict, reasons, message_sha256, signed_sha256, message_id, "
+	    "subject, env_from, env_rcpts, spool_path, created_utc) VALUES (?, ?, ?, "
+	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?)")) == NULL)
+		return -1;
+	reasons_text(&in->reasons, &reasons);
+	rcpts_text(in, &rcpts);
+	store_bind_text(s, i++, folio);
+	sqlite3_bind_int(s, i++, in->legal_year);
+	sqlite3_bind_int64(s, i++, seq);
+	store_bind_text(s, i++, in->qid);
+	sqlite3_bind_int64(s, i++, in->arrival_utc);
+	sqlite3_bind_int64(s, i++, in->legal_utc);
+	store_bind_text(s, i++, in->legal_rule);
+	store_bind_text(s, i++, in->calendar_version);
+	store_bind_text(s, i++, g->rfc);
+	store_bind_text(s, i++, g->rfc_representante);
+	store_bind_text(s, i++, g->curp);
+	store_bind_text(s, i++, g->curp_representante);
+	store_bind_text(s, i++, g->name);
+	sqlite3_bind_int(s, i++, g->moral ? 1 : 0);
+	store_bind_text(s, i++, g->no_certificado);
+	store_bind_text(s, i++, g->serial_hex);
+	store_bind_text(s, i++, g->cert_sha256);
+	sqlite3_bind_int64(s, i++, g->not_before);
+	sqlite3_bind_int64(s, i++, g->not_after);
+	store_bind_text(s, i++, bz_check_name(in->integrity));
+	store_bind_text(s, i++, bz_check_name(in->trust));
+	store_bind_text(s, i++, bz_check_name(in->identity));
+	store_bind_text(s, i++, bz_verdict_name(in->verdict));
+	store_bind_text(s, i++, bz_buf_str(&reasons));
+	store_bind_text(s, i++, in->message_sha256);
+	store_bind_text(s, i++, in->signed_sha256);
+	store_bind_text(s, i++, in->message_id);
+	store_bind_text(s, i++, in->subject);
+	store_bind_text(s, i++, in->env_from);
+	store_bind_text(s, i++, bz_buf_str(&rcpts));
+	store_bind_text(s, i++, in->spool_path);
+	sqlite3_bind_int64(s, i++, now);
+	bz_buf_free(&reasons);
+	bz_buf_free(&rcpts);
+	if (step_done(st, s, in->qid, "insert submission") < 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+/* insert_parts - one row per MIME part, in order */
+static int
+insert_parts(struct bz_store *st, const struct bz_submission *in, const char *folio)
+{
+	for (size_t p = 0; p < in->n_parts; p++) {
+		const struct bz_part *part = &in->parts[p];
+		sqlite3_stmt *s;
+
+		if ((s = store_prepare(st, in->qid, "INSERT INTO parts (folio, idx, name, "
+		    "content_type, size, sha256) VALUES (?, ?, ?, ?, ?, ?)")) == NULL)
+			return -1;
+		store_bind_text(s, 1, folio);
+		sqlite3_bind_int64(s, 2, (int64_t)p);
+		store_bind_text(s, 3, part->name);
+		store_bind_text(s, 4, part->content_type);
+		sqlite3_bind_int64(s, 5, (int64_t)part->size);
+		store_bind_text(s, 6, part->sha256);
+		if (step_done(st, s, in->qid, "insert part") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* queue_mail - one outbox row per recipient of the rendered acuse */
+static int
+queue_mail(struct bz_store *st, const char *qid, const char *folio,
+    const struct bz_outmail *mail, int64_t now, size_t *queued)
+{
+	sqlite3_stmt *s;
+
+	for (size_t r = 0; r < mail->n_rcpts; r++) {
+		if ((s = store_prepare(st, qid, "INSERT INTO outbox (folio, kind, "
+		    "recipient, message, status, attempts, next_attempt_utc, created_utc) "
+		    "VALUES (?, 'acuse', ?, ?, 'pending', 0, ?, ?)")) == NULL)
+			return -1;
+		store_bind_text(s, 1, folio);
+		store_bind_text(s, 2, mail->rcpts[r]);
+		sqlite3_bind_blob64(s, 3, mail->message.data ? mail->message.data : "",
+		    mail->message.len, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 4, now);
+		sqlite3_bind_int64(s, 5, now);
+		if (step_done(st, s, qid, "queue acuse") < 0)
+			return -1;
+		(*queued)++;
+	}
+	if (*queued == 0)
+		return 0;
+	if ((s = store_prepare(st, qid,
+	    "UPDATE submissions SET acuse_status = 'queued' WHERE folio = ?")) == NULL)
+		return -1;
+	store_bind_text(s, 1, folio);
+	return step_done(st, s, qid, "acuse status");
+}
+
+/* record_new - a new filing: folio, rows, event, acuse */
+static int
+record_new(struct bz_store *st, const struct bz_submission *in,
+    bz_store_render_fn render, void *arg, int64_t now, struct bz_submission_out *out)
+{
+	struct bz_buf detail = BZ_BUF_INIT;
+	struct bz_outmail mail = { BZ_BUF_INIT, NULL, 0 };
+	int64_t seq;
+	int r;
+
+	if (next_folio(st, in, &seq) < 0)
+		return -1;
+	bz_folio_format(in->legal_year, seq, out->folio);
+	out->arrival_utc = in->arrival_utc;
+	out->legal_utc = in->legal_utc;
+	if (insert_submission(st, in, out->folio, seq, now, &out->id) < 0 ||
+	    insert_parts(st, in, out->folio) < 0)
+		return -1;
+
+	bz_buf_puts(&detail, "{\"qid\": ");
+	bz_buf_json_string(&detail, in->qid);
+	bz_buf_printf(&detail, ", \"arrival_utc\": %" PRId64 ", \"legal_utc\": %" PRId64
+	    ", \"legal_rule\": ", in->arrival_utc, in->legal_utc);
+	bz_buf_json_string(&detail, in->legal_rule);
+	bz_buf_puts(&detail, ", \"calendar_version\": ");
+	bz_buf_json_string(&detail, in->calendar_version);
+	bz_buf_puts(&detail, ", \"message_sha256\": ");
+	bz_buf_json_string(&detail, in->message_sha256);
+	bz_buf_puts(&detail, ", \"signed_sha256\": ");
+	bz_buf_json_string(&detail, in->signed_sha256);
+	bz_buf_puts(&detail, ", \"cert_sha256\": ");
+	bz_buf_json_string(&detail, in->signer.cert_sha256);
+	bz_buf_puts(&detail, ", \"verdict\": ");
+	bz_buf_json_string(&detail, bz_verdict_name(in->verdict));
+	bz_buf_puts(&detail, "}");
+	r = store_event_append_locked(st, in->qid, now, "submission", out->folio,
+	    bz_buf_str(&detail));
+	bz_buf_free(&detail);
+	if (r < 0)
+		return -1;
+
+	if (render == NULL)
+		return 0;
+	if (render(arg, out->folio, in, &mail) < 0) {
+		bz_log(BZ_LOG_ERR, in->qid, "folio %s: acuse could not be rendered; "
+		    "record rolled back", out->folio);
+		outmail_free(&mail);
+		return -1;
+	}
+	r = queue_mail(st, in->qid, out->folio, &mail, now, &out->queued);
+	outmail_free(&mail);
+	return r;
+}
+
+/* bz_store_record_submission - the whole record in one transaction */
+enum bz_store_status
+bz_store_record_submission(struct bz_store *st, const struct bz_submission *in,
+    bz_store_render_fn render, void *arg, struct bz_submission_out *out)
+{
+	int64_t now = (int64_t)time(NULL);
+	int r;
+
+	check_input(in);
+	memset(out, 0, sizeof(*out));
+	if (store_begin(st, in->qid) < 0)
+		return BZ_STORE_TEMPFAIL;
+	if ((r = find_repeat(st, in, out)) == 1)
+		r = record_repeat(st, in, render != NULL, now, out);
+	else if (r == 0)
+		r = record_new(st, in, render, arg, now, out);
+	if (r < 0 || store_commit(st, in->qid) < 0) {
+		store_rollback(st);
+		bz_log(BZ_LOG_ERR, in->qid, "submission not recorded: transaction "
+		    "rolled back (tempfail)");
+		memset(out, 0, sizeof(*out));
+		return BZ_STORE_TEMPFAIL;
+	}
+	return BZ_STORE_OK;
+}
+
+/* ---- reading a submission back ---- */
+
+/* reasons_parse - stored codes back into a list; unknown codes skipped */
+static void
+reasons_parse(const char *text, struct bz_reasons *r)
+{
+	char *copy, *tok, *save = NULL;
+
+	bz_reasons_init(r);
+	if (text == NULL)
+		return;
+	copy = xstrdup(text);
+	for (tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		if (bz_reason_find(tok) != NULL)
+			bz_reasons_add(r, tok);
+	free(copy);
+}
+
+/* load_parts - the parts of one folio, in order */
+static int
+load_parts(struct bz_store *st, struct bz_submission *sub)
+{
+	sqlite3_stmt *s;
+	struct bz_part *parts = NULL;
+	size_t n = 0;
+	int rc;
+
+	if ((s = store_prepare(st, NULL, "SELECT name, content_type, size, sha256 "
+	    "FROM parts WHERE folio = ? ORDER BY idx")) == NULL)
+		return -1;
+	store_bind_text(s, 1, sub->folio);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const unsigned char *h = sqlite3_column_text(s, 3);
+
+		parts = xrealloc(parts, (n + 1) * sizeof(*parts));
+		memset(&parts[n], 0, sizeof(parts[n]));
+		parts[n].name = store_column_dup(s, 0);
+		parts[n].content_type = store_column_dup(s, 1);
+		parts[n].size = (size_t)sqlite3_column_int64(s, 2);
+		snprintf(parts[n].sha256, sizeof(parts[n].sha256), "%s",
+		    h ? (const char *)h : "");
+		n++;
+	}
+	sqlite3_finalize(s);
+	sub->parts = parts;
+	sub->n_parts = n;
+	if (rc != SQLITE_DONE) {
+		store_log_error(st, NULL, "read parts");
+		return -1;
+	}
+	return 0;
+}
+
+/* bz_store_submission_get - one recorded submission, owned copy */
+enum bz_store_status
+bz_store_submission_get(struct bz_store *st, const char *folio,
+    struct bz_submission *sub)
+{
+	sqlite3_stmt *s;
+	int rc, i = 0;
+
+	memset(sub, 0, sizeof(*sub));
+	if ((s = store_prepare(st, NULL, "SELECT id, folio, year, qid, arrival_utc, "
+	    "legal_utc, legal_rule, calendar_version, signer_rfc, "
+	    "signer_rfc_representante, signer_curp, signer_curp_representante, "
+	    "signer_name, signer_moral, signer_no_certificado, signer_serial_hex, "
+	    "signer_cert_sha256, signer_not_before, signer_not_after, integrity, trust, "
+	    "identity, verdict, reasons, message_sha256, signed_sha256, message_id, "
+	    "subject, env_from, env_rcpts, spool_path, acuse_status, created_utc "
+	    "FROM submissions WHERE folio = ?")) == NULL)
+		return BZ_STORE_TEMPFAIL;
+	store_bind_text(s, 1, folio);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		if (rc != SQLITE_DONE)
+			store_log_error(st, NULL, "read submission");
+		sqlite3_finalize(s);
+		return rc == SQLITE_DONE ? BZ_STORE_NOTFOUND : BZ_STORE_TEMPFAIL;
+	}
+	sub->id = sqlite3_column_int64(s, i++);
+	snprintf(sub->folio, sizeof(sub->folio), "%s", sqlite3_column_text(s, i++));
+	sub->legal_year = sqlite3_column_int(s, i++);
+	sub->qid = store_column_dup(s, i++);
+	sub->arrival_utc = sqlite3_column_int64(s, i++);
+	sub->legal_utc = sqlite3_column_int64(s, i++);
+	sub->legal_rule = store_column_dup(s, i++);
+	sub->calendar_version = store_column_dup(s, i++);
+	sub->signer.rfc = store_column_dup(s, i++);
+	sub->signer.rfc_representante = store_column_dup(s, i++);
+	sub->signer.curp = store_column_dup(s, i++);
+	sub->signer.curp_representante = store_column_dup(s, i++);
+	sub->signer.name = store_column_dup(s, i++);
+	sub->signer.moral = sqlite3_column_int(s, i++);
+	sub->signer.no_certificado = store_column_dup(s, i++);
+	sub->signer.serial_hex = store_column_dup(s, i++);
+	sub->signer.cert_sha256 = store_column_dup(s, i++);
+	sub->signer.not_before = sqlite3_column_int64(s, i++);
+	sub->signer.not_after = sqlite3_column_int64(s, i++);
+	sub->integrity = check_from_name((const char *)sqlite3_column_text(s, i++));
+	sub->trust = check_from_name((const char *)sqlite3_column_text(s, i++));
+	sub->identity = check_from_name((const char *)sqlite3_column_text(s, i++));
+	sub->verdict = verdict_from_name((const char *)sqlite3_column_text(s, i++));
+	reasons_parse((const char *)sqlite3_column_text(s, i++), &sub->reasons);
+	sub->message_sha256 = store_column_dup(s, i++);
+	sub->signed_sha256 = store_column_dup(s, i++);
+	sub->message_id = store_column_dup(s, i++);
+	sub->subject = store_column_dup(s, i++);
+	sub->env_from = store_column_dup(s, i++);
+	rcpts_split((const char *)sqlite3_column_text(s, i++), sub);
+	sub->spool_path = store_column_dup(s, i++);
+	sub->acuse_status = store_column_dup(s, i++);
+	sub->created_utc = sqlite3_column_int64(s, i++);
+	sqlite3_finalize(s);
+	if (load_parts(st, sub) < 0) {
+		bz_submission_free(sub);
+		return BZ_STORE_TEMPFAIL;
+	}
+	return BZ_STORE_OK;
+}
+
+/* bz_submission_free - release a record filled by bz_store_submission_get */
+void
+bz_submission_free(struct bz_submission *sub)
+{
+	free((char *)sub->qid);
+	free((char *)sub->legal_rule);
+	free((char *)sub->calendar_version);
+	bz_signer_free(&sub->signer);
+	bz_reasons_free(&sub->reasons);
+	free((char *)sub->message_sha256);
+	free((char *)sub->signed_sha256);
+	free((char *)sub->message_id);
+	free((char *)sub->subject);
+	free((char *)sub->env_from);
+	for (size_t r = 0; r < sub->n_rcpts; r++)
+		free((char *)sub->env_rcpts[r]);
+	free((void *)sub->env_rcpts);
+	free((char *)sub->spool_path);
+	for (size_t p = 0; p < sub->n_parts; p++) {
+		free(sub->parts[p].name);
+		free(sub->parts[p].content_type);
+	}
+	free((void *)sub->parts);
+	free((char *)sub->acuse_status);
+	memset(sub, 0, sizeof(*sub));
+}

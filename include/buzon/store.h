@@ -1,0 +1,241 @@
+/*
+ * store - the durable record: submissions, folios, the event log, the outbox
+ *
+ * The only module that talks SQL (SQLite). One database file (`Database`),
+ * WAL journal, synchronous=FULL, foreign keys on, busy_timeout from
+ * `DatabaseBusyTimeout`. The schema is versioned with PRAGMA user_version;
+ * forward migrations run when a read-write store is opened; a database
+ * newer than this binary is refused (bz_store_open returns NULL and says so).
+ * The database file is created 0600 by the opening process (SQLite gives
+ * the -wal and -shm files the same mode), so open it after dropping
+ * privileges: the files then belong to `UserID`.
+ *
+ * Threads: a struct bz_store is ONE SQLite connection and must be used by
+ * one thread at a time. The daemon shares connections between libmilter
+ * threads through a struct bz_store_pool (mutex-protected list of idle
+ * connections): bz_store_pool_get() at end-of-message, bz_store_pool_put()
+ * right after. The outbox worker opens its own connection.
+ *
+ * Recording a submission (bz_store_record_submission) is one BEGIN
+ * IMMEDIATE transaction: repeat check, folio allocation, the submission row,
+ * its parts, an event row and the outbox row(s) of the acuse, which the
+ * caller's render callback produces once the folio is known. The message
+ * must already be in the content-addressed spool (bz_cas_put, fsync'd)
+ * before this call: the row references it.
+ *
+ * Failure: every SQLite error while writing (busy past the timeout, disk
+ * full, I/O error) rolls the transaction back and returns BZ_STORE_TEMPFAIL
+ * (the milter answers 451 4.3.0): nothing half-written remains. The error
+ * is logged in English with the queue id. Invalid arguments (a NULL folio,
+ * a missing digest) are programmer errors: bz_panic.
+ */
+#ifndef BUZON_STORE_H
+#define BUZON_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buzon/buf.h"
+#include "buzon/reason.h"
+#include "buzon/verdict.h"
+
+struct bz_config;
+
+/* Schema version this binary writes (PRAGMA user_version). */
+#define BZ_STORE_SCHEMA_VERSION 2
+
+enum bz_store_status {
+	BZ_STORE_OK = 0,
+	BZ_STORE_TEMPFAIL,	/* nothing written; the sender retries (451) */
+	BZ_STORE_NOTFOUND,	/* lookups only */
+};
+
+/* bz_store_open() flags */
+#define BZ_STORE_READONLY	0x01	/* no create, no migration (buzonctl) */
+
+struct bz_store;
+
+struct bz_store *bz_store_open(const char *path, int busy_timeout_ms, int flags,
+	    struct bz_buf *err);
+/* Same with `Database` and `DatabaseBusyTimeout` from the configuration. */
+struct bz_store *bz_store_open_config(const struct bz_config *cfg, int flags,
+	    struct bz_buf *err);
+void	bz_store_close(struct bz_store *st);
+const char *bz_store_path(const struct bz_store *st);
+/* user_version of the open database (== BZ_STORE_SCHEMA_VERSION when rw). */
+int	bz_store_schema_version(struct bz_store *st);
+
+/* A small pool of connections for the daemon's many threads. */
+struct bz_store_pool;
+
+/* Opens (and migrates) one connection at once, so start-up fails early. */
+struct bz_store_pool *bz_store_pool_new(const char *path, int busy_timeout_ms,
+	    size_t max_idle, struct bz_buf *err);
+/* An idle connection or a new one; NULL (logged) when it cannot be opened. */
+struct bz_store *bz_store_pool_get(struct bz_store_pool *pool);
+void	bz_store_pool_put(struct bz_store_pool *pool, struct bz_store *st);
+void	bz_store_pool_free(struct bz_store_pool *pool);
+
+/*
+ * Folio "BZ-YYYY-NNNNNNNN": the year of the legal instant (local civil
+ * year, given by the caller), an 8-digit counter strictly increasing within
+ * the year, unique forever.
+ */
+#define BZ_FOLIO_LEN 32		/* 16 used */
+
+/*
+ * One submission. As the input of bz_store_record_submission every pointer
+ * is borrowed (the store copies what it keeps; signer/parts/reasons may be
+ * shallow copies of the caller's structures). As the output of
+ * bz_store_submission_get everything is owned: free with bz_submission_free.
+ */
+struct bz_submission {
+	const char	*qid;			/* MTA queue id (logs, events) */
+	int64_t		 arrival_utc;		/* when the end of message arrived */
+	int64_t		 legal_utc;		/* legal instant (calendar module) */
+	int		 legal_year;		/* local civil year of legal_utc */
+	const char	*legal_rule;		/* rule that fixed legal_utc */
+	const char	*calendar_version;	/* hex SHA-256 of the calendar data */
+	struct bz_signer signer;		/* cert_sha256 required */
+	enum bz_check	 integrity, trust, identity;
+	enum bz_verdict	 verdict;
+	struct bz_reasons reasons;
+	const char	*message_sha256;	/* hex, the message as received = CAS key */
+	const char	*signed_sha256;		/* hex, the exact signed entity bytes */
+	const char	*message_id;		/* may be NULL */
+	const char	*subject;		/* may be NULL (UTF-8, decoded) */
+	const char	*env_from;		/* envelope sender, "" for <> */
+	const char *const *env_rcpts;
+	size_t		 n_rcpts;
+	const char	*spool_path;		/* from bz_cas_put */
+	const struct bz_part *parts;
+	size_t		 n_parts;
+
+	/* Output only (bz_store_submission_get). */
+	char		 folio[BZ_FOLIO_LEN];
+	int64_t		 id;
+	const char	*acuse_status;		/* "none" | "queued" | "sent" */
+	int64_t		 created_utc;
+};
+
+void	bz_submission_free(struct bz_submission *sub);	/* get's output only */
+
+/* A mail the render callback gives to the outbox (one row per recipient). */
+struct bz_outmail {
+	struct bz_buf	 message;	/* the whole RFC 5322 message, as for sendmail -i */
+	char		**rcpts;
+	size_t		 n_rcpts;
+};
+
+void	bz_outmail_add_rcpt(struct bz_outmail *mail, const char *rcpt);
+
+/*
+ * Called inside the transaction, once, for a new filing, with the folio
+ * just allocated. Fill mail (message + recipients) and return 0; return
+ * -1 to abort (the whole record is rolled back: BZ_STORE_TEMPFAIL). Adding
+ * no recipient queues nothing. Keep it quick: the write lock is held.
+ */
+typedef int (*bz_store_render_fn)(void *arg, const char *folio,
+	    const struct bz_submission *sub, struct bz_outmail *mail);
+
+struct bz_submission_out {
+	char		 folio[BZ_FOLIO_LEN];
+	int		 repeat;	/* 1: same signed entity + signer seen before */
+	int64_t		 id;		/* submissions.id (the original on repeat) */
+	int64_t		 arrival_utc;	/* the recorded filing's instants: on a */
+	int64_t		 legal_utc;	/* repeat, those of the original */
+	size_t		 queued;	/* outbox rows added */
+};
+
+/*
+ * Record one submission. render == NULL means "do not reply" (loop safety
+ * said no, see bz_outbox_should_reply): no outbox row, acuse_status "none".
+ *
+ * Repeat (same signed_sha256 and signer.cert_sha256 as a recorded filing):
+ * no new folio; out->repeat = 1 with the original folio and instants; a
+ * "repeat" event is appended; when render != NULL, the original acuse rows
+ * (the exact bytes first queued, same recipients) are queued again and
+ * render is NOT called, so the acuse is byte-identical to the first one.
+ */
+enum bz_store_status bz_store_record_submission(struct bz_store *st,
+	    const struct bz_submission *in, bz_store_render_fn render, void *arg,
+	    struct bz_submission_out *out);
+
+/* Read one recorded submission (with parts, reasons and signer). */
+enum bz_store_status bz_store_submission_get(struct bz_store *st,
+	    const char *folio, struct bz_submission *sub);
+
+/*
+ * Event log: append-only and hash-chained. hash = SHA-256(prev_hash ||
+ * canonical(id, at_utc, kind, folio, detail)); the first row's prev_hash
+ * is 64 zeros. Triggers refuse UPDATE and DELETE through SQLite; the chain
+ * detects changes made around them.
+ */
+enum bz_store_status bz_store_event_append(struct bz_store *st, int64_t at_utc,
+	    const char *kind, const char *folio, const char *detail);
+
+struct bz_chain_result {
+	int64_t		 rows;		/* rows checked */
+	int64_t		 broken_id;	/* first broken row id, 0 when intact */
+	char		 head[65];	/* hash of the last row ("" when empty) */
+	const char	*why;		/* static text when broken */
+};
+
+/* BZ_STORE_OK and result filled (broken_id tells), or TEMPFAIL. */
+enum bz_store_status bz_store_verify_chain(struct bz_store *st,
+	    struct bz_chain_result *res);
+
+/* Outbox rows as the worker and buzonctl see them. */
+struct bz_outbox_item {
+	int64_t		 id;
+	char		*folio;		/* may be NULL */
+	char		*kind;		/* "acuse" */
+	char		*recipient;
+	struct bz_buf	 message;	/* empty in listings */
+	size_t		 size;
+	char		*status;	/* "pending" | "sent" | "failed" */
+	int		 attempts;
+	int64_t		 next_attempt_utc;
+	char		*last_error;	/* may be NULL */
+	int64_t		 created_utc;
+	int64_t		 sent_utc;	/* 0 when not sent */
+};
+
+void	bz_outbox_items_free(struct bz_outbox_item *items, size_t n);
+
+/* Queue one mail outside a submission (e.g. `receipt resend`). */
+enum bz_store_status bz_store_outbox_enqueue(struct bz_store *st, const char *folio,
+	    const char *kind, const char *recipient, const void *msg, size_t len,
+	    int64_t now);
+/* Pending rows with next_attempt_utc <= now, oldest first, at most max. */
+enum bz_store_status bz_store_outbox_due(struct bz_store *st, int64_t now,
+	    size_t max, struct bz_outbox_item **items, size_t *n);
+/* Earliest next_attempt_utc of a pending row; NOTFOUND when none. */
+enum bz_store_status bz_store_outbox_next_due(struct bz_store *st, int64_t *when);
+/* Listing without message bytes; status NULL = all. */
+enum bz_store_status bz_store_outbox_list(struct bz_store *st, const char *status,
+	    struct bz_outbox_item **items, size_t *n);
+/* Sent (exit status 0): row sent, submission acuse_status "sent", event. */
+enum bz_store_status bz_store_outbox_mark_sent(struct bz_store *st, int64_t id,
+	    int64_t now);
+/* Failed attempt: attempts+1, retry at next_attempt_utc, or give up. */
+enum bz_store_status bz_store_outbox_mark_failed(struct bz_store *st, int64_t id,
+	    int64_t now, int64_t next_attempt_utc, const char *error, int give_up);
+
+struct bz_store_stats {
+	int64_t		 submissions;
+	int64_t		 repeats;		/* repeat events */
+	int64_t		 events;
+	int64_t		 outbox_pending, outbox_sent, outbox_failed;
+	int		 last_year;		/* 0 when no folio yet */
+	int64_t		 last_seq;		/* counter of last_year */
+};
+
+enum bz_store_status bz_store_stats(struct bz_store *st, struct bz_store_stats *s);
+
+/* Format a folio; year 1000..9999, seq 1..99999999 (else bz_panic). */
+void	bz_folio_format(int year, int64_t seq, char out[BZ_FOLIO_LEN]);
+/* Parse "BZ-YYYY-NNNNNNNN"; 0 and fields set, -1 when malformed. */
+int	bz_folio_parse(const char *s, int *year, int64_t *seq);
+
+#endif
