@@ -1,0 +1,170 @@
+/*
+ * runtime - one generation of everything built from the configuration
+ *
+ * See include/buzon/runtime.h, which also says how to add a resource.
+ * The current generation is a pointer guarded by a mutex; the mutex is held
+ * only to take a reference, never while building or freeing, so a slow
+ * reload (opening a database, reading a CA bundle) never blocks mail.
+ */
+#include "build-aux/config.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buzon/log.h"
+#include "buzon/runtime.h"
+#include "buzon/xalloc.h"
+
+static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct bz_runtime *current;
+
+/* lower_dup - copy of s[0..n) in lower case (ASCII: addresses are compared
+ * as the MTA sends them, without IDN folding) */
+static char *
+lower_dup(const char *s, size_t n)
+{
+	char *d = xstrndup(s, n);
+
+	for (char *p = d; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return d;
+}
+
+/* mailboxes_init - the MailboxAddress list, normalised for comparison */
+static int
+mailboxes_init(struct bz_runtime *rt, struct bz_buf *err)
+{
+	size_t n = bz_config_count(rt->cfg, "MailboxAddress");
+
+	rt->mailboxes = xcalloc(n ? n : 1, sizeof(*rt->mailboxes));
+	for (size_t i = 0; i < n; i++) {
+		const char *a = bz_config_nth(rt->cfg, "MailboxAddress", i);
+
+		rt->mailboxes[i] = lower_dup(a, strlen(a));
+	}
+	rt->nmailboxes = n;
+	return 0;
+}
+
+/* mailboxes_free - release the list */
+static void
+mailboxes_free(struct bz_runtime *rt)
+{
+	for (size_t i = 0; i < rt->nmailboxes; i++)
+		free(rt->mailboxes[i]);
+	free(rt->mailboxes);
+	rt->mailboxes = NULL;
+	rt->nmailboxes = 0;
+}
+
+/* The resources of a generation, built in this order, freed in reverse. */
+static const struct {
+	const char *name;
+	int	(*init)(struct bz_runtime *rt, struct bz_buf *err);
+	void	(*free)(struct bz_runtime *rt);
+} resources[] = {
+	{ "mailboxes", mailboxes_init, mailboxes_free },
+};
+
+#define NRESOURCES (sizeof(resources) / sizeof(resources[0]))
+
+/* runtime_free - free the first n resources, then the generation */
+static void
+runtime_free(struct bz_runtime *rt, size_t n)
+{
+	while (n-- > 0)
+		resources[n].free(rt);
+	bz_config_unref(rt->cfg);
+	free(rt);
+}
+
+/* bz_runtime_load - read the configuration and build every resource */
+struct bz_runtime *
+bz_runtime_load(const char *path, struct bz_buf *err)
+{
+	struct bz_config *cfg = bz_config_load(path, err);
+	struct bz_runtime *rt;
+
+	if (cfg == NULL)
+		return NULL;
+	rt = xcalloc(1, sizeof(*rt));
+	atomic_init(&rt->refs, 1);
+	rt->cfg = cfg;
+	rt->generation = bz_config_generation(cfg);
+	for (size_t i = 0; i < NRESOURCES; i++) {
+		if (resources[i].init(rt, err) != 0) {
+			if (err->len == 0)
+				bz_buf_printf(err, "%s: cannot set up %s", path,
+				    resources[i].name);
+			runtime_free(rt, i + 1);
+			return NULL;
+		}
+	}
+	return rt;
+}
+
+/* bz_runtime_ref - take a reference */
+struct bz_runtime *
+bz_runtime_ref(struct bz_runtime *rt)
+{
+	atomic_fetch_add(&rt->refs, 1);
+	return rt;
+}
+
+/* bz_runtime_unref - drop a reference; the last one frees everything */
+void
+bz_runtime_unref(struct bz_runtime *rt)
+{
+	if (rt != NULL && atomic_fetch_sub(&rt->refs, 1) == 1)
+		runtime_free(rt, NRESOURCES);
+}
+
+/* bz_runtime_install - make rt current (taking the caller's reference) */
+void
+bz_runtime_install(struct bz_runtime *rt)
+{
+	struct bz_runtime *old;
+
+	pthread_mutex_lock(&current_lock);
+	old = current;
+	current = rt;
+	pthread_mutex_unlock(&current_lock);
+	bz_runtime_unref(old);
+}
+
+/* bz_runtime_acquire - the current generation with a new reference */
+struct bz_runtime *
+bz_runtime_acquire(void)
+{
+	struct bz_runtime *rt;
+
+	pthread_mutex_lock(&current_lock);
+	rt = current != NULL ? bz_runtime_ref(current) : NULL;
+	pthread_mutex_unlock(&current_lock);
+	return rt;
+}
+
+/* bz_runtime_is_mailbox - exact, case-insensitive match; <> and blanks off */
+int
+bz_runtime_is_mailbox(const struct bz_runtime *rt, const char *addr)
+{
+	const char *b = addr, *e;
+
+	while (*b == ' ' || *b == '\t')
+		b++;
+	e = b + strlen(b);
+	while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if (e - b >= 2 && *b == '<' && e[-1] == '>') {
+		b++;
+		e--;
+	}
+	for (size_t i = 0; i < rt->nmailboxes; i++)
+		if (strlen(rt->mailboxes[i]) == (size_t)(e - b)
+		    && strncasecmp(rt->mailboxes[i], b, (size_t)(e - b)) == 0)
+			return 1;
+	return 0;
+}

@@ -1,0 +1,66 @@
+/*
+ * runtime - one generation of everything built from the configuration
+ *
+ * A generation bundles the configuration (struct bz_config) with the
+ * resources derived from it (the mailbox address list now; later the legal
+ * calendar, the trust store, the database handle...). It is built whole at
+ * start-up and on every reload (SIGUSR1), never changed afterwards, and
+ * reference-counted: the milter takes a reference for each SMTP connection
+ * at connect and drops it at close, so a connection keeps the generation
+ * it started with while new connections see the new one. The last
+ * reference frees the generation and its resources.
+ *
+ * HOW TO ADD A RESOURCE (e.g. the calendar):
+ *   1. add a field to struct bz_runtime below (e.g. struct bz_calendar *cal);
+ *   2. in core/runtime.c write a pair
+ *        static int  cal_init(struct bz_runtime *rt, struct bz_buf *err);
+ *        static void cal_free(struct bz_runtime *rt);
+ *      init reads rt->cfg, fills the field and returns 0, or returns -1
+ *      having written one line "file:line: Key: reason" (or "what: why")
+ *      into err; free must accept a field left NULL by a failed init;
+ *   3. add { "calendar", cal_init, cal_free } to resources[] in runtime.c.
+ *   Resources are initialised in table order and freed in reverse order; a
+ *   failing init makes bz_runtime_load() fail (start-up refused, or reload
+ *   refused with the old generation kept). A resource used from several
+ *   connection threads at once must be thread-safe or be read-only.
+ *
+ * Failure: bz_runtime_load() returns NULL with the reason in err.
+ * Thread-safety: bz_runtime_acquire/install/ref/unref may be called from
+ * any thread.
+ */
+#ifndef BUZON_RUNTIME_H
+#define BUZON_RUNTIME_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buzon/buf.h"
+#include "buzon/config.h"
+
+struct bz_runtime {
+	atomic_uint	 refs;
+	uint64_t	 generation;	/* = bz_config_generation(cfg) */
+	struct bz_config *cfg;		/* this generation's configuration */
+
+	/* ---- resources: one field per row of resources[] in runtime.c ---- */
+	char		**mailboxes;	/* MailboxAddress values, lower case */
+	size_t		 nmailboxes;
+};
+
+/* Read path and build every resource; NULL and err on failure. */
+struct bz_runtime *bz_runtime_load(const char *path, struct bz_buf *err);
+struct bz_runtime *bz_runtime_ref(struct bz_runtime *rt);
+void	bz_runtime_unref(struct bz_runtime *rt);
+
+/* The process-wide current generation. install takes over the caller's
+ * reference (NULL clears it) and drops the previous one; acquire returns
+ * the current generation with a new reference, or NULL if none. */
+void	bz_runtime_install(struct bz_runtime *rt);
+struct bz_runtime *bz_runtime_acquire(void);
+
+/* Is addr (as in RCPT TO, with or without <>) one of the mailbox
+ * addresses? Exact address, case-insensitive. */
+int	bz_runtime_is_mailbox(const struct bz_runtime *rt, const char *addr);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * decide - what the milter does with one message at end of message
+ *
+ * The single place where the outcome for a message of ours is decided:
+ * accept (with our X-Buzon-* headers), reject (5xx, every reason found) or
+ * tempfail (4xx). The libmilter glue (callbacks.c) gathers the input, calls
+ * decide() once, and applies the result: it always removes incoming
+ * X-Buzon-* headers first, then adds the headers listed here, or sets the
+ * SMTP reply from the reasons. decide() knows nothing of libmilter, so the
+ * steps plugged in here (verification, calendar, store) are plain libbuzon
+ * calls that buzonctl can repeat.
+ *
+ * Failure: decide() never fails; an internal error is a decision to
+ * tempfail with reason BZ-INTERNAL.
+ */
+#ifndef BUZON_MILTER_DECIDE_H
+#define BUZON_MILTER_DECIDE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "buzon/reason.h"
+#include "buzon/runtime.h"
+
+/* What the glue knows about the message when it is complete. */
+struct decide_input {
+	const char	*qid;		/* MTA queue id, for log lines ("" if unknown) */
+	struct bz_runtime *rt;		/* the connection's generation */
+	const unsigned char *msg;	/* the whole message, wire form (spool map) */
+	size_t		 len;
+	const char	*envfrom;	/* MAIL FROM address as given by the MTA */
+	char	*const	*rcpts;		/* RCPT TO addresses as given, nrcpts of them */
+	size_t		 nrcpts;
+	time_t		 arrival;	/* when the MTA sent end of message */
+};
+
+enum decide_action {
+	DECIDE_ACCEPT,		/* deliver, with headers[] added */
+	DECIDE_REJECT,		/* 5xx with every reason in reasons */
+	DECIDE_TEMPFAIL,	/* 4xx: the sender's MTA retries */
+};
+
+struct decide_header {
+	char	*name;		/* must start with "X-Buzon-" */
+	char	*value;
+};
+
+struct decision {
+	enum decide_action action;
+	struct bz_reasons reasons;	/* why (REJECT/TEMPFAIL; may be empty on ACCEPT) */
+	struct decide_header *headers;	/* added on ACCEPT, in this order */
+	size_t		 nheaders;
+};
+
+void	decision_init(struct decision *d);
+void	decision_free(struct decision *d);
+void	decision_add_header(struct decision *d, const char *name, const char *value);
+/* Record a reason; its class (reject/tempfail) sets the action, a
+ * tempfail reason winning over reject ones. */
+void	decision_add_reason(struct decision *d, const char *code);
+
+/* decide - fill out (initialised by the caller) for the message in in. */
+void	decide(const struct decide_input *in, struct decision *out);
+
+#endif

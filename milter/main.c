@@ -1,0 +1,244 @@
+/*
+ * buzon-milter - the IMSS Mailbox mail filter daemon
+ *
+ *   buzon-milter [-c FILE] [-f] [-t]
+ *
+ * -c FILE  configuration (default SYSCONFDIR/buzon-milter.conf)
+ * -f       stay in the foreground (logs go to stderr when "Syslog no")
+ * -t       check the configuration, print "FILE: configuration OK" or the
+ *          "file:line: key: reason" error, exit 0 or 1
+ *
+ * Start-up order, each step needed by the next: block signals (before any
+ * thread exists) -> load the configuration -> open the log -> resolve
+ * UserID -> create the socket with UMask (as root) -> detach -> PidFile ->
+ * drop privileges -> install the generation -> reload thread -> smfi_main.
+ * Shutdown (SIGTERM/SIGINT/SIGHUP through libmilter): stop accepting, let
+ * messages in flight finish (bounded), release everything, remove the
+ * PidFile when still permitted.
+ *
+ * Failure: any start-up problem prints one line and exits 1; the daemon
+ * never serves mail as root.
+ */
+#include "build-aux/config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "buzon/buf.h"
+#include "buzon/config.h"
+#include "buzon/log.h"
+#include "buzon/runtime.h"
+#include "buzon/xalloc.h"
+#include "milter.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_CONFIG	SYSCONFDIR "/buzon-milter.conf"
+/* How long shutdown waits for messages in flight. */
+#define DRAIN_SECONDS	60
+
+/* usage - print the synopsis and exit */
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: buzon-milter [-c FILE] [-f] [-t]\n"
+	    "  -c FILE  configuration file (default %s)\n"
+	    "  -f       run in the foreground\n"
+	    "  -t       check the configuration and exit\n", DEFAULT_CONFIG);
+	exit(status);
+}
+
+/* block_signals - every thread inherits this mask; see signals.c */
+static void
+block_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		bz_fatalx("cannot block signals");
+	/* A dead MTA connection must not kill the daemon. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* socket_path - the file of a unix:/local: socket spec, else NULL */
+static const char *
+socket_path(const char *spec)
+{
+	if (strncmp(spec, "unix:", 5) == 0)
+		return spec + 5;
+	if (strncmp(spec, "local:", 6) == 0)
+		return spec + 6;
+	return NULL;
+}
+
+/* open_socket - create the listening socket with the configured mode */
+static char *
+open_socket(const struct bz_config *cfg, const struct privdrop_user *user)
+{
+	char *spec = xstrdup(bz_config_str(cfg, "Socket"));
+	const char *path = socket_path(spec);
+	mode_t old = umask((mode_t)bz_config_num(cfg, "UMask"));
+
+	if (smfi_register(milter_desc) != MI_SUCCESS)
+		bz_fatalx("smfi_register failed");
+	if (smfi_setconn(spec) != MI_SUCCESS)
+		bz_fatalx("Socket %s: not usable", spec);
+	if (smfi_opensocket(1) != MI_SUCCESS)
+		bz_fatalx("Socket %s: cannot create the socket (see the log)", spec);
+	umask(old);
+	/* The socket belongs to the user that will serve it. */
+	if (path != NULL && user != NULL && chown(path, user->uid, user->gid) < 0)
+		bz_fatal("chown %s", path);
+	return spec;
+}
+
+/* detach - become a daemon: new session, no terminal, cwd / */
+static void
+detach(int keep_stderr)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		bz_fatal("fork");
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		bz_fatal("setsid");
+	if (chdir("/") < 0)
+		bz_fatal("chdir /");
+	if ((fd = open("/dev/null", O_RDWR)) < 0)
+		bz_fatal("/dev/null");
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	if (!keep_stderr)
+		dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+}
+
+/* write_pidfile - PidFile, written while still root */
+static void
+write_pidfile(const char *path)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (fp == NULL)
+		bz_fatal("PidFile %s", path);
+	fprintf(fp, "%ld\n", (long)getpid());
+	if (fclose(fp) != 0)
+		bz_fatal("PidFile %s", path);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *config_path = DEFAULT_CONFIG, *userid, *pidfile;
+	struct bz_buf err = BZ_BUF_INIT;
+	struct privdrop_user user = { NULL, 0, 0 };
+	int foreground = 0, check = 0, opt, use_syslog, have_user = 0, rc;
+	struct bz_runtime *rt;
+	char *spec, *pidfile_copy = NULL;
+	unsigned left;
+
+	while ((opt = getopt(argc, argv, "c:fth")) != -1) {
+		switch (opt) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 't':
+			check = 1;
+			break;
+		case 'h':
+			usage(0);
+		default:
+			usage(2);
+		}
+	}
+	if (optind != argc)
+		usage(2);
+
+	block_signals();
+	rt = bz_runtime_load(config_path, &err);
+	if (rt == NULL) {
+		fprintf(stderr, "buzon-milter: %s\n", bz_buf_str(&err));
+		bz_buf_free(&err);
+		return 1;
+	}
+	if (check) {
+		printf("%s: configuration OK\n", config_path);
+		bz_runtime_unref(rt);
+		bz_buf_free(&err);
+		return 0;
+	}
+
+	use_syslog = bz_config_bool(rt->cfg, "Syslog");
+	bz_log_open("buzon-milter", use_syslog,
+	    bz_log_facility_from_name(bz_config_str(rt->cfg, "SyslogFacility")),
+	    bz_log_level_from_name(bz_config_str(rt->cfg, "LogLevel")));
+
+	userid = bz_config_str(rt->cfg, "UserID");
+	if (geteuid() == 0) {
+		if (userid == NULL)
+			bz_fatalx("%s: UserID is required when started as root: "
+			    "buzon-milter never serves mail as root", config_path);
+		if (privdrop_resolve(userid, &user, &err) < 0)
+			bz_fatalx("%s:%u: %s", config_path,
+			    bz_config_line(rt->cfg, "UserID"), bz_buf_str(&err));
+		have_user = 1;
+	} else if (userid != NULL)
+		bz_log(BZ_LOG_WARNING, NULL, "not started as root: UserID %s ignored",
+		    userid);
+
+	spec = open_socket(rt->cfg, have_user ? &user : NULL);
+	if (!foreground)
+		detach(!use_syslog);
+	if ((pidfile = bz_config_str(rt->cfg, "PidFile")) != NULL) {
+		write_pidfile(pidfile);
+		pidfile_copy = xstrdup(pidfile);
+	}
+	if (have_user)
+		privdrop_apply(&user);
+
+	bz_log(BZ_LOG_NOTICE, NULL, "starting: socket %s, configuration %s "
+	    "generation %llu", spec, config_path, (unsigned long long)rt->generation);
+	bz_runtime_install(rt);
+	signals_start(config_path);
+
+	rc = smfi_main();
+
+	bz_log(BZ_LOG_NOTICE, NULL, "stopping: waiting for messages in flight");
+	left = milter_wait_idle(DRAIN_SECONDS);
+	if (left > 0)
+		bz_log(BZ_LOG_WARNING, NULL, "stopping with %u message%s in flight "
+		    "(the MTA retries them)", left, left == 1 ? "" : "s");
+	signals_stop();
+	bz_runtime_install(NULL);
+	if (pidfile_copy != NULL && unlink(pidfile_copy) < 0 && errno != ENOENT)
+		bz_log(BZ_LOG_INFO, NULL, "cannot remove PidFile %s: %s (left for "
+		    "the service manager)", pidfile_copy, strerror(errno));
+	bz_log(BZ_LOG_NOTICE, NULL, "stopped");
+	free(pidfile_copy);
+	free(spec);
+	privdrop_user_free(&user);
+	bz_buf_free(&err);
+	return rc == MI_SUCCESS ? 0 : 1;
+}

@@ -1,0 +1,46 @@
+/*
+ * milter - internal interfaces of the buzon-milter daemon (libmilter glue)
+ *
+ * main.c      options, start-up order, shutdown
+ * callbacks.c the libmilter callbacks, per-connection/per-message contexts
+ * decide.c    the end-of-message decision (decide.h)
+ * privdrop.c  giving up root for good
+ * signals.c   the SIGUSR1 reload thread
+ *
+ * Everything in here runs inside the daemon only; logic that can be tested
+ * without libmilter lives in core/.
+ */
+#ifndef BUZON_MILTER_MILTER_H
+#define BUZON_MILTER_MILTER_H
+
+#include <sys/types.h>
+
+#include <libmilter/mfapi.h>
+
+#include "buzon/buf.h"
+
+/* callbacks.c */
+extern struct smfiDesc milter_desc;
+/* Wait until no message is in flight, at most timeout seconds; returns
+ * the number still in flight. */
+unsigned milter_wait_idle(int timeout);
+
+/* privdrop.c */
+struct privdrop_user {
+	char	*name;
+	uid_t	 uid;
+	gid_t	 gid;
+};
+
+/* Resolve "user" or "user:group"; -1 with a reason in err. */
+int	privdrop_resolve(const char *spec, struct privdrop_user *u, struct bz_buf *err);
+void	privdrop_user_free(struct privdrop_user *u);
+/* Become u for good: groups, gid, uid, each checked; bz_fatal on failure. */
+void	privdrop_apply(const struct privdrop_user *u);
+
+/* signals.c */
+/* Start the reload thread; SIGUSR1 must already be blocked. */
+void	signals_start(const char *config_path);
+void	signals_stop(void);
+
+#endif

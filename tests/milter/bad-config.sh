@@ -1,0 +1,81 @@
+#!/bin/sh
+# bad-config.sh - a bad configuration stops start-up with file:line
+#
+# Rule (issue 2): an unknown key, a bad value or a missing required key
+# stops start-up with "file:line: key: reason"; `buzon-milter -t` says the
+# same and exits 1, or prints "FILE: configuration OK" and exits 0. As root,
+# a configuration without UserID is refused (never serve mail as root).
+: "${top_builddir:=.}"
+daemon=$top_builddir/buzon-milter
+[ -x "$daemon" ] || { echo "ERROR: $daemon not built"; exit 99; }
+
+dir=$(mktemp -d /tmp/buzon-badconf.XXXXXX) || exit 99
+trap 'rm -rf "$dir"' EXIT
+chmod 755 "$dir"
+fails=0
+
+good="Socket unix:$dir/milter.sock
+MailboxAddress buzon@imss.example
+SpoolDirectory $dir
+Syslog no
+UserID nobody"
+
+# check NAME EXIT PATTERN [-t] - run the daemon on $dir/NAME.conf
+check() {
+	name=$1 want=$2 pattern=$3
+	shift 3
+	# -f: a start-up that wrongly succeeded stays in the foreground, so
+	# it is stopped below rather than left behind.
+	"$daemon" -c "$dir/$name.conf" "$@" > "$dir/out" 2>&1 &
+	p=$!
+	n=0
+	while kill -0 $p 2>/dev/null && [ $n -lt 100 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	if kill -0 $p 2>/dev/null; then
+		kill -TERM $p
+		wait $p
+		echo "FAIL: $name $*: still running (expected exit $want)"
+		fails=$((fails + 1))
+		return
+	fi
+	wait $p
+	got=$?
+	if [ $got -ne "$want" ] || ! grep -q -- "$pattern" "$dir/out"; then
+		echo "FAIL: $name $*: exit $got (expected $want), output:"
+		cat "$dir/out"
+		echo "  expected to match: $pattern"
+		fails=$((fails + 1))
+	else
+		echo "PASS: $name $*: $(cat "$dir/out" | head -1)"
+	fi
+}
+
+# name | file contents | the line and key the error must name
+printf '%s\n' "$good" > "$dir/good.conf"
+printf '%s\nFrobnicate yes\n' "$good" > "$dir/unknown.conf"
+printf '%s\nMaxMessageSize 10Q\n' "$good" > "$dir/badvalue.conf"
+printf 'Socket unix:%s/milter.sock\nSyslog no\n' "$dir" > "$dir/missing.conf"
+printf '%s\nMailboxAddress not-an-address\n' "$good" > "$dir/badaddr.conf"
+
+check good 0 "^$dir/good.conf: configuration OK\$" -t
+for mode in -t -f; do
+	check unknown 1 "$dir/unknown.conf:6: Frobnicate: " $mode
+	check badvalue 1 "$dir/badvalue.conf:6: MaxMessageSize: " $mode
+	check missing 1 "$dir/missing.conf:[0-9]*: MailboxAddress: required" $mode
+	check badaddr 1 "$dir/badaddr.conf:6: MailboxAddress: " $mode
+done
+check nofile 1 "$dir/nofile.conf: cannot open" -f
+# Without -f (the daemon would detach): the error comes before detaching.
+check badvalue 1 "$dir/badvalue.conf:6: MaxMessageSize: "
+
+if [ "$(id -u)" = 0 ]; then
+	printf '%s\n' "$good" | grep -v '^UserID' > "$dir/noroot.conf"
+	check noroot 1 "UserID is required when started as root" -f
+	printf '%s\nUserID no-such-user-buzon\n' "$(printf '%s\n' "$good" | grep -v '^UserID')" > "$dir/nouser.conf"
+	check nouser 1 "nouser.conf:5: UserID: unknown user no-such-user-buzon" -f
+fi
+
+[ $fails -eq 0 ] || exit 1
+exit 0

@@ -1,0 +1,138 @@
+-- common.lua - helpers shared by the miltertest scripts of buzon-milter
+--
+-- Loaded with dofile() by each test; run-miltertest.sh exports:
+--   BUZON_SOCKET  the daemon's socket ("unix:/tmp/.../milter.sock")
+--   BUZON_CONF    its configuration file (a test may rewrite it)
+--   BUZON_LOG     its stderr log (LogLevel debug)
+--   BUZON_PID     its process id
+--   BUZON_MAILBOX the MailboxAddress of the generated configuration
+--   BUZON_SPOOL   its SpoolDirectory
+-- Traps (../shared/TESTING.md): a bare error() exits 1 silently, so every
+-- test runs through bz.run(); never os.exit() (it orphans the filter);
+-- only the stages the filter negotiated may be sent (no HELO here).
+
+bz = {}
+
+bz.socket = os.getenv("BUZON_SOCKET")
+bz.conf = os.getenv("BUZON_CONF")
+bz.log = os.getenv("BUZON_LOG")
+bz.pid = os.getenv("BUZON_PID")
+bz.mailbox = os.getenv("BUZON_MAILBOX")
+bz.spool = os.getenv("BUZON_SPOOL")
+
+-- bz.run - run body, print FAIL with a traceback on any error
+function bz.run(name, body)
+	local ok, err = xpcall(body, debug.traceback)
+	if not ok then
+		mt.echo("FAIL: " .. name .. ": " .. tostring(err))
+		error("test failed", 0)
+	end
+	mt.echo("PASS: " .. name)
+end
+
+-- bz.check - assert with a message
+function bz.check(cond, what)
+	if not cond then
+		error(what, 2)
+	end
+end
+
+-- bz.ok - a miltertest call must return nil
+function bz.ok(ret, what)
+	if ret ~= nil then
+		error(what .. ": " .. tostring(ret), 2)
+	end
+end
+
+-- bz.reply_is - the last reply from the filter
+function bz.reply_is(conn, want, what)
+	local got = mt.getreply(conn)
+	if got ~= want then
+		error(string.format("%s: reply %s, expected %s", what,
+		    tostring(got), tostring(want)), 2)
+	end
+end
+
+-- bz.open - connect, negotiate with everything offered, send connect info
+function bz.open()
+	local conn = mt.connect(bz.socket, 40, 0.25)
+	bz.check(conn ~= nil, "cannot connect to " .. tostring(bz.socket))
+	bz.ok(mt.negotiate(conn, nil, nil, nil), "negotiate")
+	bz.ok(mt.conninfo(conn, "client.example", "127.0.0.1"), "conninfo")
+	bz.reply_is(conn, SMFIR_CONTINUE, "connect")
+	return conn
+end
+
+-- bz.envelope - MAIL FROM (with queue id) and the recipients
+function bz.envelope(conn, qid, from, rcpts)
+	bz.ok(mt.macro(conn, SMFIC_MAIL, "i", qid), "macro i")
+	bz.ok(mt.mailfrom(conn, from), "mailfrom")
+	bz.reply_is(conn, SMFIR_CONTINUE, "mailfrom")
+	for _, r in ipairs(rcpts) do
+		bz.ok(mt.rcptto(conn, r), "rcptto " .. r)
+		bz.reply_is(conn, SMFIR_CONTINUE, "rcptto " .. r)
+	end
+end
+
+-- bz.log_text - the daemon's log so far
+function bz.log_text()
+	local f = io.open(bz.log, "r")
+	if f == nil then
+		return ""
+	end
+	local t = f:read("a")
+	f:close()
+	return t
+end
+
+-- bz.wait_log - wait until the daemon logs text (an event, not a delay)
+function bz.wait_log(text, what)
+	for _ = 1, 200 do
+		if string.find(bz.log_text(), text, 1, true) then
+			return
+		end
+		mt.sleep(0.05)
+	end
+	error("timed out waiting for the log line: " .. what, 2)
+end
+
+-- bz.count_log - occurrences of text in the log
+function bz.count_log(text)
+	local n, pos, t = 0, 1, bz.log_text()
+	while true do
+		local s, e = string.find(t, text, pos, true)
+		if s == nil then
+			return n
+		end
+		n = n + 1
+		pos = e + 1
+	end
+end
+
+-- bz.write_conf - replace the daemon's configuration file
+function bz.write_conf(text)
+	local f = assert(io.open(bz.conf, "w"))
+	f:write(text)
+	f:close()
+end
+
+-- bz.read_conf - the daemon's configuration file
+function bz.read_conf()
+	local f = assert(io.open(bz.conf, "r"))
+	local t = f:read("a")
+	f:close()
+	return t
+end
+
+-- bz.reload - SIGUSR1 to the daemon
+function bz.reload()
+	bz.check(os.execute("kill -USR1 " .. bz.pid), "kill -USR1 failed")
+end
+
+-- bz.spool_empty - no file left in SpoolDirectory (temp files are unlinked)
+function bz.spool_empty()
+	local p = assert(io.popen("ls -A '" .. bz.spool .. "'"))
+	local t = p:read("a")
+	p:close()
+	return t == "", t
+end

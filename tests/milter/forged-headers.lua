@@ -1,0 +1,41 @@
+-- forged-headers.lua - every incoming X-Buzon-* header is removed
+--
+-- Rule (issue 2): a sender must never be able to forge our headers: at end
+-- of message every incoming X-Buzon-* header, whatever its case and however
+-- many times it appears, is deleted, and only then ours is added.
+dofile(os.getenv("top_srcdir") .. "/tests/milter/common.lua")
+
+bz.run("forged X-Buzon-* headers removed", function()
+	local conn = bz.open()
+	bz.envelope(conn, "FORGED1", "<patron@example.com>", { "<buzon@imss.example>" })
+	bz.ok(mt.data(conn), "data")
+	local hdrs = {
+		{ "X-Buzon-Status", " accepted" },
+		{ "From", " patron@example.com" },
+		{ "x-buzon-status", " forged twice" },
+		{ "X-BUZON-Folio", " IMSS-0001" },
+		{ "X-Buzonx", " not ours (no dash)" },
+		{ "X-Buzon-Status", " third" },
+	}
+	for _, h in ipairs(hdrs) do
+		bz.ok(mt.header(conn, h[1], h[2]), "header " .. h[1])
+		bz.reply_is(conn, SMFIR_CONTINUE, "header " .. h[1])
+	end
+	bz.ok(mt.eoh(conn), "eoh")
+	bz.ok(mt.bodystring(conn, "Hola.\r\n"), "body")
+	bz.ok(mt.eom(conn), "eom")
+	bz.reply_is(conn, SMFIR_ACCEPT, "eom")
+	bz.check(mt.eom_check(conn, MT_HDRDELETE, "X-Buzon-Status"),
+	    "X-Buzon-Status not deleted")
+	bz.check(mt.eom_check(conn, MT_HDRDELETE, "X-BUZON-Folio"),
+	    "X-BUZON-Folio not deleted")
+	bz.check(not mt.eom_check(conn, MT_HDRDELETE, "X-Buzonx"),
+	    "X-Buzonx deleted but it is not ours")
+	bz.check(not mt.eom_check(conn, MT_HDRDELETE, "From"), "From deleted")
+	bz.check(mt.eom_check(conn, MT_HDRADD, "X-Buzon-Status", "received"),
+	    "X-Buzon-Status: received not added")
+	-- Three instances of X-Buzon-Status (two spellings), one of the folio.
+	bz.wait_log("FORGED1: removed 3 incoming X-Buzon-Status headers", "status removal")
+	bz.wait_log("FORGED1: removed 1 incoming X-BUZON-Folio header", "folio removal")
+	mt.disconnect(conn)
+end)

@@ -1,0 +1,43 @@
+-- ours-status.lua - mail for the mailbox gets X-Buzon-Status
+--
+-- Rule (issue 2): a message with a recipient equal to a MailboxAddress
+-- (exact address, case-insensitive, with or without <>) is read whole and
+-- gets "X-Buzon-Status: received" at end of message.
+dofile(os.getenv("top_srcdir") .. "/tests/milter/common.lua")
+
+local cases = {
+	{ qid = "OURS1", rcpts = { "<buzon@imss.example>" } },
+	{ qid = "OURS2", rcpts = { "<other@example.org>", "<BUZON@IMSS.Example>" } },
+	{ qid = "OURS3", rcpts = { "buzon@imss.example" } },
+}
+
+bz.run("for the mailbox: X-Buzon-Status added", function()
+	local conn = bz.open()
+	bz.check(mt.test_action(conn, SMFIF_ADDHDRS), "ADDHDRS not requested")
+	bz.check(mt.test_action(conn, SMFIF_CHGHDRS), "CHGHDRS not requested")
+	bz.check(not mt.test_action(conn, SMFIF_CHGBODY), "CHGBODY requested")
+	bz.check(not mt.test_action(conn, SMFIF_ADDRCPT), "ADDRCPT requested")
+	bz.check(not mt.test_action(conn, SMFIF_DELRCPT), "DELRCPT requested")
+	bz.check(not mt.test_action(conn, SMFIF_QUARANTINE), "QUARANTINE requested")
+	bz.check(mt.test_option(conn, SMFIP_HDR_LEADSPC), "HDR_LEADSPC not requested")
+	bz.check(mt.test_option(conn, SMFIP_NOHELO), "HELO not negotiated away")
+	for _, c in ipairs(cases) do
+		bz.envelope(conn, c.qid, "<patron@example.com>", c.rcpts)
+		bz.ok(mt.data(conn), "data")
+		bz.reply_is(conn, SMFIR_CONTINUE, c.qid .. " data")
+		bz.ok(mt.header(conn, "From", " patron@example.com"), "header")
+		bz.ok(mt.header(conn, "Subject", " Promocion\n\tfolded"), "header")
+		bz.reply_is(conn, SMFIR_CONTINUE, c.qid .. " header")
+		bz.ok(mt.eoh(conn), "eoh")
+		bz.ok(mt.bodystring(conn, "Hola.\r\n"), "body")
+		bz.reply_is(conn, SMFIR_CONTINUE, c.qid .. " body")
+		bz.ok(mt.eom(conn), "eom")
+		bz.reply_is(conn, SMFIR_ACCEPT, c.qid .. " eom")
+		bz.check(mt.eom_check(conn, MT_HDRADD, "X-Buzon-Status", "received"),
+		    c.qid .. ": X-Buzon-Status: received not added")
+		bz.check(not mt.eom_check(conn, MT_HDRDELETE),
+		    c.qid .. ": a header was deleted from a clean message")
+		bz.wait_log(c.qid .. ": received for the mailbox", c.qid .. " log")
+	end
+	mt.disconnect(conn)
+end)
