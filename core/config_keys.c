@@ -12,6 +12,10 @@
 
 #include "buzon/config.h"
 
+#ifndef PKGDATADIR
+#define PKGDATADIR "/usr/local/share/buzon-milter"
+#endif
+
 const struct bz_cfg_key bz_config_keys[] = {
 	/* The daemon */
 	{ "Socket", BZ_CFG_SOCKET, NULL, BZ_CFG_REQUIRED, NULL,
@@ -74,6 +78,23 @@ const struct bz_cfg_key bz_config_keys[] = {
 	{ "OutboxTimeout", BZ_CFG_INT, "120", 0, NULL,
 	  "Seconds SendmailCommand may run before it is killed and the attempt "
 	  "counts as failed." },
+
+	/* The acuse: the institution's signature (DESIGN.md section 5) */
+	{ "InstitutionCertificate", BZ_CFG_PATH, NULL, 0, NULL,
+	  "PEM certificate of the institution that signs every acuse (S/MIME "
+	  "signature of the reply and sello of the cadena original). Required "
+	  "to send acuses." },
+	{ "InstitutionKey", BZ_CFG_PATH, NULL, 0, NULL,
+	  "Unencrypted PEM private key (RSA) of InstitutionCertificate. Read once "
+	  "at start-up and on reload, before privileges are dropped; keep it 0600." },
+	{ "InstitutionChain", BZ_CFG_PATH, NULL, 0, NULL,
+	  "PEM file of intermediate certificates to include in the acuse's S/MIME "
+	  "signature, if InstitutionCertificate is not issued by the root directly." },
+	{ "InstitutionCA", BZ_CFG_PATH, NULL, 0, NULL,
+	  "PEM file of the CA certificate(s) that acuses are checked against by "
+	  "`buzonctl receipt verify` (the root of InstitutionCertificate)." },
+	{ "AcuseSchema", BZ_CFG_PATH, PKGDATADIR "/acuse-v1.xsd", 0, NULL,
+	  "XML schema (XSD) of the acuse, used by `buzonctl receipt verify`." },
 
 	/* The legal calendar (DESIGN.md section 4) */
 	{ "CalendarFile", BZ_CFG_PATH, NULL, BZ_CFG_MULTI, NULL,

@@ -1,0 +1,196 @@
+/*
+ * receipt_text - the Spanish text of the acuse, the part a person reads
+ *
+ * Folio, who sent it, what arrived (subject, each document with size and
+ * SHA-256), when (arrival and legal instants on the Mexico City clock,
+ * with the rule in words), the outcome of the checks and how to verify
+ * the acuse. Every value is normalised (bz_receipt_normalize), so a
+ * subject cannot add lines that look like ours. UTF-8, LF line endings:
+ * the mail renderer converts to CRLF.
+ */
+#include "build-aux/config.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "buzon/receipt.h"
+
+static const struct {
+	const char	*id;
+	const char	*text;
+} rule_texts[] = {
+	{ "submission.arrival",
+	  "La promoción llegó en día hábil: se tiene por recibida en el momento de su llegada." },
+	{ "submission.next-working-day",
+	  "La promoción llegó en día inhábil: se tiene por recibida a la primera hora del "
+	  "siguiente día hábil." },
+	{ "notification.in-window",
+	  "Generada en día hábil dentro del horario de 9:30 a 18:00: surte efectos en ese momento." },
+	{ "notification.before-window",
+	  "Generada antes de las 9:30 de un día hábil: se tiene por hecha a las 9:30 del "
+	  "siguiente día hábil." },
+	{ "notification.after-window",
+	  "Generada después de las 18:00 de un día hábil: se tiene por hecha a las 9:30 del "
+	  "siguiente día hábil." },
+	{ "notification.non-working-day",
+	  "Generada en día inhábil: se tiene por hecha a las 9:30 del siguiente día hábil." },
+	{ "window.fourth-working-day",
+	  "Sin apertura en los tres días hábiles siguientes al aviso: se tiene por notificada "
+	  "el cuarto día hábil a las 9:30." },
+	{ "availability.same-day",
+	  "Disponible hasta el mismo día, tres meses después de su emisión." },
+	{ "availability.same-day+next-working-day",
+	  "Disponible tres meses después de su emisión, recorrido al siguiente día hábil." },
+	{ "availability.first-of-next-month",
+	  "Disponible hasta el primer día del mes siguiente (ese día no existe tres meses después)." },
+	{ "availability.first-of-next-month+next-working-day",
+	  "Disponible hasta el primer día hábil del mes siguiente (ese día no existe tres meses "
+	  "después)." },
+};
+
+/* bz_receipt_rule_text - the rule in words, or its id when unknown */
+const char *
+bz_receipt_rule_text(const char *rule_id)
+{
+	if (rule_id == NULL)
+		return "";
+	for (size_t i = 0; i < sizeof(rule_texts) / sizeof(rule_texts[0]); i++)
+		if (strcmp(rule_texts[i].id, rule_id) == 0)
+			return rule_texts[i].text;
+	return rule_id;
+}
+
+/* check_text - a check result in Spanish */
+static const char *
+check_text(const char *c)
+{
+	if (c == NULL)
+		return "no determinada";
+	if (strcmp(c, "pass") == 0)
+		return "correcta";
+	if (strcmp(c, "fail") == 0)
+		return "incorrecta";
+	return "no determinada";
+}
+
+/* verdict_text - the verdict in Spanish */
+static const char *
+verdict_text(const char *v)
+{
+	if (v != NULL && strcmp(v, "accepted") == 0)
+		return "aceptada";
+	if (v != NULL && strcmp(v, "rejected") == 0)
+		return "rechazada";
+	return "pendiente";
+}
+
+/* put_line - "label: value" with the value normalised; skipped when empty */
+static void
+put_line(struct bz_buf *out, const char *label, const char *value)
+{
+	struct bz_buf norm = BZ_BUF_INIT;
+
+	bz_receipt_normalize(&norm, value);
+	if (norm.len != 0)
+		bz_buf_printf(out, "  %s: %s\n", label, norm.data);
+	bz_buf_free(&norm);
+}
+
+/* put_local - an ISO local instant as "dd/mm/aaaa hh:mm:ss (UTC-06:00)" */
+static void
+put_local(struct bz_buf *out, const char *label, const char *iso)
+{
+	struct bz_buf norm = BZ_BUF_INIT;
+	const char *s;
+
+	bz_receipt_normalize(&norm, iso);
+	s = norm.data;
+	/* 2026-11-27T17:59:15-06:00: 25 characters in fixed positions. */
+	if (norm.len == 25 && s[4] == '-' && s[7] == '-' && s[10] == 'T' &&
+	    s[13] == ':' && s[16] == ':' && (s[19] == '-' || s[19] == '+'))
+		bz_buf_printf(out, "  %s: %.2s/%.2s/%.4s %.8s, hora de la Ciudad de México "
+		    "(UTC%.6s)\n", label, s + 8, s + 5, s, s + 11, s + 19);
+	else if (norm.len != 0)
+		bz_buf_printf(out, "  %s: %s\n", label, s);
+	bz_buf_free(&norm);
+}
+
+/* bz_receipt_text - the whole human-readable acuse */
+void
+bz_receipt_text(const struct bz_receipt *r, struct bz_buf *out)
+{
+	struct bz_buf v = BZ_BUF_INIT, cadena = BZ_BUF_INIT, folio = BZ_BUF_INIT;
+	int notif = r->event && strcmp(r->event, "notificacion") == 0;
+
+	bz_receipt_normalize(&folio, r->folio);
+	bz_buf_printf(out, "ACUSE DE RECIBO - Buzón IMSS\nFolio: %s\n\n", folio.data);
+	bz_buf_puts(out, notif ?
+	    "El Instituto Mexicano del Seguro Social hace constar la notificación descrita abajo.\n\n" :
+	    "El Instituto Mexicano del Seguro Social recibió por el Buzón IMSS la promoción "
+	    "descrita abajo.\n\n");
+
+	bz_buf_puts(out, "Quién la envió\n");
+	put_line(out, "Nombre o razón social", r->name);
+	put_line(out, "RFC", r->rfc);
+	put_line(out, "CURP", r->curp);
+	put_line(out, "RFC del representante legal", r->rfc_representante);
+	put_line(out, "CURP del representante legal", r->curp_representante);
+	put_line(out, "Número de certificado de la e.firma", r->no_certificado);
+	put_line(out, "Huella SHA-256 del certificado", r->cert_sha256);
+
+	bz_buf_puts(out, "\nQué se recibió\n");
+	put_line(out, "Asunto", r->subject);
+	put_line(out, "Identificador del mensaje (Message-ID)", r->message_id);
+	put_line(out, "SHA-256 del mensaje tal como llegó", r->message_sha256);
+	if (r->nparts == 0)
+		bz_buf_puts(out, "  Documentos: ninguno\n");
+	else
+		bz_buf_printf(out, "  Documentos (%zu):\n", r->nparts);
+	for (size_t i = 0; i < r->nparts; i++) {
+		const struct bz_receipt_part *p = &r->parts[i];
+
+		bz_buf_reset(&v);
+		bz_receipt_normalize(&v, p->name);
+		bz_buf_printf(out, "  %zu. %s\n", i + 1, v.len ? v.data : "(sin nombre)");
+		bz_buf_reset(&v);
+		bz_receipt_normalize(&v, p->content_type);
+		bz_buf_printf(out, "     Tipo: %s; tamaño: %" PRIu64 " bytes\n", v.data, p->size);
+		bz_buf_reset(&v);
+		bz_receipt_normalize(&v, p->sha256);
+		bz_buf_printf(out, "     SHA-256: %s\n", v.data);
+	}
+
+	bz_buf_puts(out, "\nCuándo\n");
+	put_local(out, "Llegada", r->arrival_local);
+	put_line(out, "Llegada (UTC)", r->arrival_utc);
+	put_local(out, notif ? "Notificación legal" : "Recepción legal", r->legal_local);
+	put_line(out, "Recepción legal (UTC)", r->legal_utc);
+	put_line(out, "Regla aplicada", bz_receipt_rule_text(r->legal_rule));
+	put_line(out, "Clave de la regla", r->legal_rule);
+	put_line(out, "Versión del calendario", r->calendar_version);
+
+	bz_buf_puts(out, "\nResultado de la validación\n");
+	bz_buf_printf(out, "  Integridad de la firma: %s\n", check_text(r->integrity));
+	bz_buf_printf(out, "  Confianza en el certificado: %s\n", check_text(r->trust));
+	bz_buf_printf(out, "  Identidad del firmante: %s\n", check_text(r->identity));
+	bz_buf_printf(out, "  Dictamen: %s\n", verdict_text(r->verdict));
+
+	bz_buf_reset(&v);
+	bz_receipt_normalize(&v, r->institution_no_certificado);
+	bz_buf_printf(out, "\nCómo verificar este acuse\n"
+	    "  Este correo está firmado (S/MIME) con el certificado del Instituto número %s.\n"
+	    "  El archivo adjunto acuse-%s.xml contiene los mismos datos; su sello digital\n"
+	    "  es la firma RSA-SHA256 del Instituto sobre la cadena original de abajo.\n"
+	    "  - Con buzon-milter:  buzonctl receipt verify acuse.eml\n"
+	    "  - Con OpenSSL:       openssl cms -verify -in acuse.eml -CAfile ca-institucion.pem\n"
+	    "  - Con cualquier programa de correo que verifique firmas S/MIME.\n",
+	    v.data, folio.data);
+	bz_receipt_cadena(r, &cadena);
+	bz_buf_printf(out, "\nCadena original:\n%s\n", cadena.data);
+	bz_buf_reset(&v);
+	bz_receipt_normalize(&v, r->sello);
+	bz_buf_printf(out, "\nSello digital:\n%s\n", v.data);
+	bz_buf_free(&v);
+	bz_buf_free(&folio);
+	bz_buf_free(&cadena);
+}

@@ -1,0 +1,234 @@
+/*
+ * receipt - the acuse: canonical record, cadena original, sello, XML,
+ *	     Spanish text and the S/MIME-signed reply mail
+ *
+ * One canonical record (struct bz_receipt) per event, filled by the daemon
+ * with plain strings: the record does not depend on any other module's
+ * types. From it, and only from it, receipt renders
+ *
+ *   - the cadena original: "||v1|v2|...||" in the fixed order below;
+ *   - the sello: RSA-SHA256 over the cadena with the institution key,
+ *     base64 without line breaks;
+ *   - the XML document acuse-<folio>.xml (schema contrib/acuse-v1.xsd,
+ *     namespace BZ_RECEIPT_XMLNS), built node by node with libxml2;
+ *   - the Spanish text a person reads first;
+ *   - the reply mail: multipart/mixed (text + XML) inside a detached
+ *     S/MIME signature (multipart/signed, SHA-256) by the institution
+ *     certificate.
+ *
+ * Canonical values. Every value passes through bz_receipt_normalize()
+ * before it reaches the cadena, the XML or the text: invalid UTF-8 bytes
+ * become U+FFFD; every control character (C0, DEL, C1) and every run of
+ * white space becomes one ASCII space; leading and trailing spaces are
+ * removed. A NULL field and an empty one are the same: an empty value.
+ * Normalisation is idempotent, so the XML parsed back yields the same
+ * cadena. In the cadena, "\" is written "\\" and "|" is written "\|";
+ * nothing else is escaped. A value can therefore never add, remove or
+ * move a field separator.
+ *
+ * Cadena order (version 1.0; doc/acuse.md has the same table):
+ *    1 version ("1.0")           14 dictamen (verdict)
+ *    2 folio                     15 Message-ID of the submission
+ *    3 evento                    16 asunto (subject, decoded)
+ *    4 RFC                       17 SHA-256 of the message as received
+ *    5 nombre                    18 number of parts N
+ *    6 CURP                      19 N times: nombre, tipo, tamano, SHA-256
+ *    7 RFC del representante     20 llegada UTC
+ *    8 CURP del representante    21 llegada local (ISO-8601 with offset)
+ *    9 noCertificado (signer)    22 recepcion legal UTC
+ *   10 SHA-256 of the signer's   23 recepcion legal local
+ *      certificate (hex)         24 regla (rule id of the legal instant)
+ *   11 integridad (pass|fail|unknown)    25 version del calendario
+ *   12 confianza                 26 noCertificado de la institucion
+ *   13 identidad
+ * The sello is not part of the cadena.
+ *
+ * Failure behaviour: functions returning int give 0 on success and -1 with
+ * one English line in err on failure (unreadable key, OpenSSL error, XML
+ * that does not validate). Memory exhaustion ends the process (xalloc).
+ * A bz_receipt_signer is immutable after loading and may be shared by any
+ * number of threads; the record is owned by one thread.
+ */
+#ifndef BUZON_RECEIPT_H
+#define BUZON_RECEIPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buzon/buf.h"
+#include "buzon/verdict.h"
+
+#define BZ_RECEIPT_VERSION	"1.0"
+#define BZ_RECEIPT_XMLNS	"urn:buzon-milter:acuse:1"
+#define BZ_RECEIPT_EVENT_SUBMISSION	"promocion"
+
+struct bz_config;
+
+/* One MIME part of the signed content. */
+struct bz_receipt_part {
+	char	*name;			/* file name, may be NULL */
+	char	*content_type;
+	uint64_t size;			/* decoded size in bytes */
+	char	*sha256;		/* lowercase hex */
+};
+
+/* The canonical record. Every string is owned (xstrdup) and may be NULL. */
+struct bz_receipt {
+	char	*version;		/* BZ_RECEIPT_VERSION, set by init */
+	char	*folio;			/* BZ-YYYY-NNNNNNNN */
+	char	*event;			/* BZ_RECEIPT_EVENT_SUBMISSION */
+	char	*rfc;
+	char	*name;
+	char	*curp;
+	char	*rfc_representante;
+	char	*curp_representante;
+	char	*no_certificado;	/* of the employer's e.firma */
+	char	*cert_sha256;		/* hex SHA-256 of its DER */
+	char	*integrity;		/* bz_check_name() values */
+	char	*trust;
+	char	*identity;
+	char	*verdict;		/* bz_verdict_name() values */
+	char	*message_id;		/* as received, for the record only */
+	char	*subject;		/* decoded to UTF-8 */
+	char	*message_sha256;	/* of the message as received */
+	struct bz_receipt_part *parts;
+	size_t	 nparts;
+	char	*arrival_utc;		/* 2026-11-27T23:59:15Z */
+	char	*arrival_local;		/* 2026-11-27T17:59:15-06:00 */
+	char	*legal_utc;
+	char	*legal_local;
+	char	*legal_rule;		/* calendar rule id */
+	char	*calendar_version;	/* hex SHA-256 of the calendar data */
+	char	*institution_no_certificado;	/* set by bz_receipt_seal() */
+	char	*sello;			/* set by bz_receipt_seal() */
+};
+
+/* Record life cycle (core/receipt.c). */
+void	bz_receipt_init(struct bz_receipt *r);
+void	bz_receipt_free(struct bz_receipt *r);
+/* Replace *field with a copy of value (NULL clears). */
+void	bz_receipt_set(char **field, const char *value);
+void	bz_receipt_add_part(struct bz_receipt *r, const char *name,
+	    const char *content_type, uint64_t size, const char *sha256);
+/* Convenience for the daemon: copy the shared verification types. */
+void	bz_receipt_set_signer(struct bz_receipt *r, const struct bz_signer *s);
+void	bz_receipt_set_outcome(struct bz_receipt *r, enum bz_check integrity,
+	    enum bz_check trust, enum bz_check identity, enum bz_verdict verdict);
+void	bz_receipt_add_bz_part(struct bz_receipt *r, const struct bz_part *p);
+
+/* Canonical values and the cadena original (core/receipt_cadena.c). */
+void	bz_receipt_normalize(struct bz_buf *out, const char *value);
+void	bz_receipt_cadena(const struct bz_receipt *r, struct bz_buf *out);
+
+/* The institution signer (core/receipt_sello.c). */
+struct bz_receipt_signer;
+
+/*
+ * Load the certificate (PEM) and its private key (PEM, unencrypted);
+ * chain_path (PEM, may be NULL) adds intermediate certificates to the
+ * S/MIME signature. Refuses a key that does not match the certificate.
+ */
+struct bz_receipt_signer *bz_receipt_signer_load(const char *cert_path,
+	    const char *key_path, const char *chain_path, struct bz_buf *err);
+/* Same, from InstitutionCertificate / InstitutionKey / InstitutionChain. */
+struct bz_receipt_signer *bz_receipt_signer_from_config(
+	    const struct bz_config *cfg, struct bz_buf *err);
+struct bz_receipt_signer *bz_receipt_signer_ref(struct bz_receipt_signer *s);
+void	bz_receipt_signer_unref(struct bz_receipt_signer *s);
+/* noCertificado of the institution certificate. */
+const char *bz_receipt_signer_no_certificado(const struct bz_receipt_signer *s);
+
+/* Set institution_no_certificado, then the sello over the cadena. */
+int	bz_receipt_seal(const struct bz_receipt_signer *s, struct bz_receipt *r,
+	    struct bz_buf *err);
+/*
+ * Check r->sello over the cadena of r with the public key of a PEM or DER
+ * certificate given as bytes. 0 valid, -1 invalid (reason in err).
+ */
+int	bz_receipt_sello_verify(const struct bz_receipt *r, const void *cert,
+	    size_t cert_len, struct bz_buf *err);
+
+/* The XML rendering (core/receipt_xml.c). */
+/* libxml2 set-up: call once at start-up, before any thread is created. */
+void	bz_receipt_library_init(void);
+int	bz_receipt_xml(const struct bz_receipt *r, struct bz_buf *out,
+	    struct bz_buf *err);
+/* Parse an acuse XML back into r (r initialised by the caller). */
+int	bz_receipt_from_xml(struct bz_receipt *r, const void *xml, size_t len,
+	    struct bz_buf *err);
+/* Validate an acuse XML against the XSD at schema_path. */
+int	bz_receipt_xml_validate(const void *xml, size_t len,
+	    const char *schema_path, struct bz_buf *err);
+
+/* The Spanish text part (core/receipt_text.c), UTF-8 with LF endings. */
+void	bz_receipt_text(const struct bz_receipt *r, struct bz_buf *out);
+/* Spanish sentence for a calendar rule id; the id itself when unknown. */
+const char *bz_receipt_rule_text(const char *rule_id);
+
+/* The reply mail (core/receipt_mail.c). */
+struct bz_receipt_mail {
+	const char *from;	/* the mailbox address (configuration) */
+	const char *to;		/* the envelope sender; unsafe -> undisclosed */
+	const char *in_reply_to;	/* submission Message-ID; unsafe -> omitted */
+	int64_t	 date;		/* UTC seconds for the Date: header */
+};
+
+/*
+ * Seal r (bz_receipt_seal) and render the complete signed reply, CRLF
+ * line endings, ready for sendmail(1). msgid (may be NULL) receives the
+ * acuse's own Message-ID with angle brackets. Appends to out.
+ */
+int	bz_receipt_render(const struct bz_receipt_signer *s, struct bz_receipt *r,
+	    const struct bz_receipt_mail *m, struct bz_buf *out,
+	    struct bz_buf *msgid, struct bz_buf *err);
+/*
+ * Render a record sealed earlier (r->sello kept as is), e.g. to send the
+ * acuse again with the sello first issued. The S/MIME signature is new.
+ */
+int	bz_receipt_render_sealed(const struct bz_receipt_signer *s,
+	    const struct bz_receipt *r, const struct bz_receipt_mail *m,
+	    struct bz_buf *out, struct bz_buf *msgid, struct bz_buf *err);
+/* Syntax checks used for headers (exported for tests). */
+int	bz_receipt_safe_msgid(const char *s);
+int	bz_receipt_safe_address(const char *s);
+
+/* Offline verification of a whole acuse mail (core/receipt_verify.c). */
+struct bz_receipt_verify_opts {
+	const char *ca_file;		/* PEM: trusted institution CA(s) */
+	const char *schema_path;	/* acuse-v1.xsd */
+	int64_t	 at;			/* verification time, 0 = now */
+	/*
+	 * Recompute the legal instant from the record; NULL leaves the
+	 * check "unknown" with an explanation. Return BZ_CHECK_PASS/FAIL
+	 * and a one-line detail.
+	 */
+	enum bz_check (*legal_check)(const struct bz_receipt *r, void *arg,
+	    struct bz_buf *detail);
+	void	*legal_arg;
+};
+
+enum bz_receipt_check_id {
+	BZ_RECEIPT_CHECK_SMIME,
+	BZ_RECEIPT_CHECK_SCHEMA,
+	BZ_RECEIPT_CHECK_SELLO,
+	BZ_RECEIPT_CHECK_CALENDAR,
+	BZ_RECEIPT_NCHECKS
+};
+
+struct bz_receipt_verify_result {
+	enum bz_check	 check[BZ_RECEIPT_NCHECKS];
+	struct bz_buf	 detail[BZ_RECEIPT_NCHECKS];
+	struct bz_receipt record;	/* parsed from the XML when readable */
+	int		 have_record;
+};
+
+/* "smime" | "schema" | "sello" | "calendar" */
+const char *bz_receipt_check_name(enum bz_receipt_check_id id);
+void	bz_receipt_verify_result_init(struct bz_receipt_verify_result *res);
+void	bz_receipt_verify_result_free(struct bz_receipt_verify_result *res);
+/* Run every check; returns 0 only when all of them pass. */
+int	bz_receipt_verify(const void *mail, size_t len,
+	    const struct bz_receipt_verify_opts *opts,
+	    struct bz_receipt_verify_result *res);
+
+#endif
