@@ -3,6 +3,7 @@
  *
  *   buzonctl config --defaults [--json]   every key, its type, default, doc
  *   buzonctl config --check [--json]      load -c FILE as the daemon would
+ *   buzonctl config --man                 the KEYS section of buzon-milter.conf(5)
  *
  * Both read bz_config_keys[], the same table the daemon parses with.
  */
@@ -20,11 +21,13 @@ static int
 config_usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: buzonctl [-c FILE] config --defaults [--json]\n"
-	    "       buzonctl [-c FILE] config --check [--json]\n\n"
+	    "       buzonctl [-c FILE] config --check [--json]\n"
+	    "       buzonctl config --man\n\n"
 	    "  --defaults  list every configuration key with its type, default and meaning\n"
 	    "  --check     read FILE exactly as buzon-milter does; exit 0 if it is valid,\n"
 	    "              1 with \"file:line: key: reason\" if not\n"
-	    "  --json      one JSON document on standard output\n");
+	    "  --json      one JSON document on standard output\n"
+	    "  --man       the table as roff, for the KEYS section of buzon-milter.conf(5)\n");
 	return status;
 }
 
@@ -78,6 +81,50 @@ print_defaults_json(void)
 	bz_buf_free(&out);
 }
 
+/* roff_text - s escaped for roff: backslashes, and a leading . or ' */
+static void
+roff_text(const char *s)
+{
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", stdout);
+	for (; *s != '\0'; s++) {
+		if (*s == '\\')
+			fputs("\\e", stdout);
+		else if (*s == '-')
+			fputs("\\-", stdout);
+		else
+			putchar(*s);
+	}
+}
+
+/* print_defaults_man - the table as roff for buzon-milter.conf(5); the
+ * Makefile puts it into the page at build time, so the page cannot drift */
+static void
+print_defaults_man(void)
+{
+	for (size_t i = 0; i < bz_config_nkeys; i++) {
+		const struct bz_cfg_key *k = &bz_config_keys[i];
+
+		printf(".TP\n.BR ");
+		roff_text(k->name);
+		printf(" \" (%s", bz_config_type_name(k->type));
+		if (k->choices != NULL) {
+			printf(": ");
+			roff_text(k->choices);
+		}
+		printf("%s%s)\"\n", (k->flags & BZ_CFG_REQUIRED) ? ", required" : "",
+		    (k->flags & BZ_CFG_MULTI) ? ", repeatable" : "");
+		roff_text(k->description);
+		putchar('\n');
+		if (k->def != NULL) {
+			printf("Default:\n.BR \"");
+			roff_text(k->def);
+			printf("\" .\n");
+		} else
+			printf("No default.\n");
+	}
+}
+
 /* check_file - load like the daemon; report in text or JSON */
 static int
 check_file(const char *config_path, int json)
@@ -107,7 +154,7 @@ check_file(const char *config_path, int json)
 int
 ctl_config(int argc, char **argv, const char *config_path)
 {
-	int defaults = 0, check = 0, json = 0;
+	int defaults = 0, check = 0, json = 0, man = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--defaults") == 0)
@@ -116,12 +163,20 @@ ctl_config(int argc, char **argv, const char *config_path)
 			check = 1;
 		else if (strcmp(argv[i], "--json") == 0)
 			json = 1;
+		else if (strcmp(argv[i], "--man") == 0)
+			man = 1;
 		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
 			return config_usage(stdout, CTL_EXIT_OK);
 		else {
 			fprintf(stderr, "buzonctl config: unknown option %s\n", argv[i]);
 			return config_usage(stderr, CTL_EXIT_USAGE);
 		}
+	}
+	if (man) {
+		if (defaults || check || json)
+			return config_usage(stderr, CTL_EXIT_USAGE);
+		print_defaults_man();
+		return CTL_EXIT_OK;
 	}
 	if (defaults == check)
 		return config_usage(stderr, CTL_EXIT_USAGE);
