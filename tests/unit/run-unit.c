@@ -17,6 +17,7 @@ static const suite_fn suites[] = {
 	suite_config,
 	suite_instant,
 	suite_store,
+	suite_outbox,
 	suite_spool,
 	suite_mime,
 	suite_smime,

@@ -13,6 +13,7 @@
 Suite	*suite_config(void);
 Suite	*suite_instant(void);
 Suite	*suite_store(void);
+Suite	*suite_outbox(void);
 Suite	*suite_spool(void);
 Suite	*suite_mime(void);
 Suite	*suite_smime(void);

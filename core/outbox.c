@@ -1,0 +1,255 @@
+/*
+ * outbox - the worker thread that hands queued mail to the MTA
+ *
+ * See include/buzon/outbox.h for the life cycle and the retry policy.
+ * Running sendmail is in core/outbox_sendmail.c, loop safety in
+ * core/outbox_loop.c. The worker sleeps on a condition variable until the
+ * earliest next_attempt_utc (at most POLL_MAX seconds, so rows queued by
+ * another process such as `buzonctl receipt resend` are seen too) or
+ * until bz_outbox_wake().
+ */
+#include "build-aux/config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buzon/buf.h"
+#include "buzon/config.h"
+#include "buzon/log.h"
+#include "buzon/outbox.h"
+#include "buzon/store.h"
+#include "buzon/xalloc.h"
+
+#define POLL_MAX	30	/* seconds between looks when idle */
+#define BATCH		16	/* rows per pass */
+#define DB_RETRY	5	/* seconds after a database error */
+
+struct bz_outbox {
+	struct bz_outbox_opts opts;
+	struct bz_store	*st;
+	pthread_t	 thread;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	int		 kicked;	/* wake() since the last pass */
+	int		 stopping;
+};
+
+/* argv_dup - deep copy of a NULL-terminated vector */
+static char **
+argv_dup(char *const *argv)
+{
+	size_t n = 0;
+	char **v;
+
+	while (argv != NULL && argv[n] != NULL)
+		n++;
+	v = xcalloc(n + 1, sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		v[i] = xstrdup(argv[i]);
+	return v;
+}
+
+/* bz_outbox_opts_from_config - the outbox keys */
+void
+bz_outbox_opts_from_config(const struct bz_config *cfg, struct bz_outbox_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->db_path = xstrdup(bz_config_str(cfg, "Database"));
+	o->busy_timeout_ms = (int)bz_config_num(cfg, "DatabaseBusyTimeout");
+	o->sendmail_argv = bz_config_argv(bz_config_str(cfg, "SendmailCommand"));
+	o->max_attempts = (int)bz_config_num(cfg, "OutboxMaxAttempts");
+	o->retry_interval = (int)bz_config_num(cfg, "OutboxRetryInterval");
+	o->retry_max_interval = (int)bz_config_num(cfg, "OutboxRetryMaxInterval");
+	o->timeout = (int)bz_config_num(cfg, "OutboxTimeout");
+}
+
+/* bz_outbox_opts_free - release what opts_from_config allocated */
+void
+bz_outbox_opts_free(struct bz_outbox_opts *o)
+{
+	free(o->db_path);
+	if (o->sendmail_argv != NULL)
+		for (size_t i = 0; o->sendmail_argv[i] != NULL; i++)
+			free(o->sendmail_argv[i]);
+	free(o->sendmail_argv);
+	memset(o, 0, sizeof(*o));
+}
+
+/* bz_outbox_backoff - interval * 2^(n-1), capped */
+int64_t
+bz_outbox_backoff(const struct bz_outbox_opts *o, int n)
+{
+	int64_t d = o->retry_interval > 0 ? o->retry_interval : 1;
+	int64_t cap = o->retry_max_interval > 0 ? o->retry_max_interval : d;
+
+	for (int i = 1; i < n && d < cap; i++)
+		d *= 2;
+	return d < cap ? d : cap;
+}
+
+/* bz_outbox_run_once - try every due row once */
+int
+bz_outbox_run_once(struct bz_store *st, const struct bz_outbox_opts *o, int64_t now,
+    struct bz_outbox_pass *pass)
+{
+	struct bz_outbox_item *items;
+	size_t n;
+	int rc = 0;
+
+	memset(pass, 0, sizeof(*pass));
+	if (bz_store_outbox_due(st, now, BATCH, &items, &n) != BZ_STORE_OK)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct bz_outbox_item *it = &items[i];
+		struct bz_buf diag = BZ_BUF_INIT;
+		int status, give_up;
+		enum bz_store_status r;
+
+		status = bz_outbox_sendmail(o->sendmail_argv, it->recipient,
+		    it->message.data ? it->message.data : "", it->message.len,
+		    o->timeout, &diag);
+		if (status == 0) {
+			r = bz_store_outbox_mark_sent(st, it->id, now);
+			if (r == BZ_STORE_OK) {
+				pass->sent++;
+				bz_log(BZ_LOG_INFO, NULL, "outbox %" PRId64 ": %s %s handed "
+				    "to the MTA", it->id, it->kind, it->folio ? it->folio : "-");
+				bz_log_personal(NULL, "outbox %" PRId64 ": recipient %s", it->id,
+				    it->recipient);
+			}
+		} else {
+			give_up = it->attempts + 1 >= o->max_attempts;
+			r = bz_store_outbox_mark_failed(st, it->id, now,
+			    now + bz_outbox_backoff(o, it->attempts + 1), bz_buf_str(&diag),
+			    give_up);
+			if (r == BZ_STORE_OK && give_up) {
+				pass->gave_up++;
+				bz_log(BZ_LOG_ERR, NULL, "outbox %" PRId64 ": %s %s: giving up "
+				    "after %d attempts: %s", it->id, it->kind,
+				    it->folio ? it->folio : "-", it->attempts + 1,
+				    bz_buf_str(&diag));
+			} else if (r == BZ_STORE_OK) {
+				pass->retried++;
+				bz_log(BZ_LOG_WARNING, NULL, "outbox %" PRId64 ": %s %s: attempt "
+				    "%d failed, retry in %" PRId64 "s: %s", it->id, it->kind,
+				    it->folio ? it->folio : "-", it->attempts + 1,
+				    bz_outbox_backoff(o, it->attempts + 1), bz_buf_str(&diag));
+			}
+		}
+		bz_buf_free(&diag);
+		/* The state was not saved: stop here, the row is tried again. */
+		if (r != BZ_STORE_OK)
+			rc = -1;
+	}
+	bz_outbox_items_free(items, n);
+	return rc;
+}
+
+/* worker - pass, then sleep until the next due row, a wake-up or stop */
+static void *
+worker(void *arg)
+{
+	struct bz_outbox *ob = arg;
+	struct bz_outbox_pass pass;
+
+	pthread_mutex_lock(&ob->lock);
+	while (!ob->stopping) {
+		int64_t now, next, wait;
+		struct timespec until;
+		int r;
+
+		ob->kicked = 0;
+		pthread_mutex_unlock(&ob->lock);
+
+		now = (int64_t)time(NULL);
+		r = bz_outbox_run_once(ob->st, &ob->opts, now, &pass);
+		if (r < 0)
+			wait = DB_RETRY;
+		else if (pass.sent + pass.retried + pass.gave_up >= BATCH)
+			wait = 0;	/* maybe more due rows */
+		else if (bz_store_outbox_next_due(ob->st, &next) == BZ_STORE_OK)
+			wait = next - (int64_t)time(NULL);
+		else
+			wait = POLL_MAX;
+		if (wait > POLL_MAX)
+			wait = POLL_MAX;
+
+		pthread_mutex_lock(&ob->lock);
+		if (wait <= 0)
+			continue;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += (time_t)wait;
+		while (!ob->stopping && !ob->kicked)
+			if (pthread_cond_timedwait(&ob->cond, &ob->lock, &until) == ETIMEDOUT)
+				break;
+	}
+	pthread_mutex_unlock(&ob->lock);
+	return NULL;
+}
+
+/* bz_outbox_start - own connection, own thread */
+struct bz_outbox *
+bz_outbox_start(const struct bz_outbox_opts *opts, struct bz_buf *err)
+{
+	struct bz_outbox *ob;
+	struct bz_store *st;
+	int e;
+
+	if (opts->sendmail_argv == NULL || opts->sendmail_argv[0] == NULL) {
+		bz_buf_puts(err, "outbox: SendmailCommand is empty");
+		return NULL;
+	}
+	if ((st = bz_store_open(opts->db_path, opts->busy_timeout_ms, 0, err)) == NULL)
+		return NULL;
+	ob = xcalloc(1, sizeof(*ob));
+	ob->opts = *opts;
+	ob->opts.db_path = xstrdup(opts->db_path);
+	ob->opts.sendmail_argv = argv_dup(opts->sendmail_argv);
+	ob->st = st;
+	pthread_mutex_init(&ob->lock, NULL);
+	pthread_cond_init(&ob->cond, NULL);
+	if ((e = pthread_create(&ob->thread, NULL, worker, ob)) != 0) {
+		bz_buf_printf(err, "outbox: cannot start worker thread: %s", strerror(e));
+		bz_store_close(st);
+		bz_outbox_opts_free(&ob->opts);
+		pthread_mutex_destroy(&ob->lock);
+		pthread_cond_destroy(&ob->cond);
+		free(ob);
+		return NULL;
+	}
+	return ob;
+}
+
+/* bz_outbox_wake - a commit queued mail: look now */
+void
+bz_outbox_wake(struct bz_outbox *ob)
+{
+	if (ob == NULL)
+		return;
+	pthread_mutex_lock(&ob->lock);
+	ob->kicked = 1;
+	pthread_cond_signal(&ob->cond);
+	pthread_mutex_unlock(&ob->lock);
+}
+
+/* bz_outbox_stop - stop and join the worker, close its connection */
+void
+bz_outbox_stop(struct bz_outbox *ob)
+{
+	if (ob == NULL)
+		return;
+	pthread_mutex_lock(&ob->lock);
+	ob->stopping = 1;
+	pthread_cond_signal(&ob->cond);
+	pthread_mutex_unlock(&ob->lock);
+	pthread_join(ob->thread, NULL);
+	bz_store_close(ob->st);
+	bz_outbox_opts_free(&ob->opts);
+	pthread_mutex_destroy(&ob->lock);
+	pthread_cond_destroy(&ob->cond);
+	free(ob);
+}

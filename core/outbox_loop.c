@@ -1,0 +1,89 @@
+/*
+ * outbox_loop - when an automatic reply (the acuse) may be sent
+ *
+ * RFC 3834 section 2: never reply to the null reverse-path, to a message
+ * marked Auto-Submitted with a keyword other than "no", or to ourselves.
+ * A MAILER-DAEMON sender is a bounce with a non-null path (section 2
+ * suggests not answering those either). Answering any of these risks a
+ * mail loop between two automatic responders.
+ */
+#include "build-aux/config.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buzon/outbox.h"
+
+/* strip_angles - "<a@b>" -> "a@b" (as a pointer and length) */
+static void
+strip_angles(const char *s, const char **p, size_t *n)
+{
+	size_t len;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	len = strlen(s);
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	if (len >= 2 && s[0] == '<' && s[len - 1] == '>') {
+		s++;
+		len -= 2;
+	}
+	*p = s;
+	*n = len;
+}
+
+/* auto_submitted_no - is the header's keyword "no"? (comments skipped) */
+static int
+auto_submitted_no(const char *v)
+{
+	size_t k = 0;
+
+	for (;;) {
+		while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')
+			v++;
+		if (*v != '(')
+			break;
+		/* RFC 5322 comment, possibly nested */
+		for (int depth = 0; *v != '\0'; v++) {
+			if (*v == '\\' && v[1] != '\0')
+				v++;
+			else if (*v == '(')
+				depth++;
+			else if (*v == ')' && --depth == 0) {
+				v++;
+				break;
+			}
+		}
+	}
+	while (v[k] != '\0' && (isalnum((unsigned char)v[k]) || v[k] == '-'))
+		k++;
+	return k == 2 && strncasecmp(v, "no", 2) == 0;
+}
+
+/* bz_outbox_should_reply - 1 when an acuse may be sent to envelope_from */
+int
+bz_outbox_should_reply(const char *envelope_from, const char *const *mailboxes,
+    size_t n_mailboxes, const char *auto_submitted)
+{
+	const char *from, *at;
+	size_t len;
+
+	if (envelope_from == NULL)
+		return 0;
+	strip_angles(envelope_from, &from, &len);
+	if (len == 0)
+		return 0;
+	at = memchr(from, '@', len);
+	if ((at ? (size_t)(at - from) : len) == 13 &&
+	    strncasecmp(from, "mailer-daemon", 13) == 0)
+		return 0;
+	for (size_t i = 0; i < n_mailboxes; i++)
+		if (mailboxes[i] != NULL && strlen(mailboxes[i]) == len &&
+		    strncasecmp(mailboxes[i], from, len) == 0)
+			return 0;
+	if (auto_submitted != NULL && !auto_submitted_no(auto_submitted))
+		return 0;
+	return 1;
+}

@@ -1,0 +1,102 @@
+/*
+ * outbox - durable hand-off of generated mail (acuses) to the MTA
+ *
+ * Mail is queued in the store's outbox table in the same transaction as
+ * the record it answers (bz_store_record_submission). A worker thread in
+ * the daemon, with its own database connection, picks due rows and runs
+ * `SendmailCommand` once per row, without a shell:
+ *     ARGV... -i -f <> -- RECIPIENT     (message on standard input)
+ * A row is marked sent only after exit status 0. Anything else (non-zero
+ * status, a signal, the OutboxTimeout kill, the command missing) is a
+ * failed attempt: retried after OutboxRetryInterval seconds, doubling per
+ * failure up to OutboxRetryMaxInterval, until OutboxMaxAttempts, when the
+ * row is marked failed (error log + "outbox-gave-up" event). The state is
+ * in the database, so retries survive restarts. Delivery is at least
+ * once: a crash between the MTA's acceptance and the "sent" update sends
+ * that acuse again after restart.
+ *
+ * The worker never holds a database transaction while sendmail runs, so
+ * milter threads are never blocked by a slow MTA.
+ *
+ * Daemon life cycle (after the privilege drop, before smfi_main):
+ *     bz_outbox_opts_from_config(cfg, &opts);
+ *     ob = bz_outbox_start(&opts, &err);       NULL: fatal at start-up
+ *     ... after each committed record with out.queued > 0: bz_outbox_wake(ob);
+ *     at shutdown, after smfi_main returns: bz_outbox_stop(ob);
+ *     bz_outbox_opts_free(&opts);
+ * bz_outbox_stop waits for a sendmail run in progress (at most
+ * OutboxTimeout seconds).
+ */
+#ifndef BUZON_OUTBOX_H
+#define BUZON_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buzon/buf.h"
+
+struct bz_config;
+struct bz_store;
+
+struct bz_outbox_opts {
+	char		*db_path;
+	int		 busy_timeout_ms;
+	char		**sendmail_argv;	/* NULL-terminated */
+	int		 max_attempts;
+	int		 retry_interval;	/* seconds before the first retry */
+	int		 retry_max_interval;
+	int		 timeout;		/* seconds one sendmail run may take */
+};
+
+/* Fill opts from the configuration (allocates); free with bz_outbox_opts_free. */
+void	bz_outbox_opts_from_config(const struct bz_config *cfg,
+	    struct bz_outbox_opts *opts);
+void	bz_outbox_opts_free(struct bz_outbox_opts *opts);
+
+struct bz_outbox;
+
+/* Open the worker's connection and start the thread; NULL and err on failure. */
+struct bz_outbox *bz_outbox_start(const struct bz_outbox_opts *opts,
+	    struct bz_buf *err);
+/* Something was queued: look now instead of at the next timer. */
+void	bz_outbox_wake(struct bz_outbox *ob);
+/* Finish the current attempt, stop the thread, close (NULL is fine). */
+void	bz_outbox_stop(struct bz_outbox *ob);
+
+/* What one pass did. */
+struct bz_outbox_pass {
+	size_t	 sent;
+	size_t	 retried;
+	size_t	 gave_up;
+};
+
+/*
+ * One synchronous pass over the rows due at `now` (the worker's body;
+ * also for tests and tools). 0, or -1 when the database failed (retry).
+ */
+int	bz_outbox_run_once(struct bz_store *st, const struct bz_outbox_opts *opts,
+	    int64_t now, struct bz_outbox_pass *pass);
+
+/* Seconds to wait after the n-th failed attempt (n >= 1). */
+int64_t	bz_outbox_backoff(const struct bz_outbox_opts *opts, int n);
+
+/*
+ * Run argv + "-i -f <> -- rcpt" with msg on standard input. Returns the
+ * exit status (0..255), or -1 when it could not run, died from a signal
+ * or timed out; diag gets a one-line explanation with the start of the
+ * command's output.
+ */
+int	bz_outbox_sendmail(char *const *argv, const char *rcpt, const void *msg,
+	    size_t len, int timeout, struct bz_buf *diag);
+
+/*
+ * Loop safety (RFC 3834): 1 when an automatic reply may be sent, 0 when
+ * not: the null sender (""/"<>"), a MAILER-DAEMON sender, one of our own
+ * mailbox addresses (case-insensitive), or an Auto-Submitted header
+ * (auto_submitted = its value, NULL when absent) whose keyword is not "no".
+ */
+int	bz_outbox_should_reply(const char *envelope_from,
+	    const char *const *mailboxes, size_t n_mailboxes,
+	    const char *auto_submitted);
+
+#endif
