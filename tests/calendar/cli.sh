@@ -132,5 +132,9 @@ run 0 '"code": "inhabil", "reason": "Jueves y Viernes Santo", "source": "DOF 202
     --json --calendar "$tmp/semana-santa.conf" days 2026-04-01 2026-04-03
 run 0 'usage: buzonctl'      --help
 
+# The contrib calendar loads and declares nothing.
+run 0 '"working": true' --json \
+    --calendar "$top_srcdir/contrib/calendario-imss-2026-2027.conf" is-working 2026-04-02
+
 echo "$n checks, $fail failures"
 [ "$fail" -eq 0 ]
