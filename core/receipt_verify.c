@@ -27,6 +27,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
+#include "buzon/mime.h"
 #include "buzon/receipt.h"
 #include "buzon/xalloc.h"
 #include "receipt_impl.h"
@@ -227,7 +228,7 @@ bz_receipt_verify(const void *mail, size_t len,
 	char chunk[4096];
 	int n, ok;
 
-	g_mime_init();
+	bz_mime_init();
 	store = load_store(opts, &why);
 	cms = SMIME_read_CMS(in, &bcont);
 	BIO_free(in);
@@ -295,7 +296,6 @@ out:
 	bz_buf_free(&entity);
 	bz_buf_free(&xml);
 	bz_buf_free(&why);
-	g_mime_shutdown();
 	ERR_clear_error();
 	for (int i = 0; i < BZ_RECEIPT_NCHECKS; i++)
 		if (res->check[i] != BZ_CHECK_PASS)

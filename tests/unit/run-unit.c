@@ -21,6 +21,7 @@ static const suite_fn suites[] = {
 	suite_spool,
 	suite_mime,
 	suite_smime,
+	suite_receipt,
 };
 
 static char tmpdir_path[256];

@@ -17,6 +17,7 @@ Suite	*suite_outbox(void);
 Suite	*suite_spool(void);
 Suite	*suite_mime(void);
 Suite	*suite_smime(void);
+Suite	*suite_receipt(void);
 
 /* Directory of the source tree (tests read fixtures from it). */
 const char *test_srcdir(void);
