@@ -27,6 +27,7 @@ static const struct {
 } commands[] = {
 	{ "config", ctl_config, "show the defaults or check a configuration file" },
 	{ "calendar", ctl_calendar, "working days, legal instants and deadlines" },
+	{ "store", ctl_store, "check the event log chain, statistics, the outbox" },
 	{ "receipt", ctl_receipt, "check an acuse offline (verify)" },
 };
 

@@ -1,0 +1,225 @@
+/*
+ * ctl_store - buzonctl store: inspect the database the daemon writes
+ *
+ *   buzonctl [-c FILE] store verify-chain [--json]
+ *       walk the event log; exit 0 when intact, 1 naming the first broken
+ *       row; the head hash printed can be kept elsewhere as an anchor
+ *   buzonctl [-c FILE] store stats [--json]
+ *   buzonctl [-c FILE] store outbox [--all] [--json]
+ *       mail waiting for the MTA (with --all also sent and failed)
+ *
+ * The database (`Database` from FILE) is opened read-only: buzonctl never
+ * migrates or changes it. Exit 2 when it cannot be opened, 3 when reading
+ * fails (e.g. locked past `DatabaseBusyTimeout`).
+ */
+#include "build-aux/config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "buzon/buf.h"
+#include "buzon/config.h"
+#include "buzon/instant.h"
+#include "buzon/store.h"
+#include "buzonctl.h"
+
+/* store_usage - help for this command */
+static int
+store_usage(FILE *fp, int status)
+{
+	fprintf(fp, "usage: buzonctl [-c FILE] store verify-chain [--json]\n"
+	    "       buzonctl [-c FILE] store stats [--json]\n"
+	    "       buzonctl [-c FILE] store outbox [--all] [--json]\n\n"
+	    "  verify-chain  check the hash chain of the event log end to end; exit 0\n"
+	    "                when intact, 1 naming the first broken event row\n"
+	    "  stats         submissions, repeats, events, outbox and the last folio\n"
+	    "  outbox        mail waiting to be handed to the MTA (--all: every row)\n"
+	    "  --json        one JSON document on standard output\n\n"
+	    "The database named by Database in FILE is opened read-only.\n");
+	return status;
+}
+
+/* open_store - the configured database, read-only, or explain */
+static struct bz_store *
+open_store(const char *config_path)
+{
+	struct bz_config *cfg = ctl_load_config(config_path);
+	struct bz_buf err = BZ_BUF_INIT;
+	struct bz_store *st;
+
+	if (cfg == NULL)
+		return NULL;
+	if ((st = bz_store_open_config(cfg, BZ_STORE_READONLY, &err)) == NULL)
+		fprintf(stderr, "buzonctl store: %s\n", bz_buf_str(&err));
+	bz_buf_free(&err);
+	bz_config_unref(cfg);
+	return st;
+}
+
+/* verify_chain - the chain, in text or JSON */
+static int
+verify_chain(struct bz_store *st, int json)
+{
+	struct bz_chain_result res;
+	struct bz_buf out = BZ_BUF_INIT;
+
+	if (bz_store_verify_chain(st, &res) != BZ_STORE_OK) {
+		fprintf(stderr, "buzonctl store: cannot read the event log of %s\n",
+		    bz_store_path(st));
+		return CTL_EXIT_TEMPFAIL;
+	}
+	if (json) {
+		bz_buf_puts(&out, "{\"database\": ");
+		bz_buf_json_string(&out, bz_store_path(st));
+		bz_buf_printf(&out, ", \"intact\": %s, \"events\": %" PRId64
+		    ", \"broken_id\": ", res.broken_id ? "false" : "true", res.rows);
+		if (res.broken_id)
+			bz_buf_printf(&out, "%" PRId64, res.broken_id);
+		else
+			bz_buf_puts(&out, "null");
+		bz_buf_puts(&out, ", \"reason\": ");
+		bz_buf_json_string(&out, res.why);
+		bz_buf_puts(&out, ", \"head\": ");
+		bz_buf_json_string(&out, res.broken_id || res.rows == 0 ? NULL : res.head);
+		bz_buf_puts(&out, "}\n");
+		fputs(bz_buf_str(&out), stdout);
+		bz_buf_free(&out);
+	} else if (res.broken_id)
+		printf("event log BROKEN at row %" PRId64 ": %s (%" PRId64 " rows read)\n",
+		    res.broken_id, res.why, res.rows);
+	else
+		printf("event log intact: %" PRId64 " rows, head %s\n", res.rows,
+		    res.rows ? res.head : "(empty)");
+	return res.broken_id ? CTL_EXIT_NO : CTL_EXIT_OK;
+}
+
+/* stats - counts, in text or JSON */
+static int
+stats(struct bz_store *st, int json)
+{
+	struct bz_store_stats s;
+	char folio[BZ_FOLIO_LEN] = "";
+
+	if (bz_store_stats(st, &s) != BZ_STORE_OK) {
+		fprintf(stderr, "buzonctl store: cannot read %s\n", bz_store_path(st));
+		return CTL_EXIT_TEMPFAIL;
+	}
+	if (s.last_year >= 1000 && s.last_seq >= 1 && s.last_seq <= 99999999)
+		bz_folio_format(s.last_year, s.last_seq, folio);
+	if (json) {
+		struct bz_buf out = BZ_BUF_INIT;
+
+		bz_buf_puts(&out, "{\"database\": ");
+		bz_buf_json_string(&out, bz_store_path(st));
+		bz_buf_printf(&out, ", \"schema_version\": %d, \"submissions\": %" PRId64
+		    ", \"repeats\": %" PRId64 ", \"events\": %" PRId64 ", \"outbox\": "
+		    "{\"pending\": %" PRId64 ", \"sent\": %" PRId64 ", \"failed\": %"
+		    PRId64 "}, \"last_folio\": ", bz_store_schema_version(st),
+		    s.submissions, s.repeats, s.events, s.outbox_pending, s.outbox_sent,
+		    s.outbox_failed);
+		bz_buf_json_string(&out, folio[0] ? folio : NULL);
+		bz_buf_puts(&out, "}\n");
+		fputs(bz_buf_str(&out), stdout);
+		bz_buf_free(&out);
+	} else {
+		printf("database        %s (schema %d)\n", bz_store_path(st),
+		    bz_store_schema_version(st));
+		printf("submissions     %" PRId64 "\n", s.submissions);
+		printf("repeats         %" PRId64 "\n", s.repeats);
+		printf("events          %" PRId64 "\n", s.events);
+		printf("outbox pending  %" PRId64 "\n", s.outbox_pending);
+		printf("outbox sent     %" PRId64 "\n", s.outbox_sent);
+		printf("outbox failed   %" PRId64 "\n", s.outbox_failed);
+		printf("last folio      %s\n", folio[0] ? folio : "-");
+	}
+	return CTL_EXIT_OK;
+}
+
+/* outbox - the rows, in text or JSON */
+static int
+outbox(struct bz_store *st, int all, int json)
+{
+	struct bz_outbox_item *items;
+	struct bz_buf out = BZ_BUF_INIT;
+	size_t n;
+
+	if (bz_store_outbox_list(st, all ? NULL : "pending", &items, &n) != BZ_STORE_OK) {
+		fprintf(stderr, "buzonctl store: cannot read %s\n", bz_store_path(st));
+		return CTL_EXIT_TEMPFAIL;
+	}
+	if (json)
+		bz_buf_puts(&out, "{\"outbox\": [");
+	else if (n == 0)
+		bz_buf_puts(&out, all ? "outbox empty\n" : "no mail waiting\n");
+	for (size_t i = 0; i < n; i++) {
+		struct bz_outbox_item *it = &items[i];
+		char next[BZ_INSTANT_UTC_LEN];
+
+		bz_instant_format_utc(it->next_attempt_utc, next);
+		if (json) {
+			bz_buf_printf(&out, "%s\n  {\"id\": %" PRId64 ", \"folio\": ",
+			    i ? "," : "", it->id);
+			bz_buf_json_string(&out, it->folio);
+			bz_buf_puts(&out, ", \"kind\": ");
+			bz_buf_json_string(&out, it->kind);
+			bz_buf_puts(&out, ", \"recipient\": ");
+			bz_buf_json_string(&out, it->recipient);
+			bz_buf_puts(&out, ", \"status\": ");
+			bz_buf_json_string(&out, it->status);
+			bz_buf_printf(&out, ", \"size\": %zu, \"attempts\": %d, "
+			    "\"next_attempt\": \"%s\", \"last_error\": ", it->size,
+			    it->attempts, next);
+			bz_buf_json_string(&out, it->last_error);
+			bz_buf_puts(&out, "}");
+		} else
+			bz_buf_printf(&out, "%" PRId64 " %s %s %s %s attempts=%d next=%s%s%s\n",
+			    it->id, it->status, it->kind, it->folio ? it->folio : "-",
+			    it->recipient, it->attempts, next,
+			    it->last_error ? " error=" : "",
+			    it->last_error ? it->last_error : "");
+	}
+	if (json)
+		bz_buf_puts(&out, "\n]}\n");
+	fputs(bz_buf_str(&out), stdout);
+	bz_buf_free(&out);
+	bz_outbox_items_free(items, n);
+	return CTL_EXIT_OK;
+}
+
+/* ctl_store - entry point of "buzonctl store" */
+int
+ctl_store(int argc, char **argv, const char *config_path)
+{
+	const char *sub = NULL;
+	int json = 0, all = 0, status;
+	struct bz_store *st;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (strcmp(argv[i], "--all") == 0)
+			all = 1;
+		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return store_usage(stdout, CTL_EXIT_OK);
+		else if (sub == NULL && argv[i][0] != '-')
+			sub = argv[i];
+		else {
+			fprintf(stderr, "buzonctl store: unexpected argument %s\n", argv[i]);
+			return store_usage(stderr, CTL_EXIT_USAGE);
+		}
+	}
+	if (sub == NULL || (strcmp(sub, "verify-chain") != 0 && strcmp(sub, "stats") != 0 &&
+	    strcmp(sub, "outbox") != 0) || (all && strcmp(sub, "outbox") != 0))
+		return store_usage(stderr, CTL_EXIT_USAGE);
+	if ((st = open_store(config_path)) == NULL)
+		return CTL_EXIT_USAGE;
+	if (strcmp(sub, "verify-chain") == 0)
+		status = verify_chain(st, json);
+	else if (strcmp(sub, "stats") == 0)
+		status = stats(st, json);
+	else
+		status = outbox(st, all, json);
+	bz_store_close(st);
+	return status;
+}
