@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
+#include "buzon/calendar.h"
 #include "buzon/log.h"
 #include "buzon/runtime.h"
 #include "buzon/xalloc.h"
@@ -60,6 +62,50 @@ mailboxes_free(struct bz_runtime *rt)
 	rt->nmailboxes = 0;
 }
 
+/*
+ * calendar_init - the legal calendar of this generation. Loading it also
+ * runs the time-zone self-test, so a wrong or missing tz database refuses
+ * the start (or the reload, keeping the old calendar) like a broken
+ * CalendarFile does. Years without institution entries only warn: the DOF
+ * may simply not have been copied in yet.
+ */
+static int
+calendar_init(struct bz_runtime *rt, struct bz_buf *err)
+{
+	struct bz_buf why = BZ_BUF_INIT;
+	int years[2];
+	size_t n;
+
+	rt->calendar = bz_calendar_from_config(rt->cfg, &why);
+	if (rt->calendar == NULL) {
+		bz_buf_printf(err, "calendar: %s", bz_buf_str(&why));
+		bz_buf_free(&why);
+		return -1;
+	}
+	bz_buf_free(&why);
+	bz_log(BZ_LOG_INFO, NULL, "calendar %s: %zu file%s, basis %s, first hour "
+	    "%02d:%02d, zone %s", bz_calendar_version(rt->calendar),
+	    bz_config_count(rt->cfg, "CalendarFile"),
+	    bz_config_count(rt->cfg, "CalendarFile") == 1 ? "" : "s",
+	    bz_calendar_basis_name(bz_calendar_basis(rt->calendar)),
+	    bz_calendar_first_hour(rt->calendar) / 60,
+	    bz_calendar_first_hour(rt->calendar) % 60, BZ_TZ_MEXICO_CITY);
+	n = bz_calendar_years_without_entries(rt->calendar, time(NULL), years);
+	for (size_t i = 0; i < n; i++)
+		bz_log(BZ_LOG_WARNING, NULL, "calendar %s has no institution entries "
+		    "for %d: copy the IMSS declarations of the DOF into a CalendarFile",
+		    bz_calendar_version(rt->calendar), years[i]);
+	return 0;
+}
+
+/* calendar_free - release the calendar (NULL after a failed init) */
+static void
+calendar_free(struct bz_runtime *rt)
+{
+	bz_calendar_free(rt->calendar);
+	rt->calendar = NULL;
+}
+
 /* The resources of a generation, built in this order, freed in reverse. */
 static const struct {
 	const char *name;
@@ -67,6 +113,7 @@ static const struct {
 	void	(*free)(struct bz_runtime *rt);
 } resources[] = {
 	{ "mailboxes", mailboxes_init, mailboxes_free },
+	{ "calendar", calendar_init, calendar_free },
 };
 
 #define NRESOURCES (sizeof(resources) / sizeof(resources[0]))

@@ -38,6 +38,8 @@
 #include "buzon/buf.h"
 #include "buzon/config.h"
 
+struct bz_calendar;
+
 struct bz_runtime {
 	atomic_uint	 refs;
 	uint64_t	 generation;	/* = bz_config_generation(cfg) */
@@ -46,6 +48,7 @@ struct bz_runtime {
 	/* ---- resources: one field per row of resources[] in runtime.c ---- */
 	char		**mailboxes;	/* MailboxAddress values, lower case */
 	size_t		 nmailboxes;
+	struct bz_calendar *calendar;	/* CalendarFile, LegalBasis, SubmissionFirstHour */
 };
 
 /* Read path and build every resource; NULL and err on failure. */

@@ -16,6 +16,7 @@ typedef Suite *(*suite_fn)(void);
 static const suite_fn suites[] = {
 	suite_config,
 	suite_instant,
+	suite_calendar,
 	suite_store,
 	suite_outbox,
 	suite_spool,

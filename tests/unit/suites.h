@@ -12,6 +12,7 @@
 
 Suite	*suite_config(void);
 Suite	*suite_instant(void);
+Suite	*suite_calendar(void);
 Suite	*suite_store(void);
 Suite	*suite_outbox(void);
 Suite	*suite_spool(void);
