@@ -20,6 +20,13 @@ dir=$(mktemp -d /tmp/bz-e2e.bad-config.XXXXXX) || exit 99
 trap 'rm -rf "$dir"' EXIT
 sock=$dir/milter.sock
 fails=0
+# BUZON_VALGRIND=1: the refusals themselves must be valgrind-clean (exit 42)
+VG=()
+if [ "${BUZON_VALGRIND:-0}" = 1 ]; then
+	VG=(valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect
+	    --show-leak-kinds=definite,indirect --error-exitcode=42
+	    --suppressions="$top_srcdir/tests/valgrind.supp")
+fi
 
 # A complete, valid configuration; rows add or replace lines in it.
 base="Socket unix:$sock
@@ -37,9 +44,13 @@ check_row()
 	expect=${expect//@FILE@/$conf}
 	for mode in -t -f; do
 		rm -f "$sock"
-		timeout 60 "$MILTER" -c "$conf" "$mode" >"$dir/out" 2>"$dir/err" </dev/null
+		timeout 60 "${VG[@]}" "$MILTER" -c "$conf" "$mode" >"$dir/out" 2>"$dir/err" </dev/null
 		status=$?
-		if [ "$status" -eq 0 ] || [ "$status" -eq 124 ]; then
+		if [ "$status" -eq 42 ] && [ ${#VG[@]} -gt 0 ]; then
+			echo "FAIL: $name $mode: valgrind reported errors or leaks"
+			cat "$dir/err"
+			fails=$((fails + 1))
+		elif [ "$status" -eq 0 ] || [ "$status" -eq 124 ]; then
 			echo "FAIL: $name $mode: exit status $status, expected a refusal"
 			fails=$((fails + 1))
 		elif ! grep -E -q -- "$expect" "$dir/err"; then
@@ -107,6 +118,18 @@ for mode in -t -f; do
 		echo "ok: absent file $mode: $(head -n 1 "$dir/err")"
 	fi
 done
+
+# The sample shipped in contrib/ must stay valid as keys evolve.
+sample=$top_srcdir/contrib/buzon-milter.conf
+if [ -x "$top_builddir/buzonctl" ] && [ -f "$sample" ]; then
+	if "$top_builddir/buzonctl" -c "$sample" config --check >"$dir/out" 2>&1; then
+		echo "ok: contrib/buzon-milter.conf: $(head -n 1 "$dir/out")"
+	else
+		echo "FAIL: contrib/buzon-milter.conf is not a valid configuration"
+		cat "$dir/out"
+		fails=$((fails + 1))
+	fi
+fi
 
 if [ "$fails" -ne 0 ]; then
 	echo "FAIL: $fails check(s) failed"
