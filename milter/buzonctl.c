@@ -28,7 +28,7 @@ static const struct {
 	{ "config", ctl_config, "show the defaults or check a configuration file" },
 	{ "calendar", ctl_calendar, "working days, legal instants and deadlines" },
 	{ "store", ctl_store, "check the event log chain, statistics, the outbox" },
-	{ "receipt", ctl_receipt, "check an acuse offline (verify)" },
+	{ "receipt", ctl_receipt, "acuses: verify one offline, show, list, resend" },
 };
 
 /* usage - the top-level help */

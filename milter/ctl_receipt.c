@@ -1,24 +1,27 @@
 /*
- * ctl_receipt - buzonctl receipt: check acuses offline
+ * ctl_receipt - buzonctl receipt: acuses, offline and in the store
  *
  *   buzonctl [-c FILE] receipt verify [--ca FILE] [--schema FILE]
  *       [--calendar FILE]... [--basis lft|lft+cff] [--first-hour HH:MM]
  *       [--at INSTANT] [--json] ACUSE.eml
+ *   buzonctl [-c FILE] receipt show FOLIO [--json]
+ *   buzonctl [-c FILE] receipt list [--rfc RFC] [--since DATE] [--json]
+ *   buzonctl [-c FILE] receipt resend FOLIO
  *
- * Four checks, each reported on its own line (or JSON member):
+ * verify runs four checks, each reported on its own line (or JSON member):
  *   smime     S/MIME signature of the mail against the institution CA
  *   schema    the XML attachment against acuse-v1.xsd
  *   sello     the sello over the cadena original recomputed from the XML
  *   calendar  the legal instant recomputed with the calendar the acuse
  *             names (the version must be the one loaded here)
  * Exit 0 only when all four pass; 1 when any fails or cannot be decided;
- * 2 on bad usage or an unreadable file.
+ * 2 on bad usage or an unreadable file. Settings come from the options,
+ * else from the configuration file (InstitutionCA, AcuseSchema,
+ * CalendarFile, LegalBasis, SubmissionFirstHour), read only when some
+ * setting is missing: a third party needs no configuration, only --ca
+ * (and --calendar for a calendar with institution files).
  *
- * Settings come from the options, else from the configuration file
- * (InstitutionCA, AcuseSchema, CalendarFile, LegalBasis,
- * SubmissionFirstHour), read only when some setting is missing: a third
- * party needs no configuration, only --ca (and --calendar for a calendar
- * with institution files).
+ * show, list and resend read the store (ctl_receipt_store.c).
  */
 #include "build-aux/config.h"
 
@@ -34,6 +37,7 @@
 #include "buzon/receipt.h"
 #include "buzon/xalloc.h"
 #include "buzonctl.h"
+#include "ctl_receipt.h"
 
 #ifndef PKGDATADIR
 #define PKGDATADIR "/usr/local/share/buzon-milter"
@@ -57,8 +61,11 @@ receipt_usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: buzonctl [-c FILE] receipt verify [--ca FILE] [--schema FILE]\n"
 	    "           [--calendar FILE]... [--basis lft|lft+cff] [--first-hour HH:MM]\n"
-	    "           [--at INSTANT] [--json] ACUSE.eml\n\n"
-	    "Checks an acuse mail offline and prints the result of each check:\n"
+	    "           [--at INSTANT] [--json] ACUSE.eml\n"
+	    "       buzonctl [-c FILE] receipt show FOLIO [--json]\n"
+	    "       buzonctl [-c FILE] receipt list [--rfc RFC] [--since DATE] [--json]\n"
+	    "       buzonctl [-c FILE] receipt resend FOLIO\n\n"
+	    "verify checks an acuse mail offline and prints the result of each check:\n"
 	    "  smime     the S/MIME signature, against the institution CA (--ca, else\n"
 	    "            InstitutionCA of the configuration)\n"
 	    "  schema    the XML attachment against the schema (--schema, else AcuseSchema,\n"
@@ -67,8 +74,14 @@ receipt_usage(FILE *fp, int status)
 	    "  calendar  the legal instant recomputed with the calendar version the acuse\n"
 	    "            names (--calendar FILE, repeatable, else CalendarFile)\n"
 	    "  --at      check certificates at this instant instead of now\n"
+	    "  Exit 0 only when every check passes, 1 otherwise.\n"
+	    "show prints the acuse of a folio from the database (the Spanish text, or\n"
+	    "  the record as JSON) and whether it was sent.\n"
+	    "list lists the acuses in the outbox (--rfc: of one employer, --since: arrived\n"
+	    "  on or after DATE, local date YYYY-MM-DD).\n"
+	    "resend queues the acuse of a folio again (same sello) to its sender.\n"
 	    "  --json    one JSON document on standard output\n"
-	    "Exit status 0 only when every check passes, 1 otherwise, 2 on bad usage.\n",
+	    "Bad usage exits 2.\n",
 	    PKGDATADIR);
 	return status;
 }
@@ -313,6 +326,40 @@ receipt_verify(const struct verify_opts *o, const char *config_path)
 	return ok ? CTL_EXIT_OK : CTL_EXIT_NO;
 }
 
+/* store_command - show/list/resend: their few options */
+static int
+store_command(int argc, char **argv, const char *config_path)
+{
+	const char *folio = NULL, *rfc = NULL, *since = NULL, *cmd = argv[1];
+	int json = 0, list = strcmp(cmd, "list") == 0;
+
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+			return receipt_usage(stdout, CTL_EXIT_OK);
+		else if (strcmp(a, "--json") == 0 && strcmp(cmd, "resend") != 0)
+			json = 1;
+		else if (list && strcmp(a, "--rfc") == 0 && i + 1 < argc)
+			rfc = argv[++i];
+		else if (list && strcmp(a, "--since") == 0 && i + 1 < argc)
+			since = argv[++i];
+		else if (!list && a[0] != '-' && folio == NULL)
+			folio = a;
+		else {
+			fprintf(stderr, "buzonctl receipt %s: unexpected argument %s\n", cmd, a);
+			return receipt_usage(stderr, CTL_EXIT_USAGE);
+		}
+	}
+	if (list)
+		return ctl_receipt_list(rfc, since, json, config_path);
+	if (folio == NULL)
+		return receipt_usage(stderr, CTL_EXIT_USAGE);
+	if (strcmp(cmd, "show") == 0)
+		return ctl_receipt_show(folio, json, config_path);
+	return ctl_receipt_resend(folio, config_path);
+}
+
 /* ctl_receipt - entry point of "buzonctl receipt" */
 int
 ctl_receipt(int argc, char **argv, const char *config_path)
@@ -324,6 +371,9 @@ ctl_receipt(int argc, char **argv, const char *config_path)
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		return receipt_usage(argc < 2 ? stderr : stdout,
 		    argc < 2 ? CTL_EXIT_USAGE : CTL_EXIT_OK);
+	if (strcmp(argv[1], "show") == 0 || strcmp(argv[1], "list") == 0 ||
+	    strcmp(argv[1], "resend") == 0)
+		return store_command(argc, argv, config_path);
 	if (strcmp(argv[1], "verify") != 0) {
 		fprintf(stderr, "buzonctl receipt: unknown subcommand %s\n", argv[1]);
 		return receipt_usage(stderr, CTL_EXIT_USAGE);

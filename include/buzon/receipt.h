@@ -192,6 +192,36 @@ int	bz_receipt_render_sealed(const struct bz_receipt_signer *s,
 int	bz_receipt_safe_msgid(const char *s);
 int	bz_receipt_safe_address(const char *s);
 
+/*
+ * The acuse of a stored submission (core/receipt_store.c). The daemon
+ * passes bz_receipt_store_render and a filled ctx to
+ * bz_store_record_submission(); the callback renders the signed acuse
+ * from the stored fields and the folio, and adds the envelope sender as
+ * recipient (none for the null sender). ctx->err says why it failed.
+ */
+struct bz_submission;
+struct bz_outmail;
+struct bz_tz;
+
+struct bz_receipt_render_ctx {
+	const struct bz_receipt_signer *signer;
+	const struct bz_tz *tz;		/* America/Mexico_City, local instants */
+	const char	*mailbox;	/* From: (the mailbox address written to) */
+	int64_t		 now;		/* Date: of the acuse */
+	const char	*event;		/* NULL: BZ_RECEIPT_EVENT_SUBMISSION */
+	struct bz_buf	 err;		/* reason of the last failure */
+};
+
+void	bz_receipt_from_submission(struct bz_receipt *r, const char *folio,
+	    const struct bz_submission *sub, const struct bz_tz *tz,
+	    const char *event);
+int	bz_receipt_render_submission(const struct bz_receipt_render_ctx *ctx,
+	    const char *folio, const struct bz_submission *sub, struct bz_buf *out,
+	    struct bz_buf *err);
+/* A bz_store_render_fn; arg is a struct bz_receipt_render_ctx. */
+int	bz_receipt_store_render(void *arg, const char *folio,
+	    const struct bz_submission *sub, struct bz_outmail *mail);
+
 /* Offline verification of a whole acuse mail (core/receipt_verify.c). */
 struct bz_receipt_verify_opts {
 	const char *ca_file;		/* PEM: trusted institution CA(s) */

@@ -1,0 +1,355 @@
+/*
+ * ctl_receipt_store - buzonctl receipt show/list/resend: acuses of the store
+ *
+ *   receipt show FOLIO [--json]     the record of a filing as its acuse says
+ *                                   it (Spanish text, or JSON), and the acuse
+ *                                   status in the outbox
+ *   receipt list [--rfc RFC] [--since DATE] [--json]
+ *                                   acuses in the outbox, newest last
+ *   receipt resend FOLIO            render the acuse again from the stored
+ *                                   record (same cadena, same sello, a new
+ *                                   S/MIME signature) and queue it to the
+ *                                   envelope sender; the daemon's outbox
+ *                                   worker sends it
+ *
+ * show and list open the database read-only; resend writes one outbox row
+ * and needs InstitutionCertificate/InstitutionKey. The record is rebuilt
+ * with bz_receipt_from_submission(), the same call the daemon's render
+ * callback uses, so the sello shown or resent is the one first sent as
+ * long as the institution certificate is the same.
+ *
+ * Exit: 0 done, 1 no such folio (or nothing to answer: the null sender),
+ * 2 bad usage or unusable configuration, 3 the database could not be read.
+ */
+#include "build-aux/config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "buzon/buf.h"
+#include "buzon/config.h"
+#include "buzon/instant.h"
+#include "buzon/receipt.h"
+#include "buzon/store.h"
+#include "buzon/tz.h"
+#include "buzonctl.h"
+#include "ctl_receipt.h"
+
+/* Everything a store subcommand holds; released by env_close(). */
+struct env {
+	struct bz_config *cfg;
+	struct bz_store	*st;
+	struct bz_tz	*tz;
+};
+
+/* env_open - configuration, database and zone; exit status or -1 when ready */
+static int
+env_open(struct env *e, const char *config_path, int flags)
+{
+	struct bz_buf err = BZ_BUF_INIT;
+
+	memset(e, 0, sizeof(*e));
+	if ((e->cfg = ctl_load_config(config_path)) == NULL)
+		return CTL_EXIT_USAGE;
+	if ((e->st = bz_store_open_config(e->cfg, flags, &err)) == NULL) {
+		fprintf(stderr, "buzonctl receipt: %s\n", bz_buf_str(&err));
+		bz_buf_free(&err);
+		return CTL_EXIT_USAGE;
+	}
+	if ((e->tz = bz_tz_load(BZ_TZ_MEXICO_CITY, &err)) == NULL) {
+		fprintf(stderr, "buzonctl receipt: %s\n", bz_buf_str(&err));
+		bz_buf_free(&err);
+		return CTL_EXIT_USAGE;
+	}
+	bz_buf_free(&err);
+	return -1;
+}
+
+/* env_close - release what env_open got */
+static void
+env_close(struct env *e)
+{
+	if (e->st)
+		bz_store_close(e->st);
+	if (e->tz)
+		bz_tz_free(e->tz);
+	bz_config_unref(e->cfg);
+}
+
+/* get_submission - one filing by folio; exit status or -1 when found */
+static int
+get_submission(struct env *e, const char *folio, struct bz_submission *sub)
+{
+	int year;
+	int64_t seq;
+
+	if (bz_folio_parse(folio, &year, &seq) != 0) {
+		fprintf(stderr, "buzonctl receipt: not a folio: \"%s\"\n", folio);
+		return CTL_EXIT_USAGE;
+	}
+	memset(sub, 0, sizeof(*sub));
+	switch (bz_store_submission_get(e->st, folio, sub)) {
+	case BZ_STORE_OK:
+		return -1;
+	case BZ_STORE_NOTFOUND:
+		fprintf(stderr, "buzonctl receipt: no filing with folio %s\n", folio);
+		return CTL_EXIT_NO;
+	default:
+		fprintf(stderr, "buzonctl receipt: cannot read the database\n");
+		return CTL_EXIT_TEMPFAIL;
+	}
+}
+
+/* json_field - "name": "value" with a leading comma when not first */
+static void
+json_field(struct bz_buf *out, const char *name, const char *value, int *first)
+{
+	bz_buf_puts(out, *first ? "" : ", ");
+	*first = 0;
+	bz_buf_json_string(out, name);
+	bz_buf_puts(out, ": ");
+	bz_buf_json_string(out, value);
+}
+
+/* record_json - the canonical record as one JSON object */
+static void
+record_json(struct bz_buf *out, const struct bz_receipt *r, const char *status)
+{
+	struct bz_buf cadena = BZ_BUF_INIT;
+	int first = 1;
+
+	bz_buf_puts(out, "{");
+	json_field(out, "folio", r->folio, &first);
+	json_field(out, "evento", r->event, &first);
+	json_field(out, "rfc", r->rfc, &first);
+	json_field(out, "nombre", r->name, &first);
+	json_field(out, "curp", r->curp, &first);
+	json_field(out, "rfcRepresentante", r->rfc_representante, &first);
+	json_field(out, "curpRepresentante", r->curp_representante, &first);
+	json_field(out, "noCertificado", r->no_certificado, &first);
+	json_field(out, "certificadoSha256", r->cert_sha256, &first);
+	json_field(out, "integridad", r->integrity, &first);
+	json_field(out, "confianza", r->trust, &first);
+	json_field(out, "identidad", r->identity, &first);
+	json_field(out, "dictamen", r->verdict, &first);
+	json_field(out, "messageId", r->message_id, &first);
+	json_field(out, "asunto", r->subject, &first);
+	json_field(out, "sha256", r->message_sha256, &first);
+	bz_buf_puts(out, ", \"partes\": [");
+	for (size_t i = 0; i < r->nparts; i++) {
+		int f = 1;
+
+		bz_buf_puts(out, i ? ", {" : "{");
+		json_field(out, "nombre", r->parts[i].name, &f);
+		json_field(out, "tipo", r->parts[i].content_type, &f);
+		bz_buf_printf(out, ", \"tamano\": %llu", (unsigned long long)r->parts[i].size);
+		json_field(out, "sha256", r->parts[i].sha256, &f);
+		bz_buf_puts(out, "}");
+	}
+	bz_buf_puts(out, "]");
+	json_field(out, "llegadaUtc", r->arrival_utc, &first);
+	json_field(out, "llegadaLocal", r->arrival_local, &first);
+	json_field(out, "recepcionLegalUtc", r->legal_utc, &first);
+	json_field(out, "recepcionLegalLocal", r->legal_local, &first);
+	json_field(out, "regla", r->legal_rule, &first);
+	json_field(out, "versionCalendario", r->calendar_version, &first);
+	json_field(out, "noCertificadoInstitucion", r->institution_no_certificado, &first);
+	json_field(out, "sello", r->sello, &first);
+	bz_receipt_cadena(r, &cadena);
+	json_field(out, "cadenaOriginal", cadena.data, &first);
+	json_field(out, "estadoAcuse", status, &first);
+	bz_buf_puts(out, "}");
+	bz_buf_free(&cadena);
+}
+
+/* ctl_receipt_show - "receipt show FOLIO [--json]" */
+int
+ctl_receipt_show(const char *folio, int json, const char *config_path)
+{
+	struct env e;
+	struct bz_submission sub;
+	struct bz_receipt r;
+	struct bz_receipt_signer *signer;
+	struct bz_buf out = BZ_BUF_INIT, err = BZ_BUF_INIT;
+	int rc;
+
+	if ((rc = env_open(&e, config_path, BZ_STORE_READONLY)) >= 0 ||
+	    (rc = get_submission(&e, folio, &sub)) >= 0) {
+		env_close(&e);
+		return rc;
+	}
+	bz_receipt_library_init();
+	bz_receipt_init(&r);
+	bz_receipt_from_submission(&r, sub.folio, &sub, e.tz, NULL);
+	/* The sello is deterministic: with the key at hand, show the one sent. */
+	if ((signer = bz_receipt_signer_from_config(e.cfg, &err)) != NULL) {
+		if (bz_receipt_seal(signer, &r, &err) != 0)
+			fprintf(stderr, "buzonctl receipt: %s\n", bz_buf_str(&err));
+		bz_receipt_signer_unref(signer);
+	}
+	if (json) {
+		record_json(&out, &r, sub.acuse_status);
+		bz_buf_puts(&out, "\n");
+	} else {
+		bz_receipt_text(&r, &out);
+		bz_buf_printf(&out, "\nEstado del acuse: %s\n",
+		    sub.acuse_status ? sub.acuse_status : "none");
+		if (r.sello == NULL)
+			bz_buf_printf(&out, "(sello no calculado: %s)\n", bz_buf_str(&err));
+	}
+	fputs(bz_buf_str(&out), stdout);
+	bz_receipt_free(&r);
+	bz_submission_free(&sub);
+	env_close(&e);
+	bz_buf_free(&out);
+	bz_buf_free(&err);
+	return CTL_EXIT_OK;
+}
+
+/* mailbox_of - the mailbox the filing was addressed to, else the first one */
+static const char *
+mailbox_of(const struct bz_config *cfg, const struct bz_submission *sub)
+{
+	size_t n = bz_config_count(cfg, "MailboxAddress");
+
+	for (size_t r = 0; r < sub->n_rcpts; r++)
+		for (size_t i = 0; i < n; i++)
+			if (strcasecmp(sub->env_rcpts[r], bz_config_nth(cfg, "MailboxAddress", i)) == 0)
+				return bz_config_nth(cfg, "MailboxAddress", i);
+	return bz_config_str(cfg, "MailboxAddress");
+}
+
+/* ctl_receipt_resend - "receipt resend FOLIO" */
+int
+ctl_receipt_resend(const char *folio, const char *config_path)
+{
+	struct env e;
+	struct bz_submission sub;
+	struct bz_receipt_render_ctx ctx;
+	struct bz_buf msg = BZ_BUF_INIT, err = BZ_BUF_INIT;
+	int rc;
+
+	if ((rc = env_open(&e, config_path, 0)) >= 0 ||
+	    (rc = get_submission(&e, folio, &sub)) >= 0) {
+		env_close(&e);
+		return rc;
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	bz_receipt_library_init();
+	if (sub.env_from == NULL || sub.env_from[0] == '\0') {
+		fprintf(stderr, "buzonctl receipt: %s came from the null sender: no acuse is sent\n",
+		    sub.folio);
+		rc = CTL_EXIT_NO;
+	} else if ((ctx.signer = bz_receipt_signer_from_config(e.cfg, &err)) == NULL) {
+		fprintf(stderr, "buzonctl receipt: %s\n", bz_buf_str(&err));
+		rc = CTL_EXIT_USAGE;
+	} else {
+		ctx.tz = e.tz;
+		ctx.mailbox = mailbox_of(e.cfg, &sub);
+		ctx.now = (int64_t)time(NULL);
+		if (bz_receipt_render_submission(&ctx, sub.folio, &sub, &msg, &err) != 0) {
+			fprintf(stderr, "buzonctl receipt: %s\n", bz_buf_str(&err));
+			rc = CTL_EXIT_USAGE;
+		} else if (bz_store_outbox_enqueue(e.st, sub.folio, "acuse", sub.env_from,
+		    msg.data, msg.len, ctx.now) != BZ_STORE_OK) {
+			fprintf(stderr, "buzonctl receipt: cannot queue the acuse\n");
+			rc = CTL_EXIT_TEMPFAIL;
+		} else {
+			printf("%s: acuse queued again for %s\n", sub.folio, sub.env_from);
+			rc = CTL_EXIT_OK;
+		}
+	}
+	bz_receipt_signer_unref((struct bz_receipt_signer *)ctx.signer);
+	bz_submission_free(&sub);
+	env_close(&e);
+	bz_buf_free(&msg);
+	bz_buf_free(&err);
+	return rc;
+}
+
+/* since_utc - local midnight (Mexico City) of a DATE as UTC seconds */
+static int
+since_utc(const struct bz_tz *tz, const char *date, int64_t *out)
+{
+	struct bz_date d;
+
+	if (bz_date_parse(date, &d) != 0)
+		return -1;
+	*out = bz_tz_local_to_utc(tz, &d, 0);
+	return 0;
+}
+
+/* ctl_receipt_list - "receipt list [--rfc RFC] [--since DATE] [--json]" */
+int
+ctl_receipt_list(const char *rfc, const char *since, int json, const char *config_path)
+{
+	struct env e;
+	struct bz_outbox_item *items = NULL;
+	struct bz_buf out = BZ_BUF_INIT;
+	size_t n = 0, shown = 0;
+	int64_t from = 0;
+	int rc;
+
+	if ((rc = env_open(&e, config_path, BZ_STORE_READONLY)) >= 0) {
+		env_close(&e);
+		return rc;
+	}
+	if (since != NULL && since_utc(e.tz, since, &from) != 0) {
+		fprintf(stderr, "buzonctl receipt: --since wants a date YYYY-MM-DD: \"%s\"\n", since);
+		env_close(&e);
+		return CTL_EXIT_USAGE;
+	}
+	if (bz_store_outbox_list(e.st, NULL, &items, &n) != BZ_STORE_OK) {
+		fprintf(stderr, "buzonctl receipt: cannot read the database\n");
+		env_close(&e);
+		return CTL_EXIT_TEMPFAIL;
+	}
+	bz_buf_puts(&out, json ? "{\"acuses\": [" : "");
+	for (size_t i = 0; i < n; i++) {
+		struct bz_submission sub;
+		struct bz_receipt r;
+		int first = 1;
+
+		if (items[i].folio == NULL || strcmp(items[i].kind, "acuse") != 0)
+			continue;
+		memset(&sub, 0, sizeof(sub));
+		if (bz_store_submission_get(e.st, items[i].folio, &sub) != BZ_STORE_OK)
+			continue;
+		if ((rfc != NULL && !((sub.signer.rfc && strcasecmp(sub.signer.rfc, rfc) == 0) ||
+		    (sub.signer.rfc_representante &&
+		    strcasecmp(sub.signer.rfc_representante, rfc) == 0))) ||
+		    sub.arrival_utc < from) {
+			bz_submission_free(&sub);
+			continue;
+		}
+		bz_receipt_init(&r);
+		bz_receipt_from_submission(&r, sub.folio, &sub, e.tz, NULL);
+		if (json) {
+			bz_buf_puts(&out, shown ? ",\n  {" : "\n  {");
+			json_field(&out, "folio", r.folio, &first);
+			json_field(&out, "rfc", r.rfc, &first);
+			json_field(&out, "recepcionLegalLocal", r.legal_local, &first);
+			json_field(&out, "regla", r.legal_rule, &first);
+			json_field(&out, "destinatario", items[i].recipient, &first);
+			json_field(&out, "estado", items[i].status, &first);
+			bz_buf_printf(&out, ", \"intentos\": %d}", items[i].attempts);
+		} else
+			bz_buf_printf(&out, "%s  %s  %-13s  %-7s  %s\n", r.folio,
+			    r.legal_local ? r.legal_local : "-", r.rfc ? r.rfc : "-",
+			    items[i].status, items[i].recipient);
+		shown++;
+		bz_receipt_free(&r);
+		bz_submission_free(&sub);
+	}
+	bz_buf_puts(&out, json ? "\n]}\n" : "");
+	if (!json && shown == 0)
+		bz_buf_puts(&out, "no acuses\n");
+	fputs(bz_buf_str(&out), stdout);
+	bz_outbox_items_free(items, n);
+	env_close(&e);
+	bz_buf_free(&out);
+	return CTL_EXIT_OK;
+}

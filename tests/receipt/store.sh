@@ -1,0 +1,76 @@
+#!/bin/sh
+#
+# store.sh - the acuse through the store: rendered inside the transaction
+# that allocates the folio, shown, listed and resent by buzonctl, and both
+# copies pass every check of `buzonctl receipt verify` with the same sello.
+
+: "${top_srcdir:?}" "${top_builddir:?}"
+PKI="$top_builddir/tests/pki/generated"
+"$top_srcdir/tests/pki/gen-pki.sh" "$PKI" >/dev/null || { echo "ERROR: gen-pki.sh failed"; exit 99; }
+MK="$top_builddir/tests/receipt/mkfiling"
+CTL="$top_builddir/buzonctl"
+T=$(mktemp -d /tmp/buzon-receipt-store.XXXXXX) || exit 99
+trap 'rm -rf "$T"' EXIT
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+ok() { echo "ok: $*"; }
+
+cat > "$T/buzon.conf" <<EOC
+Socket unix:$T/milter.sock
+MailboxAddress buzon@imss.pruebas.test
+Database $T/buzon.db
+InstitutionCertificate $PKI/institution.crt
+InstitutionKey $PKI/institution.key
+InstitutionCA $PKI/institution-ca.crt
+AcuseSchema $top_srcdir/contrib/acuse-v1.xsd
+EOC
+
+folio=$("$MK" record "$T/buzon.db" "$PKI/institution.crt" "$PKI/institution.key") ||
+    { echo "ERROR: mkfiling record failed"; exit 99; }
+[ "$folio" = "BZ-2026-00000001" ] && ok "folio $folio" || bad "unexpected folio $folio"
+
+mkdir "$T/out1"
+"$MK" dump "$T/buzon.db" "$T/out1" > "$T/files1" || exit 99
+[ "$(wc -l < "$T/files1")" -eq 1 ] || bad "expected one queued acuse: $(cat "$T/files1")"
+first=$(head -n 1 "$T/files1")
+if "$CTL" -c "$T/buzon.conf" receipt verify --at 2026-06-08T12:00:00Z "$first" > "$T/v1" 2>&1; then
+	ok "queued acuse verifies (smime, schema, sello, calendar)"
+else
+	bad "queued acuse: $(cat "$T/v1")"
+fi
+grep -q "^Subject: Acuse de recibo $folio" "$first" && grep -q '^To: <juan.perez@pruebas.buzon.test>' "$first" &&
+    grep -q '^In-Reply-To: <promocion.7@pruebas.buzon.test>' "$first" &&
+    ok "headers of the queued acuse" || bad "headers: $(sed -n '1,12p' "$first")"
+
+"$CTL" -c "$T/buzon.conf" receipt show "$folio" > "$T/show" 2>&1 || bad "show: $(cat "$T/show")"
+grep -q "Folio: $folio" "$T/show" && grep -q "Estado del acuse: queued" "$T/show" &&
+    grep -q "08/06/2026 00:00:00" "$T/show" && ok "receipt show" || bad "show: $(cat "$T/show")"
+"$CTL" -c "$T/buzon.conf" receipt show --json "$folio" > "$T/show.json" || bad "show --json"
+sello=$(sed -n 's/.*"sello": "\([^"]*\)".*/\1/p' "$T/show.json")
+"$CTL" -c "$T/buzon.conf" receipt show "BZ-2026-00000099" >/dev/null 2>&1
+[ $? -eq 1 ] && ok "unknown folio exits 1" || bad "unknown folio"
+
+"$CTL" -c "$T/buzon.conf" receipt list > "$T/list" || bad "list"
+grep -q "^$folio .*PEGJ800101AB3 .*pending .*juan.perez@pruebas.buzon.test" "$T/list" &&
+    ok "receipt list" || bad "list: $(cat "$T/list")"
+"$CTL" -c "$T/buzon.conf" receipt list --rfc XAXX010101000 > "$T/list2"
+grep -q "no acuses" "$T/list2" && ok "list --rfc filters" || bad "list --rfc: $(cat "$T/list2")"
+"$CTL" -c "$T/buzon.conf" receipt list --since 2026-06-07 > "$T/list3"
+grep -q "no acuses" "$T/list3" && ok "list --since filters" || bad "list --since: $(cat "$T/list3")"
+"$CTL" -c "$T/buzon.conf" receipt list --json --since 2026-06-06 > "$T/list4"
+grep -q "\"folio\": \"$folio\"" "$T/list4" && ok "list --json --since" || bad "list --json: $(cat "$T/list4")"
+
+"$CTL" -c "$T/buzon.conf" receipt resend "$folio" > "$T/resend" 2>&1 &&
+    ok "receipt resend" || bad "resend: $(cat "$T/resend")"
+mkdir "$T/out2"
+"$MK" dump "$T/buzon.db" "$T/out2" > "$T/files2" || exit 99
+[ "$(wc -l < "$T/files2")" -eq 2 ] || bad "expected two queued acuses: $(cat "$T/files2")"
+second=$(tail -n 1 "$T/files2")
+"$CTL" -c "$T/buzon.conf" receipt verify --json --at 2026-06-08T12:00:00Z "$second" > "$T/v2.json" 2>&1 &&
+    ok "resent acuse verifies" || bad "resent acuse: $(cat "$T/v2.json")"
+# The sello is deterministic: both acuses, and show, carry the same one.
+s1=$(awk '/filename="acuse-/ { x = 1; next } x && /^\r?$/ { b = 1; next } b && /^--/ { exit } b { print }' "$first" | tr -d '\r' | base64 -d | sed -n 's/.*<sello>\(.*\)<\/sello>.*/\1/p')
+s2=$(awk '/filename="acuse-/ { x = 1; next } x && /^\r?$/ { b = 1; next } b && /^--/ { exit } b { print }' "$second" | tr -d '\r' | base64 -d | sed -n 's/.*<sello>\(.*\)<\/sello>.*/\1/p')
+[ -n "$s1" ] && [ "$s1" = "$s2" ] && [ "$s1" = "$sello" ] && ok "same sello in both acuses and in show" ||
+    bad "sellos differ: '$s1' '$s2' '$sello'"
+exit $fail
