@@ -787,3 +787,13 @@ e2e_drop_headers()
 		/^[ \t]/ { if (!drop) print; next }
 		{ drop = (tolower($0) ~ tolower(re)); if (!drop) print }'
 }
+
+# e2e_sendmail - submit a message file locally with the instance's
+# sendmail(1) (pickup, cleanup: the non_smtpd_milters path); returns its status
+#	usage: e2e_sendmail FILE SENDER RECIPIENT...
+e2e_sendmail()
+{
+	local file=$1 sender=$2
+	shift 2
+	sendmail -C "$E2E_DIR/postfix" -i -f "$sender" -- "$@" <"$file"
+}
