@@ -29,6 +29,21 @@ struct tz_type {
 	char	*abbrev;
 };
 
+/* A POSIX TZ rule date: Jn, n or Mm.w.d, and the local time of the change. */
+struct tz_rule {
+	char	 kind;		/* 'J' (1..365, no 29 Feb), 'n' (0..365), 'M' */
+	int	 day, week, month;
+	int32_t	 time;		/* seconds after local midnight; may be < 0 or > 24 h */
+};
+
+/* The footer: what applies after the last transition of the table. */
+struct tz_footer {
+	struct tz_type std;
+	struct tz_type dst;
+	int	 has_dst;
+	struct tz_rule start, end;	/* start in standard time, end in DST */
+};
+
 struct bz_tz {
 	char	*name;
 	size_t	 ntrans;
@@ -37,7 +52,7 @@ struct bz_tz {
 	size_t	 ntypes;
 	struct tz_type *types;
 	int	 has_footer;		/* after the last transition ... */
-	struct tz_type footer;		/* ... this fixed offset applies */
+	struct tz_footer footer;	/* ... this rule applies */
 };
 
 /* be32 - big-endian 32-bit signed */
@@ -119,9 +134,9 @@ block_size(const struct tzif_counts *c, size_t tsize)
 	    c->charcnt + (size_t)c->leapcnt * (tsize + 4) + c->isstdcnt + c->isutcnt;
 }
 
-/* parse_offset - POSIX TZ "[+-]hh[:mm[:ss]]"; returns seconds WEST, or -1 */
+/* parse_offset - POSIX TZ "[+-]hh[:mm[:ss]]", hh <= max_hours; seconds WEST */
 static int
-parse_offset(const char **sp, int32_t *west)
+parse_offset(const char **sp, int max_hours, int32_t *west)
 {
 	const char *s = *sp;
 	int sign = 1, part[3] = { 0, 0, 0 };
@@ -139,29 +154,26 @@ parse_offset(const char **sp, int32_t *west)
 		while (isdigit((unsigned char)*s) && part[i] < 1000)
 			part[i] = part[i] * 10 + (*s++ - '0');
 	}
-	if (part[0] > 24 || part[1] > 59 || part[2] > 59)
+	if (part[0] > max_hours || part[1] > 59 || part[2] > 59)
 		return -1;
 	*west = sign * (part[0] * 3600 + part[1] * 60 + part[2]);
 	*sp = s;
 	return 0;
 }
 
-/* parse_footer - "STD offset" only; a DST part is refused (see tz.h) */
-static const char *
-parse_footer(const char *s, struct tz_type *out)
+/* parse_name - a zone abbreviation, plain or <quoted>; NULL when bad */
+static char *
+parse_name(const char **sp)
 {
-	const char *name = s;
+	const char *s = *sp, *name = s;
 	size_t n;
-	int32_t west;
 
-	if (*s == '\0')
-		return NULL;		/* empty footer: no rule beyond the table */
 	if (*s == '<') {
 		name = ++s;
 		while (*s && *s != '>')
 			s++;
 		if (*s != '>')
-			return "bad zone name in TZ footer";
+			return NULL;
 		n = (size_t)(s - name);
 		s++;
 	} else {
@@ -169,14 +181,97 @@ parse_footer(const char *s, struct tz_type *out)
 			s++;
 		n = (size_t)(s - name);
 	}
-	if (n < 3 || parse_offset(&s, &west) || west > TZ_MAX_OFFSET ||
-	    west < -TZ_MAX_OFFSET)
+	if (n < 3)
+		return NULL;
+	*sp = s;
+	return xstrndup(name, n);
+}
+
+/* parse_num - a bounded decimal number */
+static int
+parse_num(const char **sp, int lo, int hi, int *out)
+{
+	const char *s = *sp;
+	int v = 0;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	while (isdigit((unsigned char)*s) && v <= hi)
+		v = v * 10 + (*s++ - '0');
+	if (v < lo || v > hi)
+		return -1;
+	*out = v;
+	*sp = s;
+	return 0;
+}
+
+/* parse_rule - ",Jn[/time]", ",n[/time]" or ",Mm.w.d[/time]" */
+static int
+parse_rule(const char **sp, struct tz_rule *r)
+{
+	const char *s = *sp;
+	int32_t west;
+
+	if (*s++ != ',')
+		return -1;
+	if (*s == 'J') {
+		s++;
+		r->kind = 'J';
+		if (parse_num(&s, 1, 365, &r->day))
+			return -1;
+	} else if (*s == 'M') {
+		s++;
+		r->kind = 'M';
+		if (parse_num(&s, 1, 12, &r->month) || *s++ != '.' ||
+		    parse_num(&s, 1, 5, &r->week) || *s++ != '.' ||
+		    parse_num(&s, 0, 6, &r->day))
+			return -1;
+	} else {
+		r->kind = 'n';
+		if (parse_num(&s, 0, 365, &r->day))
+			return -1;
+	}
+	r->time = 2 * 3600;
+	if (*s == '/') {
+		s++;
+		/* RFC 8536 extends the hours of a rule time to -167..167. */
+		if (parse_offset(&s, 167, &west))
+			return -1;
+		r->time = west;		/* a time of day, not an offset: no sign flip */
+	}
+	*sp = s;
+	return 0;
+}
+
+/* parse_footer - the POSIX TZ string "std offset [dst [offset] [,rule,rule]]" */
+static const char *
+parse_footer(const char *s, struct tz_footer *f)
+{
+	int32_t west;
+
+	if (*s == '\0')
+		return NULL;		/* empty footer: no rule beyond the table */
+	if ((f->std.abbrev = parse_name(&s)) == NULL)
+		return "bad zone name in TZ footer";
+	if (parse_offset(&s, 24, &west) || west > TZ_MAX_OFFSET || west < -TZ_MAX_OFFSET)
 		return "bad offset in TZ footer";
-	if (*s != '\0')
-		return "TZ footer has a daylight-saving rule, which is not supported";
-	out->utoff = -west;
-	out->is_dst = 0;
-	out->abbrev = xstrndup(name, n);
+	f->std.utoff = -west;
+	if (*s == '\0')
+		return NULL;
+	if ((f->dst.abbrev = parse_name(&s)) == NULL)
+		return "bad daylight-saving name in TZ footer";
+	f->dst.is_dst = 1;
+	f->dst.utoff = f->std.utoff + 3600;
+	if (*s != ',' && *s != '\0') {
+		if (parse_offset(&s, 24, &west) || west > TZ_MAX_OFFSET || west < -TZ_MAX_OFFSET)
+			return "bad daylight-saving offset in TZ footer";
+		f->dst.utoff = -west;
+	}
+	/* No rule: POSIX leaves it to the implementation; refuse to guess. */
+	if (*s == '\0' || parse_rule(&s, &f->start) || parse_rule(&s, &f->end) ||
+	    *s != '\0')
+		return "TZ footer has a daylight-saving part without valid rules";
+	f->has_dst = 1;
 	return NULL;
 }
 
@@ -309,7 +404,8 @@ bz_tz_free(struct bz_tz *tz)
 	for (size_t i = 0; i < tz->ntypes; i++)
 		free(tz->types[i].abbrev);
 	free(tz->types);
-	free(tz->footer.abbrev);
+	free(tz->footer.std.abbrev);
+	free(tz->footer.dst.abbrev);
 	free(tz->trans);
 	free(tz->trans_type);
 	free(tz->name);
@@ -323,6 +419,57 @@ bz_tz_name(const struct bz_tz *tz)
 	return tz->name;
 }
 
+/* floor_div - division rounding towards minus infinity */
+static int64_t
+floor_div(int64_t a, int64_t b)
+{
+	return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+/* rule_day - the day number (since 1970-01-01) a rule names in a year */
+static int64_t
+rule_day(const struct tz_rule *r, int year)
+{
+	int64_t jan1 = bz_days_from_civil(year, 1, 1);
+	int leap = bz_days_in_month(year, 2) == 29;
+	int64_t first, last;
+	struct bz_date d;
+
+	switch (r->kind) {
+	case 'J':	/* 1..365, 29 February never counted */
+		return jan1 + r->day - 1 + (leap && r->day >= 60);
+	case 'n':	/* 0..365, 29 February counted */
+		return jan1 + r->day;
+	}
+	/* Mm.w.d: day d (0 Sunday) of week w (5 = the last) of month m. */
+	first = bz_days_from_civil(year, r->month, 1);
+	bz_civil_from_days(first, &d);
+	first += (r->day - bz_date_weekday(&d) + 7) % 7;
+	last = bz_days_from_civil(year, r->month, bz_days_in_month(year, r->month));
+	first += 7 * (r->week - 1);
+	while (first > last)
+		first -= 7;
+	return first;
+}
+
+/* footer_type - the POSIX rule's type at a UTC instant */
+static const struct tz_type *
+footer_type(const struct tz_footer *f, int64_t utc)
+{
+	struct bz_date d;
+	int64_t start, end;
+
+	if (!f->has_dst)
+		return &f->std;
+	bz_civil_from_days(floor_div(utc + f->std.utoff, 86400), &d);
+	/* The start is given in standard time, the end in daylight time. */
+	start = rule_day(&f->start, d.year) * 86400 + f->start.time - f->std.utoff;
+	end = rule_day(&f->end, d.year) * 86400 + f->end.time - f->dst.utoff;
+	if (start < end)	/* northern hemisphere: DST inside the year */
+		return utc >= start && utc < end ? &f->dst : &f->std;
+	return utc >= end && utc < start ? &f->std : &f->dst;
+}
+
 /* type_at - the local time type in force at a UTC instant */
 static const struct tz_type *
 type_at(const struct bz_tz *tz, int64_t utc)
@@ -330,10 +477,12 @@ type_at(const struct bz_tz *tz, int64_t utc)
 	size_t lo = 0, hi = tz->ntrans;
 
 	/* RFC 8536: before the first transition, type 0 applies. */
-	if (tz->ntrans == 0 || utc < tz->trans[0])
-		return tz->ntrans == 0 && tz->has_footer ? &tz->footer : &tz->types[0];
+	if (tz->ntrans == 0)
+		return tz->has_footer ? footer_type(&tz->footer, utc) : &tz->types[0];
+	if (utc < tz->trans[0])
+		return &tz->types[0];
 	if (utc >= tz->trans[tz->ntrans - 1] && tz->has_footer)
-		return &tz->footer;
+		return footer_type(&tz->footer, utc);
 	/* Last transition <= utc. */
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -344,13 +493,6 @@ type_at(const struct bz_tz *tz, int64_t utc)
 			hi = mid;
 	}
 	return &tz->types[tz->trans_type[lo]];
-}
-
-/* floor_div - division rounding towards minus infinity */
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-	return a >= 0 ? a / b : -((-a + b - 1) / b);
 }
 
 /* bz_tz_to_local - the wall clock at an instant */

@@ -10,9 +10,10 @@
  * bz_tz_load() reads DIR/NAME where DIR is $TZDIR when set (as glibc does),
  * else /usr/share/zoneinfo. It accepts TZif versions 1-4 without leap
  * seconds; instants after the last transition follow the file's POSIX TZ
- * footer, which must be a fixed offset (as America/Mexico_City's "CST6"
- * has been since 2022): a footer with a daylight-saving rule is refused
- * rather than guessed.
+ * footer (America/Mexico_City's is "CST6", a fixed offset, since 2022;
+ * daylight-saving rules such as "EST5EDT,M3.2.0,M11.1.0" are followed
+ * too). A footer naming daylight time without rules is refused rather
+ * than guessed.
  *
  * Local to UTC (bz_tz_local_to_utc): a wall time that occurs once maps to
  * its instant. In a gap (the clock jumps forward), the wall time does not

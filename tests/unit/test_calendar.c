@@ -301,6 +301,143 @@ START_TEST(test_zone_truncated)
 }
 END_TEST
 
+/*
+ * The TZif footer (POSIX TZ rule) beyond the table: not needed by
+ * America/Mexico_City today ("CST6"), but if Mexico ever returns to
+ * daylight saving time the new tzdata will carry a rule. Checked on zones
+ * that have one, against Python's zoneinfo on the same tzdata.
+ */
+static const struct {
+	const char *zone;
+	const char *utc;
+	const char *local;
+	const char *abbrev;
+} footer_cases[] = {
+	{ "America/New_York", "2040-03-11T06:59:59Z", "2040-03-11T01:59:59-05:00", "EST" },
+	{ "America/New_York", "2040-03-11T07:00:00Z", "2040-03-11T03:00:00-04:00", "EDT" },
+	{ "America/New_York", "2040-11-04T05:59:59Z", "2040-11-04T01:59:59-04:00", "EDT" },
+	{ "America/New_York", "2040-11-04T06:00:00Z", "2040-11-04T01:00:00-05:00", "EST" },
+	{ "America/New_York", "2060-07-01T12:00:00Z", "2060-07-01T08:00:00-04:00", "EDT" },
+	/* Southern hemisphere: the end (April) comes before the start (October). */
+	{ "Australia/Sydney", "2040-03-31T15:59:59Z", "2040-04-01T02:59:59+11:00", "AEDT" },
+	{ "Australia/Sydney", "2040-03-31T16:00:00Z", "2040-04-01T02:00:00+10:00", "AEST" },
+	{ "Australia/Sydney", "2040-10-06T15:59:59Z", "2040-10-07T01:59:59+10:00", "AEST" },
+	{ "Australia/Sydney", "2040-10-06T16:00:00Z", "2040-10-07T03:00:00+11:00", "AEDT" },
+	{ "Australia/Sydney", "2060-01-15T00:00:00Z", "2060-01-15T11:00:00+11:00", "AEDT" },
+	/* M10.5.0/3: the last Sunday, at 03:00 daylight time. */
+	{ "Europe/Madrid", "2045-03-26T00:59:59Z", "2045-03-26T01:59:59+01:00", "CET" },
+	{ "Europe/Madrid", "2045-03-26T01:00:00Z", "2045-03-26T03:00:00+02:00", "CEST" },
+	{ "Europe/Madrid", "2045-10-29T00:59:59Z", "2045-10-29T02:59:59+02:00", "CEST" },
+	{ "Europe/Madrid", "2045-10-29T01:00:00Z", "2045-10-29T02:00:00+01:00", "CET" },
+};
+
+START_TEST(test_zone_footer_rules)
+{
+	struct bz_buf err = BZ_BUF_INIT;
+	struct bz_tz *tz = bz_tz_load(footer_cases[_i].zone, &err);
+	struct bz_local_time lt;
+	char out[BZ_INSTANT_UTC_LEN];
+	int64_t t = instant(footer_cases[_i].utc);
+
+	ck_assert_msg(tz != NULL, "%s", bz_buf_str(&err));
+	bz_tz_to_local(tz, t, &lt);
+	bz_instant_format_offset(t, lt.utc_offset, out);
+	ck_assert_str_eq(out, footer_cases[_i].local);
+	ck_assert_str_eq(lt.abbrev, footer_cases[_i].abbrev);
+	bz_tz_free(tz);
+	bz_buf_free(&err);
+}
+END_TEST
+
+/* put32 - big-endian 32-bit */
+static void
+put32(struct bz_buf *b, uint32_t v)
+{
+	unsigned char c[4] = { v >> 24, v >> 16, v >> 8, v };
+
+	bz_buf_append(b, c, 4);
+}
+
+/*
+ * tzif_with_footer - a version-2 TZif file with no transitions, one type
+ * (XST, UTC-3) and the given footer: every instant follows the footer.
+ */
+static char *
+tzif_with_footer(const char *footer)
+{
+	struct bz_buf b = BZ_BUF_INIT;
+	char *path;
+
+	for (int block = 0; block < 2; block++) {
+		bz_buf_append(&b, "TZif2", 5);
+		bz_buf_append(&b, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 15);
+		put32(&b, 0);	/* isutcnt */
+		put32(&b, 0);	/* isstdcnt */
+		put32(&b, 0);	/* leapcnt */
+		put32(&b, 0);	/* timecnt */
+		put32(&b, 1);	/* typecnt */
+		put32(&b, 4);	/* charcnt */
+		put32(&b, (uint32_t)-10800);
+		bz_buf_append(&b, "\0\0XST\0", 6);
+	}
+	bz_buf_printf(&b, "\n%s\n", footer);
+	path = write_file("synthetic.tzif", b.data, b.len);
+	bz_buf_free(&b);
+	return path;
+}
+
+/*
+ * Jn counts 1..365 and never 29 February; n counts 0..365 and does. With
+ * start J60 (1 March, even in 2024) and end J300 (27 October) at 02:00,
+ * and the same with n59 (29 February in 2024, 1 March in 2023).
+ */
+static const struct {
+	const char *footer;
+	const char *utc;
+	int	 offset;	/* seconds east, or 1 when the load must fail */
+} synthetic_cases[] = {
+	{ "XST3XDT,J60/2,J300/2", "2024-03-01T04:59:59Z", -10800 },
+	{ "XST3XDT,J60/2,J300/2", "2024-03-01T05:00:00Z", -7200 },
+	{ "XST3XDT,J60/2,J300/2", "2023-03-01T05:00:00Z", -7200 },
+	{ "XST3XDT,J60/2,J300/2", "2024-10-27T03:59:59Z", -7200 },
+	{ "XST3XDT,J60/2,J300/2", "2024-10-27T04:00:00Z", -10800 },
+	{ "XST3XDT,59/2,300/2", "2024-02-29T04:59:59Z", -10800 },
+	{ "XST3XDT,59/2,300/2", "2024-02-29T05:00:00Z", -7200 },
+	{ "XST3XDT,59/2,300/2", "2023-02-28T12:00:00Z", -10800 },
+	{ "XST3XDT,59/2,300/2", "2023-03-01T05:00:00Z", -7200 },
+	{ "XST3XDT1,M3.2.0,M11.1.0", "2030-07-01T00:00:00Z", -3600 },	/* explicit DST offset */
+	{ "<-03>3", "2030-07-01T00:00:00Z", -10800 },			/* quoted name */
+	{ "XST3", "2030-07-01T00:00:00Z", -10800 },
+	{ "XST3XDT", "2030-07-01T00:00:00Z", 1 },			/* no rules */
+	{ "XST3XDT,M3.2.0", "2030-07-01T00:00:00Z", 1 },		/* no end */
+	{ "XST3XDT,M13.2.0,M11.1.0", "2030-07-01T00:00:00Z", 1 },
+	{ "XST", "2030-07-01T00:00:00Z", 1 },
+	{ "X3", "2030-07-01T00:00:00Z", 1 },
+};
+
+START_TEST(test_zone_synthetic_footers)
+{
+	struct bz_buf err = BZ_BUF_INIT;
+	char *path = tzif_with_footer(synthetic_cases[_i].footer);
+	struct bz_tz *tz = bz_tz_load_file(path, &err);
+	struct bz_local_time lt;
+
+	if (synthetic_cases[_i].offset == 1) {
+		ck_assert_msg(tz == NULL, "footer %s accepted", synthetic_cases[_i].footer);
+		ck_assert_ptr_nonnull(strstr(bz_buf_str(&err), "footer"));
+	} else {
+		ck_assert_msg(tz != NULL, "%s", bz_buf_str(&err));
+		bz_tz_to_local(tz, instant(synthetic_cases[_i].utc), &lt);
+		ck_assert_msg(lt.utc_offset == synthetic_cases[_i].offset,
+		    "%s at %s: offset %d", synthetic_cases[_i].footer,
+		    synthetic_cases[_i].utc, lt.utc_offset);
+	}
+	bz_tz_free(tz);
+	free(path);
+	bz_buf_free(&err);
+}
+END_TEST
+
 /* ---- Statutory rest days ------------------------------------------------ */
 
 /*
@@ -984,6 +1121,8 @@ suite_calendar(void)
 	tcase_add_test(tc, test_zone_ignores_TZ);
 	tcase_add_test(tc, test_zone_broken_tzdata);
 	tcase_add_test(tc, test_zone_truncated);
+	tcase_add_loop_test(tc, test_zone_footer_rules, 0, N(footer_cases));
+	tcase_add_loop_test(tc, test_zone_synthetic_footers, 0, N(synthetic_cases));
 	tcase_add_loop_test(tc, test_statutory_year, 0, N(statutory_days));
 	tcase_add_loop_test(tc, test_transition_days, 0, N(transition_cases));
 	tcase_add_test(tc, test_basis_lft_cff);
