@@ -797,3 +797,55 @@ e2e_sendmail()
 	shift 2
 	sendmail -C "$E2E_DIR/postfix" -i -f "$sender" -- "$@" <"$file"
 }
+
+# A hand-driven SMTP session (bash /dev/tcp), for what swaks cannot do:
+# keep a transaction open while something else happens (e.g. a reload).
+# The dialogue is appended to $E2E_DIR/session.smtp.
+
+# e2e_smtp_open - connect to the instance's smtpd and read the greeting
+e2e_smtp_open()
+{
+	exec {E2E_SMTP_FD}<>"/dev/tcp/127.0.0.1/$E2E_SMTP_PORT" ||
+	    e2e_fail "cannot connect to 127.0.0.1:$E2E_SMTP_PORT"
+	e2e_smtp_reply 220
+}
+
+# e2e_smtp_reply - read one (multi-line) reply; fail unless it starts with CODE
+e2e_smtp_reply()
+{
+	local want=$1 line
+	while :; do
+		IFS= read -r -t "$E2E_TIMEOUT" line <&"$E2E_SMTP_FD" ||
+		    e2e_fail "SMTP: no reply (expected $want)"
+		line=${line%$'\r'}
+		echo "<- $line" >>"$E2E_DIR/session.smtp"
+		[[ $line =~ ^[0-9]{3}- ]] || break
+	done
+	[[ $line == "$want"* ]] || e2e_fail "SMTP: expected $want, got: $line"
+	E2E_SMTP_LAST=$line
+}
+
+# e2e_smtp_cmd - send one command line, expect a reply starting with CODE
+#	usage: e2e_smtp_cmd CODE COMMAND
+e2e_smtp_cmd()
+{
+	printf '%s\r\n' "$2" >&"$E2E_SMTP_FD"
+	echo "-> $2" >>"$E2E_DIR/session.smtp"
+	e2e_smtp_reply "$1"
+}
+
+# e2e_smtp_data - send a message file as DATA (dot-stuffed), expect CODE
+e2e_smtp_data()
+{
+	e2e_smtp_cmd 354 DATA
+	tr -d '\r' <"$1" | sed -e 's/^\./../' -e 's/$/\r/' >&"$E2E_SMTP_FD"
+	echo "-> (message $1)" >>"$E2E_DIR/session.smtp"
+	e2e_smtp_cmd "$2" .
+}
+
+# e2e_smtp_close - QUIT and close the connection
+e2e_smtp_close()
+{
+	e2e_smtp_cmd 221 QUIT
+	exec {E2E_SMTP_FD}>&-
+}

@@ -9,6 +9,7 @@
 #   2. rewrite the file with nuevo@imss.test, SIGUSR1: now the opposite;
 #   3. rewrite it broken (unknown key), SIGUSR1: refused with file:line in
 #      the log, the daemon still runs with generation 2.
+# An SMTP transaction left open across the first reload completes.
 # The same daemon process serves all of it.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
@@ -64,10 +65,28 @@ reload_logged_after()
 expect gen1-mailbox buzon@imss.test yes
 expect gen1-other nuevo@imss.test no
 
+# A transaction opened under generation 1 (RCPT to its mailbox) finishes
+# after the reload: the connection is not dropped and the message is ours.
+token=$(e2e_message "$E2E_DIR/inflight.eml" buzon@imss.test)
+e2e_smtp_open
+e2e_smtp_cmd 250 "EHLO client.empresa.test"
+e2e_smtp_cmd 250 "MAIL FROM:<patron@empresa.test>"
+e2e_smtp_cmd 250 "RCPT TO:<buzon@imss.test>"
+
 e2e_conf MailboxAddress nuevo@imss.test
 e2e_write_conf
 reload
 e2e_milter_alive || e2e_fail "the milter died on a good reload"
+
+e2e_smtp_data "$E2E_DIR/inflight.eml" 250
+queued=$E2E_SMTP_LAST
+e2e_smtp_close
+n=$((n + 1))
+e2e_wait_sink "$n"
+e2e_received "$token" "$E2E_DIR/inflight.got"
+[ "$(e2e_header_count X-Buzon-Status "$E2E_DIR/inflight.got")" -eq 1 ] ||
+    e2e_fail "in-flight message across the reload: no X-Buzon-Status"
+e2e_log "ok: in-flight transaction survived the reload: $queued"
 expect gen2-mailbox nuevo@imss.test yes
 expect gen2-other buzon@imss.test no
 
