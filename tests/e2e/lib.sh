@@ -10,6 +10,25 @@
 #	...assertions with e2e_check / e2e_fail...
 #	e2e_finish		# stop everything, check valgrind/sanitizers, exit 0
 #
+# Other helpers (each documented where defined):
+#	messages	e2e_message FILE TO [HEADER...] (prints a unique token),
+#			e2e_sent_text, e2e_headers, e2e_body, e2e_drop_headers,
+#			e2e_header_count NAME FILE, e2e_header_value NAME FILE
+#	sending		e2e_send (swaks), e2e_sendmail (local submission),
+#			e2e_smtp_open/_cmd/_data/_close (hand-driven session)
+#	SMTP replies	e2e_reply_has ID CODE, e2e_accepted ID, e2e_transcript_has
+#	the sink	e2e_wait_sink N, e2e_sink_count, e2e_sink_find TOKEN,
+#			e2e_received TOKEN FILE, e2e_assert_untouched FILE TOKEN
+#	logs		e2e_maillog_has / e2e_wait_maillog ERE,
+#			e2e_milter_log_has / e2e_wait_milter_log ERE
+#	the daemon	e2e_start_milter, e2e_stop_milter, e2e_kill_milter,
+#			e2e_milter_alive, e2e_write_conf; $E2E_MILTER_PID
+#	Postfix		e2e_start_postfix, e2e_stop_postfix, e2e_queue_count
+#	assertions	e2e_check MESSAGE COMMAND..., e2e_fail, e2e_skip,
+#			e2e_wait_until SECONDS COMMAND...
+# Variables: E2E_DIR, E2E_SMTP_PORT, E2E_SINK_PORT, E2E_SOCKET, E2E_MAILBOX
+# (buzon@imss.test, the default MailboxAddress), E2E_TIMEOUT (30 s per wait).
+#
 # Layout under $E2E_DIR (mode 0755, under /tmp so the postfix user can
 # traverse it): postfix/ (main.cf, master.cf), queue/, data/, maillog,
 # milter.conf, milter.sock, milter.log (the daemon's stderr: Syslog no),
