@@ -20,6 +20,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "buzon/instant.h"
@@ -62,6 +63,48 @@ signature_is_rsa(int nid)
 	if (OBJ_find_sigid_algs(nid, &dnid, &pknid))
 		return pknid == NID_rsaEncryption || pknid == NID_rsassaPss;
 	return 0;
+}
+
+/* pss_hashes_policy - RSASSA-PSS carries its own hash and MGF1 hash, which
+ * default to SHA-1 when absent: hold both to the digest policy. */
+static void
+pss_hashes_policy(const X509_ALGOR *sig, struct bz_reasons *reasons)
+{
+	const ASN1_OBJECT *obj;
+	const void *pval;
+	int ptype, hnid = NID_sha1, mnid = NID_sha1;
+	RSA_PSS_PARAMS *pss = NULL;
+
+	X509_ALGOR_get0(&obj, &ptype, &pval, sig);
+	if (ptype != V_ASN1_SEQUENCE || (pss = ASN1_TYPE_unpack_sequence(
+	    ASN1_ITEM_rptr(RSA_PSS_PARAMS), sig->parameter)) == NULL) {
+		bz_reasons_add(reasons, "BZ-SIG-ALGORITHM");
+		return;
+	}
+	if (pss->hashAlgorithm != NULL)
+		hnid = OBJ_obj2nid(pss->hashAlgorithm->algorithm);
+	if (pss->maskGenAlgorithm != NULL) {
+		X509_ALGOR *mh = NULL;
+
+		if (OBJ_obj2nid(pss->maskGenAlgorithm->algorithm) != NID_mgf1 ||
+		    (mh = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(X509_ALGOR),
+		    pss->maskGenAlgorithm->parameter)) == NULL)
+			mnid = NID_undef;
+		else
+			mnid = OBJ_obj2nid(mh->algorithm);
+		X509_ALGOR_free(mh);
+	}
+	RSA_PSS_PARAMS_free(pss);
+	for (int i = 0; i < 2; i++) {
+		switch (digest_policy(i ? mnid : hnid)) {
+		case 1:
+			bz_reasons_add(reasons, "BZ-DIGEST-WEAK");
+			break;
+		case 2:
+			bz_reasons_add(reasons, "BZ-SIG-ALGORITHM");
+			break;
+		}
+	}
 }
 
 /* asn1_time_seconds - ASN1_TIME to UTC seconds; -1 on a bad value */
@@ -125,6 +168,8 @@ check_signer_info(CMS_SignerInfo *si, struct bz_smime_result *out, int first,
 	}
 	if (!signature_is_rsa(snid))
 		bz_reasons_add(reasons, "BZ-SIG-ALGORITHM");
+	if (snid == NID_rsassaPss)
+		pss_hashes_policy(sig, reasons);
 	if (pk != NULL && EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA &&
 	    EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA_PSS)
 		bz_reasons_add(reasons, "BZ-SIG-ALGORITHM");

@@ -31,7 +31,7 @@ static const struct {
 	enum key_kind	 key;
 	const char	*md;
 	int		 opaque;
-	int		 pss;
+	int		 pss;		/* 1 RSASSA-PSS, 2 PSS with MGF1-SHA1 */
 	int		 nocerts;	/* CMS without certificates */
 	int		 extra;		/* ... but the caller supplies it */
 	int		 two_signers;
@@ -44,6 +44,8 @@ static const struct {
 	{ "opaque sha256", K_RSA, "sha256", 1, 0, 0, 0, 0, 0, T_NONE, BZ_CHECK_PASS, "" },
 	{ "detached sha512", K_RSA, "sha512", 0, 0, 0, 0, 0, 0, T_NONE, BZ_CHECK_PASS, "" },
 	{ "detached sha384 pss", K_RSA, "sha384", 0, 1, 0, 0, 0, 0, T_NONE, BZ_CHECK_PASS, "" },
+	{ "pss with MGF1-SHA1 inside", K_RSA, "sha256", 0, 2, 0, 0, 0, 0, T_NONE,
+	  BZ_CHECK_PASS, "BZ-DIGEST-WEAK" },
 	{ "sha1 is weak, not broken", K_RSA, "sha1", 0, 0, 0, 0, 0, 0, T_NONE,
 	  BZ_CHECK_PASS, "BZ-DIGEST-WEAK" },
 	{ "md5 is weak", K_RSA, "md5", 1, 0, 0, 0, 0, 0, T_NONE,
@@ -128,6 +130,8 @@ add_signer(CMS_ContentInfo *cms, X509 *cert, EVP_PKEY *key, const char *md,
 
 		ck_assert(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0);
 		ck_assert(EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) > 0);
+		if (pss == 2)
+			ck_assert(EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha1()) > 0);
 	}
 }
 
