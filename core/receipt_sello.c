@@ -101,6 +101,36 @@ read_file_bio(const char *path, const char *what, struct bz_buf *err)
 	return bio;
 }
 
+/* self_test - one RSA-SHA256 signature verified with the certificate */
+static int
+self_test(struct bz_receipt_signer *s, struct bz_buf *err)
+{
+	static const unsigned char probe[] = "||buzon-milter self-test||";
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char *sig = NULL;
+	size_t siglen = 0;
+	int ok;
+
+	ok = EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, s->key) == 1 &&
+	    EVP_DigestSign(md, NULL, &siglen, probe, sizeof(probe) - 1) == 1;
+	if (ok) {
+		sig = xmalloc(siglen);
+		ok = EVP_DigestSign(md, sig, &siglen, probe, sizeof(probe) - 1) == 1;
+	}
+	EVP_MD_CTX_free(md);
+	if (ok) {
+		md = EVP_MD_CTX_new();
+		ok = EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL,
+		    X509_get0_pubkey(s->cert)) == 1 &&
+		    EVP_DigestVerify(md, sig, siglen, probe, sizeof(probe) - 1) == 1;
+		EVP_MD_CTX_free(md);
+	}
+	free(sig);
+	if (!ok)
+		bz_receipt_ossl_error(err, "the institution key cannot sign (self-test)");
+	return ok ? 0 : -1;
+}
+
 /* bz_receipt_signer_load - certificate, matching key, optional chain */
 struct bz_receipt_signer *
 bz_receipt_signer_load(const char *cert_path, const char *key_path,
@@ -147,6 +177,14 @@ bz_receipt_signer_load(const char *cert_path, const char *key_path,
 		ERR_clear_error();	/* the end of the file reads as an error */
 	}
 	s->no_certificado = bz_receipt_cert_number(s->cert);
+	/*
+	 * Sign once now, while the signer is private to this thread: OpenSSL
+	 * fills the key's provider caches on first use, and a signer shared
+	 * by many threads must only ever be read. A key that cannot sign is
+	 * refused at load, not at the first acuse.
+	 */
+	if (self_test(s, err) != 0)
+		goto fail;
 	return s;
 fail:
 	bz_receipt_signer_unref(s);
