@@ -110,6 +110,15 @@ bz_outbox_sendmail(char *const *argv, const char *rcpt, const void *msg, size_t 
 	args[n + 3] = (char *)"--";
 	args[n + 4] = (char *)rcpt;
 
+	/*
+	 * posix_spawn reports a failed exec only where it can (glibc with
+	 * vfork); elsewhere the child exits 127. Say it plainly either way.
+	 */
+	if (access(argv[0], X_OK) < 0) {
+		bz_buf_printf(diag, "cannot run %s: %s", argv[0], strerror(errno));
+		free(args);
+		return -1;
+	}
 	if ((in_fd = message_fd(msg, len)) < 0) {
 		bz_buf_printf(diag, "cannot buffer message: %s", strerror(errno));
 		free(args);
