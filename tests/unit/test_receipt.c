@@ -5,6 +5,7 @@
  * fixed validity 2020..2049) so the suite needs no fixture; certificates
  * are checked at the pinned instant 2026-06-01T12:00:00Z.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -528,6 +529,68 @@ START_TEST(test_unsafe_headers_omitted)
 }
 END_TEST
 
+#define NTHREADS	4
+#define PER_THREAD	3
+
+struct worker {
+	struct bz_receipt_signer *signer;
+	struct bz_buf	 mail[PER_THREAD];
+	int		 failures;
+};
+
+/* render_worker - one thread rendering acuses with the shared signer */
+static void *
+render_worker(void *arg)
+{
+	struct worker *w = arg;
+	struct bz_receipt_mail m = { "buzon@imss.pruebas.test", "juan@pruebas.test",
+	    "<m1@pruebas.test>", PINNED };
+	struct bz_buf err = BZ_BUF_INIT;
+
+	for (int i = 0; i < PER_THREAD; i++) {
+		struct bz_receipt r;
+
+		sample(&r);
+		bz_buf_init(&w->mail[i]);
+		if (bz_receipt_render(w->signer, &r, &m, &w->mail[i], NULL, &err) != 0)
+			w->failures++;
+		bz_receipt_free(&r);
+	}
+	bz_buf_free(&err);
+	return NULL;
+}
+
+/* One signer, several threads at once (the daemon's libmilter threads). */
+START_TEST(test_concurrent_render)
+{
+	struct bz_receipt_signer *s = signer();
+	struct bz_receipt_verify_opts vo = { cert_path, schema_path(), PINNED, pass_check, NULL };
+	struct worker w[NTHREADS];
+	pthread_t t[NTHREADS];
+
+	for (int i = 0; i < NTHREADS; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].signer = bz_receipt_signer_ref(s);
+		ck_assert_int_eq(pthread_create(&t[i], NULL, render_worker, &w[i]), 0);
+	}
+	bz_receipt_signer_unref(s);	/* the threads hold the last references */
+	for (int i = 0; i < NTHREADS; i++) {
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+		ck_assert_int_eq(w[i].failures, 0);
+		for (int j = 0; j < PER_THREAD; j++) {
+			struct bz_receipt_verify_result res;
+
+			bz_receipt_verify_result_init(&res);
+			ck_assert_int_eq(bz_receipt_verify(w[i].mail[j].data, w[i].mail[j].len,
+			    &vo, &res), 0);
+			bz_receipt_verify_result_free(&res);
+			bz_buf_free(&w[i].mail[j]);
+		}
+		bz_receipt_signer_unref(w[i].signer);
+	}
+}
+END_TEST
+
 START_TEST(test_signer_refusals)
 {
 	struct bz_buf err = BZ_BUF_INIT;
@@ -601,6 +664,7 @@ suite_receipt(void)
 	tcase_add_test(tc, test_header_safety);
 	tcase_add_test(tc, test_render_and_verify);
 	tcase_add_test(tc, test_unsafe_headers_omitted);
+	tcase_add_test(tc, test_concurrent_render);
 	tcase_add_test(tc, test_signer_refusals);
 	tcase_add_test(tc, test_rule_text);
 	tcase_add_test(tc, test_text_part);
