@@ -26,6 +26,7 @@
 #include "buzon/xalloc.h"
 
 #define CAL_MAX_FILE	(4 * 1024 * 1024)
+#define CAL_LAST_DAY	2932896		/* 9999-12-31: dates print as YYYY */
 
 struct bz_calendar {
 	enum bz_legal_basis basis;
@@ -352,8 +353,7 @@ bz_calendar_is_working(const struct bz_calendar *cal, const struct bz_date *date
 static int
 next_working_day(const struct bz_calendar *cal, int64_t day, int64_t *next)
 {
-	/* Year 9999 ends at day 2932896; past it dates do not print. */
-	for (int64_t i = 1; i <= BZ_CALENDAR_HORIZON_DAYS && day + i <= 2932896; i++)
+	for (int64_t i = 1; i <= BZ_CALENDAR_HORIZON_DAYS && day + i <= CAL_LAST_DAY; i++)
 		if (day_is_working(cal, day + i, NULL)) {
 			*next = day + i;
 			return 0;
@@ -492,12 +492,16 @@ bz_calendar_available_until(const struct bz_calendar *cal,
 		m -= 12;
 		y++;
 	}
+	if (y > 9999)
+		return -1;
 	if (bz_date_valid(y, m, emitted->day))
 		day = bz_days_from_civil(y, m, emitted->day);
 	else {
 		/* 31 Nov does not exist: the first day of the following month. */
 		day = bz_days_from_civil(y, m, bz_days_in_month(y, m)) + 1;
 		first = 1;
+		if (day > CAL_LAST_DAY)
+			return -1;
 	}
 	if (day_is_working(cal, day, NULL))
 		out->rule = first ? BZ_RULE_AVAIL_FIRST : BZ_RULE_AVAIL_SAME_DAY;

@@ -79,8 +79,8 @@ static int
 no_working_day(const struct bz_calendar *cal)
 {
 	fprintf(stderr, "buzonctl calendar: no working day within %d days "
-	    "(an open-ended suspension in calendar %s?)\n", BZ_CALENDAR_HORIZON_DAYS,
-	    bz_calendar_version(cal));
+	    "(an open-ended suspension in calendar %s, or past 9999-12-31)\n",
+	    BZ_CALENDAR_HORIZON_DAYS, bz_calendar_version(cal));
 	return CTL_EXIT_TEMPFAIL;
 }
 

@@ -34,7 +34,8 @@
  * Failure: bz_calendar_load() returns NULL with one line in err
  * ("file:line: reason" for file errors). The computations return 0, or
  * -1 when no working day exists within BZ_CALENDAR_HORIZON_DAYS (an
- * open-ended suspension): the caller must not invent an instant.
+ * open-ended suspension) or before the end of year 9999: the caller must
+ * not invent an instant (the daemon tempfails).
  */
 #ifndef BUZON_CALENDAR_H
 #define BUZON_CALENDAR_H

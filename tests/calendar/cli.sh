@@ -115,6 +115,8 @@ fi
 # No working day within the horizon: exit 3, never an invented instant
 run 3 'no working day'       --calendar "$tmp/suspension.conf" submission 2026-03-02T16:00:00Z
 run 3 'no working day'       --calendar "$tmp/suspension.conf" window 2026-03-02
+run 3 'past 9999-12-31'      available-until 9999-11-15
+run 3 'past 9999-12-31'      window 9999-12-30
 
 # Results with files, basis and first hour
 run 0 '"legal_local": "2026-04-06T09:30:00-06:00"' --json --first-hour 09:30 \
