@@ -15,6 +15,7 @@
  */
 #include "build-aux/config.h"
 
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -365,11 +366,18 @@ int
 bz_receipt_sello_verify(const struct bz_receipt *r, const void *cert,
     size_t cert_len, struct bz_buf *err)
 {
-	BIO *bio = BIO_new_mem_buf(cert, (int)cert_len);
-	X509 *x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	BIO *bio;
+	X509 *x;
 	const unsigned char *p = cert;
 	int rc;
 
+	if (cert_len > INT_MAX) {
+		bz_buf_reset(err);
+		bz_buf_puts(err, "not a certificate");
+		return -1;
+	}
+	bio = BIO_new_mem_buf(cert, (int)cert_len);
+	x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
 	BIO_free(bio);
 	if (x == NULL)
 		x = d2i_X509(NULL, &p, (long)cert_len);

@@ -18,6 +18,7 @@
  */
 #include "build-aux/config.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -222,13 +223,19 @@ bz_receipt_verify(const void *mail, size_t len,
     const struct bz_receipt_verify_opts *opts, struct bz_receipt_verify_result *res)
 {
 	struct bz_buf entity = BZ_BUF_INIT, xml = BZ_BUF_INIT, why = BZ_BUF_INIT;
-	BIO *in = BIO_new_mem_buf(mail, (int)len), *bcont = NULL, *content;
+	BIO *in = BIO_new_mem_buf(mail, len > INT_MAX ? 0 : (int)len), *bcont = NULL,
+	    *content;
 	CMS_ContentInfo *cms;
 	X509_STORE *store;
 	char chunk[4096];
 	int n, ok;
 
 	bz_mime_init();
+	if (len > INT_MAX) {
+		set_check(res, BZ_RECEIPT_CHECK_SMIME, BZ_CHECK_FAIL, "the mail is too large");
+		BIO_free(in);
+		return -1;
+	}
 	store = load_store(opts, &why);
 	cms = SMIME_read_CMS(in, &bcont);
 	BIO_free(in);

@@ -227,16 +227,24 @@ load_calendar(const struct verify_opts *o, const struct bz_config *cfg, struct b
 	return cal;
 }
 
-/* print_text - one line per check */
+/* print_text - one line per check; text from the mail is normalised so
+ * it cannot drive the operator's terminal */
 static void
 print_text(const char *file, const struct bz_receipt_verify_result *res, int ok)
 {
-	printf("%s: folio %s\n", file, res->have_record && res->record.folio ?
+	struct bz_buf v = BZ_BUF_INIT;
+
+	bz_receipt_normalize(&v, res->have_record && res->record.folio ?
 	    res->record.folio : "(unreadable)");
-	for (int i = 0; i < BZ_RECEIPT_NCHECKS; i++)
+	printf("%s: folio %s\n", file, v.data);
+	for (int i = 0; i < BZ_RECEIPT_NCHECKS; i++) {
+		bz_buf_reset(&v);
+		bz_receipt_normalize(&v, bz_buf_str(&res->detail[i]));
 		printf("  %-9s %-7s %s\n", bz_receipt_check_name(i),
-		    bz_check_name(res->check[i]), bz_buf_str(&res->detail[i]));
+		    bz_check_name(res->check[i]), bz_buf_str(&v));
+	}
 	printf("%s: %s\n", file, ok ? "acuse valid" : "acuse NOT valid");
+	bz_buf_free(&v);
 }
 
 /* print_json - the same as one JSON object */
