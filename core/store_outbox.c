@@ -20,6 +20,8 @@
 #include "buzon/xalloc.h"
 #include "store_int.h"
 
+static int row_event(struct bz_store *, int64_t, int64_t, const char *, const char *);
+
 /* bz_outbox_items_free - free a vector from due/list */
 void
 bz_outbox_items_free(struct bz_outbox_item *items, size_t n)
@@ -63,6 +65,11 @@ bz_store_outbox_enqueue(struct bz_store *st, const char *folio, const char *kind
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
 		store_log_error(st, NULL, "queue mail");
+		store_rollback(st);
+		return BZ_STORE_TEMPFAIL;
+	}
+	if (row_event(st, sqlite3_last_insert_rowid(st->db), now, "outbox-queued",
+	    NULL) < 0) {
 		store_rollback(st);
 		return BZ_STORE_TEMPFAIL;
 	}

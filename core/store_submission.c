@@ -16,6 +16,7 @@
 
 #include <inttypes.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,12 +190,16 @@ record_repeat(struct bz_store *st, const struct bz_submission *in, int reply,
 	if (r < 0 || !reply)
 		return r;
 
-	/* The rows first queued for this folio (not earlier repeats). */
+	/*
+	 * The rows queued in the filing's own transaction (same created_utc
+	 * as the submission), not earlier repeats or operator resends.
+	 */
 	if ((s = store_prepare(st, in->qid, "INSERT INTO outbox (folio, kind, "
 	    "repeat_of, recipient, message, status, attempts, next_attempt_utc, "
-	    "created_utc) SELECT folio, kind, id, recipient, message, 'pending', 0, "
-	    "?1, ?1 FROM outbox WHERE folio = ?2 AND kind = 'acuse' AND "
-	    "repeat_of IS NULL ORDER BY id")) == NULL)
+	    "created_utc) SELECT o.folio, o.kind, o.id, o.recipient, o.message, "
+	    "'pending', 0, ?1, ?1 FROM outbox o JOIN submissions s ON s.folio = "
+	    "o.folio WHERE o.folio = ?2 AND o.kind = 'acuse' AND o.repeat_of IS NULL "
+	    "AND o.created_utc = s.created_utc ORDER BY o.id")) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, now);
 	store_bind_text(s, 2, out->folio);
@@ -549,6 +554,40 @@ bz_store_submission_get(struct bz_store *st, const char *folio,
 		bz_submission_free(sub);
 		return BZ_STORE_TEMPFAIL;
 	}
+	return BZ_STORE_OK;
+}
+
+/* bz_store_submission_list - folios by signer RFC and arrival */
+enum bz_store_status
+bz_store_submission_list(struct bz_store *st, const char *rfc, int64_t since_utc,
+    char ***folios, size_t *n)
+{
+	sqlite3_stmt *s;
+	char **v = NULL;
+	size_t k = 0;
+	int rc;
+
+	*folios = NULL;
+	*n = 0;
+	if ((s = store_prepare(st, NULL, "SELECT folio FROM submissions WHERE "
+	    "(?1 IS NULL OR signer_rfc = ?1) AND arrival_utc >= ?2 ORDER BY id")) == NULL)
+		return BZ_STORE_TEMPFAIL;
+	store_bind_text(s, 1, rfc);
+	sqlite3_bind_int64(s, 2, since_utc > 0 ? since_utc : INT64_MIN);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xrealloc(v, (k + 1) * sizeof(*v));
+		v[k++] = store_column_dup(s, 0);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_log_error(st, NULL, "list submissions");
+		for (size_t i = 0; i < k; i++)
+			free(v[i]);
+		free(v);
+		return BZ_STORE_TEMPFAIL;
+	}
+	*folios = v;
+	*n = k;
 	return BZ_STORE_OK;
 }
 

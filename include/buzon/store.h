@@ -164,9 +164,19 @@ enum bz_store_status bz_store_record_submission(struct bz_store *st,
 /* Read one recorded submission (with parts, reasons and signer). */
 enum bz_store_status bz_store_submission_get(struct bz_store *st,
 	    const char *folio, struct bz_submission *sub);
+/*
+ * Folios of recorded submissions in filing order, optionally only those
+ * of one signer RFC (NULL: all) and arriving at or after since_utc
+ * (0: no limit). *folios is a vector of xmalloc'ed strings: free each
+ * and the vector.
+ */
+enum bz_store_status bz_store_submission_list(struct bz_store *st,
+	    const char *rfc, int64_t since_utc, char ***folios, size_t *n);
 
 /*
- * Event log: append-only and hash-chained. hash = SHA-256(prev_hash ||
+ * Event log: append-only and hash-chained. Kinds written by the store:
+ * "submission", "repeat", "outbox-queued" (bz_store_outbox_enqueue),
+ * "outbox-sent", "outbox-gave-up"; detail is a JSON object. hash = SHA-256(prev_hash ||
  * canonical(id, at_utc, kind, folio, detail)); the first row's prev_hash
  * is 64 zeros. Triggers refuse UPDATE and DELETE through SQLite; the chain
  * detects changes made around them.
@@ -203,7 +213,8 @@ struct bz_outbox_item {
 
 void	bz_outbox_items_free(struct bz_outbox_item *items, size_t n);
 
-/* Queue one mail outside a submission (e.g. `receipt resend`). */
+/* Queue one mail outside a submission (e.g. `receipt resend`), with an
+ * "outbox-queued" event. Call bz_outbox_wake() afterwards in the daemon. */
 enum bz_store_status bz_store_outbox_enqueue(struct bz_store *st, const char *folio,
 	    const char *kind, const char *recipient, const void *msg, size_t len,
 	    int64_t now);

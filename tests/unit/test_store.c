@@ -426,6 +426,81 @@ START_TEST(test_repeat_same_folio)
 }
 END_TEST
 
+START_TEST(test_repeat_after_resend)
+{
+	const char *path = db_path("resend.db");
+	struct bz_store *st = open_ok(path, 1000);
+	struct render_state rs = { 0 };
+	struct bz_submission in = sample(2026, SHA_A, SHA_B);
+	struct bz_submission_out first, again;
+
+	ck_assert_int_eq(bz_store_record_submission(st, &in, render, &rs, &first),
+	    BZ_STORE_OK);
+	/* An operator's resend (fresh render) is queued and logged ... */
+	ck_assert_int_eq(bz_store_outbox_enqueue(st, first.folio, "acuse",
+	    "rh@empresa.example", "resent", 6, 1), BZ_STORE_OK);
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM events WHERE kind = "
+	    "'outbox-queued' AND folio = 'BZ-2026-00000001'"), 1);
+	/* ... but a repeat queues only the acuse of the filing itself. */
+	ck_assert_int_eq(bz_store_record_submission(st, &in, render, &rs, &again),
+	    BZ_STORE_OK);
+	ck_assert_int_eq(again.repeat, 1);
+	ck_assert_int_eq(again.queued, 1);
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM outbox WHERE "
+	    "repeat_of = 1"), 1);
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM outbox WHERE "
+	    "message = CAST('resent' AS BLOB)"), 1);
+	bz_store_close(st);
+}
+END_TEST
+
+/* Listing by signer RFC and arrival. */
+START_TEST(test_list)
+{
+	const char *path = db_path("list.db");
+	struct bz_store *st = open_ok(path, 1000);
+	struct render_state rs = { 0 };
+	struct bz_submission in;
+	struct bz_submission_out out;
+	char **folios;
+	size_t n;
+
+	in = sample(2026, SHA_A, SHA_B);
+	ck_assert_int_eq(bz_store_record_submission(st, &in, NULL, NULL, &out), BZ_STORE_OK);
+	in = sample(2026, SHA_C, SHA_B);
+	in.signer.rfc = (char *)"BBB020202BBB";
+	in.arrival_utc += 86400;
+	ck_assert_int_eq(bz_store_record_submission(st, &in, render, &rs, &out), BZ_STORE_OK);
+	in = sample(2026, SHA_D, SHA_B);
+	in.arrival_utc += 2 * 86400;
+	ck_assert_int_eq(bz_store_record_submission(st, &in, NULL, NULL, &out), BZ_STORE_OK);
+
+	ck_assert_int_eq(bz_store_submission_list(st, NULL, 0, &folios, &n), BZ_STORE_OK);
+	ck_assert_int_eq(n, 3);
+	ck_assert_str_eq(folios[2], "BZ-2026-00000003");
+	for (size_t i = 0; i < n; i++)
+		free(folios[i]);
+	free(folios);
+	ck_assert_int_eq(bz_store_submission_list(st, "AAA010101AAA", 0, &folios, &n),
+	    BZ_STORE_OK);
+	ck_assert_int_eq(n, 2);
+	ck_assert_str_eq(folios[0], "BZ-2026-00000001");
+	ck_assert_str_eq(folios[1], "BZ-2026-00000003");
+	for (size_t i = 0; i < n; i++)
+		free(folios[i]);
+	free(folios);
+	ck_assert_int_eq(bz_store_submission_list(st, "AAA010101AAA", 1781600000 + 86400,
+	    &folios, &n), BZ_STORE_OK);
+	ck_assert_int_eq(n, 1);
+	ck_assert_str_eq(folios[0], "BZ-2026-00000003");
+	free(folios[0]);
+	free(folios);
+	ck_assert_int_eq(bz_store_submission_list(st, "ZZZ", 0, &folios, &n), BZ_STORE_OK);
+	ck_assert_int_eq(n, 0);
+	bz_store_close(st);
+}
+END_TEST
+
 START_TEST(test_roundtrip_get)
 {
 	const char *path = db_path("get.db");
@@ -804,6 +879,8 @@ suite_store(void)
 	tcase_add_test(tc, test_folio_per_year);
 	tcase_add_test(tc, test_folio_unique_under_threads);
 	tcase_add_test(tc, test_repeat_same_folio);
+	tcase_add_test(tc, test_repeat_after_resend);
+	tcase_add_test(tc, test_list);
 	tcase_add_test(tc, test_roundtrip_get);
 	tcase_add_test(tc, test_render_failure_rolls_back);
 	tcase_add_loop_test(tc, test_chain_tamper, 0, sizeof(tamper) / sizeof(tamper[0]));
