@@ -77,8 +77,8 @@ receipt_usage(FILE *fp, int status)
 	    "  Exit 0 only when every check passes, 1 otherwise.\n"
 	    "show prints the acuse of a folio from the database (the Spanish text, or\n"
 	    "  the record as JSON) and whether it was sent.\n"
-	    "list lists the acuses in the outbox (--rfc: of one employer, --since: arrived\n"
-	    "  on or after DATE, local date YYYY-MM-DD).\n"
+	    "list lists the filings and the state of their acuse (--rfc: of one signer\n"
+	    "  RFC, --since: arrived on or after DATE, a local date YYYY-MM-DD).\n"
 	    "resend queues the acuse of a folio again (same sello) to its sender.\n"
 	    "  --json    one JSON document on standard output\n"
 	    "Bad usage exits 2.\n",

@@ -5,7 +5,8 @@
  *                                   it (Spanish text, or JSON), and the acuse
  *                                   status in the outbox
  *   receipt list [--rfc RFC] [--since DATE] [--json]
- *                                   acuses in the outbox, newest last
+ *                                   filings in folio order with the state
+ *                                   of their acuse (none, queued, sent)
  *   receipt resend FOLIO            render the acuse again from the stored
  *                                   record (same cadena, same sello, a new
  *                                   S/MIME signature) and queue it to the
@@ -287,8 +288,8 @@ int
 ctl_receipt_list(const char *rfc, const char *since, int json, const char *config_path)
 {
 	struct env e;
-	struct bz_outbox_item *items = NULL;
 	struct bz_buf out = BZ_BUF_INIT;
+	char **folios = NULL;
 	size_t n = 0, shown = 0;
 	int64_t from = 0;
 	int rc;
@@ -302,7 +303,7 @@ ctl_receipt_list(const char *rfc, const char *since, int json, const char *confi
 		env_close(&e);
 		return CTL_EXIT_USAGE;
 	}
-	if (bz_store_outbox_list(e.st, NULL, &items, &n) != BZ_STORE_OK) {
+	if (bz_store_submission_list(e.st, rfc, from, &folios, &n) != BZ_STORE_OK) {
 		fprintf(stderr, "buzonctl receipt: cannot read the database\n");
 		env_close(&e);
 		return CTL_EXIT_TEMPFAIL;
@@ -313,33 +314,26 @@ ctl_receipt_list(const char *rfc, const char *since, int json, const char *confi
 		struct bz_receipt r;
 		int first = 1;
 
-		if (items[i].folio == NULL || strcmp(items[i].kind, "acuse") != 0)
-			continue;
 		memset(&sub, 0, sizeof(sub));
-		if (bz_store_submission_get(e.st, items[i].folio, &sub) != BZ_STORE_OK)
+		if (bz_store_submission_get(e.st, folios[i], &sub) != BZ_STORE_OK)
 			continue;
-		if ((rfc != NULL && !((sub.signer.rfc && strcasecmp(sub.signer.rfc, rfc) == 0) ||
-		    (sub.signer.rfc_representante &&
-		    strcasecmp(sub.signer.rfc_representante, rfc) == 0))) ||
-		    sub.arrival_utc < from) {
-			bz_submission_free(&sub);
-			continue;
-		}
 		bz_receipt_init(&r);
 		bz_receipt_from_submission(&r, sub.folio, &sub, e.tz, NULL);
 		if (json) {
 			bz_buf_puts(&out, shown ? ",\n  {" : "\n  {");
 			json_field(&out, "folio", r.folio, &first);
 			json_field(&out, "rfc", r.rfc, &first);
+			json_field(&out, "llegadaLocal", r.arrival_local, &first);
 			json_field(&out, "recepcionLegalLocal", r.legal_local, &first);
 			json_field(&out, "regla", r.legal_rule, &first);
-			json_field(&out, "destinatario", items[i].recipient, &first);
-			json_field(&out, "estado", items[i].status, &first);
-			bz_buf_printf(&out, ", \"intentos\": %d}", items[i].attempts);
+			json_field(&out, "remitente", sub.env_from, &first);
+			json_field(&out, "estadoAcuse", sub.acuse_status, &first);
+			bz_buf_puts(&out, "}");
 		} else
-			bz_buf_printf(&out, "%s  %s  %-13s  %-7s  %s\n", r.folio,
+			bz_buf_printf(&out, "%s  %s  %-13s  %-6s  %s\n", r.folio,
 			    r.legal_local ? r.legal_local : "-", r.rfc ? r.rfc : "-",
-			    items[i].status, items[i].recipient);
+			    sub.acuse_status ? sub.acuse_status : "-",
+			    sub.env_from && *sub.env_from ? sub.env_from : "<>");
 		shown++;
 		bz_receipt_free(&r);
 		bz_submission_free(&sub);
@@ -348,7 +342,9 @@ ctl_receipt_list(const char *rfc, const char *since, int json, const char *confi
 	if (!json && shown == 0)
 		bz_buf_puts(&out, "no acuses\n");
 	fputs(bz_buf_str(&out), stdout);
-	bz_outbox_items_free(items, n);
+	for (size_t i = 0; i < n; i++)
+		free(folios[i]);
+	free(folios);
 	env_close(&e);
 	bz_buf_free(&out);
 	return CTL_EXIT_OK;

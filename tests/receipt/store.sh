@@ -51,8 +51,10 @@ sello=$(sed -n 's/.*"sello": "\([^"]*\)".*/\1/p' "$T/show.json")
 [ $? -eq 1 ] && ok "unknown folio exits 1" || bad "unknown folio"
 
 "$CTL" -c "$T/buzon.conf" receipt list > "$T/list" || bad "list"
-grep -q "^$folio .*PEGJ800101AB3 .*pending .*juan.perez@pruebas.buzon.test" "$T/list" &&
+grep -q "^$folio .*PEGJ800101AB3 .*queued .*juan.perez@pruebas.buzon.test" "$T/list" &&
     ok "receipt list" || bad "list: $(cat "$T/list")"
+"$CTL" -c "$T/buzon.conf" receipt list --rfc PEGJ800101AB3 > "$T/list1"
+grep -q "^$folio " "$T/list1" && ok "list --rfc of the signer" || bad "list --rfc: $(cat "$T/list1")"
 "$CTL" -c "$T/buzon.conf" receipt list --rfc XAXX010101000 > "$T/list2"
 grep -q "no acuses" "$T/list2" && ok "list --rfc filters" || bad "list --rfc: $(cat "$T/list2")"
 "$CTL" -c "$T/buzon.conf" receipt list --since 2026-06-07 > "$T/list3"
