@@ -21,6 +21,9 @@ static const struct bz_reason reasons[] = {
 	{ "BZ-INTERNAL", BZ_REASON_TEMPFAIL, "451", "4.3.0",
 	  "Error interno temporal, intente mas tarde",
 	  "internal error, try again later" },
+	{ "BZ-STOPPING", BZ_REASON_TEMPFAIL, "451", "4.3.2",
+	  "El servicio se esta deteniendo, intente mas tarde",
+	  "the milter is stopping: new mail deferred" },
 
 	/* Signature (modules mime, smime) */
 	{ "BZ-MSG-UNSIGNED", BZ_REASON_REJECT, "550", "5.7.1",

@@ -25,6 +25,7 @@
 #include "build-aux/config.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -73,6 +74,15 @@ struct conn_ctx {
 static pthread_mutex_t inflight_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t inflight_cond = PTHREAD_COND_INITIALIZER;
 static unsigned inflight;
+/* Set on SIGTERM/SIGINT/SIGHUP: new connections and messages are deferred. */
+static atomic_int draining;
+
+/* milter_drain - stop taking new work; messages in flight go on */
+void
+milter_drain(void)
+{
+	atomic_store(&draining, 1);
+}
 
 /* inflight_add - count a message in (+1) or out (-1) */
 static void
@@ -353,6 +363,8 @@ cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *addr)
 		c = xcalloc(1, sizeof(*c));
 		smfi_setpriv(ctx, c);
 	}
+	if (atomic_load(&draining))
+		return reply_reason(ctx, c, "BZ-STOPPING");
 	if (c->rt == NULL)
 		c->rt = bz_runtime_acquire();
 	if (c->rt == NULL)
@@ -370,6 +382,8 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	if (c == NULL || c->rt == NULL)
 		return internal_error(ctx, c, "MAIL FROM without a connection context");
 	msg_end(c);
+	if (atomic_load(&draining))
+		return reply_reason(ctx, c, "BZ-STOPPING");
 	m = xcalloc(1, sizeof(*m));
 	m->envfrom = xstrdup(argv[0] != NULL ? argv[0] : "");
 	c->msg = m;

@@ -12,9 +12,9 @@
  * thread exists) -> load the configuration -> open the log -> resolve
  * UserID -> create the socket with UMask (as root) -> detach -> PidFile ->
  * drop privileges -> install the generation -> reload thread -> smfi_main.
- * Shutdown (SIGTERM/SIGINT/SIGHUP through libmilter): stop accepting, let
- * messages in flight finish (bounded), release everything, remove the
- * PidFile when still permitted.
+ * Shutdown (SIGTERM/SIGINT/SIGHUP, see signals.c): defer new mail, let
+ * messages in flight finish (bounded), stop libmilter, release everything,
+ * remove the PidFile when still permitted.
  *
  * Failure: any start-up problem prints one line and exits 1; the daemon
  * never serves mail as root.
@@ -221,15 +221,15 @@ main(int argc, char **argv)
 	bz_log(BZ_LOG_NOTICE, NULL, "starting: socket %s, configuration %s "
 	    "generation %llu", spec, config_path, (unsigned long long)rt->generation);
 	bz_runtime_install(rt);
-	signals_start(config_path);
+	signals_start(config_path, DRAIN_SECONDS);
 
 	rc = smfi_main();
 
-	bz_log(BZ_LOG_NOTICE, NULL, "stopping: waiting for messages in flight");
-	left = milter_wait_idle(DRAIN_SECONDS);
-	if (left > 0)
-		bz_log(BZ_LOG_WARNING, NULL, "stopping with %u message%s in flight "
-		    "(the MTA retries them)", left, left == 1 ? "" : "s");
+	/* Normally the signal thread drained before stopping libmilter; if
+	 * libmilter's own thread took the signal, its sessions are gone. */
+	if (!signals_drained() && (left = milter_wait_idle(0)) > 0)
+		bz_log(BZ_LOG_WARNING, NULL, "stopped by libmilter with %u message%s "
+		    "in flight (the MTA retries them)", left, left == 1 ? "" : "s");
 	signals_stop();
 	bz_runtime_install(NULL);
 	if (pidfile_copy != NULL && unlink(pidfile_copy) < 0 && errno != ENOENT)

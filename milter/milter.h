@@ -5,7 +5,7 @@
  * callbacks.c the libmilter callbacks, per-connection/per-message contexts
  * decide.c    the end-of-message decision (decide.h)
  * privdrop.c  giving up root for good
- * signals.c   the SIGUSR1 reload thread
+ * signals.c   the signal thread: reload, drain and stop
  *
  * Everything in here runs inside the daemon only; logic that can be tested
  * without libmilter lives in core/.
@@ -24,6 +24,8 @@ extern struct smfiDesc milter_desc;
 /* Wait until no message is in flight, at most timeout seconds; returns
  * the number still in flight. */
 unsigned milter_wait_idle(int timeout);
+/* Defer new connections and messages (451 BZ-STOPPING) from now on. */
+void	milter_drain(void);
 
 /* privdrop.c */
 struct privdrop_user {
@@ -39,8 +41,11 @@ void	privdrop_user_free(struct privdrop_user *u);
 void	privdrop_apply(const struct privdrop_user *u);
 
 /* signals.c */
-/* Start the reload thread; SIGUSR1 must already be blocked. */
-void	signals_start(const char *config_path);
+/* Start the signal thread; the signals must already be blocked, and it
+ * must start before smfi_main (see signals.c). */
+void	signals_start(const char *config_path, int drain_seconds);
 void	signals_stop(void);
+/* Did the signal thread ask libmilter to stop after draining? */
+int	signals_drained(void);
 
 #endif

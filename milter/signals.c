@@ -1,19 +1,33 @@
 /*
- * signals - the reload thread of buzon-milter
+ * signals - the signal thread of buzon-milter: reload, drain, stop
  *
  * main() blocks SIGHUP, SIGTERM, SIGINT and SIGUSR1 before any thread
- * exists, so every thread inherits the mask and no handler ever runs in a
- * callback thread. libmilter's own signal thread (started by smfi_main)
- * waits for SIGHUP, SIGTERM and SIGINT and stops the milter on each of
- * them; two threads waiting for the same signal would race, so this thread
- * waits for SIGUSR1 only. Hence: USR1 reloads, HUP/TERM/INT stop
- * (documented in buzon-milter(8)).
+ * exists, so every thread inherits the mask and no handler ever runs inside
+ * a callback. This thread waits for all four with sigwait():
+ *
+ *   SIGUSR1                  reload (below)
+ *   SIGTERM, SIGINT, SIGHUP  drain, then stop: new connections and new
+ *                            messages get 451 4.3.2 BZ-STOPPING, messages
+ *                            already being received finish (for at most
+ *                            drain_seconds), then smfi_stop() closes the
+ *                            socket and smfi_main() returns.
+ *
+ * Why drain here: libmilter's own signal thread (started inside smfi_main)
+ * also waits for HUP, TERM and INT and, on any of them, stops at once; with
+ * its worker pool (Debian's build) sessions in progress are then dropped
+ * and the MTA has to tempfail them. Linux hands a process-directed signal
+ * to the first thread, in creation order, that waits for it; this thread
+ * is created before smfi_main and so normally wins. Should libmilter's
+ * thread get the signal instead (this thread busy reloading at that very
+ * moment), the daemon still stops at once and the MTA tempfails the
+ * dropped messages (milter_default_action = tempfail): nothing is lost
+ * either way. HUP therefore stops, as libmilter documents; it never reloads.
  *
  * Reload: build a complete new generation (bz_runtime_load); if anything
  * fails, log the "file:line: key: reason" line and keep the current one.
  * Connections already open keep their generation until they close.
- * Settings that only take effect at start-up (Socket, UserID, UMask,
- * PidFile, Syslog, SyslogFacility) are logged as needing a restart.
+ * Settings used only at start-up (Socket, UserID, UMask, PidFile, Syslog,
+ * SyslogFacility) are logged as needing a restart.
  */
 #include "build-aux/config.h"
 
@@ -23,6 +37,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libmilter/mfapi.h>
+
 #include "buzon/buf.h"
 #include "buzon/config.h"
 #include "buzon/log.h"
@@ -30,10 +46,12 @@
 #include "buzon/xalloc.h"
 #include "milter.h"
 
-static pthread_t reload_thread;
-static int reload_started;
-static atomic_int stopping;
+static pthread_t signal_thread;
+static int signal_started;
+static atomic_int quitting;	/* main wants the thread to end */
+static atomic_int drained;	/* the thread stopped libmilter itself */
 static char *reload_path;
+static int drain_timeout;
 
 static const char *const restart_keys[] = {
 	"Socket", "UserID", "UMask", "PidFile", "Syslog", "SyslogFacility",
@@ -78,46 +96,82 @@ reload(void)
 	bz_buf_free(&err);
 }
 
-/* reload_main - wait for SIGUSR1 until told to stop */
+/* drain_and_stop - let messages in flight finish, then stop libmilter */
+static void
+drain_and_stop(int sig)
+{
+	unsigned left;
+
+	bz_log(BZ_LOG_NOTICE, NULL, "%s: stopping: new mail is deferred, "
+	    "waiting for messages in flight", strsignal(sig));
+	milter_drain();
+	left = milter_wait_idle(drain_timeout);
+	if (left > 0)
+		bz_log(BZ_LOG_WARNING, NULL, "stopping with %u message%s still in "
+		    "flight after %d s (the MTA retries them)", left,
+		    left == 1 ? "" : "s", drain_timeout);
+	atomic_store(&drained, 1);
+	if (smfi_stop() != MI_SUCCESS)
+		bz_log(BZ_LOG_ERR, NULL, "smfi_stop failed");
+}
+
+/* signal_main - wait for signals until stopping */
 static void *
-reload_main(void *arg)
+signal_main(void *arg)
 {
 	sigset_t set;
 	int sig;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;
-		if (atomic_load(&stopping))
+		if (atomic_load(&quitting))
 			break;
-		reload();
+		if (sig == SIGUSR1)
+			reload();
+		else {
+			drain_and_stop(sig);
+			break;
+		}
 	}
 	return NULL;
 }
 
-/* signals_start - start the reload thread */
+/* signals_start - start the signal thread (before smfi_main) */
 void
-signals_start(const char *config_path)
+signals_start(const char *config_path, int drain_seconds)
 {
 	int rc;
 
 	reload_path = xstrdup(config_path);
-	if ((rc = pthread_create(&reload_thread, NULL, reload_main, NULL)) != 0)
-		bz_fatalx("cannot start the reload thread: %s", strerror(rc));
-	reload_started = 1;
+	drain_timeout = drain_seconds;
+	if ((rc = pthread_create(&signal_thread, NULL, signal_main, NULL)) != 0)
+		bz_fatalx("cannot start the signal thread: %s", strerror(rc));
+	signal_started = 1;
 }
 
-/* signals_stop - end the reload thread (wakes it with its own signal) */
+/* signals_drained - did this thread drain and stop libmilter? */
+int
+signals_drained(void)
+{
+	return atomic_load(&drained);
+}
+
+/* signals_stop - end the signal thread (wakes it with SIGUSR1 if waiting) */
 void
 signals_stop(void)
 {
-	if (reload_started) {
-		atomic_store(&stopping, 1);
-		pthread_kill(reload_thread, SIGUSR1);
-		pthread_join(reload_thread, NULL);
-		reload_started = 0;
+	if (signal_started) {
+		atomic_store(&quitting, 1);
+		if (!atomic_load(&drained))
+			pthread_kill(signal_thread, SIGUSR1);
+		pthread_join(signal_thread, NULL);
+		signal_started = 0;
 	}
 	free(reload_path);
 	reload_path = NULL;
