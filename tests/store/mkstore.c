@@ -2,11 +2,16 @@
  * mkstore - fill a database through the store API (for shell tests)
  *
  *   mkstore DATABASE COUNT [YEAR]
+ *   mkstore --flush DATABASE COMMAND [ARGS...]
  *
- * Records COUNT accepted submissions (distinct signed digests, one signer)
- * with a one-line stand-in acuse queued for rh@empresa.example, exactly as
- * the daemon would through bz_store_record_submission. Prints each folio.
- * Exit 0, 1 on a store failure, 2 on bad usage.
+ * The first form records COUNT accepted submissions (distinct signed
+ * digests, one signer) with a short stand-in acuse queued for
+ * rh@empresa.example, exactly as the daemon would through
+ * bz_store_record_submission, and prints each folio.
+ * The second runs one outbox pass (bz_outbox_run_once, the worker's body)
+ * with COMMAND as SendmailCommand and prints "sent N retried N gave-up N".
+ * Exit 0, 1 on a store failure or when something was not sent, 2 on bad
+ * usage.
  */
 #include "build-aux/config.h"
 
@@ -14,7 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "buzon/buf.h"
+#include "buzon/outbox.h"
 #include "buzon/store.h"
 
 /* render - stand-in acuse carrying the folio */
@@ -23,10 +31,39 @@ render(void *arg, const char *folio, const struct bz_submission *sub,
     struct bz_outmail *mail)
 {
 	bz_buf_printf(&mail->message, "From: buzon@imss.gob.mx\nTo: %s\n"
-	    "Subject: Acuse de recibo %s\nAuto-Submitted: auto-replied\n\n"
-	    "Folio %s\n", sub->env_from, folio, folio);
+	    "Subject: Acuse de recibo %s\nAuto-Submitted: auto-replied\n"
+	    "Message-ID: <%s.%s@buzon.test>\n\nFolio %s\n", sub->env_from, folio,
+	    folio, sub->signed_sha256, folio);
 	bz_outmail_add_rcpt(mail, sub->env_from);
 	return 0;
+}
+
+/* flush - one outbox pass with the given command */
+static int
+flush(const char *db, char **argv)
+{
+	struct bz_outbox_opts o;
+	struct bz_outbox_pass pass;
+	struct bz_buf err = BZ_BUF_INIT;
+	struct bz_store *st;
+	int r;
+
+	if ((st = bz_store_open(db, 5000, 0, &err)) == NULL) {
+		fprintf(stderr, "mkstore: %s\n", bz_buf_str(&err));
+		bz_buf_free(&err);
+		return 1;
+	}
+	memset(&o, 0, sizeof(o));
+	o.sendmail_argv = argv;
+	o.max_attempts = 5;
+	o.retry_interval = 60;
+	o.retry_max_interval = 3600;
+	o.timeout = 60;
+	r = bz_outbox_run_once(st, &o, (int64_t)time(NULL), &pass);
+	printf("sent %zu retried %zu gave-up %zu\n", pass.sent, pass.retried,
+	    pass.gave_up);
+	bz_store_close(st);
+	return r == 0 && pass.retried + pass.gave_up == 0 ? 0 : 1;
 }
 
 int
@@ -38,8 +75,11 @@ main(int argc, char **argv)
 	char sig[65];
 	int count, year;
 
+	if (argc >= 4 && strcmp(argv[1], "--flush") == 0)
+		return flush(argv[2], argv + 3);
 	if (argc < 3 || argc > 4) {
-		fprintf(stderr, "usage: mkstore DATABASE COUNT [YEAR]\n");
+		fprintf(stderr, "usage: mkstore DATABASE COUNT [YEAR]\n"
+		    "       mkstore --flush DATABASE COMMAND [ARGS...]\n");
 		return 2;
 	}
 	count = atoi(argv[2]);
