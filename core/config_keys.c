@@ -32,6 +32,40 @@ const struct bz_cfg_key bz_config_keys[] = {
 	{ "TestMode", BZ_CFG_BOOL, "no", 0, NULL,
 	  "Trust the test hierarchy instead of SAT production pins and allow "
 	  "TestClock. Never enable in production." },
+	{ "TestClock", BZ_CFG_INSTANT, NULL, 0, NULL,
+	  "Fixed arrival instant (ISO-8601, e.g. 2026-06-01T12:00:00Z) used for "
+	  "certificate validation and timestamps instead of the clock. Refused "
+	  "unless TestMode is yes: it keeps end-to-end tests valid after the test "
+	  "certificates expire." },
+
+	/* Trust in the signer: SAT e.firma (module efirma) */
+	{ "TrustAnchors", BZ_CFG_PATH, NULL, 0, NULL,
+	  "PEM file of the root certificates a signer's chain must end in (Banxico "
+	  "ARC5/ARC6). Without TestMode each must match a compiled-in SHA-256 pin, "
+	  "or start-up fails. Required to verify submissions." },
+	{ "IssuingCAs", BZ_CFG_PATH, NULL, 0, NULL,
+	  "PEM file of the SAT issuing CAs (AC5, AC6, AC7). The certificate right "
+	  "above the signer's must be one of them, compared by SHA-256 fingerprint. "
+	  "Without TestMode each must match a compiled-in pin or start-up fails; "
+	  "with TestMode yes the CAs in this file are the pins." },
+	{ "Revocation", BZ_CFG_ENUM, "none", 0, "none|crl|ocsp",
+	  "How revocation of the signer's certificate is checked: none, crl (the "
+	  "CRLs in CRLDirectory, read at start-up and on reload) or ocsp (ask "
+	  "OCSPResponder for every submission). Production should use ocsp." },
+	{ "RevocationFailure", BZ_CFG_ENUM, "tempfail", 0, "tempfail|accept",
+	  "When the revocation status cannot be obtained (responder down, stale "
+	  "CRL, unverifiable answer): tempfail answers 451 4.7.0 "
+	  "BZ-REVOCATION-UNAVAILABLE and the sender retries (nothing is lost); "
+	  "accept accepts and logs a warning." },
+	{ "OCSPResponder", BZ_CFG_URL, "https://cfdi.sat.gob.mx/edofiel", 0, NULL,
+	  "OCSP responder asked with Revocation ocsp (HTTP POST). Its answers must "
+	  "be signed by the signer's issuing CA or a responder it delegated." },
+	{ "OCSPTimeout", BZ_CFG_INT, "10", 0, NULL,
+	  "Seconds an OCSP query may take before the status counts as "
+	  "unavailable (see RevocationFailure)." },
+	{ "CRLDirectory", BZ_CFG_PATH, NULL, 0, NULL,
+	  "Directory of CRL files (PEM or DER, every non-hidden file must be one) "
+	  "used with Revocation crl. Reload the daemon after refreshing them." },
 
 	/* Which mail is ours */
 	{ "MailboxAddress", BZ_CFG_ADDRESS, NULL, BZ_CFG_REQUIRED | BZ_CFG_MULTI, NULL,
@@ -109,7 +143,6 @@ const struct bz_cfg_key bz_config_keys[] = {
 	{ "SubmissionFirstHour", BZ_CFG_HHMM, "00:00", 0, NULL,
 	  "Local time (America/Mexico_City) at which a submission that arrived on "
 	  "a non-working day is legally received on the next working day." },
-
 
 	/* Logging */
 	{ "LogLevel", BZ_CFG_ENUM, "info", 0, "error|warning|notice|info|debug",

@@ -21,9 +21,9 @@
 # at which every leaf below is within validity except `expired` and `future`.
 #
 # Files (all PEM; *.key are unencrypted PKCS#8 RSA keys):
-#   root.crt root.key        "Raiz de pruebas buzon", self-signed, 2024..2049
+#   root.crt root.key        "Raiz de pruebas buzon", self-signed, 2019..2049
 #   ca.crt ca.key            "AC de pruebas buzon": the issuing CA (the
-#                            TestMode pin), issued by root, 2024..2049
+#                            TestMode pin), issued by root, 2019..2049
 #   other-ca.crt other-ca.key  "AC ajena de pruebas buzon": a second CA under
 #                            the same root, NOT pinned
 #   trust-anchors.pem        = root.crt         (TrustAnchors)
@@ -54,7 +54,7 @@
 #   badserial       serial 0x0123456789ABCDEF (not ASCII digits), fisica
 #                   BASE800101AB8
 #   ocsp            delegated OCSP responder of ca (EKU OCSPSigning, noCheck),
-#                   2024..2049: `openssl ocsp -index ca/index.txt -CA ca.crt
+#                   2019..2049: `openssl ocsp -index ca/index.txt -CA ca.crt
 #                   -rsigner ocsp.crt -rkey ocsp.key -port N`
 #   Issued by other-ca: efirma-otherca 30001000000800000001 fisica
 #                   OTRA800101AB9 (chains to root, issuer not pinned)
@@ -62,7 +62,7 @@
 #                            another key; rogue-ocsp.crt/.key a responder
 #                            issued by it (a forged OCSP response signer)
 #   institution-ca.crt/.key  "AC institucional de pruebas IMSS", self-signed,
-#                            2024..2049 (verifies the acuse)
+#                            2019..2049 (verifies the acuse)
 #   institution.crt/.key     "Buzon Tributario IMSS (pruebas)",
 #                            buzon@imss.pruebas.test, KU digitalSignature,
 #                            nonRepudiation, EKU emailProtection: signs acuses
@@ -77,7 +77,7 @@
 
 set -eu
 
-VERSION=1
+VERSION=2
 OPENSSL=${OPENSSL:-openssl}
 
 if [ $# -ne 1 ]; then
@@ -266,7 +266,7 @@ selfsign() {
 	    { cat ca.log >&2; exit 1; }
 }
 
-LONG_START=20240101000000Z
+LONG_START=20190101000000Z
 LONG_END=20491231000000Z
 START=20250101000000Z
 END=20300101000000Z

@@ -23,6 +23,7 @@ static const suite_fn suites[] = {
 	suite_runtime,
 	suite_mime,
 	suite_smime,
+	suite_efirma,
 	suite_receipt,
 };
 

@@ -19,6 +19,7 @@ Suite	*suite_spool(void);
 Suite	*suite_runtime(void);
 Suite	*suite_mime(void);
 Suite	*suite_smime(void);
+Suite	*suite_efirma(void);
 Suite	*suite_receipt(void);
 
 /* Directory of the source tree (tests read fixtures from it). */

@@ -1,0 +1,56 @@
+/*
+ * revocation - is a certificate revoked? CRL files and OCSP
+ *
+ * Used by efirma once a leaf's chain is trusted (its issuer known).
+ *   CRL:  bz_crl_load_dir() reads every CRL (PEM or DER) of a directory
+ *         once per configuration generation; bz_crl_status() uses the CRL
+ *         of the leaf's issuer that verifies with the issuer's key and is
+ *         not stale at `at` (nextUpdate >= at).
+ *   OCSP: bz_ocsp_status() POSTs a request (SHA-1 CertID, as SAT's
+ *         responder expects, plus a nonce) to the responder URL with a
+ *         timeout, and accepts the answer only when its signature verifies
+ *         to a trust anchor of `store` through the issuer itself or a
+ *         delegated responder issued by it (EKU OCSPSigning), the CertID and
+ *         nonce match, and thisUpdate/nextUpdate are fresh against the
+ *         wall clock (the responder speaks about now) with 5 minutes' skew.
+ *   Either way a certificate revoked at or before `at` is REVOKED; one
+ *   revoked later was good when the message arrived.
+ *
+ * Failure: anything that prevents a trustworthy answer (no CRL for the
+ * issuer, stale CRL, responder down, timeout, bad or forged response,
+ * status "unknown") is BZ_REV_UNAVAILABLE with an English explanation in
+ * `why`; the caller applies RevocationFailure. No function here panics on
+ * bad input. Thread-safe: the CRL stack is read-only after loading.
+ */
+#ifndef BUZON_REVOCATION_H
+#define BUZON_REVOCATION_H
+
+#include <stdint.h>
+
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+#include "buzon/buf.h"
+
+enum bz_rev_status {
+	BZ_REV_GOOD,
+	BZ_REV_REVOKED,
+	BZ_REV_UNAVAILABLE,
+};
+
+const char *bz_rev_status_name(enum bz_rev_status s);	/* "good", ... */
+
+STACK_OF(X509_CRL) *bz_crl_load_dir(const char *dir, struct bz_buf *err);
+enum bz_rev_status bz_crl_status(STACK_OF(X509_CRL) *crls, X509 *leaf,
+	    X509 *issuer, int64_t at, struct bz_buf *why);
+
+/* url: http://host[:port]/path (https:// when built with TLS support).
+ * chain: certificates to build the responder's chain with (the issuer at
+ * least); store: the trust anchors. timeout in seconds. */
+enum bz_rev_status bz_ocsp_status(const char *url, int timeout,
+	    X509_STORE *store, STACK_OF(X509) *chain, X509 *leaf, X509 *issuer,
+	    int64_t at, struct bz_buf *why);
+/* 1 when the URL's scheme is supported by this build */
+int	bz_ocsp_url_supported(const char *url);
+
+#endif

@@ -1,0 +1,755 @@
+/*
+ * test_efirma - is it a genuine SAT e.firma, and whose? (issue 3)
+ *
+ * Against the generated test PKI (tests/pki/gen-pki.sh, via pki.c) at the
+ * pinned instant 2026-06-01T12:00:00Z, and, when ../shared/sat-test-certs
+ * exists, against SAT's own test certificates (read in place; when absent
+ * the tests print "SKIP: ..." and pass without asserting). Revocation is
+ * tested with CRL files and with a real `openssl ocsp` responder on
+ * loopback started by the test.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "buzon/efirma.h"
+#include "buzon/reason.h"
+#include "buzon/sat_pins.h"
+#include "buzon/xalloc.h"
+#include "pki.h"
+#include "suites.h"
+
+/* One verdict expectation: trust, identity and the exact set of reasons. */
+struct outcome {
+	enum bz_check	 trust;
+	enum bz_check	 identity;
+	const char	*reasons;	/* space-separated, exact set; "" none */
+};
+
+/* run_check - bz_efirma_check of cert (untrusted: extra, may be NULL) */
+static void
+run_check(const struct bz_efirma_ctx *ctx, X509 *cert, X509 *extra, int64_t at,
+    struct bz_signer *s, enum bz_check *trust, enum bz_check *identity,
+    struct bz_reasons *r)
+{
+	STACK_OF(X509) *unt = NULL;
+
+	if (extra != NULL) {
+		unt = sk_X509_new_null();
+		sk_X509_push(unt, extra);
+	}
+	bz_reasons_init(r);
+	ck_assert_int_eq(bz_efirma_check(ctx, cert, unt, at, s, trust, identity, r), 0);
+	sk_X509_free(unt);
+}
+
+/* assert_outcome - verdicts and the exact set of reasons */
+static void
+assert_outcome(const char *label, enum bz_check trust, enum bz_check identity,
+    const struct bz_reasons *r, const struct outcome *want)
+{
+	char *list = xstrdup(want->reasons), *save = NULL, *code;
+	size_t n = 0;
+
+	ck_assert_msg(trust == want->trust, "%s: trust %s, want %s", label,
+	    bz_check_name(trust), bz_check_name(want->trust));
+	ck_assert_msg(identity == want->identity, "%s: identity %s, want %s", label,
+	    bz_check_name(identity), bz_check_name(want->identity));
+	for (code = strtok_r(list, " ", &save); code != NULL;
+	    code = strtok_r(NULL, " ", &save), n++)
+		ck_assert_msg(bz_reasons_has(r, code), "%s: missing reason %s", label,
+		    code);
+	for (size_t i = 0; i < r->n; i++)
+		ck_assert_msg(strstr(want->reasons, r->items[i]->code) != NULL,
+		    "%s: unexpected reason %s", label, r->items[i]->code);
+	ck_assert_msg(r->n == n, "%s: %zu reasons, want %zu", label, r->n, n);
+	free(list);
+}
+
+/* streq_null - equal strings, or both NULL */
+static void
+assert_field(const char *label, const char *field, const char *got,
+    const char *want)
+{
+	if (want == NULL)
+		ck_assert_msg(got == NULL, "%s: %s = \"%s\", want none", label, field,
+		    got);
+	else
+		ck_assert_msg(got != NULL && strcmp(got, want) == 0,
+		    "%s: %s = \"%s\", want \"%s\"", label, field, got ? got : "(null)",
+		    want);
+}
+
+/*
+ * The generated PKI, Revocation none, TestMode pins = "AC de pruebas buzon".
+ * EFIRMA.md 6: chain to a pinned issuer, not a CSD (no OU, EKU
+ * emailProtection, KU digitalSignature+nonRepudiation), RSA >= 2048 with
+ * SHA-2, within validity at the arrival instant; identity from 2.5.4.45,
+ * 2.5.4.5, 2.5.4.41 and the 20-digit serial.
+ */
+static const struct leaf_case {
+	const char	*cert;
+	const char	*extra;		/* a CA the CMS would carry, or NULL */
+	struct outcome	 want;
+	const char	*rfc, *rfc_rep, *curp, *curp_rep, *name;
+	int		 moral;
+	const char	*no_cert;
+} leaf_cases[] = {
+	{ "efirma-fisica", NULL, { BZ_CHECK_PASS, BZ_CHECK_PASS, "" },
+	  "PEGJ800101AB3", NULL, "PEGJ800101HDFRRN09", NULL, "JUAN PEREZ GARCIA", 0,
+	  "30001000000700000001" },
+	{ "efirma-moral", NULL, { BZ_CHECK_PASS, BZ_CHECK_PASS, "" },
+	  "EBU200101AB8", "PEGJ800101AB3", NULL, "PEGJ800101HDFRRN09",
+	  "EMPRESA BUZON SA DE CV", 1, "30001000000700000002" },
+	/* the leaf's CA in the CMS too (as clients send it): same answer */
+	{ "efirma-fisica", "ca", { BZ_CHECK_PASS, BZ_CHECK_PASS, "" },
+	  "PEGJ800101AB3", NULL, "PEGJ800101HDFRRN09", NULL, "JUAN PEREZ GARCIA", 0,
+	  "30001000000700000001" },
+	{ "csd", NULL, { BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-CSD" },
+	  "EBU200101AB8", "PEGJ800101AB3", NULL, "PEGJ800101HDFRRN09",
+	  "EMPRESA BUZON SA DE CV", 1, "30001000000700000003" },
+	{ "expired", NULL, { BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-EXPIRED" },
+	  "LOPM700101AB1", NULL, "LOPM700101MDFPRR01", NULL, "MARIA LOPEZ MORA", 0,
+	  "30001000000700000004" },
+	{ "future", NULL, { BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-NOT-YET-VALID" },
+	  "FUTU800101AB6", NULL, "FUTU800101HDFTRR06", NULL, "FUTURO FUTURO", 0,
+	  "30001000000700000009" },
+	/* revocation is not asked (Revocation none) */
+	{ "revoked", NULL, { BZ_CHECK_PASS, BZ_CHECK_PASS, "" },
+	  "RERE800101AB2", NULL, "RERR800101HDFVMB02", NULL,
+	  "ROBERTO REVOCADO RAMOS", 0, "30001000000700000005" },
+	{ "weak-key", NULL, { BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-WEAK-KEY" },
+	  "DEBI800101AB4", NULL, "DEBI800101HDFBTS04", NULL, "DEBIL BITS", 0,
+	  "30001000000700000006" },
+	{ "sha1", NULL, { BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-WEAK-SIG" },
+	  "SHAU800101AB5", NULL, "SHAU800101HDFHNN05", NULL, "SHA UNO", 0,
+	  "30001000000700000007" },
+	/* T61String with the Latin-1 byte 0xD1 comes out as UTF-8 C3 91 */
+	{ "t61", NULL, { BZ_CHECK_PASS, BZ_CHECK_PASS, "" },
+	  "IA\xC3\x91L750210963", NULL, "IAXL750210HDFNZS09", NULL,
+	  "LUIS IAN \xC3\x91UZCO", 0, "30001000000700000008" },
+	{ "noeku", NULL, { BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-NOT-EFIRMA" },
+	  "NOEK800101AB7", NULL, "NOEK800101HDFKKK07", NULL, "SIN EKU", 0,
+	  "30001000000700000010" },
+	{ "badid", NULL, { BZ_CHECK_PASS, BZ_CHECK_FAIL, "BZ-CERT-IDENTITY" },
+	  "NO ES UN RFC", NULL, "XYZ", NULL, "SIN IDENTIDAD", 0,
+	  "30001000000700000011" },
+	{ "badserial", NULL, { BZ_CHECK_PASS, BZ_CHECK_FAIL, "BZ-CERT-SERIAL" },
+	  "BASE800101AB8", NULL, "BASE800101HDFRRR08", NULL, "SERIE MALA", 0, NULL },
+	/* chains to the configured root, but its CA is not pinned */
+	{ "efirma-otherca", "other-ca", { BZ_CHECK_FAIL, BZ_CHECK_PASS,
+	  "BZ-CERT-UNTRUSTED" },
+	  "OTRA800101AB9", NULL, "OTRA800101HDFTRR09", NULL, "OTRA AC PEREZ", 0,
+	  "30001000000800000001" },
+	/* the leaf's issuer missing altogether: the pinned CA still builds it */
+	{ "efirma-otherca", NULL, { BZ_CHECK_FAIL, BZ_CHECK_PASS,
+	  "BZ-CERT-UNTRUSTED" },
+	  "OTRA800101AB9", NULL, "OTRA800101HDFTRR09", NULL, "OTRA AC PEREZ", 0,
+	  "30001000000800000001" },
+	/* not e.firmas at all: an OCSP responder, the institution's cert */
+	{ "ocsp", NULL, { BZ_CHECK_FAIL, BZ_CHECK_FAIL,
+	  "BZ-CERT-NOT-EFIRMA BZ-CERT-IDENTITY" },
+	  NULL, NULL, NULL, NULL, "OCSP de pruebas buzon", 0, "30001000000700000090" },
+	{ "institution", "institution-ca", { BZ_CHECK_FAIL, BZ_CHECK_FAIL,
+	  "BZ-CERT-UNTRUSTED BZ-CERT-IDENTITY BZ-CERT-SERIAL" },
+	  NULL, NULL, NULL, NULL, "Buzon Tributario IMSS (pruebas)", 0, NULL },
+};
+
+START_TEST(test_generated_leaves)
+{
+	const struct leaf_case *c = &leaf_cases[_i];
+	struct bz_buf err = BZ_BUF_INIT;
+	struct bz_config *cfg = test_pki_config(NULL);
+	struct bz_efirma_ctx *ctx;
+	X509 *cert = test_pki_cert(c->cert);
+	X509 *extra = c->extra ? test_pki_cert(c->extra) : NULL;
+	struct bz_signer s;
+	struct bz_reasons r;
+	enum bz_check trust, identity;
+
+	ck_assert_ptr_nonnull(cfg);
+	ctx = bz_efirma_ctx_new(cfg, &err);
+	ck_assert_msg(ctx != NULL, "ctx: %s", bz_buf_str(&err));
+	run_check(ctx, cert, extra, TEST_PKI_INSTANT, &s, &trust, &identity, &r);
+	assert_outcome(c->cert, trust, identity, &r, &c->want);
+	assert_field(c->cert, "rfc", s.rfc, c->rfc);
+	assert_field(c->cert, "rfc_representante", s.rfc_representante, c->rfc_rep);
+	assert_field(c->cert, "curp", s.curp, c->curp);
+	assert_field(c->cert, "curp_representante", s.curp_representante, c->curp_rep);
+	assert_field(c->cert, "name", s.name, c->name);
+	assert_field(c->cert, "no_certificado", s.no_certificado, c->no_cert);
+	if (c->rfc != NULL)
+		ck_assert_int_eq(s.moral, c->moral);
+	ck_assert_ptr_nonnull(s.cert_sha256);
+	ck_assert_uint_eq(strlen(s.cert_sha256), 64);
+	ck_assert_ptr_nonnull(s.serial_hex);
+	ck_assert(s.not_before < s.not_after);
+
+	bz_signer_free(&s);
+	bz_reasons_free(&r);
+	X509_free(cert);
+	X509_free(extra);
+	bz_efirma_ctx_free(ctx);
+	bz_config_unref(cfg);
+	bz_buf_free(&err);
+}
+END_TEST
+
+/* The instant decides, not the clock: the same leaf at several instants. */
+static const struct instant_case {
+	const char	*cert;
+	int64_t		 at;
+	const char	*reasons;
+} instant_cases[] = {
+	{ "efirma-fisica", 1735689600, "" },			/* 2025-01-01T00:00:00Z */
+	{ "efirma-fisica", 1735689599, "BZ-CERT-NOT-YET-VALID" },
+	{ "efirma-fisica", 1893456000, "" },			/* 2030-01-01T00:00:00Z */
+	{ "efirma-fisica", 1893456001, "BZ-CERT-EXPIRED" },
+	{ "expired", 1704067199, "" },				/* 2023-12-31T23:59:59Z */
+	{ "future", 1798761600, "" },				/* 2027-01-01T00:00:00Z */
+	/* 2018-12-31T23:59:59Z: the CAs above the leaf are not valid yet either */
+	{ "efirma-fisica", 1546300799, "BZ-CERT-NOT-YET-VALID BZ-CERT-UNTRUSTED" },
+};
+
+START_TEST(test_instants)
+{
+	const struct instant_case *c = &instant_cases[_i];
+	struct bz_buf err = BZ_BUF_INIT;
+	struct bz_config *cfg = test_pki_config(NULL);
+	struct bz_efirma_ctx *ctx = bz_efirma_ctx_new(cfg, &err);
+	X509 *cert = test_pki_cert(c->cert);
+	struct outcome want = { *c->reasons ? BZ_CHECK_FAIL : BZ_CHECK_PASS,
+	    BZ_CHECK_PASS, c->reasons };
+	struct bz_signer s;
+	struct bz_reasons r;
+	enum bz_check trust, identity;
+
+	ck_assert_msg(ctx != NULL, "ctx: %s", bz_buf_str(&err));
+	run_check(ctx, cert, NULL, c->at, &s, &trust, &identity, &r);
+	assert_outcome(c->cert, trust, identity, &r, &want);
+	bz_signer_free(&s);
+	bz_reasons_free(&r);
+	X509_free(cert);
+	bz_efirma_ctx_free(ctx);
+	bz_config_unref(cfg);
+	bz_buf_free(&err);
+}
+END_TEST
+
+/* Configurations that must be refused at start-up. */
+static const struct bad_ctx_case {
+	const char	*text;		/* @ = the PKI directory */
+	const char	*err;		/* substring of the error */
+} bad_ctx_cases[] = {
+	/* production mode: the test hierarchy is not SAT's */
+	{ "TrustAnchors @/trust-anchors.pem\nIssuingCAs @/issuing-cas.pem\n",
+	  "not a pinned SAT root" },
+	{ "TestMode yes\nIssuingCAs @/issuing-cas.pem\n", "TrustAnchors: not set" },
+	{ "TestMode yes\nTrustAnchors @/trust-anchors.pem\n", "IssuingCAs: not set" },
+	{ "TestMode yes\nTrustAnchors @/nonexistent.pem\nIssuingCAs @/ca.crt\n",
+	  "TrustAnchors: cannot open" },
+	{ "TestMode yes\nTrustAnchors @/root.key\nIssuingCAs @/ca.crt\n",
+	  "TrustAnchors: no PEM certificate" },
+	{ "TestMode yes\nTrustAnchors @/root.crt\nIssuingCAs @/ca.crt\n"
+	  "Revocation crl\n", "CRLDirectory: not set" },
+	/* every file of CRLDirectory must be a CRL */
+	{ "TestMode yes\nTrustAnchors @/root.crt\nIssuingCAs @/ca.crt\n"
+	  "Revocation crl\nCRLDirectory @/ca\n", "is not a CRL" },
+};
+
+START_TEST(test_bad_ctx)
+{
+	const struct bad_ctx_case *c = &bad_ctx_cases[_i];
+	struct bz_buf err = BZ_BUF_INIT, text = BZ_BUF_INIT;
+	struct bz_config *cfg;
+
+	for (const char *p = c->text; *p != '\0'; p++)
+		if (*p == '@')
+			bz_buf_puts(&text, test_pki_dir());
+		else
+			bz_buf_putc(&text, *p);
+	cfg = test_config_text(bz_buf_str(&text));
+
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_ptr_null(bz_efirma_ctx_new(cfg, &err));
+	ck_assert_msg(strstr(bz_buf_str(&err), c->err) != NULL, "error \"%s\", want %s",
+	    bz_buf_str(&err), c->err);
+	bz_config_unref(cfg);
+	bz_buf_free(&err);
+	bz_buf_free(&text);
+}
+END_TEST
+
+/* RFC grammar (EFIRMA.md 1.2): letters incl. N-tilde and &, a real date. */
+START_TEST(test_identity_fields)
+{
+	/* bz_efirma_identity alone: no trust needed, no context */
+	X509 *cert = test_pki_cert("efirma-moral");
+	struct bz_signer s;
+	struct bz_reasons r;
+
+	bz_reasons_init(&r);
+	ck_assert_int_eq(bz_efirma_identity(cert, &s, &r), 1);
+	ck_assert_uint_eq(r.n, 0);
+	ck_assert_str_eq(s.rfc, "EBU200101AB8");
+	ck_assert_str_eq(s.serial_hex, "3330303031303030303030373030303030303032");
+	ck_assert_int_eq(s.moral, 1);
+	bz_signer_free(&s);
+	bz_reasons_free(&r);
+	X509_free(cert);
+}
+END_TEST
+
+/* --- SAT's own test material, read in place --- */
+
+/* sat_path - ../shared/sat-test-certs/<rel>, or NULL (SKIP printed) */
+static char *
+sat_path(const char *rel)
+{
+	char *p = xasprintf("%s/../shared/sat-test-certs/%s", test_srcdir(), rel);
+	struct stat st;
+
+	if (stat(p, &st) != 0) {
+		printf("SKIP: %s not found (SAT test material absent)\n", p);
+		fflush(stdout);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* sat_test_config - TestMode pinning "AC UAT" under the Banxico test root */
+static struct bz_config *
+sat_test_config(void)
+{
+	char *root = sat_path("test-chain/ARC_UAT_2022.crt");
+	char *ac = sat_path("test-chain/AC_UAT_2022.crt");
+	struct bz_config *cfg = NULL;
+	char *text;
+
+	if (root != NULL && ac != NULL) {
+		text = xasprintf("TestMode yes\nTrustAnchors %s\nIssuingCAs %s\n", root, ac);
+		cfg = test_config_text(text);
+		free(text);
+	}
+	free(root);
+	free(ac);
+	return cfg;
+}
+
+/* 2026-01-01T00:00:00Z: before the 2027-05 expiry of SAT's test certs */
+#define SAT_INSTANT	((int64_t)1767225600)
+
+static const struct sat_case {
+	const char	*file;
+	int64_t		 at;
+	struct outcome	 want;
+	const char	*rfc, *rfc_rep, *curp, *curp_rep, *no_cert;
+} sat_cases[] = {
+	{ "fiel-moral-EKU9003173C9/EKU9003173C9.cer", SAT_INSTANT,
+	  { BZ_CHECK_PASS, BZ_CHECK_PASS, "" },
+	  "EKU9003173C9", "VADA800927DJ3", NULL, "VADA800927HSRSRL05",
+	  "30001000000500003415" },
+	{ "fiel-fisica-CACX7605101P8/goodCertificate.cer", SAT_INSTANT,
+	  { BZ_CHECK_PASS, BZ_CHECK_PASS, "" },
+	  "CACX7605101P8", NULL, "CACX760510MGTSHC04", NULL, "30001000000500003282" },
+	/* the CSD: valid chain, valid signature, still not an e.firma */
+	{ "csd-moral-EKU9003173C9/EKU9003173C9.cer", SAT_INSTANT,
+	  { BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-CSD" },
+	  "EKU9003173C9", "VADA800927DJ3", NULL, "VADA800927HSRSRL05",
+	  "30001000000500003416" },
+	/* 2027-06-01: after the expiry */
+	{ "fiel-moral-EKU9003173C9/EKU9003173C9.cer", 1811808000,
+	  { BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-EXPIRED" },
+	  "EKU9003173C9", "VADA800927DJ3", NULL, "VADA800927HSRSRL05",
+	  "30001000000500003415" },
+	/* T61String certificates of an older test CA: identity only matters;
+	 * their chain is not the pinned AC UAT and they expired in 2023 */
+	{ "parsing/ianl750210963_T61String.cer", SAT_INSTANT,
+	  { BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-UNTRUSTED BZ-CERT-EXPIRED" },
+	  "IA\xC3\x91L750210963", NULL, "IANL750210HSRNZS09", NULL,
+	  "30001000000400002431" },
+	{ "parsing/han930228sm9_T61String.cer", SAT_INSTANT,
+	  { BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-UNTRUSTED BZ-CERT-EXPIRED" },
+	  "HA\xC3\x91" "930228SM9", "KAHO641101B39", NULL, "KAHO641101HNTLKS06",
+	  "30001000000400002421" },
+	{ "expired-2017/FIEL_AAA010101AAA.cer", SAT_INSTANT,
+	  { BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-UNTRUSTED BZ-CERT-EXPIRED" },
+	  "AAA010101AAA", "HEGT7610034S2", NULL, "HEGT761003MDFRNN09",
+	  "30001000000300023685" },
+	{ "expired-2017/CSD01_AAA010101AAA.cer", SAT_INSTANT,
+	  { BZ_CHECK_FAIL, BZ_CHECK_PASS,
+	    "BZ-CERT-UNTRUSTED BZ-CERT-EXPIRED BZ-CERT-CSD" },
+	  "AAA010101AAA", "HEGT7610034S2", NULL, "HEGT761003MDFRNN09", NULL },
+};
+
+START_TEST(test_sat_material)
+{
+	const struct sat_case *c = &sat_cases[_i];
+	struct bz_buf err = BZ_BUF_INIT;
+	struct bz_config *cfg = sat_test_config();
+	char *path = sat_path(c->file);
+	struct bz_efirma_ctx *ctx;
+	struct bz_signer s;
+	struct bz_reasons r;
+	enum bz_check trust, identity;
+	X509 *cert;
+
+	if (cfg == NULL || path == NULL) {
+		if (cfg != NULL)
+			bz_config_unref(cfg);
+		free(path);
+		return;
+	}
+	ctx = bz_efirma_ctx_new(cfg, &err);
+	ck_assert_msg(ctx != NULL, "ctx: %s", bz_buf_str(&err));
+	ck_assert_msg((cert = test_load_cert(path)) != NULL, "cannot read %s", path);
+	run_check(ctx, cert, NULL, c->at, &s, &trust, &identity, &r);
+	assert_outcome(c->file, trust, identity, &r, &c->want);
+	assert_field(c->file, "rfc", s.rfc, c->rfc);
+	assert_field(c->file, "rfc_representante", s.rfc_representante, c->rfc_rep);
+	assert_field(c->file, "curp", s.curp, c->curp);
+	assert_field(c->file, "curp_representante", s.curp_representante, c->curp_rep);
+	if (c->no_cert != NULL)
+		assert_field(c->file, "no_certificado", s.no_certificado, c->no_cert);
+	bz_signer_free(&s);
+	bz_reasons_free(&r);
+	X509_free(cert);
+	bz_efirma_ctx_free(ctx);
+	bz_config_unref(cfg);
+	free(path);
+	bz_buf_free(&err);
+}
+END_TEST
+
+/* The compiled-in pins are the fingerprints of SAT's published CAs, and a
+ * production configuration with exactly those files starts. */
+static const struct pin_case {
+	const char	*file;
+	const char	*label;
+} pin_cases[] = {
+	{ "production-ca/ARC5_IES.crt", "ARC5" },
+	{ "production-ca/ARC6_IES.crt", "ARC6" },
+	{ "production-ca/AC5_SAT.crt", "AC5" },
+	{ "production-ca/AC6_SAT.crt", "AC6" },
+	{ "production-ca/AC7.crt", "AC7" },
+};
+
+START_TEST(test_production_pins)
+{
+	const struct pin_case *c = &pin_cases[_i];
+	char *path = sat_path(c->file);
+	unsigned char md[32];
+	unsigned int len;
+	const struct bz_sat_pin *pin;
+	X509 *cert;
+
+	if (path == NULL)
+		return;
+	ck_assert_ptr_nonnull(cert = test_load_cert(path));
+	ck_assert(X509_digest(cert, EVP_sha256(), md, &len) && len == 32);
+	ck_assert_msg((pin = bz_sat_pin_find(md)) != NULL, "%s not pinned", c->file);
+	ck_assert_str_eq(pin->label, c->label);
+	X509_free(cert);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_production_config)
+{
+	char *arc5 = sat_path("production-ca/ARC5_IES.crt");
+	char *ac5 = sat_path("production-ca/AC5_SAT.crt");
+	char *uat = sat_path("test-chain/AC_UAT_2022.crt");
+	char *dir = xasprintf("%s/prod", test_tmpdir());
+	struct bz_buf err = BZ_BUF_INIT;
+	struct bz_efirma_ctx *ctx;
+	struct bz_config *cfg;
+	char *text;
+
+	if (arc5 == NULL || ac5 == NULL || uat == NULL)
+		goto out;
+	/* production: pinned files start */
+	text = xasprintf("TrustAnchors %s\nIssuingCAs %s\n", arc5, ac5);
+	ck_assert_ptr_nonnull(cfg = test_config_text(text));
+	ctx = bz_efirma_ctx_new(cfg, &err);
+	ck_assert_msg(ctx != NULL, "production ctx: %s", bz_buf_str(&err));
+	bz_efirma_ctx_free(ctx);
+	bz_config_unref(cfg);
+	free(text);
+	/* production: SAT's *test* CA as issuing CA is refused */
+	text = xasprintf("TrustAnchors %s\nIssuingCAs %s\n", arc5, uat);
+	ck_assert_ptr_nonnull(cfg = test_config_text(text));
+	ck_assert_ptr_null(bz_efirma_ctx_new(cfg, &err));
+	ck_assert_ptr_nonnull(strstr(bz_buf_str(&err), "not a pinned SAT issuing CA"));
+	bz_config_unref(cfg);
+	free(text);
+out:
+	free(arc5);
+	free(ac5);
+	free(uat);
+	free(dir);
+	bz_buf_free(&err);
+}
+END_TEST
+
+/* --- revocation by CRL --- */
+
+static const struct crl_case {
+	const char	*dir;		/* under the PKI directory */
+	const char	*policy;	/* RevocationFailure */
+	const char	*cert;
+	int64_t		 at;
+	struct outcome	 want;
+} crl_cases[] = {
+	{ "crl", "tempfail", "efirma-fisica", TEST_PKI_INSTANT,
+	  { BZ_CHECK_PASS, BZ_CHECK_PASS, "" } },
+	{ "crl", "tempfail", "revoked", TEST_PKI_INSTANT,
+	  { BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-REVOKED" } },
+	/* revoked 2026-01-15: a message of 2025-06-01 was signed in time */
+	{ "crl", "tempfail", "revoked", 1748779200,
+	  { BZ_CHECK_PASS, BZ_CHECK_PASS, "" } },
+	/* stale CRL (nextUpdate 2025-02-01): no answer -> policy */
+	{ "crl-stale", "tempfail", "efirma-fisica", TEST_PKI_INSTANT,
+	  { BZ_CHECK_UNKNOWN, BZ_CHECK_PASS, "BZ-REVOCATION-UNAVAILABLE" } },
+	{ "crl-stale", "accept", "efirma-fisica", TEST_PKI_INSTANT,
+	  { BZ_CHECK_PASS, BZ_CHECK_PASS, "" } },
+	/* issuer's name, another key: ignored */
+	{ "crl-forged", "tempfail", "revoked", TEST_PKI_INSTANT,
+	  { BZ_CHECK_UNKNOWN, BZ_CHECK_PASS, "BZ-REVOCATION-UNAVAILABLE" } },
+	/* other failures first: no revocation question asked */
+	{ "crl-stale", "tempfail", "csd", TEST_PKI_INSTANT,
+	  { BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-CSD" } },
+};
+
+START_TEST(test_crl)
+{
+	const struct crl_case *c = &crl_cases[_i];
+	struct bz_buf err = BZ_BUF_INIT;
+	char *extra = xasprintf("Revocation crl\nRevocationFailure %s\nCRLDirectory %s\n",
+	    c->policy, test_pki_path(c->dir));
+	struct bz_config *cfg = test_pki_config(extra);
+	struct bz_efirma_ctx *ctx = bz_efirma_ctx_new(cfg, &err);
+	X509 *cert = test_pki_cert(c->cert);
+	struct bz_signer s;
+	struct bz_reasons r;
+	enum bz_check trust, identity;
+
+	ck_assert_msg(ctx != NULL, "ctx: %s", bz_buf_str(&err));
+	run_check(ctx, cert, NULL, c->at, &s, &trust, &identity, &r);
+	assert_outcome(c->cert, trust, identity, &r, &c->want);
+	ck_assert_int_eq(bz_reasons_tempfail(&r),
+	    c->want.trust == BZ_CHECK_UNKNOWN);
+	bz_signer_free(&s);
+	bz_reasons_free(&r);
+	X509_free(cert);
+	bz_efirma_ctx_free(ctx);
+	bz_config_unref(cfg);
+	free(extra);
+	bz_buf_free(&err);
+}
+END_TEST
+
+/* --- revocation by OCSP: a real `openssl ocsp` responder on loopback --- */
+
+struct responder {
+	pid_t	pid;
+	int	port;
+};
+
+/* responder_start - openssl ocsp over the PKI's index, signed by signer */
+static struct responder
+responder_start(const char *signer)
+{
+	const char *openssl = getenv("OPENSSL");
+	char *out = xasprintf("%s/ocsp-%d.out", test_tmpdir(), (int)getpid());
+	char *crt = xasprintf("%s.crt", signer), *key = xasprintf("%s.key", signer);
+	struct responder r = { -1, 0 };
+	char line[256];
+	FILE *f;
+
+	if (openssl == NULL || *openssl == '\0')
+		openssl = "openssl";
+	unlink(out);
+	if ((r.pid = fork()) == 0) {
+		int fd;
+
+		alarm(60);	/* survives exec: no orphan if the test dies */
+		if (chdir(test_pki_dir()) != 0 ||
+		    (fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
+			_exit(127);
+		dup2(fd, 1);
+		execlp(openssl, openssl, "ocsp", "-index", "ca/index.txt", "-CA",
+		    "ca.crt", "-rsigner", crt, "-rkey", key, "-port", "0",
+		    "-nmin", "10", "-nrequest", "1", (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_gt(r.pid, 0);
+	/* it prints "ACCEPT [::]:PORT PID=N" once listening */
+	for (int tries = 0; tries < 500 && r.port == 0; tries++) {
+		if ((f = fopen(out, "r")) != NULL) {
+			while (fgets(line, sizeof(line), f) != NULL) {
+				char *colon = strrchr(line, ':');
+
+				/* a whole line only: a half-written port would mislead */
+				if (strncmp(line, "ACCEPT ", 7) == 0 && colon != NULL &&
+				    strstr(line, " PID=") != NULL)
+					r.port = atoi(colon + 1);
+			}
+			fclose(f);
+		}
+		if (r.port == 0)
+			usleep(10000);
+		if (waitpid(r.pid, NULL, WNOHANG) == r.pid)
+			ck_abort_msg("openssl ocsp exited before listening");
+	}
+	ck_assert_msg(r.port > 0, "openssl ocsp did not report its port");
+	free(out);
+	free(crt);
+	free(key);
+	return r;
+}
+
+/* responder_stop - end the responder we started, by its pid */
+static void
+responder_stop(struct responder *r)
+{
+	if (r->pid > 0) {
+		kill(r->pid, SIGTERM);
+		waitpid(r->pid, NULL, 0);
+	}
+	r->pid = -1;
+}
+
+/* closed_port - a loopback port with nobody listening */
+static int
+closed_port(void)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert(bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
+	ck_assert(getsockname(fd, (struct sockaddr *)&sin, &len) == 0);
+	port = ntohs(sin.sin_port);
+	close(fd);	/* bound, never listened: connections are refused */
+	return port;
+}
+
+static const struct ocsp_case {
+	const char	*signer;	/* responder key; NULL: nobody listening */
+	const char	*policy;
+	const char	*cert;
+	int64_t		 at;
+	struct outcome	 want;
+} ocsp_cases[] = {
+	{ "ocsp", "tempfail", "efirma-fisica", TEST_PKI_INSTANT,
+	  { BZ_CHECK_PASS, BZ_CHECK_PASS, "" } },
+	{ "ocsp", "tempfail", "efirma-moral", TEST_PKI_INSTANT,
+	  { BZ_CHECK_PASS, BZ_CHECK_PASS, "" } },
+	{ "ocsp", "tempfail", "revoked", TEST_PKI_INSTANT,
+	  { BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-REVOKED" } },
+	{ "ocsp", "accept", "revoked", TEST_PKI_INSTANT,
+	  { BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-REVOKED" } },
+	/* revoked 2026-01-15, the message arrived 2025-06-01 */
+	{ "ocsp", "tempfail", "revoked", 1748779200,
+	  { BZ_CHECK_PASS, BZ_CHECK_PASS, "" } },
+	/* the issuing CA signing its own responses is fine too */
+	{ "ca", "tempfail", "efirma-fisica", TEST_PKI_INSTANT,
+	  { BZ_CHECK_PASS, BZ_CHECK_PASS, "" } },
+	/* signed by a key that is not the CA's nor delegated by it */
+	{ "rogue-ocsp", "tempfail", "efirma-fisica", TEST_PKI_INSTANT,
+	  { BZ_CHECK_UNKNOWN, BZ_CHECK_PASS, "BZ-REVOCATION-UNAVAILABLE" } },
+	{ "rogue-ocsp", "tempfail", "revoked", TEST_PKI_INSTANT,
+	  { BZ_CHECK_UNKNOWN, BZ_CHECK_PASS, "BZ-REVOCATION-UNAVAILABLE" } },
+	/* responder down */
+	{ NULL, "tempfail", "efirma-fisica", TEST_PKI_INSTANT,
+	  { BZ_CHECK_UNKNOWN, BZ_CHECK_PASS, "BZ-REVOCATION-UNAVAILABLE" } },
+	{ NULL, "accept", "efirma-fisica", TEST_PKI_INSTANT,
+	  { BZ_CHECK_PASS, BZ_CHECK_PASS, "" } },
+	/* an expired certificate is rejected without asking anybody */
+	{ NULL, "tempfail", "expired", TEST_PKI_INSTANT,
+	  { BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-EXPIRED" } },
+};
+
+START_TEST(test_ocsp)
+{
+	const struct ocsp_case *c = &ocsp_cases[_i];
+	struct responder resp = { -1, 0 };
+	struct bz_buf err = BZ_BUF_INIT;
+	struct bz_efirma_ctx *ctx;
+	struct bz_config *cfg;
+	struct bz_signer s;
+	struct bz_reasons r;
+	enum bz_check trust, identity;
+	X509 *cert = test_pki_cert(c->cert);
+	char *extra;
+
+	if (c->signer != NULL)
+		resp = responder_start(c->signer);
+	extra = xasprintf("Revocation ocsp\nRevocationFailure %s\n"
+	    "OCSPResponder http://127.0.0.1:%d/\nOCSPTimeout 5\n", c->policy,
+	    c->signer != NULL ? resp.port : closed_port());
+	cfg = test_pki_config(extra);
+	ck_assert_ptr_nonnull(cfg);
+	ctx = bz_efirma_ctx_new(cfg, &err);
+	ck_assert_msg(ctx != NULL, "ctx: %s", bz_buf_str(&err));
+	run_check(ctx, cert, NULL, c->at, &s, &trust, &identity, &r);
+	responder_stop(&resp);
+	assert_outcome(c->cert, trust, identity, &r, &c->want);
+	bz_signer_free(&s);
+	bz_reasons_free(&r);
+	X509_free(cert);
+	bz_efirma_ctx_free(ctx);
+	bz_config_unref(cfg);
+	free(extra);
+	bz_buf_free(&err);
+}
+END_TEST
+
+Suite *
+suite_efirma(void)
+{
+	Suite *s = suite_create("efirma");
+	TCase *tc = tcase_create("generated-pki");
+	TCase *sat = tcase_create("sat-test-certs");
+	TCase *rev = tcase_create("revocation");
+
+	tcase_set_timeout(tc, 60);	/* the first test may generate the PKI */
+	tcase_add_loop_test(tc, test_generated_leaves, 0,
+	    sizeof(leaf_cases) / sizeof(leaf_cases[0]));
+	tcase_add_loop_test(tc, test_instants, 0,
+	    sizeof(instant_cases) / sizeof(instant_cases[0]));
+	tcase_add_loop_test(tc, test_bad_ctx, 0,
+	    sizeof(bad_ctx_cases) / sizeof(bad_ctx_cases[0]));
+	tcase_add_test(tc, test_identity_fields);
+	suite_add_tcase(s, tc);
+
+	tcase_add_loop_test(sat, test_sat_material, 0,
+	    sizeof(sat_cases) / sizeof(sat_cases[0]));
+	tcase_add_loop_test(sat, test_production_pins, 0,
+	    sizeof(pin_cases) / sizeof(pin_cases[0]));
+	tcase_add_test(sat, test_production_config);
+	suite_add_tcase(s, sat);
+
+	tcase_set_timeout(rev, 60);
+	tcase_add_loop_test(rev, test_crl, 0, sizeof(crl_cases) / sizeof(crl_cases[0]));
+	tcase_add_loop_test(rev, test_ocsp, 0,
+	    sizeof(ocsp_cases) / sizeof(ocsp_cases[0]));
+	suite_add_tcase(s, rev);
+	return s;
+}
