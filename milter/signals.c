@@ -102,8 +102,9 @@ drain_and_stop(int sig)
 {
 	unsigned left;
 
-	bz_log(BZ_LOG_NOTICE, NULL, "%s: stopping: new mail is deferred, "
-	    "waiting for messages in flight", strsignal(sig));
+	bz_log(BZ_LOG_NOTICE, NULL, "SIG%s: stopping: new mail is deferred, "
+	    "waiting for messages in flight",
+	    sig == SIGTERM ? "TERM" : sig == SIGINT ? "INT" : "HUP");
 	milter_drain();
 	left = milter_wait_idle(drain_timeout);
 	if (left > 0)
