@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -561,6 +562,70 @@ START_TEST(test_crl)
 }
 END_TEST
 
+/* One context, many threads at once (the milter's use): every thread gets
+ * the single-threaded answers. */
+struct thread_job {
+	const struct bz_efirma_ctx *ctx;
+	X509		*certs[3];	/* efirma-fisica, revoked, csd */
+	int		 bad;		/* answers that differ */
+};
+
+static void *
+thread_run(void *arg)
+{
+	struct thread_job *job = arg;
+	static const char *want[3] = { "", "BZ-CERT-REVOKED", "BZ-CERT-CSD" };
+
+	for (int i = 0; i < 60; i++) {
+		struct bz_signer s;
+		struct bz_reasons r;
+		enum bz_check trust, identity;
+		int k = i % 3;
+
+		bz_reasons_init(&r);
+		if (bz_efirma_check(job->ctx, job->certs[k], NULL, TEST_PKI_INSTANT, &s,
+		    &trust, &identity, &r) != 0 ||
+		    trust != (k == 0 ? BZ_CHECK_PASS : BZ_CHECK_FAIL) ||
+		    (k == 0 ? r.n != 0 : (r.n != 1 || strcmp(r.items[0]->code, want[k]) != 0)))
+			job->bad++;
+		bz_signer_free(&s);
+		bz_reasons_free(&r);
+	}
+	return NULL;
+}
+
+START_TEST(test_threads)
+{
+	struct bz_buf err = BZ_BUF_INIT;
+	char *extra = xasprintf("Revocation crl\nCRLDirectory %s\n",
+	    test_pki_path("crl"));
+	struct bz_config *cfg = test_pki_config(extra);
+	struct bz_efirma_ctx *ctx = bz_efirma_ctx_new(cfg, &err);
+	struct thread_job jobs[4];
+	pthread_t th[4];
+	X509 *certs[3] = { test_pki_cert("efirma-fisica"), test_pki_cert("revoked"),
+	    test_pki_cert("csd") };
+
+	ck_assert_msg(ctx != NULL, "ctx: %s", bz_buf_str(&err));
+	for (int i = 0; i < 4; i++) {
+		jobs[i].ctx = ctx;
+		memcpy(jobs[i].certs, certs, sizeof(certs));
+		jobs[i].bad = 0;
+		ck_assert_int_eq(pthread_create(&th[i], NULL, thread_run, &jobs[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+		ck_assert_int_eq(jobs[i].bad, 0);
+	}
+	for (int i = 0; i < 3; i++)
+		X509_free(certs[i]);
+	bz_efirma_ctx_free(ctx);
+	bz_config_unref(cfg);
+	free(extra);
+	bz_buf_free(&err);
+}
+END_TEST
+
 /* --- revocation by OCSP: a real `openssl ocsp` responder on loopback --- */
 
 struct responder {
@@ -748,6 +813,7 @@ suite_efirma(void)
 
 	tcase_set_timeout(rev, 60);
 	tcase_add_loop_test(rev, test_crl, 0, sizeof(crl_cases) / sizeof(crl_cases[0]));
+	tcase_add_test(rev, test_threads);
 	tcase_add_loop_test(rev, test_ocsp, 0,
 	    sizeof(ocsp_cases) / sizeof(ocsp_cases[0]));
 	suite_add_tcase(s, rev);
