@@ -24,6 +24,7 @@ static const suite_fn suites[] = {
 	suite_mime,
 	suite_smime,
 	suite_efirma,
+	suite_verify,
 	suite_receipt,
 };
 

@@ -20,6 +20,7 @@ Suite	*suite_runtime(void);
 Suite	*suite_mime(void);
 Suite	*suite_smime(void);
 Suite	*suite_efirma(void);
+Suite	*suite_verify(void);
 Suite	*suite_receipt(void);
 
 /* Directory of the source tree (tests read fixtures from it). */
