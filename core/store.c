@@ -33,6 +33,22 @@
 #include "buzon/xalloc.h"
 #include "store_int.h"
 
+/* fsync_parent - make a new file's directory entry durable (best effort) */
+static void
+fsync_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash == NULL ? xstrdup(".") : slash == path ? xstrdup("/") :
+	    xstrndup(path, (size_t)(slash - path));
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
 /* create_private - make sure the database file exists with mode 0600 */
 static int
 create_private(const char *path, struct bz_buf *err)
@@ -60,6 +76,7 @@ create_private(const char *path, struct bz_buf *err)
 		return -1;
 	}
 	close(fd);
+	fsync_parent(path);
 	return 0;
 }
 

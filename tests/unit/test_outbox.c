@@ -94,6 +94,7 @@ static const char fake_script[] =
     "n=$((n + 1))\n"
     "echo $n > \"$dir/calls\"\n"
     "printf '%s\\n' \"$@\" > \"$dir/args\"\n"
+    "if [ -e /proc/$$/fd/50 ]; then echo leaked > \"$dir/fd50\"; fi\n"
     "cat > \"$dir/stdin.$n\"\n"
     "mode=$(cat \"$dir/mode\" 2>/dev/null || echo ok)\n"
     "case $mode in\n"
@@ -189,6 +190,20 @@ START_TEST(test_sendmail_success)
 	slurp(dir, "stdin.1", &b);
 	ck_assert_int_eq(b.len, sizeof(msg) - 1);
 	ck_assert_int_eq(memcmp(b.data, msg, b.len), 0);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+	/* A descriptor the daemon left open (libmilter's) is not inherited. */
+	{
+		int fd = open("/dev/null", O_RDONLY);
+
+		ck_assert_int_eq(dup2(fd, 50), 50);
+		ck_assert_int_eq(bz_outbox_sendmail(argv, "rh@empresa.example", "x", 1, 10,
+		    &diag), 0);
+		close(50);
+		close(fd);
+		slurp(dir, "fd50", &b);
+		ck_assert_str_eq(bz_buf_str(&b), "");
+	}
+#endif
 	/* A recipient that looks like an option stays an argument after "--". */
 	ck_assert_int_eq(bz_outbox_sendmail(argv, "-bi", "x", 1, 10, &diag), 0);
 	slurp(dir, "args", &b);
