@@ -44,6 +44,21 @@ struct tls_arg {
 	const char	*host;
 };
 
+/* host_check - the server certificate must name host (a DNS name, with
+ * SNI, or an IP literal, matched against an IP subjectAltName) */
+static int
+host_check(SSL *ssl, const char *host)
+{
+	ASN1_OCTET_STRING *ip = a2i_IPADDRESS(host);
+
+	if (ip != NULL) {
+		ASN1_OCTET_STRING_free(ip);
+		return X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host);
+	}
+	ERR_clear_error();
+	return SSL_set_tlsext_host_name(ssl, host) && SSL_set1_host(ssl, host);
+}
+
 /* tls_cb - OpenSSL HTTP client hook: wrap the connection in TLS */
 static BIO *
 tls_cb(BIO *bio, void *arg, int connect, int detail)
@@ -56,8 +71,7 @@ tls_cb(BIO *bio, void *arg, int connect, int detail)
 		if ((sbio = BIO_new_ssl(t->ssl_ctx, 1)) == NULL)
 			return NULL;
 		BIO_get_ssl(sbio, &ssl);
-		if (ssl == NULL || !SSL_set_tlsext_host_name(ssl, t->host) ||
-		    !SSL_set1_host(ssl, t->host)) {
+		if (ssl == NULL || !host_check(ssl, t->host)) {
 			BIO_free(sbio);
 			return NULL;
 		}

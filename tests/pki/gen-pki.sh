@@ -61,6 +61,8 @@
 #   rogue-ca.crt/.key        self-signed CA with the SAME subject as ca but
 #                            another key; rogue-ocsp.crt/.key a responder
 #                            issued by it (a forged OCSP response signer)
+#   tls-server.crt/.key      TLS server certificate issued by root for
+#                            localhost and 127.0.0.1 (an HTTPS OCSP endpoint)
 #   institution-ca.crt/.key  "AC institucional de pruebas IMSS", self-signed,
 #                            2019..2049 (verifies the acuse)
 #   institution.crt/.key     "Buzon Tributario IMSS (pruebas)",
@@ -77,7 +79,7 @@
 
 set -eu
 
-VERSION=2
+VERSION=3
 OPENSSL=${OPENSSL:-openssl}
 
 if [ $# -ne 1 ]; then
@@ -218,6 +220,14 @@ basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
 extendedKeyUsage = OCSPSigning
 noCheck = ignored
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
+[ tls_ext ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1,DNS:localhost
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 
@@ -364,6 +374,11 @@ newkey rogue-ocsp
 printf 'CN = OCSP falso\nO = buzon-milter pruebas\nC = MX\n' > rogue-ocsp.dn
 req rogue-ocsp
 sign rogue_ca rogue-ocsp ocsp_ext $LONG_START $LONG_END 02
+
+newkey tls-server
+printf 'CN = localhost\nO = buzon-milter pruebas\nC = MX\n' > tls-server.dn
+req tls-server
+sign root_ca tls-server tls_ext $LONG_START $LONG_END 04
 
 newkey institution
 printf 'CN = Buzon Tributario IMSS (pruebas)\nO = Instituto Mexicano del Seguro Social (pruebas)\nC = MX\nemailAddress = buzon@imss.pruebas.test\n' > institution.dn

@@ -633,19 +633,19 @@ struct responder {
 	int	port;
 };
 
-/* responder_start - openssl ocsp over the PKI's index, signed by signer */
+/* spawn - run argv in the PKI directory, standard output to a file, and
+ * wait for the line announcing its port: "ACCEPT [::]:PORT PID=N" (openssl
+ * ocsp) or "PORT N" (tls-proxy.py) */
 static struct responder
-responder_start(const char *signer)
+spawn(char *const argv[])
 {
-	const char *openssl = getenv("OPENSSL");
-	char *out = xasprintf("%s/ocsp-%d.out", test_tmpdir(), (int)getpid());
-	char *crt = xasprintf("%s.crt", signer), *key = xasprintf("%s.key", signer);
+	static int seq;
+	char *out = xasprintf("%s/spawn-%d-%d.out", test_tmpdir(), (int)getpid(),
+	    seq++);
 	struct responder r = { -1, 0 };
 	char line[256];
 	FILE *f;
 
-	if (openssl == NULL || *openssl == '\0')
-		openssl = "openssl";
 	unlink(out);
 	if ((r.pid = fork()) == 0) {
 		int fd;
@@ -655,32 +655,56 @@ responder_start(const char *signer)
 		    (fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
 			_exit(127);
 		dup2(fd, 1);
-		execlp(openssl, openssl, "ocsp", "-index", "ca/index.txt", "-CA",
-		    "ca.crt", "-rsigner", crt, "-rkey", key, "-port", "0",
-		    "-nmin", "10", "-nrequest", "1", (char *)NULL);
+		execvp(argv[0], argv);
 		_exit(127);
 	}
 	ck_assert_int_gt(r.pid, 0);
-	/* it prints "ACCEPT [::]:PORT PID=N" once listening */
 	for (int tries = 0; tries < 500 && r.port == 0; tries++) {
 		if ((f = fopen(out, "r")) != NULL) {
 			while (fgets(line, sizeof(line), f) != NULL) {
 				char *colon = strrchr(line, ':');
 
-				/* a whole line only: a half-written port would mislead */
+				/* whole lines only: a half-written port would mislead */
+				if (strchr(line, '\n') == NULL)
+					continue;
 				if (strncmp(line, "ACCEPT ", 7) == 0 && colon != NULL &&
 				    strstr(line, " PID=") != NULL)
 					r.port = atoi(colon + 1);
+				else if (strncmp(line, "PORT ", 5) == 0)
+					r.port = atoi(line + 5);
 			}
 			fclose(f);
 		}
 		if (r.port == 0)
 			usleep(10000);
 		if (waitpid(r.pid, NULL, WNOHANG) == r.pid)
-			ck_abort_msg("openssl ocsp exited before listening");
+			ck_abort_msg("%s exited before listening", argv[0]);
 	}
-	ck_assert_msg(r.port > 0, "openssl ocsp did not report its port");
+	ck_assert_msg(r.port > 0, "%s did not report its port", argv[0]);
 	free(out);
+	return r;
+}
+
+/* responder_start - openssl ocsp over the PKI's index, signed by signer,
+ * answering one request */
+static struct responder
+responder_start(const char *signer)
+{
+	const char *openssl = getenv("OPENSSL");
+	char *crt = xasprintf("%s.crt", signer), *key = xasprintf("%s.key", signer);
+	struct responder r;
+
+	if (openssl == NULL || *openssl == '\0')
+		openssl = "openssl";
+	{
+		char *const argv[] = { (char *)openssl, (char *)"ocsp",
+		    (char *)"-index", (char *)"ca/index.txt", (char *)"-CA",
+		    (char *)"ca.crt", (char *)"-rsigner", crt, (char *)"-rkey", key,
+		    (char *)"-port", (char *)"0", (char *)"-nmin", (char *)"10",
+		    (char *)"-nrequest", (char *)"1", NULL };
+
+		r = spawn(argv);
+	}
 	free(crt);
 	free(key);
 	return r;
@@ -767,7 +791,7 @@ START_TEST(test_ocsp)
 	if (c->signer != NULL)
 		resp = responder_start(c->signer);
 	extra = xasprintf("Revocation ocsp\nRevocationFailure %s\n"
-	    "OCSPResponder http://127.0.0.1:%d/\nOCSPTimeout 5\n", c->policy,
+	    "OCSPResponder http://127.0.0.1:%d/\nOCSPTimeout 3\n", c->policy,
 	    c->signer != NULL ? resp.port : closed_port());
 	cfg = test_pki_config(extra);
 	ck_assert_ptr_nonnull(cfg);
@@ -782,6 +806,71 @@ START_TEST(test_ocsp)
 	bz_efirma_ctx_free(ctx);
 	bz_config_unref(cfg);
 	free(extra);
+	bz_buf_free(&err);
+}
+END_TEST
+
+/* OCSP over HTTPS: `openssl ocsp` behind tests/efirma/tls-proxy.py, the
+ * server certificate checked against SSL_CERT_FILE (OpenSSL's default
+ * verify path, which the daemon uses for SAT's https responder). */
+static const struct https_case {
+	const char	*cafile;	/* what SSL_CERT_FILE trusts */
+	struct outcome	 want;
+} https_cases[] = {
+	{ "root.crt", { BZ_CHECK_PASS, BZ_CHECK_PASS, "" } },
+	/* the server's certificate is not trusted: no answer */
+	{ "institution-ca.crt", { BZ_CHECK_UNKNOWN, BZ_CHECK_PASS,
+	  "BZ-REVOCATION-UNAVAILABLE" } },
+};
+
+START_TEST(test_ocsp_https)
+{
+	const struct https_case *c = &https_cases[_i];
+	struct responder resp, proxy;
+	struct bz_buf err = BZ_BUF_INIT;
+	struct bz_efirma_ctx *ctx;
+	struct bz_config *cfg;
+	struct bz_signer s;
+	struct bz_reasons r;
+	enum bz_check trust, identity;
+	char *script, *port, *extra;
+	X509 *cert;
+
+	if (system("command -v python3 >/dev/null 2>&1") != 0) {
+		printf("SKIP: python3 not found (needed for the HTTPS OCSP test)\n");
+		fflush(stdout);
+		return;
+	}
+	resp = responder_start("ocsp");
+	script = xasprintf("%s/tests/efirma/tls-proxy.py", test_srcdir());
+	port = xasprintf("%d", resp.port);
+	{
+		char *const argv[] = { (char *)"python3", script,
+		    (char *)"tls-server.crt", (char *)"tls-server.key", port, NULL };
+
+		proxy = spawn(argv);
+	}
+	setenv("SSL_CERT_FILE", test_pki_path(c->cafile), 1);
+	setenv("SSL_CERT_DIR", test_tmpdir(), 1);	/* nothing else trusted */
+	extra = xasprintf("Revocation ocsp\nOCSPResponder https://127.0.0.1:%d/\n"
+	    "OCSPTimeout 5\n", proxy.port);
+	cfg = test_pki_config(extra);
+	ck_assert_ptr_nonnull(cfg);
+	ctx = bz_efirma_ctx_new(cfg, &err);
+	ck_assert_msg(ctx != NULL, "ctx: %s", bz_buf_str(&err));
+	cert = test_pki_cert("efirma-fisica");
+	run_check(ctx, cert, NULL, TEST_PKI_INSTANT, &s, &trust, &identity, &r);
+	responder_stop(&proxy);
+	responder_stop(&resp);
+	assert_outcome(c->cafile, trust, identity, &r, &c->want);
+	bz_signer_free(&s);
+	bz_reasons_free(&r);
+	X509_free(cert);
+	bz_efirma_ctx_free(ctx);
+	bz_config_unref(cfg);
+	free(extra);
+	free(port);
+	free(script);
 	bz_buf_free(&err);
 }
 END_TEST
@@ -816,6 +905,8 @@ suite_efirma(void)
 	tcase_add_test(rev, test_threads);
 	tcase_add_loop_test(rev, test_ocsp, 0,
 	    sizeof(ocsp_cases) / sizeof(ocsp_cases[0]));
+	tcase_add_loop_test(rev, test_ocsp_https, 0,
+	    sizeof(https_cases) / sizeof(https_cases[0]));
 	suite_add_tcase(s, rev);
 	return s;
 }
