@@ -158,6 +158,8 @@ main(void)
 		return 99;
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		printf("SKIP: %s not found (third-party interop messages)\n", dir);
+		fflush(stdout);
+		free(dir);
 		return 77;
 	}
 	if (asprintf(&path, "%s/SHA256SUMS", dir) < 0 || slurp(path, &sums) != 0) {
