@@ -317,6 +317,21 @@ remove_ours(SMFICTX *ctx, struct msg_ctx *m)
 	return 0;
 }
 
+/*
+ * add_header - add one of our headers. With SMFIP_HDR_LEADSPC negotiated
+ * the MTA takes the value verbatim after the colon (Postfix writes
+ * "Name:value" otherwise), so the usual single space is ours to give.
+ */
+static int
+add_header(SMFICTX *ctx, const struct conn_ctx *c, const struct decide_header *h)
+{
+	char *value = xasprintf("%s%s", c->leadspc ? " " : "", h->value);
+	int rc = smfi_addheader(ctx, h->name, value);
+
+	free(value);
+	return rc == MI_SUCCESS ? 0 : -1;
+}
+
 /* cb_negotiate - ask for exactly the actions and steps we use */
 static sfsistat
 cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
@@ -491,8 +506,7 @@ cb_eom(SMFICTX *ctx)
 			return internal_error(ctx, c, "the MTA refused to delete a header");
 		}
 		for (size_t i = 0; i < d.nheaders; i++)
-			if (smfi_addheader(ctx, d.headers[i].name,
-			    d.headers[i].value) != MI_SUCCESS) {
+			if (add_header(ctx, c, &d.headers[i]) != 0) {
 				decision_free(&d);
 				return internal_error(ctx, c,
 				    "the MTA refused to add a header");

@@ -17,7 +17,7 @@ bz.run("connections ending early", function()
 	conn = bz.open()
 	bz.envelope(conn, "DROPPED1", "<patron@example.com>", { "<buzon@imss.example>" })
 	bz.ok(mt.data(conn), "data")
-	bz.ok(mt.header(conn, "From", " patron@example.com"), "header")
+	bz.ok(mt.header(conn, "From", "patron@example.com"), "header")
 	bz.ok(mt.eoh(conn), "eoh")
 	-- 4 KB: past SpoolMemoryLimit (1K), so a temporary file exists now.
 	bz.ok(mt.bodystring(conn, string.rep("y", 4094) .. "\r\n"), "body")

@@ -10,12 +10,12 @@ bz.run("forged X-Buzon-* headers removed", function()
 	bz.envelope(conn, "FORGED1", "<patron@example.com>", { "<buzon@imss.example>" })
 	bz.ok(mt.data(conn), "data")
 	local hdrs = {
-		{ "X-Buzon-Status", " accepted" },
-		{ "From", " patron@example.com" },
-		{ "x-buzon-status", " forged twice" },
-		{ "X-BUZON-Folio", " IMSS-0001" },
-		{ "X-Buzonx", " not ours (no dash)" },
-		{ "X-Buzon-Status", " third" },
+		{ "X-Buzon-Status", "accepted" },
+		{ "From", "patron@example.com" },
+		{ "x-buzon-status", "forged twice" },
+		{ "X-BUZON-Folio", "IMSS-0001" },
+		{ "X-Buzonx", "not ours (no dash)" },
+		{ "X-Buzon-Status", "third" },
 	}
 	for _, h in ipairs(hdrs) do
 		bz.ok(mt.header(conn, h[1], h[2]), "header " .. h[1])
@@ -32,7 +32,7 @@ bz.run("forged X-Buzon-* headers removed", function()
 	bz.check(not mt.eom_check(conn, MT_HDRDELETE, "X-Buzonx"),
 	    "X-Buzonx deleted but it is not ours")
 	bz.check(not mt.eom_check(conn, MT_HDRDELETE, "From"), "From deleted")
-	bz.check(mt.eom_check(conn, MT_HDRADD, "X-Buzon-Status", "received"),
+	bz.check(mt.eom_check(conn, MT_HDRADD, "X-Buzon-Status", " received"),
 	    "X-Buzon-Status: received not added")
 	-- Three instances of X-Buzon-Status (two spellings), one of the folio.
 	bz.wait_log("FORGED1: removed 3 incoming X-Buzon-Status headers", "status removal")

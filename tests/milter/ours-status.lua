@@ -25,19 +25,49 @@ bz.run("for the mailbox: X-Buzon-Status added", function()
 		bz.envelope(conn, c.qid, "<patron@example.com>", c.rcpts)
 		bz.ok(mt.data(conn), "data")
 		bz.reply_is(conn, SMFIR_CONTINUE, c.qid .. " data")
-		bz.ok(mt.header(conn, "From", " patron@example.com"), "header")
-		bz.ok(mt.header(conn, "Subject", " Promocion\n\tfolded"), "header")
+		bz.ok(mt.header(conn, "From", "patron@example.com"), "header")
+		bz.ok(mt.header(conn, "Subject", "Promocion\n\tfolded"), "header")
 		bz.reply_is(conn, SMFIR_CONTINUE, c.qid .. " header")
 		bz.ok(mt.eoh(conn), "eoh")
 		bz.ok(mt.bodystring(conn, "Hola.\r\n"), "body")
 		bz.reply_is(conn, SMFIR_CONTINUE, c.qid .. " body")
 		bz.ok(mt.eom(conn), "eom")
 		bz.reply_is(conn, SMFIR_ACCEPT, c.qid .. " eom")
-		bz.check(mt.eom_check(conn, MT_HDRADD, "X-Buzon-Status", "received"),
+		-- HDR_LEADSPC is negotiated: the MTA writes the value verbatim
+		-- after the colon, so ours carries the usual space itself.
+		bz.check(mt.eom_check(conn, MT_HDRADD, "X-Buzon-Status", " received"),
 		    c.qid .. ": X-Buzon-Status: received not added")
 		bz.check(not mt.eom_check(conn, MT_HDRDELETE),
 		    c.qid .. ": a header was deleted from a clean message")
 		bz.wait_log(c.qid .. ": received for the mailbox", c.qid .. " log")
 	end
+	mt.disconnect(conn)
+end)
+
+bz.run("MTA without HDR_LEADSPC: same message, header without own space", function()
+	local conn = mt.connect(bz.socket, 40, 0.25)
+	bz.check(conn ~= nil, "cannot connect")
+	-- Protocol 6, every action, every step flag below HDR_LEADSPC but not
+	-- HDR_LEADSPC itself (miltertest uses its defaults for all three
+	-- unless all three are given).
+	bz.ok(mt.negotiate(conn, 6, 0x1FF, 0xFFFFF), "negotiate")
+	bz.check(not mt.test_option(conn, SMFIP_HDR_LEADSPC), "HDR_LEADSPC requested though not offered")
+	bz.ok(mt.conninfo(conn, "client.example", "127.0.0.1"), "conninfo")
+	bz.envelope(conn, "NOLEAD1", "<patron@example.com>", { "<buzon@imss.example>" })
+	bz.ok(mt.data(conn), "data")
+	-- Values as any MTA sends them; miltertest, like an MTA, puts the
+	-- space after the colon back in front of them only under HDR_LEADSPC.
+	bz.ok(mt.header(conn, "From", "patron@example.com"), "header")
+	bz.ok(mt.header(conn, "Subject", "Promocion\n\tfolded"), "header")
+	bz.ok(mt.eoh(conn), "eoh")
+	bz.ok(mt.bodystring(conn, "Hola.\r\n"), "body")
+	bz.ok(mt.eom(conn), "eom")
+	bz.reply_is(conn, SMFIR_ACCEPT, "eom")
+	bz.check(mt.eom_check(conn, MT_HDRADD, "X-Buzon-Status", "received"),
+	    "X-Buzon-Status: received not added (without own space)")
+	-- The spool rebuilt the same 64 bytes as with HDR_LEADSPC above:
+	-- "From: patron@example.com\r\nSubject: Promocion\r\n\tfolded\r\n\r\nHola.\r\n"
+	bz.wait_log("NOLEAD1: received for the mailbox, 64 bytes", "same wire form")
+	bz.wait_log("OURS1: received for the mailbox, 64 bytes", "same wire form")
 	mt.disconnect(conn)
 end)

@@ -13,11 +13,11 @@ local function message(conn, qid, rcpt)
 	if mt.getreply(conn) ~= SMFIR_CONTINUE then
 		return mt.getreply(conn)
 	end
-	bz.ok(mt.header(conn, "From", " patron@example.com"), "header")
+	bz.ok(mt.header(conn, "From", "patron@example.com"), "header")
 	bz.ok(mt.eoh(conn), "eoh")
 	bz.ok(mt.bodystring(conn, "Hola.\r\n"), "body")
 	bz.ok(mt.eom(conn), "eom")
-	bz.check(mt.eom_check(conn, MT_HDRADD, "X-Buzon-Status", "received"),
+	bz.check(mt.eom_check(conn, MT_HDRADD, "X-Buzon-Status", " received"),
 	    qid .. ": no X-Buzon-Status")
 	return mt.getreply(conn)
 end
