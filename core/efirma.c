@@ -133,24 +133,31 @@ bz_efirma_ctx_new(const struct bz_config *cfg, struct bz_buf *err)
 {
 	struct bz_efirma_ctx *ctx = xcalloc(1, sizeof(*ctx));
 	STACK_OF(X509) *anchors = NULL;
-	const char *s;
+	struct bz_buf why = BZ_BUF_INIT;
+	const char *s, *key = "TrustAnchors";
 
 	ctx->test_mode = bz_config_bool(cfg, "TestMode");
 	if ((anchors = load_certs("TrustAnchors", bz_config_str(cfg, "TrustAnchors"),
-	    err)) == NULL)
+	    &why)) == NULL)
 		goto fail;
+	key = "IssuingCAs";
 	if ((ctx->issuing = load_certs("IssuingCAs", bz_config_str(cfg, "IssuingCAs"),
-	    err)) == NULL)
+	    &why)) == NULL)
 		goto fail;
-	if (!ctx->test_mode &&
-	    (check_pinned("TrustAnchors", anchors, BZ_SAT_PIN_ROOT, err) != 0 ||
-	    check_pinned("IssuingCAs", ctx->issuing, BZ_SAT_PIN_ISSUING, err) != 0))
-		goto fail;
+	if (!ctx->test_mode) {
+		key = "TrustAnchors";
+		if (check_pinned(key, anchors, BZ_SAT_PIN_ROOT, &why) != 0)
+			goto fail;
+		key = "IssuingCAs";
+		if (check_pinned(key, ctx->issuing, BZ_SAT_PIN_ISSUING, &why) != 0)
+			goto fail;
+	}
 
+	key = "TrustAnchors";
 	ctx->store = X509_STORE_new();
 	for (int i = 0; i < sk_X509_num(anchors); i++)
 		if (!X509_STORE_add_cert(ctx->store, sk_X509_value(anchors, i))) {
-			bz_buf_printf(err, "TrustAnchors: cannot add certificate %d", i + 1);
+			bz_buf_printf(&why, "TrustAnchors: cannot add certificate %d", i + 1);
 			goto fail;
 		}
 	sk_X509_pop_free(anchors, X509_free);
@@ -158,12 +165,13 @@ bz_efirma_ctx_new(const struct bz_config *cfg, struct bz_buf *err)
 
 	/* in production the file's CAs all matched a compiled-in pin above;
 	 * in TestMode the file's CAs are the pins */
+	key = "IssuingCAs";
 	ctx->npins = (size_t)sk_X509_num(ctx->issuing);
 	ctx->pins = xcalloc(ctx->npins, sizeof(*ctx->pins));
 	for (size_t i = 0; i < ctx->npins; i++)
 		if (bz_efirma_cert_sha256(sk_X509_value(ctx->issuing, (int)i),
 		    ctx->pins[i]) != 0) {
-			bz_buf_printf(err, "IssuingCAs: cannot digest certificate %zu", i + 1);
+			bz_buf_printf(&why, "IssuingCAs: cannot digest certificate %zu", i + 1);
 			goto fail;
 		}
 
@@ -176,24 +184,33 @@ bz_efirma_ctx_new(const struct bz_config *cfg, struct bz_buf *err)
 	if (ctx->ocsp_timeout <= 0)
 		ctx->ocsp_timeout = 10;
 	if (ctx->revocation == REV_OCSP) {
+		key = "OCSPResponder";
 		s = bz_config_str(cfg, "OCSPResponder");
 		if (s == NULL || !bz_ocsp_url_supported(s)) {
-			bz_buf_printf(err, "OCSPResponder: %s (Revocation ocsp needs "
+			bz_buf_printf(&why, "OCSPResponder: %s (Revocation ocsp needs "
 			    "an http:// or https:// URL)", s ? "unusable URL" : "not set");
 			goto fail;
 		}
 		ctx->ocsp_url = xstrdup(s);
 	}
 	if (ctx->revocation == REV_CRL) {
+		key = "CRLDirectory";
 		if ((s = bz_config_str(cfg, "CRLDirectory")) == NULL) {
-			bz_buf_puts(err, "CRLDirectory: not set (Revocation crl needs it)");
+			bz_buf_puts(&why, "CRLDirectory: not set (Revocation crl needs it)");
 			goto fail;
 		}
-		if ((ctx->crls = bz_crl_load_dir(s, err)) == NULL)
+		if ((ctx->crls = bz_crl_load_dir(s, &why)) == NULL)
 			goto fail;
 	}
 	return ctx;
 fail:
+	/* "file:line: Key: reason", the line where the key was set if it was */
+	if (bz_config_line(cfg, key) > 0)
+		bz_buf_printf(err, "%s:%u: %s", bz_config_path(cfg),
+		    bz_config_line(cfg, key), bz_buf_str(&why));
+	else
+		bz_buf_printf(err, "%s: %s", bz_config_path(cfg), bz_buf_str(&why));
+	bz_buf_free(&why);
 	ERR_clear_error();
 	sk_X509_pop_free(anchors, X509_free);
 	bz_efirma_ctx_free(ctx);

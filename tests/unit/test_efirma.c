@@ -287,6 +287,9 @@ START_TEST(test_bad_ctx)
 	ck_assert_ptr_null(bz_efirma_ctx_new(cfg, &err));
 	ck_assert_msg(strstr(bz_buf_str(&err), c->err) != NULL, "error \"%s\", want %s",
 	    bz_buf_str(&err), c->err);
+	/* configuration errors name the file (and the line when the key is set) */
+	ck_assert_msg(strstr(bz_buf_str(&err), ".conf:") != NULL, "error \"%s\" "
+	    "does not name the file", bz_buf_str(&err));
 	bz_config_unref(cfg);
 	bz_buf_free(&err);
 	bz_buf_free(&text);
