@@ -46,6 +46,35 @@
 /* How long shutdown waits for messages in flight. */
 #define DRAIN_SECONDS	60
 
+/*
+ * resolve_user - the user to become: 1 when started as root (u filled),
+ * 0 when not root (nothing to drop), -1 with "file:line: UserID: reason"
+ * in err when root has no usable UserID (never serve mail as root).
+ */
+static int
+resolve_user(const struct bz_config *cfg, const char *path,
+    struct privdrop_user *u, struct bz_buf *err)
+{
+	const char *userid = bz_config_str(cfg, "UserID");
+	struct bz_buf why = BZ_BUF_INIT;
+
+	if (geteuid() != 0)
+		return 0;
+	if (userid == NULL) {
+		bz_buf_printf(err, "%s: UserID: required when started as root "
+		    "(buzon-milter never serves mail as root)", path);
+		return -1;
+	}
+	if (privdrop_resolve(userid, u, &why) < 0) {
+		bz_buf_printf(err, "%s:%u: %s", path, bz_config_line(cfg, "UserID"),
+		    bz_buf_str(&why));
+		bz_buf_free(&why);
+		return -1;
+	}
+	bz_buf_free(&why);
+	return 1;
+}
+
 /* usage - print the synopsis and exit */
 static void __attribute__((noreturn))
 usage(int status)
@@ -177,17 +206,26 @@ main(int argc, char **argv)
 		usage(2);
 
 	block_signals();
+	/* -t prints the verdict, and warnings worth acting on, nothing else. */
+	if (check)
+		bz_log_set_level(BZ_LOG_WARNING);
 	rt = bz_runtime_load(config_path, &err);
 	if (rt == NULL) {
 		fprintf(stderr, "buzon-milter: %s\n", bz_buf_str(&err));
 		bz_buf_free(&err);
 		return 1;
 	}
-	if (check) {
-		printf("%s: configuration OK\n", config_path);
+	/* -t also answers whether this user could start with this file. */
+	have_user = resolve_user(rt->cfg, config_path, &user, &err);
+	if (check || have_user < 0) {
+		if (have_user < 0)
+			fprintf(stderr, "buzon-milter: %s\n", bz_buf_str(&err));
+		else
+			printf("%s: configuration OK\n", config_path);
+		privdrop_user_free(&user);
 		bz_runtime_unref(rt);
 		bz_buf_free(&err);
-		return 0;
+		return have_user < 0 ? 1 : 0;
 	}
 
 	use_syslog = bz_config_bool(rt->cfg, "Syslog");
@@ -195,16 +233,7 @@ main(int argc, char **argv)
 	    bz_log_facility_from_name(bz_config_str(rt->cfg, "SyslogFacility")),
 	    bz_log_level_from_name(bz_config_str(rt->cfg, "LogLevel")));
 
-	userid = bz_config_str(rt->cfg, "UserID");
-	if (geteuid() == 0) {
-		if (userid == NULL)
-			bz_fatalx("%s: UserID is required when started as root: "
-			    "buzon-milter never serves mail as root", config_path);
-		if (privdrop_resolve(userid, &user, &err) < 0)
-			bz_fatalx("%s:%u: %s", config_path,
-			    bz_config_line(rt->cfg, "UserID"), bz_buf_str(&err));
-		have_user = 1;
-	} else if (userid != NULL)
+	if (geteuid() != 0 && (userid = bz_config_str(rt->cfg, "UserID")) != NULL)
 		bz_log(BZ_LOG_WARNING, NULL, "not started as root: UserID %s ignored",
 		    userid);
 

@@ -48,7 +48,7 @@ check() {
 		echo "  expected to match: $pattern"
 		fails=$((fails + 1))
 	else
-		echo "PASS: $name $*: $(cat "$dir/out" | head -1)"
+		echo "PASS: $name $*: $(tail -n 1 "$dir/out")"
 	fi
 }
 
@@ -72,9 +72,11 @@ check badvalue 1 "$dir/badvalue.conf:6: MaxMessageSize: "
 
 if [ "$(id -u)" = 0 ]; then
 	printf '%s\n' "$good" | grep -v '^UserID' > "$dir/noroot.conf"
-	check noroot 1 "UserID is required when started as root" -f
 	printf '%s\nUserID no-such-user-buzon\n' "$(printf '%s\n' "$good" | grep -v '^UserID')" > "$dir/nouser.conf"
-	check nouser 1 "nouser.conf:5: UserID: unknown user no-such-user-buzon" -f
+	for mode in -t -f; do
+		check noroot 1 "$dir/noroot.conf: UserID: required when started as root" $mode
+		check nouser 1 "$dir/nouser.conf:5: UserID: unknown user no-such-user-buzon" $mode
+	done
 fi
 
 [ $fails -eq 0 ] || exit 1
