@@ -29,6 +29,7 @@ static const struct {
 	{ "calendar", ctl_calendar, "working days, legal instants and deadlines" },
 	{ "store", ctl_store, "check the event log chain, statistics, the outbox" },
 	{ "verify", ctl_verify, "verify a saved message as the milter would, with every reason" },
+	{ "cert", ctl_cert, "judge a certificate as the milter judges a signer (e.firma)" },
 	{ "receipt", ctl_receipt, "acuses: verify one offline, show, list, resend" },
 };
 
