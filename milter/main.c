@@ -246,6 +246,11 @@ main(int argc, char **argv)
 	}
 	if (have_user)
 		privdrop_apply(&user);
+	/* Checked as the serving user: root's view would say nothing. */
+	if (access(bz_config_str(rt->cfg, "SpoolDirectory"), W_OK | X_OK) < 0)
+		bz_log(BZ_LOG_WARNING, NULL, "SpoolDirectory %s: %s: messages larger "
+		    "than SpoolMemoryLimit will be deferred (451 BZ-INTERNAL)",
+		    bz_config_str(rt->cfg, "SpoolDirectory"), strerror(errno));
 
 	bz_log(BZ_LOG_NOTICE, NULL, "starting: socket %s, configuration %s "
 	    "generation %llu", spec, config_path, (unsigned long long)rt->generation);
