@@ -217,21 +217,24 @@ fail:
 	return NULL;
 }
 
-/* check_type - e.firma, not a CSD nor another kind of certificate */
+/* check_type - e.firma, not a CSD nor another kind of certificate.
+ * SAT's CSDs carry an OU (the branch, "sucursal") and no EKU at all; an
+ * e.firma has no OU, EKU emailProtection and KU digitalSignature plus
+ * nonRepudiation (EFIRMA.md 5). Anything else is "not an e.firma". */
 static void
 check_type(X509 *leaf, struct bz_reasons *tr)
 {
 	uint32_t flags = X509_get_extension_flags(leaf);
 	uint32_t ku = X509_get_key_usage(leaf);
 	const uint32_t need = KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION;
+	int ou = X509_NAME_get_index_by_NID(X509_get_subject_name(leaf),
+	    NID_organizationalUnitName, -1) >= 0;
 
-	/* SAT puts an OU (the branch, "sucursal") only in CSDs */
-	if (X509_NAME_get_index_by_NID(X509_get_subject_name(leaf),
-	    NID_organizationalUnitName, -1) >= 0) {
+	if (ou && !(flags & EXFLAG_XKUSAGE)) {
 		bz_reasons_add(tr, "BZ-CERT-CSD");
 		return;
 	}
-	if (!(flags & EXFLAG_XKUSAGE) ||
+	if (ou || !(flags & EXFLAG_XKUSAGE) ||
 	    !(X509_get_extended_key_usage(leaf) & XKU_SMIME) ||
 	    !(flags & EXFLAG_KUSAGE) || (ku & need) != need ||
 	    (flags & EXFLAG_CA) || !(flags & EXFLAG_BCONS))

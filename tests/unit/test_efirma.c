@@ -23,6 +23,7 @@
 
 #include <check.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "buzon/efirma.h"
@@ -508,6 +509,78 @@ out:
 }
 END_TEST
 
+/* Production pins at work: SAT's OCSP responder certificates chain through
+ * AC5, AC6 (double-encoded UTF-8 subject) and AC7 to ARC5/ARC6, so the chain
+ * is trusted; they are simply not e.firmas (OU, EKU OCSPSigning, no RFC). */
+static const char *const responder_files[] = {
+	"production-ca/ocsp.ac5_sat.cer",
+	"production-ca/OCSP.AC6_SAT.cer",
+	"production-ca/OCSP7.crt",
+};
+
+START_TEST(test_production_chains)
+{
+	static const char *const roots[] = { "production-ca/ARC5_IES.crt",
+	    "production-ca/ARC6_IES.crt" };
+	static const char *const acs[] = { "production-ca/AC5_SAT.crt",
+	    "production-ca/AC6_SAT.crt", "production-ca/AC7.crt" };
+	struct outcome want = { BZ_CHECK_FAIL, BZ_CHECK_FAIL,
+	    "BZ-CERT-NOT-EFIRMA BZ-CERT-IDENTITY" };
+	char *anchors = xasprintf("%s/prod-roots-%d.pem", test_tmpdir(), (int)getpid());
+	char *issuing = xasprintf("%s/prod-acs-%d.pem", test_tmpdir(), (int)getpid());
+	char *path = sat_path(responder_files[_i]), *text, *p;
+	struct bz_buf err = BZ_BUF_INIT;
+	struct bz_efirma_ctx *ctx;
+	struct bz_config *cfg;
+	struct bz_signer s;
+	struct bz_reasons r;
+	enum bz_check trust, identity;
+	X509 *cert;
+	FILE *f;
+
+	if (path == NULL)
+		goto out;
+	/* concatenate the PEM files as an administrator would */
+	for (int k = 0; k < 2; k++) {
+		const char *const *list = k ? acs : roots;
+		size_t n = k ? 3 : 2;
+
+		ck_assert_ptr_nonnull(f = fopen(k ? issuing : anchors, "w"));
+		for (size_t i = 0; i < n; i++) {
+			X509 *x;
+
+			if ((p = sat_path(list[i])) == NULL) {
+				fclose(f);
+				goto out;
+			}
+			ck_assert_ptr_nonnull(x = test_load_cert(p));
+			PEM_write_X509(f, x);
+			X509_free(x);
+			free(p);
+		}
+		fclose(f);
+	}
+	text = xasprintf("TrustAnchors %s\nIssuingCAs %s\n", anchors, issuing);
+	ck_assert_ptr_nonnull(cfg = test_config_text(text));
+	ctx = bz_efirma_ctx_new(cfg, &err);
+	ck_assert_msg(ctx != NULL, "production ctx: %s", bz_buf_str(&err));
+	ck_assert_ptr_nonnull(cert = test_load_cert(path));
+	run_check(ctx, cert, NULL, SAT_INSTANT, &s, &trust, &identity, &r);
+	assert_outcome(responder_files[_i], trust, identity, &r, &want);
+	bz_signer_free(&s);
+	bz_reasons_free(&r);
+	X509_free(cert);
+	bz_efirma_ctx_free(ctx);
+	bz_config_unref(cfg);
+	free(text);
+out:
+	free(path);
+	free(anchors);
+	free(issuing);
+	bz_buf_free(&err);
+}
+END_TEST
+
 /* --- revocation by CRL --- */
 
 static const struct crl_case {
@@ -901,6 +974,8 @@ suite_efirma(void)
 	tcase_add_loop_test(sat, test_production_pins, 0,
 	    sizeof(pin_cases) / sizeof(pin_cases[0]));
 	tcase_add_test(sat, test_production_config);
+	tcase_add_loop_test(sat, test_production_chains, 0,
+	    sizeof(responder_files) / sizeof(responder_files[0]));
 	suite_add_tcase(s, sat);
 
 	tcase_set_timeout(rev, 60);
