@@ -395,15 +395,17 @@ e2e_milter_alive()
 }
 
 # e2e_stop_milter - SIGTERM the daemon, wait for it, check its health
+#	usage: e2e_stop_milter [SIGNAL|none]
 #
 # Fails the test when it does not exit by itself in time, exits non-zero,
 # or its log (or valgrind's) reports an error. Returns at once when the
-# daemon is not running.
+# daemon is not running. With "none" no signal is sent: the test already
+# signalled it and now waits for it to finish.
 e2e_stop_milter()
 {
 	local why
 	[ -n "$E2E_MILTER_PID" ] || return 0
-	why=$(e2e_term_milter) || true
+	why=$(e2e_term_milter "${1:-TERM}") || true
 	# e2e_term_milter ran in a subshell: reap the daemon here
 	if [ -n "$E2E_MILTER_PID" ]; then
 		wait "$E2E_MILTER_PID" 2>/dev/null
@@ -416,17 +418,18 @@ e2e_stop_milter()
 	[ "$E2E_MILTER_STATUS" -eq 42 ] && [ "${BUZON_VALGRIND:-0}" = 1 ] &&
 	    e2e_fail "valgrind reported errors or leaks (exit 42)"
 	[ "$E2E_MILTER_STATUS" -eq 0 ] ||
-	    e2e_fail "milter exited with status $E2E_MILTER_STATUS after SIGTERM"
+	    e2e_fail "milter exited with status $E2E_MILTER_STATUS after SIG${1:-TERM}"
 	return 0
 }
 
-# e2e_term_milter - send SIGTERM and poll until the daemon is gone; prints a
-# reason and KILLs it when it does not stop in time (no reaping here)
+# e2e_term_milter - send SIGNAL (default TERM; "none": the daemon was told to
+# stop already) and poll until the daemon is gone; prints a reason and KILLs
+# it when it does not stop in time (no reaping here)
 e2e_term_milter()
 {
-	local pid=$E2E_MILTER_PID deadline
+	local pid=$E2E_MILTER_PID sig=${1:-TERM} deadline
 	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null
+	[ "$sig" = none ] || kill -"$sig" "$pid" 2>/dev/null
 	deadline=$((SECONDS + E2E_TIMEOUT * 2))
 	while e2e_pid_running "$pid" && [ "$SECONDS" -lt "$deadline" ]; do
 		sleep 0.05
