@@ -22,6 +22,7 @@
 #	logs		e2e_maillog_has / e2e_wait_maillog ERE,
 #			e2e_milter_log_has / e2e_wait_milter_log ERE
 #	the daemon	e2e_start_milter, e2e_stop_milter, e2e_kill_milter,
+#			e2e_install_file (files it must read, readable by postfix),
 #			e2e_milter_alive, e2e_write_conf; $E2E_MILTER_PID
 #	Postfix		e2e_start_postfix, e2e_stop_postfix, e2e_queue_count
 #	assertions	e2e_check MESSAGE COMMAND..., e2e_fail, e2e_skip,
@@ -870,4 +871,18 @@ e2e_smtp_close()
 {
 	e2e_smtp_cmd 221 QUIT
 	exec {E2E_SMTP_FD}>&-
+}
+
+# e2e_install_file - copy a file the daemon must read into $E2E_DIR/files
+# (the daemon runs as postfix, which may not traverse the source or build
+# tree, e.g. a checkout under /root); prints the new path
+#	usage: conf_path=$(e2e_install_file SRC [NAME])
+e2e_install_file()
+{
+	local dst=$E2E_DIR/files/${2:-$(basename "$1")}
+	mkdir -p "$E2E_DIR/files"
+	chmod 0755 "$E2E_DIR/files"
+	cp "$1" "$dst" || e2e_fail "cannot copy $1"
+	chmod 0644 "$dst"
+	echo "$dst"
 }
