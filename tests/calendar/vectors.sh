@@ -9,7 +9,7 @@
 # "sha256:none". The vectors are third-party material: read in place.
 
 : "${top_srcdir:=.}" "${top_builddir:=.}"
-vectors="$top_srcdir/../shared/calendar"
+vectors="${BUZON_SHARED:-$top_srcdir/../shared}/calendar"
 if [ ! -d "$vectors" ]; then
 	echo "SKIP: $vectors not found (independent calendar vectors)"
 	exit 77

@@ -13,7 +13,7 @@ set -u
 PKI=$top_builddir/tests/pki/generated
 "$top_srcdir/tests/pki/gen-pki.sh" "$PKI" >/dev/null || { echo "ERROR: gen-pki.sh failed"; exit 99; }
 CTL=$top_builddir/buzonctl
-SAT=$top_srcdir/../shared/sat-test-certs
+SAT=${BUZON_SHARED:-$top_srcdir/../shared}/sat-test-certs
 WORK=$(mktemp -d /tmp/buzon-cert-cli.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 fail=0

@@ -59,7 +59,7 @@ printf '%s\nMaxMessageSize 10Q\n' "$good" > "$dir/badvalue.conf"
 printf 'Socket unix:%s/milter.sock\nSyslog no\n' "$dir" > "$dir/missing.conf"
 printf '%s\nMailboxAddress not-an-address\n' "$good" > "$dir/badaddr.conf"
 
-check good 0 "^$dir/good.conf: configuration OK\$" -t
+check good 0 "^$dir/good.conf: configuration OK (calendar sha256:none)\$" -t
 for mode in -t -f; do
 	check unknown 1 "$dir/unknown.conf:6: Frobnicate: " $mode
 	check badvalue 1 "$dir/badvalue.conf:6: MaxMessageSize: " $mode

@@ -154,7 +154,12 @@ main(void)
 		fprintf(stderr, "interop: top_srcdir and top_builddir must be set\n");
 		return 99;
 	}
-	if (asprintf(&dir, "%s/../shared/interop-smime", srcdir) < 0)
+	/* BUZON_SHARED names the folder of third-party material when it is not
+	 * next to the checkout. */
+	if (getenv("BUZON_SHARED") && *getenv("BUZON_SHARED")) {
+		if (asprintf(&dir, "%s/interop-smime", getenv("BUZON_SHARED")) < 0)
+			return 99;
+	} else if (asprintf(&dir, "%s/../shared/interop-smime", srcdir) < 0)
 		return 99;
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		printf("SKIP: %s not found (third-party interop messages)\n", dir);

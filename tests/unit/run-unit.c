@@ -39,6 +39,19 @@ test_srcdir(void)
 	return s && *s ? s : ".";
 }
 
+/* test_shared_dir - $BUZON_SHARED, else $top_srcdir/../shared */
+const char *
+test_shared_dir(void)
+{
+	static char path[4096];
+	const char *s = getenv("BUZON_SHARED");
+
+	if (s && *s)
+		return s;
+	snprintf(path, sizeof(path), "%s/../shared", test_srcdir());
+	return path;
+}
+
 /* test_tmpdir - one mkdtemp directory per process, made on first use */
 const char *
 test_tmpdir(void)

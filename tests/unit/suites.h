@@ -25,6 +25,8 @@ Suite	*suite_receipt(void);
 
 /* Directory of the source tree (tests read fixtures from it). */
 const char *test_srcdir(void);
+/* Third-party material: $BUZON_SHARED, else $top_srcdir/../shared (may not exist). */
+const char *test_shared_dir(void);
 /* A fresh private temporary directory for this test process. */
 const char *test_tmpdir(void);
 

@@ -323,7 +323,7 @@ END_TEST
 static char *
 sat_path(const char *rel)
 {
-	char *p = xasprintf("%s/../shared/sat-test-certs/%s", test_srcdir(), rel);
+	char *p = xasprintf("%s/sat-test-certs/%s", test_shared_dir(), rel);
 	struct stat st;
 
 	if (stat(p, &st) != 0) {
