@@ -61,10 +61,16 @@ count_rows(const char *path, const char *sql)
 	sqlite3 *db;
 	sqlite3_stmt *s;
 	long long n = -1;
+	int rc;
 
 	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	/* A writer may hold the lock, or a killed one may leave WAL recovery to
+	 * do: wait for it like the daemon does, never fail on a transient BUSY. */
+	sqlite3_busy_timeout(db, 10000);
 	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	rc = sqlite3_step(s);
+	ck_assert_msg(rc == SQLITE_ROW || rc == SQLITE_DONE, "%s: %s", sql, sqlite3_errmsg(db));
+	if (rc == SQLITE_ROW)
 		n = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	sqlite3_close(db);
@@ -79,6 +85,7 @@ exec_raw(const char *path, const char *sql)
 	char *msg = NULL;
 
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
 	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK, "%s: %s",
 	    sql, msg ? msg : "");
 	sqlite3_close(db);
