@@ -399,9 +399,19 @@ bz_efirma_check(const struct bz_efirma_ctx *ctx, X509 *leaf,
     STACK_OF(X509) *untrusted, int64_t at, struct bz_signer *signer,
     enum bz_check *trust, enum bz_check *identity, struct bz_reasons *reasons)
 {
+	return bz_efirma_check_flags(ctx, leaf, untrusted, at, 0, signer, trust,
+	    identity, reasons);
+}
+
+/* bz_efirma_check_flags - the same; revocation can be left unasked */
+int
+bz_efirma_check_flags(const struct bz_efirma_ctx *ctx, X509 *leaf,
+    STACK_OF(X509) *untrusted, int64_t at, int flags, struct bz_signer *signer,
+    enum bz_check *trust, enum bz_check *identity, struct bz_reasons *reasons)
+{
 	struct bz_reasons tr;
 	STACK_OF(X509) *chain;
-	int id, reject = 0;
+	int id, reject = 0, skipped = 0;
 
 	*trust = *identity = BZ_CHECK_UNKNOWN;
 	if ((id = bz_efirma_identity(leaf, signer, reasons)) < 0)
@@ -413,15 +423,19 @@ bz_efirma_check(const struct bz_efirma_ctx *ctx, X509 *leaf,
 	check_algorithms(leaf, &tr);
 	check_validity(leaf, at, &tr);
 	chain = check_chain(ctx, leaf, untrusted, at, &tr);
-	if (chain != NULL && tr.n == 0 && id == 1 && ctx->revocation != REV_NONE)
-		check_revocation(ctx, leaf, chain, at, &tr);
+	if (chain != NULL && tr.n == 0 && id == 1 && ctx->revocation != REV_NONE) {
+		if (flags & BZ_EFIRMA_SKIP_REVOCATION)
+			skipped = 1;
+		else
+			check_revocation(ctx, leaf, chain, at, &tr);
+	}
 	sk_X509_pop_free(chain, X509_free);
 
 	/* a certain rejection outranks a tempfail or an internal error */
 	for (size_t i = 0; i < tr.n; i++)
 		if (tr.items[i]->class == BZ_REASON_REJECT)
 			reject = 1;
-	*trust = tr.n == 0 ? BZ_CHECK_PASS : reject ? BZ_CHECK_FAIL :
+	*trust = tr.n == 0 && !skipped ? BZ_CHECK_PASS : reject ? BZ_CHECK_FAIL :
 	    BZ_CHECK_UNKNOWN;
 	for (size_t i = 0; i < tr.n; i++)
 		bz_reasons_add(reasons, tr.items[i]->code);

@@ -6,7 +6,9 @@
  * efirma judges the signer certificate at the arrival instant (never the
  * signing time); the parts of the signed entity are listed for the acuse.
  * Every step runs even when an earlier one failed, as far as its input
- * exists, so the sender learns every reason at once.
+ * exists, so the sender learns every reason at once; the one exception is
+ * the revocation query, not made when integrity already failed (the
+ * answer could not change the rejection).
  *
  * Failure: see the header.
  */
@@ -159,8 +161,12 @@ bz_verify_message(const struct bz_verify_ctx *ctx, const unsigned char *msg,
 	}
 	if (sr.signer != NULL) {
 		out->signer = xcalloc(1, sizeof(*out->signer));
-		bz_efirma_check(ctx->efirma, sr.signer, sr.untrusted, at, out->signer,
-		    &out->trust, &out->identity, &out->reasons);
+		/* A message whose bytes are not what was signed is rejected
+		 * whatever the certificate's status: do not ask the
+		 * revocation service on its behalf. */
+		bz_efirma_check_flags(ctx->efirma, sr.signer, sr.untrusted, at,
+		    sr.integrity == BZ_CHECK_PASS ? 0 : BZ_EFIRMA_SKIP_REVOCATION,
+		    out->signer, &out->trust, &out->identity, &out->reasons);
 	}
 done:
 	bz_smime_result_free(&sr);

@@ -73,6 +73,19 @@ int	bz_efirma_check(const struct bz_efirma_ctx *ctx, X509 *leaf,
 	    enum bz_check *trust, enum bz_check *identity,
 	    struct bz_reasons *reasons);
 
+/*
+ * Same with flags. BZ_EFIRMA_SKIP_REVOCATION: the caller already knows the
+ * message is rejected (integrity failed), so the revocation service is
+ * not asked (no OCSP request on behalf of a tampered message, no
+ * BZ-REVOCATION-UNAVAILABLE next to a certain rejection); when the other
+ * trust checks pass, *trust is UNKNOWN (not evaluated), not PASS.
+ */
+#define BZ_EFIRMA_SKIP_REVOCATION	0x01
+int	bz_efirma_check_flags(const struct bz_efirma_ctx *ctx, X509 *leaf,
+	    STACK_OF(X509) *untrusted, int64_t at, int flags,
+	    struct bz_signer *signer, enum bz_check *trust,
+	    enum bz_check *identity, struct bz_reasons *reasons);
+
 /* Identity fields only; *signer is overwritten (call bz_signer_free after).
  * Adds BZ-CERT-IDENTITY / BZ-CERT-SERIAL when malformed. Returns 1 when the
  * identity is well formed, 0 when not, -1 on internal error. */
