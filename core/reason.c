@@ -24,6 +24,12 @@ static const struct bz_reason reasons[] = {
 	{ "BZ-STOPPING", BZ_REASON_TEMPFAIL, "451", "4.3.2",
 	  "El servicio se esta deteniendo, intente mas tarde",
 	  "the milter is stopping: new mail deferred" },
+	{ "BZ-UNCONFIGURED", BZ_REASON_TEMPFAIL, "451", "4.3.5",
+	  "El buzon no esta configurado para recibir promociones, intente mas tarde",
+	  "trust material or institution key not configured: mail for the mailbox deferred" },
+	{ "BZ-STORE", BZ_REASON_TEMPFAIL, "451", "4.3.0",
+	  "No se pudo registrar la promocion, intente mas tarde",
+	  "the submission could not be recorded (spool or database): deferred" },
 
 	/* Signature (modules mime, smime) */
 	{ "BZ-MSG-UNSIGNED", BZ_REASON_REJECT, "550", "5.7.1",

@@ -2,6 +2,8 @@
  * runtime - one generation of everything built from the configuration
  *
  * See include/buzon/runtime.h, which also says how to add a resource.
+ * The store and the outbox worker are process-wide (milter/main.c), not
+ * per generation: a Database change needs a restart.
  * The current generation is a pointer guarded by a mutex; the mutex is held
  * only to take a reference, never while building or freeing, so a slow
  * reload (opening a database, reading a CA bundle) never blocks mail.
@@ -17,7 +19,9 @@
 
 #include "buzon/calendar.h"
 #include "buzon/log.h"
+#include "buzon/receipt.h"
 #include "buzon/runtime.h"
+#include "buzon/verify.h"
 #include "buzon/xalloc.h"
 
 static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -106,6 +110,82 @@ calendar_free(struct bz_runtime *rt)
 	rt->calendar = NULL;
 }
 
+/*
+ * verify_init - the verification context (efirma trust, MIME limits).
+ * Without TrustAnchors nothing can be verified: the generation still
+ * loads, so mail that is not for the mailbox keeps flowing, and decide()
+ * defers mail for the mailbox (BZ-UNCONFIGURED). Set but unusable refuses.
+ */
+static int
+verify_init(struct bz_runtime *rt, struct bz_buf *err)
+{
+	struct bz_buf why = BZ_BUF_INIT;
+
+	if (bz_config_str(rt->cfg, "TrustAnchors") == NULL ||
+	    bz_config_str(rt->cfg, "IssuingCAs") == NULL) {
+		rt->verify_missing = "TrustAnchors and IssuingCAs are not set";
+		bz_log(BZ_LOG_WARNING, NULL, "%s: no message for the mailbox can be "
+		    "verified; all are deferred (451 BZ-UNCONFIGURED)",
+		    rt->verify_missing);
+		return 0;
+	}
+	rt->verify = bz_verify_ctx_new(rt->cfg, &why);
+	if (rt->verify == NULL) {
+		bz_buf_printf(err, "verification: %s", bz_buf_str(&why));
+		bz_buf_free(&why);
+		return -1;
+	}
+	bz_buf_free(&why);
+	return 0;
+}
+
+/* verify_free - release the verification context */
+static void
+verify_free(struct bz_runtime *rt)
+{
+	bz_verify_ctx_free(rt->verify);
+	rt->verify = NULL;
+}
+
+/*
+ * signer_init - the institution certificate and key that seal acuses.
+ * Same policy as verify_init: absent -> accepted submissions cannot get
+ * their acuse, so they are deferred; set but unreadable (e.g. a key not
+ * readable by UserID on reload) -> the generation is refused.
+ */
+static int
+signer_init(struct bz_runtime *rt, struct bz_buf *err)
+{
+	struct bz_buf why = BZ_BUF_INIT;
+
+	if (bz_config_str(rt->cfg, "InstitutionCertificate") == NULL ||
+	    bz_config_str(rt->cfg, "InstitutionKey") == NULL) {
+		rt->signer_missing = "InstitutionCertificate and InstitutionKey "
+		    "are not set";
+		bz_log(BZ_LOG_WARNING, NULL, "%s: acuses cannot be signed; valid "
+		    "submissions are deferred (451 BZ-UNCONFIGURED)",
+		    rt->signer_missing);
+		return 0;
+	}
+	rt->signer = bz_receipt_signer_from_config(rt->cfg, &why);
+	if (rt->signer == NULL) {
+		bz_buf_printf(err, "acuse signer: %s (the key must be readable "
+		    "by UserID)", bz_buf_str(&why));
+		bz_buf_free(&why);
+		return -1;
+	}
+	bz_buf_free(&why);
+	return 0;
+}
+
+/* signer_free - drop this generation's reference to the signer */
+static void
+signer_free(struct bz_runtime *rt)
+{
+	bz_receipt_signer_unref(rt->signer);
+	rt->signer = NULL;
+}
+
 /* The resources of a generation, built in this order, freed in reverse. */
 static const struct {
 	const char *name;
@@ -114,6 +194,8 @@ static const struct {
 } resources[] = {
 	{ "mailboxes", mailboxes_init, mailboxes_free },
 	{ "calendar", calendar_init, calendar_free },
+	{ "verification", verify_init, verify_free },
+	{ "acuse signer", signer_init, signer_free },
 };
 
 #define NRESOURCES (sizeof(resources) / sizeof(resources[0]))

@@ -13,8 +13,9 @@
  * when the recipients end (DATA, or the first header if the MTA sends no
  * DATA step): its body is never read. Ours streams into the spool; over
  * MaxMessageSize it is rejected at once (552 5.3.4 BZ-MSG-TOO-LARGE). At end
- * of message decide() (decide.c) gives the outcome; on accept every
- * incoming X-Buzon-* header is deleted and ours are added.
+ * of message decide() (decide.c) gives the outcome: verification, legal
+ * instant, the durable record and its acuse; on accept every incoming
+ * X-Buzon-* header is deleted and ours are added.
  *
  * Failure behaviour: anything unexpected (spool I/O error, a header change
  * the MTA refuses, a missing context) tempfails with 451 4.3.0 BZ-INTERNAL;
@@ -69,6 +70,9 @@ struct conn_ctx {
 	int	 leadspc;	/* MTA keeps header values' leading space */
 	struct msg_ctx *msg;
 };
+
+struct bz_store_pool *milter_store;
+struct bz_outbox *milter_outbox;
 
 /* Messages between MAIL FROM and their end: shutdown waits for them. */
 static pthread_mutex_t inflight_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -165,9 +169,13 @@ msg_end(struct conn_ctx *c)
 	inflight_add(-1);
 }
 
-/* set_reply - the SMTP reply for a list of reasons (all of them listed) */
+/*
+ * set_reply - the SMTP reply for a list of reasons (all of them listed);
+ * tempfail says which class the answer is (a rejection may list a
+ * tempfail reason found alongside: the codes come from a reject one)
+ */
 static void
-set_reply(SMFICTX *ctx, const char *qid, const struct bz_reasons *r)
+set_reply(SMFICTX *ctx, const char *qid, const struct bz_reasons *r, int tempfail)
 {
 	const char *lines[MAX_REPLY_LINES + 1] = { NULL };
 	char *owned[MAX_REPLY_LINES] = { NULL };
@@ -180,7 +188,7 @@ set_reply(SMFICTX *ctx, const char *qid, const struct bz_reasons *r)
 	/* The first reason of the deciding class gives the status codes. */
 	first = r->items[0];
 	for (size_t i = 0; i < r->n; i++)
-		if (bz_reasons_tempfail(r) == (r->items[i]->class == BZ_REASON_TEMPFAIL)) {
+		if (tempfail == (r->items[i]->class == BZ_REASON_TEMPFAIL)) {
 			first = r->items[i];
 			break;
 		}
@@ -220,7 +228,7 @@ reply_reason(SMFICTX *ctx, struct conn_ctx *c, const char *code)
 
 	bz_reasons_init(&r);
 	bz_reasons_add(&r, code);
-	set_reply(ctx, msg_qid(c ? c->msg : NULL), &r);
+	set_reply(ctx, msg_qid(c ? c->msg : NULL), &r, bz_reasons_tempfail(&r));
 	st = bz_reasons_tempfail(&r) ? SMFIS_TEMPFAIL : SMFIS_REJECT;
 	bz_reasons_free(&r);
 	msg_end(c);
@@ -496,6 +504,8 @@ cb_eom(SMFICTX *ctx)
 	in.rcpts = c->msg->rcpts;
 	in.nrcpts = c->msg->nrcpts;
 	in.arrival = time(NULL);
+	in.store = milter_store;
+	in.outbox = milter_outbox;
 	decision_init(&d);
 	decide(&in, &d);
 	switch (d.action) {
@@ -518,7 +528,8 @@ cb_eom(SMFICTX *ctx)
 	case DECIDE_TEMPFAIL:
 		if (d.reasons.n == 0)
 			decision_add_reason(&d, "BZ-INTERNAL");
-		set_reply(ctx, msg_qid(c->msg), &d.reasons);
+		set_reply(ctx, msg_qid(c->msg), &d.reasons,
+		    d.action == DECIDE_TEMPFAIL);
 		st = d.action == DECIDE_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
 		msg_end(c);
 		break;

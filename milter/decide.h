@@ -10,6 +10,17 @@
  * steps plugged in here (verification, calendar, store) are plain libbuzon
  * calls that buzonctl can repeat.
  *
+ * Pipeline for a message of ours (decide.c): verify (signature, signer at
+ * the arrival instant: now, or TestClock under TestMode) -> rejected: 5xx
+ * with every reason; cannot decide: 4xx -> accepted: legal instant from
+ * the calendar -> the message into the content-addressed spool (fsync'd)
+ * -> one store transaction: folio, record, event, and the signed acuse in
+ * the outbox unless loop safety says not to answer -> wake the outbox ->
+ * X-Buzon-Status/-Folio/-Signer-RFC/-Signer-Cert/-Verdict/-Received/
+ * -Legal-Received/-Legal-Rule. Any failure after verification is a 451
+ * (BZ-STORE, BZ-UNCONFIGURED, BZ-INTERNAL): nothing is accepted without
+ * its committed record.
+ *
  * Failure: decide() never fails; an internal error is a decision to
  * tempfail with reason BZ-INTERNAL.
  */
@@ -22,6 +33,9 @@
 #include "buzon/reason.h"
 #include "buzon/runtime.h"
 
+struct bz_store_pool;
+struct bz_outbox;
+
 /* What the glue knows about the message when it is complete. */
 struct decide_input {
 	const char	*qid;		/* MTA queue id, for log lines ("" if unknown) */
@@ -32,6 +46,8 @@ struct decide_input {
 	char	*const	*rcpts;		/* RCPT TO addresses as given, nrcpts of them */
 	size_t		 nrcpts;
 	time_t		 arrival;	/* when the MTA sent end of message */
+	struct bz_store_pool *store;	/* process-wide (main.c); NULL: none */
+	struct bz_outbox *outbox;	/* woken when an acuse is queued; may be NULL */
 };
 
 enum decide_action {

@@ -11,10 +11,17 @@
  * Start-up order, each step needed by the next: block signals (before any
  * thread exists) -> load the configuration -> open the log -> resolve
  * UserID -> create the socket with UMask (as root) -> detach -> PidFile ->
- * drop privileges -> install the generation -> reload thread -> smfi_main.
+ * drop privileges -> open the store (Database) and start the outbox worker
+ * (as UserID, so the database files belong to it) -> install the
+ * generation -> reload thread -> smfi_main. libxml2 is initialised before
+ * any thread exists (bz_receipt_library_init).
  * Shutdown (SIGTERM/SIGINT/SIGHUP, see signals.c): defer new mail, let
- * messages in flight finish (bounded), stop libmilter, release everything,
+ * messages in flight finish (bounded), stop libmilter, stop the outbox
+ * worker (at most OutboxTimeout), close the store, release everything,
  * remove the PidFile when still permitted.
+ *
+ * The store and the outbox are process-wide: a reload does not reopen
+ * them (signals.c warns that Database and the Outbox keys need a restart).
  *
  * Failure: any start-up problem prints one line and exits 1; the daemon
  * never serves mail as root.
@@ -33,9 +40,13 @@
 #include <libmilter/mfapi.h>
 
 #include "buzon/buf.h"
+#include "buzon/calendar.h"
 #include "buzon/config.h"
 #include "buzon/log.h"
+#include "buzon/outbox.h"
+#include "buzon/receipt.h"
 #include "buzon/runtime.h"
+#include "buzon/store.h"
 #include "buzon/xalloc.h"
 #include "milter.h"
 
@@ -182,6 +193,7 @@ main(int argc, char **argv)
 	struct privdrop_user user = { NULL, 0, 0 };
 	int foreground = 0, check = 0, opt, use_syslog, have_user = 0, rc;
 	struct bz_runtime *rt;
+	struct bz_outbox_opts obopts;
 	char *spec, *pidfile_copy = NULL;
 	unsigned left;
 
@@ -206,6 +218,8 @@ main(int argc, char **argv)
 		usage(2);
 
 	block_signals();
+	/* libxml2 (acuse XML) wants its set-up before any thread. */
+	bz_receipt_library_init();
 	/* -t prints the verdict, and warnings worth acting on, nothing else. */
 	if (check)
 		bz_log_set_level(BZ_LOG_WARNING);
@@ -221,7 +235,8 @@ main(int argc, char **argv)
 		if (have_user < 0)
 			fprintf(stderr, "buzon-milter: %s\n", bz_buf_str(&err));
 		else
-			printf("%s: configuration OK\n", config_path);
+			printf("%s: configuration OK (calendar %s)\n", config_path,
+			    bz_calendar_version(rt->calendar));
 		privdrop_user_free(&user);
 		bz_runtime_unref(rt);
 		bz_buf_free(&err);
@@ -252,6 +267,19 @@ main(int argc, char **argv)
 		    "than SpoolMemoryLimit will be deferred (451 BZ-INTERNAL)",
 		    bz_config_str(rt->cfg, "SpoolDirectory"), strerror(errno));
 
+	/*
+	 * The store and the outbox, as the serving user. Start-up fails
+	 * here rather than tempfailing every submission later.
+	 */
+	milter_store = bz_store_pool_new(bz_config_str(rt->cfg, "Database"),
+	    (int)bz_config_num(rt->cfg, "DatabaseBusyTimeout"), 8, &err);
+	if (milter_store == NULL)
+		bz_fatalx("Database %s: %s", bz_config_str(rt->cfg, "Database"),
+		    bz_buf_str(&err));
+	bz_outbox_opts_from_config(rt->cfg, &obopts);
+	if ((milter_outbox = bz_outbox_start(&obopts, &err)) == NULL)
+		bz_fatalx("outbox: %s", bz_buf_str(&err));
+
 	bz_log(BZ_LOG_NOTICE, NULL, "starting: socket %s, configuration %s "
 	    "generation %llu", spec, config_path, (unsigned long long)rt->generation);
 	bz_runtime_install(rt);
@@ -265,6 +293,12 @@ main(int argc, char **argv)
 		bz_log(BZ_LOG_WARNING, NULL, "stopped by libmilter with %u message%s "
 		    "in flight (the MTA retries them)", left, left == 1 ? "" : "s");
 	signals_stop();
+	/* No milter thread uses them any more: in-flight messages are done. */
+	bz_outbox_stop(milter_outbox);
+	milter_outbox = NULL;
+	bz_outbox_opts_free(&obopts);
+	bz_store_pool_free(milter_store);
+	milter_store = NULL;
 	bz_runtime_install(NULL);
 	if (pidfile_copy != NULL && unlink(pidfile_copy) < 0 && errno != ENOENT)
 		bz_log(BZ_LOG_INFO, NULL, "cannot remove PidFile %s: %s (left for "

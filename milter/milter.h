@@ -19,8 +19,15 @@
 
 #include "buzon/buf.h"
 
+struct bz_store_pool;
+struct bz_outbox;
+
 /* callbacks.c */
 extern struct smfiDesc milter_desc;
+/* Process-wide services set up by main() before smfi_main and released
+ * after it returns; end-of-message hands them to decide(). */
+extern struct bz_store_pool *milter_store;
+extern struct bz_outbox *milter_outbox;
 /* Wait until no message is in flight, at most timeout seconds; returns
  * the number still in flight. */
 unsigned milter_wait_idle(int timeout);

@@ -55,6 +55,9 @@ static int drain_timeout;
 
 static const char *const restart_keys[] = {
 	"Socket", "UserID", "UMask", "PidFile", "Syslog", "SyslogFacility",
+	/* the store and the outbox worker are opened once, at start-up */
+	"Database", "DatabaseBusyTimeout", "SendmailCommand", "OutboxMaxAttempts",
+	"OutboxRetryInterval", "OutboxRetryMaxInterval", "OutboxTimeout",
 };
 
 /* same_value - do two generations agree on a key? */

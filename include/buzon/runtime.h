@@ -39,6 +39,8 @@
 #include "buzon/config.h"
 
 struct bz_calendar;
+struct bz_receipt_signer;
+struct bz_verify_ctx;
 
 struct bz_runtime {
 	atomic_uint	 refs;
@@ -49,6 +51,20 @@ struct bz_runtime {
 	char		**mailboxes;	/* MailboxAddress values, lower case */
 	size_t		 nmailboxes;
 	struct bz_calendar *calendar;	/* CalendarFile, LegalBasis, SubmissionFirstHour */
+	/*
+	 * Signature verification (TrustAnchors, IssuingCAs, revocation) and
+	 * the institution signer of acuses (InstitutionCertificate/Key). Both
+	 * are NULL when their keys are not set: the daemon still starts (mail
+	 * not for the mailbox flows) but defers every message for the mailbox
+	 * with 451 4.3.5 BZ-UNCONFIGURED, and says so at start-up. Set but
+	 * unusable (unreadable file, wrong key) refuses the generation. The
+	 * InstitutionKey must be readable by UserID: a reload runs after the
+	 * privilege drop and is refused (old generation kept) otherwise.
+	 */
+	struct bz_verify_ctx *verify;
+	struct bz_receipt_signer *signer;
+	const char	*verify_missing;	/* why verify is NULL (static text) */
+	const char	*signer_missing;	/* why signer is NULL (static text) */
 };
 
 /* Read path and build every resource; NULL and err on failure. */
