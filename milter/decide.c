@@ -1,10 +1,13 @@
 /*
  * decide - what the milter does with one message at end of message
  *
- * See milter/decide.h. For now (issue 2) the only step that exists is
- * "received": a message for the mailbox that fitted MaxMessageSize gets
- * X-Buzon-Status: received. Verification (verify.h), the legal calendar and
- * the store plug in here, in that order, each adding reasons or headers.
+ * See milter/decide.h for the pipeline. Every step after a positive
+ * verification either completes or turns the whole answer into a 451:
+ * the CAS file is durable before the store transaction, the transaction
+ * holds the record and its acuse together, and the headers are only
+ * produced from a committed record. Log lines name the queue id, the
+ * verdict, the folio and reason codes; the signer's RFC only through
+ * bz_log_personal.
  */
 #include "build-aux/config.h"
 
@@ -12,7 +15,18 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buzon/buf.h"
+#include "buzon/calendar.h"
+#include "buzon/cas.h"
+#include "buzon/config.h"
+#include "buzon/instant.h"
 #include "buzon/log.h"
+#include "buzon/mime.h"
+#include "buzon/outbox.h"
+#include "buzon/receipt.h"
+#include "buzon/store.h"
+#include "buzon/tz.h"
+#include "buzon/verify.h"
 #include "buzon/xalloc.h"
 #include "decide.h"
 
@@ -59,19 +73,287 @@ decision_add_reason(struct decision *d, const char *code)
 	d->action = bz_reasons_tempfail(&d->reasons) ? DECIDE_TEMPFAIL : DECIDE_REJECT;
 }
 
+/* arrival_instant - when the message arrived: TestClock under TestMode */
+static int64_t
+arrival_instant(const struct decide_input *in)
+{
+	const char *tc;
+	int64_t t;
+
+	if (bz_config_bool(in->rt->cfg, "TestMode") &&
+	    (tc = bz_config_str(in->rt->cfg, "TestClock")) != NULL &&
+	    bz_instant_parse(tc, &t) == 0)
+		return t;
+	return (int64_t)in->arrival;
+}
+
+/* bare_address - an envelope address without <> and blanks ("" for <>) */
+static char *
+bare_address(const char *a)
+{
+	const char *b = a != NULL ? a : "", *e;
+
+	while (*b == ' ' || *b == '\t')
+		b++;
+	e = b + strlen(b);
+	while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if (e - b >= 2 && *b == '<' && e[-1] == '>') {
+		b++;
+		e--;
+	}
+	return xstrndup(b, (size_t)(e - b));
+}
+
+/* local_iso - an instant on the Mexico City clock, ISO-8601 with offset */
+static void
+local_iso(const struct bz_calendar *cal, int64_t utc, char out[BZ_INSTANT_UTC_LEN])
+{
+	struct bz_local_time lt;
+
+	bz_tz_to_local(bz_calendar_zone(cal), utc, &lt);
+	bz_instant_format_offset(utc, lt.utc_offset, out);
+}
+
+/* verdict_text - "integrity=pass; trust=pass; identity=pass" */
+static char *
+verdict_text(const struct bz_verification *v)
+{
+	return xasprintf("integrity=%s; trust=%s; identity=%s",
+	    bz_check_name(v->integrity), bz_check_name(v->trust),
+	    bz_check_name(v->identity));
+}
+
+/* reason_codes - "BZ-A,BZ-B" for a log line ("-" when none) */
+static void
+reason_codes(const struct bz_reasons *r, struct bz_buf *out)
+{
+	for (size_t i = 0; i < r->n; i++)
+		bz_buf_printf(out, "%s%s", i ? "," : "", r->items[i]->code);
+	if (r->n == 0)
+		bz_buf_puts(out, "-");
+}
+
+/* defer - tempfail with one reason and a log line saying why */
+static void
+defer(const struct decide_input *in, struct decision *out, const char *code,
+    const char *why)
+{
+	bz_log(BZ_LOG_ERR, in->qid, "deferred (%s): %s", code, why);
+	decision_add_reason(out, code);
+}
+
+/* reply_mailbox - the mailbox address the message was sent to (From: of
+ * the acuse); the first configured one when none matches as written */
+static char *
+reply_mailbox(const struct decide_input *in)
+{
+	for (size_t i = 0; i < in->nrcpts; i++)
+		if (bz_runtime_is_mailbox(in->rt, in->rcpts[i])) {
+			char *a = bare_address(in->rcpts[i]);
+
+			for (char *p = a; *p != '\0'; p++)
+				if (*p >= 'A' && *p <= 'Z')
+					*p = (char)(*p - 'A' + 'a');
+			return a;
+		}
+	return xstrdup(in->rt->nmailboxes ? in->rt->mailboxes[0] : "");
+}
+
+/*
+ * record - file an accepted submission: legal instant, spool, one store
+ * transaction with the acuse, then our headers. Any failure defers.
+ */
+static void
+record(const struct decide_input *in, const struct bz_verification *v,
+    int64_t arrival, struct decision *out)
+{
+	struct bz_runtime *rt = in->rt;
+	struct bz_legal_instant li;
+	struct bz_submission sub, orig;
+	struct bz_submission_out res;
+	struct bz_receipt_render_ctx rctx;
+	struct bz_buf path = BZ_BUF_INIT, err = BZ_BUF_INIT, codes = BZ_BUF_INIT;
+	struct bz_store *st;
+	enum bz_store_status rc;
+	char sha[65], when[BZ_INSTANT_UTC_LEN], legal[BZ_INSTANT_UTC_LEN];
+	char *from, **rcpts, *msgid, *subject, *autosub, *mailbox, *vt, *lr;
+	const char *rule;
+	int reply, have_orig = 0;
+
+	if (bz_calendar_submission(rt->calendar, arrival, &li) != 0) {
+		defer(in, out, "BZ-INTERNAL", "no working day within the calendar's "
+		    "horizon for the legal instant");
+		return;
+	}
+	autosub = bz_mime_header_value(in->msg, in->len, "Auto-Submitted");
+	from = bare_address(in->envfrom);
+	reply = bz_outbox_should_reply(from, (const char *const *)rt->mailboxes,
+	    rt->nmailboxes, autosub);
+	if (reply && rt->signer == NULL) {
+		defer(in, out, "BZ-UNCONFIGURED", rt->signer_missing);
+		free(autosub);
+		free(from);
+		return;
+	}
+	/* The message is durable before any record points at it. */
+	if (bz_cas_put(bz_config_str(rt->cfg, "SpoolDirectory"), in->msg, in->len,
+	    sha, &path, &err) != 0) {
+		defer(in, out, "BZ-STORE", bz_buf_str(&err));
+		bz_buf_free(&err);
+		bz_buf_free(&path);
+		free(autosub);
+		free(from);
+		return;
+	}
+
+	rcpts = xcalloc(in->nrcpts ? in->nrcpts : 1, sizeof(*rcpts));
+	for (size_t i = 0; i < in->nrcpts; i++)
+		rcpts[i] = bare_address(in->rcpts[i]);
+	msgid = bz_mime_header_value(in->msg, in->len, "Message-ID");
+	subject = bz_mime_subject(in->msg, in->len);
+	mailbox = reply_mailbox(in);
+
+	memset(&sub, 0, sizeof(sub));
+	sub.qid = in->qid;
+	sub.arrival_utc = arrival;
+	sub.legal_utc = li.utc;
+	sub.legal_year = li.local.date.year;
+	sub.legal_rule = li.rule;
+	sub.calendar_version = li.version;
+	sub.signer = *v->signer;		/* shallow: the store copies */
+	sub.integrity = v->integrity;
+	sub.trust = v->trust;
+	sub.identity = v->identity;
+	sub.verdict = v->verdict;
+	sub.reasons = v->reasons;
+	sub.message_sha256 = sha;
+	sub.signed_sha256 = v->entity_sha256;
+	sub.message_id = msgid;
+	sub.subject = subject;
+	sub.env_from = from;
+	sub.env_rcpts = (const char *const *)rcpts;
+	sub.n_rcpts = in->nrcpts;
+	sub.spool_path = bz_buf_str(&path);
+	sub.parts = v->parts;
+	sub.n_parts = v->nparts;
+
+	memset(&rctx, 0, sizeof(rctx));
+	rctx.signer = rt->signer;
+	rctx.tz = bz_calendar_zone(rt->calendar);
+	rctx.mailbox = mailbox;
+	rctx.now = (int64_t)time(NULL);
+	rctx.event = NULL;
+	bz_buf_init(&rctx.err);
+
+	memset(&res, 0, sizeof(res));
+	memset(&orig, 0, sizeof(orig));
+	rc = BZ_STORE_TEMPFAIL;
+	if (in->store != NULL && (st = bz_store_pool_get(in->store)) != NULL) {
+		rc = bz_store_record_submission(st, &sub,
+		    reply ? bz_receipt_store_render : NULL, &rctx, &res);
+		/* A repeat answers with the original filing's rule too. */
+		if (rc == BZ_STORE_OK && res.repeat &&
+		    bz_store_submission_get(st, res.folio, &orig) == BZ_STORE_OK)
+			have_orig = 1;
+		bz_store_pool_put(in->store, st);
+	}
+	if (rc != BZ_STORE_OK) {
+		defer(in, out, "BZ-STORE", in->store == NULL ? "no store" :
+		    rctx.err.len ? bz_buf_str(&rctx.err) :
+		    "the database did not commit the record (see above)");
+	} else {
+		if (res.queued > 0 && in->outbox != NULL)
+			bz_outbox_wake(in->outbox);
+		rule = have_orig && orig.legal_rule != NULL ? orig.legal_rule : li.rule;
+		local_iso(rt->calendar, res.arrival_utc, when);
+		local_iso(rt->calendar, res.legal_utc, legal);
+		vt = verdict_text(v);
+		lr = xasprintf("%s; rule=%s", legal, rule);
+		decision_add_header(out, "X-Buzon-Status", "accepted");
+		decision_add_header(out, "X-Buzon-Folio", res.folio);
+		decision_add_header(out, "X-Buzon-Signer-RFC",
+		    v->signer->rfc != NULL ? v->signer->rfc : "");
+		decision_add_header(out, "X-Buzon-Signer-Cert",
+		    v->signer->no_certificado != NULL ? v->signer->no_certificado : "");
+		decision_add_header(out, "X-Buzon-Verdict", vt);
+		decision_add_header(out, "X-Buzon-Received", when);
+		decision_add_header(out, "X-Buzon-Legal-Received", lr);
+		decision_add_header(out, "X-Buzon-Legal-Rule", rule);
+		if (res.repeat)
+			decision_add_header(out, "X-Buzon-Repeat", "yes");
+		reason_codes(&v->reasons, &codes);
+		bz_log(BZ_LOG_NOTICE, in->qid, "accepted: folio %s%s, %s, legal %s "
+		    "(%s), acuse %s, reasons %s", res.folio,
+		    res.repeat ? " (repeat)" : "", vt, legal, rule,
+		    !reply ? "not sent (loop safety)" :
+		    res.queued ? "queued" : "none", bz_buf_str(&codes));
+		bz_log_personal(in->qid, "folio %s: signer RFC %s", res.folio,
+		    v->signer->rfc != NULL ? v->signer->rfc : "-");
+		free(vt);
+		free(lr);
+	}
+	if (have_orig)
+		bz_submission_free(&orig);
+	bz_buf_free(&rctx.err);
+	bz_buf_free(&codes);
+	bz_buf_free(&path);
+	bz_buf_free(&err);
+	for (size_t i = 0; i < in->nrcpts; i++)
+		free(rcpts[i]);
+	free(rcpts);
+	free(msgid);
+	free(subject);
+	free(autosub);
+	free(mailbox);
+	free(from);
+}
+
 /* decide - the outcome for one complete message of ours */
 void
 decide(const struct decide_input *in, struct decision *out)
 {
-	/*
-	 * Later issues insert here, in order: verification of the signature
-	 * and certificate over in->msg/in->len at in->arrival, the legal
-	 * instant from the generation's calendar, and the store transaction;
-	 * each adds reasons (decision_add_reason) or headers.
-	 */
-	if (out->action == DECIDE_ACCEPT) {
-		decision_add_header(out, "X-Buzon-Status", "received");
-		bz_log(BZ_LOG_INFO, in->qid, "received for the mailbox, %zu bytes, "
-		    "generation %llu", in->len, (unsigned long long)in->rt->generation);
+	struct bz_verification v;
+	struct bz_buf codes = BZ_BUF_INIT;
+	int64_t arrival;
+	char *vt;
+
+	bz_log(BZ_LOG_INFO, in->qid, "received for the mailbox, %zu bytes, "
+	    "generation %llu", in->len, (unsigned long long)in->rt->generation);
+	if (in->rt->verify == NULL) {
+		defer(in, out, "BZ-UNCONFIGURED", in->rt->verify_missing);
+		return;
 	}
+	arrival = arrival_instant(in);
+	bz_verify_message(in->rt->verify, in->msg, in->len, arrival, &v);
+	switch (v.verdict) {
+	case BZ_VERDICT_ACCEPTED:
+		if (v.signer == NULL || v.signer->cert_sha256 == NULL ||
+		    v.entity_sha256[0] == '\0')
+			defer(in, out, "BZ-INTERNAL", "accepted without a signer "
+			    "certificate digest or signed entity digest");
+		else
+			record(in, &v, arrival, out);
+		break;
+	case BZ_VERDICT_REJECTED:
+	case BZ_VERDICT_TEMPFAIL:
+		for (size_t i = 0; i < v.reasons.n; i++)
+			decision_add_reason(out, v.reasons.items[i]->code);
+		if (v.reasons.n == 0)
+			decision_add_reason(out, "BZ-INTERNAL");
+		/* verify's rule: any reject reason rejects, even next to a
+		 * tempfail one (a tampered message stays tampered). */
+		out->action = v.verdict == BZ_VERDICT_REJECTED ? DECIDE_REJECT :
+		    DECIDE_TEMPFAIL;
+		reason_codes(&out->reasons, &codes);
+		vt = verdict_text(&v);
+		bz_log(BZ_LOG_NOTICE, in->qid, "%s: %s, reasons %s",
+		    bz_verdict_name(v.verdict), vt, bz_buf_str(&codes));
+		if (v.signer != NULL && v.signer->rfc != NULL)
+			bz_log_personal(in->qid, "signer RFC %s", v.signer->rfc);
+		free(vt);
+		break;
+	}
+	bz_verification_free(&v);
+	bz_buf_free(&codes);
 }

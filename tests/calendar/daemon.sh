@@ -41,12 +41,15 @@ cp "$top_srcdir/contrib/calendario-imss-2026-2027.conf" "$dir/cal.conf"
 # configuration and calendar files on reload.
 chmod 0755 "$dir"
 user=
-[ "$(id -u)" -eq 0 ] && user="UserID nobody"
+# The store is opened after the privilege drop: its directory belongs to
+# the serving user.
+mkdir -p "$dir/db"
+[ "$(id -u)" -eq 0 ] && user="UserID nobody" && chown nobody "$dir/db"
 base="Socket unix:$sock
 $user
 MailboxAddress buzon@imss.test
 SpoolDirectory $dir
-Database $dir/buzon.db
+Database $dir/db/buzon.db
 Syslog no
 CalendarFile $dir/cal.conf"
 printf '%s\n' "$base" >"$dir/good.conf"

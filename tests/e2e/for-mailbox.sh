@@ -8,6 +8,9 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init for-mailbox
+# Mail for the mailbox must be signed now (issue 3): test PKI and trust.
+. "$top_srcdir/tests/e2e/submission-lib.sh"
+sub_plumbing_conf
 e2e_conf MailboxAddress "buzon@imss.test"
 e2e_start
 
@@ -22,7 +25,7 @@ rows=(
 n=0
 for row in "${rows[@]}"; do
 	read -r name rcpts <<<"$row"
-	token=$(e2e_message "$E2E_DIR/$name.eml" buzon@imss.test)
+	token=$(sub_signed "$E2E_DIR/$name.eml" buzon@imss.test)
 	e2e_send "$name" --to "$rcpts" --data "@$E2E_DIR/$name.eml" ||
 	    e2e_fail "$name: message refused"
 	e2e_accepted "$name" || e2e_fail "$name: no 250 queued reply"

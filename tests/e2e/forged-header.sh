@@ -6,14 +6,21 @@
 # fields in mixed case, repeated, folded, at the top, in the middle and last
 # in the header; each value holds a marker that must not survive. Look-alike
 # names (X-Buzonero, X-Buzon without a dash) are not ours and stay. The body,
-# which also mentions X-Buzon-Status at a line start, is untouched.
+# which also mentions X-Buzon-Status at a line start, is untouched. The
+# message is a genuine signed submission (issue 3), so it is accepted.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init forged-header
+# Mail for the mailbox must be signed now (issue 3): test PKI and trust.
+. "$top_srcdir/tests/e2e/submission-lib.sh"
+sub_plumbing_conf
 e2e_start
 
 eml=$E2E_DIR/forged.eml
-token="bzforged$(date +%s%N)"
+# A genuine signed submission whose signed text has a body line starting
+# with X-Buzon-Status; its header is rebuilt around forged fields.
+SUB_BODY=$(printf 'Cuerpo.\nX-Buzon-Status: esto es cuerpo, no cabecera')
+token=$(SUB_BODY=$SUB_BODY sub_signed "$E2E_DIR/signed.eml" buzon@imss.test)
 {
 	printf 'X-Buzon-Status: aceptado FORJADO1\r\n'
 	printf 'From: Patron Prueba <patron@empresa.test>\r\n'
@@ -26,12 +33,12 @@ token="bzforged$(date +%s%N)"
 	printf 'Message-ID: <%s@empresa.test>\r\n' "$token"
 	printf 'X-Buzonero: se queda\r\n'
 	printf 'X-Buzon: se queda\r\n'
-	printf 'MIME-Version: 1.0\r\n'
-	printf 'Content-Type: text/plain; charset=us-ascii\r\n'
+	# MIME-Version and Content-Type (multipart/signed) of the signed file
+	sed -n -e '/^\r$/q' -e '/^MIME-Version:/p' -e '/^Content-Type:/p' \
+	    "$E2E_DIR/signed.eml"
 	printf 'X-bUzOn-Status: aceptado FORJADO5\r\n'
 	printf '\r\n'
-	printf 'Cuerpo.\r\n'
-	printf 'X-Buzon-Status: esto es cuerpo, no cabecera\r\n'
+	sed -e '1,/^\r$/d' "$E2E_DIR/signed.eml"
 } >"$eml"
 
 e2e_send forged --to buzon@imss.test --data "@$eml" || e2e_fail "forged: message refused"

@@ -8,12 +8,15 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init local-submission
+# Mail for the mailbox must be signed now (issue 3): test PKI and trust.
+. "$top_srcdir/tests/e2e/submission-lib.sh"
+sub_plumbing_conf
 e2e_start
 
-ours=$(e2e_message "$E2E_DIR/ours.eml" buzon@imss.test 'X-Buzon-Status: aceptado FORJADO')
+ours=$(sub_signed "$E2E_DIR/ours.eml" buzon@imss.test 'X-Buzon-Status: aceptado FORJADO')
 e2e_sendmail "$E2E_DIR/ours.eml" patron@empresa.test buzon@imss.test ||
     e2e_fail "sendmail refused the message for the mailbox"
-other=$(e2e_message "$E2E_DIR/other.eml" otro@empresa.test 'X-Buzon-Nota: del remitente')
+other=$(sub_signed "$E2E_DIR/other.eml" otro@empresa.test 'X-Buzon-Nota: del remitente')
 e2e_sendmail "$E2E_DIR/other.eml" patron@empresa.test otro@empresa.test ||
     e2e_fail "sendmail refused the other message"
 e2e_wait_sink 2

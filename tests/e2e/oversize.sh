@@ -12,6 +12,9 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init oversize
+# Mail for the mailbox must be signed now (issue 3): test PKI and trust.
+. "$top_srcdir/tests/e2e/submission-lib.sh"
+sub_plumbing_conf
 e2e_conf MaxMessageSize 64K
 e2e_conf SpoolMemoryLimit 8K
 e2e_start
@@ -20,7 +23,7 @@ e2e_start
 big_message()
 {
 	local file=$1 to=$2 kb=$3 token i line
-	token=$(e2e_message "$file" "$to")
+	token=$(sub_signed "$file" "$to")
 	line=$(printf 'relleno %s %070d' "$token" 0 | cut -c1-78)
 	for ((i = 0; i < kb * 1024 / 80; i++)); do
 		printf '%s\r\n' "$line"
@@ -65,7 +68,7 @@ e2e_maillog_has 'milter-reject: END-OF-MESSAGE .*5\.3\.4 BZ-MSG-TOO-LARGE' ||
     e2e_fail "the Postfix log does not show the milter's 5.3.4 rejection"
 
 # The sentinel: once it is at the sink, so is everything Postfix accepted.
-token=$(e2e_message "$E2E_DIR/sentinel.eml" otro@empresa.test)
+token=$(sub_signed "$E2E_DIR/sentinel.eml" otro@empresa.test)
 e2e_send sentinel --to otro@empresa.test --data "@$E2E_DIR/sentinel.eml" ||
     e2e_fail "sentinel refused"
 accepted+=("$token")

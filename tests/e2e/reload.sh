@@ -14,6 +14,9 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init reload
+# Mail for the mailbox must be signed now (issue 3): test PKI and trust.
+. "$top_srcdir/tests/e2e/submission-lib.sh"
+sub_plumbing_conf
 e2e_conf MailboxAddress buzon@imss.test
 e2e_start
 pid=$E2E_MILTER_PID
@@ -24,7 +27,7 @@ n=0
 expect()
 {
 	local id=$1 rcpt=$2 ours=$3 token got
-	token=$(e2e_message "$E2E_DIR/$id.eml" "$rcpt")
+	token=$(sub_signed "$E2E_DIR/$id.eml" "$rcpt")
 	e2e_send "$id" --to "$rcpt" --data "@$E2E_DIR/$id.eml" ||
 	    e2e_fail "$id: message refused"
 	n=$((n + 1))
@@ -67,7 +70,7 @@ expect gen1-other nuevo@imss.test no
 
 # A transaction opened under generation 1 (RCPT to its mailbox) finishes
 # after the reload: the connection is not dropped and the message is ours.
-token=$(e2e_message "$E2E_DIR/inflight.eml" buzon@imss.test)
+token=$(sub_signed "$E2E_DIR/inflight.eml" buzon@imss.test)
 e2e_smtp_open
 e2e_smtp_cmd 250 "EHLO client.empresa.test"
 e2e_smtp_cmd 250 "MAIL FROM:<patron@empresa.test>"

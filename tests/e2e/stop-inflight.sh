@@ -10,9 +10,12 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init stop-inflight
+# Mail for the mailbox must be signed now (issue 3): test PKI and trust.
+. "$top_srcdir/tests/e2e/submission-lib.sh"
+sub_plumbing_conf
 e2e_start
 
-token=$(e2e_message "$E2E_DIR/inflight.eml" buzon@imss.test)
+token=$(sub_signed "$E2E_DIR/inflight.eml" buzon@imss.test)
 e2e_smtp_open
 e2e_smtp_cmd 250 "EHLO client.empresa.test"
 e2e_smtp_cmd 250 "MAIL FROM:<patron@empresa.test>"
@@ -22,7 +25,7 @@ kill -TERM "$E2E_MILTER_PID" || e2e_fail "cannot signal the milter"
 e2e_wait_milter_log 'stopping'
 
 # During the drain a new session must not get through unfiltered.
-late=$(e2e_message "$E2E_DIR/late.eml" buzon@imss.test)
+late=$(sub_signed "$E2E_DIR/late.eml" buzon@imss.test)
 e2e_send late --to buzon@imss.test --data "@$E2E_DIR/late.eml" &&
     e2e_fail "late: accepted while the milter was stopping"
 e2e_reply_has late 451 || e2e_fail "late: expected a 451 while the milter drains"
@@ -38,7 +41,7 @@ e2e_received "$token" "$E2E_DIR/inflight.got"
 # The daemon now exits by itself, cleanly.
 e2e_stop_milter none
 
-after=$(e2e_message "$E2E_DIR/after.eml" buzon@imss.test)
+after=$(sub_signed "$E2E_DIR/after.eml" buzon@imss.test)
 e2e_send after --to buzon@imss.test --data "@$E2E_DIR/after.eml" &&
     e2e_fail "after: accepted with the milter stopped"
 e2e_reply_has after 451 || e2e_fail "after: expected 451 with the milter stopped"

@@ -7,6 +7,8 @@
 --   BUZON_PID     its process id
 --   BUZON_MAILBOX the MailboxAddress of the generated configuration
 --   BUZON_SPOOL   its SpoolDirectory
+--   BUZON_SIGNED  a submission signed with the test PKI's e.firma (CRLF)
+--   BUZON_DB      its Database
 -- Traps (../shared/TESTING.md): a bare error() exits 1 silently, so every
 -- test runs through bz.run(); never os.exit() (it orphans the filter);
 -- only the stages the filter negotiated may be sent (no HELO here).
@@ -19,6 +21,8 @@ bz.log = os.getenv("BUZON_LOG")
 bz.pid = os.getenv("BUZON_PID")
 bz.mailbox = os.getenv("BUZON_MAILBOX")
 bz.spool = os.getenv("BUZON_SPOOL")
+bz.signed = os.getenv("BUZON_SIGNED")
+bz.db = os.getenv("BUZON_DB")
 
 -- bz.run - run body, print FAIL with a traceback on any error
 function bz.run(name, body)
@@ -132,6 +136,48 @@ end
 -- bz.spool_empty - no file left in SpoolDirectory (temp files are unlinked)
 function bz.spool_empty()
 	local p = assert(io.popen("ls -A '" .. bz.spool .. "'"))
+	local t = p:read("a")
+	p:close()
+	return t == "", t
+end
+
+-- bz.read_message - a message file (CRLF, no folded header) as a list
+-- of {name, value} header fields and the body
+function bz.read_message(path)
+	local f = assert(io.open(path, "rb"))
+	local t = f:read("a")
+	f:close()
+	local s, e = string.find(t, "\r\n\r\n", 1, true)
+	bz.check(s ~= nil, path .. ": no end of header")
+	local hdrs = {}
+	for line in string.gmatch(string.sub(t, 1, s + 1), "(.-)\r\n") do
+		local name, value = string.match(line, "^([^:]+): ?(.*)$")
+		bz.check(name ~= nil, path .. ": bad header line " .. line)
+		hdrs[#hdrs + 1] = { name, value }
+	end
+	return hdrs, string.sub(t, e + 1)
+end
+
+-- bz.send_file - send a message file's header fields (after `extra`, a
+-- list of {name, value}), end of header and body; the caller sends eom.
+-- Values go without the space after the colon (miltertest restores it
+-- under HDR_LEADSPC, as an MTA does).
+function bz.send_file(conn, path, extra)
+	local hdrs, body = bz.read_message(path)
+	for _, h in ipairs(extra or {}) do
+		bz.ok(mt.header(conn, h[1], h[2]), "header " .. h[1])
+	end
+	for _, h in ipairs(hdrs) do
+		bz.ok(mt.header(conn, h[1], h[2]), "header " .. h[1])
+	end
+	bz.ok(mt.eoh(conn), "eoh")
+	bz.ok(mt.bodystring(conn, body), "body")
+end
+
+-- bz.spool_temp_empty - no spool temporary file left (the content-
+-- addressed copies of accepted messages, ab/cdef..., are kept on purpose)
+function bz.spool_temp_empty()
+	local p = assert(io.popen("find '" .. bz.spool .. "' -type f ! -path '*/[0-9a-f][0-9a-f]/*'"))
 	local t = p:read("a")
 	p:close()
 	return t == "", t

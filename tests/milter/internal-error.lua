@@ -23,13 +23,15 @@ bz.run("spool failure: 451 4.3.0 BZ-INTERNAL", function()
 	bz.wait_log("NOSPOOL1: internal error: spool /nonexistent/buzon-milter-spool: "
 	    .. "cannot create temporary file", "the reason in the log")
 
-	-- A small message still fits in memory and is served.
+	-- A small message still fits in memory and is served (decided).
 	bz.envelope(conn, "SMALL2", "<patron@example.com>", { "<buzon@imss.example>" })
 	bz.ok(mt.data(conn), "data")
 	bz.ok(mt.header(conn, "From", "patron@example.com"), "header")
 	bz.ok(mt.eoh(conn), "eoh")
 	bz.ok(mt.bodystring(conn, "Hola.\r\n"), "body")
 	bz.ok(mt.eom(conn), "eom")
-	bz.reply_is(conn, SMFIR_ACCEPT, "a small message afterwards")
+	-- decided (unsigned: 550): the daemon goes on serving
+	bz.reply_is(conn, SMFIR_REPLYCODE, "a small message afterwards")
+	bz.wait_log("SMALL2: SMTP reply: 550 5.7.1 BZ-MSG-UNSIGNED ", "small decided")
 	mt.disconnect(conn)
 end)

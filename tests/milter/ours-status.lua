@@ -1,8 +1,10 @@
--- ours-status.lua - mail for the mailbox gets X-Buzon-Status
+-- ours-status.lua - mail for the mailbox is read whole and decided
 --
 -- Rule (issue 2): a message with a recipient equal to a MailboxAddress
--- (exact address, case-insensitive, with or without <>) is read whole and
--- gets "X-Buzon-Status: received" at end of message.
+-- (exact address, case-insensitive, with or without <>) is read whole
+-- (logged "received for the mailbox, N bytes") and decided at end of
+-- message. Issues 3/5: unsigned -> 550 BZ-MSG-UNSIGNED; signed with an
+-- e.firma -> accepted with "X-Buzon-Status: accepted" and a folio.
 dofile(os.getenv("top_srcdir") .. "/tests/milter/common.lua")
 
 local cases = {
@@ -32,14 +34,25 @@ bz.run("for the mailbox: X-Buzon-Status added", function()
 		bz.ok(mt.bodystring(conn, "Hola.\r\n"), "body")
 		bz.reply_is(conn, SMFIR_CONTINUE, c.qid .. " body")
 		bz.ok(mt.eom(conn), "eom")
-		bz.reply_is(conn, SMFIR_ACCEPT, c.qid .. " eom")
+		bz.reply_is(conn, SMFIR_REPLYCODE, c.qid .. " eom (unsigned)")
+		bz.wait_log(c.qid .. ": received for the mailbox", c.qid .. " log")
+		bz.wait_log(c.qid .. ": SMTP reply: 550 5.7.1 BZ-MSG-UNSIGNED ",
+		    c.qid .. " unsigned rejected")
+		-- The same recipients with a signed submission: accepted.
+		bz.envelope(conn, c.qid .. "S", "<patron@example.com>", c.rcpts)
+		bz.ok(mt.data(conn), "data")
+		bz.send_file(conn, bz.signed)
+		bz.ok(mt.eom(conn), "eom")
+		bz.reply_is(conn, SMFIR_ACCEPT, c.qid .. "S eom")
 		-- HDR_LEADSPC is negotiated: the MTA writes the value verbatim
 		-- after the colon, so ours carries the usual space itself.
-		bz.check(mt.eom_check(conn, MT_HDRADD, "X-Buzon-Status", " received"),
-		    c.qid .. ": X-Buzon-Status: received not added")
+		bz.check(mt.eom_check(conn, MT_HDRADD, "X-Buzon-Status", " accepted"),
+		    c.qid .. "S: X-Buzon-Status: accepted not added")
+		bz.check(mt.eom_check(conn, MT_HDRADD, "X-Buzon-Folio"),
+		    c.qid .. "S: no X-Buzon-Folio")
 		bz.check(not mt.eom_check(conn, MT_HDRDELETE),
-		    c.qid .. ": a header was deleted from a clean message")
-		bz.wait_log(c.qid .. ": received for the mailbox", c.qid .. " log")
+		    c.qid .. "S: a header was deleted from a clean message")
+		bz.wait_log(c.qid .. "S: accepted: folio BZ-2026-", c.qid .. "S log")
 	end
 	mt.disconnect(conn)
 end)
@@ -62,9 +75,14 @@ bz.run("MTA without HDR_LEADSPC: same message, header without own space", functi
 	bz.ok(mt.eoh(conn), "eoh")
 	bz.ok(mt.bodystring(conn, "Hola.\r\n"), "body")
 	bz.ok(mt.eom(conn), "eom")
-	bz.reply_is(conn, SMFIR_ACCEPT, "eom")
-	bz.check(mt.eom_check(conn, MT_HDRADD, "X-Buzon-Status", "received"),
-	    "X-Buzon-Status: received not added (without own space)")
+	bz.reply_is(conn, SMFIR_REPLYCODE, "eom (unsigned)")
+	bz.envelope(conn, "NOLEAD2", "<patron@example.com>", { "<buzon@imss.example>" })
+	bz.ok(mt.data(conn), "data")
+	bz.send_file(conn, bz.signed)
+	bz.ok(mt.eom(conn), "eom")
+	bz.reply_is(conn, SMFIR_ACCEPT, "eom (signed)")
+	bz.check(mt.eom_check(conn, MT_HDRADD, "X-Buzon-Status", "accepted"),
+	    "X-Buzon-Status: accepted not added (without own space)")
 	-- The spool rebuilt the same 64 bytes as with HDR_LEADSPC above:
 	-- "From: patron@example.com\r\nSubject: Promocion\r\n\tfolded\r\n\r\nHola.\r\n"
 	bz.wait_log("NOLEAD1: received for the mailbox, 64 bytes", "same wire form")

@@ -6,18 +6,16 @@
 -- generation it started with and keeps being served.
 dofile(os.getenv("top_srcdir") .. "/tests/milter/common.lua")
 
--- message - one whole message; returns the end-of-message reply
+-- message - one whole signed submission; returns the end-of-message reply
 local function message(conn, qid, rcpt)
 	bz.envelope(conn, qid, "<patron@example.com>", { rcpt })
 	bz.ok(mt.data(conn), "data")
 	if mt.getreply(conn) ~= SMFIR_CONTINUE then
 		return mt.getreply(conn)
 	end
-	bz.ok(mt.header(conn, "From", "patron@example.com"), "header")
-	bz.ok(mt.eoh(conn), "eoh")
-	bz.ok(mt.bodystring(conn, "Hola.\r\n"), "body")
+	bz.send_file(conn, bz.signed)
 	bz.ok(mt.eom(conn), "eom")
-	bz.check(mt.eom_check(conn, MT_HDRADD, "X-Buzon-Status", " received"),
+	bz.check(mt.eom_check(conn, MT_HDRADD, "X-Buzon-Status", " accepted"),
 	    qid .. ": no X-Buzon-Status")
 	return mt.getreply(conn)
 end

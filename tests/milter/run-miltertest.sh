@@ -6,7 +6,9 @@
 # Makes a private directory (mode 0755, so a dropped-privilege daemon can
 # reach its socket), writes a configuration there (lines "-- config: Key
 # value" in the script are appended), starts buzon-milter in the foreground
-# on a unique Unix socket, runs the script with miltertest, stops the daemon
+# on a unique Unix socket (with the test PKI's trust material, institution
+# signer and a signed message: see below), runs the script with miltertest,
+# stops the daemon
 # with SIGTERM and waits for its PID. Passes only if the script passes AND
 # the daemon exits 0 (under valgrind: without errors or leaks).
 #
@@ -51,7 +53,27 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 99' HUP INT TERM
 
-mkdir "$dir/spool"
+mkdir "$dir/spool" "$dir/db" "$dir/inst"
+# Trust material, the institution signer and one e.firma-signed
+# submission ($dir/signed.eml, CRLF), so protocol tests can send mail the
+# daemon accepts (issues 3 and 5). The clock is pinned: TestClock below.
+PKI=$top_builddir/tests/pki/generated
+"$top_srcdir/tests/pki/gen-pki.sh" "$PKI" >/dev/null ||
+    { echo "ERROR: gen-pki.sh failed"; exit 99; }
+# copies the serving user can read on a reload
+cp "$PKI/institution.crt" "$PKI/institution.key" "$PKI/trust-anchors.pem" \
+    "$PKI/issuing-cas.pem" "$dir/inst/"
+printf 'Content-Type: text/plain; charset=utf-8\n\nPromocion firmada.\n' \
+    >"$dir/entity.txt"
+{
+	printf 'From: Patron Prueba <patron@example.com>\n'
+	printf 'To: <buzon@imss.example>\n'
+	printf 'Subject: promocion firmada\n'
+	printf 'Message-ID: <firmada@example.com>\n'
+	"${OPENSSL:-openssl}" cms -sign -in "$dir/entity.txt" -md sha256 \
+	    -signer "$PKI/efirma-fisica.crt" -inkey "$PKI/efirma-fisica.key" ||
+	    { echo "ERROR: openssl cms -sign failed" >&2; exit 99; }
+} | tr -d '\r' | sed -e 's/$/\r/' >"$dir/signed.eml"
 conf=$dir/buzon-milter.conf
 mailbox=buzon@imss.example
 # The base configuration; a "-- config: Key value" line in the script
@@ -60,6 +82,16 @@ mailbox=buzon@imss.example
 	echo "Socket unix:$dir/milter.sock"
 	echo "MailboxAddress $mailbox"
 	echo "SpoolDirectory $dir/spool"
+	echo "Database $dir/db/buzon.db"
+	echo "TestMode yes"
+	echo "TestClock 2026-06-01T12:00:00Z"
+	echo "TrustAnchors $dir/inst/trust-anchors.pem"
+	echo "IssuingCAs $dir/inst/issuing-cas.pem"
+	echo "Revocation none"
+	echo "InstitutionCertificate $dir/inst/institution.crt"
+	echo "InstitutionKey $dir/inst/institution.key"
+	# acuses are "sent" at once: the outbox is not under test here
+	echo "SendmailCommand /bin/true"
 	echo "SpoolMemoryLimit 1K"
 	echo "MaxMessageSize 64K"
 	echo "UMask 000"
@@ -74,6 +106,7 @@ awk 'NR == FNR { over[tolower($1)] = 1; print; next }
     !(tolower($1) in over)' "$dir/override.conf" "$dir/base.conf" > "$conf"
 if [ "$(id -u)" = 0 ]; then
 	chown nobody "$dir/spool" "$conf"
+	chown -R nobody "$dir/db" "$dir/inst"
 fi
 
 # shellcheck disable=SC2086
@@ -99,6 +132,7 @@ done
 
 BUZON_SOCKET=unix:$dir/milter.sock BUZON_CONF=$conf BUZON_LOG=$dir/milter.log \
 BUZON_PID=$pid BUZON_MAILBOX=$mailbox BUZON_SPOOL=$dir/spool \
+BUZON_SIGNED=$dir/signed.eml BUZON_DB=$dir/db/buzon.db \
 	"$MILTERTEST" -s "$script"
 mt_status=$?
 

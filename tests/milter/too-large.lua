@@ -27,7 +27,7 @@ bz.run("oversized message: 552 5.3.4 BZ-MSG-TOO-LARGE", function()
 	-- logs the exact reply it set (the real-Postfix test sees it on the wire).
 	bz.wait_log("BIG1: SMTP reply: 552 5.3.4 BZ-MSG-TOO-LARGE ", "the 552 reply")
 	bz.wait_log("BIG1: BZ-MSG-TOO-LARGE", "reason in the log")
-	-- A message that fits, on the same connection, still passes.
+	-- A message that fits, on the same connection, is read and decided.
 	bz.envelope(conn, "SMALL1", "<patron@example.com>", { "<buzon@imss.example>" })
 	bz.ok(mt.data(conn), "data")
 	bz.ok(mt.header(conn, "From", "patron@example.com"), "header")
@@ -37,7 +37,9 @@ bz.run("oversized message: 552 5.3.4 BZ-MSG-TOO-LARGE", function()
 		bz.reply_is(conn, SMFIR_CONTINUE, "small body " .. i)
 	end
 	bz.ok(mt.eom(conn), "eom")
-	bz.reply_is(conn, SMFIR_ACCEPT, "small eom")
+	-- read whole and decided (unsigned: 550), not cut off at 552
+	bz.reply_is(conn, SMFIR_REPLYCODE, "small eom")
+	bz.wait_log("SMALL1: SMTP reply: 550 5.7.1 BZ-MSG-UNSIGNED ", "small decided")
 	local empty, left = bz.spool_empty()
 	bz.check(empty, "files left in SpoolDirectory: " .. left)
 	mt.disconnect(conn)
