@@ -27,6 +27,8 @@
 #	Postfix		e2e_start_postfix, e2e_stop_postfix, e2e_queue_count
 #	assertions	e2e_check MESSAGE COMMAND..., e2e_fail, e2e_skip,
 #			e2e_wait_until SECONDS COMMAND...
+# Mail for the mailbox must be S/MIME-signed: source tests/e2e/submission-lib.sh
+# after e2e_init (sub_pki_conf or sub_plumbing_conf, then sub_signed).
 # Variables: E2E_DIR, E2E_SMTP_PORT, E2E_SINK_PORT, E2E_SOCKET, E2E_MAILBOX
 # (buzon@imss.test, the default MailboxAddress), E2E_TIMEOUT (30 s per wait).
 #
