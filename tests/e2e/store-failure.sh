@@ -20,6 +20,7 @@ e2e_init store-failure
 sub_pki_conf
 e2e_conf DatabaseBusyTimeout 500
 e2e_start
+sub_ready 1	# the store is open before we lock it
 db=$E2E_DIR/spool/buzon.db
 mnt=
 lockpid=
@@ -102,6 +103,7 @@ dd if=/dev/zero of="$mnt/filler" bs=1k count=1024 2>/dev/null
 e2e_stop_milter
 e2e_conf SpoolDirectory "$mnt"
 e2e_start_milter
+sub_ready 2
 before=$(counts)
 sub_message "$E2E_DIR/full.eml" efirma-fisica >/dev/null
 e2e_send full --to "$E2E_MAILBOX" --data "@$E2E_DIR/full.eml"

@@ -12,6 +12,7 @@
 #	sub_acuse FOLIO FILE	# wait for the acuse of FOLIO at the sink
 #	sub_xml_of ACUSE	# the decoded acuse-*.xml attachment
 #	sub_ctl ARGS...		# buzonctl with the daemon's configuration
+#	sub_ready N		# wait for the N-th completed start (store open)
 #
 # The PKI is tests/pki/gen-pki.sh's (generated once per build tree). The
 # clock is pinned (TestClock 2026-06-01T12:00:00Z, a Monday and a working
@@ -153,6 +154,22 @@ sub_xml_of()
 		inxml && !body && $0 == "" { body = 1; next }
 		body && /^--/ { exit }
 		body { print }' | base64 -d
+}
+
+# sub_ready N - wait until the daemon's log shows its N-th start completed.
+# The socket accepts connections (lib.sh's readiness) before the daemon
+# has opened the store and started the outbox ("starting: socket ..." is
+# logged after both); a test that locks the database must wait for this.
+sub_ready()
+{
+	e2e_wait_until "$((E2E_TIMEOUT * 2))" sub_started "$1" ||
+	    e2e_fail "the daemon did not finish starting (start $1)"
+}
+
+# sub_started N - at least N completed starts in the daemon's log
+sub_started()
+{
+	[ "$(grep -c 'starting: socket' "$E2E_DIR/milter.log" 2>/dev/null)" -ge "$1" ]
 }
 
 # sub_ctl - buzonctl with the daemon's configuration
