@@ -42,7 +42,9 @@ const struct bz_cfg_key bz_config_keys[] = {
 	{ "TrustAnchors", BZ_CFG_PATH, NULL, 0, NULL,
 	  "PEM file of the root certificates a signer's chain must end in (Banxico "
 	  "ARC5/ARC6). Without TestMode each must match a compiled-in SHA-256 pin, "
-	  "or start-up fails. Required to verify submissions." },
+	  "or start-up fails. Required to verify submissions: while it (or "
+	  "IssuingCAs) is unset, every message for the mailbox is deferred with "
+	  "451 4.3.5 BZ-UNCONFIGURED (other mail flows)." },
 	{ "IssuingCAs", BZ_CFG_PATH, NULL, 0, NULL,
 	  "PEM file of the SAT issuing CAs (AC5, AC6, AC7). The certificate right "
 	  "above the signer's must be one of them, compared by SHA-256 fingerprint. "
@@ -87,7 +89,9 @@ const struct bz_cfg_key bz_config_keys[] = {
 
 	/* Storage */
 	{ "Database", BZ_CFG_PATH, "/var/lib/buzon-milter/buzon.db", 0, NULL,
-	  "SQLite database holding submissions, folios, events and the outbox." },
+	  "SQLite database holding submissions, folios, events and the outbox. "
+	  "Opened at start-up after the privilege drop, so its files belong to "
+	  "UserID; a change takes effect only after a restart." },
 	{ "SpoolDirectory", BZ_CFG_PATH, "/var/spool/buzon-milter", 0, NULL,
 	  "Directory for temporary message spools and the content-addressed store "
 	  "of received messages." },
@@ -117,10 +121,14 @@ const struct bz_cfg_key bz_config_keys[] = {
 	{ "InstitutionCertificate", BZ_CFG_PATH, NULL, 0, NULL,
 	  "PEM certificate of the institution that signs every acuse (S/MIME "
 	  "signature of the reply and sello of the cadena original). Required "
-	  "to send acuses." },
+	  "to send acuses: while it (or InstitutionKey) is unset, valid "
+	  "submissions that must be answered are deferred with 451 4.3.5 "
+	  "BZ-UNCONFIGURED." },
 	{ "InstitutionKey", BZ_CFG_PATH, NULL, 0, NULL,
-	  "Unencrypted PEM private key (RSA) of InstitutionCertificate. Read once "
-	  "at start-up and on reload, before privileges are dropped; keep it 0600." },
+	  "Unencrypted PEM private key (RSA) of InstitutionCertificate, kept 0600. "
+	  "Read at start-up (as root) and again on every reload, which runs as "
+	  "UserID: make it readable by UserID (e.g. owned by it), or reloads are "
+	  "refused and the old key stays in use." },
 	{ "InstitutionChain", BZ_CFG_PATH, NULL, 0, NULL,
 	  "PEM file of intermediate certificates to include in the acuse's S/MIME "
 	  "signature, if InstitutionCertificate is not issued by the root directly." },
