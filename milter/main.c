@@ -289,16 +289,24 @@ main(int argc, char **argv)
 
 	/* Normally the signal thread drained before stopping libmilter; if
 	 * libmilter's own thread took the signal, its sessions are gone. */
-	if (!signals_drained() && (left = milter_wait_idle(0)) > 0)
+	left = signals_drained() ? 0 : milter_wait_idle(0);
+	if (left > 0)
 		bz_log(BZ_LOG_WARNING, NULL, "stopped by libmilter with %u message%s "
 		    "in flight (the MTA retries them)", left, left == 1 ? "" : "s");
 	signals_stop();
-	/* No milter thread uses them any more: in-flight messages are done. */
-	bz_outbox_stop(milter_outbox);
-	milter_outbox = NULL;
-	bz_outbox_opts_free(&obopts);
-	bz_store_pool_free(milter_store);
-	milter_store = NULL;
+	if (left == 0) {
+		/* No milter thread uses them any more. */
+		bz_outbox_stop(milter_outbox);
+		milter_outbox = NULL;
+		bz_outbox_opts_free(&obopts);
+		bz_store_pool_free(milter_store);
+		milter_store = NULL;
+	} else {
+		/* A session thread may still be inside decide(): leave the
+		 * store and the outbox to the process exit (SQLite's journal
+		 * makes an interrupted transaction harmless). */
+		bz_log(BZ_LOG_WARNING, NULL, "store and outbox left open at exit");
+	}
 	bz_runtime_install(NULL);
 	if (pidfile_copy != NULL && unlink(pidfile_copy) < 0 && errno != ENOENT)
 		bz_log(BZ_LOG_INFO, NULL, "cannot remove PidFile %s: %s (left for "
