@@ -362,6 +362,7 @@ e2e_start_milter()
 		    --suppressions="$top_srcdir/tests/valgrind.supp"
 		    --log-file="$E2E_DIR/valgrind.log" "${cmd[@]}")
 	fi
+	E2E_MILTER_STARTS=$(e2e_milter_starts)
 	e2e_log "starting: ${cmd[*]}"
 	"${cmd[@]}" >>"$E2E_DIR/milter.log" 2>&1 &
 	E2E_MILTER_PID=$!
@@ -371,7 +372,25 @@ e2e_start_milter()
 	fi
 }
 
-# e2e_milter_ready - the daemon listens, or it died (then stop polling)
+# e2e_milter_starts - completed start-ups in the daemon's log so far. The
+# socket listens before the store is open; the notice "starting: socket"
+# comes once the daemon is about to serve.
+e2e_milter_starts()
+{
+	grep -c 'starting: socket' "$E2E_DIR/milter.log" 2>/dev/null
+}
+
+# e2e_milter_logs_notice - does the configured LogLevel show notices?
+e2e_milter_logs_notice()
+{
+	case ${E2E_CONF[LogLevel]:-info} in
+	error | warning) return 1 ;;
+	*) return 0 ;;
+	esac
+}
+
+# e2e_milter_ready - the daemon listens and logged its start, or it died
+# (then stop polling)
 e2e_milter_ready()
 {
 	if ! e2e_pid_running "$E2E_MILTER_PID"; then
@@ -380,7 +399,8 @@ e2e_milter_ready()
 		E2E_MILTER_PID=
 		e2e_fail "milter exited with status $E2E_MILTER_STATUS during start-up"
 	fi
-	e2e_milter_connectable
+	e2e_milter_connectable || return 1
+	! e2e_milter_logs_notice || [ "$(e2e_milter_starts)" -gt "${E2E_MILTER_STARTS:-0}" ]
 }
 
 # e2e_start - start smtp-sink, Postfix and the milter
