@@ -180,7 +180,7 @@ bz_cas_commit(struct bz_cas_writer *w, char sha256[65], struct bz_buf *path,
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	struct bz_buf sub = BZ_BUF_INIT;
-	int created = 0, e;
+	int e;
 
 	if (EVP_DigestFinal_ex(w->md, md, NULL) != 1)
 		bz_panic("bz_cas_commit: SHA-256 final failed");
@@ -196,22 +196,23 @@ bz_cas_commit(struct bz_cas_writer *w, char sha256[65], struct bz_buf *path,
 		goto bad;
 	}
 	bz_buf_printf(&sub, "%s/%.2s", w->dir, sha256);
-	if (mkdir(bz_buf_str(&sub), 0700) == 0)
-		created = 1;
-	else if (errno != EEXIST) {
+	if (mkdir(bz_buf_str(&sub), 0700) < 0 && errno != EEXIST) {
 		fail(err, "cannot create directory", bz_buf_str(&sub), errno);
 		goto bad;
 	}
-	if (created && fsync_dir(w->dir, err) < 0)
+	/*
+	 * Always, not only when we created "ab/": a writer that did may not
+	 * have reached its fsync yet (another thread) or ever (killed in
+	 * between), and our record must not outlive the entry after a crash.
+	 */
+	if (fsync_dir(w->dir, err) < 0)
 		goto bad;
 	bz_cas_path(w->dir, sha256, path);
 	if (same_content(bz_buf_str(path), sha256)) {
-		/* Already stored (and made durable by whoever stored it). */
-		bz_buf_free(&sub);
-		writer_free(w);
-		return 0;
-	}
-	if (rename(w->tmp, bz_buf_str(path)) < 0) {
+		/* Already there; its entry may still be only in the page cache
+		 * for the same reasons, so the fsync of "ab/" below applies. */
+		unlink(w->tmp);
+	} else if (rename(w->tmp, bz_buf_str(path)) < 0) {
 		fail(err, "cannot rename into", bz_buf_str(path), errno);
 		goto bad;
 	}

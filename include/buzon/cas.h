@@ -4,8 +4,9 @@
  * A message is kept as SpoolDirectory/ab/cdef... where abcdef... is the
  * lower-case hex SHA-256 of its exact bytes: the name proves the content.
  * Writing is crash-safe: a temporary file SpoolDirectory/.cas-XXXXXX is
- * written and fsync'd, renamed into place, then the target directory (and
- * SpoolDirectory when "ab/" was just created) is fsync'd. Files are 0600
+ * written and fsync'd, renamed into place, then SpoolDirectory and the
+ * target directory are fsync'd, also when the content was already there
+ * (its writer may have died before its own fsync). Files are 0600
  * whatever the umask (personal data at rest). Storing content that is
  * already there is a no-op (the existing file is checked; a damaged one is
  * replaced).
