@@ -671,7 +671,31 @@ bz_mime_parts_free(struct bz_part *parts, size_t nparts)
 	free(parts);
 }
 
-/* bz_mime_header_value - unfolded top-level header of a raw message */
+/* header_block_len - bytes of a raw message up to and including the empty
+ * line that ends its header (LF or CRLF lines); all of it when none */
+static size_t
+header_block_len(const unsigned char *msg, size_t len)
+{
+	const unsigned char *nl;
+	size_t i = 0;
+
+	while (i < len) {
+		if (msg[i] == '\n')
+			return i + 1;
+		if (msg[i] == '\r' && i + 1 < len && msg[i + 1] == '\n')
+			return i + 2;
+		if ((nl = memchr(msg + i, '\n', len - i)) == NULL)
+			return len;
+		i = (size_t)(nl - msg) + 1;
+	}
+	return len;
+}
+
+/*
+ * bz_mime_header_value - unfolded top-level header of a raw message. Only
+ * the header block is made canonical: the milter asks for three headers
+ * of every submission, which may be MaxMessageSize long.
+ */
 char *
 bz_mime_header_value(const unsigned char *msg, size_t len, const char *name)
 {
@@ -679,7 +703,7 @@ bz_mime_header_value(const unsigned char *msg, size_t len, const char *name)
 	struct entity top;
 	char *v;
 
-	bz_mime_canonical(msg, len, &canon);
+	bz_mime_canonical(msg, header_block_len(msg, len), &canon);
 	bz_buf_reserve(&canon, 1);
 	entity_make(canon.data, 0, canon.len, &top);
 	v = entity_header(&top, name);

@@ -316,6 +316,39 @@ START_TEST(test_headers)
 }
 END_TEST
 
+/* Where the header block ends, whatever the line endings. */
+static const struct {
+	const char *msg, *name, *want;	/* want NULL: not a header */
+} header_ends[] = {
+	{ "A: 1\r\nB: 2\r\n\r\nC: 3\r\n", "B", "2" },
+	{ "A: 1\r\nB: 2\r\n\r\nC: 3\r\n", "C", NULL },
+	{ "A: 1\nB: 2\n\nC: 3\n", "C", NULL },
+	{ "A: 1\r\nB: 2\n\r\nC: 3\n", "B", "2" },
+	{ "A: 1\r\nB: 2\n\r\nC: 3\n", "C", NULL },
+	{ "A: 1\nB: 2\r\n\nC: 3\n", "C", NULL },
+	{ "A: 1\n\tfolded\r\nB: 2", "B", "2" },
+	{ "A: 1\n\tfolded\r\nB: 2", "A", "1\tfolded" },
+	{ "A: 1\rB: 2\n\n", "A", "1\rB: 2" },
+	{ "\nA: 1\n", "A", NULL },
+	{ "\r\nA: 1\r\n", "A", NULL },
+	{ "A: 1", "A", "1" },
+	{ "", "A", NULL },
+};
+
+START_TEST(test_header_block_end)
+{
+	const char *msg = header_ends[_i].msg;
+	char *v = bz_mime_header_value((const unsigned char *)msg, strlen(msg),
+	    header_ends[_i].name);
+
+	if (header_ends[_i].want == NULL)
+		ck_assert_msg(v == NULL, "case %d: got \"%s\"", _i, v);
+	else
+		ck_assert_str_eq(v, header_ends[_i].want);
+	free(v);
+}
+END_TEST
+
 Suite *
 suite_mime(void)
 {
@@ -327,6 +360,8 @@ suite_mime(void)
 	tcase_add_test(tc, test_parts);
 	tcase_add_test(tc, test_canonical);
 	tcase_add_test(tc, test_headers);
+	tcase_add_loop_test(tc, test_header_block_end, 0,
+	    sizeof(header_ends) / sizeof(header_ends[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
