@@ -40,6 +40,13 @@ privdrop_resolve(const char *spec, struct privdrop_user *u, struct bz_buf *err)
 	}
 	u->uid = pw->pw_uid;
 	u->gid = pw->pw_gid;
+	/* "root" or any alias of uid 0 would keep every privilege. */
+	if (u->uid == 0) {
+		bz_buf_printf(err, "UserID: %s has uid 0 (buzon-milter never "
+		    "serves mail as root)", user);
+		free(user);
+		return -1;
+	}
 	if (group != NULL) {
 		if ((gr = getgrnam(group)) == NULL) {
 			bz_buf_printf(err, "UserID: unknown group %s", group);
@@ -81,8 +88,12 @@ privdrop_apply(const struct privdrop_user *u)
 		bz_fatalx("privileges not dropped: ids are uid %lu/%lu/%lu gid %lu/%lu/%lu",
 		    (unsigned long)ru, (unsigned long)eu, (unsigned long)su,
 		    (unsigned long)rg, (unsigned long)eg, (unsigned long)sg);
-	if (u->uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
+	if (u->uid == 0)
+		bz_fatalx("privileges not dropped: UserID is root");
+	if (setuid(0) == 0 || seteuid(0) == 0)
 		bz_fatalx("privileges not dropped: root could be regained");
+	if (u->gid != 0 && (setgid(0) == 0 || setegid(0) == 0))
+		bz_fatalx("privileges not dropped: group root could be regained");
 	bz_log(BZ_LOG_INFO, NULL, "running as user %s (uid %lu, gid %lu)", u->name,
 	    (unsigned long)u->uid, (unsigned long)u->gid);
 }

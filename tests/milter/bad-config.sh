@@ -4,7 +4,8 @@
 # Rule (issue 2): an unknown key, a bad value or a missing required key
 # stops start-up with "file:line: key: reason"; `buzon-milter -t` says the
 # same and exits 1, or prints "FILE: configuration OK" and exits 0. As root,
-# a configuration without UserID is refused (never serve mail as root).
+# a configuration without UserID, or with a UserID of uid 0, is refused
+# (never serve mail as root).
 : "${top_builddir:=.}"
 daemon=$top_builddir/buzon-milter
 [ -x "$daemon" ] || { echo "ERROR: $daemon not built"; exit 99; }
@@ -73,9 +74,11 @@ check badvalue 1 "$dir/badvalue.conf:6: MaxMessageSize: "
 if [ "$(id -u)" = 0 ]; then
 	printf '%s\n' "$good" | grep -v '^UserID' > "$dir/noroot.conf"
 	printf '%s\nUserID no-such-user-buzon\n' "$(printf '%s\n' "$good" | grep -v '^UserID')" > "$dir/nouser.conf"
+	printf '%s\nUserID root\n' "$(printf '%s\n' "$good" | grep -v '^UserID')" > "$dir/rootuser.conf"
 	for mode in -t -f; do
 		check noroot 1 "$dir/noroot.conf: UserID: required when started as root" $mode
 		check nouser 1 "$dir/nouser.conf:5: UserID: unknown user no-such-user-buzon" $mode
+		check rootuser 1 "$dir/rootuser.conf:5: UserID: root has uid 0" $mode
 	done
 fi
 
