@@ -1,5 +1,6 @@
 /*
- * efirma_int - helpers shared by the efirma module's files (not an API)
+ * efirma_int - helpers shared by the efirma module's files and smime.c
+ * (not an API)
  */
 #ifndef BUZON_EFIRMA_INT_H
 #define BUZON_EFIRMA_INT_H

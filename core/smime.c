@@ -23,9 +23,9 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include "buzon/instant.h"
 #include "buzon/log.h"
 #include "buzon/smime.h"
+#include "efirma_int.h"
 
 /* digest_policy - 0 strong enough, 1 weak, 2 unknown algorithm */
 static int
@@ -107,19 +107,6 @@ pss_hashes_policy(const X509_ALGOR *sig, struct bz_reasons *reasons)
 	}
 }
 
-/* asn1_time_seconds - ASN1_TIME to UTC seconds; -1 on a bad value */
-static int
-asn1_time_seconds(const ASN1_TIME *t, int64_t *out)
-{
-	struct tm tm;
-
-	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
-		return -1;
-	*out = bz_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) *
-	    86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
-	return 0;
-}
-
 /* signing_time - the signingTime signed attribute, if any */
 static const ASN1_TIME *
 signing_time(CMS_SignerInfo *si)
@@ -197,7 +184,7 @@ check_signing_time(CMS_SignerInfo *si, X509 *cert, struct bz_smime_result *out,
 
 	if (st == NULL)
 		return;
-	if (asn1_time_seconds(st, &t) != 0) {
+	if (bz_efirma_time(st, &t) != 0) {
 		bz_reasons_add(reasons, "BZ-SIG-TIME");
 		return;
 	}

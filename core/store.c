@@ -24,8 +24,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "buzon/buf.h"
 #include "buzon/config.h"
 #include "buzon/log.h"
@@ -266,23 +264,6 @@ store_column_dup(sqlite3_stmt *s, int i)
 	const unsigned char *t = sqlite3_column_text(s, i);
 
 	return t ? xstrdup((const char *)t) : NULL;
-}
-
-/* store_sha256_hex - lower-case hex digest */
-void
-store_sha256_hex(const void *p, size_t n, char out[65])
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-
-	if (EVP_Digest(p, n, md, &len, EVP_sha256(), NULL) != 1 || len != 32)
-		bz_panic("store_sha256_hex: EVP_Digest failed");
-	for (unsigned int i = 0; i < len; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[64] = '\0';
 }
 
 /* bz_folio_format - "BZ-YYYY-NNNNNNNN" */

@@ -20,6 +20,7 @@
 
 #include "buzon/buf.h"
 #include "buzon/log.h"
+#include "buzon/mime.h"
 #include "buzon/store.h"
 #include "store_int.h"
 
@@ -41,7 +42,7 @@ event_hash(const char *prev, int64_t id, int64_t at, const char *kind,
 	else
 		bz_buf_putc(&b, '-');
 	bz_buf_printf(&b, "\ndetail=%zu:%s", strlen(detail), detail);
-	store_sha256_hex(b.data, b.len, out);
+	bz_sha256_hex(b.data, b.len, out);
 	bz_buf_free(&b);
 }
 

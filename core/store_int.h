@@ -44,7 +44,4 @@ char	*store_column_dup(sqlite3_stmt *s, int i);
 int	store_event_append_locked(struct bz_store *st, const char *qid,
 	    int64_t at_utc, const char *kind, const char *folio, const char *detail);
 
-/* Hex SHA-256 of a byte string; out has 65 bytes. */
-void	store_sha256_hex(const void *p, size_t n, char out[65]);
-
 #endif
