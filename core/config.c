@@ -21,6 +21,7 @@
 #include "buzon/config.h"
 #include "buzon/instant.h"
 #include "buzon/log.h"
+#include "buzon/receipt.h"
 #include "buzon/xalloc.h"
 
 struct cfg_value {
@@ -190,6 +191,12 @@ check_address(const char *v)
 		if (isspace((unsigned char)*p) || *p == '<' || *p == '>' ||
 		    *p == ',' || (unsigned char)*p < 0x20)
 			return "expected a bare address local@domain";
+	/* The acuse goes out From this address, and receipt refuses to
+	 * render one from anything less plain: every valid submission would
+	 * be deferred (451 BZ-STORE). Say so at start-up instead. */
+	if (!bz_receipt_safe_address(v))
+		return "expected a plain address local@domain (dot-atom local part, "
+		    "host name of letters, digits, hyphens and dots)";
 	return NULL;
 }
 
