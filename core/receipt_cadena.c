@@ -2,7 +2,7 @@
  * receipt_cadena - canonical values and the cadena original of an acuse
  *
  * See include/buzon/receipt.h for the order of fields and the rules;
- * doc/acuse.md explains them for people who verify an acuse by hand.
+ * contrib/acuse.md explains them for people who verify an acuse by hand.
  * Pure functions: no allocation beyond the output buffer, no state.
  */
 #include "build-aux/config.h"

@@ -26,7 +26,7 @@
  * nothing else is escaped. A value can therefore never add, remove or
  * move a field separator.
  *
- * Cadena order (version 1.0; doc/acuse.md has the same table):
+ * Cadena order (version 1.0; contrib/acuse.md has the same table):
  *    1 version ("1.0")           14 dictamen (verdict)
  *    2 folio                     15 Message-ID of the submission
  *    3 evento                    16 asunto (subject, decoded)
