@@ -10,29 +10,12 @@
 #include "build-aux/config.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "buzon/address.h"
 #include "buzon/outbox.h"
-
-/* strip_angles - "<a@b>" -> "a@b" (as a pointer and length) */
-static void
-strip_angles(const char *s, const char **p, size_t *n)
-{
-	size_t len;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	len = strlen(s);
-	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-		len--;
-	if (len >= 2 && s[0] == '<' && s[len - 1] == '>') {
-		s++;
-		len -= 2;
-	}
-	*p = s;
-	*n = len;
-}
 
 /* auto_submitted_no - is the header's keyword "no"? (comments skipped) */
 static int
@@ -67,23 +50,25 @@ int
 bz_outbox_should_reply(const char *envelope_from, const char *const *mailboxes,
     size_t n_mailboxes, const char *auto_submitted)
 {
-	const char *from, *at;
-	size_t len;
+	char *from;
+	const char *at;
+	int reply = 1;
 
 	if (envelope_from == NULL)
 		return 0;
-	strip_angles(envelope_from, &from, &len);
-	if (len == 0)
-		return 0;
-	at = memchr(from, '@', len);
-	if ((at ? (size_t)(at - from) : len) == 13 &&
+	/* As the MTA resolves it: "buzon"@... is the mailbox too. */
+	from = bz_address_key(envelope_from);
+	at = strchr(from, '@');
+	if (*from == '\0')
+		reply = 0;
+	else if ((at ? (size_t)(at - from) : strlen(from)) == 13 &&
 	    strncasecmp(from, "mailer-daemon", 13) == 0)
-		return 0;
-	for (size_t i = 0; i < n_mailboxes; i++)
-		if (mailboxes[i] != NULL && strlen(mailboxes[i]) == len &&
-		    strncasecmp(mailboxes[i], from, len) == 0)
-			return 0;
-	if (auto_submitted != NULL && !auto_submitted_no(auto_submitted))
-		return 0;
-	return 1;
+		reply = 0;
+	for (size_t i = 0; reply && i < n_mailboxes; i++)
+		if (mailboxes[i] != NULL && strcasecmp(mailboxes[i], from) == 0)
+			reply = 0;
+	if (reply && auto_submitted != NULL && !auto_submitted_no(auto_submitted))
+		reply = 0;
+	free(from);
+	return reply;
 }

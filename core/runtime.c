@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "buzon/address.h"
 #include "buzon/calendar.h"
 #include "buzon/log.h"
 #include "buzon/receipt.h"
@@ -276,24 +277,16 @@ bz_runtime_acquire(void)
 	return rt;
 }
 
-/* bz_runtime_is_mailbox - exact, case-insensitive match; <> and blanks off */
+/* bz_runtime_is_mailbox - case-insensitive match of the address as the MTA
+ * delivers it (bz_address_key: quoted local part, source route...) */
 int
 bz_runtime_is_mailbox(const struct bz_runtime *rt, const char *addr)
 {
-	const char *b = addr, *e;
+	char *key = bz_address_key(addr);
+	int found = 0;
 
-	while (*b == ' ' || *b == '\t')
-		b++;
-	e = b + strlen(b);
-	while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
-		e--;
-	if (e - b >= 2 && *b == '<' && e[-1] == '>') {
-		b++;
-		e--;
-	}
-	for (size_t i = 0; i < rt->nmailboxes; i++)
-		if (strlen(rt->mailboxes[i]) == (size_t)(e - b)
-		    && strncasecmp(rt->mailboxes[i], b, (size_t)(e - b)) == 0)
-			return 1;
-	return 0;
+	for (size_t i = 0; i < rt->nmailboxes && !found; i++)
+		found = strcasecmp(rt->mailboxes[i], key) == 0;
+	free(key);
+	return found;
 }

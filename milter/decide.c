@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buzon/address.h"
 #include "buzon/buf.h"
 #include "buzon/calendar.h"
 #include "buzon/cas.h"
@@ -87,24 +88,6 @@ arrival_instant(const struct decide_input *in)
 	return (int64_t)in->arrival;
 }
 
-/* bare_address - an envelope address without <> and blanks ("" for <>) */
-static char *
-bare_address(const char *a)
-{
-	const char *b = a != NULL ? a : "", *e;
-
-	while (*b == ' ' || *b == '\t')
-		b++;
-	e = b + strlen(b);
-	while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
-		e--;
-	if (e - b >= 2 && *b == '<' && e[-1] == '>') {
-		b++;
-		e--;
-	}
-	return xstrndup(b, (size_t)(e - b));
-}
-
 /* local_iso - an instant on the Mexico City clock, ISO-8601 with offset */
 static void
 local_iso(const struct bz_calendar *cal, int64_t utc, char out[BZ_INSTANT_UTC_LEN])
@@ -144,19 +127,21 @@ defer(const struct decide_input *in, struct decision *out, const char *code,
 }
 
 /* reply_mailbox - the mailbox address the message was sent to (From: of
- * the acuse); the first configured one when none matches as written */
+ * the acuse), as configured (lower case) however the sender spelled it;
+ * the first configured one when none matches */
 static char *
 reply_mailbox(const struct decide_input *in)
 {
-	for (size_t i = 0; i < in->nrcpts; i++)
-		if (bz_runtime_is_mailbox(in->rt, in->rcpts[i])) {
-			char *a = bare_address(in->rcpts[i]);
+	for (size_t i = 0; i < in->nrcpts; i++) {
+		char *key = bz_address_key(in->rcpts[i]);
 
-			for (char *p = a; *p != '\0'; p++)
-				if (*p >= 'A' && *p <= 'Z')
-					*p = (char)(*p - 'A' + 'a');
-			return a;
-		}
+		for (size_t j = 0; j < in->rt->nmailboxes; j++)
+			if (strcasecmp(in->rt->mailboxes[j], key) == 0) {
+				free(key);
+				return xstrdup(in->rt->mailboxes[j]);
+			}
+		free(key);
+	}
 	return xstrdup(in->rt->nmailboxes ? in->rt->mailboxes[0] : "");
 }
 
@@ -187,7 +172,7 @@ record(const struct decide_input *in, const struct bz_verification *v,
 		return;
 	}
 	autosub = bz_mime_header_value(in->msg, in->len, "Auto-Submitted");
-	from = bare_address(in->envfrom);
+	from = bz_address_bare(in->envfrom);
 	reply = bz_outbox_should_reply(from, (const char *const *)rt->mailboxes,
 	    rt->nmailboxes, autosub);
 	if (reply && rt->signer == NULL) {
@@ -209,7 +194,7 @@ record(const struct decide_input *in, const struct bz_verification *v,
 
 	rcpts = xcalloc(in->nrcpts ? in->nrcpts : 1, sizeof(*rcpts));
 	for (size_t i = 0; i < in->nrcpts; i++)
-		rcpts[i] = bare_address(in->rcpts[i]);
+		rcpts[i] = bz_address_bare(in->rcpts[i]);
 	msgid = bz_mime_header_value(in->msg, in->len, "Message-ID");
 	subject = bz_mime_subject(in->msg, in->len);
 	mailbox = reply_mailbox(in);

@@ -3,7 +3,8 @@
 #
 # Issue 2: at end of message the milter adds X-Buzon-Status with the
 # outcome of the steps that exist so far. The mailbox address matches
-# case-insensitively and as one recipient among several. Besides the one
+# case-insensitively, as one recipient among several, and in every
+# spelling Postfix delivers to it (quoted local part, source route). Besides the one
 # added header, the message must arrive unchanged.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
@@ -20,6 +21,11 @@ rows=(
 	"uppercase	BUZON@IMSS.TEST"
 	"mixedcase	Buzon@Imss.Test"
 	"among-others	otro@empresa.test,buzon@imss.test,tercero@empresa.test"
+	# Spellings Postfix delivers to the mailbox but passes to the milter
+	# as written: they must not bypass verification (and our headers).
+	"quoted		\"buzon\"@imss.test"
+	"escaped	\"bu\\zon\"@imss.test"
+	"source-route	@relay.test:buzon@imss.test"
 )
 
 n=0

@@ -55,6 +55,9 @@ static const struct {
 	{ "rh@empresa.example", "nonsense", 0 },
 	{ "rh@empresa.example", "no-thanks", 0 },
 	{ "buzon@imss.gob.mx.example", NULL, 1 },	/* not our address */
+	{ "\"buzon\"@imss.gob.mx", NULL, 0 },	/* ours, however spelled */
+	{ "<@relay.example:acuses@imss.gob.mx>", NULL, 0 },
+	{ "\"MAILER-DAEMON\"@empresa.example", NULL, 0 },
 };
 
 START_TEST(test_should_reply)

@@ -40,7 +40,20 @@ static const struct {
 	{ "<BUZON@IMSS.GOB.MX>", 1 },
 	{ " <buzon@imss.gob.mx> ", 1 },
 	{ "promociones@imss.gob.mx", 1 },	/* configured in mixed case */
-	{ "buzon@imss.gob.mx.", 0 },
+	/* Spellings the MTA delivers to the mailbox (bz_address_key): a
+	 * sender must not reach it unverified by writing one of these. */
+	{ "buzon@imss.gob.mx.", 1 },		/* Postfix resolves without the dot */
+	{ "\"buzon\"@imss.gob.mx", 1 },
+	{ "<\"buzon\"@imss.gob.mx>", 1 },
+	{ "\"bu\\zon\"@IMSS.gob.mx", 1 },
+	{ "<@relay.example:buzon@imss.gob.mx>", 1 },
+	{ "<@a.example,@b.example:buzon@imss.gob.mx>", 1 },
+	{ "<<buzon@imss.gob.mx>>", 1 },
+	{ "buzon@imss.gob.mx..", 0 },
+	{ "\"buzon@imss.gob.mx\"", 0 },	/* a local part only */
+	{ "\"buzon@imss.gob.mx\"@evil.example", 0 },
+	{ "\"buzon\"", 0 },
+	{ "\"buzon@imss.gob.mx", 0 },		/* unterminated quote */
 	{ "xbuzon@imss.gob.mx", 0 },
 	{ "buzon@imss.gob", 0 },
 	{ "<buzon@imss.gob.mx", 0 },		/* unbalanced: not stripped */

@@ -1,0 +1,79 @@
+/*
+ * address - envelope addresses compared the way the MTA delivers them
+ *
+ * See include/buzon/address.h. RFC 5321 4.1.2: a Path may carry a source
+ * route (obsolete, ignored by receivers: "@a,@b:" before the mailbox) and
+ * a Local-part may be a Quoted-string, whose quotes and quoted-pairs are
+ * not part of the mailbox name; a domain with one trailing dot is the same
+ * domain (Postfix strips it when resolving).
+ */
+#include "build-aux/config.h"
+
+#include <string.h>
+
+#include "buzon/address.h"
+#include "buzon/buf.h"
+#include "buzon/xalloc.h"
+
+/* trim - [*b, *e) without surrounding blanks and n pairs of <> (n < 0: all) */
+static void
+trim(const char **b, const char **e, int n)
+{
+	for (;;) {
+		while (*b < *e && (**b == ' ' || **b == '\t'))
+			(*b)++;
+		while (*e > *b && ((*e)[-1] == ' ' || (*e)[-1] == '\t'))
+			(*e)--;
+		if (n == 0 || *e - *b < 2 || **b != '<' || (*e)[-1] != '>')
+			return;
+		(*b)++;
+		(*e)--;
+		n--;
+	}
+}
+
+/* bz_address_bare - blanks and one pair of angle brackets off */
+char *
+bz_address_bare(const char *addr)
+{
+	const char *b = addr != NULL ? addr : "", *e = b + strlen(b);
+
+	trim(&b, &e, 1);
+	return xstrndup(b, (size_t)(e - b));
+}
+
+/* bz_address_key - the address as the MTA resolves it, for comparisons */
+char *
+bz_address_key(const char *addr)
+{
+	const char *b = addr != NULL ? addr : "", *e = b + strlen(b), *p;
+	struct bz_buf key = BZ_BUF_INIT;
+
+	trim(&b, &e, -1);
+	/* Source route: "@a,@b:" then the mailbox. */
+	if (b < e && *b == '@' && (p = memchr(b, ':', (size_t)(e - b))) != NULL) {
+		b = p + 1;
+		trim(&b, &e, 0);
+	}
+	if (b < e && *b == '"') {
+		/* Quoted local part: its content, escapes resolved. */
+		for (p = b + 1; p < e && *p != '"'; p++) {
+			if (*p == '\\' && p + 1 < e)
+				p++;
+			bz_buf_putc(&key, *p);
+		}
+		if (p == e || p + 1 == e || p[1] != '@') {
+			/* Unterminated, or not "quoted"@domain: as written. */
+			bz_buf_reset(&key);
+			bz_buf_append(&key, b, (size_t)(e - b));
+			return bz_buf_steal(&key);
+		}
+		b = p + 1;
+	}
+	bz_buf_append(&key, b, (size_t)(e - b));
+	if (key.len > 1 && key.data[key.len - 1] == '.' &&
+	    key.data[key.len - 2] != '.' && key.data[key.len - 2] != '@' &&
+	    memchr(key.data, '@', key.len) != NULL)
+		key.data[--key.len] = '\0';
+	return bz_buf_steal(&key);
+}

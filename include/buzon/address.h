@@ -1,0 +1,27 @@
+/*
+ * address - envelope addresses compared the way the MTA delivers them
+ *
+ * The milter must recognise every spelling of a MailboxAddress that the
+ * MTA would deliver to it, or a sender could reach the mailbox without
+ * verification (and with forged X-Buzon-* headers left in place) just by
+ * writing RCPT TO:<"buzon"@imss.gob.mx> or RCPT TO:<@relay:buzon@...>:
+ * Postfix delivers both to buzon@imss.gob.mx but hands the milter the
+ * address as the client wrote it.
+ *
+ * bz_address_bare() only takes off blanks and angle brackets: the address
+ * to store or to answer. bz_address_key() is for comparisons: also any
+ * further pairs of angle brackets, a source route ("@a,@b:"), the quotes
+ * and backslash escapes of a quoted local part, and one trailing dot of
+ * the domain. Compare keys case-insensitively.
+ *
+ * Failure: none (xalloc aborts on memory exhaustion); "" for <>.
+ */
+#ifndef BUZON_ADDRESS_H
+#define BUZON_ADDRESS_H
+
+/* "<a@b>" -> "a@b": blanks and one pair of angle brackets off. */
+char	*bz_address_bare(const char *addr);
+/* The address as the MTA resolves it, for comparisons. */
+char	*bz_address_key(const char *addr);
+
+#endif
