@@ -172,11 +172,14 @@ detach(int keep_stderr)
 		close(fd);
 }
 
-/* write_pidfile - PidFile, written while still root */
+/* write_pidfile - PidFile, written while still root; a symbolic link
+ * there is refused (root would otherwise truncate whatever it names) */
 static void
 write_pidfile(const char *path)
 {
-	FILE *fp = fopen(path, "w");
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	    0644);
+	FILE *fp = fd < 0 ? NULL : fdopen(fd, "w");
 
 	if (fp == NULL)
 		bz_fatal("PidFile %s", path);

@@ -80,6 +80,16 @@ if [ "$(id -u)" = 0 ]; then
 		check nouser 1 "$dir/nouser.conf:5: UserID: unknown user no-such-user-buzon" $mode
 		check rootuser 1 "$dir/rootuser.conf:5: UserID: root has uid 0" $mode
 	done
+	# PidFile is written as root: a symbolic link there is refused, and
+	# the file it names is left alone.
+	echo keep > "$dir/victim"
+	ln -s "$dir/victim" "$dir/pid.link"
+	printf '%s\nPidFile %s\n' "$good" "$dir/pid.link" > "$dir/pidlink.conf"
+	check pidlink 1 "PidFile $dir/pid.link: " -f
+	[ "$(cat "$dir/victim")" = keep ] || {
+		echo "FAIL: pidlink: the file behind the PidFile link was overwritten"
+		fails=$((fails + 1))
+	}
 fi
 
 [ $fails -eq 0 ] || exit 1
