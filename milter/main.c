@@ -141,8 +141,10 @@ open_socket(const struct bz_config *cfg, const struct privdrop_user *user)
 	if (smfi_opensocket(1) != MI_SUCCESS)
 		bz_fatalx("Socket %s: cannot create the socket (see the log)", spec);
 	umask(old);
-	/* The socket belongs to the user that will serve it. */
-	if (path != NULL && user != NULL && chown(path, user->uid, user->gid) < 0)
+	/* The socket belongs to the user that will serve it. lchown: if
+	 * whoever can write its directory (often UserID itself) swapped it
+	 * for a symbolic link, root must not hand the link's target over. */
+	if (path != NULL && user != NULL && lchown(path, user->uid, user->gid) < 0)
 		bz_fatal("chown %s", path);
 	return spec;
 }
