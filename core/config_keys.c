@@ -82,9 +82,10 @@ const struct bz_cfg_key bz_config_keys[] = {
 	  "file in SpoolDirectory." },
 	{ "MaxMimeDepth", BZ_CFG_INT, "20", 0, NULL,
 	  "Deepest nesting of multipart and message parts read when looking for "
-	  "the signature; deeper messages are rejected with BZ-MSG-TOO-DEEP." },
+	  "the signature, 1 to 100; deeper messages are rejected with "
+	  "BZ-MSG-TOO-DEEP." },
 	{ "MaxMimeParts", BZ_CFG_INT, "500", 0, NULL,
-	  "Most MIME entities read in one message; more are rejected with "
+	  "Most MIME entities read in one message, at least 1; more are rejected with "
 	  "BZ-MSG-TOO-MANY-PARTS." },
 
 	/* Storage */
