@@ -12,7 +12,9 @@
  * Flow: a message with no recipient equal to a MailboxAddress is accepted
  * when the recipients end (DATA, or the first header if the MTA sends no
  * DATA step): its body is never read. Ours streams into the spool; over
- * MaxMessageSize it is rejected at once (552 5.3.4 BZ-MSG-TOO-LARGE). At end
+ * MaxMessageSize it is rejected at once (552 5.3.4 BZ-MSG-TOO-LARGE), and so
+ * is one with more than MAX_OURS incoming X-Buzon-* headers (550 5.7.1
+ * BZ-MSG-FORGED-HEADERS). At end
  * of message decide() (decide.c) gives the outcome: verification, legal
  * instant, the durable record and its acuse; on accept every incoming
  * X-Buzon-* header is deleted and ours are added.
@@ -48,6 +50,13 @@
 #define NO_QID		"NOQUEUE"
 /* libmilter's smfi_setmlreply takes at most 32 lines. */
 #define MAX_REPLY_LINES	32
+/*
+ * Most incoming X-Buzon-* headers a message may carry (they are removed
+ * on accept). Genuine mail has none, or a few from a loop through us;
+ * thousands would cost a quadratic name lookup here and one deletion
+ * each at the MTA (Postfix scans its header list per deletion).
+ */
+#define MAX_OURS	100
 
 struct seen_header {
 	char	*name;		/* as first received */
@@ -63,6 +72,7 @@ struct msg_ctx {
 	struct bz_spool *spool;	/* created when the recipients end, if ours */
 	struct seen_header *xhdrs;
 	size_t	 nxhdrs;
+	size_t	 nours;		/* incoming X-Buzon-* instances */
 };
 
 struct conn_ctx {
@@ -451,8 +461,14 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 
 	if (st != SMFIS_CONTINUE)
 		return st;
-	if (strncasecmp(name, OUR_PREFIX, strlen(OUR_PREFIX)) == 0)
+	if (strncasecmp(name, OUR_PREFIX, strlen(OUR_PREFIX)) == 0) {
+		if (++c->msg->nours > MAX_OURS) {
+			bz_log(BZ_LOG_NOTICE, msg_qid(c->msg), "more than %d incoming "
+			    "X-Buzon-* headers: rejected", MAX_OURS);
+			return reply_reason(ctx, c, "BZ-MSG-FORGED-HEADERS");
+		}
 		remember_ours(c->msg, name);
+	}
 	return spool_result(ctx, c,
 	    bz_spool_header(c->msg->spool, name, value, c->leadspc));
 }

@@ -36,3 +36,24 @@ bz.run("forged X-Buzon-* headers removed", function()
 	bz.wait_log("FORGED1: removed 1 incoming X-BUZON-Folio header", "folio removal")
 	mt.disconnect(conn)
 end)
+
+-- More than 100 incoming X-Buzon-* headers (whatever the names) are a
+-- forgery attempt, not mail: rejected at the 101st, before the cost of
+-- looking each name up and deleting each at the MTA.
+bz.run("flood of X-Buzon-* headers: 550 BZ-MSG-FORGED-HEADERS", function()
+	local conn = bz.open()
+	bz.envelope(conn, "FLOOD1", "<patron@example.com>", { "<buzon@imss.example>" })
+	bz.ok(mt.data(conn), "data")
+	local got
+	for i = 1, 101 do
+		bz.ok(mt.header(conn, "X-Buzon-F" .. i, "forged"), "header " .. i)
+		got = mt.getreply(conn)
+		if i <= 100 then
+			bz.check(got == SMFIR_CONTINUE, "header " .. i .. ": got " .. tostring(got))
+		end
+	end
+	bz.check(got == SMFIR_REPLYCODE, "header 101: expected a reply code, got " ..
+	    tostring(got))
+	bz.wait_log("FLOOD1: SMTP reply: 550 5.7.1 BZ-MSG-FORGED-HEADERS ", "the 550 reply")
+	mt.disconnect(conn)
+end)
