@@ -5,7 +5,8 @@
  * route (obsolete, ignored by receivers: "@a,@b:" before the mailbox) and
  * a Local-part may be a Quoted-string, whose quotes and quoted-pairs are
  * not part of the mailbox name; a domain with one trailing dot is the same
- * domain (Postfix strips it when resolving).
+ * domain (Postfix strips it when resolving); and Postfix's RFC 822 parser
+ * skips comments and blanks between the tokens ("buzon(x)@imss...").
  */
 #include "build-aux/config.h"
 
@@ -42,13 +43,48 @@ bz_address_bare(const char *addr)
 	return xstrndup(b, (size_t)(e - b));
 }
 
+/* strip_cfws - addr without comments and blanks outside quoted strings
+ * (RFC 5322 CFWS: Postfix's parser skips them, "buzon(x)@imss" is buzon) */
+static void
+strip_cfws(const char *s, struct bz_buf *out)
+{
+	int depth = 0, quoted = 0;
+
+	for (; *s != '\0'; s++) {
+		if (quoted) {
+			bz_buf_putc(out, *s);
+			if (*s == '\\' && s[1] != '\0')
+				bz_buf_putc(out, *++s);
+			else if (*s == '"')
+				quoted = 0;
+		} else if (depth > 0) {
+			if (*s == '\\' && s[1] != '\0')
+				s++;
+			else if (*s == '(')
+				depth++;
+			else if (*s == ')')
+				depth--;
+		} else if (*s == '(')
+			depth = 1;
+		else if (*s != ' ' && *s != '\t') {
+			if (*s == '"')
+				quoted = 1;
+			bz_buf_putc(out, *s);
+		}
+	}
+}
+
 /* bz_address_key - the address as the MTA resolves it, for comparisons */
 char *
 bz_address_key(const char *addr)
 {
-	const char *b = addr != NULL ? addr : "", *e = b + strlen(b), *p;
-	struct bz_buf key = BZ_BUF_INIT;
+	struct bz_buf flat = BZ_BUF_INIT, key = BZ_BUF_INIT;
+	const char *b, *e, *p;
+	char *res;
 
+	strip_cfws(addr != NULL ? addr : "", &flat);
+	b = bz_buf_str(&flat);
+	e = b + flat.len;
 	trim(&b, &e, -1);
 	/* Source route: "@a,@b:" then the mailbox. */
 	if (b < e && *b == '@' && (p = memchr(b, ':', (size_t)(e - b))) != NULL) {
@@ -66,6 +102,7 @@ bz_address_key(const char *addr)
 			/* Unterminated, or not "quoted"@domain: as written. */
 			bz_buf_reset(&key);
 			bz_buf_append(&key, b, (size_t)(e - b));
+			bz_buf_free(&flat);
 			return bz_buf_steal(&key);
 		}
 		b = p + 1;
@@ -75,5 +112,7 @@ bz_address_key(const char *addr)
 	    key.data[key.len - 2] != '.' && key.data[key.len - 2] != '@' &&
 	    memchr(key.data, '@', key.len) != NULL)
 		key.data[--key.len] = '\0';
-	return bz_buf_steal(&key);
+	res = bz_buf_steal(&key);
+	bz_buf_free(&flat);
+	return res;
 }

@@ -9,8 +9,9 @@
  * address as the client wrote it.
  *
  * bz_address_bare() only takes off blanks and angle brackets: the address
- * to store or to answer. bz_address_key() is for comparisons: also any
- * further pairs of angle brackets, a source route ("@a,@b:"), the quotes
+ * to store or to answer. bz_address_key() is for comparisons: also
+ * comments and blanks outside quoted strings, any further pairs of
+ * angle brackets, a source route ("@a,@b:"), the quotes
  * and backslash escapes of a quoted local part, and one trailing dot of
  * the domain. Compare keys case-insensitively.
  *

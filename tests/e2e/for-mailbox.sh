@@ -4,7 +4,8 @@
 # Issue 2: at end of message the milter adds X-Buzon-Status with the
 # outcome of the steps that exist so far. The mailbox address matches
 # case-insensitively, as one recipient among several, and in every
-# spelling Postfix delivers to it (quoted local part, source route). Besides the one
+# spelling Postfix delivers to it (quoted local part, source route,
+# comments). Besides the one
 # added header, the message must arrive unchanged.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
@@ -26,6 +27,8 @@ rows=(
 	"quoted		\"buzon\"@imss.test"
 	"escaped	\"bu\\zon\"@imss.test"
 	"source-route	@relay.test:buzon@imss.test"
+	"comment	buzon(x)@imss.test"
+	"comment-domain	buzon@(x)imss.test"
 )
 
 n=0

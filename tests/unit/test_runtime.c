@@ -49,6 +49,12 @@ static const struct {
 	{ "<@relay.example:buzon@imss.gob.mx>", 1 },
 	{ "<@a.example,@b.example:buzon@imss.gob.mx>", 1 },
 	{ "<<buzon@imss.gob.mx>>", 1 },
+	{ "buzon(x)@imss.gob.mx", 1 },		/* comments: Postfix skips them */
+	{ "buzon@imss.gob.mx(x)", 1 },
+	{ "<buzon@(x)imss.gob.mx>", 1 },
+	{ "(a(b\\)c))buzon@imss.gob.mx", 1 },	/* nested, escaped ")" */
+	{ "< buzon @ imss.gob.mx >", 1 },
+	{ "\"buzon(x)\"@imss.gob.mx", 0 },	/* quoted: not a comment */
 	{ "buzon@imss.gob.mx..", 0 },
 	{ "\"buzon@imss.gob.mx\"", 0 },	/* a local part only */
 	{ "\"buzon@imss.gob.mx\"@evil.example", 0 },
