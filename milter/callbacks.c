@@ -372,9 +372,10 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf2 = 0;
 	*pf3 = 0;
 	if (f0 & SMFIF_SETSYMLIST) {
-		/* The queue id (macro i) for every log line about a message. */
+		/* The queue id (macro i) for every log line about a message;
+		 * the resolved recipient to recognise the mailbox. */
 		(void)smfi_setsymlist(ctx, SMFIM_ENVFROM, "i");
-		(void)smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i");
+		(void)smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i {rcpt_addr}");
 		(void)smfi_setsymlist(ctx, SMFIM_EOM, "i");
 	}
 	c = conn_get(ctx);
@@ -431,14 +432,21 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct conn_ctx *c = conn_get(ctx);
 	struct msg_ctx *m = c != NULL ? c->msg : NULL;
-	const char *rcpt = argv[0] != NULL ? argv[0] : "";
+	const char *rcpt = argv[0] != NULL ? argv[0] : "", *resolved;
 
 	if (m == NULL)
 		return internal_error(ctx, c, "RCPT TO without MAIL FROM");
 	msg_learn_qid(ctx, m);
 	m->rcpts = xrealloc(m->rcpts, (m->nrcpts + 1) * sizeof(*m->rcpts));
 	m->rcpts[m->nrcpts++] = xstrdup(rcpt);
-	if (bz_runtime_is_mailbox(c->rt, rcpt)) {
+	/*
+	 * Ours if the address as written, or as the MTA resolved it
+	 * ({rcpt_addr}: Postfix and Sendmail give the address after their
+	 * rewriting, e.g. a bang path "imss.gob.mx!buzon"), is a mailbox.
+	 */
+	resolved = smfi_getsymval(ctx, "{rcpt_addr}");
+	if (bz_runtime_is_mailbox(c->rt, rcpt) ||
+	    (resolved != NULL && bz_runtime_is_mailbox(c->rt, resolved))) {
 		m->ours = 1;
 		bz_log_personal(msg_qid(m), "recipient %s is the mailbox", rcpt);
 	}

@@ -29,6 +29,8 @@ rows=(
 	"source-route	@relay.test:buzon@imss.test"
 	"comment	buzon(x)@imss.test"
 	"comment-domain	buzon@(x)imss.test"
+	# Postfix rewrites a bang path; the milter sees it in {rcpt_addr}.
+	"bang-path	imss.test!buzon"
 )
 
 n=0
