@@ -25,6 +25,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -53,6 +54,7 @@ struct bz_efirma_ctx {
 	int		 fail_accept;	/* RevocationFailure accept */
 	char		*ocsp_url;
 	int		 ocsp_timeout;
+	SSL_CTX		*ocsp_tls;	/* https responder: built once, shared */
 	STACK_OF(X509_CRL) *crls;
 };
 
@@ -124,6 +126,7 @@ bz_efirma_ctx_free(struct bz_efirma_ctx *ctx)
 	sk_X509_CRL_pop_free(ctx->crls, X509_CRL_free);
 	free(ctx->pins);
 	free(ctx->ocsp_url);
+	SSL_CTX_free(ctx->ocsp_tls);
 	free(ctx);
 }
 
@@ -192,6 +195,14 @@ bz_efirma_ctx_new(const struct bz_config *cfg, struct bz_buf *err)
 			goto fail;
 		}
 		ctx->ocsp_url = xstrdup(s);
+		/* The system trust store is read here, once per generation
+		 * (a reload picks up a changed one), not for every message. */
+		if (strncasecmp(s, "https:", 6) == 0 &&
+		    (ctx->ocsp_tls = bz_ocsp_tls_new()) == NULL) {
+			bz_buf_puts(&why, "OCSPResponder: cannot set up TLS with the "
+			    "system trust store");
+			goto fail;
+		}
 	}
 	if (ctx->revocation == REV_CRL) {
 		key = "CRLDirectory";
@@ -368,7 +379,8 @@ check_revocation(const struct bz_efirma_ctx *ctx, X509 *leaf,
 		above = sk_X509_new_null();
 		for (int i = 1; i < sk_X509_num(chain); i++)
 			sk_X509_push(above, sk_X509_value(chain, i));
-		st = bz_ocsp_status(ctx->ocsp_url, ctx->ocsp_timeout, ctx->store,
+		st = bz_ocsp_status(ctx->ocsp_url, ctx->ocsp_timeout, ctx->ocsp_tls,
+		    ctx->store,
 		    above, leaf, issuer, at, &why);
 		sk_X509_free(above);
 	}

@@ -102,9 +102,26 @@ bz_ocsp_url_supported(const char *url)
 	return ok;
 }
 
+/* bz_ocsp_tls_new - TLS client context for an https responder: the
+ * system's trust store (OpenSSL's default verify paths), peer verified */
+SSL_CTX *
+bz_ocsp_tls_new(void)
+{
+	SSL_CTX *tls = SSL_CTX_new(TLS_client_method());
+
+	if (tls == NULL || !SSL_CTX_set_default_verify_paths(tls)) {
+		SSL_CTX_free(tls);
+		ERR_clear_error();
+		return NULL;
+	}
+	SSL_CTX_set_verify(tls, SSL_VERIFY_PEER, NULL);
+	return tls;
+}
+
 /* post - send req to url, return the parsed response or NULL with why */
 static OCSP_RESPONSE *
-post(const char *url, int timeout, OCSP_REQUEST *req, struct bz_buf *why)
+post(const char *url, int timeout, SSL_CTX *tls, OCSP_REQUEST *req,
+    struct bz_buf *why)
 {
 	char *host = NULL, *port = NULL, *path = NULL;
 	struct tls_arg targ = { NULL, NULL };
@@ -119,12 +136,15 @@ post(const char *url, int timeout, OCSP_REQUEST *req, struct bz_buf *why)
 		goto out;
 	}
 	if (use_ssl) {
-		if ((targ.ssl_ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
-		    !SSL_CTX_set_default_verify_paths(targ.ssl_ctx)) {
+		/* The caller's context (built once per generation: loading the
+		 * system trust store per message is wasted work), else one for
+		 * this request. */
+		if (tls != NULL && SSL_CTX_up_ref(tls))
+			targ.ssl_ctx = tls;
+		else if ((targ.ssl_ctx = bz_ocsp_tls_new()) == NULL) {
 			bz_buf_printf(why, "cannot set up TLS");
 			goto out;
 		}
-		SSL_CTX_set_verify(targ.ssl_ctx, SSL_VERIFY_PEER, NULL);
 		targ.host = host;
 	}
 	reqbio = ASN1_item_i2d_mem_bio(ASN1_ITEM_rptr(OCSP_REQUEST),
@@ -158,7 +178,7 @@ out:
 
 /* bz_ocsp_status - ask url about leaf (issued by issuer) */
 enum bz_rev_status
-bz_ocsp_status(const char *url, int timeout, X509_STORE *store,
+bz_ocsp_status(const char *url, int timeout, SSL_CTX *tls, X509_STORE *store,
     STACK_OF(X509) *chain, X509 *leaf, X509 *issuer, int64_t at,
     struct bz_buf *why)
 {
@@ -178,7 +198,7 @@ bz_ocsp_status(const char *url, int timeout, X509_STORE *store,
 		bz_buf_puts(why, "cannot build the OCSP request");
 		goto out;
 	}
-	if ((resp = post(url, timeout, req, why)) == NULL)
+	if ((resp = post(url, timeout, tls, req, why)) == NULL)
 		goto out;
 	if ((status = OCSP_response_status(resp)) != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
 		bz_buf_printf(why, "OCSP responder answered %s",

@@ -27,6 +27,7 @@
 
 #include <stdint.h>
 
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
@@ -45,11 +46,16 @@ enum bz_rev_status bz_crl_status(STACK_OF(X509_CRL) *crls, X509 *leaf,
 	    X509 *issuer, int64_t at, struct bz_buf *why);
 
 /* url: http://host[:port]/path (https:// when built with TLS support).
- * chain: certificates to build the responder's chain with (the issuer at
- * least); store: the trust anchors. timeout in seconds. */
-enum bz_rev_status bz_ocsp_status(const char *url, int timeout,
+ * tls: the client context for https (bz_ocsp_tls_new, shared read-only
+ * by threads; NULL: one is built per request). chain: certificates to
+ * build the responder's chain with (the issuer at least); store: the
+ * trust anchors. timeout in seconds. */
+enum bz_rev_status bz_ocsp_status(const char *url, int timeout, SSL_CTX *tls,
 	    X509_STORE *store, STACK_OF(X509) *chain, X509 *leaf, X509 *issuer,
 	    int64_t at, struct bz_buf *why);
+/* A TLS client context on the system trust store, peer verified; NULL on
+ * an OpenSSL failure. Free with SSL_CTX_free. */
+SSL_CTX *bz_ocsp_tls_new(void);
 /* 1 when the URL's scheme is supported by this build */
 int	bz_ocsp_url_supported(const char *url);
 
