@@ -190,7 +190,9 @@ set_reply(SMFICTX *ctx, const char *qid, const struct bz_reasons *r, int tempfai
 	const char *lines[MAX_REPLY_LINES + 1] = { NULL };
 	char *owned[MAX_REPLY_LINES] = { NULL };
 	const struct bz_reason *first;
-	size_t n = r->n < MAX_REPLY_LINES ? r->n : MAX_REPLY_LINES;
+	/* More reasons than reply lines: the last line says how many more
+	 * (the log names them all), so no reason disappears silently. */
+	size_t n = r->n <= MAX_REPLY_LINES ? r->n : MAX_REPLY_LINES - 1;
 	int rc;
 
 	if (n == 0)
@@ -210,6 +212,15 @@ set_reply(SMFICTX *ctx, const char *qid, const struct bz_reasons *r, int tempfai
 		/* The exact reply, so tests and operators can match it. */
 		bz_log(BZ_LOG_DEBUG, qid, "SMTP reply: %s %s %s", first->smtp_code,
 		    first->enhanced, owned[i]);
+	}
+	if (n < r->n) {
+		for (size_t i = n; i < r->n; i++)
+			bz_log(BZ_LOG_NOTICE, qid, "%s: %s", r->items[i]->code,
+			    r->items[i]->text_en);
+		owned[n] = xasprintf("y %zu motivos mas; buzonctl verify los explica",
+		    r->n - n);
+		lines[n] = owned[n];
+		n++;
 	}
 	if (n == 1)
 		rc = smfi_setreply(ctx, (char *)first->smtp_code,
