@@ -247,6 +247,19 @@ store_rollback(struct bz_store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* store_step_done - run a statement expected to return no row, then finalize */
+int
+store_step_done(struct bz_store *st, sqlite3_stmt *s, const char *qid, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	/* Log before finalizing: the message belongs to this step. */
+	if (rc != SQLITE_DONE)
+		store_log_error(st, qid, what);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* store_bind_text - bind a copy of v, or NULL */
 void
 store_bind_text(sqlite3_stmt *s, int i, const char *v)

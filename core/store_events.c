@@ -89,13 +89,7 @@ store_event_append_locked(struct bz_store *st, const char *qid, int64_t at_utc,
 	store_bind_text(s, 5, detail);
 	store_bind_text(s, 6, prev);
 	store_bind_text(s, 7, hash);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		store_log_error(st, qid, "append event");
-		return -1;
-	}
-	return 0;
+	return store_step_done(st, s, qid, "append event");
 }
 
 /* bz_store_event_append - append one event in its own transaction */

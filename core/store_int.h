@@ -34,6 +34,10 @@ void	store_rollback(struct bz_store *st);
 /* Log the connection's last error: "what: sqlite message". */
 void	store_log_error(struct bz_store *st, const char *qid, const char *what);
 sqlite3_stmt *store_prepare(struct bz_store *st, const char *qid, const char *sql);
+/* Step a statement expected to return no row, log on error, finalize:
+ * 0 done, -1 failed. */
+int	store_step_done(struct bz_store *st, sqlite3_stmt *s, const char *qid,
+	    const char *what);
 
 /* Bind helpers: NULL text binds SQL NULL. */
 void	store_bind_text(sqlite3_stmt *s, int i, const char *v);

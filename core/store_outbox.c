@@ -43,7 +43,6 @@ bz_store_outbox_enqueue(struct bz_store *st, const char *folio, const char *kind
     const char *recipient, const void *msg, size_t len, int64_t now)
 {
 	sqlite3_stmt *s;
-	int rc;
 
 	if (kind == NULL || recipient == NULL || msg == NULL)
 		bz_panic("bz_store_outbox_enqueue: kind, recipient, message required");
@@ -61,10 +60,7 @@ bz_store_outbox_enqueue(struct bz_store *st, const char *folio, const char *kind
 	sqlite3_bind_blob64(s, 4, msg, len, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, now);
 	sqlite3_bind_int64(s, 6, now);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		store_log_error(st, NULL, "queue mail");
+	if (store_step_done(st, s, NULL, "queue mail") < 0) {
 		store_rollback(st);
 		return BZ_STORE_TEMPFAIL;
 	}
@@ -189,7 +185,6 @@ exec_bound(struct bz_store *st, const char *sql, int64_t a, int64_t b,
     const char *text, int64_t c)
 {
 	sqlite3_stmt *s;
-	int rc;
 
 	if ((s = store_prepare(st, NULL, sql)) == NULL)
 		return -1;
@@ -197,13 +192,7 @@ exec_bound(struct bz_store *st, const char *sql, int64_t a, int64_t b,
 	sqlite3_bind_int64(s, 2, b);
 	store_bind_text(s, 3, text);
 	sqlite3_bind_int64(s, 4, c);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		store_log_error(st, NULL, "update outbox");
-		return -1;
-	}
-	return 0;
+	return store_step_done(st, s, NULL, "update outbox");
 }
 
 /* row_event - event row describing an outbox state change */

@@ -126,18 +126,6 @@ rcpts_split(const char *text, struct bz_submission *sub)
 	sub->n_rcpts = n;
 }
 
-/* step_done - run a statement expected to return no row, then finalize */
-static int
-step_done(struct bz_store *st, sqlite3_stmt *s, const char *qid, const char *what)
-{
-	int rc = sqlite3_step(s);
-
-	if (rc != SQLITE_DONE)
-		store_log_error(st, qid, what);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
 /* find_repeat - an earlier filing of the same signed entity by the same signer */
 static int
 find_repeat(struct bz_store *st, const struct bz_submission *in,
@@ -203,7 +191,7 @@ record_repeat(struct bz_store *st, const struct bz_submission *in, int reply,
 		return -1;
 	sqlite3_bind_int64(s, 1, now);
 	store_bind_text(s, 2, out->folio);
-	if (step_done(st, s, in->qid, "queue repeated acuse") < 0)
+	if (store_step_done(st, s, in->qid, "queue repeated acuse") < 0)
 		return -1;
 	out->queued = (size_t)sqlite3_changes(st->db);
 	return 0;
@@ -220,7 +208,7 @@ next_folio(struct bz_store *st, const struct bz_submission *in, int64_t *seq)
 	    "VALUES (?1, 1) ON CONFLICT (year) DO UPDATE SET last = last + 1")) == NULL)
 		return -1;
 	sqlite3_bind_int(s, 1, in->legal_year);
-	if (step_done(st, s, in->qid, "folio counter") < 0)
+	if (store_step_done(st, s, in->qid, "folio counter") < 0)
 		return -1;
 	if ((s = store_prepare(st, in->qid,
 	    "SELECT last FROM folio_counter WHERE year = ?")) == NULL)
@@ -297,7 +285,7 @@ insert_submission(struct bz_store *st, const struct bz_submission *in,
 	sqlite3_bind_int64(s, i++, now);
 	bz_buf_free(&reasons);
 	bz_buf_free(&rcpts);
-	if (step_done(st, s, in->qid, "insert submission") < 0)
+	if (store_step_done(st, s, in->qid, "insert submission") < 0)
 		return -1;
 	*id = sqlite3_last_insert_rowid(st->db);
 	return 0;
@@ -320,7 +308,7 @@ insert_parts(struct bz_store *st, const struct bz_submission *in, const char *fo
 		store_bind_text(s, 4, part->content_type);
 		sqlite3_bind_int64(s, 5, (int64_t)part->size);
 		store_bind_text(s, 6, part->sha256);
-		if (step_done(st, s, in->qid, "insert part") < 0)
+		if (store_step_done(st, s, in->qid, "insert part") < 0)
 			return -1;
 	}
 	return 0;
@@ -344,7 +332,7 @@ queue_mail(struct bz_store *st, const char *qid, const char *folio,
 		    mail->message.len, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 4, now);
 		sqlite3_bind_int64(s, 5, now);
-		if (step_done(st, s, qid, "queue acuse") < 0)
+		if (store_step_done(st, s, qid, "queue acuse") < 0)
 			return -1;
 		(*queued)++;
 	}
@@ -354,7 +342,7 @@ queue_mail(struct bz_store *st, const char *qid, const char *folio,
 	    "UPDATE submissions SET acuse_status = 'queued' WHERE folio = ?")) == NULL)
 		return -1;
 	store_bind_text(s, 1, folio);
-	return step_done(st, s, qid, "acuse status");
+	return store_step_done(st, s, qid, "acuse status");
 }
 
 /* record_new - a new filing: folio, rows, event, acuse */
