@@ -394,6 +394,18 @@ local_day(const struct bz_local_time *lt)
 	return bz_days_from_civil(lt->date.year, lt->date.month, lt->date.day);
 }
 
+/* instant_begin - clear a result for input utc; its local time and day number */
+static int64_t
+instant_begin(const struct bz_calendar *cal, int64_t utc, struct bz_legal_instant *out,
+    struct bz_local_time *lt)
+{
+	memset(out, 0, sizeof(*out));
+	out->input_utc = utc;
+	out->version = cal->version;
+	bz_tz_to_local(cal->tz, utc, lt);
+	return local_day(lt);
+}
+
 /* bz_calendar_submission - legal reception instant of a filing */
 int
 bz_calendar_submission(const struct bz_calendar *cal, int64_t utc,
@@ -402,11 +414,7 @@ bz_calendar_submission(const struct bz_calendar *cal, int64_t utc,
 	struct bz_local_time lt;
 	int64_t day, next;
 
-	memset(out, 0, sizeof(*out));
-	out->input_utc = utc;
-	out->version = cal->version;
-	bz_tz_to_local(cal->tz, utc, &lt);
-	day = local_day(&lt);
+	day = instant_begin(cal, utc, out, &lt);
 	if (day_is_working(cal, day, NULL)) {
 		out->utc = utc;
 		out->local = lt;
@@ -428,11 +436,7 @@ bz_calendar_notification(const struct bz_calendar *cal, int64_t utc,
 	struct bz_local_time lt;
 	int64_t day, next;
 
-	memset(out, 0, sizeof(*out));
-	out->input_utc = utc;
-	out->version = cal->version;
-	bz_tz_to_local(cal->tz, utc, &lt);
-	day = local_day(&lt);
+	day = instant_begin(cal, utc, out, &lt);
 	if (!day_is_working(cal, day, NULL))
 		out->rule = BZ_RULE_NOTIF_NON_WORKING;
 	else if (lt.seconds < BZ_NOTIF_OPEN_SECONDS)
