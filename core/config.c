@@ -528,6 +528,15 @@ bz_config_nth(const struct bz_config *cfg, const char *name, size_t i)
 	return i == 0 ? key->def : NULL;
 }
 
+/* bz_config_now - TestClock (parsed at load) under TestMode, else now */
+int64_t
+bz_config_now(const struct bz_config *cfg, int64_t now)
+{
+	if (bz_config_bool(cfg, "TestMode") && bz_config_str(cfg, "TestClock") != NULL)
+		return bz_config_num(cfg, "TestClock");
+	return now;
+}
+
 /* bz_config_line - line that set the key, 0 for a default */
 unsigned
 bz_config_line(const struct bz_config *cfg, const char *name)

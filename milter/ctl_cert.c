@@ -92,13 +92,7 @@ load_pem_stack(const char *path)
 static int64_t
 default_instant(const struct bz_config *cfg)
 {
-	const char *tc;
-	int64_t t;
-
-	if (bz_config_bool(cfg, "TestMode") &&
-	    (tc = bz_config_str(cfg, "TestClock")) != NULL && bz_instant_parse(tc, &t) == 0)
-		return t;
-	return (int64_t)time(NULL);
+	return bz_config_now(cfg, (int64_t)time(NULL));
 }
 
 /* json_str - ", \"name\": value" (JSON string or null) */

@@ -63,13 +63,7 @@ read_file(const char *path, struct bz_buf *b)
 static int64_t
 default_instant(const struct bz_config *cfg)
 {
-	const char *tc;
-	int64_t t;
-
-	if (bz_config_key_find("TestClock") != NULL && bz_config_bool(cfg, "TestMode") &&
-	    (tc = bz_config_str(cfg, "TestClock")) != NULL && bz_instant_parse(tc, &t) == 0)
-		return t;
-	return (int64_t)time(NULL);
+	return bz_config_now(cfg, (int64_t)time(NULL));
 }
 
 /* print_text - the human report */

@@ -78,14 +78,7 @@ decision_add_reason(struct decision *d, const char *code)
 static int64_t
 arrival_instant(const struct decide_input *in)
 {
-	const char *tc;
-	int64_t t;
-
-	if (bz_config_bool(in->rt->cfg, "TestMode") &&
-	    (tc = bz_config_str(in->rt->cfg, "TestClock")) != NULL &&
-	    bz_instant_parse(tc, &t) == 0)
-		return t;
-	return (int64_t)in->arrival;
+	return bz_config_now(in->rt->cfg, (int64_t)in->arrival);
 }
 
 /* local_iso - an instant on the Mexico City clock, ISO-8601 with offset */

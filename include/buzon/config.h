@@ -69,6 +69,8 @@ int	bz_config_bool(const struct bz_config *cfg, const char *key);
 /* All values of a key (the default counts as one value when none given). */
 size_t	bz_config_count(const struct bz_config *cfg, const char *key);
 const char *bz_config_nth(const struct bz_config *cfg, const char *key, size_t i);
+/* The instant to treat as "now": TestClock under TestMode yes, else now. */
+int64_t	bz_config_now(const struct bz_config *cfg, int64_t now);
 /* Line where the key was set, 0 when it comes from the default. */
 unsigned bz_config_line(const struct bz_config *cfg, const char *key);
 

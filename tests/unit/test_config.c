@@ -146,6 +146,26 @@ START_TEST(test_generations_increase_and_refcount)
 }
 END_TEST
 
+START_TEST(test_now_is_test_clock_only_in_test_mode)
+{
+	struct bz_buf err = BZ_BUF_INIT;
+	struct bz_config *plain = bz_config_load(write_conf("now1.conf", MINIMAL), &err);
+	struct bz_config *test = bz_config_load(write_conf("now2.conf", MINIMAL
+	    "TestMode yes\nTestClock 2026-06-01T06:00:00-06:00\n"), &err);
+	struct bz_config *nolock = bz_config_load(write_conf("now3.conf", MINIMAL
+	    "TestMode yes\n"), &err);
+
+	ck_assert_msg(plain && test && nolock, "%s", bz_buf_str(&err));
+	ck_assert_int_eq(bz_config_now(plain, 42), 42);
+	ck_assert_int_eq(bz_config_now(test, 42), 1780315200);	/* 2026-06-01T12:00:00Z */
+	ck_assert_int_eq(bz_config_now(nolock, 42), 42);
+	bz_config_unref(plain);
+	bz_config_unref(test);
+	bz_config_unref(nolock);
+	bz_buf_free(&err);
+}
+END_TEST
+
 START_TEST(test_argv_split)
 {
 	char **argv = bz_config_argv("/usr/sbin/sendmail  -C /tmp/pf\t-oi");
@@ -172,6 +192,7 @@ suite_config(void)
 	    sizeof(bad_files) / sizeof(bad_files[0]));
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_generations_increase_and_refcount);
+	tcase_add_test(tc, test_now_is_test_clock_only_in_test_mode);
 	tcase_add_test(tc, test_argv_split);
 	suite_add_tcase(s, tc);
 	return s;
