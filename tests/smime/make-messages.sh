@@ -202,10 +202,15 @@ record openssl-sha1 weak 1 openssl
 
 # --- GnuPG gpgsm -------------------------------------------------------------
 if command -v gpgsm >/dev/null 2>&1 && command -v gpgconf >/dev/null 2>&1; then
-	GH=$WORK/gnupg
-	mkdir -m 700 "$GH"
+	# The homedir is a short directory of its own, not under OUTDIR:
+	# gpg-agent puts its sockets there (no /run/user/UID on a bare
+	# machine), and a Unix socket path is limited to 107 bytes, which a
+	# deep build tree (make distcheck's) exceeds: the agent then fails
+	# to start with nothing but "exit status 2".
+	GH=$(mktemp -d "${TMPDIR:-/tmp}/bz-gpgsm.XXXXXX")
+	chmod 700 "$GH"
 	echo allow-loopback-pinentry > "$GH/gpg-agent.conf"
-	trap 'gpgconf --homedir "$GH" --kill gpg-agent >/dev/null 2>&1 || :' EXIT
+	trap 'gpgconf --homedir "$GH" --kill gpg-agent >/dev/null 2>&1 || :; rm -rf "$GH"' EXIT
 	# gpgsm 2.2 reads only the legacy PKCS#12 encryption.
 	"$OPENSSL" pkcs12 -export -in "$SIGNER" -inkey "$KEY" -passout pass:prueba \
 	    -certpbe PBE-SHA1-3DES -keypbe PBE-SHA1-3DES -macalg sha1 -out "$WORK/signer.p12"
