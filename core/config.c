@@ -91,6 +91,20 @@ parse_uint(const char *s, size_t len, long long *out)
 	return 0;
 }
 
+/* range_reason - "out of range: must be MIN to MAX" for the key */
+static const char *
+range_reason(const struct bz_cfg_key *key)
+{
+	/* Reasons are returned as const char * and printed by the caller
+	 * right away; per thread, so a reload in the signal thread and
+	 * buzonctl never share it. Fixed size: two numbers, no mail data. */
+	static _Thread_local char text[96];
+
+	snprintf(text, sizeof(text), "out of range: must be %lld to %lld",
+	    key->min, key->max);
+	return text;
+}
+
 /* check_bool - the accepted spellings of true and false */
 static const char *
 check_bool(const char *v, long long *num)
@@ -128,6 +142,21 @@ check_size(const char *v, long long *num)
 	if (parse_uint(v, len, num) || *num > LLONG_MAX / mult)
 		return "expected a size in bytes, optionally with K, M or G";
 	*num *= mult;
+	return NULL;
+}
+
+/* check_int - decimal digits within the key's [min, max] */
+static const char *
+check_int(const struct bz_cfg_key *key, const char *v, long long *num)
+{
+	size_t len = strlen(v);
+
+	/* All digits but no long long: too large, which is a range error
+	 * like any other (not "not a number"). */
+	if (strspn(v, "0123456789") != len)
+		return "expected a non-negative integer";
+	if (parse_uint(v, len, num) != 0 || *num < key->min || *num > key->max)
+		return range_reason(key);
 	return NULL;
 }
 
@@ -233,7 +262,7 @@ bz_config_check_value(const struct bz_cfg_key *key, const char *v, long long *nu
 	case BZ_CFG_BOOL:
 		return check_bool(v, num);
 	case BZ_CFG_INT:
-		return parse_uint(v, strlen(v), num) ? "expected a non-negative integer" : NULL;
+		return check_int(key, v, num);
 	case BZ_CFG_SIZE:
 		return check_size(v, num);
 	case BZ_CFG_OCTAL: {

@@ -1,7 +1,8 @@
 /*
  * config_keys - the table of every configuration key
  *
- * One row per key: name, type, default, flags, choices, description. The
+ * One row per key: name, type, default, flags, choices, description, and
+ * for integers the accepted range (refused outside it at parse time). The
  * parser, `buzonctl config --defaults` and the man page buzon-milter.conf(5)
  * all read this table, so documentation cannot drift from the code.
  * Add new keys here, keeping related keys together.
@@ -16,6 +17,11 @@
 #define PKGDATADIR "/usr/local/share/buzon-milter"
 #endif
 
+/* Rows list name, type, default, flags, choices and description in order;
+ * integer rows add their range with .min/.max designators. The other rows
+ * leave min and max zero on purpose, which -Wextra would flag. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 const struct bz_cfg_key bz_config_keys[] = {
 	/* The daemon */
 	{ "Socket", BZ_CFG_SOCKET, NULL, BZ_CFG_REQUIRED, NULL,
@@ -64,7 +70,7 @@ const struct bz_cfg_key bz_config_keys[] = {
 	  "be signed by the signer's issuing CA or a responder it delegated." },
 	{ "OCSPTimeout", BZ_CFG_INT, "10", 0, NULL,
 	  "Seconds an OCSP query may take before the status counts as "
-	  "unavailable (see RevocationFailure)." },
+	  "unavailable (see RevocationFailure).", .min = 1, .max = 300 },
 	{ "CRLDirectory", BZ_CFG_PATH, NULL, 0, NULL,
 	  "Directory of CRL files (PEM or DER, every non-hidden file must be one) "
 	  "used with Revocation crl. Reload the daemon after refreshing them." },
@@ -83,10 +89,10 @@ const struct bz_cfg_key bz_config_keys[] = {
 	{ "MaxMimeDepth", BZ_CFG_INT, "20", 0, NULL,
 	  "Deepest nesting of multipart and message parts read when looking for "
 	  "the signature, 1 to 100; deeper messages are rejected with "
-	  "BZ-MSG-TOO-DEEP." },
+	  "BZ-MSG-TOO-DEEP.", .min = 1, .max = 100 },
 	{ "MaxMimeParts", BZ_CFG_INT, "500", 0, NULL,
 	  "Most MIME entities read in one message, at least 1; more are rejected with "
-	  "BZ-MSG-TOO-MANY-PARTS." },
+	  "BZ-MSG-TOO-MANY-PARTS.", .min = 1, .max = 1000000 },
 
 	/* Storage */
 	{ "Database", BZ_CFG_PATH, "/var/lib/buzon-milter/buzon.db", 0, NULL,
@@ -98,7 +104,9 @@ const struct bz_cfg_key bz_config_keys[] = {
 	  "of received messages." },
 	{ "DatabaseBusyTimeout", BZ_CFG_INT, "5000", 0, NULL,
 	  "Milliseconds a writer waits for the database lock before giving up; "
-	  "the message then gets 451 4.3.0 and the sender's MTA retries." },
+	  "the message then gets 451 4.3.0 and the sender's MTA retries. Longer "
+	  "than the MTA's milter timeout (Postfix: 300 s) gains nothing.",
+	  .min = 0, .max = 300000 },
 
 	/* The outbox: acuses handed to the MTA */
 	{ "SendmailCommand", BZ_CFG_ARGV, "/usr/sbin/sendmail", 0, NULL,
@@ -108,15 +116,18 @@ const struct bz_cfg_key bz_config_keys[] = {
 	  "own configuration directory: /usr/sbin/sendmail -C DIR." },
 	{ "OutboxMaxAttempts", BZ_CFG_INT, "30", 0, NULL,
 	  "Attempts to hand a mail to the MTA before giving up on it (logged as "
-	  "an error and recorded as an outbox-gave-up event)." },
+	  "an error and recorded as an outbox-gave-up event).",
+	  .min = 1, .max = 1000 },
 	{ "OutboxRetryInterval", BZ_CFG_INT, "60", 0, NULL,
 	  "Seconds before the first retry after a failed attempt; each further "
-	  "failure doubles it, up to OutboxRetryMaxInterval." },
+	  "failure doubles it, up to OutboxRetryMaxInterval.",
+	  .min = 1, .max = 86400 },
 	{ "OutboxRetryMaxInterval", BZ_CFG_INT, "3600", 0, NULL,
-	  "Longest wait in seconds between two attempts." },
+	  "Longest wait in seconds between two attempts.",
+	  .min = 1, .max = 604800 },
 	{ "OutboxTimeout", BZ_CFG_INT, "120", 0, NULL,
 	  "Seconds SendmailCommand may run before it is killed and the attempt "
-	  "counts as failed." },
+	  "counts as failed.", .min = 1, .max = 3600 },
 
 	/* The acuse: the institution's signature (DESIGN.md section 5) */
 	{ "InstitutionCertificate", BZ_CFG_PATH, NULL, 0, NULL,
@@ -148,10 +159,12 @@ const struct bz_cfg_key bz_config_keys[] = {
 	  "days count." },
 	{ "LegalBasis", BZ_CFG_ENUM, "lft", 0, "lft|lft+cff",
 	  "Statutory rest days: lft (Ley Federal del Trabajo art. 74) or lft+cff "
-	  "(also 5 May, Codigo Fiscal art. 12)." },
+	  "(also 5 May, Codigo Fiscal art. 12). Recorded with every filing and "
+	  "named in its acuse, which is verified with the basis it names." },
 	{ "SubmissionFirstHour", BZ_CFG_HHMM, "00:00", 0, NULL,
 	  "Local time (America/Mexico_City) at which a submission that arrived on "
-	  "a non-working day is legally received on the next working day." },
+	  "a non-working day is legally received on the next working day. "
+	  "Recorded with every filing and named in its acuse, like LegalBasis." },
 
 	/* Logging */
 	{ "LogLevel", BZ_CFG_ENUM, "info", 0, "error|warning|notice|info|debug",
@@ -163,5 +176,6 @@ const struct bz_cfg_key bz_config_keys[] = {
 	  "mail|daemon|user|local0|local1|local2|local3|local4|local5|local6|local7",
 	  "Syslog facility." },
 };
+#pragma GCC diagnostic pop
 
 const size_t bz_config_nkeys = sizeof(bz_config_keys) / sizeof(bz_config_keys[0]);

@@ -14,7 +14,6 @@
  */
 #include "build-aux/config.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +26,6 @@
 #include "buzon/smime.h"
 #include "buzon/verify.h"
 #include "buzon/xalloc.h"
-
-/* Deepest MaxMimeDepth accepted (real mail nests a handful of levels). */
-#define VERIFY_MAX_DEPTH	100
 
 struct bz_verify_ctx {
 	struct bz_efirma_ctx *efirma;
@@ -46,28 +42,11 @@ bz_verify_ctx_new(const struct bz_config *cfg, struct bz_buf *err)
 	bz_mime_init();
 	bz_mime_limits_default(&ctx->lim);
 	if (cfg != NULL) {
-		long long depth = bz_config_num(cfg, "MaxMimeDepth");
-		long long parts = bz_config_num(cfg, "MaxMimeParts");
-
-		/* The MIME walk recurses once per level on a thread's stack:
-		 * an unbounded depth would let a sender's nesting crash the
-		 * daemon. Zero would reject every multipart message. */
-		if (depth < 1 || depth > VERIFY_MAX_DEPTH) {
-			bz_buf_printf(err, "%s:%u: MaxMimeDepth: must be 1 to %d",
-			    bz_config_path(cfg), bz_config_line(cfg, "MaxMimeDepth"),
-			    VERIFY_MAX_DEPTH);
-			free(ctx);
-			return NULL;
-		}
-		if (parts < 1 || parts > UINT_MAX) {
-			bz_buf_printf(err, "%s:%u: MaxMimeParts: must be 1 to %u",
-			    bz_config_path(cfg), bz_config_line(cfg, "MaxMimeParts"),
-			    UINT_MAX);
-			free(ctx);
-			return NULL;
-		}
-		ctx->lim.max_depth = (unsigned)depth;
-		ctx->lim.max_parts = (unsigned)parts;
+		/* Both keys are ranged in the table (core/config_keys.c), so
+		 * the casts are safe: the MIME walk recurses once per level on
+		 * a thread's stack, and MaxMimeDepth stops at 100. */
+		ctx->lim.max_depth = (unsigned)bz_config_num(cfg, "MaxMimeDepth");
+		ctx->lim.max_parts = (unsigned)bz_config_num(cfg, "MaxMimeParts");
 	}
 	if ((ctx->efirma = bz_efirma_ctx_new(cfg, err)) == NULL) {
 		free(ctx);

@@ -31,6 +31,13 @@ config_usage(FILE *fp, int status)
 	return status;
 }
 
+/* has_range - whether the key's row carries a minimum and maximum */
+static int
+has_range(const struct bz_cfg_key *k)
+{
+	return k->type == BZ_CFG_INT;
+}
+
 /* print_defaults_text - the table as a commented sample configuration */
 static void
 print_defaults_text(void)
@@ -38,9 +45,12 @@ print_defaults_text(void)
 	for (size_t i = 0; i < bz_config_nkeys; i++) {
 		const struct bz_cfg_key *k = &bz_config_keys[i];
 
-		printf("%s# %s (%s%s%s)%s%s\n", i ? "\n" : "", k->name,
+		printf("%s# %s (%s%s%s", i ? "\n" : "", k->name,
 		    bz_config_type_name(k->type), k->choices ? ": " : "",
-		    k->choices ? k->choices : "",
+		    k->choices ? k->choices : "");
+		if (has_range(k))
+			printf(", %lld to %lld", k->min, k->max);
+		printf(")%s%s\n",
 		    (k->flags & BZ_CFG_REQUIRED) ? ", required" : "",
 		    (k->flags & BZ_CFG_MULTI) ? ", repeatable" : "");
 		printf("# %s\n", k->description);
@@ -70,6 +80,10 @@ print_defaults_json(void)
 		bz_buf_json_string(&out, k->def);
 		bz_buf_puts(&out, ", \"choices\": ");
 		bz_buf_json_string(&out, k->choices);
+		if (has_range(k))
+			bz_buf_printf(&out, ", \"min\": %lld, \"max\": %lld", k->min, k->max);
+		else
+			bz_buf_puts(&out, ", \"min\": null, \"max\": null");
 		bz_buf_printf(&out, ", \"required\": %s, \"repeatable\": %s, \"description\": ",
 		    (k->flags & BZ_CFG_REQUIRED) ? "true" : "false",
 		    (k->flags & BZ_CFG_MULTI) ? "true" : "false");
@@ -112,6 +126,8 @@ print_defaults_man(void)
 			printf(": ");
 			roff_text(k->choices);
 		}
+		if (has_range(k))
+			printf(", %lld to %lld", k->min, k->max);
 		printf("%s%s)\"\n", (k->flags & BZ_CFG_REQUIRED) ? ", required" : "",
 		    (k->flags & BZ_CFG_MULTI) ? ", repeatable" : "");
 		roff_text(k->description);

@@ -26,7 +26,7 @@ enum bz_cfg_type {
 	BZ_CFG_STRING,		/* free text */
 	BZ_CFG_PATH,		/* absolute file or directory path */
 	BZ_CFG_BOOL,		/* yes|no|true|false|on|off|1|0 */
-	BZ_CFG_INT,		/* non-negative decimal integer */
+	BZ_CFG_INT,		/* decimal integer within [min, max] of its row */
 	BZ_CFG_SIZE,		/* bytes; optional suffix K, M or G (powers of 1024) */
 	BZ_CFG_OCTAL,		/* octal number, e.g. a umask 007 */
 	BZ_CFG_ENUM,		/* one of the choices "a|b|c" */
@@ -48,6 +48,10 @@ struct bz_cfg_key {
 	unsigned	 flags;
 	const char	*choices;	/* BZ_CFG_ENUM: "a|b|c" */
 	const char	*description;
+	/* BZ_CFG_INT: the accepted range, inclusive. Every integer key has
+	 * one, at most INT_MAX, so callers may cast the value to int. */
+	long long	 min;
+	long long	 max;
 };
 
 extern const struct bz_cfg_key bz_config_keys[];
@@ -76,7 +80,8 @@ unsigned bz_config_line(const struct bz_config *cfg, const char *key);
 
 const struct bz_cfg_key *bz_config_key_find(const char *name);
 const char *bz_config_type_name(enum bz_cfg_type type);
-/* Check one value against its key's type; NULL when fine, else a reason. */
+/* Check one value against its key's type (and range); NULL when fine, else
+ * a reason, valid until the thread's next call. */
 const char *bz_config_check_value(const struct bz_cfg_key *key, const char *value,
 	    long long *num);
 /* Split a BZ_CFG_ARGV value; returns a NULL-terminated xmalloc'ed vector. */

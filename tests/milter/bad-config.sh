@@ -1,11 +1,12 @@
 #!/bin/sh
 # bad-config.sh - a bad configuration stops start-up with file:line
 #
-# Rule (issue 2): an unknown key, a bad value or a missing required key
-# stops start-up with "file:line: key: reason"; `buzon-milter -t` says the
-# same and exits 1, or prints "FILE: configuration OK" and exits 0. As root,
-# a configuration without UserID, or with a UserID of uid 0, is refused
-# (never serve mail as root).
+# Rule (issue 2): an unknown key, a bad value (an integer outside its
+# range included) or a missing required key stops start-up with
+# "file:line: key: reason"; `buzon-milter -t` says the same and exits 1,
+# or prints "FILE: configuration OK" and exits 0. As root, a configuration
+# without UserID, or with a UserID of uid 0, is refused (never serve mail
+# as root).
 : "${top_builddir:=.}"
 daemon=$top_builddir/buzon-milter
 [ -x "$daemon" ] || { echo "ERROR: $daemon not built"; exit 99; }
@@ -59,6 +60,8 @@ printf '%s\nFrobnicate yes\n' "$good" > "$dir/unknown.conf"
 printf '%s\nMaxMessageSize 10Q\n' "$good" > "$dir/badvalue.conf"
 printf 'Socket unix:%s/milter.sock\nSyslog no\n' "$dir" > "$dir/missing.conf"
 printf '%s\nMailboxAddress not-an-address\n' "$good" > "$dir/badaddr.conf"
+# Integers are read within their range; 2^64+ must not wrap to a small one.
+printf '%s\nDatabaseBusyTimeout 99999999999999999999\n' "$good" > "$dir/badrange.conf"
 
 check good 0 "^$dir/good.conf: configuration OK (calendar sha256:none)\$" -t
 for mode in -t -f; do
@@ -66,6 +69,7 @@ for mode in -t -f; do
 	check badvalue 1 "$dir/badvalue.conf:6: MaxMessageSize: " $mode
 	check missing 1 "$dir/missing.conf:[0-9]*: MailboxAddress: required" $mode
 	check badaddr 1 "$dir/badaddr.conf:6: MailboxAddress: " $mode
+	check badrange 1 "$dir/badrange.conf:6: DatabaseBusyTimeout: out of range: must be 0 to 300000" $mode
 done
 check nofile 1 "$dir/nofile.conf: cannot open" -f
 # Without -f (the daemon would detach): the error comes before detaching.

@@ -1,6 +1,7 @@
 /*
  * test_config - the configuration table, parser and error messages
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +117,116 @@ START_TEST(test_bad_file_names_line_and_key)
 }
 END_TEST
 
+/* Integer keys: every one has a documented range, values are later cast to
+ * int, so none may reach past INT_MAX; outside the range the file is
+ * refused at parse time with file:line: key: reason. This table is the
+ * documentation the test holds the key table to (not read from it). */
+static const struct {
+	const char *key;
+	long long min, max;
+} int_ranges[] = {
+	{ "OCSPTimeout", 1, 300 },
+	{ "MaxMimeDepth", 1, 100 },
+	{ "MaxMimeParts", 1, 1000000 },
+	{ "DatabaseBusyTimeout", 0, 300000 },
+	{ "OutboxMaxAttempts", 1, 1000 },
+	{ "OutboxRetryInterval", 1, 86400 },
+	{ "OutboxRetryMaxInterval", 1, 604800 },
+	{ "OutboxTimeout", 1, 3600 },
+};
+#define N_INT_RANGES (sizeof(int_ranges) / sizeof(int_ranges[0]))
+
+START_TEST(test_every_int_key_has_its_range)
+{
+	size_t nint = 0;
+
+	for (size_t i = 0; i < bz_config_nkeys; i++) {
+		const struct bz_cfg_key *k = &bz_config_keys[i];
+		size_t j;
+		long long def;
+
+		if (k->type != BZ_CFG_INT)
+			continue;
+		nint++;
+		for (j = 0; j < N_INT_RANGES; j++)
+			if (strcmp(int_ranges[j].key, k->name) == 0)
+				break;
+		ck_assert_msg(j < N_INT_RANGES, "%s: integer key missing from int_ranges",
+		    k->name);
+		ck_assert_msg(k->min == int_ranges[j].min && k->max == int_ranges[j].max,
+		    "%s: table says %lld to %lld", k->name, k->min, k->max);
+		ck_assert_msg(k->min >= 0 && k->min <= k->max && k->max <= INT_MAX,
+		    "%s: range %lld to %lld", k->name, k->min, k->max);
+		ck_assert_ptr_nonnull(k->def);
+		ck_assert_ptr_null(bz_config_check_value(k, k->def, &def));
+		ck_assert_msg(def >= k->min && def <= k->max, "%s: default outside range",
+		    k->name);
+	}
+	ck_assert_uint_eq(nint, N_INT_RANGES);
+}
+END_TEST
+
+/* One value of one key through a whole file: accepted with that number, or
+ * refused naming line 3, the key and the reason. */
+static void
+check_int_value(const char *key, const char *value, long long want,
+    const char *reason)
+{
+	struct bz_buf err = BZ_BUF_INIT, text = BZ_BUF_INIT, expect = BZ_BUF_INIT;
+	struct bz_config *cfg;
+	char *path;
+
+	bz_buf_printf(&text, MINIMAL "%s %s\n", key, value);
+	path = write_conf("range.conf", bz_buf_str(&text));
+	cfg = bz_config_load(path, &err);
+	if (reason == NULL) {
+		ck_assert_msg(cfg != NULL, "%s %s: %s", key, value, bz_buf_str(&err));
+		ck_assert_msg(bz_config_num(cfg, key) == want, "%s %s: got %lld", key,
+		    value, bz_config_num(cfg, key));
+	} else {
+		ck_assert_msg(cfg == NULL, "%s %s: accepted", key, value);
+		bz_buf_printf(&expect, "%s:3: %s: %s", path, key, reason);
+		ck_assert_str_eq(bz_buf_str(&err), bz_buf_str(&expect));
+	}
+	bz_config_unref(cfg);
+	bz_buf_free(&err);
+	bz_buf_free(&text);
+	bz_buf_free(&expect);
+}
+
+START_TEST(test_int_range_edges)
+{
+	const char *key = int_ranges[_i].key;
+	long long min = int_ranges[_i].min, max = int_ranges[_i].max;
+	struct bz_buf v = BZ_BUF_INIT, why = BZ_BUF_INIT;
+
+	bz_buf_printf(&why, "out of range: must be %lld to %lld", min, max);
+	/* min - 1: a range error, or for 0 not a non-negative integer. */
+	bz_buf_printf(&v, "%lld", min - 1);
+	check_int_value(key, bz_buf_str(&v), 0, min > 0 ? bz_buf_str(&why) :
+	    "expected a non-negative integer");
+	bz_buf_reset(&v);
+	bz_buf_printf(&v, "%lld", min);
+	check_int_value(key, bz_buf_str(&v), min, NULL);
+	bz_buf_reset(&v);
+	bz_buf_printf(&v, "%lld", max);
+	check_int_value(key, bz_buf_str(&v), max, NULL);
+	bz_buf_reset(&v);
+	bz_buf_printf(&v, "%lld", max + 1);
+	check_int_value(key, bz_buf_str(&v), 0, bz_buf_str(&why));
+	bz_buf_reset(&v);
+	/* Past INT_MAX (would wrap in an int) and past the parse itself. */
+	check_int_value(key, "2147483648", 0, bz_buf_str(&why));
+	check_int_value(key, "99999999999999999999", 0, bz_buf_str(&why));
+	check_int_value(key, "0010", 10 < min || 10 > max ? 0 : 10,
+	    10 < min || 10 > max ? bz_buf_str(&why) : NULL);
+	check_int_value(key, "+5", 0, "expected a non-negative integer");
+	check_int_value(key, "5s", 0, "expected a non-negative integer");
+	bz_buf_free(&v);
+	bz_buf_free(&why);
+}
+END_TEST
+
 START_TEST(test_missing_file)
 {
 	struct bz_buf err = BZ_BUF_INIT;
@@ -190,6 +301,8 @@ suite_config(void)
 	tcase_add_test(tc, test_multi_values_keep_order);
 	tcase_add_loop_test(tc, test_bad_file_names_line_and_key, 0,
 	    sizeof(bad_files) / sizeof(bad_files[0]));
+	tcase_add_test(tc, test_every_int_key_has_its_range);
+	tcase_add_loop_test(tc, test_int_range_edges, 0, N_INT_RANGES);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_generations_increase_and_refcount);
 	tcase_add_test(tc, test_now_is_test_clock_only_in_test_mode);

@@ -256,34 +256,24 @@ START_TEST(test_verdict_table)
 }
 END_TEST
 
-/* MIME limits the context refuses: the walk recurses per level. */
-static const struct {
-	const char *config;
-	const char *want;	/* in the error; NULL: accepted */
-} mime_limits[] = {
-	{ "MaxMimeDepth 100000\n", ": MaxMimeDepth: must be 1 to 100" },
-	{ "MaxMimeDepth 0\n", ": MaxMimeDepth: must be 1 to 100" },
-	{ "MaxMimeDepth 100\n", NULL },
-	{ "MaxMimeParts 0\n", ": MaxMimeParts: must be 1 to" },
-	{ "MaxMimeParts 4294967296\n", ": MaxMimeParts: must be 1 to" },
-	{ "MaxMimeParts 100000\n", NULL },
+/* MIME limits at the edges of their range build a context; values outside
+ * it never reach here: the configuration refuses them (test_config). */
+static const char *mime_limits[] = {
+	"MaxMimeDepth 1\n",
+	"MaxMimeDepth 100\n",
+	"MaxMimeParts 1\n",
+	"MaxMimeParts 1000000\n",
 };
 
 START_TEST(test_mime_limits)
 {
-	struct bz_config *cfg = test_pki_config(mime_limits[_i].config);
+	struct bz_config *cfg = test_pki_config(mime_limits[_i]);
 	struct bz_buf err = BZ_BUF_INIT;
 	struct bz_verify_ctx *ctx;
 
 	ck_assert_ptr_nonnull(cfg);
 	ctx = bz_verify_ctx_new(cfg, &err);
-	if (mime_limits[_i].want == NULL)
-		ck_assert_msg(ctx != NULL, "%s", bz_buf_str(&err));
-	else {
-		ck_assert_ptr_null(ctx);
-		ck_assert_msg(strstr(bz_buf_str(&err), mime_limits[_i].want) != NULL,
-		    "got \"%s\"", bz_buf_str(&err));
-	}
+	ck_assert_msg(ctx != NULL, "%s", bz_buf_str(&err));
 	bz_verify_ctx_free(ctx);
 	bz_config_unref(cfg);
 	bz_buf_free(&err);
