@@ -66,6 +66,7 @@ struct seen_header {
 struct msg_ctx {
 	char	*qid;		/* MTA queue id once known */
 	char	*envfrom;
+	char	*envfrom_resolved;	/* {mail_addr}, NULL when not given */
 	char	**rcpts;
 	size_t	 nrcpts;
 	int	 ours;		/* some recipient is a MailboxAddress */
@@ -168,6 +169,7 @@ msg_end(struct conn_ctx *c)
 	c->msg = NULL;
 	free(m->qid);
 	free(m->envfrom);
+	free(m->envfrom_resolved);
 	for (size_t i = 0; i < m->nrcpts; i++)
 		free(m->rcpts[i]);
 	free(m->rcpts);
@@ -384,8 +386,9 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf3 = 0;
 	if (f0 & SMFIF_SETSYMLIST) {
 		/* The queue id (macro i) for every log line about a message;
-		 * the resolved recipient to recognise the mailbox. */
-		(void)smfi_setsymlist(ctx, SMFIM_ENVFROM, "i");
+		 * the resolved sender for loop safety (never answer the
+		 * mailbox) and the resolved recipient to recognise it. */
+		(void)smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {mail_addr}");
 		(void)smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i {rcpt_addr}");
 		(void)smfi_setsymlist(ctx, SMFIM_EOM, "i");
 	}
@@ -423,6 +426,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct conn_ctx *c = conn_get(ctx);
 	struct msg_ctx *m;
+	const char *resolved;
 
 	if (c == NULL || c->rt == NULL)
 		return internal_error(ctx, c, "MAIL FROM without a connection context");
@@ -431,6 +435,12 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		return reply_reason(ctx, c, "BZ-STOPPING");
 	m = xcalloc(1, sizeof(*m));
 	m->envfrom = xstrdup(argv[0] != NULL ? argv[0] : "");
+	/* {mail_addr}: the sender after the MTA's parsing (Postfix turns
+	 * e.g. a bang path or a source route into local@domain); decide()
+	 * checks it as well as the text as written before answering. */
+	resolved = smfi_getsymval(ctx, "{mail_addr}");
+	if (resolved != NULL)
+		m->envfrom_resolved = xstrdup(resolved);
 	c->msg = m;
 	inflight_add(+1);
 	msg_learn_qid(ctx, m);
@@ -536,6 +546,7 @@ cb_eom(SMFICTX *ctx)
 	in.qid = msg_qid(c->msg);
 	in.rt = c->rt;
 	in.envfrom = c->msg->envfrom;
+	in.envfrom_resolved = c->msg->envfrom_resolved;
 	in.rcpts = c->msg->rcpts;
 	in.nrcpts = c->msg->nrcpts;
 	in.arrival = time(NULL);

@@ -168,6 +168,12 @@ record(const struct decide_input *in, const struct bz_verification *v,
 	from = bz_address_bare(in->envfrom);
 	reply = bz_outbox_should_reply(from, (const char *const *)rt->mailboxes,
 	    rt->nmailboxes, autosub);
+	/* The sender as the MTA resolved it too: MAIL FROM:<imss.test!buzon>
+	 * is written unlike the mailbox but answering it would mail the
+	 * mailbox (a loop); either spelling naming it suppresses the acuse. */
+	if (reply && in->envfrom_resolved != NULL)
+		reply = bz_outbox_should_reply(in->envfrom_resolved,
+		    (const char *const *)rt->mailboxes, rt->nmailboxes, autosub);
 	if (reply && rt->signer == NULL) {
 		defer(in, out, "BZ-UNCONFIGURED", rt->signer_missing);
 		free(autosub);

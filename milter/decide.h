@@ -43,6 +43,8 @@ struct decide_input {
 	const unsigned char *msg;	/* the whole message, wire form (spool map) */
 	size_t		 len;
 	const char	*envfrom;	/* MAIL FROM address as given by the MTA */
+	const char	*envfrom_resolved; /* {mail_addr}: as the MTA resolved it;
+					 * NULL when the MTA gave none */
 	char	*const	*rcpts;		/* RCPT TO addresses as given, nrcpts of them */
 	size_t		 nrcpts;
 	time_t		 arrival;	/* when the MTA sent end of message */

@@ -6,6 +6,8 @@
 # signed submissions from <>, from the mailbox address, and with
 # Auto-Submitted: auto-replied are accepted and recorded (250, folio), but
 # no acuse is queued (outbox empty for their folios, acuse state "none").
+# The mailbox spelled as a bang path (imss.test!buzon) counts too: Postfix
+# resolves it to the mailbox ({mail_addr}), where an acuse would land.
 # Auto-Submitted: no is an ordinary submission and is answered (the
 # control case). An acuse sent back to the mailbox (it is signed by the
 # institution, not an e.firma) is refused and answers nothing either.
@@ -51,6 +53,7 @@ rows=(
 	"null-sender	<>			-"
 	"from-mailbox	$E2E_MAILBOX		-"
 	"mailbox-upper	BUZON@IMSS.TEST		-"
+	"bang-path	imss.test!buzon		-"
 	"auto-replied	patron@empresa.test	Auto-Submitted: auto-replied"
 	"auto-generated	patron@empresa.test	Auto-Submitted: auto-generated; owner-email=\"x@y\""
 )
