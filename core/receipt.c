@@ -89,7 +89,7 @@ bz_receipt_free(struct bz_receipt *r)
 		&r->identity, &r->verdict, &r->message_id, &r->subject,
 		&r->message_sha256, &r->arrival_utc, &r->arrival_local,
 		&r->legal_utc, &r->legal_local, &r->legal_rule,
-		&r->calendar_version, &r->institution_no_certificado, &r->sello,
+		&r->legal_basis, &r->first_hour, &r->calendar_version, &r->institution_no_certificado, &r->sello,
 	};
 
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {

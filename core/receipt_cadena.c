@@ -161,6 +161,8 @@ bz_receipt_cadena(const struct bz_receipt *r, struct bz_buf *out)
 	put_field(out, r->legal_utc);
 	put_field(out, r->legal_local);
 	put_field(out, r->legal_rule);
+	put_field(out, r->legal_basis);
+	put_field(out, r->first_hour);
 	put_field(out, r->calendar_version);
 	put_field(out, r->institution_no_certificado);
 	/* put_field left one "|": the closing "||" needs one more. */

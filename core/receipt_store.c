@@ -56,6 +56,10 @@ bz_receipt_from_submission(struct bz_receipt *r, const char *folio,
 	set_instants(&r->arrival_utc, &r->arrival_local, sub->arrival_utc, tz);
 	set_instants(&r->legal_utc, &r->legal_local, sub->legal_utc, tz);
 	bz_receipt_set(&r->legal_rule, sub->legal_rule);
+	/* NULL for a filing recorded before the store kept them: the acuse
+	 * then names no basis or first hour rather than today's. */
+	bz_receipt_set(&r->legal_basis, sub->legal_basis);
+	bz_receipt_set(&r->first_hour, sub->first_hour);
 	bz_receipt_set(&r->calendar_version, sub->calendar_version);
 }
 

@@ -3,8 +3,9 @@
  *
  * Folio, who sent it, what arrived (subject, each document with size and
  * SHA-256), when (arrival and legal instants on the Mexico City clock,
- * with the rule in words), the outcome of the checks and how to verify
- * the acuse. Every value is normalised (bz_receipt_normalize), so a
+ * with the rule in words: the first hour and the legal basis the instant
+ * was computed with), the outcome of the checks and how to verify the
+ * acuse. Every value is normalised (bz_receipt_normalize), so a
  * subject cannot add lines that look like ours. UTF-8, LF line endings:
  * the mail renderer converts to CRLF.
  */
@@ -58,6 +59,37 @@ bz_receipt_rule_text(const char *rule_id)
 		if (strcmp(rule_texts[i].id, rule_id) == 0)
 			return rule_texts[i].text;
 	return rule_id;
+}
+
+/* basis_text - the legal basis in words; the keyword itself when unknown */
+static const char *
+basis_text(const char *basis)
+{
+	if (basis != NULL && strcmp(basis, "lft") == 0)
+		return "artículo 74 de la Ley Federal del Trabajo (lft)";
+	if (basis != NULL && strcmp(basis, "lft+cff") == 0)
+		return "artículo 74 de la Ley Federal del Trabajo y artículo 12 del Código "
+		    "Fiscal de la Federación (lft+cff)";
+	return basis;
+}
+
+/*
+ * rule_sentence - the rule in words; a filing on a non-working day names
+ * the first hour it counts from, so the sentence alone gives the instant
+ */
+static void
+rule_sentence(struct bz_buf *out, const struct bz_receipt *r)
+{
+	struct bz_buf hour = BZ_BUF_INIT;
+
+	bz_receipt_normalize(&hour, r->first_hour);
+	if (r->legal_rule != NULL && hour.len != 0 &&
+	    strcmp(r->legal_rule, "submission.next-working-day") == 0)
+		bz_buf_printf(out, "La promoción llegó en día inhábil: se tiene por recibida "
+		    "a las %s horas (primera hora) del siguiente día hábil.", hour.data);
+	else
+		bz_buf_puts(out, bz_receipt_rule_text(r->legal_rule));
+	bz_buf_free(&hour);
 }
 
 /* check_text - a check result in Spanish */
@@ -165,8 +197,12 @@ bz_receipt_text(const struct bz_receipt *r, struct bz_buf *out)
 	put_line(out, "Llegada (UTC)", r->arrival_utc);
 	put_local(out, notif ? "Notificación legal" : "Recepción legal", r->legal_local);
 	put_line(out, "Recepción legal (UTC)", r->legal_utc);
-	put_line(out, "Regla aplicada", bz_receipt_rule_text(r->legal_rule));
+	bz_buf_reset(&v);
+	rule_sentence(&v, r);
+	put_line(out, "Regla aplicada", bz_buf_str(&v));
 	put_line(out, "Clave de la regla", r->legal_rule);
+	put_line(out, "Días inhábiles por ley", basis_text(r->legal_basis));
+	put_line(out, "Primera hora hábil para promociones", r->first_hour);
 	put_line(out, "Versión del calendario", r->calendar_version);
 
 	bz_buf_puts(out, "\nResultado de la validación\n");

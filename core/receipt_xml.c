@@ -110,6 +110,8 @@ bz_receipt_xml(const struct bz_receipt *r, struct bz_buf *out, struct bz_buf *er
 	add_text(n, "utc", r->legal_utc);
 	add_text(n, "local", r->legal_local);
 	add_text(n, "regla", r->legal_rule);
+	add_text(n, "baseLegal", r->legal_basis);
+	add_text(n, "primeraHora", r->first_hour);
 	add_text(root, "versionCalendario", r->calendar_version);
 	add_text(root, "noCertificadoInstitucion", r->institution_no_certificado);
 	add_text(root, "sello", r->sello);
@@ -281,6 +283,8 @@ bz_receipt_from_xml(struct bz_receipt *r, const void *xml, size_t len,
 	get_text(n, "utc", &r->legal_utc);
 	get_text(n, "local", &r->legal_local);
 	get_text(n, "regla", &r->legal_rule);
+	get_text(n, "baseLegal", &r->legal_basis);
+	get_text(n, "primeraHora", &r->first_hour);
 	get_text(root, "versionCalendario", &r->calendar_version);
 	get_text(root, "noCertificadoInstitucion", &r->institution_no_certificado);
 	get_text(root, "sello", &r->sello);

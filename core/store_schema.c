@@ -9,6 +9,11 @@
  * Version 1: folio counter, submissions, parts, events (+ append-only
  *            triggers).
  * Version 2: the outbox and submissions.acuse_status.
+ * Version 3: submissions.legal_basis and submissions.first_hour, the rest
+ *            of the rule set of the legal instant (LegalBasis,
+ *            SubmissionFirstHour). Rows filed before stay NULL: the
+ *            configuration of that time is not known, and guessing it
+ *            would put words in an old acuse's mouth.
  */
 #include "build-aux/config.h"
 
@@ -105,6 +110,13 @@ static const char *const migrations[] = {
 	"  sent_utc INTEGER);"
 	"CREATE INDEX outbox_due ON outbox (status, next_attempt_utc);"
 	"CREATE INDEX outbox_folio ON outbox (folio);",
+
+	/* 2 -> 3 */
+	"ALTER TABLE submissions ADD COLUMN"
+	"  legal_basis TEXT CHECK (legal_basis IN ('lft', 'lft+cff'));"
+	"ALTER TABLE submissions ADD COLUMN"
+	"  first_hour TEXT CHECK (first_hour GLOB '[01][0-9]:[0-5][0-9]'"
+	"    OR first_hour GLOB '2[0-3]:[0-5][0-9]');",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

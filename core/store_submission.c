@@ -53,6 +53,7 @@ static void
 check_input(const struct bz_submission *in)
 {
 	if (in->legal_rule == NULL || in->calendar_version == NULL ||
+	    in->legal_basis == NULL || in->first_hour == NULL ||
 	    in->message_sha256 == NULL || strlen(in->message_sha256) != 64 ||
 	    in->signed_sha256 == NULL || strlen(in->signed_sha256) != 64 ||
 	    in->env_from == NULL || in->signer.cert_sha256 == NULL ||
@@ -240,14 +241,15 @@ insert_submission(struct bz_store *st, const struct bz_submission *in,
 	int i = 1;
 
 	if ((s = store_prepare(st, in->qid, "INSERT INTO submissions (folio, year, seq, "
-	    "qid, arrival_utc, legal_utc, legal_rule, calendar_version, signer_rfc, "
+	    "qid, arrival_utc, legal_utc, legal_rule, legal_basis, first_hour, "
+	    "calendar_version, signer_rfc, "
 	    "signer_rfc_representante, signer_curp, signer_curp_representante, "
 	    "signer_name, signer_moral, signer_no_certificado, signer_serial_hex, "
 	    "signer_cert_sha256, signer_not_before, signer_not_after, integrity, trust, "
 	    "identity, verdict, reasons, message_sha256, signed_sha256, message_id, "
 	    "subject, env_from, env_rcpts, spool_path, created_utc) VALUES (?, ?, ?, "
 	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-	    "?, ?, ?, ?)")) == NULL)
+	    "?, ?, ?, ?, ?, ?)")) == NULL)
 		return -1;
 	reasons_text(&in->reasons, &reasons);
 	rcpts_text(in, &rcpts);
@@ -258,6 +260,8 @@ insert_submission(struct bz_store *st, const struct bz_submission *in,
 	sqlite3_bind_int64(s, i++, in->arrival_utc);
 	sqlite3_bind_int64(s, i++, in->legal_utc);
 	store_bind_text(s, i++, in->legal_rule);
+	store_bind_text(s, i++, in->legal_basis);
+	store_bind_text(s, i++, in->first_hour);
 	store_bind_text(s, i++, in->calendar_version);
 	store_bind_text(s, i++, g->rfc);
 	store_bind_text(s, i++, g->rfc_representante);
@@ -369,6 +373,10 @@ record_new(struct bz_store *st, const struct bz_submission *in,
 	bz_buf_printf(&detail, ", \"arrival_utc\": %" PRId64 ", \"legal_utc\": %" PRId64
 	    ", \"legal_rule\": ", in->arrival_utc, in->legal_utc);
 	bz_buf_json_string(&detail, in->legal_rule);
+	bz_buf_puts(&detail, ", \"legal_basis\": ");
+	bz_buf_json_string(&detail, in->legal_basis);
+	bz_buf_puts(&detail, ", \"first_hour\": ");
+	bz_buf_json_string(&detail, in->first_hour);
 	bz_buf_puts(&detail, ", \"calendar_version\": ");
 	bz_buf_json_string(&detail, in->calendar_version);
 	bz_buf_puts(&detail, ", \"message_sha256\": ");
@@ -488,7 +496,7 @@ bz_store_submission_get(struct bz_store *st, const char *folio,
 
 	memset(sub, 0, sizeof(*sub));
 	if ((s = store_prepare(st, NULL, "SELECT id, folio, year, qid, arrival_utc, "
-	    "legal_utc, legal_rule, calendar_version, signer_rfc, "
+	    "legal_utc, legal_rule, legal_basis, first_hour, calendar_version, signer_rfc, "
 	    "signer_rfc_representante, signer_curp, signer_curp_representante, "
 	    "signer_name, signer_moral, signer_no_certificado, signer_serial_hex, "
 	    "signer_cert_sha256, signer_not_before, signer_not_after, integrity, trust, "
@@ -511,6 +519,8 @@ bz_store_submission_get(struct bz_store *st, const char *folio,
 	sub->arrival_utc = sqlite3_column_int64(s, i++);
 	sub->legal_utc = sqlite3_column_int64(s, i++);
 	sub->legal_rule = store_column_dup(s, i++);
+	sub->legal_basis = store_column_dup(s, i++);
+	sub->first_hour = store_column_dup(s, i++);
 	sub->calendar_version = store_column_dup(s, i++);
 	sub->signer.rfc = store_column_dup(s, i++);
 	sub->signer.rfc_representante = store_column_dup(s, i++);
@@ -585,6 +595,8 @@ bz_submission_free(struct bz_submission *sub)
 {
 	free((char *)sub->qid);
 	free((char *)sub->legal_rule);
+	free((char *)sub->legal_basis);
+	free((char *)sub->first_hour);
 	free((char *)sub->calendar_version);
 	bz_signer_free(&sub->signer);
 	bz_reasons_free(&sub->reasons);

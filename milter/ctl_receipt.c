@@ -12,14 +12,25 @@
  *   smime     S/MIME signature of the mail against the institution CA
  *   schema    the XML attachment against acuse-v1.xsd
  *   sello     the sello over the cadena original recomputed from the XML
- *   calendar  the legal instant recomputed with the calendar the acuse
- *             names (the version must be the one loaded here)
+ *   calendar  the legal instant recomputed with the rule set the acuse
+ *             names: its legal basis, its first hour and its calendar
+ *             version (the calendar files loaded here must have that
+ *             version). The configuration's LegalBasis and
+ *             SubmissionFirstHour are never used: they may have changed
+ *             since the acuse was issued.
+ * --basis and --first-hour are assertions about the acuse: one that
+ * disagrees with what the acuse names fails the calendar check with the
+ * reason (exit 1); the acuse's own values are never overridden. An acuse
+ * that names no basis or first hour (rebuilt from a filing recorded
+ * before the store kept them) is recomputed with --basis/--first-hour
+ * when given, and the report says they came from the command line;
+ * without them the check is "unknown" (exit 1).
  * Exit 0 only when all four pass; 1 when any fails or cannot be decided;
  * 2 on bad usage or an unreadable file. Settings come from the options,
  * else from the configuration file (InstitutionCA, AcuseSchema,
- * CalendarFile, LegalBasis, SubmissionFirstHour), read only when some
- * setting is missing: a third party needs no configuration, only --ca
- * (and --calendar for a calendar with institution files).
+ * CalendarFile), read only when some setting is missing: a third party
+ * needs no configuration, only --ca (and --calendar for a calendar with
+ * institution files).
  *
  * show, list and resend read the store (ctl_receipt_store.c).
  */
@@ -71,8 +82,15 @@ receipt_usage(FILE *fp, int status)
 	    "  schema    the XML attachment against the schema (--schema, else AcuseSchema,\n"
 	    "            default %s/acuse-v1.xsd)\n"
 	    "  sello     the sello over the cadena original recomputed from the XML\n"
-	    "  calendar  the legal instant recomputed with the calendar version the acuse\n"
-	    "            names (--calendar FILE, repeatable, else CalendarFile)\n"
+	    "  calendar  the legal instant recomputed with the rule set the acuse names:\n"
+	    "            its legal basis, first hour and calendar version (the calendar\n"
+	    "            files: --calendar FILE, repeatable, else CalendarFile; they must\n"
+	    "            have that version). LegalBasis and SubmissionFirstHour of the\n"
+	    "            configuration are not used.\n"
+	    "  --basis, --first-hour  what you expect the acuse to name: if it names\n"
+	    "            something else the calendar check fails, saying so; for an acuse\n"
+	    "            that names none (filed before they were recorded) they are used\n"
+	    "            to recompute, and the report says so\n"
 	    "  --at      check certificates at this instant instead of now\n"
 	    "  Exit 0 only when every check passes, 1 otherwise.\n"
 	    "show prints the acuse of a folio from the database (the Spanish text, or\n"
@@ -125,25 +143,96 @@ same(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
-/* legal_check - recompute the legal instant of the record with our calendar */
+/*
+ * The calendar check's state: the calendar files, and --basis and
+ * --first-hour parsed (has_* 0 when not given). The calendar itself is
+ * loaded per acuse, with the basis and first hour the acuse names.
+ */
+struct legal_ctx {
+	const char *const *files;
+	size_t		 nfiles;
+	int		 has_basis, has_first;
+	long long	 basis, first;		/* as bz_config_check_value gives them */
+	const char	*opt_basis, *opt_first;	/* as typed, for messages */
+	struct bz_buf	 disagree;		/* why the options were refused */
+};
+
+/*
+ * rule_param - one parameter of the rule set (LegalBasis or
+ * SubmissionFirstHour): the acuse's value, checked against the option.
+ * Returns BZ_CHECK_PASS with *num set, or FAIL/UNKNOWN with the reason in d.
+ */
+static enum bz_check
+rule_param(struct legal_ctx *lc, const char *key_name, const char *option,
+    const char *in_acuse, int has_opt, long long opt, const char *opt_text,
+    long long *num, struct bz_buf *d)
+{
+	const struct bz_cfg_key *key = bz_config_key_find(key_name);
+
+	if (in_acuse == NULL || in_acuse[0] == '\0') {
+		if (!has_opt) {
+			bz_buf_printf(d, "the acuse names no %s (a filing recorded before "
+			    "the store kept it): give %s with the value in force when it "
+			    "was filed", key_name, option);
+			return BZ_CHECK_UNKNOWN;
+		}
+		*num = opt;
+		return BZ_CHECK_PASS;
+	}
+	if (bz_config_check_value(key, in_acuse, num) != NULL) {
+		bz_buf_printf(d, "the acuse names an invalid %s \"%s\"", key_name, in_acuse);
+		return BZ_CHECK_FAIL;
+	}
+	if (has_opt && opt != *num) {
+		bz_buf_printf(d, "%s %s disagrees with the acuse, which names %s %s: "
+		    "an acuse is recomputed only with the rule set it names", option,
+		    opt_text, key_name, in_acuse);
+		if (lc->disagree.len == 0)
+			bz_buf_puts(&lc->disagree, d->data);
+		return BZ_CHECK_FAIL;
+	}
+	return BZ_CHECK_PASS;
+}
+
+/* legal_check - recompute the legal instant of the record with its own rule set */
 static enum bz_check
 legal_check(const struct bz_receipt *r, void *arg, struct bz_buf *d)
 {
-	const struct bz_calendar *cal = arg;
+	struct legal_ctx *lc = arg;
+	struct bz_calendar *cal;
 	struct bz_legal_instant li;
+	struct bz_buf err = BZ_BUF_INIT;
 	char utc[BZ_INSTANT_UTC_LEN], local[BZ_INSTANT_UTC_LEN], alocal[BZ_INSTANT_UTC_LEN];
+	const char *from_cli;
+	long long basis, first;
+	enum bz_check c;
 	int64_t arrival;
 	int rc;
 
+	if ((c = rule_param(lc, "LegalBasis", "--basis", r->legal_basis, lc->has_basis,
+	    lc->basis, lc->opt_basis, &basis, d)) != BZ_CHECK_PASS ||
+	    (c = rule_param(lc, "SubmissionFirstHour", "--first-hour", r->first_hour,
+	    lc->has_first, lc->first, lc->opt_first, &first, d)) != BZ_CHECK_PASS)
+		return c;
+	cal = bz_calendar_load(lc->files, lc->nfiles,
+	    basis == 1 ? BZ_BASIS_LFT_CFF : BZ_BASIS_LFT, (int)first, &err);
+	if (cal == NULL) {
+		bz_buf_printf(d, "calendar not loaded: %s", bz_buf_str(&err));
+		bz_buf_free(&err);
+		return BZ_CHECK_UNKNOWN;
+	}
+	bz_buf_free(&err);
+	c = BZ_CHECK_FAIL;
 	if (!same(r->calendar_version, bz_calendar_version(cal))) {
 		bz_buf_printf(d, "the acuse names calendar %s but the calendar loaded here is %s: "
 		    "give its files with --calendar", r->calendar_version ? r->calendar_version : "(none)",
 		    bz_calendar_version(cal));
-		return BZ_CHECK_UNKNOWN;
+		c = BZ_CHECK_UNKNOWN;
+		goto out;
 	}
 	if (r->arrival_utc == NULL || bz_instant_parse(r->arrival_utc, &arrival) != 0) {
 		bz_buf_puts(d, "the acuse has no valid arrival instant");
-		return BZ_CHECK_FAIL;
+		goto out;
 	}
 	if (same(r->event, BZ_RECEIPT_EVENT_SUBMISSION))
 		rc = bz_calendar_submission(cal, arrival, &li);
@@ -151,11 +240,11 @@ legal_check(const struct bz_receipt *r, void *arg, struct bz_buf *d)
 		rc = bz_calendar_notification(cal, arrival, &li);
 	else {
 		bz_buf_printf(d, "unknown event type %s", r->event ? r->event : "(none)");
-		return BZ_CHECK_FAIL;
+		goto out;
 	}
 	if (rc != 0) {
 		bz_buf_puts(d, "no working day within the calendar's horizon");
-		return BZ_CHECK_FAIL;
+		goto out;
 	}
 	bz_instant_format_utc(li.utc, utc);
 	format_local(cal, li.utc, local);
@@ -163,7 +252,7 @@ legal_check(const struct bz_receipt *r, void *arg, struct bz_buf *d)
 	if (!same(r->arrival_local, alocal)) {
 		bz_buf_printf(d, "arrival %s is %s local, the acuse says %s", r->arrival_utc,
 		    alocal, r->arrival_local ? r->arrival_local : "(none)");
-		return BZ_CHECK_FAIL;
+		goto out;
 	}
 	if (!same(r->legal_utc, utc) || !same(r->legal_local, local) ||
 	    !same(r->legal_rule, li.rule)) {
@@ -172,59 +261,57 @@ legal_check(const struct bz_receipt *r, void *arg, struct bz_buf *d)
 		    r->legal_utc ? r->legal_utc : "(none)",
 		    r->legal_local ? r->legal_local : "(none)",
 		    r->legal_rule ? r->legal_rule : "(none)");
-		return BZ_CHECK_FAIL;
+		goto out;
 	}
-	bz_buf_printf(d, "legal instant %s (rule %s) recomputed with calendar %s", local,
-	    li.rule, li.version);
-	return BZ_CHECK_PASS;
+	from_cli = (r->legal_basis == NULL || r->legal_basis[0] == '\0' ||
+	    r->first_hour == NULL || r->first_hour[0] == '\0') ?
+	    " (the acuse names no basis or first hour: given on the command line)" : "";
+	bz_buf_printf(d, "legal instant %s (rule %s) recomputed with calendar %s, "
+	    "basis %s, first hour %02d:%02d%s", local, li.rule, li.version,
+	    bz_calendar_basis_name(bz_calendar_basis(cal)),
+	    bz_calendar_first_hour(cal) / 60, bz_calendar_first_hour(cal) % 60, from_cli);
+	c = BZ_CHECK_PASS;
+out:
+	bz_calendar_free(cal);
+	return c;
 }
 
-/* load_calendar - from the options, else the configuration's keys */
-static struct bz_calendar *
-load_calendar(const struct verify_opts *o, const struct bz_config *cfg, struct bz_buf *err)
+/* parse_rule_option - --basis / --first-hour against its key; -1 when bad */
+static int
+parse_rule_option(const char *key_name, const char *option, const char *value,
+    int *has, long long *num)
 {
-	enum bz_legal_basis basis = BZ_BASIS_LFT;
-	const char *b = o->basis, *fh = o->first_hour;
-	const char **files = o->cal_files;
-	size_t nfiles = o->n_cal_files;
-	int first = 0;
-	struct bz_calendar *cal;
+	const char *why;
 
-	if (cfg != NULL && b == NULL)
-		b = bz_config_str(cfg, "LegalBasis");
-	if (cfg != NULL && fh == NULL)
-		fh = bz_config_str(cfg, "SubmissionFirstHour");
-	if (b != NULL && strcmp(b, "lft+cff") == 0)
-		basis = BZ_BASIS_LFT_CFF;
-	else if (b != NULL && strcmp(b, "lft") != 0) {
-		bz_buf_printf(err, "unknown legal basis %s", b);
+	if (value == NULL)
+		return 0;
+	if ((why = bz_config_check_value(bz_config_key_find(key_name), value, num)) != NULL) {
+		fprintf(stderr, "buzonctl receipt: bad %s \"%s\": %s\n", option, value, why);
+		return -1;
+	}
+	*has = 1;
+	return 0;
+}
+
+/* calendar_files - from the options, else the configuration's CalendarFile */
+static const char **
+calendar_files(const struct verify_opts *o, const struct bz_config *cfg, size_t *n)
+{
+	const char **files;
+	size_t nfiles = 0;
+
+	if (o->n_cal_files != 0 || cfg == NULL) {
+		*n = o->n_cal_files;
 		return NULL;
 	}
-	if (fh != NULL) {
-		if (strlen(fh) != 5 || fh[2] != ':' || fh[0] < '0' || fh[0] > '2' ||
-		    fh[1] < '0' || fh[1] > '9' || fh[3] < '0' || fh[3] > '5' ||
-		    fh[4] < '0' || fh[4] > '9') {
-			bz_buf_printf(err, "bad --first-hour %s", fh);
-			return NULL;
-		}
-		first = ((fh[0] - '0') * 10 + fh[1] - '0') * 60 + (fh[3] - '0') * 10 + fh[4] - '0';
-		if (first >= 24 * 60) {
-			bz_buf_printf(err, "bad --first-hour %s", fh);
-			return NULL;
-		}
-	}
-	if (nfiles == 0 && cfg != NULL) {
-		nfiles = bz_config_count(cfg, "CalendarFile");
-		files = xcalloc(nfiles + 1, sizeof(*files));
-		for (size_t i = 0; i < nfiles; i++)
-			files[i] = bz_config_nth(cfg, "CalendarFile", i);
-		if (nfiles == 1 && files[0] == NULL)
-			nfiles = 0;
-	}
-	cal = bz_calendar_load(files, nfiles, basis, first, err);
-	if (files != o->cal_files)
-		free(files);
-	return cal;
+	nfiles = bz_config_count(cfg, "CalendarFile");
+	files = xcalloc(nfiles + 1, sizeof(*files));
+	for (size_t i = 0; i < nfiles; i++)
+		files[i] = bz_config_nth(cfg, "CalendarFile", i);
+	if (nfiles == 1 && files[0] == NULL)
+		nfiles = 0;
+	*n = nfiles;
+	return files;
 }
 
 /* print_text - one line per check; text from the mail is normalised so
@@ -278,16 +365,24 @@ receipt_verify(const struct verify_opts *o, const char *config_path)
 {
 	struct bz_receipt_verify_opts vo;
 	struct bz_receipt_verify_result res;
-	struct bz_buf mail = BZ_BUF_INIT, err = BZ_BUF_INIT;
+	struct bz_buf mail = BZ_BUF_INIT;
 	struct bz_config *cfg = NULL;
-	struct bz_calendar *cal = NULL;
+	struct legal_ctx lc;
+	const char **cfg_files;
 	int ok;
 
 	memset(&vo, 0, sizeof(vo));
+	memset(&lc, 0, sizeof(lc));
 	if (o->at != NULL && bz_instant_parse(o->at, &vo.at) != 0) {
 		fprintf(stderr, "buzonctl receipt: bad --at instant \"%s\"\n", o->at);
 		return CTL_EXIT_USAGE;
 	}
+	if (parse_rule_option("LegalBasis", "--basis", o->basis, &lc.has_basis,
+	    &lc.basis) != 0 || parse_rule_option("SubmissionFirstHour", "--first-hour",
+	    o->first_hour, &lc.has_first, &lc.first) != 0)
+		return CTL_EXIT_USAGE;
+	lc.opt_basis = o->basis;
+	lc.opt_first = o->first_hour;
 	if (read_all(o->file, &mail) != 0) {
 		fprintf(stderr, "buzonctl receipt: %s: %s\n", o->file, strerror(errno));
 		bz_buf_free(&mail);
@@ -308,29 +403,27 @@ receipt_verify(const struct verify_opts *o, const char *config_path)
 	vo.ca_file = o->ca ? o->ca : cfg ? bz_config_str(cfg, "InstitutionCA") : NULL;
 	vo.schema_path = o->schema ? o->schema : cfg ? bz_config_str(cfg, "AcuseSchema") :
 	    PKGDATADIR "/acuse-v1.xsd";
-	if ((cal = load_calendar(o, cfg, &err)) == NULL)
-		fprintf(stderr, "buzonctl receipt: calendar: %s\n", bz_buf_str(&err));
-	else {
-		vo.legal_check = legal_check;
-		vo.legal_arg = cal;
-	}
+	cfg_files = calendar_files(o, cfg, &lc.nfiles);
+	lc.files = cfg_files ? cfg_files : o->cal_files;
+	bz_buf_init(&lc.disagree);
+	vo.legal_check = legal_check;
+	vo.legal_arg = &lc;
 	bz_receipt_library_init();
 	bz_receipt_verify_result_init(&res);
 	ok = bz_receipt_verify(mail.data, mail.len, &vo, &res) == 0;
-	if (cal == NULL) {
-		bz_buf_reset(&res.detail[BZ_RECEIPT_CHECK_CALENDAR]);
-		bz_buf_printf(&res.detail[BZ_RECEIPT_CHECK_CALENDAR],
-		    "calendar not loaded: %s", bz_buf_str(&err));
-	}
 	if (o->json)
 		print_json(o->file, &res, ok);
 	else
 		print_text(o->file, &res, ok);
+	/* Refused options are the operator's mistake or a wrong acuse: say
+	 * it where a script's operator looks too. */
+	if (lc.disagree.len != 0)
+		fprintf(stderr, "buzonctl receipt: %s\n", lc.disagree.data);
 	bz_receipt_verify_result_free(&res);
-	bz_calendar_free(cal);
+	free(cfg_files);
 	bz_config_unref(cfg);
 	bz_buf_free(&mail);
-	bz_buf_free(&err);
+	bz_buf_free(&lc.disagree);
 	return ok ? CTL_EXIT_OK : CTL_EXIT_NO;
 }
 

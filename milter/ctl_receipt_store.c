@@ -156,6 +156,8 @@ record_json(struct bz_buf *out, const struct bz_receipt *r, const char *status)
 	json_field(out, "recepcionLegalUtc", r->legal_utc, &first);
 	json_field(out, "recepcionLegalLocal", r->legal_local, &first);
 	json_field(out, "regla", r->legal_rule, &first);
+	json_field(out, "baseLegal", r->legal_basis, &first);
+	json_field(out, "primeraHora", r->first_hour, &first);
 	json_field(out, "versionCalendario", r->calendar_version, &first);
 	json_field(out, "noCertificadoInstitucion", r->institution_no_certificado, &first);
 	json_field(out, "sello", r->sello, &first);

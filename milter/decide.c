@@ -11,6 +11,7 @@
  */
 #include "build-aux/config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -155,6 +156,7 @@ record(const struct decide_input *in, const struct bz_verification *v,
 	struct bz_store *st;
 	enum bz_store_status rc;
 	char sha[65], when[BZ_INSTANT_UTC_LEN], legal[BZ_INSTANT_UTC_LEN];
+	char first_hour[32];
 	char *from, **rcpts, *msgid, *subject, *autosub, *mailbox, *vt, *lr;
 	const char *rule;
 	int reply, have_orig = 0;
@@ -204,6 +206,13 @@ record(const struct decide_input *in, const struct bz_verification *v,
 	sub.legal_utc = li.utc;
 	sub.legal_year = li.local.date.year;
 	sub.legal_rule = li.rule;
+	/* The whole rule set goes on record, so the acuse alone recomputes
+	 * the legal instant after the configuration changes. */
+	sub.legal_basis = bz_calendar_basis_name(bz_calendar_basis(rt->calendar));
+	snprintf(first_hour, sizeof(first_hour), "%02d:%02d",
+	    bz_calendar_first_hour(rt->calendar) / 60,
+	    bz_calendar_first_hour(rt->calendar) % 60);
+	sub.first_hour = first_hour;
 	sub.calendar_version = li.version;
 	sub.signer = *v->signer;		/* shallow: the store copies */
 	sub.integrity = v->integrity;

@@ -27,21 +27,25 @@
  * move a field separator.
  *
  * Cadena order (version 1.0; contrib/acuse.md has the same table):
- *    1 version ("1.0")           14 dictamen (verdict)
- *    2 folio                     15 Message-ID of the submission
- *    3 evento                    16 asunto (subject, decoded)
- *    4 RFC                       17 SHA-256 of the message as received
- *    5 nombre                    18 number of parts N
- *    6 CURP                      19 N times: nombre, tipo, tamano, SHA-256
- *    7 RFC del representante     20 llegada UTC
- *    8 CURP del representante    21 llegada local (ISO-8601 with offset)
- *    9 noCertificado (signer)    22 recepcion legal UTC
- *   10 SHA-256 of the signer's   23 recepcion legal local
- *      certificate (hex)         24 regla (rule id of the legal instant)
- *   11 integridad (pass|fail|unknown)    25 version del calendario
- *   12 confianza                 26 noCertificado de la institucion
- *   13 identidad
- * The sello is not part of the cadena.
+ *    1 version ("1.0")           15 Message-ID of the submission
+ *    2 folio                     16 asunto (subject, decoded)
+ *    3 evento                    17 SHA-256 of the message as received
+ *    4 RFC                       18 number of parts N
+ *    5 nombre                    19 N times: nombre, tipo, tamano, SHA-256
+ *    6 CURP                      20 llegada UTC
+ *    7 RFC del representante     21 llegada local (ISO-8601 with offset)
+ *    8 CURP del representante    22 recepcion legal UTC
+ *    9 noCertificado (signer)    23 recepcion legal local
+ *   10 SHA-256 of the signer's   24 regla (rule id of the legal instant)
+ *      certificate (hex)         25 base legal (lft | lft+cff)
+ *   11 integridad (pass|fail|unknown)    26 primera hora (HH:MM)
+ *   12 confianza                 27 version del calendario
+ *   13 identidad                 28 noCertificado de la institucion
+ *   14 dictamen (verdict)
+ * Fields 25-27 are the whole rule set the legal instant was computed
+ * with (LegalBasis, SubmissionFirstHour, the calendar files' version), so
+ * the acuse alone says how to recompute it. The sello is not part of the
+ * cadena.
  *
  * Failure behaviour: functions returning int give 0 on success and -1 with
  * one English line in err on failure (unreadable key, OpenSSL error, XML
@@ -98,7 +102,9 @@ struct bz_receipt {
 	char	*legal_utc;
 	char	*legal_local;
 	char	*legal_rule;		/* calendar rule id */
-	char	*calendar_version;	/* hex SHA-256 of the calendar data */
+	char	*legal_basis;		/* "lft" | "lft+cff" (LegalBasis) */
+	char	*first_hour;		/* "HH:MM" (SubmissionFirstHour) */
+	char	*calendar_version;	/* "sha256:<hex>" of the calendar files */
 	char	*institution_no_certificado;	/* set by bz_receipt_seal() */
 	char	*sello;			/* set by bz_receipt_seal() */
 };

@@ -42,7 +42,7 @@
 struct bz_config;
 
 /* Schema version this binary writes (PRAGMA user_version). */
-#define BZ_STORE_SCHEMA_VERSION 2
+#define BZ_STORE_SCHEMA_VERSION 3
 
 enum bz_store_status {
 	BZ_STORE_OK = 0,
@@ -95,7 +95,15 @@ struct bz_submission {
 	int64_t		 legal_utc;		/* legal instant (calendar module) */
 	int		 legal_year;		/* local civil year of legal_utc */
 	const char	*legal_rule;		/* rule that fixed legal_utc */
-	const char	*calendar_version;	/* hex SHA-256 of the calendar data */
+	/*
+	 * The rest of the rule set legal_utc was computed with: LegalBasis
+	 * ("lft" | "lft+cff") and SubmissionFirstHour ("HH:MM"). Required
+	 * when recording; NULL from bz_store_submission_get for a filing
+	 * recorded before schema version 3, which did not keep them.
+	 */
+	const char	*legal_basis;
+	const char	*first_hour;
+	const char	*calendar_version;	/* "sha256:<hex>" of the calendar files */
 	struct bz_signer signer;		/* cert_sha256 required */
 	enum bz_check	 integrity, trust, identity;
 	enum bz_verdict	 verdict;

@@ -7,14 +7,21 @@
 # verdicts, folio, arrival and legal instants, rule) AND the signed acuse,
 # from <> to the sender, whose folio is the header's. The acuse passes
 # buzonctl receipt verify, openssl cms -verify against the institution CA
-# and xmllint --schema. The same signed content sent again is a repeat:
-# the same folio, the acuse again; the event chain holds.
+# and xmllint --schema. The daemon runs under LegalBasis lft+cff and
+# SubmissionFirstHour 09:30: the acuse names both, and still verifies once
+# the configuration says lft and 00:00. The same signed content sent again
+# is a repeat: the same folio, the acuse again; the event chain holds.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 . "$top_srcdir/tests/e2e/submission-lib.sh"
 
 command -v xmllint >/dev/null 2>&1 || { echo "SKIP: xmllint not installed"; exit 77; }
 e2e_init submission-accepted
 sub_pki_conf
+# Not the defaults: the acuse must name these, whatever the configuration
+# says later. (The pinned clock is a working Monday: the headers below do
+# not depend on them.)
+e2e_conf LegalBasis lft+cff
+e2e_conf SubmissionFirstHour 09:30
 e2e_start
 
 # --- the submission --------------------------------------------------------
@@ -81,6 +88,31 @@ xmllint --noout --schema "$SUB_SCHEMA" "$E2E_DIR/acuse1.xml" 2>"$E2E_DIR/xml.err
 e2e_log "ok: xmllint --schema"
 grep -q "$folio" "$E2E_DIR/acuse1.xml" || e2e_fail "the acuse XML does not name $folio"
 grep -q 'PEGJ800101AB3' "$E2E_DIR/acuse1.xml" || e2e_fail "the acuse XML lacks the RFC"
+e2e_check "acuse XML: the legal basis in force" grep -q '<baseLegal>lft+cff</baseLegal>' \
+    "$E2E_DIR/acuse1.xml"
+e2e_check "acuse XML: the first hour in force" grep -q '<primeraHora>09:30</primeraHora>' \
+    "$E2E_DIR/acuse1.xml"
+sub_ctl receipt show --json "$folio" >"$E2E_DIR/show.json" 2>&1 ||
+    e2e_fail "receipt show: $(cat "$E2E_DIR/show.json")"
+e2e_check "store: the filing records the rule set" \
+    grep -q '"baseLegal": "lft+cff", "primeraHora": "09:30"' "$E2E_DIR/show.json"
+
+# The operator changes the configuration afterwards: the acuse still
+# verifies, with the rule set it names; an option contradicting it is refused.
+e2e_conf LegalBasis lft
+e2e_conf SubmissionFirstHour 00:00
+e2e_write_conf "$E2E_DIR/changed.conf"
+"$SUB_CTL" -c "$E2E_DIR/changed.conf" receipt verify "$acuse" >"$E2E_DIR/rv2.out" 2>&1 ||
+    e2e_fail "after a configuration change the acuse no longer verifies: $(cat "$E2E_DIR/rv2.out")"
+grep -q 'calendar  pass .*basis lft+cff, first hour 09:30$' "$E2E_DIR/rv2.out" ||
+    e2e_fail "receipt verify did not use the acuse's rule set: $(cat "$E2E_DIR/rv2.out")"
+e2e_log "ok: verifies under a changed configuration (lft, 00:00)"
+"$SUB_CTL" -c "$E2E_DIR/changed.conf" receipt verify --basis lft "$acuse" \
+    >"$E2E_DIR/rv3.out" 2>&1
+rc=$?
+[ "$rc" -eq 1 ] && grep -q -- '--basis lft disagrees with the acuse' "$E2E_DIR/rv3.out" ||
+    e2e_fail "--basis lft against an lft+cff acuse: exit $rc: $(cat "$E2E_DIR/rv3.out")"
+e2e_log "ok: --basis contradicting the acuse is refused"
 
 # --- a repeat: the same signed content, another message -----------------------
 # The signed entity of first.eml, re-wrapped with new outer headers.

@@ -1,19 +1,32 @@
 /*
  * mkfiling - record a filing through the store with the real acuse renderer
  *
- *   mkfiling record DATABASE CERT KEY    prints the folio
+ *   mkfiling record DATABASE CERT KEY [--cinco-de-mayo]
+ *                                        prints the folio
  *   mkfiling dump DATABASE DIR           writes each pending outbox mail to
  *                                        DIR/<id>.eml, prints the file names
+ *   mkfiling forget-rule-set DATABASE FOLIO
+ *                                        sets legal_basis and first_hour of
+ *                                        the filing to NULL, as a filing
+ *                                        recorded before schema version 3
+ *                                        reads after the migration
  *
  * record does what the daemon does at end of message: it calls
  * bz_store_record_submission() with bz_receipt_store_render() as the
  * render callback, so the acuse is built inside the store transaction from
  * the stored fields. The filing arrives on Saturday 2026-06-06 12:00 local
  * (18:00Z) and is legally received on Monday 2026-06-08 00:00 local
- * (statutory calendar, no institution file: version sha256:none).
+ * (statutory calendar, no institution file: version sha256:none), under
+ * LegalBasis lft and SubmissionFirstHour 00:00.
+ *
+ * --cinco-de-mayo files under LegalBasis lft+cff and SubmissionFirstHour
+ * 09:30 instead: it arrives on Tuesday 2026-05-05 10:00 local (16:00Z),
+ * a working day under lft but a rest day under lft+cff (CFF art. 12), and
+ * is legally received on Wednesday 2026-05-06 at 09:30 local (15:30Z).
  */
 #include "build-aux/config.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +41,7 @@
 
 /* record - one filing, its acuse rendered by the receipt module */
 static int
-record(const char *db, const char *cert, const char *key)
+record(const char *db, const char *cert, const char *key, int cinco_de_mayo)
 {
 	static const char *const rcpts[] = { "buzon@imss.pruebas.test" };
 	struct bz_part parts[1] = { { (char *)"escrito.pdf", (char *)"application/pdf",
@@ -56,6 +69,8 @@ record(const char *db, const char *cert, const char *key)
 	in.legal_utc = 1780898400;	/* 2026-06-08T06:00:00Z */
 	in.legal_year = 2026;
 	in.legal_rule = "submission.next-working-day";
+	in.legal_basis = "lft";
+	in.first_hour = "00:00";
 	in.calendar_version = "sha256:none";
 	in.signer.rfc = (char *)"PEGJ800101AB3";
 	in.signer.curp = (char *)"PEGJ800101HDFRRN09";
@@ -73,6 +88,14 @@ record(const char *db, const char *cert, const char *key)
 	in.n_rcpts = 1;
 	in.parts = parts;
 	in.n_parts = 1;
+	if (cinco_de_mayo) {
+		in.arrival_utc = 1777996800;	/* 2026-05-05T16:00:00Z */
+		in.legal_utc = 1778081400;	/* 2026-05-06T15:30:00Z */
+		in.legal_basis = "lft+cff";
+		in.first_hour = "09:30";
+		in.signed_sha256 = HASH_A;	/* another filing, not a repeat */
+		in.message_id = "<promocion.8@pruebas.buzon.test>";
+	}
 	if (bz_store_record_submission(st, &in, bz_receipt_store_render, &ctx, &out) ==
 	    BZ_STORE_OK) {
 		printf("%s\n", out.folio);
@@ -119,13 +142,45 @@ dump(const char *db, const char *dir)
 	return 0;
 }
 
+/* forget_rule_set - the filing as one recorded before schema version 3 */
+static int
+forget_rule_set(const char *db, const char *folio)
+{
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	int rc = 1;
+
+	if (sqlite3_open(db, &h) != SQLITE_OK ||
+	    sqlite3_prepare_v2(h, "UPDATE submissions SET legal_basis = NULL, "
+	    "first_hour = NULL WHERE folio = ?", -1, &s, NULL) != SQLITE_OK) {
+		fprintf(stderr, "mkfiling: %s\n", sqlite3_errmsg(h));
+		sqlite3_close(h);
+		return 1;
+	}
+	sqlite3_bind_text(s, 1, folio, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_DONE && sqlite3_changes(h) == 1)
+		rc = 0;
+	else
+		fprintf(stderr, "mkfiling: no filing %s updated: %s\n", folio,
+		    sqlite3_errmsg(h));
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
 	if (argc == 5 && strcmp(argv[1], "record") == 0)
-		return record(argv[2], argv[3], argv[4]);
+		return record(argv[2], argv[3], argv[4], 0);
+	if (argc == 6 && strcmp(argv[1], "record") == 0 &&
+	    strcmp(argv[5], "--cinco-de-mayo") == 0)
+		return record(argv[2], argv[3], argv[4], 1);
+	if (argc == 4 && strcmp(argv[1], "forget-rule-set") == 0)
+		return forget_rule_set(argv[2], argv[3]);
 	if (argc == 4 && strcmp(argv[1], "dump") == 0)
 		return dump(argv[2], argv[3]);
-	fprintf(stderr, "usage: mkfiling record DATABASE CERT KEY | dump DATABASE DIR\n");
+	fprintf(stderr, "usage: mkfiling record DATABASE CERT KEY [--cinco-de-mayo] | "
+	    "dump DATABASE DIR | forget-rule-set DATABASE FOLIO\n");
 	return 2;
 }

@@ -9,6 +9,8 @@
 # awk, in a throwaway GNUPGHOME trusting only the institution CA),
 # xmllint --schema (the XML attachment), buzonctl receipt verify (all four
 # checks). Certificates are checked at the pinned instant of the PKI.
+# Acuses issued under another rule set (LegalBasis, SubmissionFirstHour)
+# than the verifying configuration's still verify: the acuse names its own.
 
 : "${top_srcdir:?}" "${top_builddir:?}"
 OPENSSL=${OPENSSL:-openssl}
@@ -169,5 +171,69 @@ check_json "$T/legal.eml" calendar fail && [ "$status" -eq 1 ] &&
     --subject ']]></asunto></mensaje><x>&amp;' > "$T/hostile.eml" || exit 99
 check_json "$T/hostile.eml" schema pass && [ "$status" -eq 0 ] &&
     ok "hostile subject: valid acuse" || bad "hostile subject: $(cat "$T/out.json")"
+
+# --- the rule set the acuse names, not the verifier's configuration -------
+# The verifier's configuration says lft and 00:00; each acuse below was
+# issued under the rule set it names, with the instants the calendar gives
+# under that rule set (no institution file, version sha256:none).
+cat > "$T/lft.conf" <<EOC
+Socket unix:$T/milter.sock
+MailboxAddress buzon@imss.pruebas.test
+InstitutionCA $PKI/institution-ca.crt
+AcuseSchema $SCHEMA
+LegalBasis lft
+SubmissionFirstHour 00:00
+EOC
+# name | basis first | arrival UTC, local | legal UTC, local, rule | check | result | exit
+while IFS='|' read -r name rs a_utc a_loc l_utc l_loc rule check want code; do
+	[ -n "$name" ] || continue
+	# shellcheck disable=SC2086
+	"$MK" "$PKI/institution.crt" "$PKI/institution.key" --rule-set $rs \
+	    --arrival "$a_utc" "$a_loc" --legal "$l_utc" "$l_loc" "$rule" > "$T/rs.eml" || exit 99
+	"$CTL" -c "$T/lft.conf" receipt verify --json --at "$AT" "$T/rs.eml" > "$T/out.json" 2>&1
+	status=$?
+	if [ "$status" -eq "$code" ] && grep -q "\"$check\": {\"result\": \"$want\"" "$T/out.json"; then
+		ok "rule set: $name"
+	else
+		bad "rule set: $name: exit $status: $(cat "$T/out.json")"
+	fi
+done <<'EOT'
+5 May under lft+cff, first hour 09:30|lft+cff 09:30|2026-05-05T16:00:00Z|2026-05-05T10:00:00-06:00|2026-05-06T15:30:00Z|2026-05-06T09:30:00-06:00|submission.next-working-day|calendar|pass|0
+Saturday under lft+cff, first hour 09:30|lft+cff 09:30|2026-05-09T16:00:00Z|2026-05-09T10:00:00-06:00|2026-05-11T15:30:00Z|2026-05-11T09:30:00-06:00|submission.next-working-day|calendar|pass|0
+Saturday under lft, first hour 09:30|lft 09:30|2026-05-09T16:00:00Z|2026-05-09T10:00:00-06:00|2026-05-11T15:30:00Z|2026-05-11T09:30:00-06:00|submission.next-working-day|calendar|pass|0
+5 May under lft+cff, first hour 00:00|lft+cff 00:00|2026-05-05T16:00:00Z|2026-05-05T10:00:00-06:00|2026-05-06T06:00:00Z|2026-05-06T00:00:00-06:00|submission.next-working-day|calendar|pass|0
+5 May under lft: received on arrival|lft 09:30|2026-05-05T16:00:00Z|2026-05-05T10:00:00-06:00|2026-05-05T16:00:00Z|2026-05-05T10:00:00-06:00|submission.arrival|calendar|pass|0
+5 May, lft+cff named but the lft instant given|lft+cff 09:30|2026-05-05T16:00:00Z|2026-05-05T10:00:00-06:00|2026-05-05T16:00:00Z|2026-05-05T10:00:00-06:00|submission.arrival|calendar|fail|1
+Saturday, 09:30 named but the 00:00 instant given|lft+cff 09:30|2026-05-09T16:00:00Z|2026-05-09T10:00:00-06:00|2026-05-11T06:00:00Z|2026-05-11T00:00:00-06:00|submission.next-working-day|calendar|fail|1
+EOT
+
+# The rule set is sealed: changed in the XML after sealing, the sello fails
+# (the schema still passes: the values are well-formed, just not sealed).
+while IFS='|' read -r name opt value; do
+	[ -n "$name" ] || continue
+	"$MK" "$PKI/institution.crt" "$PKI/institution.key" --rule-set lft+cff 09:30 \
+	    --arrival 2026-05-05T16:00:00Z 2026-05-05T10:00:00-06:00 \
+	    --legal 2026-05-06T15:30:00Z 2026-05-06T09:30:00-06:00 submission.next-working-day \
+	    "$opt" "$value" > "$T/tampered.eml" || exit 99
+	check_json "$T/tampered.eml" sello fail && [ "$status" -eq 1 ] &&
+	    grep -q '"schema": {"result": "pass"' "$T/out.json" &&
+	    grep -q '"smime": {"result": "pass"' "$T/out.json" &&
+	    ok "tampered $name: sello fails" || bad "tampered $name: $(cat "$T/out.json")"
+done <<'EOT'
+basis lft+cff -> lft|--tamper-basis|lft
+first hour 09:30 -> 00:00|--tamper-first-hour|00:00
+first hour 09:30 -> 09:31|--tamper-first-hour|09:31
+EOT
+
+# An acuse that names no rule set: xmllint still validates it, and verify
+# does not fall back to the configuration: unknown, exit 1.
+"$MK" "$PKI/institution.crt" "$PKI/institution.key" --no-rule-set > "$T/norule.eml" || exit 99
+xml_of "$T/norule.eml" > "$T/norule.xml"
+grep -q '<baseLegal>' "$T/norule.xml" && bad "--no-rule-set still wrote baseLegal"
+xmllint --noout --schema "$SCHEMA" "$T/norule.xml" 2>"$T/err" &&
+    ok "xmllint --schema: acuse without a rule set" || bad "xmllint (no rule set): $(cat "$T/err")"
+"$CTL" -c "$T/lft.conf" receipt verify --json --at "$AT" "$T/norule.eml" > "$T/out.json" 2>&1
+[ $? -eq 1 ] && grep -q '"calendar": {"result": "unknown", "detail": "the acuse names no LegalBasis' "$T/out.json" &&
+    ok "no rule set named: calendar unknown" || bad "no rule set: $(cat "$T/out.json")"
 
 exit $fail

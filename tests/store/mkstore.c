@@ -98,6 +98,8 @@ main(int argc, char **argv)
 		in.arrival_utc = in.legal_utc = 1781600000 + i;
 		in.legal_year = year;
 		in.legal_rule = "arrival";
+		in.legal_basis = "lft";
+		in.first_hour = "00:00";
 		in.calendar_version = sig;
 		in.signer.rfc = (char *)"AAA010101AAA";
 		in.signer.cert_sha256 = (char *)

@@ -293,6 +293,8 @@ record_one(struct bz_store *st, const char *sig, struct bz_submission_out *out)
 	in.arrival_utc = in.legal_utc = 1781600000;
 	in.legal_year = 2026;
 	in.legal_rule = "arrival";
+	in.legal_basis = "lft";
+	in.first_hour = "00:00";
 	in.calendar_version = sig;
 	in.signer.cert_sha256 = (char *)sig;
 	in.verdict = BZ_VERDICT_ACCEPTED;

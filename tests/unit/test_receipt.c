@@ -99,6 +99,8 @@ sample(struct bz_receipt *r)
 	bz_receipt_set(&r->legal_utc, "2026-06-08T06:00:00Z");
 	bz_receipt_set(&r->legal_local, "2026-06-08T00:00:00-06:00");
 	bz_receipt_set(&r->legal_rule, "submission.next-working-day");
+	bz_receipt_set(&r->legal_basis, "lft");
+	bz_receipt_set(&r->first_hour, "00:00");
 	bz_receipt_set(&r->calendar_version, "sha256:none");
 }
 
@@ -157,7 +159,8 @@ START_TEST(test_cadena_order)
 	    "pass|pass|pass|accepted|<m1@pruebas.test>|Aviso \\| anexo|" HASH_B "|"
 	    "1|escrito.pdf|application/pdf|1234|" HASH_A "|"
 	    "2026-06-06T18:00:00Z|2026-06-06T12:00:00-06:00|2026-06-08T06:00:00Z|"
-	    "2026-06-08T00:00:00-06:00|submission.next-working-day|sha256:none|7||");
+	    "2026-06-08T00:00:00-06:00|submission.next-working-day|lft|00:00|"
+	    "sha256:none|7||");
 	bz_buf_free(&c);
 	bz_receipt_free(&r);
 }
@@ -246,7 +249,7 @@ START_TEST(test_sello_covers_every_field)
 	    &r.cert_sha256, &r.integrity, &r.trust, &r.identity, &r.verdict,
 	    &r.message_id, &r.subject, &r.message_sha256, &r.arrival_utc,
 	    &r.arrival_local, &r.legal_utc, &r.legal_local, &r.legal_rule,
-	    &r.calendar_version, &r.institution_no_certificado, &r.version,
+	    &r.legal_basis, &r.first_hour, &r.calendar_version, &r.institution_no_certificado, &r.version,
 	    &r.parts[0].name, &r.parts[0].content_type, &r.parts[0].sha256 };
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		char *saved = *fields[i] ? strdup(*fields[i]) : NULL;
@@ -653,6 +656,116 @@ START_TEST(test_text_part)
 }
 END_TEST
 
+/*
+ * The rule set of the legal instant (LegalBasis, SubmissionFirstHour) in
+ * the XML: valid values pass the schema and round-trip into the same
+ * cadena; an acuse rebuilt from a filing recorded before the store kept
+ * them omits both (empty cadena fields) and is still valid; anything
+ * else is refused by the schema.
+ */
+static const struct {
+	const char *basis, *first;
+	int valid;
+} rule_set_cases[] = {
+	{ "lft", "00:00", 1 },
+	{ "lft+cff", "09:30", 1 },
+	{ "lft+cff", "23:59", 1 },
+	{ NULL, NULL, 1 },		/* filed before schema version 3 */
+	{ "cff", "09:30", 0 },
+	{ "LFT", "09:30", 0 },
+	{ "lft", "24:00", 0 },
+	{ "lft", "9:30", 0 },
+	{ "lft", "09:60", 0 },
+	{ "lft", "09:30 ", 1 },		/* normalised to "09:30" first */
+};
+
+START_TEST(test_xml_rule_set)
+{
+	struct bz_receipt_signer *s = signer();
+	struct bz_buf err = BZ_BUF_INIT;
+
+	for (size_t i = 0; i < sizeof(rule_set_cases) / sizeof(rule_set_cases[0]); i++) {
+		struct bz_receipt r, back;
+		struct bz_buf xml = BZ_BUF_INIT, c1 = BZ_BUF_INIT, c2 = BZ_BUF_INIT;
+		int rc;
+
+		sample(&r);
+		bz_receipt_set(&r.legal_basis, rule_set_cases[i].basis);
+		bz_receipt_set(&r.first_hour, rule_set_cases[i].first);
+		ck_assert_int_eq(bz_receipt_seal(s, &r, &err), 0);
+		ck_assert_int_eq(bz_receipt_xml(&r, &xml, &err), 0);
+		rc = bz_receipt_xml_validate(xml.data, xml.len, schema_path(), &err);
+		ck_assert_msg((rc == 0) == rule_set_cases[i].valid, "case %zu: %s", i,
+		    rc == 0 ? "valid" : bz_buf_str(&err));
+		ck_assert_msg((strstr(xml.data, "<baseLegal>") != NULL) ==
+		    (rule_set_cases[i].basis != NULL), "case %zu: baseLegal", i);
+		bz_receipt_init(&back);
+		ck_assert_int_eq(bz_receipt_from_xml(&back, xml.data, xml.len, &err), 0);
+		bz_receipt_cadena(&r, &c1);
+		bz_receipt_cadena(&back, &c2);
+		ck_assert_str_eq(bz_buf_str(&c1), bz_buf_str(&c2));
+		if (rule_set_cases[i].basis == NULL) {
+			ck_assert_ptr_null(back.legal_basis);
+			ck_assert_ptr_null(back.first_hour);
+			ck_assert_ptr_nonnull(strstr(c1.data,
+			    "|submission.next-working-day|||sha256:none|"));
+		}
+		bz_receipt_free(&r);
+		bz_receipt_free(&back);
+		bz_buf_free(&xml);
+		bz_buf_free(&c1);
+		bz_buf_free(&c2);
+	}
+	bz_receipt_signer_unref(s);
+	bz_buf_free(&err);
+}
+END_TEST
+
+/* The Spanish text states the rule set in words, from the record only. */
+static const struct {
+	const char *basis, *first, *rule;
+	const char *want[3];	/* substrings that must appear */
+	const char *never;	/* and one that must not */
+} rule_words[] = {
+	{ "lft+cff", "09:30", "submission.next-working-day",
+	  { "se tiene por recibida a las 09:30 horas (primera hora) del siguiente día hábil",
+	    "Días inhábiles por ley: artículo 74 de la Ley Federal del Trabajo y artículo 12 "
+	    "del Código Fiscal de la Federación (lft+cff)",
+	    "Primera hora hábil para promociones: 09:30" }, "a la primera hora" },
+	{ "lft", "00:00", "submission.next-working-day",
+	  { "a las 00:00 horas (primera hora)",
+	    "Días inhábiles por ley: artículo 74 de la Ley Federal del Trabajo (lft)\n",
+	    "Primera hora hábil para promociones: 00:00" }, "Código Fiscal" },
+	{ "lft", "09:30", "submission.arrival",
+	  { "recibida en el momento de su llegada",
+	    "Primera hora hábil para promociones: 09:30", "(lft)" }, "a las 09:30 horas" },
+	{ NULL, NULL, "submission.next-working-day",
+	  { "a la primera hora del siguiente día hábil", "Clave de la regla", "Versión" },
+	  "Días inhábiles por ley" },
+};
+
+START_TEST(test_text_rule_set)
+{
+	for (size_t i = 0; i < sizeof(rule_words) / sizeof(rule_words[0]); i++) {
+		struct bz_receipt r;
+		struct bz_buf t = BZ_BUF_INIT;
+
+		sample(&r);
+		bz_receipt_set(&r.legal_basis, rule_words[i].basis);
+		bz_receipt_set(&r.first_hour, rule_words[i].first);
+		bz_receipt_set(&r.legal_rule, rule_words[i].rule);
+		bz_receipt_text(&r, &t);
+		for (size_t j = 0; j < 3; j++)
+			ck_assert_msg(strstr(t.data, rule_words[i].want[j]) != NULL,
+			    "case %zu: no \"%s\" in\n%s", i, rule_words[i].want[j], t.data);
+		ck_assert_msg(strstr(t.data, rule_words[i].never) == NULL,
+		    "case %zu: \"%s\" in\n%s", i, rule_words[i].never, t.data);
+		bz_buf_free(&t);
+		bz_receipt_free(&r);
+	}
+}
+END_TEST
+
 Suite *
 suite_receipt(void)
 {
@@ -674,6 +787,8 @@ suite_receipt(void)
 	tcase_add_test(tc, test_signer_refusals);
 	tcase_add_test(tc, test_rule_text);
 	tcase_add_test(tc, test_text_part);
+	tcase_add_test(tc, test_xml_rule_set);
+	tcase_add_test(tc, test_text_rule_set);
 	suite_add_tcase(s, tc);
 	return s;
 }

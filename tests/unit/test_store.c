@@ -109,6 +109,8 @@ sample(int year, const char *signed_sha, const char *cert_sha)
 	s.legal_utc = 1781600000;
 	s.legal_year = year;
 	s.legal_rule = "arrival";
+	s.legal_basis = "lft";
+	s.first_hour = "00:00";
 	s.calendar_version = SHA_D;
 	s.signer.rfc = (char *)"AAA010101AAA";
 	s.signer.name = (char *)"EMPRESA DE PRUEBA SA DE CV";
@@ -250,7 +252,7 @@ START_TEST(test_migrate_from_v1)
 	    "name = 'outbox'"), 0);
 
 	st = open_ok(path, 1000);
-	ck_assert_int_eq(bz_store_schema_version(st), 2);
+	ck_assert_int_eq(bz_store_schema_version(st), BZ_STORE_SCHEMA_VERSION);
 	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM sqlite_master WHERE "
 	    "name = 'outbox'"), 1);
 	ck_assert_int_eq(bz_store_submission_get(st, "BZ-2025-00000007", &got), BZ_STORE_OK);
@@ -259,6 +261,122 @@ START_TEST(test_migrate_from_v1)
 	bz_submission_free(&got);
 	bz_store_close(st);
 	bz_buf_free(&err);
+}
+END_TEST
+
+/* A row of schema version 2, written with plain SQL as that release did. */
+#define V2_ROW(folio, seq, signed) \
+	"INSERT INTO submissions (folio, year, seq, arrival_utc, legal_utc, " \
+	"legal_rule, calendar_version, signer_cert_sha256, integrity, trust, " \
+	"identity, verdict, message_sha256, signed_sha256, env_from, env_rcpts, " \
+	"created_utc, acuse_status) VALUES ('" folio "', 2026, " seq ", " \
+	"1777996800, 1778081400, 'submission.next-working-day', 'sha256:none', " \
+	"'c', 'pass', 'pass', 'pass', 'accepted', '" SHA_A "', '" signed "', " \
+	"'a@b', 'buzon@imss.gob.mx', 1, 'sent');"
+
+/*
+ * Schema 2 -> 3 adds submissions.legal_basis and submissions.first_hour.
+ * Rows filed before keep NULL in both (the configuration of that time is
+ * not known); the row still reads; a new filing records both.
+ */
+START_TEST(test_migrate_from_v2)
+{
+	const char *path = db_path("v2.db");
+	struct bz_buf err = BZ_BUF_INIT;
+	struct render_state rs = { 0 };
+	struct bz_submission in = sample(2026, SHA_C, SHA_B), got;
+	struct bz_submission_out out;
+	struct bz_store *st;
+	sqlite3 *db;
+
+	/* The database as the previous release left it, by its own migrations. */
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(store_schema_migrate(db, 2, &err), 0);
+	ck_assert_int_eq(store_schema_version(db), 2);
+	ck_assert_int_eq(sqlite3_exec(db, V2_ROW("BZ-2026-00000001", "1", SHA_A)
+	    V2_ROW("BZ-2026-00000002", "2", SHA_B)
+	    "INSERT INTO folio_counter VALUES (2026, 2);", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM pragma_table_info("
+	    "'submissions') WHERE name IN ('legal_basis', 'first_hour')"), 0);
+
+	st = open_ok(path, 1000);
+	ck_assert_int_eq(bz_store_schema_version(st), 3);
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM pragma_table_info("
+	    "'submissions') WHERE name IN ('legal_basis', 'first_hour') AND "
+	    "type = 'TEXT' AND \"notnull\" = 0"), 2);
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM submissions WHERE "
+	    "legal_basis IS NULL AND first_hour IS NULL"), 2);
+	/* The old rows read as before, naming no rule set. */
+	ck_assert_int_eq(bz_store_submission_get(st, "BZ-2026-00000002", &got), BZ_STORE_OK);
+	ck_assert_str_eq(got.legal_rule, "submission.next-working-day");
+	ck_assert_str_eq(got.calendar_version, "sha256:none");
+	ck_assert_str_eq(got.acuse_status, "sent");
+	ck_assert_int_eq(got.legal_utc, 1778081400);
+	ck_assert_ptr_null(got.legal_basis);
+	ck_assert_ptr_null(got.first_hour);
+	bz_submission_free(&got);
+	/* A new filing after the migration records both, and its folio follows. */
+	in.legal_basis = "lft+cff";
+	in.first_hour = "09:30";
+	ck_assert_int_eq(bz_store_record_submission(st, &in, render, &rs, &out), BZ_STORE_OK);
+	ck_assert_str_eq(out.folio, "BZ-2026-00000003");
+	ck_assert_int_eq(bz_store_submission_get(st, out.folio, &got), BZ_STORE_OK);
+	ck_assert_str_eq(got.legal_basis, "lft+cff");
+	ck_assert_str_eq(got.first_hour, "09:30");
+	bz_submission_free(&got);
+	bz_store_close(st);
+	/* Opening again migrates nothing more. */
+	st = open_ok(path, 1000);
+	ck_assert_int_eq(bz_store_schema_version(st), 3);
+	bz_store_close(st);
+	bz_reasons_free(&in.reasons);
+	bz_buf_free(&err);
+}
+END_TEST
+
+/* The columns accept only what LegalBasis and SubmissionFirstHour can be. */
+static const struct {
+	const char *basis, *first;
+	int ok;
+} rule_set_rows[] = {
+	{ "'lft'", "'00:00'", 1 },
+	{ "'lft+cff'", "'09:30'", 1 },
+	{ "'lft'", "'23:59'", 1 },
+	{ "NULL", "NULL", 1 },		/* a row filed before version 3 */
+	{ "'cff'", "'09:30'", 0 },
+	{ "''", "'09:30'", 0 },
+	{ "'lft'", "'24:00'", 0 },
+	{ "'lft'", "'9:30'", 0 },
+	{ "'lft'", "'09:60'", 0 },
+	{ "'lft'", "'09:30 '", 0 },
+};
+
+START_TEST(test_rule_set_columns)
+{
+	const char *path = db_path("ruleset.db");
+	struct bz_store *st = open_ok(path, 1000);
+	char sql[1024];
+	sqlite3 *db;
+	int rc;
+
+	bz_store_close(st);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	for (size_t i = 0; i < sizeof(rule_set_rows) / sizeof(rule_set_rows[0]); i++) {
+		snprintf(sql, sizeof(sql), "INSERT INTO submissions (folio, year, seq, "
+		    "arrival_utc, legal_utc, legal_rule, legal_basis, first_hour, "
+		    "calendar_version, signer_cert_sha256, integrity, trust, identity, "
+		    "verdict, message_sha256, signed_sha256, env_from, env_rcpts, "
+		    "created_utc) VALUES ('BZ-2026-%08zu', 2026, %zu, 1, 1, 'arrival', "
+		    "%s, %s, 'x', 'c', 'pass', 'pass', 'pass', 'accepted', 'm', 's%zu', "
+		    "'a@b', 'b@c', 1)", i + 1, i + 1, rule_set_rows[i].basis,
+		    rule_set_rows[i].first, i);
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+		ck_assert_msg((rc == SQLITE_OK) == rule_set_rows[i].ok,
+		    "case %zu (%s, %s): %s", i, rule_set_rows[i].basis,
+		    rule_set_rows[i].first, sqlite3_errmsg(db));
+	}
+	sqlite3_close(db);
 }
 END_TEST
 
@@ -521,6 +639,8 @@ START_TEST(test_roundtrip_get)
 	size_t nr;
 
 	bz_reasons_add(&in.reasons, bz_reason_all(&nr)[0].code);
+	in.legal_basis = "lft+cff";
+	in.first_hour = "09:30";
 	in.env_rcpts = two;
 	in.n_rcpts = 2;
 	ck_assert_int_eq(bz_store_record_submission(st, &in, render, &rs, &out),
@@ -543,6 +663,8 @@ START_TEST(test_roundtrip_get)
 	ck_assert_int_eq(got.trust, BZ_CHECK_PASS);
 	ck_assert_str_eq(got.acuse_status, "queued");
 	ck_assert_int_eq(got.legal_year, 2026);
+	ck_assert_str_eq(got.legal_basis, "lft+cff");
+	ck_assert_str_eq(got.first_hour, "09:30");
 	bz_submission_free(&got);
 	ck_assert_int_eq(bz_store_submission_get(st, "BZ-2026-00000099", &got),
 	    BZ_STORE_NOTFOUND);
@@ -956,6 +1078,8 @@ suite_store(void)
 	    sizeof(folio_cases) / sizeof(folio_cases[0]));
 	tcase_add_test(tc, test_create_schema_and_modes);
 	tcase_add_test(tc, test_migrate_from_v1);
+	tcase_add_test(tc, test_migrate_from_v2);
+	tcase_add_test(tc, test_rule_set_columns);
 	tcase_add_test(tc, test_newer_database_refused);
 	tcase_add_test(tc, test_folio_per_year);
 	tcase_add_test(tc, test_folio_unique_under_threads);
