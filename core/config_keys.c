@@ -128,6 +128,18 @@ const struct bz_cfg_key bz_config_keys[] = {
 	{ "OutboxTimeout", BZ_CFG_INT, "120", 0, NULL,
 	  "Seconds SendmailCommand may run before it is killed and the attempt "
 	  "counts as failed.", .min = 1, .max = 3600 },
+	{ "RepeatResendInterval", BZ_CFG_INT, "3600", 0, NULL,
+	  "Seconds during which a repeat (the same signed content from the same "
+	  "signer again) does not queue its acuse again. A repeat is always "
+	  "recorded (a repeat event in the log) and accepted with the original "
+	  "folio in its X-Buzon-* headers; the original acuse is queued again "
+	  "to its original recipients only when at least this long has passed "
+	  "since the last acuse queued for that folio (its filing, an earlier "
+	  "repeat or buzonctl receipt resend); otherwise the event says "
+	  "\"reply\": false, \"reason\": \"rate limited\". Anyone holding a "
+	  "copy of a submission can replay it: this keeps the replays from "
+	  "flooding the employer with acuses. 0 queues the acuse again for "
+	  "every repeat.", .min = 0, .max = 2592000 },
 
 	/* The acuse: the institution's signature (DESIGN.md section 5) */
 	{ "InstitutionCertificate", BZ_CFG_PATH, NULL, 0, NULL,

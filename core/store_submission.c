@@ -3,7 +3,9 @@
  *
  * bz_store_record_submission() is one BEGIN IMMEDIATE transaction:
  *   1. repeat check (same signed entity digest and signer certificate):
- *      a "repeat" event and the original acuse queued again, no new folio;
+ *      a "repeat" event and the original acuse queued again (unless the
+ *      last one for the folio is younger than the resend interval), no
+ *      new folio;
  *   2. otherwise the folio counter of the legal year + 1, the submission
  *      row, its parts, a "submission" event, the caller's render callback
  *      with the new folio and one outbox row per recipient it names;
@@ -154,15 +156,54 @@ find_repeat(struct bz_store *st, const struct bz_submission *in,
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* record_repeat - event and the original acuse queued again */
+/* last_acuse_queued - newest created_utc of the folio's acuse rows; 1 found,
+ * 0 none (never answered), -1 error */
+static int
+last_acuse_queued(struct bz_store *st, const char *qid, const char *folio,
+    int64_t *last)
+{
+	sqlite3_stmt *s;
+	int rc, found = 0;
+
+	if ((s = store_prepare(st, qid, "SELECT max(created_utc) FROM outbox "
+	    "WHERE folio = ? AND kind = 'acuse'")) == NULL)
+		return -1;
+	store_bind_text(s, 1, folio);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		*last = sqlite3_column_int64(s, 0);
+		found = 1;
+	} else if (rc != SQLITE_ROW) {
+		store_log_error(st, qid, "last acuse lookup");
+		found = -1;
+	}
+	sqlite3_finalize(s);
+	return found;
+}
+
+/*
+ * record_repeat - event and the original acuse queued again, unless the
+ * last acuse for the folio is younger than the resend interval: a copy
+ * replayed in a loop must not become a flood of acuses to the employer.
+ */
 static int
 record_repeat(struct bz_store *st, const struct bz_submission *in, int reply,
-    int64_t now, struct bz_submission_out *out)
+    const struct bz_record_opts *opts, struct bz_submission_out *out)
 {
 	struct bz_buf detail = BZ_BUF_INIT;
 	sqlite3_stmt *s;
+	int64_t now = opts->now, last = 0;
 	int r;
 
+	if (reply && opts->resend_interval > 0) {
+		if ((r = last_acuse_queued(st, in->qid, out->folio, &last)) < 0)
+			return -1;
+		/* A clock stepped back (now < last) also counts as too soon. */
+		if (r == 1 && now - last < opts->resend_interval) {
+			out->rate_limited = 1;
+			reply = 0;
+		}
+	}
 	bz_buf_puts(&detail, "{\"qid\": ");
 	bz_buf_json_string(&detail, in->qid);
 	bz_buf_printf(&detail, ", \"arrival_utc\": %" PRId64 ", \"message_sha256\": ",
@@ -172,7 +213,12 @@ record_repeat(struct bz_store *st, const struct bz_submission *in, int reply,
 	bz_buf_json_string(&detail, in->message_id);
 	bz_buf_puts(&detail, ", \"spool_path\": ");
 	bz_buf_json_string(&detail, in->spool_path);
-	bz_buf_printf(&detail, ", \"reply\": %s}", reply ? "true" : "false");
+	bz_buf_printf(&detail, ", \"reply\": %s", reply ? "true" : "false");
+	if (out->rate_limited)
+		bz_buf_printf(&detail, ", \"reason\": \"rate limited\", "
+		    "\"last_queued_utc\": %" PRId64 ", \"resend_interval\": %" PRId64,
+		    last, opts->resend_interval);
+	bz_buf_puts(&detail, "}");
 	r = store_event_append_locked(st, in->qid, now, "repeat", out->folio,
 	    bz_buf_str(&detail));
 	bz_buf_free(&detail);
@@ -407,12 +453,12 @@ record_new(struct bz_store *st, const struct bz_submission *in,
 	return r;
 }
 
-/* bz_store_record_submission - the whole record in one transaction */
+/* bz_store_record_submission_at - the whole record in one transaction */
 enum bz_store_status
-bz_store_record_submission(struct bz_store *st, const struct bz_submission *in,
-    bz_store_render_fn render, void *arg, struct bz_submission_out *out)
+bz_store_record_submission_at(struct bz_store *st, const struct bz_submission *in,
+    bz_store_render_fn render, void *arg, const struct bz_record_opts *opts,
+    struct bz_submission_out *out)
 {
-	int64_t now = (int64_t)time(NULL);
 	int r;
 
 	check_input(in);
@@ -420,9 +466,9 @@ bz_store_record_submission(struct bz_store *st, const struct bz_submission *in,
 	if (store_begin(st, in->qid) < 0)
 		return BZ_STORE_TEMPFAIL;
 	if ((r = find_repeat(st, in, out)) == 1)
-		r = record_repeat(st, in, render != NULL, now, out);
+		r = record_repeat(st, in, render != NULL, opts, out);
 	else if (r == 0)
-		r = record_new(st, in, render, arg, now, out);
+		r = record_new(st, in, render, arg, opts->now, out);
 	if (r < 0 || store_commit(st, in->qid) < 0) {
 		store_rollback(st);
 		bz_log(BZ_LOG_ERR, in->qid, "submission not recorded: transaction "
@@ -431,6 +477,16 @@ bz_store_record_submission(struct bz_store *st, const struct bz_submission *in,
 		return BZ_STORE_TEMPFAIL;
 	}
 	return BZ_STORE_OK;
+}
+
+/* bz_store_record_submission - the same at the clock's now, no rate limit */
+enum bz_store_status
+bz_store_record_submission(struct bz_store *st, const struct bz_submission *in,
+    bz_store_render_fn render, void *arg, struct bz_submission_out *out)
+{
+	struct bz_record_opts opts = { (int64_t)time(NULL), 0 };
+
+	return bz_store_record_submission_at(st, in, render, arg, &opts, out);
 }
 
 /* ---- reading a submission back ---- */

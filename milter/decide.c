@@ -151,6 +151,7 @@ record(const struct decide_input *in, const struct bz_verification *v,
 	struct bz_legal_instant li;
 	struct bz_submission sub, orig;
 	struct bz_submission_out res;
+	struct bz_record_opts ropts;
 	struct bz_receipt_render_ctx rctx;
 	struct bz_buf path = BZ_BUF_INIT, err = BZ_BUF_INIT, codes = BZ_BUF_INIT;
 	struct bz_store *st;
@@ -242,9 +243,13 @@ record(const struct decide_input *in, const struct bz_verification *v,
 	memset(&res, 0, sizeof(res));
 	memset(&orig, 0, sizeof(orig));
 	rc = BZ_STORE_TEMPFAIL;
+	/* The wall clock, not TestClock: the resend interval limits how
+	 * often replays of one submission make the outbox mail its acuse. */
+	ropts.now = rctx.now;
+	ropts.resend_interval = bz_config_num(rt->cfg, "RepeatResendInterval");
 	if (in->store != NULL && (st = bz_store_pool_get(in->store)) != NULL) {
-		rc = bz_store_record_submission(st, &sub,
-		    reply ? bz_receipt_store_render : NULL, &rctx, &res);
+		rc = bz_store_record_submission_at(st, &sub,
+		    reply ? bz_receipt_store_render : NULL, &rctx, &ropts, &res);
 		/* A repeat answers with the original filing's rule too. */
 		if (rc == BZ_STORE_OK && res.repeat &&
 		    bz_store_submission_get(st, res.folio, &orig) == BZ_STORE_OK)
@@ -280,6 +285,7 @@ record(const struct decide_input *in, const struct bz_verification *v,
 		    "(%s), acuse %s, reasons %s", res.folio,
 		    res.repeat ? " (repeat)" : "", vt, legal, rule,
 		    !reply ? "not sent (loop safety)" :
+		    res.rate_limited ? "not sent again (rate limited)" :
 		    res.queued ? "queued" : "none", bz_buf_str(&codes));
 		bz_log_personal(in->qid, "folio %s: signer RFC %s", res.folio,
 		    v->signer->rfc != NULL ? v->signer->rfc : "-");

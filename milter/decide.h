@@ -15,7 +15,8 @@
  * with every reason; cannot decide: 4xx -> accepted: legal instant from
  * the calendar -> the message into the content-addressed spool (fsync'd)
  * -> one store transaction: folio, record, event, and the signed acuse in
- * the outbox unless loop safety says not to answer -> wake the outbox ->
+ * the outbox unless loop safety says not to answer (a repeat: the original
+ * acuse again, at most once per RepeatResendInterval) -> wake the outbox ->
  * X-Buzon-Status/-Folio/-Signer-RFC/-Signer-Cert/-Verdict/-Received/
  * -Legal-Received/-Legal-Rule. Any failure after verification is a 451
  * (BZ-STORE, BZ-UNCONFIGURED, BZ-INTERNAL): nothing is accepted without

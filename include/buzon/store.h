@@ -153,6 +153,15 @@ struct bz_submission_out {
 	int64_t		 arrival_utc;	/* the recorded filing's instants: on a */
 	int64_t		 legal_utc;	/* repeat, those of the original */
 	size_t		 queued;	/* outbox rows added */
+	int		 rate_limited;	/* repeat: acuse not queued again, the
+					 * last one is younger than
+					 * resend_interval */
+};
+
+/* How one submission is recorded (bz_store_record_submission_at). */
+struct bz_record_opts {
+	int64_t		 now;		/* instant of the event and outbox rows */
+	int64_t		 resend_interval; /* repeats: seconds (0: none) */
 };
 
 /*
@@ -164,7 +173,19 @@ struct bz_submission_out {
  * "repeat" event is appended; when render != NULL, the original acuse rows
  * (the exact bytes first queued, same recipients) are queued again and
  * render is NOT called, so the acuse is byte-identical to the first one.
+ *
+ * Anyone holding a copy can replay it, so the re-queuing is rate limited:
+ * with opts->resend_interval > 0, a repeat less than that many seconds
+ * after the last acuse queued for the folio (its filing, a repeat or an
+ * operator's resend; created_utc of its outbox rows) queues nothing:
+ * out->rate_limited = 1, and its "repeat" event says "reply": false,
+ * "reason": "rate limited". Its folio and instants are returned as usual.
+ * bz_store_record_submission() is the same with now = the clock and no
+ * rate limit.
  */
+enum bz_store_status bz_store_record_submission_at(struct bz_store *st,
+	    const struct bz_submission *in, bz_store_render_fn render, void *arg,
+	    const struct bz_record_opts *opts, struct bz_submission_out *out);
 enum bz_store_status bz_store_record_submission(struct bz_store *st,
 	    const struct bz_submission *in, bz_store_render_fn render, void *arg,
 	    struct bz_submission_out *out);

@@ -10,7 +10,10 @@
 # and xmllint --schema. The daemon runs under LegalBasis lft+cff and
 # SubmissionFirstHour 09:30: the acuse names both, and still verifies once
 # the configuration says lft and 00:00. The same signed content sent again
-# is a repeat: the same folio, the acuse again; the event chain holds.
+# is a repeat: the same folio; right after the first (RepeatResendInterval
+# at its default, an hour) the acuse is not queued again (a replayed copy
+# must not flood the employer); after a reload with RepeatResendInterval 0
+# a third copy gets it again; the event chain holds.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 . "$top_srcdir/tests/e2e/submission-lib.sh"
 
@@ -132,13 +135,31 @@ e2e_received "again-$tok" "$E2E_DIR/again.got"
     e2e_fail "repeat: folio $(sub_folio "$E2E_DIR/again.got"), expected $folio"
 [ "$(e2e_header_value X-Buzon-Repeat "$E2E_DIR/again.got")" = yes ] ||
     e2e_fail "repeat: no X-Buzon-Repeat: yes"
-# the acuse is queued again: two copies of the same folio's acuse
+# Seconds after the first acuse, under the default RepeatResendInterval
+# (3600): recorded, the folio, but no acuse queued again.
+e2e_milter_log_has "accepted: folio $folio \(repeat\).*acuse not sent again \(rate limited\)" ||
+    e2e_fail "repeat: the decision line does not say the acuse was rate limited"
+[ "$(sub_ctl store outbox --all --json | grep -c "\"folio\": \"$folio\"")" -eq 1 ] ||
+    e2e_fail "repeat within RepeatResendInterval: an acuse was queued again"
+e2e_log "ok: repeat right after the filing: $folio, acuse not queued again"
+
+# With RepeatResendInterval 0 (reloaded) every repeat queues it again: two
+# copies of the same folio's acuse.
+e2e_conf RepeatResendInterval 0
+e2e_write_conf
+kill -USR1 "$E2E_MILTER_PID" || e2e_fail "cannot signal the milter"
+e2e_wait_milter_log "configuration reloaded from .*: generation 2" ||
+    e2e_fail "the reload with RepeatResendInterval 0 did not happen"
+sed "s/^Message-ID: <again-/Message-ID: <third-/" "$E2E_DIR/again.eml" >"$E2E_DIR/third.eml"
+e2e_send third --to "$E2E_MAILBOX" --data "@$E2E_DIR/third.eml" ||
+    e2e_fail "third copy refused: $(sub_last_reply third)"
+e2e_accepted third || e2e_fail "no 250 for the third copy"
 acuse_copies() {
 	[ "$(grep -l -F "Subject: Acuse de recibo $folio" "$E2E_DIR"/sink/* \
 	    2>/dev/null | grep -c .)" -ge "$1" ]
 }
 e2e_wait_until "$E2E_TIMEOUT" acuse_copies 2 ||
-    e2e_fail "the acuse was not sent again for the repeat"
+    e2e_fail "the acuse was not sent again for the repeat with RepeatResendInterval 0"
 
 sub_ctl store verify-chain >"$E2E_DIR/chain.out" 2>&1 ||
     e2e_fail "verify-chain: $(cat "$E2E_DIR/chain.out")"

@@ -9,7 +9,9 @@
 -- {mail_addr} at MAIL FROM and answers only when neither spelling names a
 -- mailbox. Every message here is the same signed submission, so after the
 -- first it is a repeat; the decision line still says whether the acuse
--- goes out ("acuse queued") or not ("acuse not sent (loop safety)").
+-- goes out ("acuse queued") or not ("acuse not sent (loop safety)"); no
+-- repeat is rate limited here (RepeatResendInterval 0).
+-- config: RepeatResendInterval 0
 dofile(os.getenv("top_srcdir") .. "/tests/milter/common.lua")
 
 local QUEUED = "acuse queued"

@@ -133,6 +133,7 @@ static const struct {
 	{ "OutboxRetryInterval", 1, 86400 },
 	{ "OutboxRetryMaxInterval", 1, 604800 },
 	{ "OutboxTimeout", 1, 3600 },
+	{ "RepeatResendInterval", 0, 2592000 },
 };
 #define N_INT_RANGES (sizeof(int_ranges) / sizeof(int_ranges[0]))
 

@@ -581,6 +581,124 @@ START_TEST(test_repeat_after_resend)
 }
 END_TEST
 
+/*
+ * Repeat amplification: anyone holding a copy can replay it. A repeat
+ * queues the original acuse again only when the last acuse queued for the
+ * folio (filing, repeat or operator resend) is at least resend_interval
+ * seconds old; otherwise it is still recorded and gets the folio, but the
+ * event says "reply": false, "reason": "rate limited". The clock is the
+ * opts.now of each call (T0 = the filing), one step after the other.
+ */
+#define T0	1781600000
+static const struct {
+	const char *what;
+	int64_t now;
+	int64_t interval;
+	int reply;		/* 0: render NULL (loop safety) */
+	int resend_first;	/* an operator resend at now - 100 before */
+	size_t queued;
+	int rate_limited;
+} resend_steps[] = {
+	{ "right after the filing", T0, 3600, 1, 0, 0, 1 },
+	{ "one second short", T0 + 3599, 3600, 1, 0, 0, 1 },
+	{ "exactly the interval", T0 + 3600, 3600, 1, 0, 1, 0 },
+	{ "counted from that resend, not the filing", T0 + 3601, 3600, 1, 0, 0, 1 },
+	{ "interval 0 always resends", T0 + 3601, 0, 1, 0, 1, 0 },
+	{ "loop safety is not rate limiting", T0 + 3602, 3600, 0, 0, 0, 0 },
+	{ "an operator's resend counts", T0 + 20000, 3600, 1, 1, 0, 1 },
+	{ "an hour after the operator's resend", T0 + 19900 + 3600, 3600, 1, 0, 1, 0 },
+	{ "clock stepped back", T0 + 100, 3600, 1, 0, 0, 1 },
+	{ "the limit is the configured one", T0 + 19900 + 3600 + 60, 60, 1, 0, 1, 0 },
+};
+
+START_TEST(test_repeat_rate_limited)
+{
+	const char *path = db_path("ratelimit.db");
+	struct bz_store *st = open_ok(path, 1000);
+	struct render_state rs = { 0 };
+	struct bz_submission in = sample(2026, SHA_A, SHA_B);
+	struct bz_record_opts opts = { T0, 3600 };
+	struct bz_submission_out first, again;
+	size_t rows = 1, limited = 0, answered = 0;
+	char sql[256];
+
+	ck_assert_int_eq(bz_store_record_submission_at(st, &in, render, &rs, &opts,
+	    &first), BZ_STORE_OK);
+	ck_assert_int_eq(first.queued, 1);
+	ck_assert_int_eq(first.rate_limited, 0);
+	in.message_sha256 = SHA_C;	/* another outer message, same content */
+	for (size_t i = 0; i < sizeof(resend_steps) / sizeof(resend_steps[0]); i++) {
+		if (resend_steps[i].resend_first) {
+			ck_assert_int_eq(bz_store_outbox_enqueue(st, first.folio, "acuse",
+			    "rh@empresa.example", "resent", 6, resend_steps[i].now - 100),
+			    BZ_STORE_OK);
+			rows++;
+		}
+		opts.now = resend_steps[i].now;
+		opts.resend_interval = resend_steps[i].interval;
+		ck_assert_int_eq(bz_store_record_submission_at(st, &in,
+		    resend_steps[i].reply ? render : NULL, &rs, &opts, &again),
+		    BZ_STORE_OK);
+		ck_assert_msg(again.repeat == 1 && strcmp(again.folio, first.folio) == 0 &&
+		    again.arrival_utc == first.arrival_utc,
+		    "%s: not the original filing (%s)", resend_steps[i].what, again.folio);
+		ck_assert_msg(again.queued == resend_steps[i].queued &&
+		    again.rate_limited == resend_steps[i].rate_limited,
+		    "%s: queued %zu rate_limited %d, want %zu %d", resend_steps[i].what,
+		    again.queued, again.rate_limited, resend_steps[i].queued,
+		    resend_steps[i].rate_limited);
+		rows += again.queued;
+		limited += (size_t)again.rate_limited;
+		answered += resend_steps[i].reply && !again.rate_limited;
+		ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM outbox"), rows);
+		/* A queued copy carries this step's instant, so the next step
+		 * counts from it. */
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE "
+		    "created_utc = %lld", (long long)resend_steps[i].now);
+		ck_assert_int_ge(count_rows(path, sql), (long long)again.queued);
+	}
+	ck_assert_int_eq(rs.calls, 1);	/* only the filing rendered */
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM submissions"), 1);
+	/* Every repeat is in the log; the limited ones say why. */
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM events WHERE kind = "
+	    "'repeat'"), sizeof(resend_steps) / sizeof(resend_steps[0]));
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM events WHERE kind = "
+	    "'repeat' AND detail LIKE '%\"reply\": false, \"reason\": \"rate limited\"%'"),
+	    (long long)limited);
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM events WHERE kind = "
+	    "'repeat' AND detail LIKE '%\"reply\": true%'"), (long long)answered);
+	ck_assert_uint_eq(answered, 4);
+	ck_assert_uint_eq(limited, 5);
+	bz_store_close(st);
+}
+END_TEST
+
+/* A filing never answered (loop safety) has no acuse to limit or resend. */
+START_TEST(test_repeat_of_unanswered_not_limited)
+{
+	const char *path = db_path("unanswered.db");
+	struct bz_store *st = open_ok(path, 1000);
+	struct render_state rs = { 0 };
+	struct bz_submission in = sample(2026, SHA_A, SHA_B);
+	struct bz_record_opts opts = { T0, 3600 };
+	struct bz_submission_out first, again;
+
+	ck_assert_int_eq(bz_store_record_submission_at(st, &in, NULL, NULL, &opts,
+	    &first), BZ_STORE_OK);
+	ck_assert_int_eq(first.queued, 0);
+	opts.now = T0 + 1;
+	ck_assert_int_eq(bz_store_record_submission_at(st, &in, render, &rs, &opts,
+	    &again), BZ_STORE_OK);
+	ck_assert_int_eq(again.repeat, 1);
+	ck_assert_int_eq(again.queued, 0);
+	ck_assert_int_eq(again.rate_limited, 0);
+	ck_assert_int_eq(rs.calls, 0);
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM events WHERE "
+	    "detail LIKE '%rate limited%'"), 0);
+	bz_store_close(st);
+}
+END_TEST
+
 /* Listing by signer RFC and arrival. */
 START_TEST(test_list)
 {
@@ -1085,6 +1203,8 @@ suite_store(void)
 	tcase_add_test(tc, test_folio_unique_under_threads);
 	tcase_add_test(tc, test_repeat_same_folio);
 	tcase_add_test(tc, test_repeat_after_resend);
+	tcase_add_test(tc, test_repeat_rate_limited);
+	tcase_add_test(tc, test_repeat_of_unanswered_not_limited);
 	tcase_add_test(tc, test_list);
 	tcase_add_test(tc, test_roundtrip_get);
 	tcase_add_test(tc, test_render_failure_rolls_back);
