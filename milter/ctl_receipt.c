@@ -172,8 +172,9 @@ rule_param(struct legal_ctx *lc, const char *key_name, const char *option,
 	if (in_acuse == NULL || in_acuse[0] == '\0') {
 		if (!has_opt) {
 			bz_buf_printf(d, "the acuse names no %s (a filing recorded before "
-			    "the store kept it): give %s with the value in force when it "
-			    "was filed", key_name, option);
+			    "the store kept the rule set): give %s with the value in force "
+			    "when it was filed (both --basis and --first-hour when it names "
+			    "neither)", key_name, option);
 			return BZ_CHECK_UNKNOWN;
 		}
 		*num = opt;
