@@ -1,7 +1,8 @@
 -- reload-bad.lua - SIGUSR1 with a broken configuration keeps the old one
 --
--- Rule (issue 2): a bad new configuration is refused with a log line naming
--- file:line: key: reason, and the running generation stays in force.
+-- Rule (issue 2): a bad new configuration (an integer outside its range
+-- included) is refused with a log line naming file:line: key: reason, and
+-- the running generation stays in force.
 dofile(os.getenv("top_srcdir") .. "/tests/milter/common.lua")
 
 bz.run("SIGUSR1 with a broken configuration", function()
@@ -27,4 +28,16 @@ bz.run("SIGUSR1 with a broken configuration", function()
 	bz.write_conf(good)
 	bz.reload()
 	bz.wait_log("generation 2", "the good reload after the bad one")
+end)
+
+bz.run("SIGUSR1 with an integer out of range", function()
+	local good = bz.read_conf()
+	local _, lines = string.gsub(good, "\n", "\n")
+	-- Past 2^64: it must not wrap into a small timeout.
+	bz.write_conf(good .. "OCSPTimeout 99999999999999999999\n")
+	bz.reload()
+	bz.wait_log("reload refused, keeping generation 2: " .. bz.conf .. ":" ..
+	    (lines + 1) .. ": OCSPTimeout: out of range: must be 1 to 300",
+	    "the refusal names the key and its range")
+	bz.write_conf(good)
 end)
