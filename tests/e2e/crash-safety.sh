@@ -14,11 +14,14 @@
 # possibly before Postfix got the answer), and restarted at once. Nothing
 # sleeps a fixed time: every wait polls an event with a deadline.
 # Afterwards, once the outbox is drained:
-#   - every 250 message has exactly one record (by Message-ID) whose acuse
-#     is sent and at the sink (duplicates tolerated: delivery is at least
-#     once);
+#   - every 250 message has exactly one record (by Message-ID) and exactly
+#     one acuse in the outbox, sent and at the sink (copies at the sink are
+#     tolerated: a kill between sendmail's exit and the "sent" mark hands
+#     the same outbox row to the MTA again; delivery is at least once);
 #   - folios are unique, and increase with the record ids without a gap;
-#   - every record has an outbox row (none without its acuse);
+#     each is BZ-<year of its legal instant>-<its sequence, 8 digits>;
+#   - every record, whatever its SMTP answer, has exactly one outbox row
+#     (none without its acuse, none with two) and one submission event;
 #   - buzonctl store verify-chain passes.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 . "$top_srcdir/tests/e2e/submission-lib.sh"
@@ -96,6 +99,8 @@ while read -r tok r; do
 	folio=$(sql "SELECT folio FROM submissions WHERE message_id = '<$tok@empresa.test>'")
 	st=$(sql "SELECT acuse_status FROM submissions WHERE folio = '$folio'")
 	[ "$st" = sent ] || e2e_fail "$tok ($folio): acuse $st"
+	c=$(sql "SELECT count(*) FROM outbox WHERE folio = '$folio' AND status = 'sent'")
+	[ "$c" -eq 1 ] || e2e_fail "$tok ($folio) got 250 but has $c acuses sent in the outbox"
 	e2e_wait_until "$E2E_TIMEOUT" sub_acuse_file "$folio" >/dev/null ||
 	    e2e_fail "$tok ($folio): the acuse never reached the sink"
 done <"$E2E_DIR/results"
@@ -104,6 +109,13 @@ done <"$E2E_DIR/results"
 orphans=$(sql "SELECT folio FROM submissions s WHERE NOT EXISTS
     (SELECT 1 FROM outbox o WHERE o.folio = s.folio)")
 [ -z "$orphans" ] || e2e_fail "records without an outbox row: $orphans"
+doubles=$(sql "SELECT folio FROM outbox GROUP BY folio HAVING count(*) > 1")
+[ -z "$doubles" ] || e2e_fail "records with more than one acuse queued: $doubles"
+[ "$(sql "SELECT count(*) FROM outbox")" -eq "$(sql "SELECT count(*) FROM submissions")" ] ||
+    e2e_fail "outbox rows that belong to no record"
+noevent=$(sql "SELECT folio FROM submissions s WHERE (SELECT count(*) FROM events e
+    WHERE e.folio = s.folio AND e.kind = 'submission') <> 1")
+[ -z "$noevent" ] || e2e_fail "records without exactly one submission event: $noevent"
 # Records of messages that got 451 or a dropped connection (killed after the
 # commit): allowed, and they have their acuse like any other.
 recs=$(sql "SELECT count(*) FROM submissions")
@@ -117,6 +129,12 @@ awk 'NR != $1 { print "folio " NR " has sequence " $1; bad = 1 } END { exit bad 
     "$E2E_DIR/seqs" || e2e_fail "folios not consecutive: $(tr '\n' ' ' <"$E2E_DIR/seqs")"
 [ "$(sql "SELECT count(DISTINCT folio) FROM submissions")" -eq "$recs" ] ||
     e2e_fail "duplicate folios"
+# The folio text is the legal year and the sequence: TestClock is a working
+# Monday of 2026, so every legal instant (and folio) is of 2026.
+badf=$(sql "SELECT folio FROM submissions WHERE folio <> printf('BZ-%04d-%08d', year, seq)
+    OR year <> CAST(strftime('%Y', legal_utc - 6 * 3600, 'unixepoch') AS INTEGER)
+    OR year <> 2026")
+[ -z "$badf" ] || e2e_fail "folios that do not match their legal year and sequence: $badf"
 
 sub_ctl store verify-chain >"$E2E_DIR/chain.out" 2>&1 ||
     e2e_fail "verify-chain: $(cat "$E2E_DIR/chain.out")"
