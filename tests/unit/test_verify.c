@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <openssl/cms.h>
 #include <openssl/evp.h>
@@ -256,6 +258,255 @@ START_TEST(test_verdict_table)
 }
 END_TEST
 
+/* --- messages signed with SAT's own test keys (../shared/sat-test-certs) ---
+ *
+ * Issue 3: "the e.firma EKU9003173C9 and CACX7605101P8 must be accepted
+ * (test mode pinning "AC UAT", time pinned before 2027-05-17), the CSD
+ * EKU9003173C9 rejected as CSD even though its signature is valid". The
+ * certificate checks alone are in test_efirma; here a real CMS made with
+ * SAT's published test keys (PKCS#8 DER, password 12345678a) goes through
+ * the whole parse-and-verify entry point, as the milter runs it. The
+ * signingTime is pinned (2025-12-31) so the rows do not depend on today's
+ * date; the CMS carries only the leaf, as mail clients send it, and AC UAT
+ * comes from IssuingCAs. Files are read in place; SKIP when absent.
+ */
+#define SAT_PASS	"12345678a"
+#define SAT_AT		((int64_t)1767225600)	/* 2026-01-01T00:00:00Z */
+#define SAT_SIGNED	((int64_t)1767139200)	/* 2025-12-31T00:00:00Z */
+
+/* sat_file - ../shared/sat-test-certs/<rel> (caller frees), NULL with SKIP */
+static char *
+sat_file(const char *rel)
+{
+	char *p = xasprintf("%s/sat-test-certs/%s", test_shared_dir(), rel);
+
+	if (access(p, R_OK) != 0) {
+		printf("SKIP: %s not found (SAT test material absent)\n", p);
+		fflush(stdout);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* sat_key - a SAT .key file: encrypted PKCS#8 DER */
+static EVP_PKEY *
+sat_key(const char *path)
+{
+	BIO *b = BIO_new_file(path, "rb");
+	EVP_PKEY *k;
+
+	ck_assert_ptr_nonnull(b);
+	k = d2i_PKCS8PrivateKey_bio(b, NULL, NULL, (void *)SAT_PASS);
+	BIO_free(b);
+	ck_assert_msg(k != NULL, "%s does not decrypt with the published password", path);
+	return k;
+}
+
+/* sign_entity - a whole message around `ent`, signed by cert/key with a
+ * pinned signingTime; tamper flips one byte of the signed text */
+static char *
+sign_entity(X509 *cert, EVP_PKEY *key, const char *ent, enum form form,
+    int64_t signed_at, int tamper)
+{
+	unsigned flags = CMS_BINARY | CMS_PARTIAL | (form == DETACHED ? CMS_DETACHED : 0);
+	CMS_ContentInfo *cms = CMS_sign(cert, key, NULL, NULL, flags);
+	BIO *in = BIO_new_mem_buf(ent, (int)strlen(ent));
+	ASN1_TIME *st = ASN1_TIME_set(NULL, (time_t)signed_at);
+	CMS_SignerInfo *si;
+	struct bz_buf m = BZ_BUF_INIT;
+	unsigned char *der = NULL, *b64;
+	int derlen;
+
+	ck_assert_ptr_nonnull(cms);
+	si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+	/* present before CMS_final: OpenSSL then adds no signingTime of its own */
+	ck_assert(CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime,
+	    ASN1_STRING_type(st), st, -1) == 1);
+	ck_assert(CMS_final(cms, in, NULL, flags) == 1);
+	if (tamper && form == OPAQUE)
+		(*CMS_get0_content(cms))->data[strlen(ent) - 3] ^= 1;
+	ck_assert_int_gt(derlen = i2d_CMS_ContentInfo(cms, &der), 0);
+	b64 = xmalloc(4 * ((size_t)derlen / 3 + 2) + 1);
+	EVP_EncodeBlock(b64, der, derlen);
+	bz_buf_puts(&m, "From: contribuyente@pruebas.buzon.test\r\nSubject: promocion\r\n"
+	    "MIME-Version: 1.0\r\n");
+	if (form == DETACHED) {
+		bz_buf_puts(&m, "Content-Type: multipart/signed; protocol=\"application/"
+		    "pkcs7-signature\"; micalg=sha-256; boundary=\"f\"\r\n\r\n--f\r\n");
+		bz_buf_puts(&m, ent);
+		if (tamper)
+			m.data[m.len - 3] ^= 1;
+		bz_buf_puts(&m, "\r\n--f\r\nContent-Type: application/pkcs7-signature\r\n"
+		    "Content-Transfer-Encoding: base64\r\n\r\n");
+		bz_buf_puts(&m, (char *)b64);
+		bz_buf_puts(&m, "\r\n--f--\r\n");
+	} else {
+		bz_buf_puts(&m, "Content-Type: application/pkcs7-mime; smime-type=signed-data;"
+		    " name=smime.p7m\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+		bz_buf_puts(&m, (char *)b64);
+		bz_buf_puts(&m, "\r\n");
+	}
+	free(b64);
+	OPENSSL_free(der);
+	ASN1_TIME_free(st);
+	BIO_free(in);
+	CMS_ContentInfo_free(cms);
+	return bz_buf_steal(&m);
+}
+
+/* sat_config - TestMode pinning AC UAT under the Banxico test root, or
+ * (production) the compiled-in pins with ARC5 and AC5; NULL with SKIP */
+static struct bz_config *
+sat_config(int production)
+{
+	char *root = sat_file(production ? "production-ca/ARC5_IES.crt" :
+	    "test-chain/ARC_UAT_2022.crt");
+	char *ac = sat_file(production ? "production-ca/AC5_SAT.crt" :
+	    "test-chain/AC_UAT_2022.crt");
+	struct bz_config *cfg = NULL;
+	char *text;
+
+	if (root != NULL && ac != NULL) {
+		text = xasprintf("%sTrustAnchors %s\nIssuingCAs %s\nRevocation none\n",
+		    production ? "" : "TestMode yes\n", root, ac);
+		cfg = test_config_text(text);
+		ck_assert_ptr_nonnull(cfg);
+		free(text);
+	}
+	free(root);
+	free(ac);
+	return cfg;
+}
+
+static const struct sat_msg_case {
+	const char	*name;
+	const char	*dir;		/* under sat-test-certs */
+	const char	*cer, *key;
+	enum form	 form;
+	int		 tamper;
+	int		 production;	/* production pins instead of TestMode */
+	int64_t		 signed_at, at;
+	enum bz_verdict	 verdict;
+	enum bz_check	 integrity, trust, identity;
+	const char	*reasons;	/* exact list, in order */
+	const char	*rfc, *no_cert, *persona;
+} sat_msgs[] = {
+	{ "e.firma moral EKU9003173C9, detached", "fiel-moral-EKU9003173C9",
+	  "EKU9003173C9.cer", "EKU9003173C9.key", DETACHED, 0, 0, SAT_SIGNED, SAT_AT,
+	  BZ_VERDICT_ACCEPTED, BZ_CHECK_PASS, BZ_CHECK_PASS, BZ_CHECK_PASS, "",
+	  "EKU9003173C9", "30001000000500003415", "moral" },
+	{ "e.firma moral EKU9003173C9, opaque", "fiel-moral-EKU9003173C9",
+	  "EKU9003173C9.cer", "EKU9003173C9.key", OPAQUE, 0, 0, SAT_SIGNED, SAT_AT,
+	  BZ_VERDICT_ACCEPTED, BZ_CHECK_PASS, BZ_CHECK_PASS, BZ_CHECK_PASS, "",
+	  "EKU9003173C9", "30001000000500003415", "moral" },
+	{ "e.firma fisica CACX7605101P8, detached", "fiel-fisica-CACX7605101P8",
+	  "goodCertificate.cer", "goodPrivateKeyEncrypt.key", DETACHED, 0, 0, SAT_SIGNED,
+	  SAT_AT, BZ_VERDICT_ACCEPTED, BZ_CHECK_PASS, BZ_CHECK_PASS, BZ_CHECK_PASS, "",
+	  "CACX7605101P8", "30001000000500003282", "fisica" },
+	{ "e.firma fisica CACX7605101P8, opaque", "fiel-fisica-CACX7605101P8",
+	  "goodCertificate.cer", "goodPrivateKeyEncrypt.key", OPAQUE, 0, 0, SAT_SIGNED,
+	  SAT_AT, BZ_VERDICT_ACCEPTED, BZ_CHECK_PASS, BZ_CHECK_PASS, BZ_CHECK_PASS, "",
+	  "CACX7605101P8", "30001000000500003282", "fisica" },
+	/* a valid CMS signature by SAT's CSD: integrity passes, still refused */
+	{ "CSD EKU9003173C9: valid signature, rejected as CSD", "csd-moral-EKU9003173C9",
+	  "EKU9003173C9.cer", "EKU9003173C9.key", DETACHED, 0, 0, SAT_SIGNED, SAT_AT,
+	  BZ_VERDICT_REJECTED, BZ_CHECK_PASS, BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-CSD",
+	  "EKU9003173C9", "30001000000500003416", "moral" },
+	{ "CSD EKU9003173C9, opaque", "csd-moral-EKU9003173C9",
+	  "EKU9003173C9.cer", "EKU9003173C9.key", OPAQUE, 0, 0, SAT_SIGNED, SAT_AT,
+	  BZ_VERDICT_REJECTED, BZ_CHECK_PASS, BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-CSD",
+	  "EKU9003173C9", "30001000000500003416", "moral" },
+	{ "e.firma fisica, one byte of the text changed", "fiel-fisica-CACX7605101P8",
+	  "goodCertificate.cer", "goodPrivateKeyEncrypt.key", DETACHED, 1, 0, SAT_SIGNED,
+	  SAT_AT, BZ_VERDICT_REJECTED, BZ_CHECK_FAIL, BZ_CHECK_PASS, BZ_CHECK_PASS,
+	  "BZ-SIG-INVALID", "CACX7605101P8", "30001000000500003282", "fisica" },
+	{ "e.firma moral, eContent changed", "fiel-moral-EKU9003173C9",
+	  "EKU9003173C9.cer", "EKU9003173C9.key", OPAQUE, 1, 0, SAT_SIGNED, SAT_AT,
+	  BZ_VERDICT_REJECTED, BZ_CHECK_FAIL, BZ_CHECK_PASS, BZ_CHECK_PASS,
+	  "BZ-SIG-INVALID", "EKU9003173C9", "30001000000500003415", "moral" },
+	/* arrival 2027-06-01, after the 2027-05-17 expiry; signed in time */
+	{ "e.firma moral arriving after its expiry", "fiel-moral-EKU9003173C9",
+	  "EKU9003173C9.cer", "EKU9003173C9.key", DETACHED, 0, 0, SAT_SIGNED,
+	  1811808000, BZ_VERDICT_REJECTED, BZ_CHECK_PASS, BZ_CHECK_FAIL, BZ_CHECK_PASS,
+	  "BZ-CERT-EXPIRED", "EKU9003173C9", "30001000000500003415", "moral" },
+	/* signingTime 2022-01-01, before the certificate existed (2023-05-18) */
+	{ "signingTime before notBefore", "fiel-moral-EKU9003173C9",
+	  "EKU9003173C9.cer", "EKU9003173C9.key", DETACHED, 0, 0, 1640995200, SAT_AT,
+	  BZ_VERDICT_REJECTED, BZ_CHECK_PASS, BZ_CHECK_PASS, BZ_CHECK_PASS,
+	  "BZ-SIG-TIME", "EKU9003173C9", "30001000000500003415", "moral" },
+	/* production pins (ARC5/AC5): SAT's *test* e.firma is not trusted */
+	{ "production mode: a test e.firma is untrusted", "fiel-moral-EKU9003173C9",
+	  "EKU9003173C9.cer", "EKU9003173C9.key", DETACHED, 0, 1, SAT_SIGNED, SAT_AT,
+	  BZ_VERDICT_REJECTED, BZ_CHECK_PASS, BZ_CHECK_FAIL, BZ_CHECK_PASS,
+	  "BZ-CERT-UNTRUSTED", "EKU9003173C9", "30001000000500003415", "moral" },
+};
+
+START_TEST(test_sat_messages)
+{
+	const struct sat_msg_case *c = &sat_msgs[_i];
+	char *cer = NULL, *key = NULL, *msg = NULL, *rel;
+	struct bz_config *cfg;
+	struct bz_buf err = BZ_BUF_INIT, got = BZ_BUF_INIT, json = BZ_BUF_INIT;
+	struct bz_verify_ctx *ctx;
+	struct bz_verification v;
+	EVP_PKEY *pk;
+	X509 *x;
+
+	rel = xasprintf("%s/%s", c->dir, c->cer);
+	cer = sat_file(rel);
+	free(rel);
+	rel = xasprintf("%s/%s", c->dir, c->key);
+	key = sat_file(rel);
+	free(rel);
+	if (cer == NULL || key == NULL || (cfg = sat_config(c->production)) == NULL)
+		goto out;
+	ck_assert_msg((ctx = bz_verify_ctx_new(cfg, &err)) != NULL, "%s", bz_buf_str(&err));
+	ck_assert_ptr_nonnull(x = test_load_cert(cer));
+	pk = sat_key(key);
+	msg = sign_entity(x, pk, entity, c->form, c->signed_at, c->tamper);
+	bz_verify_message(ctx, (const unsigned char *)msg, strlen(msg), c->at, &v);
+	for (size_t i = 0; i < v.reasons.n; i++)
+		bz_buf_printf(&got, "%s%s", i ? " " : "", v.reasons.items[i]->code);
+	ck_assert_msg(strcmp(bz_buf_str(&got), c->reasons) == 0, "%s: reasons [%s], want [%s]",
+	    c->name, bz_buf_str(&got), c->reasons);
+	ck_assert_msg(v.verdict == c->verdict, "%s: verdict %s", c->name,
+	    bz_verdict_name(v.verdict));
+	ck_assert_msg(v.integrity == c->integrity && v.trust == c->trust &&
+	    v.identity == c->identity, "%s: integrity %s trust %s identity %s", c->name,
+	    bz_check_name(v.integrity), bz_check_name(v.trust), bz_check_name(v.identity));
+	ck_assert_int_eq(v.opaque, c->form == OPAQUE);
+	ck_assert_ptr_nonnull(v.signer);
+	ck_assert_str_eq(v.signer->rfc, c->rfc);
+	ck_assert_str_eq(v.signer->no_certificado, c->no_cert);
+	ck_assert_int_eq(v.has_signing_time, 1);
+	ck_assert(v.signing_time == c->signed_at);
+	/* what `buzonctl verify --json` prints for it */
+	bz_verification_json(&v, &json);
+	rel = xasprintf("\"persona\": \"%s\", \"no_certificado\": \"%s\"", c->persona,
+	    c->no_cert);
+	ck_assert_msg(strstr(bz_buf_str(&json), rel) != NULL, "%s: %s", c->name,
+	    bz_buf_str(&json));
+	free(rel);
+	if (c->integrity == BZ_CHECK_PASS) {
+		ck_assert_int_eq(v.nparts, 1);
+		ck_assert_str_eq(v.parts[0].content_type, "text/plain");
+	}
+	bz_verification_free(&v);
+	EVP_PKEY_free(pk);
+	X509_free(x);
+	bz_verify_ctx_free(ctx);
+	bz_config_unref(cfg);
+out:
+	free(msg);
+	free(cer);
+	free(key);
+	bz_buf_free(&err);
+	bz_buf_free(&got);
+	bz_buf_free(&json);
+}
+END_TEST
+
 /* MIME limits at the edges of their range build a context; values outside
  * it never reach here: the configuration refuses them (test_config). */
 static const char *mime_limits[] = {
@@ -294,6 +545,10 @@ suite_verify(void)
 	tc = tcase_create("verdict");
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_verdict_table, 0, sizeof(verdicts) / sizeof(verdicts[0]));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("sat-messages");
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_sat_messages, 0, sizeof(sat_msgs) / sizeof(sat_msgs[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
