@@ -303,11 +303,17 @@ sat_key(const char *path)
 	return k;
 }
 
+/* What is done to the CMS after signing: nothing, one byte of the signed
+ * text flipped, the messageDigest attribute flipped (the signature over the
+ * attributes no longer matches), or the SignerInfo's digestAlgorithm
+ * changed to SHA-512 (the digest of the content no longer matches). */
+enum mutation { MUT_NONE, MUT_TAMPER, MUT_MSGDIGEST, MUT_DIGESTALG };
+
 /* sign_entity - a whole message around `ent`, signed by cert/key with a
- * pinned signingTime; tamper flips one byte of the signed text */
+ * pinned signingTime, then mutated */
 static char *
 sign_entity(X509 *cert, EVP_PKEY *key, const char *ent, enum form form,
-    int64_t signed_at, int tamper)
+    int64_t signed_at, enum mutation tamper)
 {
 	unsigned flags = CMS_BINARY | CMS_PARTIAL | (form == DETACHED ? CMS_DETACHED : 0);
 	CMS_ContentInfo *cms = CMS_sign(cert, key, NULL, NULL, flags);
@@ -324,8 +330,22 @@ sign_entity(X509 *cert, EVP_PKEY *key, const char *ent, enum form form,
 	ck_assert(CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime,
 	    ASN1_STRING_type(st), st, -1) == 1);
 	ck_assert(CMS_final(cms, in, NULL, flags) == 1);
-	if (tamper && form == OPAQUE)
+	if (tamper == MUT_TAMPER && form == OPAQUE)
 		(*CMS_get0_content(cms))->data[strlen(ent) - 3] ^= 1;
+	if (tamper == MUT_MSGDIGEST) {
+		X509_ATTRIBUTE *a = CMS_signed_get_attr(si,
+		    CMS_signed_get_attr_by_NID(si, NID_pkcs9_messageDigest, -1));
+		ASN1_TYPE *t = X509_ATTRIBUTE_get0_type(a, 0);
+
+		ck_assert(t != NULL && t->type == V_ASN1_OCTET_STRING);
+		t->value.octet_string->data[0] ^= 1;
+	}
+	if (tamper == MUT_DIGESTALG) {
+		X509_ALGOR *dig = NULL;
+
+		CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, NULL);
+		ck_assert(X509_ALGOR_set0(dig, OBJ_nid2obj(NID_sha512), V_ASN1_UNDEF, NULL));
+	}
 	ck_assert_int_gt(derlen = i2d_CMS_ContentInfo(cms, &der), 0);
 	b64 = xmalloc(4 * ((size_t)derlen / 3 + 2) + 1);
 	EVP_EncodeBlock(b64, der, derlen);
@@ -335,7 +355,7 @@ sign_entity(X509 *cert, EVP_PKEY *key, const char *ent, enum form form,
 		bz_buf_puts(&m, "Content-Type: multipart/signed; protocol=\"application/"
 		    "pkcs7-signature\"; micalg=sha-256; boundary=\"f\"\r\n\r\n--f\r\n");
 		bz_buf_puts(&m, ent);
-		if (tamper)
+		if (tamper == MUT_TAMPER)
 			m.data[m.len - 3] ^= 1;
 		bz_buf_puts(&m, "\r\n--f\r\nContent-Type: application/pkcs7-signature\r\n"
 		    "Content-Transfer-Encoding: base64\r\n\r\n");
@@ -384,7 +404,7 @@ static const struct sat_msg_case {
 	const char	*dir;		/* under sat-test-certs */
 	const char	*cer, *key;
 	enum form	 form;
-	int		 tamper;
+	enum mutation	 tamper;
 	int		 production;	/* production pins instead of TestMode */
 	int64_t		 signed_at, at;
 	enum bz_verdict	 verdict;
@@ -393,51 +413,51 @@ static const struct sat_msg_case {
 	const char	*rfc, *no_cert, *persona;
 } sat_msgs[] = {
 	{ "e.firma moral EKU9003173C9, detached", "fiel-moral-EKU9003173C9",
-	  "EKU9003173C9.cer", "EKU9003173C9.key", DETACHED, 0, 0, SAT_SIGNED, SAT_AT,
+	  "EKU9003173C9.cer", "EKU9003173C9.key", DETACHED, MUT_NONE, 0, SAT_SIGNED, SAT_AT,
 	  BZ_VERDICT_ACCEPTED, BZ_CHECK_PASS, BZ_CHECK_PASS, BZ_CHECK_PASS, "",
 	  "EKU9003173C9", "30001000000500003415", "moral" },
 	{ "e.firma moral EKU9003173C9, opaque", "fiel-moral-EKU9003173C9",
-	  "EKU9003173C9.cer", "EKU9003173C9.key", OPAQUE, 0, 0, SAT_SIGNED, SAT_AT,
+	  "EKU9003173C9.cer", "EKU9003173C9.key", OPAQUE, MUT_NONE, 0, SAT_SIGNED, SAT_AT,
 	  BZ_VERDICT_ACCEPTED, BZ_CHECK_PASS, BZ_CHECK_PASS, BZ_CHECK_PASS, "",
 	  "EKU9003173C9", "30001000000500003415", "moral" },
 	{ "e.firma fisica CACX7605101P8, detached", "fiel-fisica-CACX7605101P8",
-	  "goodCertificate.cer", "goodPrivateKeyEncrypt.key", DETACHED, 0, 0, SAT_SIGNED,
+	  "goodCertificate.cer", "goodPrivateKeyEncrypt.key", DETACHED, MUT_NONE, 0, SAT_SIGNED,
 	  SAT_AT, BZ_VERDICT_ACCEPTED, BZ_CHECK_PASS, BZ_CHECK_PASS, BZ_CHECK_PASS, "",
 	  "CACX7605101P8", "30001000000500003282", "fisica" },
 	{ "e.firma fisica CACX7605101P8, opaque", "fiel-fisica-CACX7605101P8",
-	  "goodCertificate.cer", "goodPrivateKeyEncrypt.key", OPAQUE, 0, 0, SAT_SIGNED,
+	  "goodCertificate.cer", "goodPrivateKeyEncrypt.key", OPAQUE, MUT_NONE, 0, SAT_SIGNED,
 	  SAT_AT, BZ_VERDICT_ACCEPTED, BZ_CHECK_PASS, BZ_CHECK_PASS, BZ_CHECK_PASS, "",
 	  "CACX7605101P8", "30001000000500003282", "fisica" },
 	/* a valid CMS signature by SAT's CSD: integrity passes, still refused */
 	{ "CSD EKU9003173C9: valid signature, rejected as CSD", "csd-moral-EKU9003173C9",
-	  "EKU9003173C9.cer", "EKU9003173C9.key", DETACHED, 0, 0, SAT_SIGNED, SAT_AT,
+	  "EKU9003173C9.cer", "EKU9003173C9.key", DETACHED, MUT_NONE, 0, SAT_SIGNED, SAT_AT,
 	  BZ_VERDICT_REJECTED, BZ_CHECK_PASS, BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-CSD",
 	  "EKU9003173C9", "30001000000500003416", "moral" },
 	{ "CSD EKU9003173C9, opaque", "csd-moral-EKU9003173C9",
-	  "EKU9003173C9.cer", "EKU9003173C9.key", OPAQUE, 0, 0, SAT_SIGNED, SAT_AT,
+	  "EKU9003173C9.cer", "EKU9003173C9.key", OPAQUE, MUT_NONE, 0, SAT_SIGNED, SAT_AT,
 	  BZ_VERDICT_REJECTED, BZ_CHECK_PASS, BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-CSD",
 	  "EKU9003173C9", "30001000000500003416", "moral" },
 	{ "e.firma fisica, one byte of the text changed", "fiel-fisica-CACX7605101P8",
-	  "goodCertificate.cer", "goodPrivateKeyEncrypt.key", DETACHED, 1, 0, SAT_SIGNED,
-	  SAT_AT, BZ_VERDICT_REJECTED, BZ_CHECK_FAIL, BZ_CHECK_PASS, BZ_CHECK_PASS,
+	  "goodCertificate.cer", "goodPrivateKeyEncrypt.key", DETACHED, MUT_TAMPER, 0,
+	  SAT_SIGNED, SAT_AT, BZ_VERDICT_REJECTED, BZ_CHECK_FAIL, BZ_CHECK_PASS, BZ_CHECK_PASS,
 	  "BZ-SIG-INVALID", "CACX7605101P8", "30001000000500003282", "fisica" },
 	{ "e.firma moral, eContent changed", "fiel-moral-EKU9003173C9",
-	  "EKU9003173C9.cer", "EKU9003173C9.key", OPAQUE, 1, 0, SAT_SIGNED, SAT_AT,
+	  "EKU9003173C9.cer", "EKU9003173C9.key", OPAQUE, MUT_TAMPER, 0, SAT_SIGNED, SAT_AT,
 	  BZ_VERDICT_REJECTED, BZ_CHECK_FAIL, BZ_CHECK_PASS, BZ_CHECK_PASS,
 	  "BZ-SIG-INVALID", "EKU9003173C9", "30001000000500003415", "moral" },
 	/* arrival 2027-06-01, after the 2027-05-17 expiry; signed in time */
 	{ "e.firma moral arriving after its expiry", "fiel-moral-EKU9003173C9",
-	  "EKU9003173C9.cer", "EKU9003173C9.key", DETACHED, 0, 0, SAT_SIGNED,
+	  "EKU9003173C9.cer", "EKU9003173C9.key", DETACHED, MUT_NONE, 0, SAT_SIGNED,
 	  1811808000, BZ_VERDICT_REJECTED, BZ_CHECK_PASS, BZ_CHECK_FAIL, BZ_CHECK_PASS,
 	  "BZ-CERT-EXPIRED", "EKU9003173C9", "30001000000500003415", "moral" },
 	/* signingTime 2022-01-01, before the certificate existed (2023-05-18) */
 	{ "signingTime before notBefore", "fiel-moral-EKU9003173C9",
-	  "EKU9003173C9.cer", "EKU9003173C9.key", DETACHED, 0, 0, 1640995200, SAT_AT,
+	  "EKU9003173C9.cer", "EKU9003173C9.key", DETACHED, MUT_NONE, 0, 1640995200, SAT_AT,
 	  BZ_VERDICT_REJECTED, BZ_CHECK_PASS, BZ_CHECK_PASS, BZ_CHECK_PASS,
 	  "BZ-SIG-TIME", "EKU9003173C9", "30001000000500003415", "moral" },
 	/* production pins (ARC5/AC5): SAT's *test* e.firma is not trusted */
 	{ "production mode: a test e.firma is untrusted", "fiel-moral-EKU9003173C9",
-	  "EKU9003173C9.cer", "EKU9003173C9.key", DETACHED, 0, 1, SAT_SIGNED, SAT_AT,
+	  "EKU9003173C9.cer", "EKU9003173C9.key", DETACHED, MUT_NONE, 1, SAT_SIGNED, SAT_AT,
 	  BZ_VERDICT_REJECTED, BZ_CHECK_PASS, BZ_CHECK_FAIL, BZ_CHECK_PASS,
 	  "BZ-CERT-UNTRUSTED", "EKU9003173C9", "30001000000500003415", "moral" },
 };
@@ -507,6 +527,142 @@ out:
 }
 END_TEST
 
+/* --- every kind of bad input gets a coded reason ---
+ *
+ * Mission rule: "Every kind of bad input (unsigned, tampered, expired, CSD,
+ * truncated MIME, huge, malformed base64, wrong digest, spoofed X-Buzon-*
+ * headers) gets a clear, coded reason, and a test." Unsigned, tampered,
+ * expired and CSD are rows of the verdict table above; huge is the
+ * milter's MaxMessageSize (tests/milter/too-large.lua, tests/e2e/oversize.sh)
+ * and forged X-Buzon-* headers are removed or refused by the milter
+ * (tests/milter/forged-headers.lua, tests/e2e/forged-header.sh). Here: a
+ * message signed by the test PKI's e.firma, then broken after signing at
+ * the MIME level (cut short at several places, base64 corrupted, micalg
+ * lying) or inside the CMS (messageDigest or digestAlgorithm wrong). Each
+ * row gives the exact reason list: never accepted, never a tempfail, never
+ * a reason-less rejection.
+ */
+enum edit {
+	ED_NONE,
+	ED_CUT_SIGNED,		/* cut inside the signed part */
+	ED_CUT_SIG,		/* cut half way through the base64 CMS */
+	ED_CUT_CLOSE,		/* only the close delimiter missing */
+	ED_BAD_B64,		/* "*!" inside the base64 CMS */
+	ED_MICALG_SHA1,		/* micalg=sha-1 over a SHA-256 CMS */
+};
+
+/* edit_message - break msg (NUL-terminated, ours) in place as asked */
+static void
+edit_message(char *msg, enum edit e)
+{
+	char *b64 = strstr(msg, "base64\r\n\r\n"), *end;
+	char *p;
+
+	ck_assert_ptr_nonnull(b64);
+	b64 += strlen("base64\r\n\r\n");
+	end = strstr(b64, "\r\n");
+	ck_assert_ptr_nonnull(end);
+	switch (e) {
+	case ED_NONE:
+		break;
+	case ED_CUT_SIGNED:
+		ck_assert_ptr_nonnull(p = strstr(msg, "Declaraci"));
+		p[4] = '\0';
+		break;
+	case ED_CUT_SIG:
+		/* a multiple of 4 characters: valid base64, half a DER */
+		b64[((size_t)(end - b64) / 2) & ~(size_t)3] = '\0';
+		break;
+	case ED_CUT_CLOSE:
+		ck_assert_ptr_nonnull(p = strstr(msg, "\r\n--f--\r\n"));
+		p[2] = '\0';
+		break;
+	case ED_BAD_B64:
+		p = b64 + (end - b64) / 2;
+		p[0] = '*';
+		p[1] = '!';
+		break;
+	case ED_MICALG_SHA1:
+		ck_assert_ptr_nonnull(p = strstr(msg, "micalg=sha-256;"));
+		memcpy(p, "micalg=sha-1;  ", 15);
+		break;
+	}
+}
+
+static const struct bad_case {
+	const char	*name;
+	enum form	 form;
+	enum mutation	 mutation;
+	enum edit	 edit;
+	enum bz_verdict	 verdict;
+	enum bz_check	 integrity;
+	const char	*reasons;	/* exact list, in order */
+} bad_inputs[] = {
+	{ "intact (the rows below break this one)", DETACHED, MUT_NONE, ED_NONE,
+	  BZ_VERDICT_ACCEPTED, BZ_CHECK_PASS, "" },
+	{ "truncated inside the signed part", DETACHED, MUT_NONE, ED_CUT_SIGNED,
+	  BZ_VERDICT_REJECTED, BZ_CHECK_UNKNOWN, "BZ-MSG-MALFORMED BZ-MSG-UNSIGNED" },
+	{ "truncated inside the signature", DETACHED, MUT_NONE, ED_CUT_SIG,
+	  BZ_VERDICT_REJECTED, BZ_CHECK_UNKNOWN, "BZ-MSG-MALFORMED BZ-SIG-MALFORMED" },
+	{ "truncated before the close delimiter", DETACHED, MUT_NONE, ED_CUT_CLOSE,
+	  BZ_VERDICT_REJECTED, BZ_CHECK_PASS, "BZ-MSG-MALFORMED" },
+	{ "opaque, truncated inside the CMS", OPAQUE, MUT_NONE, ED_CUT_SIG,
+	  BZ_VERDICT_REJECTED, BZ_CHECK_UNKNOWN, "BZ-SIG-MALFORMED" },
+	{ "malformed base64 in the signature part", DETACHED, MUT_NONE, ED_BAD_B64,
+	  BZ_VERDICT_REJECTED, BZ_CHECK_UNKNOWN, "BZ-MSG-ENCODING BZ-SIG-MALFORMED" },
+	{ "malformed base64 in the opaque body", OPAQUE, MUT_NONE, ED_BAD_B64,
+	  BZ_VERDICT_REJECTED, BZ_CHECK_UNKNOWN, "BZ-MSG-ENCODING BZ-SIG-MALFORMED" },
+	{ "wrong messageDigest attribute", DETACHED, MUT_MSGDIGEST, ED_NONE,
+	  BZ_VERDICT_REJECTED, BZ_CHECK_FAIL, "BZ-SIG-INVALID" },
+	{ "wrong messageDigest attribute, opaque", OPAQUE, MUT_MSGDIGEST, ED_NONE,
+	  BZ_VERDICT_REJECTED, BZ_CHECK_FAIL, "BZ-SIG-INVALID" },
+	{ "digestAlgorithm says SHA-512, digest is SHA-256", DETACHED, MUT_DIGESTALG,
+	  ED_NONE, BZ_VERDICT_REJECTED, BZ_CHECK_FAIL, "BZ-SIG-INVALID" },
+	/* micalg is advisory (RFC 8551 3.5.3): the CMS says what was used */
+	{ "micalg lies (sha-1), the CMS is SHA-256", DETACHED, MUT_NONE, ED_MICALG_SHA1,
+	  BZ_VERDICT_ACCEPTED, BZ_CHECK_PASS, "" },
+};
+
+START_TEST(test_bad_inputs)
+{
+	const struct bad_case *c = &bad_inputs[_i];
+	struct bz_config *cfg = test_pki_config("Revocation none\n");
+	struct bz_buf err = BZ_BUF_INIT, got = BZ_BUF_INIT;
+	struct bz_verify_ctx *ctx;
+	struct bz_verification v;
+	X509 *cert = test_pki_cert("efirma-fisica");
+	EVP_PKEY *key;
+	FILE *fp;
+	char *msg;
+
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_msg((ctx = bz_verify_ctx_new(cfg, &err)) != NULL, "%s", bz_buf_str(&err));
+	ck_assert_ptr_nonnull(fp = fopen(test_pki_path("efirma-fisica.key"), "r"));
+	ck_assert_ptr_nonnull(key = PEM_read_PrivateKey(fp, NULL, NULL, NULL));
+	fclose(fp);
+	/* signed 2026-05-31, validated at TEST_PKI_INSTANT */
+	msg = sign_entity(cert, key, entity, c->form, TEST_PKI_INSTANT - 86400, c->mutation);
+	edit_message(msg, c->edit);
+	bz_verify_message(ctx, (const unsigned char *)msg, strlen(msg), TEST_PKI_INSTANT, &v);
+	for (size_t i = 0; i < v.reasons.n; i++)
+		bz_buf_printf(&got, "%s%s", i ? " " : "", v.reasons.items[i]->code);
+	ck_assert_msg(strcmp(bz_buf_str(&got), c->reasons) == 0, "%s: reasons [%s], want [%s]",
+	    c->name, bz_buf_str(&got), c->reasons);
+	ck_assert_msg(v.verdict == c->verdict, "%s: verdict %s", c->name,
+	    bz_verdict_name(v.verdict));
+	ck_assert_msg(v.integrity == c->integrity, "%s: integrity %s", c->name,
+	    bz_check_name(v.integrity));
+	bz_verification_free(&v);
+	free(msg);
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	bz_verify_ctx_free(ctx);
+	bz_config_unref(cfg);
+	bz_buf_free(&err);
+	bz_buf_free(&got);
+}
+END_TEST
+
 /* MIME limits at the edges of their range build a context; values outside
  * it never reach here: the configuration refuses them (test_config). */
 static const char *mime_limits[] = {
@@ -549,6 +705,11 @@ suite_verify(void)
 	tc = tcase_create("sat-messages");
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_sat_messages, 0, sizeof(sat_msgs) / sizeof(sat_msgs[0]));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("bad-input");
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_bad_inputs, 0,
+	    sizeof(bad_inputs) / sizeof(bad_inputs[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
