@@ -120,6 +120,18 @@ put_field(struct bz_buf *out, const char *value)
 	bz_buf_free(&norm);
 }
 
+/*
+ * put_optional - a field that acuses issued before it existed lack:
+ * absent (NULL) leaves it out, separator and all, as the SAT's cadenas
+ * leave out optional data; present, even empty, it is a field
+ */
+static void
+put_optional(struct bz_buf *out, const char *value)
+{
+	if (value != NULL)
+		put_field(out, value);
+}
+
 /* put_number - an unsigned decimal field */
 static void
 put_number(struct bz_buf *out, uint64_t v)
@@ -161,8 +173,12 @@ bz_receipt_cadena(const struct bz_receipt *r, struct bz_buf *out)
 	put_field(out, r->legal_utc);
 	put_field(out, r->legal_local);
 	put_field(out, r->legal_rule);
-	put_field(out, r->legal_basis);
-	put_field(out, r->first_hour);
+	/* Left out when absent, so the cadena of an acuse sealed before the
+	 * rule set was recorded is still the one its sello covers. Removing
+	 * them from a sealed acuse cannot keep its sello: two fewer fields,
+	 * and the part count fixes every other field's place. */
+	put_optional(out, r->legal_basis);
+	put_optional(out, r->first_hour);
 	put_field(out, r->calendar_version);
 	put_field(out, r->institution_no_certificado);
 	/* put_field left one "|": the closing "||" needs one more. */

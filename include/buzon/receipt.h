@@ -20,7 +20,9 @@
  * before it reaches the cadena, the XML or the text: invalid UTF-8 bytes
  * become U+FFFD; every control character (C0, DEL, C1) and every run of
  * white space becomes one ASCII space; leading and trailing spaces are
- * removed. A NULL field and an empty one are the same: an empty value.
+ * removed. A NULL field and an empty one are the same: an empty value,
+ * except fields 25 and 26, which are left out of the cadena (separator
+ * included) when NULL: acuses sealed before they existed lack them.
  * Normalisation is idempotent, so the XML parsed back yields the same
  * cadena. In the cadena, "\" is written "\\" and "|" is written "\|";
  * nothing else is escaped. A value can therefore never add, remove or
@@ -44,8 +46,10 @@
  *   14 dictamen (verdict)
  * Fields 25-27 are the whole rule set the legal instant was computed
  * with (LegalBasis, SubmissionFirstHour, the calendar files' version), so
- * the acuse alone says how to recompute it. The sello is not part of the
- * cadena.
+ * the acuse alone says how to recompute it. Without 25 and 26 the cadena
+ * is the one of acuses issued before they were recorded; removing or
+ * adding them changes the number of fields, so the sello breaks. The
+ * sello is not part of the cadena.
  *
  * Failure behaviour: functions returning int give 0 on success and -1 with
  * one English line in err on failure (unreadable key, OpenSSL error, XML

@@ -161,6 +161,22 @@ START_TEST(test_cadena_order)
 	    "2026-06-06T18:00:00Z|2026-06-06T12:00:00-06:00|2026-06-08T06:00:00Z|"
 	    "2026-06-08T00:00:00-06:00|submission.next-working-day|lft|00:00|"
 	    "sha256:none|7||");
+
+	/* Without the rule set (an acuse issued, or rebuilt from a filing
+	 * recorded, before it was recorded) fields 25 and 26 are left out
+	 * with their separators: the cadena is the one sealed then, so those
+	 * acuses keep verifying and a resend keeps their sello. */
+	bz_buf_reset(&c);
+	bz_receipt_set(&r.legal_basis, NULL);
+	bz_receipt_set(&r.first_hour, NULL);
+	bz_receipt_cadena(&r, &c);
+	ck_assert_str_eq(bz_buf_str(&c),
+	    "||1.0|BZ-2026-00000042|promocion|EBU200101AB8|EMPRESA BUZÓN SA DE CV||"
+	    "PEGJ800101AB3|PEGJ800101HDFRRN09|30001000000700000002|" HASH_A "|"
+	    "pass|pass|pass|accepted|<m1@pruebas.test>|Aviso \\| anexo|" HASH_B "|"
+	    "1|escrito.pdf|application/pdf|1234|" HASH_A "|"
+	    "2026-06-06T18:00:00Z|2026-06-06T12:00:00-06:00|2026-06-08T06:00:00Z|"
+	    "2026-06-08T00:00:00-06:00|submission.next-working-day|sha256:none|7||");
 	bz_buf_free(&c);
 	bz_receipt_free(&r);
 }
@@ -269,6 +285,62 @@ START_TEST(test_sello_covers_every_field)
 	bz_receipt_set(&r.curp, NULL);
 	ck_assert_int_ne(bz_receipt_sello_verify(&r, pem.data, pem.len, &err), 0);
 	bz_receipt_free(&r);
+	bz_receipt_signer_unref(s);
+	bz_buf_free(&err);
+	bz_buf_free(&pem);
+}
+END_TEST
+
+/*
+ * Downgrade: the rule set is optional in the schema (acuses issued before
+ * it was recorded have none), so removing it from a sealed acuse, or
+ * adding one to an acuse sealed without it, must change the cadena and
+ * break the sello. Each row seals with the first pair and verifies with
+ * the second.
+ */
+static const struct {
+	const char *what;
+	const char *seal_basis, *seal_first, *basis, *first;
+	int holds;
+} rule_set_strip[] = {
+	{ "as sealed, with the rule set", "lft+cff", "09:30", "lft+cff", "09:30", 1 },
+	{ "as sealed, without", NULL, NULL, NULL, NULL, 1 },
+	{ "both removed", "lft+cff", "09:30", NULL, NULL, 0 },
+	{ "basis removed", "lft+cff", "09:30", NULL, "09:30", 0 },
+	{ "first hour removed", "lft+cff", "09:30", "lft+cff", NULL, 0 },
+	{ "both emptied", "lft+cff", "09:30", "", "", 0 },
+	{ "both added", NULL, NULL, "lft", "00:00", 0 },
+	{ "emptied ones added", NULL, NULL, "", "", 0 },
+	{ "basis added", NULL, NULL, "lft", NULL, 0 },
+};
+
+START_TEST(test_sello_rule_set_downgrade)
+{
+	struct bz_receipt_signer *s = signer();
+	struct bz_buf err = BZ_BUF_INIT, pem = BZ_BUF_INIT;
+	FILE *fp = fopen(cert_path, "r");
+	char chunk[4096];
+	size_t n;
+
+	ck_assert_ptr_nonnull(fp);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		bz_buf_append(&pem, chunk, n);
+	fclose(fp);
+	for (size_t i = 0; i < sizeof(rule_set_strip) / sizeof(rule_set_strip[0]); i++) {
+		struct bz_receipt r;
+		int rc;
+
+		sample(&r);
+		bz_receipt_set(&r.legal_basis, rule_set_strip[i].seal_basis);
+		bz_receipt_set(&r.first_hour, rule_set_strip[i].seal_first);
+		ck_assert_int_eq(bz_receipt_seal(s, &r, &err), 0);
+		bz_receipt_set(&r.legal_basis, rule_set_strip[i].basis);
+		bz_receipt_set(&r.first_hour, rule_set_strip[i].first);
+		rc = bz_receipt_sello_verify(&r, pem.data, pem.len, &err);
+		ck_assert_msg((rc == 0) == rule_set_strip[i].holds, "%s: the sello %s",
+		    rule_set_strip[i].what, rc == 0 ? "still holds" : "fails");
+		bz_receipt_free(&r);
+	}
 	bz_receipt_signer_unref(s);
 	bz_buf_free(&err);
 	bz_buf_free(&pem);
@@ -660,7 +732,7 @@ END_TEST
  * The rule set of the legal instant (LegalBasis, SubmissionFirstHour) in
  * the XML: valid values pass the schema and round-trip into the same
  * cadena; an acuse rebuilt from a filing recorded before the store kept
- * them omits both (empty cadena fields) and is still valid; anything
+ * them omits both (and their cadena fields) and is still valid; anything
  * else is refused by the schema.
  */
 static const struct {
@@ -708,7 +780,7 @@ START_TEST(test_xml_rule_set)
 			ck_assert_ptr_null(back.legal_basis);
 			ck_assert_ptr_null(back.first_hour);
 			ck_assert_ptr_nonnull(strstr(c1.data,
-			    "|submission.next-working-day|||sha256:none|"));
+			    "|submission.next-working-day|sha256:none|"));
 		}
 		bz_receipt_free(&r);
 		bz_receipt_free(&back);
@@ -778,6 +850,7 @@ suite_receipt(void)
 	tcase_add_test(tc, test_cadena_order);
 	tcase_add_test(tc, test_cadena_escaping);
 	tcase_add_test(tc, test_sello_covers_every_field);
+	tcase_add_test(tc, test_sello_rule_set_downgrade);
 	tcase_add_test(tc, test_xml_valid_and_hostile_text_stays_text);
 	tcase_add_test(tc, test_xml_refusals);
 	tcase_add_test(tc, test_header_safety);
