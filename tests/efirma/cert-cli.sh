@@ -3,10 +3,12 @@
 # cert-cli.sh - `buzonctl cert` judges certificates as the milter does
 #
 # Over the generated test PKI (tests/pki/gen-pki.sh) with TestMode and a
-# pinned TestClock: the exit status (0 accepted, 1 rejected, 2 usage), the
+# pinned TestClock: the exit status (0 accepted, 1 rejected, 2 usage, 3
+# cannot decide: the revocation service is down), the
 # reason codes and the identity fields, text and JSON. When
-# ../shared/sat-test-certs exists, also SAT's own e.firma (accepted) and
-# CSD (rejected as CSD); otherwise that part prints SKIP and the rest runs.
+# ../shared/sat-test-certs exists, also SAT's own e.firmas (accepted), CSD
+# (rejected as CSD) and a T61String RFC; otherwise that part prints SKIP
+# and the rest runs.
 
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}"
@@ -59,6 +61,18 @@ check "help" 0 "usage: buzonctl" --help
 check "no such file" 2 "not a readable certificate" "$WORK/nonexistent.cer"
 check "bad instant" 2 "not an ISO-8601 instant" "$PKI/efirma-fisica.crt" --at yesterday
 
+# Cannot decide: nothing answers on the loopback's port 9 and
+# RevocationFailure is tempfail: exit 3 with BZ-REVOCATION-UNAVAILABLE.
+cp "$WORK/test.conf" "$WORK/plain.conf"
+printf 'Revocation ocsp\nOCSPResponder http://127.0.0.1:9/\nOCSPTimeout 2\nRevocationFailure tempfail\n' \
+    >> "$WORK/test.conf"
+check "revocation unavailable: cannot decide" 3 "4.7.0 BZ-REVOCATION-UNAVAILABLE" \
+    "$PKI/efirma-fisica.crt"
+check "revocation unavailable (JSON)" 3 '"verdict": "tempfail"' "$PKI/efirma-fisica.crt" --json
+# a certain rejection is not turned into a tempfail by the outage
+check "CSD with revocation unavailable" 1 "BZ-CERT-CSD" "$PKI/csd.crt"
+cp "$WORK/plain.conf" "$WORK/test.conf"
+
 if [ -d "$SAT" ]; then
 	cat > "$WORK/sat.conf" <<CONF
 Socket unix:$WORK/milter.sock
@@ -73,6 +87,12 @@ CONF
 	    "$SAT/fiel-moral-EKU9003173C9/EKU9003173C9.cer"
 	check "SAT CSD EKU9003173C9 rejected as CSD" 1 "BZ-CERT-CSD" \
 	    "$SAT/csd-moral-EKU9003173C9/EKU9003173C9.cer"
+	check "SAT e.firma fisica CACX7605101P8 accepted" 0 "RFC:        CACX7605101P8 (persona fisica)" \
+	    "$SAT/fiel-fisica-CACX7605101P8/goodCertificate.cer"
+	# T61String with a Latin-1 N-tilde: the RFC comes out as UTF-8 (the
+	# certificate is of an older test CA and expired: rejected, still named)
+	check "SAT T61String RFC as UTF-8" 1 '"rfc": "IAÑL750210963"' \
+	    "$SAT/parsing/ianl750210963_T61String.cer" --json
 else
 	echo "SKIP: $SAT not found: SAT's own certificates not checked"
 fi

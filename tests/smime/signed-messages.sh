@@ -102,6 +102,53 @@ if [ $rc -ne 0 ] || ! grep -q '^verdict: *accepted' "$OUT/text.out" ||
     ! grep -q 'RFC: *PEGJ800101AB3' "$OUT/text.out"; then
 	echo "FAIL text output (exit $rc):"; cat "$OUT/text.out"; fail=$((fail + 1))
 fi
+# Issue 3: "prints the signer, the three verdicts and the reasons ... Exit 0
+# accepted, 1 rejected, 3 cannot decide, 2 bad usage." A tampered message:
+# exit 1, each verdict on its line, the reason with its code and texts.
+"$BUZONCTL" -c "$OUT/buzon.conf" verify "$OUT/openssl-qp-detached.flip-content.eml" \
+    --at "$AT" > "$OUT/text-rejected.out"
+rc=$?
+for want in '^verdict: *rejected (at 2026-06-01T12:00:00Z)$' '^integrity: *fail$' \
+    '^trust: *pass$' '^identity: *pass$' '^signer: *JUAN PEREZ GARCIA$' \
+    '^  RFC: *PEGJ800101AB3 (persona fisica)$' \
+    '^  5\.7\.7 BZ-SIG-INVALID La firma no corresponde al contenido.* (signature does not verify'; do
+	grep -q -- "$want" "$OUT/text-rejected.out" || {
+		echo "FAIL text output of a rejection lacks /$want/:"; cat "$OUT/text-rejected.out"
+		fail=$((fail + 1))
+	}
+done
+[ $rc -eq 1 ] || { echo "FAIL text output of a rejection: exit $rc, want 1"; fail=$((fail + 1)); }
+# Cannot decide: the revocation service does not answer (nothing listens on
+# port 9 of the loopback) under RevocationFailure tempfail: exit 3, verdict
+# tempfail, trust unknown, BZ-REVOCATION-UNAVAILABLE; text and JSON alike.
+sed -e 's|^Revocation none$|Revocation ocsp\nOCSPResponder http://127.0.0.1:9/\nOCSPTimeout 2\nRevocationFailure tempfail|' \
+    "$OUT/buzon.conf" > "$OUT/ocsp-down.conf"
+grep -q '^OCSPResponder http://127.0.0.1:9/$' "$OUT/ocsp-down.conf" ||
+    { echo "ERROR: could not write ocsp-down.conf"; exit 99; }
+json=$("$BUZONCTL" -c "$OUT/ocsp-down.conf" verify "$OUT/openssl-qp-detached.eml" --at "$AT" \
+    --json 2>/dev/null)
+rc=$?
+case $json in
+'{"verdict": "tempfail", "integrity": "pass", "trust": "unknown", "identity": "pass", "reasons": [{"code": "BZ-REVOCATION-UNAVAILABLE", "text": '*'"rfc": "PEGJ800101AB3"'*)
+	[ $rc -eq 3 ] || { echo "FAIL tempfail (json): exit $rc, want 3"; fail=$((fail + 1)); } ;;
+*)	echo "FAIL tempfail (json, exit $rc): $json"; fail=$((fail + 1)) ;;
+esac
+"$BUZONCTL" -c "$OUT/ocsp-down.conf" verify "$OUT/openssl-qp-detached.eml" --at "$AT" \
+    > "$OUT/text-tempfail.out" 2>/dev/null
+rc=$?
+if [ $rc -ne 3 ] || ! grep -q '^verdict: *tempfail ' "$OUT/text-tempfail.out" ||
+    ! grep -q '^  4\.7\.0 BZ-REVOCATION-UNAVAILABLE ' "$OUT/text-tempfail.out"; then
+	echo "FAIL tempfail (text, exit $rc, want 3):"; cat "$OUT/text-tempfail.out"
+	fail=$((fail + 1))
+fi
+# ... but a tampered message is rejected (exit 1) without asking anybody.
+"$BUZONCTL" -c "$OUT/ocsp-down.conf" verify "$OUT/openssl-qp-detached.flip-content.eml" \
+    --at "$AT" --json > "$OUT/tempfail-tampered.out" 2>/dev/null
+rc=$?
+if [ $rc -ne 1 ] || grep -q BZ-REVOCATION-UNAVAILABLE "$OUT/tempfail-tampered.out"; then
+	echo "FAIL tampered with OCSP down: exit $rc, want 1 without BZ-REVOCATION-UNAVAILABLE:"
+	cat "$OUT/tempfail-tampered.out"; fail=$((fail + 1))
+fi
 for args in "" "--at" "--at yesterday $OUT/openssl-qp-detached.eml" "$OUT/nonexistent.eml" \
     "--bogus $OUT/openssl-qp-detached.eml"; do
 	# shellcheck disable=SC2086
