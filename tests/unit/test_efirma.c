@@ -24,7 +24,9 @@
 #include <check.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "buzon/efirma.h"
 #include "buzon/reason.h"
@@ -314,6 +316,232 @@ START_TEST(test_identity_fields)
 	bz_signer_free(&s);
 	bz_reasons_free(&r);
 	X509_free(cert);
+}
+END_TEST
+
+/*
+ * Edges of the e.firma test and of the identity rules, one change at a
+ * time: the generated e.firma fisica is copied, changed and signed again
+ * by the test CA's key, so only that change differs. Issue 3: "an e.firma
+ * has no OU in its subject, has extendedKeyUsage emailProtection, and
+ * keyUsage digitalSignature and nonRepudiation"; "name from 2.5.4.41 (then
+ * CN, then O)"; "RSA >= 2048 bits; signature RSA with SHA-2"; EFIRMA.md 6.3
+ * (basicConstraints CA:FALSE) and 6.5 (exactly one 2.5.4.45).
+ */
+enum cert_edit {
+	CE_NONE,
+	CE_ADD_OU,		/* otherwise an e.firma: an OU is still not one */
+	CE_KU_NO_NR,		/* keyUsage digitalSignature only */
+	CE_NO_KU,
+	CE_EKU_CLIENT,		/* EKU clientAuth, no emailProtection */
+	CE_CA_TRUE,
+	CE_NO_BC,
+	CE_NAME_FROM_CN,	/* no 2.5.4.41: the CN */
+	CE_NAME_FROM_O,		/* no 2.5.4.41 nor CN: the O */
+	CE_NO_NAME,		/* none of the three */
+	CE_TWO_UIDS,		/* a second 2.5.4.45 */
+	CE_RFC_AMP,		/* '&' is an RFC letter */
+	CE_RFC_BAD_DATE,	/* month 13 */
+	CE_SERIAL_19,		/* 19 digits: not a noCertificado */
+	CE_EC_KEY,
+	CE_SIG_PSS,		/* RSASSA-PSS with SHA-256 is RSA with SHA-2 */
+	CE_SIG_SHA512,
+};
+
+/* name_set - replace (or with value NULL, remove) every nid entry */
+static void
+name_set(X509_NAME *n, int nid, const char *value)
+{
+	int i;
+
+	while ((i = X509_NAME_get_index_by_NID(n, nid, -1)) >= 0)
+		X509_NAME_ENTRY_free(X509_NAME_delete_entry(n, i));
+	if (value != NULL)
+		ck_assert(X509_NAME_add_entry_by_NID(n, nid, MBSTRING_ASC,
+		    (const unsigned char *)value, -1, -1, 0));
+}
+
+/* ext_set - replace (or with value NULL, remove) an extension */
+static void
+ext_set(X509 *x, int nid, const char *value)
+{
+	int i;
+
+	while ((i = X509_get_ext_by_NID(x, nid, -1)) >= 0)
+		X509_EXTENSION_free(X509_delete_ext(x, i));
+	if (value != NULL) {
+		X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, NULL, nid, value);
+
+		ck_assert_ptr_nonnull(e);
+		ck_assert(X509_add_ext(x, e, -1));
+		X509_EXTENSION_free(e);
+	}
+}
+
+/* edited_leaf - efirma-fisica with one change, signed again by the test CA */
+static X509 *
+edited_leaf(enum cert_edit e)
+{
+	X509 *x = test_pki_cert("efirma-fisica");
+	X509_NAME *n = X509_get_subject_name(x);
+	EVP_PKEY *cakey, *ec = NULL;
+	const EVP_MD *md = EVP_sha256();
+	EVP_MD_CTX *mctx;
+	EVP_PKEY_CTX *pctx = NULL;
+	FILE *fp;
+
+	ck_assert_ptr_nonnull(fp = fopen(test_pki_path("ca.key"), "r"));
+	ck_assert_ptr_nonnull(cakey = PEM_read_PrivateKey(fp, NULL, NULL, NULL));
+	fclose(fp);
+	switch (e) {
+	case CE_NONE:
+		break;
+	case CE_ADD_OU:
+		name_set(n, NID_organizationalUnitName, "Sucursal 1");
+		break;
+	case CE_KU_NO_NR:
+		ext_set(x, NID_key_usage, "digitalSignature");
+		break;
+	case CE_NO_KU:
+		ext_set(x, NID_key_usage, NULL);
+		break;
+	case CE_EKU_CLIENT:
+		ext_set(x, NID_ext_key_usage, "clientAuth");
+		break;
+	case CE_CA_TRUE:
+		ext_set(x, NID_basic_constraints, "critical,CA:TRUE");
+		break;
+	case CE_NO_BC:
+		ext_set(x, NID_basic_constraints, NULL);
+		break;
+	case CE_NAME_FROM_CN:
+		name_set(n, NID_name, NULL);
+		name_set(n, NID_commonName, "JUAN DEL CN");
+		break;
+	case CE_NAME_FROM_O:
+		name_set(n, NID_name, NULL);
+		name_set(n, NID_commonName, NULL);
+		name_set(n, NID_organizationName, "JUAN DE LA O");
+		break;
+	case CE_NO_NAME:
+		name_set(n, NID_name, NULL);
+		name_set(n, NID_commonName, NULL);
+		name_set(n, NID_organizationName, NULL);
+		break;
+	case CE_TWO_UIDS:
+		ck_assert(X509_NAME_add_entry_by_NID(n, NID_x500UniqueIdentifier,
+		    MBSTRING_ASC, (const unsigned char *)"LOPM700101AB1", -1, -1, 0));
+		break;
+	case CE_RFC_AMP:
+		name_set(n, NID_x500UniqueIdentifier, "P&GJ800101AB3");
+		break;
+	case CE_RFC_BAD_DATE:
+		name_set(n, NID_x500UniqueIdentifier, "PEGJ801301AB3");
+		break;
+	case CE_SERIAL_19:
+		ck_assert(ASN1_STRING_set(X509_get_serialNumber(x),
+		    "3000100000070000001", 19));
+		break;
+	case CE_EC_KEY:
+		ck_assert_ptr_nonnull(ec = EVP_EC_gen("P-256"));
+		ck_assert(X509_set_pubkey(x, ec));
+		break;
+	case CE_SIG_PSS:
+	case CE_SIG_SHA512:
+		md = EVP_sha512();
+		break;
+	}
+	ck_assert_ptr_nonnull(mctx = EVP_MD_CTX_new());
+	if (e == CE_SIG_PSS)
+		md = EVP_sha256();
+	ck_assert(EVP_DigestSignInit(mctx, &pctx, md, NULL, cakey) == 1);
+	if (e == CE_SIG_PSS) {
+		ck_assert(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0);
+		ck_assert(EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) > 0);
+	}
+	ck_assert(X509_sign_ctx(x, mctx) > 0);
+	EVP_MD_CTX_free(mctx);
+	EVP_PKEY_free(ec);
+	EVP_PKEY_free(cakey);
+	return x;
+}
+
+static const struct edit_case {
+	const char	*name;
+	enum cert_edit	 edit;
+	struct outcome	 want;
+	const char	*rfc, *field_name;	/* expected rfc and name, NULL: none */
+} edit_cases[] = {
+	{ "unchanged, signed again", CE_NONE, { BZ_CHECK_PASS, BZ_CHECK_PASS, "" },
+	  "PEGJ800101AB3", "JUAN PEREZ GARCIA" },
+	{ "OU added to an e.firma", CE_ADD_OU,
+	  { BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-NOT-EFIRMA" },
+	  "PEGJ800101AB3", "JUAN PEREZ GARCIA" },
+	{ "keyUsage without nonRepudiation", CE_KU_NO_NR,
+	  { BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-NOT-EFIRMA" },
+	  "PEGJ800101AB3", "JUAN PEREZ GARCIA" },
+	{ "no keyUsage", CE_NO_KU,
+	  { BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-NOT-EFIRMA" },
+	  "PEGJ800101AB3", "JUAN PEREZ GARCIA" },
+	{ "EKU without emailProtection", CE_EKU_CLIENT,
+	  { BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-NOT-EFIRMA" },
+	  "PEGJ800101AB3", "JUAN PEREZ GARCIA" },
+	{ "basicConstraints CA:TRUE", CE_CA_TRUE,
+	  { BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-NOT-EFIRMA" },
+	  "PEGJ800101AB3", "JUAN PEREZ GARCIA" },
+	{ "no basicConstraints", CE_NO_BC,
+	  { BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-NOT-EFIRMA" },
+	  "PEGJ800101AB3", "JUAN PEREZ GARCIA" },
+	{ "no 2.5.4.41: name from the CN", CE_NAME_FROM_CN,
+	  { BZ_CHECK_PASS, BZ_CHECK_PASS, "" }, "PEGJ800101AB3", "JUAN DEL CN" },
+	{ "no 2.5.4.41 nor CN: name from the O", CE_NAME_FROM_O,
+	  { BZ_CHECK_PASS, BZ_CHECK_PASS, "" }, "PEGJ800101AB3", "JUAN DE LA O" },
+	{ "no name at all", CE_NO_NAME,
+	  { BZ_CHECK_PASS, BZ_CHECK_FAIL, "BZ-CERT-IDENTITY" }, "PEGJ800101AB3", NULL },
+	{ "two 2.5.4.45 values", CE_TWO_UIDS,
+	  { BZ_CHECK_PASS, BZ_CHECK_FAIL, "BZ-CERT-IDENTITY" }, NULL, "JUAN PEREZ GARCIA" },
+	{ "RFC with an ampersand", CE_RFC_AMP,
+	  { BZ_CHECK_PASS, BZ_CHECK_PASS, "" }, "P&GJ800101AB3", "JUAN PEREZ GARCIA" },
+	{ "RFC with month 13", CE_RFC_BAD_DATE,
+	  { BZ_CHECK_PASS, BZ_CHECK_FAIL, "BZ-CERT-IDENTITY" }, "PEGJ801301AB3",
+	  "JUAN PEREZ GARCIA" },
+	{ "serial of 19 digits", CE_SERIAL_19,
+	  { BZ_CHECK_PASS, BZ_CHECK_FAIL, "BZ-CERT-SERIAL" }, "PEGJ800101AB3",
+	  "JUAN PEREZ GARCIA" },
+	{ "EC key", CE_EC_KEY,
+	  { BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-WEAK-KEY" }, "PEGJ800101AB3",
+	  "JUAN PEREZ GARCIA" },
+	{ "signed RSASSA-PSS SHA-256", CE_SIG_PSS,
+	  { BZ_CHECK_PASS, BZ_CHECK_PASS, "" }, "PEGJ800101AB3", "JUAN PEREZ GARCIA" },
+	{ "signed RSA SHA-512", CE_SIG_SHA512,
+	  { BZ_CHECK_PASS, BZ_CHECK_PASS, "" }, "PEGJ800101AB3", "JUAN PEREZ GARCIA" },
+};
+
+START_TEST(test_edited_leaves)
+{
+	const struct edit_case *c = &edit_cases[_i];
+	struct bz_buf err = BZ_BUF_INIT;
+	struct bz_config *cfg = test_pki_config(NULL);
+	struct bz_efirma_ctx *ctx;
+	X509 *cert = edited_leaf(c->edit);
+	struct bz_signer s;
+	struct bz_reasons r;
+	enum bz_check trust, identity;
+
+	ck_assert_ptr_nonnull(cfg);
+	ctx = bz_efirma_ctx_new(cfg, &err);
+	ck_assert_msg(ctx != NULL, "ctx: %s", bz_buf_str(&err));
+	run_check(ctx, cert, NULL, TEST_PKI_INSTANT, &s, &trust, &identity, &r);
+	assert_outcome(c->name, trust, identity, &r, &c->want);
+	if (c->edit != CE_TWO_UIDS)
+		assert_field(c->name, "rfc", s.rfc, c->rfc);
+	assert_field(c->name, "name", s.name, c->field_name);
+	bz_signer_free(&s);
+	bz_reasons_free(&r);
+	X509_free(cert);
+	bz_efirma_ctx_free(ctx);
+	bz_config_unref(cfg);
+	bz_buf_free(&err);
 }
 END_TEST
 
@@ -967,6 +1195,8 @@ suite_efirma(void)
 	tcase_add_loop_test(tc, test_bad_ctx, 0,
 	    sizeof(bad_ctx_cases) / sizeof(bad_ctx_cases[0]));
 	tcase_add_test(tc, test_identity_fields);
+	tcase_add_loop_test(tc, test_edited_leaves, 0,
+	    sizeof(edit_cases) / sizeof(edit_cases[0]));
 	suite_add_tcase(s, tc);
 
 	tcase_add_loop_test(sat, test_sat_material, 0,
