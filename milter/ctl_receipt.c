@@ -21,8 +21,8 @@
  * --basis and --first-hour are assertions about the acuse: one that
  * disagrees with what the acuse names fails the calendar check with the
  * reason (exit 1); the acuse's own values are never overridden. An acuse
- * that names no basis or first hour (rebuilt from a filing recorded
- * before the store kept them) is recomputed with --basis/--first-hour
+ * that names no basis or first hour (issued, or rebuilt from a filing
+ * recorded, before the store kept them) is recomputed with --basis/--first-hour
  * when given, and the report says they came from the command line;
  * without them the check is "unknown" (exit 1).
  * Exit 0 only when all four pass; 1 when any fails or cannot be decided;
