@@ -14,8 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -23,6 +25,7 @@
 
 #include <check.h>
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -1114,6 +1117,209 @@ START_TEST(test_ocsp)
 }
 END_TEST
 
+/*
+ * OCSP answers `openssl ocsp` never gives: issue 3 says the response
+ * signature, the CertID and freshness are checked. A one-shot responder
+ * thread on loopback reads the real request and answers with a basic
+ * response built here (signed by the delegated responder ocsp.crt), sound
+ * but for one thing per row. thisUpdate/nextUpdate are relative to the
+ * wall clock (freshness is judged against it: a live answer is fresh now,
+ * whatever the message's arrival instant).
+ */
+enum canned {
+	CAN_GOOD,		/* fresh, nonce echoed, right CertID */
+	CAN_NO_NONCE,		/* nonce not echoed: allowed */
+	CAN_WRONG_NONCE,	/* replayed or forged */
+	CAN_STALE,		/* nextUpdate already past */
+	CAN_FUTURE,		/* thisUpdate a day ahead */
+	CAN_OTHER_CERT,		/* status for another certificate only */
+	CAN_UNKNOWN,		/* certStatus unknown */
+	CAN_REVOKED,		/* revoked 2026-01-15, before the arrival */
+	CAN_TRY_LATER,		/* responseStatus tryLater */
+	CAN_SELF_SIGNED_BY_LEAF,	/* signed by a key the CA never delegated */
+};
+
+struct canned_srv {
+	int		 fd;
+	enum canned	 kind;
+};
+
+/* canned_response - the OCSP answer of kind for req */
+static OCSP_RESPONSE *
+canned_response(OCSP_REQUEST *req, enum canned kind)
+{
+	X509 *rcert = test_pki_cert(kind == CAN_SELF_SIGNED_BY_LEAF ? "efirma-moral" : "ocsp");
+	X509 *ca = test_pki_cert("ca"), *other = test_pki_cert("efirma-moral");
+	EVP_PKEY *rkey;
+	FILE *fp;
+	OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
+	OCSP_ONEREQ *one = OCSP_request_onereq_get0(req, 0);
+	OCSP_CERTID *id = OCSP_onereq_get0_id(one), *oid = NULL;
+	ASN1_TIME *thisupd = X509_gmtime_adj(NULL, kind == CAN_STALE ? -2 * 86400L :
+	    kind == CAN_FUTURE ? 86400L : -60L);
+	ASN1_TIME *nextupd = X509_gmtime_adj(NULL, kind == CAN_STALE ? -86400L :
+	    kind == CAN_FUTURE ? 2 * 86400L : 3600L);
+	ASN1_TIME *revtime = ASN1_TIME_set(NULL, (time_t)1768435200);	/* 2026-01-15 */
+	OCSP_RESPONSE *resp;
+
+	ck_assert_ptr_nonnull(id);
+	ck_assert_ptr_nonnull(fp = fopen(test_pki_path(kind == CAN_SELF_SIGNED_BY_LEAF ?
+	    "efirma-moral.key" : "ocsp.key"), "r"));
+	ck_assert_ptr_nonnull(rkey = PEM_read_PrivateKey(fp, NULL, NULL, NULL));
+	fclose(fp);
+	if (kind == CAN_TRY_LATER) {
+		resp = OCSP_response_create(OCSP_RESPONSE_STATUS_TRYLATER, NULL);
+		goto out;
+	}
+	if (kind == CAN_OTHER_CERT)
+		id = oid = OCSP_cert_to_id(EVP_sha1(), other, ca);
+	ck_assert(OCSP_basic_add1_status(bs, id,
+	    kind == CAN_UNKNOWN ? V_OCSP_CERTSTATUS_UNKNOWN :
+	    kind == CAN_REVOKED ? V_OCSP_CERTSTATUS_REVOKED : V_OCSP_CERTSTATUS_GOOD,
+	    kind == CAN_REVOKED ? OCSP_REVOKED_STATUS_KEYCOMPROMISE : 0,
+	    kind == CAN_REVOKED ? revtime : NULL, thisupd, nextupd) != NULL);
+	if (kind == CAN_WRONG_NONCE) {
+		static const unsigned char n[16] = "otro nonce viejo";
+
+		ck_assert(OCSP_basic_add1_nonce(bs, (unsigned char *)n, sizeof(n)) == 1);
+	} else if (kind != CAN_NO_NONCE)
+		ck_assert(OCSP_copy_nonce(bs, req) == 1);
+	ck_assert(OCSP_basic_sign(bs, rcert, rkey, EVP_sha256(), NULL, 0) == 1);
+	resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs);
+out:
+	ck_assert_ptr_nonnull(resp);
+	OCSP_CERTID_free(oid);
+	OCSP_BASICRESP_free(bs);
+	ASN1_TIME_free(thisupd);
+	ASN1_TIME_free(nextupd);
+	ASN1_TIME_free(revtime);
+	EVP_PKEY_free(rkey);
+	X509_free(rcert);
+	X509_free(ca);
+	X509_free(other);
+	return resp;
+}
+
+/* canned_serve - accept one connection, read the POST, answer it */
+static void *
+canned_serve(void *arg)
+{
+	struct canned_srv *srv = arg;
+	struct bz_buf in = BZ_BUF_INIT;
+	struct timeval tv = { 10, 0 };
+	const unsigned char *p;
+	char chunk[4096], *end;
+	size_t body = 0, want = 0;	/* offsets: the buffer moves as it grows */
+	ssize_t n;
+	OCSP_REQUEST *req;
+	OCSP_RESPONSE *resp;
+	unsigned char *der = NULL;
+	int derlen, c = accept(srv->fd, NULL, NULL);
+
+	if (c < 0)
+		return NULL;
+	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while ((n = read(c, chunk, sizeof(chunk))) > 0) {
+		bz_buf_append(&in, chunk, (size_t)n);
+		if (body == 0 && (end = strstr(bz_buf_str(&in), "\r\n\r\n")) != NULL) {
+			body = (size_t)(end - in.data) + 4;
+			want = body;
+			for (const char *h = in.data; h < end; h++)
+				if (strncasecmp(h, "\nContent-Length:", 16) == 0)
+					want = body + strtoul(h + 16, NULL, 10);
+		}
+		if (body != 0 && in.len >= want)
+			break;
+	}
+	if (body != 0) {
+		p = (const unsigned char *)in.data + body;
+		req = d2i_OCSP_REQUEST(NULL, &p, (long)(in.len - body));
+		if (req != NULL) {
+			resp = canned_response(req, srv->kind);
+			derlen = i2d_OCSP_RESPONSE(resp, &der);
+			dprintf(c, "HTTP/1.0 200 OK\r\nContent-Type: application/ocsp-response\r\n"
+			    "Content-Length: %d\r\n\r\n", derlen);
+			if (derlen > 0 && write(c, der, (size_t)derlen) != derlen)
+				perror("canned_serve: write");
+			OPENSSL_free(der);
+			OCSP_RESPONSE_free(resp);
+			OCSP_REQUEST_free(req);
+		}
+	}
+	close(c);
+	bz_buf_free(&in);
+	return NULL;
+}
+
+static const struct canned_case {
+	enum canned	 kind;
+	const char	*label;
+	struct outcome	 want;
+} canned_cases[] = {
+	{ CAN_GOOD, "good", { BZ_CHECK_PASS, BZ_CHECK_PASS, "" } },
+	{ CAN_NO_NONCE, "nonce not echoed", { BZ_CHECK_PASS, BZ_CHECK_PASS, "" } },
+	{ CAN_WRONG_NONCE, "wrong nonce", { BZ_CHECK_UNKNOWN, BZ_CHECK_PASS,
+	  "BZ-REVOCATION-UNAVAILABLE" } },
+	{ CAN_STALE, "stale", { BZ_CHECK_UNKNOWN, BZ_CHECK_PASS,
+	  "BZ-REVOCATION-UNAVAILABLE" } },
+	{ CAN_FUTURE, "thisUpdate in the future", { BZ_CHECK_UNKNOWN, BZ_CHECK_PASS,
+	  "BZ-REVOCATION-UNAVAILABLE" } },
+	{ CAN_OTHER_CERT, "CertID of another certificate", { BZ_CHECK_UNKNOWN,
+	  BZ_CHECK_PASS, "BZ-REVOCATION-UNAVAILABLE" } },
+	{ CAN_UNKNOWN, "status unknown", { BZ_CHECK_UNKNOWN, BZ_CHECK_PASS,
+	  "BZ-REVOCATION-UNAVAILABLE" } },
+	{ CAN_REVOKED, "revoked before arrival", { BZ_CHECK_FAIL, BZ_CHECK_PASS,
+	  "BZ-CERT-REVOKED" } },
+	{ CAN_TRY_LATER, "tryLater", { BZ_CHECK_UNKNOWN, BZ_CHECK_PASS,
+	  "BZ-REVOCATION-UNAVAILABLE" } },
+	{ CAN_SELF_SIGNED_BY_LEAF, "signed by a non-delegated key", { BZ_CHECK_UNKNOWN,
+	  BZ_CHECK_PASS, "BZ-REVOCATION-UNAVAILABLE" } },
+};
+
+START_TEST(test_ocsp_canned)
+{
+	const struct canned_case *c = &canned_cases[_i];
+	struct canned_srv srv = { -1, c->kind };
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	struct bz_buf err = BZ_BUF_INIT;
+	struct bz_efirma_ctx *ctx;
+	struct bz_config *cfg;
+	struct bz_signer s;
+	struct bz_reasons r;
+	enum bz_check trust, identity;
+	X509 *cert = test_pki_cert("efirma-fisica");
+	pthread_t th;
+	char *extra;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert((srv.fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	ck_assert(bind(srv.fd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
+	ck_assert(listen(srv.fd, 1) == 0);
+	ck_assert(getsockname(srv.fd, (struct sockaddr *)&sin, &len) == 0);
+	ck_assert_int_eq(pthread_create(&th, NULL, canned_serve, &srv), 0);
+	extra = xasprintf("Revocation ocsp\nOCSPResponder http://127.0.0.1:%d/\n"
+	    "OCSPTimeout 5\n", ntohs(sin.sin_port));
+	cfg = test_pki_config(extra);
+	ck_assert_ptr_nonnull(cfg);
+	ctx = bz_efirma_ctx_new(cfg, &err);
+	ck_assert_msg(ctx != NULL, "ctx: %s", bz_buf_str(&err));
+	run_check(ctx, cert, NULL, TEST_PKI_INSTANT, &s, &trust, &identity, &r);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	close(srv.fd);
+	assert_outcome(c->label, trust, identity, &r, &c->want);
+	bz_signer_free(&s);
+	bz_reasons_free(&r);
+	X509_free(cert);
+	bz_efirma_ctx_free(ctx);
+	bz_config_unref(cfg);
+	free(extra);
+	bz_buf_free(&err);
+}
+END_TEST
+
 /* OCSP over HTTPS: `openssl ocsp` behind tests/efirma/tls-proxy.py, the
  * server certificate checked against SSL_CERT_FILE (OpenSSL's default
  * verify path, which the daemon uses for SAT's https responder). */
@@ -1213,6 +1419,8 @@ suite_efirma(void)
 	tcase_add_test(rev, test_threads);
 	tcase_add_loop_test(rev, test_ocsp, 0,
 	    sizeof(ocsp_cases) / sizeof(ocsp_cases[0]));
+	tcase_add_loop_test(rev, test_ocsp_canned, 0,
+	    sizeof(canned_cases) / sizeof(canned_cases[0]));
 	tcase_add_loop_test(rev, test_ocsp_https, 0,
 	    sizeof(https_cases) / sizeof(https_cases[0]));
 	suite_add_tcase(s, rev);
