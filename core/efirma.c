@@ -231,17 +231,22 @@ fail:
 /* check_type - e.firma, not a CSD nor another kind of certificate.
  * SAT's CSDs carry an OU (the branch, "sucursal") and no EKU at all; an
  * e.firma has no OU, EKU emailProtection and KU digitalSignature plus
- * nonRepudiation (EFIRMA.md 5). Anything else is "not an e.firma". */
+ * nonRepudiation (EFIRMA.md 5). Anything else is "not an e.firma". Only a
+ * certificate with SAT's layout (an RFC in 2.5.4.45) is called a CSD: many
+ * other S/MIME certificates have an OU and no EKU (VeriSign's of the 1990s
+ * in the interop corpus), and telling their senders to use the e.firma
+ * "instead of the CSD" would send them looking for the wrong mistake. */
 static void
 check_type(X509 *leaf, struct bz_reasons *tr)
 {
 	uint32_t flags = X509_get_extension_flags(leaf);
 	uint32_t ku = X509_get_key_usage(leaf);
 	const uint32_t need = KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION;
-	int ou = X509_NAME_get_index_by_NID(X509_get_subject_name(leaf),
-	    NID_organizationalUnitName, -1) >= 0;
+	const X509_NAME *subj = X509_get_subject_name(leaf);
+	int ou = X509_NAME_get_index_by_NID(subj, NID_organizationalUnitName, -1) >= 0;
+	int sat = X509_NAME_get_index_by_NID(subj, NID_x500UniqueIdentifier, -1) >= 0;
 
-	if (ou && !(flags & EXFLAG_XKUSAGE)) {
+	if (ou && sat && !(flags & EXFLAG_XKUSAGE)) {
 		bz_reasons_add(tr, "BZ-CERT-CSD");
 		return;
 	}

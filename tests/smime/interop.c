@@ -246,6 +246,13 @@ main(void)
 			printf("MISMATCH %s: BZ-SIG-INVALID\n", table[i].file);
 			mismatches++;
 		}
+		/* None of these is a SAT certificate: never called a CSD (some
+		 * have an OU and no EKU, like one, but no RFC). */
+		if (bz_reasons_has(&v.reasons, "BZ-CERT-CSD")) {
+			printf("MISMATCH %s: BZ-CERT-CSD for a certificate that is not SAT's\n",
+			    table[i].file);
+			mismatches++;
+		}
 		/* Not a SAT e.firma: never trusted, never accepted. */
 		if (v.signer == NULL || v.trust == BZ_CHECK_PASS ||
 		    v.identity == BZ_CHECK_PASS || v.verdict != BZ_VERDICT_REJECTED) {

@@ -334,6 +334,8 @@ END_TEST
 enum cert_edit {
 	CE_NONE,
 	CE_ADD_OU,		/* otherwise an e.firma: an OU is still not one */
+	CE_CSD_LAYOUT,		/* OU and no EKU: SAT's CSD layout */
+	CE_CSD_NO_RFC,		/* the same without 2.5.4.45: not SAT's */
 	CE_KU_NO_NR,		/* keyUsage digitalSignature only */
 	CE_NO_KU,
 	CE_EKU_CLIENT,		/* EKU clientAuth, no emailProtection */
@@ -401,6 +403,15 @@ edited_leaf(enum cert_edit e)
 		break;
 	case CE_ADD_OU:
 		name_set(n, NID_organizationalUnitName, "Sucursal 1");
+		break;
+	case CE_CSD_LAYOUT:
+		name_set(n, NID_organizationalUnitName, "Sucursal 1");
+		ext_set(x, NID_ext_key_usage, NULL);
+		break;
+	case CE_CSD_NO_RFC:
+		name_set(n, NID_organizationalUnitName, "Digital ID Class 1");
+		ext_set(x, NID_ext_key_usage, NULL);
+		name_set(n, NID_x500UniqueIdentifier, NULL);
 		break;
 	case CE_KU_NO_NR:
 		ext_set(x, NID_key_usage, "digitalSignature");
@@ -480,6 +491,13 @@ static const struct edit_case {
 	{ "OU added to an e.firma", CE_ADD_OU,
 	  { BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-NOT-EFIRMA" },
 	  "PEGJ800101AB3", "JUAN PEREZ GARCIA" },
+	{ "OU and no EKU: a CSD", CE_CSD_LAYOUT,
+	  { BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-CSD" },
+	  "PEGJ800101AB3", "JUAN PEREZ GARCIA" },
+	/* not SAT's layout: "use your e.firma, not the CSD" would mislead */
+	{ "OU and no EKU but no RFC: not called a CSD", CE_CSD_NO_RFC,
+	  { BZ_CHECK_FAIL, BZ_CHECK_FAIL, "BZ-CERT-NOT-EFIRMA BZ-CERT-IDENTITY" },
+	  NULL, "JUAN PEREZ GARCIA" },
 	{ "keyUsage without nonRepudiation", CE_KU_NO_NR,
 	  { BZ_CHECK_FAIL, BZ_CHECK_PASS, "BZ-CERT-NOT-EFIRMA" },
 	  "PEGJ800101AB3", "JUAN PEREZ GARCIA" },
