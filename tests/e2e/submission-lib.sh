@@ -85,7 +85,7 @@ sub_message()
 			printf 'MIME-Version: 1.0\n'
 			cat "$file.entity"
 		else
-			"${OPENSSL:-openssl}" cms -sign -in "$file.entity" -md sha256 \
+			"${OPENSSL:-openssl}" cms -sign -in "$file.entity" -md "${SUB_MD:-sha256}" \
 			    -signer "$SUB_PKI/$leaf.crt" -inkey "$SUB_PKI/$leaf.key" ||
 			    { echo "ERROR: openssl cms -sign failed" >&2; exit 99; }
 		fi

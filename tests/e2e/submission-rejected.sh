@@ -2,8 +2,10 @@
 # submission-rejected - what is not a valid e.firma submission never gets in
 #
 # Issue 3 through the real Postfix: a CSD-signed message, an unsigned one,
-# a tampered one and one signed with an expired e.firma are refused with
-# 550 and their reason codes in the SMTP reply; every reason that
+# a tampered one, one signed with an expired e.firma, one under an unpinned
+# CA, one signed with SHA-1, one truncated in transit and (with Revocation
+# crl) one signed with a revoked e.firma are refused with 550 and their
+# reason codes in the SMTP reply; every reason that
 # `buzonctl verify` finds for the same file is in the reply (a multi-line
 # reply lists all of them). None of them reaches the sink or the store.
 # A forged X-Buzon-Folio on a genuine submission is replaced by ours.
@@ -31,23 +33,41 @@ reasons_of()
 	    grep -o '"code": "BZ-[A-Z0-9-]*"' | sed 's/.*"\(BZ-[^"]*\)"/\1/'
 }
 
-#	name		leaf		tamper	SMTP	code in the reply
+# cut FILE - drop the last lines (close delimiter and the end of the
+# base64 signature): a message truncated in transit
+cut_short()
+{
+	head -n -6 "$1" >"$1.cut" && mv "$1.cut" "$1"
+}
+
+# change: yes flips a letter of the signed text, sha1 signs with SHA-1,
+# cut truncates the signed message. "class" is the enhanced status class
+# of the reply (the first reason's): MIME damage is 5.6.x (media), the
+# rest 5.7.x (security).
+#	name		leaf		change	SMTP	class	code in the reply
 rows=(
-	"csd		csd		no	550	BZ-CERT-CSD"
-	"unsigned	none		no	550	BZ-MSG-UNSIGNED"
-	"tampered	efirma-fisica	yes	550	BZ-SIG-INVALID"
-	"expired	expired		no	550	BZ-CERT-EXPIRED"
-	"otherca	efirma-otherca	no	550	BZ-CERT-UNTRUSTED"
+	"csd		csd		no	550	5.7	BZ-CERT-CSD"
+	"unsigned	none		no	550	5.7	BZ-MSG-UNSIGNED"
+	"tampered	efirma-fisica	yes	550	5.7	BZ-SIG-INVALID"
+	"expired	expired		no	550	5.7	BZ-CERT-EXPIRED"
+	"otherca	efirma-otherca	no	550	5.7	BZ-CERT-UNTRUSTED"
+	"weakdigest	efirma-fisica	sha1	550	5.7	BZ-DIGEST-WEAK"
+	"truncated	efirma-fisica	cut	550	5.6	BZ-MSG-MALFORMED"
 )
 refused=()
 for row in "${rows[@]}"; do
-	read -r name leaf tamp code reason <<<"$row"
-	tok=$(sub_message "$E2E_DIR/$name.eml" "$leaf")
+	read -r name leaf tamp code class reason <<<"$row"
+	if [ "$tamp" = sha1 ]; then
+		tok=$(SUB_MD=sha1 sub_message "$E2E_DIR/$name.eml" "$leaf")
+	else
+		tok=$(sub_message "$E2E_DIR/$name.eml" "$leaf")
+	fi
 	[ "$tamp" = yes ] && tamper "$E2E_DIR/$name.eml"
+	[ "$tamp" = cut ] && cut_short "$E2E_DIR/$name.eml"
 	e2e_send "$name" --to "$E2E_MAILBOX" --data "@$E2E_DIR/$name.eml"
 	e2e_reply_has "$name" "$code" ||
 	    e2e_fail "$name: expected $code, got: $(sub_last_reply "$name")"
-	e2e_transcript_has "$name" "$code[- ]5\.7\.[0-9] $reason " ||
+	e2e_transcript_has "$name" "$code[- ]${class//./\\.}\.[0-9] $reason " ||
 	    e2e_fail "$name: $reason not in the reply"
 	e2e_transcript_has "$name" 'queued as' && e2e_fail "$name: Postfix queued it"
 	# every reason buzonctl verify finds is in the SMTP reply
@@ -122,5 +142,21 @@ e2e_reply_has ocsp-tampered 550 && e2e_transcript_has ocsp-tampered 'BZ-SIG-INVA
 e2e_transcript_has ocsp-tampered 'BZ-REVOCATION-UNAVAILABLE' &&
     e2e_fail "OCSP down, tampered: the responder was asked for a tampered message"
 e2e_log "ok: OCSP down: 451 for a valid submission, 550 for a tampered one"
+
+# --- revoked (Revocation crl) --------------------------------------------------
+e2e_stop_milter
+mkdir -p "$E2E_DIR/files/crl"
+chmod 0755 "$E2E_DIR/files" "$E2E_DIR/files/crl"
+cp "$SUB_PKI/crl/ca.crl.pem" "$E2E_DIR/files/crl/" && chmod 0644 "$E2E_DIR/files/crl/ca.crl.pem" ||
+    e2e_fail "cannot install the CRL"
+e2e_conf Revocation crl
+e2e_conf CRLDirectory "$E2E_DIR/files/crl"
+e2e_start_milter
+tok=$(sub_message "$E2E_DIR/revoked.eml" revoked)
+e2e_send revoked --to "$E2E_MAILBOX" --data "@$E2E_DIR/revoked.eml"
+e2e_reply_has revoked 550 && e2e_transcript_has revoked '550[- ]5\.7\.1 BZ-CERT-REVOKED ' ||
+    e2e_fail "revoked: expected 550 5.7.1 BZ-CERT-REVOKED: $(sub_last_reply revoked)"
+e2e_transcript_has revoked 'queued as' && e2e_fail "revoked: Postfix queued it"
+e2e_log "ok: revoked: 550 5.7.1 BZ-CERT-REVOKED"
 
 e2e_finish
