@@ -15,8 +15,9 @@
 #   *.flip-content.eml   a byte of the signed content (first part, or the
 #                        eContent inside the opaque CMS)
 #   *.flip-sig.eml       a byte of the RSA signature value
-# Contents: quoted-printable text with a soft line break, base64 text, and
-# a nested multipart/mixed (alternative text+html, PDF attachment).
+# Contents: quoted-printable text with a soft line break, base64 text, a
+# nested multipart/mixed (alternative text+html, PDF attachment), and raw
+# 8bit UTF-8 text under folded headers.
 # Also: openssl's own S/MIME writer (-outform SMIME), and a SHA-1 signature.
 #
 # OUTDIR/manifest has one line per message: FILE EXPECT NPARTS IMPL, where
@@ -83,7 +84,18 @@ head -c 3000 "$PKI/ca.crt" > "$WORK/attachment.bin"
 	printf -- '--=_mixto_1--\n'
 } | crlf | perl -0pe 's/\r\n\z//' > "$WORK/nested.ent"
 
-CONTENTS="qp:1 b64:1 nested:3"
+# 8bit: raw UTF-8 bytes (no transfer encoding) under a header folded
+# across two lines with a tab and a long parameter folded with a space:
+# verified as received, never unfolded or re-encoded.
+{
+	printf 'Content-Type: text/plain;\n\tcharset=utf-8;\n format=flowed\n'
+	printf 'Content-Transfer-Encoding: 8bit\n'
+	printf 'Content-Disposition: inline;\n\tfilename="promoci\303\263n.txt"\n\n'
+	printf 'Promoci\303\263n del contribuyente: a\303\261o 2026, se\303\261or Pe\303\261a.\n'
+	printf 'Segunda l\303\255nea con \342\202\254 y comillas \302\253as\303\255\302\273.\n'
+} | crlf | perl -0pe 's/\r\n\z//' > "$WORK/eightbit.ent"
+
+CONTENTS="qp:1 b64:1 nested:3 eightbit:1"
 
 # headers SUBJECT - the message header block (no Content-Type)
 headers() {
