@@ -98,6 +98,11 @@ static const struct {
 	{ MINIMAL "UMask 8\n", ":3: UMask: expected an octal mode" },
 	{ MINIMAL "Database relative.db\n", ":3: Database: path must be absolute" },
 	{ MINIMAL "PidFile\n", ":3: PidFile: missing value" },
+	/* issue 3: TestClock "honoured only with TestMode yes (refused otherwise)" */
+	{ MINIMAL "TestClock 2026-06-01T12:00:00Z\n", ":3: TestClock: allowed only with TestMode yes" },
+	{ MINIMAL "TestMode no\nTestClock 2026-06-01T12:00:00Z\n",
+	  ":4: TestClock: allowed only with TestMode yes" },
+	{ MINIMAL "TestMode yes\nTestClock 2026-06-01\n", ":4: TestClock: expected an ISO-8601 instant" },
 };
 
 START_TEST(test_bad_file_names_line_and_key)
