@@ -540,7 +540,8 @@ END_TEST
  * the MIME level (cut short at several places, base64 corrupted, micalg
  * lying) or inside the CMS (messageDigest or digestAlgorithm wrong). Each
  * row gives the exact reason list: never accepted, never a tempfail, never
- * a reason-less rejection.
+ * a reason-less rejection. The same message under the legacy spellings of
+ * the two forms is accepted.
  */
 enum edit {
 	ED_NONE,
@@ -549,10 +550,24 @@ enum edit {
 	ED_CUT_CLOSE,		/* only the close delimiter missing */
 	ED_BAD_B64,		/* "*!" inside the base64 CMS */
 	ED_MICALG_SHA1,		/* micalg=sha-1 over a SHA-256 CMS */
+	ED_LEGACY_X,		/* x-pkcs7-signature / x-pkcs7-mime spellings */
+	ED_OCTET_P7M,		/* opaque as application/octet-stream smime.p7m */
 };
 
-/* edit_message - break msg (NUL-terminated, ours) in place as asked */
-static void
+/* replace - the first `from` in msg becomes `to` (msg is reallocated) */
+static char *
+replace(char *msg, const char *from, const char *to)
+{
+	char *p = strstr(msg, from), *out;
+
+	ck_assert_msg(p != NULL, "no \"%s\" in the message", from);
+	out = xasprintf("%.*s%s%s", (int)(p - msg), msg, to, p + strlen(from));
+	free(msg);
+	return out;
+}
+
+/* edit_message - break or respell msg (ours, NUL-terminated) as asked */
+static char *
 edit_message(char *msg, enum edit e)
 {
 	char *b64 = strstr(msg, "base64\r\n\r\n"), *end;
@@ -586,7 +601,23 @@ edit_message(char *msg, enum edit e)
 		ck_assert_ptr_nonnull(p = strstr(msg, "micalg=sha-256;"));
 		memcpy(p, "micalg=sha-1;  ", 15);
 		break;
+	case ED_LEGACY_X:
+		if (strstr(msg, "multipart/signed") != NULL) {
+			msg = replace(msg, "protocol=\"application/pkcs7-signature\"",
+			    "protocol=\"application/x-pkcs7-signature\"");
+			msg = replace(msg, "Content-Type: application/pkcs7-signature",
+			    "Content-Type: application/x-pkcs7-signature");
+		} else
+			msg = replace(msg, "application/pkcs7-mime; smime-type=signed-data;",
+			    "application/x-pkcs7-mime;");
+		break;
+	case ED_OCTET_P7M:
+		msg = replace(msg, "Content-Type: application/pkcs7-mime; smime-type=signed-data;"
+		    " name=smime.p7m\r\n", "Content-Type: application/octet-stream\r\n"
+		    "Content-Disposition: attachment; filename=\"smime.p7m\"\r\n");
+		break;
 	}
+	return msg;
 }
 
 static const struct bad_case {
@@ -618,6 +649,14 @@ static const struct bad_case {
 	  BZ_VERDICT_REJECTED, BZ_CHECK_FAIL, "BZ-SIG-INVALID" },
 	{ "digestAlgorithm says SHA-512, digest is SHA-256", DETACHED, MUT_DIGESTALG,
 	  ED_NONE, BZ_VERDICT_REJECTED, BZ_CHECK_FAIL, "BZ-SIG-INVALID" },
+	/* issue 3: "also the legacy application/x-pkcs7-signature", "also
+	 * x-pkcs7-mime, .p7m": the same signature under the other spellings */
+	{ "detached, x-pkcs7-signature", DETACHED, MUT_NONE, ED_LEGACY_X,
+	  BZ_VERDICT_ACCEPTED, BZ_CHECK_PASS, "" },
+	{ "opaque, x-pkcs7-mime without smime-type", OPAQUE, MUT_NONE, ED_LEGACY_X,
+	  BZ_VERDICT_ACCEPTED, BZ_CHECK_PASS, "" },
+	{ "opaque, octet-stream named smime.p7m", OPAQUE, MUT_NONE, ED_OCTET_P7M,
+	  BZ_VERDICT_ACCEPTED, BZ_CHECK_PASS, "" },
 	/* micalg is advisory (RFC 8551 3.5.3): the CMS says what was used */
 	{ "micalg lies (sha-1), the CMS is SHA-256", DETACHED, MUT_NONE, ED_MICALG_SHA1,
 	  BZ_VERDICT_ACCEPTED, BZ_CHECK_PASS, "" },
@@ -642,7 +681,7 @@ START_TEST(test_bad_inputs)
 	fclose(fp);
 	/* signed 2026-05-31, validated at TEST_PKI_INSTANT */
 	msg = sign_entity(cert, key, entity, c->form, TEST_PKI_INSTANT - 86400, c->mutation);
-	edit_message(msg, c->edit);
+	msg = edit_message(msg, c->edit);
 	bz_verify_message(ctx, (const unsigned char *)msg, strlen(msg), TEST_PKI_INSTANT, &v);
 	for (size_t i = 0; i < v.reasons.n; i++)
 		bz_buf_printf(&got, "%s%s", i ? " " : "", v.reasons.items[i]->code);
