@@ -95,7 +95,11 @@ calendar_init(struct bz_runtime *rt, struct bz_buf *err)
 	    bz_calendar_basis_name(bz_calendar_basis(rt->calendar)),
 	    bz_calendar_first_hour(rt->calendar) / 60,
 	    bz_calendar_first_hour(rt->calendar) % 60, BZ_TZ_MEXICO_CITY);
-	n = bz_calendar_years_without_entries(rt->calendar, time(NULL), years);
+	/* The clock of decisions (TestClock under TestMode), so the years
+	 * named are the ones filings are being dated in, and tests can pin
+	 * them. */
+	n = bz_calendar_years_without_entries(rt->calendar,
+	    bz_config_now(rt->cfg, (int64_t)time(NULL)), years);
 	for (size_t i = 0; i < n; i++)
 		bz_log(BZ_LOG_WARNING, NULL, "calendar %s has no institution entries "
 		    "for %d: copy the IMSS declarations of the DOF into a CalendarFile",

@@ -9,9 +9,12 @@
 #      and the year warning (the contrib template declares nothing);
 #   2. a broken CalendarFile, a missing one, a wrong tz database ($TZDIR
 #      with another zone as America/Mexico_City): -t and -f refuse;
+#   1b. the year warning under a pinned TestClock (TestMode): which years it
+#      names, across a local year end;
 #   3. a running daemon (foreground, no Postfix needed): break the file,
 #      SIGUSR1 -> "reload refused ... file:line", still running; fix it,
-#      SIGUSR1 -> the new calendar version is logged.
+#      SIGUSR1 -> the new calendar version is logged; each later
+#      generation warns (or not) about years without entries of its own.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 MILTER=$top_builddir/buzon-milter
@@ -64,6 +67,33 @@ else
 	    { fail "-t: no warning about years without entries"; cat "$dir/err"; }
 	echo "ok: good -t: $(grep calendar "$dir/err" | head -n 1)"
 fi
+
+# 1b. The year warning follows the clock of decisions (TestClock under
+# TestMode): the current and the next local year each need an entry.
+# Rows: TestClock, then the years warned about ("-" for none).
+printf 'format 1\n2026-04-02 inhabil "Prueba" source="DOF 2026-01-20"\n2027-03-25 inhabil "Prueba" source="DOF 2027-01-20"\n' \
+    >"$dir/years-cal.conf"
+printf '%s\nTestMode yes\n' "${base/$dir\/cal.conf/$dir/years-cal.conf}" >"$dir/years.base"
+while read -r clock warned; do
+	{ cat "$dir/years.base"; echo "TestClock $clock"; } >"$dir/years.conf"
+	if ! "$MILTER" -c "$dir/years.conf" -t >"$dir/out" 2>"$dir/err"; then
+		fail "years at $clock: -t refused"; cat "$dir/out" "$dir/err"; continue
+	fi
+	got=$(sed -n 's/.*has no institution entries for \([0-9]\{4\}\).*/\1/p' "$dir/err" | tr '\n' ' ')
+	[ -n "$got" ] || got=-
+	got=${got% }
+	if [ "$got" = "$warned" ]; then
+		echo "ok: TestClock $clock: years without entries: $got"
+	else
+		fail "TestClock $clock: warned about '$got', expected '$warned'"; cat "$dir/err"
+	fi
+done <<'ROWS'
+2026-06-01T12:00:00Z -
+2027-01-01T03:00:00Z -
+2027-01-01T06:00:00Z 2028
+2025-12-31T12:00:00Z 2025
+2028-06-01T12:00:00Z 2028 2029
+ROWS
 
 # 2. Refusals: CONFIG-NAME EXPECTED-ERE [ENV...]
 refuse()
@@ -137,6 +167,27 @@ else
 fi
 wait_log "configuration reloaded" || fail "no 'configuration reloaded' line"
 kill -0 "$pid" 2>/dev/null || fail "the daemon died on a good reload"
+# The year warning is given again by each generation, for its calendar:
+# under TestClock 2026-06-01 the new file has entries for 2026 and 2027 (no
+# warning), one with only 2026 entries warns about 2027.
+{ cat "$dir/good.conf"; printf 'TestMode yes\nTestClock 2026-06-01T12:00:00Z\n'; } >"$dir/pinned.conf"
+cp "$dir/pinned.conf" "$dir/good.conf"
+lines=$(wc -l <"$dir/log")
+kill -USR1 "$pid"
+wait_log "generation 3" || fail "no reload to generation 3"
+tail -n +"$((lines + 1))" "$dir/log" | grep -q "no institution entries" &&
+    fail "generation 3 warns though 2026 and 2027 have entries: $(tail -n +"$((lines + 1))" "$dir/log")"
+printf 'format 1\n2026-04-02..2026-04-03 inhabil "Prueba" source="DOF 2026-01-20"\n' >"$dir/cal.conf"
+kill -USR1 "$pid"
+if wait_log "generation 4"; then
+	if tail -n +"$((lines + 1))" "$dir/log" | grep -q "has no institution entries for 2027:"; then
+		echo "ok: reloads warn per generation (none for 2026+2027 entries, 2027 without them)"
+	else
+		fail "generation 4 does not warn about 2027"; cat "$dir/log"
+	fi
+else
+	fail "no reload to generation 4"
+fi
 kill -TERM "$pid"
 wait "$pid"
 pid=
