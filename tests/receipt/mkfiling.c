@@ -1,7 +1,7 @@
 /*
  * mkfiling - record a filing through the store with the real acuse renderer
  *
- *   mkfiling record DATABASE CERT KEY [--cinco-de-mayo]
+ *   mkfiling record DATABASE CERT KEY [--cinco-de-mayo | --late-evening]
  *                                        prints the folio
  *   mkfiling dump DATABASE DIR           writes each pending outbox mail to
  *                                        DIR/<id>.eml, prints the file names
@@ -23,6 +23,11 @@
  * 09:30 instead: it arrives on Tuesday 2026-05-05 10:00 local (16:00Z),
  * a working day under lft but a rest day under lft+cff (CFF art. 12), and
  * is legally received on Wednesday 2026-05-06 at 09:30 local (15:30Z).
+ *
+ * --late-evening files on Friday 2026-06-05 at 23:30 local, which is
+ * already Saturday 2026-06-06 05:30 in UTC (a working day: legally
+ * received at arrival), signed by another signer (RFC LOPM700101MA1): it
+ * tells a local date (receipt list --since) from a UTC one.
  */
 #include "build-aux/config.h"
 
@@ -41,7 +46,8 @@
 
 /* record - one filing, its acuse rendered by the receipt module */
 static int
-record(const char *db, const char *cert, const char *key, int cinco_de_mayo)
+record(const char *db, const char *cert, const char *key, int cinco_de_mayo,
+    int late_evening)
 {
 	static const char *const rcpts[] = { "buzon@imss.pruebas.test" };
 	struct bz_part parts[1] = { { (char *)"escrito.pdf", (char *)"application/pdf",
@@ -95,6 +101,17 @@ record(const char *db, const char *cert, const char *key, int cinco_de_mayo)
 		in.first_hour = "09:30";
 		in.signed_sha256 = HASH_A;	/* another filing, not a repeat */
 		in.message_id = "<promocion.8@pruebas.buzon.test>";
+	}
+	if (late_evening) {
+		in.arrival_utc = 1780723800;	/* 2026-06-06T05:30:00Z */
+		in.legal_utc = 1780723800;
+		in.legal_rule = "submission.arrival";
+		in.signer.rfc = (char *)"LOPM700101MA1";
+		in.signer.curp = (char *)"LOPM700101MDFPRR05";
+		in.signer.name = (char *)"MARÍA LÓPEZ PÉREZ";
+		in.signer.cert_sha256 = (char *)HASH_B;
+		in.signed_sha256 = HASH_A;	/* another filing, not a repeat */
+		in.message_id = "<promocion.9@pruebas.buzon.test>";
 	}
 	if (bz_store_record_submission(st, &in, bz_receipt_store_render, &ctx, &out) ==
 	    BZ_STORE_OK) {
@@ -172,15 +189,19 @@ int
 main(int argc, char **argv)
 {
 	if (argc == 5 && strcmp(argv[1], "record") == 0)
-		return record(argv[2], argv[3], argv[4], 0);
+		return record(argv[2], argv[3], argv[4], 0, 0);
 	if (argc == 6 && strcmp(argv[1], "record") == 0 &&
 	    strcmp(argv[5], "--cinco-de-mayo") == 0)
-		return record(argv[2], argv[3], argv[4], 1);
+		return record(argv[2], argv[3], argv[4], 1, 0);
+	if (argc == 6 && strcmp(argv[1], "record") == 0 &&
+	    strcmp(argv[5], "--late-evening") == 0)
+		return record(argv[2], argv[3], argv[4], 0, 1);
 	if (argc == 4 && strcmp(argv[1], "forget-rule-set") == 0)
 		return forget_rule_set(argv[2], argv[3]);
 	if (argc == 4 && strcmp(argv[1], "dump") == 0)
 		return dump(argv[2], argv[3]);
-	fprintf(stderr, "usage: mkfiling record DATABASE CERT KEY [--cinco-de-mayo] | "
+	fprintf(stderr, "usage: mkfiling record DATABASE CERT KEY "
+	    "[--cinco-de-mayo | --late-evening] | "
 	    "dump DATABASE DIR | forget-rule-set DATABASE FOLIO\n");
 	return 2;
 }

@@ -62,6 +62,40 @@ grep -q "no acuses" "$T/list3" && ok "list --since filters" || bad "list --since
 "$CTL" -c "$T/buzon.conf" receipt list --json --since 2026-06-06 > "$T/list4"
 grep -q "\"folio\": \"$folio\"" "$T/list4" && ok "list --json --since" || bad "list --json: $(cat "$T/list4")"
 
+# --since DATE is a local date (Mexico City): a filing of Friday 2026-06-05
+# 23:30 local (2026-06-06T05:30Z) is not "since 2026-06-06", though its UTC
+# date is; --rfc and --since together; a bad date is a usage error.
+sed "s|^Database .*|Database $T/since.db|" "$T/buzon.conf" >"$T/since.conf"
+for f in "" --late-evening; do
+	"$MK" record "$T/since.db" "$PKI/institution.crt" "$PKI/institution.key" $f \
+	    >>"$T/since.folios" || { echo "ERROR: mkfiling record $f failed"; exit 99; }
+done
+sat=$(sed -n 1p "$T/since.folios") fri=$(sed -n 2p "$T/since.folios")
+# since ARGS... EXPECTED-FOLIOS - the folios listed, in order, space-separated
+since() {
+	want=$(eval echo "\$$#")
+	got=$(while [ $# -gt 1 ]; do printf '%s\n' "$1"; shift; done |
+	    xargs "$CTL" -c "$T/since.conf" receipt list 2>&1 | awk '/^BZ-/ { printf "%s%s", s, $1; s = " " }')
+	[ "$got" = "$want" ] || return 1
+}
+since --since 2026-06-06 "$sat" && ok "list --since 2026-06-06: not the Friday 23:30 local filing" ||
+    bad "list --since 2026-06-06: $("$CTL" -c "$T/since.conf" receipt list --since 2026-06-06)"
+since --since 2026-06-05 "$sat $fri" || since --since 2026-06-05 "$fri $sat" &&
+    ok "list --since 2026-06-05: both" || bad "list --since 2026-06-05: $("$CTL" -c "$T/since.conf" receipt list --since 2026-06-05)"
+since --since 2026-06-07 "" && ok "list --since 2026-06-07: none" || bad "list --since 2026-06-07"
+since --rfc LOPM700101MA1 --since 2026-06-05 "$fri" && ok "list --rfc --since" ||
+    bad "list --rfc LOPM700101MA1 --since 2026-06-05: $("$CTL" -c "$T/since.conf" receipt list --rfc LOPM700101MA1 --since 2026-06-05)"
+since --rfc LOPM700101MA1 --since 2026-06-06 "" && ok "list --rfc --since: both filters apply" ||
+    bad "list --rfc LOPM700101MA1 --since 2026-06-06"
+since --rfc PEGJ800101AB3 --since 2026-06-05 "$sat" && ok "list --rfc of the other signer" ||
+    bad "list --rfc PEGJ800101AB3 --since 2026-06-05"
+"$CTL" -c "$T/since.conf" receipt list --since 2026-6-5 >/dev/null 2>"$T/since.err"
+[ $? -eq 2 ] && [ "$(wc -l <"$T/since.err")" -eq 1 ] && ok "list --since 2026-6-5: usage error" ||
+    bad "list --since 2026-6-5: $(cat "$T/since.err")"
+"$CTL" -c "$T/since.conf" receipt list --json --since 2026-06-06 >"$T/since.json"
+grep -q "\"folio\": \"$sat\"" "$T/since.json" && ! grep -q "\"folio\": \"$fri\"" "$T/since.json" &&
+    ok "list --json --since 2026-06-06" || bad "list --json --since: $(cat "$T/since.json")"
+
 "$CTL" -c "$T/buzon.conf" receipt resend "$folio" > "$T/resend" 2>&1 &&
     ok "receipt resend" || bad "resend: $(cat "$T/resend")"
 mkdir "$T/out2"
