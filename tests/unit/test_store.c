@@ -228,6 +228,56 @@ START_TEST(test_create_schema_and_modes)
 }
 END_TEST
 
+/*
+ * The connection settings issue 5 names, read back from the store's own
+ * connection (they are per connection: another one cannot see them):
+ * WAL, synchronous=FULL, foreign keys on, the busy timeout given; the
+ * read-only connection of buzonctl gets the same except the journal mode,
+ * which it finds already WAL in the file.
+ */
+static const struct {
+	const char *pragma;
+	const char *want;
+} pragma_cases[] = {
+	{ "PRAGMA journal_mode", "wal" },
+	{ "PRAGMA synchronous", "2" },		/* FULL */
+	{ "PRAGMA foreign_keys", "1" },
+	{ "PRAGMA busy_timeout", "1234" },
+};
+
+/* pragma_value - the first column of a PRAGMA on a connection, as text */
+static void
+pragma_value(sqlite3 *db, const char *sql, char *out, size_t len)
+{
+	sqlite3_stmt *s;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	snprintf(out, len, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+}
+
+START_TEST(test_connection_settings)
+{
+	const char *path = db_path("pragmas.db");
+	struct bz_buf err = BZ_BUF_INIT;
+	struct bz_store *rw = open_ok(path, 1234);
+	struct bz_store *ro = bz_store_open(path, 1234, BZ_STORE_READONLY, &err);
+	char got[64];
+
+	ck_assert_msg(ro != NULL, "%s", bz_buf_str(&err));
+	pragma_value(rw->db, pragma_cases[_i].pragma, got, sizeof(got));
+	ck_assert_msg(strcmp(got, pragma_cases[_i].want) == 0, "%s: %s, want %s",
+	    pragma_cases[_i].pragma, got, pragma_cases[_i].want);
+	pragma_value(ro->db, pragma_cases[_i].pragma, got, sizeof(got));
+	ck_assert_msg(strcmp(got, pragma_cases[_i].want) == 0, "read-only: %s: %s, want %s",
+	    pragma_cases[_i].pragma, got, pragma_cases[_i].want);
+	bz_store_close(ro);
+	bz_store_close(rw);
+	bz_buf_free(&err);
+}
+END_TEST
+
 START_TEST(test_migrate_from_v1)
 {
 	const char *path = db_path("v1.db");
@@ -1195,6 +1245,8 @@ suite_store(void)
 	tcase_add_loop_test(tc, test_folio_format_parse, 0,
 	    sizeof(folio_cases) / sizeof(folio_cases[0]));
 	tcase_add_test(tc, test_create_schema_and_modes);
+	tcase_add_loop_test(tc, test_connection_settings, 0,
+	    sizeof(pragma_cases) / sizeof(pragma_cases[0]));
 	tcase_add_test(tc, test_migrate_from_v1);
 	tcase_add_test(tc, test_migrate_from_v2);
 	tcase_add_test(tc, test_rule_set_columns);
