@@ -98,6 +98,25 @@ expect "broken json" '"intact": false, "events": 3, "broken_id": 3' "$T/out"
 "$SQLITE3" "$T/buzon.db" "PRAGMA user_version = 99" || exit 99
 check "newer schema" 2 "$CTL" -c "$T/buzon.conf" store stats
 expect "newer schema explained" "schema version 99, newer than this buzon-milter" "$T/err"
+# ... and by the daemon, at start-up (after the privilege drop, so as root
+# the serving user must reach the file: a refusal for any other reason
+# would not name the schema version). The daemon exits (the socket file it
+# made as root stays, as after any failed start: libmilter replaces it at
+# the next start); the database is left as it was.
+MILTER="$top_builddir/buzon-milter"
+if [ -x "$MILTER" ]; then
+	cp "$T/buzon.conf" "$T/milter.conf"
+	printf 'SpoolDirectory %s\nSyslog no\n' "$T" >>"$T/milter.conf"
+	if [ "$(id -u)" -eq 0 ]; then
+		echo "UserID nobody" >>"$T/milter.conf"
+		chmod 0755 "$T"
+		chown nobody "$T" "$T/buzon.db"*
+	fi
+	check "daemon refuses newer schema" 1 timeout 60 "$MILTER" -c "$T/milter.conf" -f
+	expect "daemon names the newer schema" "schema version 99, newer than this buzon-milter understands" "$T/err"
+	[ "$("$SQLITE3" "$T/buzon.db" "PRAGMA user_version")" = 99 ] ||
+	    { echo "FAIL: the refused daemon changed the schema version"; fails=$((fails + 1)); }
+fi
 
 [ "$fails" -eq 0 ] || exit 1
 exit 0
