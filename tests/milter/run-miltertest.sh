@@ -101,7 +101,8 @@ mailbox=buzon@imss.example
 		echo "UserID nobody"
 	fi
 } > "$dir/base.conf"
-sed -n 's/^-- config: //p' "$script" > "$dir/override.conf"
+# @DIR@ in such a line is this private directory.
+sed -n 's/^-- config: //p' "$script" | sed "s|@DIR@|$dir|g" > "$dir/override.conf"
 awk 'NR == FNR { over[tolower($1)] = 1; print; next }
     !(tolower($1) in over)' "$dir/override.conf" "$dir/base.conf" > "$conf"
 if [ "$(id -u)" = 0 ]; then
