@@ -1155,6 +1155,7 @@ enum canned {
 	CAN_REVOKED,		/* revoked 2026-01-15, before the arrival */
 	CAN_TRY_LATER,		/* responseStatus tryLater */
 	CAN_SELF_SIGNED_BY_LEAF,	/* signed by a key the CA never delegated */
+	CAN_OTHER_CA_RESPONDER,	/* OCSPSigning, but delegated by another CA */
 };
 
 struct canned_srv {
@@ -1179,12 +1180,32 @@ canned_response(OCSP_REQUEST *req, enum canned kind)
 	    kind == CAN_FUTURE ? 2 * 86400L : 3600L);
 	ASN1_TIME *revtime = ASN1_TIME_set(NULL, (time_t)1768435200);	/* 2026-01-15 */
 	OCSP_RESPONSE *resp;
+	STACK_OF(X509) *extra = NULL;
 
 	ck_assert_ptr_nonnull(id);
 	ck_assert_ptr_nonnull(fp = fopen(test_pki_path(kind == CAN_SELF_SIGNED_BY_LEAF ?
 	    "efirma-moral.key" : "ocsp.key"), "r"));
 	ck_assert_ptr_nonnull(rkey = PEM_read_PrivateKey(fp, NULL, NULL, NULL));
 	fclose(fp);
+	if (kind == CAN_OTHER_CA_RESPONDER) {
+		/* the same responder certificate, issued by other-ca (which
+		 * chains to the same root and travels in the response): a
+		 * valid chain, but not a delegation by the leaf's issuer */
+		X509 *oca = test_pki_cert("other-ca");
+		EVP_PKEY *okey;
+		int i;
+
+		ck_assert_ptr_nonnull(fp = fopen(test_pki_path("other-ca.key"), "r"));
+		ck_assert_ptr_nonnull(okey = PEM_read_PrivateKey(fp, NULL, NULL, NULL));
+		fclose(fp);
+		ck_assert(X509_set_issuer_name(rcert, X509_get_subject_name(oca)));
+		while ((i = X509_get_ext_by_NID(rcert, NID_authority_key_identifier, -1)) >= 0)
+			X509_EXTENSION_free(X509_delete_ext(rcert, i));
+		ck_assert(X509_sign(rcert, okey, EVP_sha256()) > 0);
+		extra = sk_X509_new_null();
+		sk_X509_push(extra, oca);
+		EVP_PKEY_free(okey);
+	}
 	if (kind == CAN_TRY_LATER) {
 		resp = OCSP_response_create(OCSP_RESPONSE_STATUS_TRYLATER, NULL);
 		goto out;
@@ -1202,11 +1223,13 @@ canned_response(OCSP_REQUEST *req, enum canned kind)
 		ck_assert(OCSP_basic_add1_nonce(bs, (unsigned char *)n, sizeof(n)) == 1);
 	} else if (kind != CAN_NO_NONCE)
 		ck_assert(OCSP_copy_nonce(bs, req) == 1);
-	ck_assert(OCSP_basic_sign(bs, rcert, rkey, EVP_sha256(), NULL, 0) == 1);
+	ck_assert(OCSP_basic_sign(bs, rcert, rkey, EVP_sha256(), extra, 0) == 1);
 	resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs);
 out:
 	ck_assert_ptr_nonnull(resp);
 	OCSP_CERTID_free(oid);
+	if (extra != NULL)
+		sk_X509_pop_free(extra, X509_free);
 	OCSP_BASICRESP_free(bs);
 	ASN1_TIME_free(thisupd);
 	ASN1_TIME_free(nextupd);
@@ -1291,6 +1314,8 @@ static const struct canned_case {
 	{ CAN_TRY_LATER, "tryLater", { BZ_CHECK_UNKNOWN, BZ_CHECK_PASS,
 	  "BZ-REVOCATION-UNAVAILABLE" } },
 	{ CAN_SELF_SIGNED_BY_LEAF, "signed by a non-delegated key", { BZ_CHECK_UNKNOWN,
+	  BZ_CHECK_PASS, "BZ-REVOCATION-UNAVAILABLE" } },
+	{ CAN_OTHER_CA_RESPONDER, "responder delegated by another CA", { BZ_CHECK_UNKNOWN,
 	  BZ_CHECK_PASS, "BZ-REVOCATION-UNAVAILABLE" } },
 };
 
