@@ -6,8 +6,10 @@
 # remains." Through the real Postfix, with a valid signed submission:
 #   1. the database locked by another process (sqlite3 holding BEGIN
 #      EXCLUSIVE) past DatabaseBusyTimeout (500 ms): 451 4.3.0 BZ-STORE, no
-#      submission, event or outbox row; once the lock is gone the same
-#      message is accepted (the sender's retry works);
+#      submission, event or outbox row, no temporary file; the spool copy
+#      written before the transaction stays (documented) and once the lock
+#      is gone the same message is accepted (the sender's retry works) with
+#      a record naming that same copy;
 #   2. SpoolDirectory on a full tmpfs (root, mount(8) allowed): the content-
 #      addressed copy cannot be written: 451 4.3.0 BZ-STORE, no record, no
 #      temporary file left. Where tmpfs cannot be mounted the test reports
@@ -46,8 +48,14 @@ counts()
 	    (SELECT count(*) FROM outbox);' | tr '|' ' '
 }
 
+# copies - the content-addressed copies in the spool (ab/cdef...), sorted
+copies() { find "$E2E_DIR/spool" -mindepth 2 -path '*/[0-9a-f][0-9a-f]/*' -type f | sort; }
+# temps - temporary files of the spool (none may outlive a decision)
+temps() { find "$E2E_DIR/spool" -maxdepth 1 -type f \( -name '.cas-*' -o -name 'buzon-spool.*' \); }
+
 # --- 1. the database locked past the busy timeout ------------------------------
 before=$(counts) || e2e_fail "cannot read $db"
+copies >"$E2E_DIR/copies.0"
 mkfifo "$E2E_DIR/lock.in"
 sqlite3 "$db" <"$E2E_DIR/lock.in" >"$E2E_DIR/lock.out" 2>&1 &
 lockpid=$!
@@ -70,6 +78,13 @@ lockpid=
 [ "$(counts)" = "$before" ] ||
     e2e_fail "locked database: the store changed ($before -> $(counts))"
 e2e_log "ok: locked database: 451 4.3.0 BZ-STORE, store unchanged ($before)"
+# The copy written (and synced) before the transaction stays, named by no
+# record (README: harmless, reused by the retry); no temporary file stays.
+copies >"$E2E_DIR/copies.1"
+new_copy=$(comm -13 "$E2E_DIR/copies.0" "$E2E_DIR/copies.1")
+[ "$(printf '%s\n' "$new_copy" | grep -c .)" -eq 1 ] ||
+    e2e_fail "locked database: expected one new spool copy, found: $new_copy"
+[ -z "$(temps)" ] || e2e_fail "locked database: temporary spool files left: $(temps)"
 
 e2e_send retry --to "$E2E_MAILBOX" --data "@$E2E_DIR/locked.eml" ||
     e2e_fail "retry refused: $(sub_last_reply retry)"
@@ -80,7 +95,12 @@ e2e_wait_until "$E2E_TIMEOUT" e2e_sink_find "Message-ID: <$tok@" >/dev/null ||
     e2e_fail "retry: the submission never reached the sink"
 e2e_received "$tok" "$E2E_DIR/retry.got"
 sub_acuse "$(sub_folio "$E2E_DIR/retry.got")" "$E2E_DIR/retry-acuse.eml"
-e2e_log "ok: the same message accepted once the lock is gone"
+[ "$(sqlite3 "$db" "SELECT spool_path FROM submissions")" = "$new_copy" ] ||
+    e2e_fail "retry: the record names $(sqlite3 "$db" "SELECT spool_path FROM submissions"), not the copy $new_copy"
+copies >"$E2E_DIR/copies.2"
+cmp -s "$E2E_DIR/copies.1" "$E2E_DIR/copies.2" ||
+    e2e_fail "retry: the spool copies changed: $(diff "$E2E_DIR/copies.1" "$E2E_DIR/copies.2")"
+e2e_log "ok: the same message accepted once the lock is gone, its earlier spool copy reused"
 
 # --- 2. the spool on a full file system -------------------------------------------
 mnt=$E2E_DIR/full
