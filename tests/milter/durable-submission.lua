@@ -2,7 +2,8 @@
 --
 -- On its own (and under valgrind.sh) an ordinary acceptance test: the
 -- submission is accepted with a folio and its content-addressed copy is
--- in SpoolDirectory/ab/cdef... . spool-durable.sh runs it with the daemon
+-- in SpoolDirectory/ab/cdef...; that copy, the database and its WAL are
+-- 0600 and owned by the serving user. spool-durable.sh runs it with the daemon
 -- under strace and checks the order of the system calls in between.
 dofile(os.getenv("top_srcdir") .. "/tests/milter/common.lua")
 
@@ -21,4 +22,18 @@ bz.run("a signed submission is accepted and kept in the spool", function()
 	local n = tonumber(p:read("a"))
 	p:close()
 	bz.check(n == 1, "expected one content-addressed copy in the spool, found " .. tostring(n))
+	-- Personal data at rest: the database, its WAL and the copy are 0600
+	-- and belong to the serving user (nobody when started as root), although
+	-- the configuration's UMask is 000.
+	local who = io.popen("id -u"):read("l") == "0" and "nobody" or io.popen("id -un"):read("l")
+	p = assert(io.popen("stat -c '%a %U %n' '" .. bz.db .. "' '" .. bz.db .. "-wal' "
+	    .. "$(find '" .. bz.spool .. "' -type f -path '*/[0-9a-f][0-9a-f]/*')"))
+	local lines = 0
+	for line in p:lines() do
+		lines = lines + 1
+		bz.check(string.sub(line, 1, #("600 " .. who .. " ")) == "600 " .. who .. " ",
+		    "not 0600 and owned by " .. who .. ": " .. line)
+	end
+	p:close()
+	bz.check(lines == 3, "expected the database, its WAL and one copy, stat gave " .. lines)
 end)
