@@ -182,3 +182,54 @@ function bz.spool_temp_empty()
 	p:close()
 	return t == "", t
 end
+
+-- bz.sign - a new submission (CRLF) whose signed entity says `text`,
+-- signed with the test PKI's e.firma like BUZON_SIGNED, in the daemon's
+-- directory as NAME.eml; returns its path. A different text is a different
+-- filing (the same text again would be a repeat).
+function bz.sign(name, text)
+	local dir = string.match(bz.conf, "^(.*)/[^/]*$")
+	local pki = os.getenv("top_builddir") .. "/tests/pki/generated"
+	local openssl = os.getenv("OPENSSL") or ""
+	if openssl == "" then
+		openssl = "openssl"
+	end
+	local entity = dir .. "/" .. name .. ".txt"
+	local out = dir .. "/" .. name .. ".eml"
+	local f = assert(io.open(entity, "w"))
+	f:write("Content-Type: text/plain; charset=utf-8\n\n" .. text .. "\n")
+	f:close()
+	bz.check(os.execute(string.format("{ printf 'From: Patron Prueba <patron@example.com>\\n"
+	    .. "To: <%s>\\nSubject: %s\\nMessage-ID: <%s@example.com>\\n'; "
+	    .. "'%s' cms -sign -in '%s' -md sha256 -signer '%s/efirma-fisica.crt' "
+	    .. "-inkey '%s/efirma-fisica.key'; } | tr -d '\\r' | sed -e 's/$/\\r/' >'%s'",
+	    bz.mailbox, name, name, openssl, entity, pki, pki, out)),
+	    "openssl cms -sign failed for " .. name)
+	return out
+end
+
+-- bz.submit - one submission from patron@example.com on a new connection;
+-- it must be accepted with a folio, which is returned
+function bz.submit(qid, file)
+	local conn = bz.open()
+	bz.envelope(conn, qid, "<patron@example.com>", { "<" .. bz.mailbox .. ">" })
+	bz.ok(mt.data(conn), "data")
+	bz.send_file(conn, file)
+	bz.ok(mt.eom(conn), qid .. " eom")
+	bz.reply_is(conn, SMFIR_ACCEPT, qid .. " eom")
+	bz.check(mt.eom_check(conn, MT_HDRADD, "X-Buzon-Status", " accepted"),
+	    qid .. ": not accepted")
+	mt.disconnect(conn)
+	bz.wait_log(qid .. ": accepted: folio ", qid .. " decision line")
+	local folio = string.match(bz.log_text(), qid .. ": accepted: folio (BZ%-%d+%-%d+)")
+	bz.check(folio ~= nil, qid .. ": no folio in the decision line")
+	return folio
+end
+
+-- bz.sql - one value from the daemon's database (sqlite3 shell)
+function bz.sql(query)
+	local p = assert(io.popen("sqlite3 '" .. bz.db .. "' \"" .. query .. "\" 2>&1"))
+	local t = p:read("a")
+	p:close()
+	return (string.gsub(t, "\n$", ""))
+end
