@@ -10,12 +10,6 @@
 -- get the earlier folio: the last row checks that too).
 dofile(os.getenv("top_srcdir") .. "/tests/milter/common.lua")
 
-local pki = os.getenv("top_builddir") .. "/tests/pki/generated"
-local openssl = os.getenv("OPENSSL") or "openssl"
-if openssl == "" then
-	openssl = "openssl"
-end
-local dir = string.match(bz.conf, "^(.*)/[^/]*$")
 
 -- Rows: TestClock, the folio and the local legal instant expected. The
 -- wrong answers in the comments are what a year taken from elsewhere gives.
@@ -45,22 +39,6 @@ local rows = {
 	  legal = "2026-12-31T12:00:00-06:00", again = 1 },
 }
 
--- sign - a submission with its own signed entity, CRLF; returns the path
-local function sign(i)
-	local entity = dir .. "/entity-" .. i .. ".txt"
-	local out = dir .. "/signed-" .. i .. ".eml"
-	local f = assert(io.open(entity, "w"))
-	f:write("Content-Type: text/plain; charset=utf-8\n\nPromocion numero " .. i .. ".\n")
-	f:close()
-	local cmd = string.format("{ printf 'From: Patron Prueba <patron@example.com>\\n"
-	    .. "To: <%s>\\nSubject: promocion %d\\nMessage-ID: <anio-%d@example.com>\\n'; "
-	    .. "'%s' cms -sign -in '%s' -md sha256 -signer '%s/efirma-fisica.crt' "
-	    .. "-inkey '%s/efirma-fisica.key'; } | tr -d '\\r' | sed -e 's/$/\\r/' >'%s'",
-	    bz.mailbox, i, i, openssl, entity, pki, pki, out)
-	bz.check(os.execute(cmd), "openssl cms -sign failed for row " .. i)
-	return out
-end
-
 -- wait_line - a log line holding a, then b later on the same line
 local function wait_line(a, b, what)
 	for _ = 1, 200 do
@@ -84,7 +62,8 @@ bz.run("folio year = year of the local legal instant", function()
 		bz.write_conf(conf)
 		bz.reload()
 		bz.wait_log("generation " .. (i + 1), "reload for row " .. i)
-		local file = r.again and files[r.again] or sign(i)
+		local file = r.again and files[r.again] or
+		    bz.sign("anio-" .. i, "Promocion numero " .. i .. ".")
 		files[i] = file
 		local qid = "YEAR" .. i
 		local conn = bz.open()

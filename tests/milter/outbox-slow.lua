@@ -13,39 +13,6 @@ dofile(os.getenv("top_srcdir") .. "/tests/milter/common.lua")
 local dir = string.match(bz.conf, "^(.*)/[^/]*$")
 local lock = dir .. "/outbox.lock"
 local release = dir .. "/release"
-local openssl = os.getenv("OPENSSL") or "openssl"
-if openssl == "" then
-	openssl = "openssl"
-end
-local pki = os.getenv("top_builddir") .. "/tests/pki/generated"
-
--- sign - a submission with its own signed entity (not a repeat), CRLF
-local function sign(i)
-	local entity = dir .. "/entity-" .. i .. ".txt"
-	local out = dir .. "/slow-" .. i .. ".eml"
-	local f = assert(io.open(entity, "w"))
-	f:write("Content-Type: text/plain; charset=utf-8\n\nPromocion lenta " .. i .. ".\n")
-	f:close()
-	bz.check(os.execute(string.format("{ printf 'From: <patron@example.com>\\n"
-	    .. "To: <%s>\\nSubject: lenta %d\\nMessage-ID: <lenta-%d@example.com>\\n'; "
-	    .. "'%s' cms -sign -in '%s' -md sha256 -signer '%s/efirma-fisica.crt' "
-	    .. "-inkey '%s/efirma-fisica.key'; } | tr -d '\\r' | sed -e 's/$/\\r/' >'%s'",
-	    bz.mailbox, i, i, openssl, entity, pki, pki, out)), "openssl cms -sign")
-	return out
-end
-
--- submit - one submission; it must be accepted with a folio
-local function submit(qid, file)
-	local conn = bz.open()
-	bz.envelope(conn, qid, "<patron@example.com>", { "<" .. bz.mailbox .. ">" })
-	bz.ok(mt.data(conn), "data")
-	bz.send_file(conn, file)
-	bz.ok(mt.eom(conn), qid .. " eom")
-	bz.reply_is(conn, SMFIR_ACCEPT, qid .. " eom")
-	bz.check(mt.eom_check(conn, MT_HDRADD, "X-Buzon-Folio"), qid .. ": no folio")
-	mt.disconnect(conn)
-end
-
 bz.run("a hanging SendmailCommand does not delay the replies", function()
 	-- The serving user (nobody, as root) opens the lock file read-only.
 	local f = assert(io.open(lock, "w"))
@@ -63,8 +30,9 @@ bz.run("a hanging SendmailCommand does not delay the replies", function()
 	end
 	bz.check(not os.execute("flock -n '" .. lock .. "' true"), "the lock is not held")
 
-	local files = { sign(1), sign(2), sign(3) }
-	submit("SLOW1", files[1])
+	local files = { bz.sign("lenta-1", "Promocion lenta 1."),
+	    bz.sign("lenta-2", "Promocion lenta 2."), bz.sign("lenta-3", "Promocion lenta 3.") }
+	bz.submit("SLOW1", files[1])
 	bz.wait_log("SLOW1: accepted: folio BZ-2026-00000001", "SLOW1 decision")
 	-- The worker is now inside SendmailCommand for SLOW1's acuse (it waits
 	-- on the lock): wait for its process rather than for time to pass.
@@ -79,8 +47,8 @@ bz.run("a hanging SendmailCommand does not delay the replies", function()
 		mt.sleep(0.05)
 	end
 	bz.check(running, "the outbox never ran SendmailCommand for SLOW1")
-	submit("SLOW2", files[2])
-	submit("SLOW3", files[3])
+	bz.submit("SLOW2", files[2])
+	bz.submit("SLOW3", files[3])
 	bz.wait_log("SLOW3: accepted: folio BZ-2026-00000003", "SLOW3 decision")
 	bz.check(bz.count_log("handed to the MTA") == 0,
 	    "an acuse was handed to the MTA while SendmailCommand could not run")
