@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -93,6 +94,49 @@ pragma(sqlite3 *db, const char *sql, const char *path, struct bz_buf *err)
 	return 0;
 }
 
+/* journal_mode_row - keep the journal mode the PRAGMA answers */
+static int
+journal_mode_row(void *arg, int ncol, char **val, char **name)
+{
+	struct bz_buf *mode = arg;
+
+	(void)name;
+	if (ncol > 0 && val[0] != NULL)
+		bz_buf_puts(mode, val[0]);
+	return 0;
+}
+
+/*
+ * set_wal - switch to write-ahead logging, or refuse the database
+ *
+ * SQLite answers the mode in force rather than failing when it cannot
+ * change it (an in-memory database, a VFS without shared memory): the
+ * store would then run without the durability it promises, so anything
+ * but "wal" is an error.
+ */
+static int
+set_wal(sqlite3 *db, const char *path, struct bz_buf *err)
+{
+	struct bz_buf mode = BZ_BUF_INIT;
+	char *msg = NULL;
+	int r = 0;
+
+	if (sqlite3_exec(db, "PRAGMA journal_mode = WAL", journal_mode_row, &mode,
+	    &msg) != SQLITE_OK) {
+		bz_buf_printf(err, "database %s: PRAGMA journal_mode = WAL: %s", path,
+		    msg ? msg : sqlite3_errmsg(db));
+		r = -1;
+	} else if (strcasecmp(bz_buf_str(&mode), "wal") != 0) {
+		bz_buf_printf(err, "database %s: journal mode stays \"%s\", not wal "
+		    "(it needs a local file system with shared memory): refusing it",
+		    path, bz_buf_str(&mode));
+		r = -1;
+	}
+	sqlite3_free(msg);
+	bz_buf_free(&mode);
+	return r;
+}
+
 /* bz_store_open - open (create, migrate) the database */
 struct bz_store *
 bz_store_open(const char *path, int busy_timeout_ms, int flags, struct bz_buf *err)
@@ -119,8 +163,7 @@ bz_store_open(const char *path, int busy_timeout_ms, int flags, struct bz_buf *e
 	}
 	sqlite3_extended_result_codes(db, 1);
 	sqlite3_busy_timeout(db, busy_timeout_ms);
-	if (!(flags & BZ_STORE_READONLY) &&
-	    pragma(db, "PRAGMA journal_mode = WAL", path, err) < 0)
+	if (!(flags & BZ_STORE_READONLY) && set_wal(db, path, err) < 0)
 		goto fail;
 	if (pragma(db, "PRAGMA synchronous = FULL", path, err) < 0 ||
 	    pragma(db, "PRAGMA foreign_keys = ON", path, err) < 0)

@@ -448,6 +448,27 @@ START_TEST(test_newer_database_refused)
 }
 END_TEST
 
+/*
+ * A database SQLite cannot put in WAL mode is refused, not run without it:
+ * ":memory:" (a name the configuration's absolute-path rule keeps out, used
+ * here because it is the one such database every SQLite build makes)
+ * answers "memory" to PRAGMA journal_mode = WAL instead of failing.
+ */
+START_TEST(test_not_wal_refused)
+{
+	struct bz_buf err = BZ_BUF_INIT;
+
+	/* The store creates the file name before SQLite opens it: keep that
+	 * stray ":memory:" file in the tmpdir (Check forks each test). */
+	ck_assert_int_eq(chdir(test_tmpdir()), 0);
+	ck_assert_ptr_null(bz_store_open(":memory:", 1000, 0, &err));
+	ck_assert_msg(strstr(bz_buf_str(&err), "journal mode stays \"memory\", not wal")
+	    != NULL, "%s", bz_buf_str(&err));
+	unlink(":memory:");
+	bz_buf_free(&err);
+}
+END_TEST
+
 /* Folios: per legal year, strictly increasing, restarting at 1 each year. */
 static const struct {
 	int year;
@@ -1251,6 +1272,7 @@ suite_store(void)
 	tcase_add_test(tc, test_migrate_from_v2);
 	tcase_add_test(tc, test_rule_set_columns);
 	tcase_add_test(tc, test_newer_database_refused);
+	tcase_add_test(tc, test_not_wal_refused);
 	tcase_add_test(tc, test_folio_per_year);
 	tcase_add_test(tc, test_folio_unique_under_threads);
 	tcase_add_test(tc, test_repeat_same_folio);
