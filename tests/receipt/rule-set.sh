@@ -16,29 +16,9 @@
 # (mkfiling forget-rule-set: NULL columns, as the migration leaves old
 # rows): its acuse names no basis or first hour, and verify says so.
 
-: "${top_srcdir:?}" "${top_builddir:?}"
-PKI="$top_builddir/tests/pki/generated"
-"$top_srcdir/tests/pki/gen-pki.sh" "$PKI" >/dev/null || { echo "ERROR: gen-pki.sh failed"; exit 99; }
-MK="$top_builddir/tests/receipt/mkfiling"
-CTL="$top_builddir/buzonctl"
+. "${top_srcdir:?}/tests/receipt/lib.sh"
 AT=2026-05-06T18:00:00Z
-T=$(mktemp -d /tmp/buzon-rule-set.XXXXXX) || exit 99
-trap 'rm -rf "$T"' EXIT
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
-ok() { echo "ok: $*"; }
-
-cat > "$T/buzon.conf" <<EOC
-Socket unix:$T/milter.sock
-MailboxAddress buzon@imss.pruebas.test
-Database $T/buzon.db
-InstitutionCertificate $PKI/institution.crt
-InstitutionKey $PKI/institution.key
-InstitutionCA $PKI/institution-ca.crt
-AcuseSchema $top_srcdir/contrib/acuse-v1.xsd
-LegalBasis lft
-SubmissionFirstHour 00:00
-EOC
+receipt_conf "LegalBasis lft" "SubmissionFirstHour 00:00"
 
 folio=$("$MK" record "$T/buzon.db" "$PKI/institution.crt" "$PKI/institution.key" \
     --cinco-de-mayo) || { echo "ERROR: mkfiling record failed"; exit 99; }

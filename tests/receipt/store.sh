@@ -4,26 +4,8 @@
 # that allocates the folio, shown, listed and resent by buzonctl, and both
 # copies pass every check of `buzonctl receipt verify` with the same sello.
 
-: "${top_srcdir:?}" "${top_builddir:?}"
-PKI="$top_builddir/tests/pki/generated"
-"$top_srcdir/tests/pki/gen-pki.sh" "$PKI" >/dev/null || { echo "ERROR: gen-pki.sh failed"; exit 99; }
-MK="$top_builddir/tests/receipt/mkfiling"
-CTL="$top_builddir/buzonctl"
-T=$(mktemp -d /tmp/buzon-receipt-store.XXXXXX) || exit 99
-trap 'rm -rf "$T"' EXIT
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
-ok() { echo "ok: $*"; }
-
-cat > "$T/buzon.conf" <<EOC
-Socket unix:$T/milter.sock
-MailboxAddress buzon@imss.pruebas.test
-Database $T/buzon.db
-InstitutionCertificate $PKI/institution.crt
-InstitutionKey $PKI/institution.key
-InstitutionCA $PKI/institution-ca.crt
-AcuseSchema $top_srcdir/contrib/acuse-v1.xsd
-EOC
+. "${top_srcdir:?}/tests/receipt/lib.sh"
+receipt_conf
 
 folio=$("$MK" record "$T/buzon.db" "$PKI/institution.crt" "$PKI/institution.key") ||
     { echo "ERROR: mkfiling record failed"; exit 99; }
