@@ -42,8 +42,8 @@ cut_short()
 
 # change: yes flips a letter of the signed text, sha1 signs with SHA-1,
 # cut truncates the signed message. "class" is the enhanced status class
-# of the reply (the first reason's): MIME damage is 5.6.x (media), the
-# rest 5.7.x (security).
+# of the reply (the first reason's): every rejection of a submission is
+# 5.7.x (security: what cannot be verified is refused), as issue 3 asks.
 #	name		leaf		change	SMTP	class	code in the reply
 rows=(
 	"csd		csd		no	550	5.7	BZ-CERT-CSD"
@@ -52,7 +52,7 @@ rows=(
 	"expired	expired		no	550	5.7	BZ-CERT-EXPIRED"
 	"otherca	efirma-otherca	no	550	5.7	BZ-CERT-UNTRUSTED"
 	"weakdigest	efirma-fisica	sha1	550	5.7	BZ-DIGEST-WEAK"
-	"truncated	efirma-fisica	cut	550	5.6	BZ-MSG-MALFORMED"
+	"truncated	efirma-fisica	cut	550	5.7	BZ-MSG-MALFORMED"
 )
 refused=()
 for row in "${rows[@]}"; do

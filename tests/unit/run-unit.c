@@ -26,6 +26,7 @@ static const suite_fn suites[] = {
 	suite_efirma,
 	suite_verify,
 	suite_receipt,
+	suite_reason,
 };
 
 static char tmpdir_path[256];
