@@ -160,16 +160,27 @@ bz_calendar_load(const char *const *files, size_t nfiles, enum bz_legal_basis ba
 	return cal;
 }
 
+/* bz_calendar_config_files - the CalendarFile list of a configuration */
+const char **
+bz_calendar_config_files(const struct bz_config *cfg, size_t *n)
+{
+	const char **files;
+
+	*n = bz_config_count(cfg, "CalendarFile");
+	files = xcalloc(*n + 1, sizeof(*files));
+	for (size_t i = 0; i < *n; i++)
+		files[i] = bz_config_nth(cfg, "CalendarFile", i);
+	return files;
+}
+
 /* bz_calendar_from_config - the calendar a configuration describes */
 struct bz_calendar *
 bz_calendar_from_config(const struct bz_config *cfg, struct bz_buf *err)
 {
-	size_t n = bz_config_count(cfg, "CalendarFile");
-	const char **files = xcalloc(n + 1, sizeof(*files));
+	size_t n;
+	const char **files = bz_calendar_config_files(cfg, &n);
 	struct bz_calendar *cal;
 
-	for (size_t i = 0; i < n; i++)
-		files[i] = bz_config_nth(cfg, "CalendarFile", i);
 	cal = bz_calendar_load(files, n,
 	    bz_config_num(cfg, "LegalBasis") == 1 ? BZ_BASIS_LFT_CFF : BZ_BASIS_LFT,
 	    (int)bz_config_num(cfg, "SubmissionFirstHour"), err);

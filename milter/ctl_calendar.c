@@ -118,12 +118,8 @@ open_calendar(const struct cal_opts *o, const char *config_path)
 		}
 	} else
 		minutes = bz_config_num(cfg, "SubmissionFirstHour");
-	if (nfiles == 0) {
-		nfiles = bz_config_count(cfg, "CalendarFile");
-		files = xcalloc(nfiles + 1, sizeof(*files));
-		for (size_t i = 0; i < nfiles; i++)
-			files[i] = bz_config_nth(cfg, "CalendarFile", i);
-	}
+	if (nfiles == 0)
+		files = bz_calendar_config_files(cfg, &nfiles);
 	cal = bz_calendar_load(files, nfiles, basis == 1 ? BZ_BASIS_LFT_CFF :
 	    BZ_BASIS_LFT, (int)minutes, &err);
 	if (cal == NULL)

@@ -298,21 +298,11 @@ parse_rule_option(const char *key_name, const char *option, const char *value,
 static const char **
 calendar_files(const struct verify_opts *o, const struct bz_config *cfg, size_t *n)
 {
-	const char **files;
-	size_t nfiles = 0;
-
 	if (o->n_cal_files != 0 || cfg == NULL) {
 		*n = o->n_cal_files;
 		return NULL;
 	}
-	nfiles = bz_config_count(cfg, "CalendarFile");
-	files = xcalloc(nfiles + 1, sizeof(*files));
-	for (size_t i = 0; i < nfiles; i++)
-		files[i] = bz_config_nth(cfg, "CalendarFile", i);
-	if (nfiles == 1 && files[0] == NULL)
-		nfiles = 0;
-	*n = nfiles;
-	return files;
+	return bz_calendar_config_files(cfg, n);
 }
 
 /* print_text - one line per check; text from the mail is normalised so

@@ -119,6 +119,9 @@ struct bz_availability {
 
 struct bz_calendar *bz_calendar_load(const char *const *files, size_t nfiles,
 	    enum bz_legal_basis basis, int first_hour_minutes, struct bz_buf *err);
+/* The configuration's CalendarFile values in order, NULL-terminated, in an
+ * array the caller frees (the strings belong to the configuration). */
+const char **bz_calendar_config_files(const struct bz_config *cfg, size_t *n);
 /* CalendarFile, LegalBasis and SubmissionFirstHour of a configuration. */
 struct bz_calendar *bz_calendar_from_config(const struct bz_config *cfg,
 	    struct bz_buf *err);
