@@ -358,7 +358,8 @@ remove_ours(SMFICTX *ctx, struct msg_ctx *m)
 }
 
 /* accept_not_ours - deliver mail that is not for the mailbox, having
- * deleted its incoming X-Buzon-* headers (at end of message only) */
+ * deleted its incoming X-Buzon-* headers (libmilter allows deletions only
+ * at end of message: at the end of the header there must be none) */
 static sfsistat
 accept_not_ours(SMFICTX *ctx, struct conn_ctx *c)
 {
