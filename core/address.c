@@ -11,6 +11,7 @@
 #include "build-aux/config.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "buzon/address.h"
 #include "buzon/buf.h"
@@ -115,4 +116,28 @@ bz_address_key(const char *addr)
 	res = bz_buf_steal(&key);
 	bz_buf_free(&flat);
 	return res;
+}
+
+/*
+ * bz_address_is_mailbox - key is mailbox, or mailbox's local part plus a
+ * delimiter and an extension, at the same domain (the last "@" splits: a
+ * quoted local part may hold one)
+ */
+int
+bz_address_is_mailbox(const char *key, const char *mailbox, const char *delimiters)
+{
+	const char *kat = strrchr(key, '@'), *mat = strrchr(mailbox, '@');
+	size_t klen, mlen;
+
+	if (kat == NULL || mat == NULL || strcasecmp(kat, mat) != 0)
+		return 0;
+	klen = (size_t)(kat - key);
+	mlen = (size_t)(mat - mailbox);
+	if (klen < mlen || strncasecmp(key, mailbox, mlen) != 0)
+		return 0;
+	if (klen == mlen)
+		return 1;
+	/* An extension: Postfix delivers local+ext to local. */
+	return delimiters != NULL && key[mlen] != '\0' &&
+	    strchr(delimiters, key[mlen]) != NULL;
 }

@@ -68,6 +68,7 @@ bz_config_type_name(enum bz_cfg_type type)
 	case BZ_CFG_HHMM:	return "time";
 	case BZ_CFG_URL:	return "url";
 	case BZ_CFG_ARGV:	return "command";
+	case BZ_CFG_DELIMITERS:	return "characters";
 	}
 	return "?";
 }
@@ -229,6 +230,20 @@ check_address(const char *v)
 	return NULL;
 }
 
+/* check_delimiters - characters that may separate a local part from its
+ * extension: the punctuation of an RFC 5322 dot-atom (what Postfix's
+ * recipient_delimiter is in practice); letters, digits, blanks, "@" and
+ * quoting characters would split addresses no MTA splits */
+static const char *
+check_delimiters(const char *v)
+{
+	for (const char *p = v; *p; p++)
+		if (strchr("!#$%&'*+-/=?^_`{|}~.", *p) == NULL)
+			return "expected delimiter characters such as + or +- "
+			    "(punctuation of an address local part)";
+	return NULL;
+}
+
 /* check_hhmm - HH:MM on a 24-hour clock */
 static const char *
 check_hhmm(const char *v, long long *num)
@@ -253,7 +268,7 @@ bz_config_check_value(const struct bz_cfg_key *key, const char *v, long long *nu
 		num = &dummy;
 	*num = 0;
 	if (*v == '\0')
-		return "missing value";
+		return (key->flags & BZ_CFG_EMPTY) ? NULL : "missing value";
 	switch (key->type) {
 	case BZ_CFG_STRING:
 		return NULL;
@@ -292,6 +307,8 @@ bz_config_check_value(const struct bz_cfg_key *key, const char *v, long long *nu
 		    NULL : "expected an http:// or https:// URL";
 	case BZ_CFG_ARGV:
 		return v[0] == '/' ? NULL : "the command must be an absolute path";
+	case BZ_CFG_DELIMITERS:
+		return check_delimiters(v);
 	}
 	bz_panic("config: key %s has unknown type %d", key->name, (int)key->type);
 }

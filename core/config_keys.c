@@ -78,8 +78,20 @@ const struct bz_cfg_key bz_config_keys[] = {
 	/* Which mail is ours */
 	{ "MailboxAddress", BZ_CFG_ADDRESS, NULL, BZ_CFG_REQUIRED | BZ_CFG_MULTI, NULL,
 	  "The mailbox address (repeat the key for several). A message is ours when "
-	  "any envelope recipient equals one of them, compared case-insensitively; "
-	  "other mail is accepted untouched without reading its body." },
+	  "any envelope recipient equals one of them, compared case-insensitively, "
+	  "with or without a RecipientDelimiter extension. The milter sees the "
+	  "recipient as the client gave it, before the MTA's aliasing: list every "
+	  "address that the MTA rewrites to the mailbox (virtual_alias_maps, "
+	  "aliases, canonical maps) as a MailboxAddress too. Other mail is "
+	  "delivered without reading its body, but with its incoming X-Buzon-* "
+	  "headers removed." },
+	{ "RecipientDelimiter", BZ_CFG_DELIMITERS, "+", BZ_CFG_EMPTY, NULL,
+	  "The characters that separate an address from its extension, as "
+	  "Postfix's recipient_delimiter: local+anything@domain of a "
+	  "MailboxAddress is the mailbox too, as a recipient (verified like the "
+	  "mailbox) and as a sender (never answered). Several characters: any of "
+	  "them. The key with no value: no extensions. Keep it at least as wide "
+	  "as the MTA's setting." },
 	{ "MaxMessageSize", BZ_CFG_SIZE, "25M", 0, NULL,
 	  "Largest message accepted for the mailbox; bigger ones are rejected with "
 	  "552 5.3.4 BZ-MSG-TOO-LARGE." },

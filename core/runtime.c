@@ -53,6 +53,9 @@ mailboxes_init(struct bz_runtime *rt, struct bz_buf *err)
 		rt->mailboxes[i] = lower_dup(a, strlen(a));
 	}
 	rt->nmailboxes = n;
+	rt->delimiters = bz_config_str(rt->cfg, "RecipientDelimiter");
+	if (rt->delimiters == NULL)
+		rt->delimiters = "";
 	return 0;
 }
 
@@ -281,16 +284,25 @@ bz_runtime_acquire(void)
 	return rt;
 }
 
-/* bz_runtime_is_mailbox - case-insensitive match of the address as the MTA
- * delivers it (bz_address_key: quoted local part, source route...) */
+/* bz_runtime_mailbox_of - the mailbox addr is delivered to: the address as
+ * the MTA resolves it (bz_address_key: quoted local part, source route...),
+ * case-insensitive, a RecipientDelimiter extension included */
+const char *
+bz_runtime_mailbox_of(const struct bz_runtime *rt, const char *addr)
+{
+	char *key = bz_address_key(addr);
+	const char *found = NULL;
+
+	for (size_t i = 0; i < rt->nmailboxes && found == NULL; i++)
+		if (bz_address_is_mailbox(key, rt->mailboxes[i], rt->delimiters))
+			found = rt->mailboxes[i];
+	free(key);
+	return found;
+}
+
+/* bz_runtime_is_mailbox - is addr one of the mailboxes? */
 int
 bz_runtime_is_mailbox(const struct bz_runtime *rt, const char *addr)
 {
-	char *key = bz_address_key(addr);
-	int found = 0;
-
-	for (size_t i = 0; i < rt->nmailboxes && !found; i++)
-		found = strcasecmp(rt->mailboxes[i], key) == 0;
-	free(key);
-	return found;
+	return bz_runtime_mailbox_of(rt, addr) != NULL;
 }

@@ -9,15 +9,22 @@
  *                    or close; holds the envelope, the spool and the names
  *                    of incoming X-Buzon-* headers.
  *
- * Flow: a message with no recipient equal to a MailboxAddress is accepted
- * when the recipients end (DATA, or the first header if the MTA sends no
- * DATA step): its body is never read. Ours streams into the spool; over
- * MaxMessageSize it is rejected at once (552 5.3.4 BZ-MSG-TOO-LARGE), and so
- * is one with more than MAX_OURS incoming X-Buzon-* headers (550 5.7.1
- * BZ-MSG-FORGED-HEADERS). At end
- * of message decide() (decide.c) gives the outcome: verification, legal
- * instant, the durable record and its acuse; on accept every incoming
- * X-Buzon-* header is deleted and ours are added.
+ * Flow: every message's header is read, whoever it is for, because every
+ * incoming X-Buzon-* header is deleted from every message: mail for an
+ * address the MTA rewrites to the mailbox after the milter saw it (a
+ * virtual alias not listed as MailboxAddress) must not deliver a forged
+ * "X-Buzon-Status: accepted" either. A message with no recipient that is
+ * a MailboxAddress (or a RecipientDelimiter extension of one) is not ours:
+ * without X-Buzon-* headers it is accepted at the end of the header; with
+ * some, its body is skipped (SMFIS_SKIP when the MTA offers SMFIP_SKIP,
+ * else chunks are dropped unread) and the headers are deleted at end of
+ * message, where libmilter allows it. Ours streams into the spool; over
+ * MaxMessageSize it is rejected at once (552 5.3.4 BZ-MSG-TOO-LARGE). Any
+ * message, ours or not, with more than MAX_OURS incoming X-Buzon-*
+ * headers is rejected at once (550 5.7.1 BZ-MSG-FORGED-HEADERS). At end
+ * of message decide() (decide.c) gives the outcome for ours: verification,
+ * legal instant, the durable record and its acuse; on accept every
+ * incoming X-Buzon-* header is deleted and ours are added.
  *
  * Failure behaviour: anything unexpected (spool I/O error, a header change
  * the MTA refuses, a missing context) tempfails with 451 4.3.0 BZ-INTERNAL;
@@ -51,10 +58,11 @@
 /* libmilter's smfi_setmlreply takes at most 32 lines. */
 #define MAX_REPLY_LINES	32
 /*
- * Most incoming X-Buzon-* headers a message may carry (they are removed
- * on accept). Genuine mail has none, or a few from a loop through us;
- * thousands would cost a quadratic name lookup here and one deletion
- * each at the MTA (Postfix scans its header list per deletion).
+ * Most incoming X-Buzon-* headers a message may carry, ours or not (they
+ * are removed from every message). Genuine mail has none, or a few from a
+ * loop through us; thousands would cost a quadratic name lookup here and
+ * one deletion each at the MTA (Postfix scans its header list per
+ * deletion), for mail to anyone.
  */
 #define MAX_OURS	100
 
@@ -70,6 +78,7 @@ struct msg_ctx {
 	char	**rcpts;
 	size_t	 nrcpts;
 	int	 ours;		/* some recipient is a MailboxAddress */
+	int	 started;	/* the recipients have ended */
 	struct bz_spool *spool;	/* created when the recipients end, if ours */
 	struct seen_header *xhdrs;
 	size_t	 nxhdrs;
@@ -79,6 +88,7 @@ struct msg_ctx {
 struct conn_ctx {
 	struct bz_runtime *rt;	/* reference taken at connect */
 	int	 leadspc;	/* MTA keeps header values' leading space */
+	int	 can_skip;	/* MTA offered SMFIP_SKIP: the body may be skipped */
 	struct msg_ctx *msg;
 };
 
@@ -285,8 +295,9 @@ spool_result(SMFICTX *ctx, struct conn_ctx *c, enum bz_spool_status st)
 }
 
 /*
- * content_start - the recipients have ended: accept mail that is not ours,
- * open the spool for ours. Returns SMFIS_CONTINUE to go on reading.
+ * content_start - the recipients have ended: open the spool for ours; mail
+ * that is not ours is read only up to the end of its header. Returns
+ * SMFIS_CONTINUE to go on reading.
  */
 static sfsistat
 content_start(SMFICTX *ctx, struct conn_ctx *c)
@@ -299,13 +310,11 @@ content_start(SMFICTX *ctx, struct conn_ctx *c)
 	if ((m = c->msg) == NULL)
 		return internal_error(ctx, c, "message data without MAIL FROM");
 	msg_learn_qid(ctx, m);
-	if (m->spool != NULL)
+	if (m->started)
 		return SMFIS_CONTINUE;
-	if (!m->ours) {
-		bz_log(BZ_LOG_INFO, msg_qid(m), "not for the mailbox: accepted");
-		msg_end(c);
-		return SMFIS_ACCEPT;
-	}
+	m->started = 1;
+	if (!m->ours)
+		return SMFIS_CONTINUE;
 	dir = bz_config_str(c->rt->cfg, "SpoolDirectory");
 	m->spool = bz_spool_new(dir,
 	    (size_t)bz_config_num(c->rt->cfg, "SpoolMemoryLimit"),
@@ -348,6 +357,19 @@ remove_ours(SMFICTX *ctx, struct msg_ctx *m)
 	return 0;
 }
 
+/* accept_not_ours - deliver mail that is not for the mailbox, having
+ * deleted its incoming X-Buzon-* headers (libmilter allows deletions only
+ * at end of message: at the end of the header there must be none) */
+static sfsistat
+accept_not_ours(SMFICTX *ctx, struct conn_ctx *c)
+{
+	if (remove_ours(ctx, c->msg) != 0)
+		return internal_error(ctx, c, "the MTA refused to delete a header");
+	bz_log(BZ_LOG_INFO, msg_qid(c->msg), "not for the mailbox: accepted");
+	msg_end(c);
+	return SMFIS_ACCEPT;
+}
+
 /*
  * add_header - add one of our headers. With SMFIP_HDR_LEADSPC negotiated
  * the MTA takes the value verbatim after the colon (Postfix writes
@@ -381,7 +403,7 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		return SMFIS_REJECT;
 	}
 	*pf0 = need | (f0 & SMFIF_SETSYMLIST);
-	*pf1 = (f1 & skip) | (f1 & SMFIP_HDR_LEADSPC);
+	*pf1 = (f1 & skip) | (f1 & (SMFIP_HDR_LEADSPC | SMFIP_SKIP));
 	*pf2 = 0;
 	*pf3 = 0;
 	if (f0 & SMFIF_SETSYMLIST) {
@@ -398,6 +420,9 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		smfi_setpriv(ctx, c);
 	}
 	c->leadspc = (f1 & SMFIP_HDR_LEADSPC) != 0;
+	/* Mail that is not ours carrying X-Buzon-* headers: its body is
+	 * of no interest, but the deletions must wait for end of message. */
+	c->can_skip = (f1 & SMFIP_SKIP) != 0;
 	return SMFIS_CONTINUE;
 }
 
@@ -474,14 +499,16 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	return SMFIS_CONTINUE;
 }
 
-/* cb_data - the recipients have ended */
+/* cb_data - the recipients have ended (the header is read even when the
+ * message is not ours: its X-Buzon-* fields are deleted too) */
 static sfsistat
 cb_data(SMFICTX *ctx)
 {
 	return content_start(ctx, conn_get(ctx));
 }
 
-/* cb_header - one header into the spool; note forged X-Buzon-* ones */
+/* cb_header - note forged X-Buzon-* headers (every message); ours goes
+ * into the spool */
 static sfsistat
 cb_header(SMFICTX *ctx, char *name, char *value)
 {
@@ -493,16 +520,20 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	if (strncasecmp(name, OUR_PREFIX, strlen(OUR_PREFIX)) == 0) {
 		if (++c->msg->nours > MAX_OURS) {
 			bz_log(BZ_LOG_NOTICE, msg_qid(c->msg), "more than %d incoming "
-			    "X-Buzon-* headers: rejected", MAX_OURS);
+			    "X-Buzon-* headers: rejected%s", MAX_OURS,
+			    c->msg->ours ? "" : " (not for the mailbox)");
 			return reply_reason(ctx, c, "BZ-MSG-FORGED-HEADERS");
 		}
 		remember_ours(c->msg, name);
 	}
+	if (!c->msg->ours)
+		return SMFIS_CONTINUE;
 	return spool_result(ctx, c,
 	    bz_spool_header(c->msg->spool, name, value, c->leadspc));
 }
 
-/* cb_eoh - the empty line after the header */
+/* cb_eoh - the empty line after the header: mail that is not ours and has
+ * nothing to delete is done */
 static sfsistat
 cb_eoh(SMFICTX *ctx)
 {
@@ -511,10 +542,13 @@ cb_eoh(SMFICTX *ctx)
 
 	if (st != SMFIS_CONTINUE)
 		return st;
+	if (!c->msg->ours)
+		return c->msg->nxhdrs == 0 ? accept_not_ours(ctx, c) : SMFIS_CONTINUE;
 	return spool_result(ctx, c, bz_spool_eoh(c->msg->spool));
 }
 
-/* cb_body - a chunk of body, verbatim */
+/* cb_body - a chunk of body, verbatim into the spool; skipped when the
+ * message is not ours */
 static sfsistat
 cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
@@ -523,6 +557,8 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 
 	if (st != SMFIS_CONTINUE)
 		return st;
+	if (!c->msg->ours)
+		return c->can_skip ? SMFIS_SKIP : SMFIS_CONTINUE;
 	return spool_result(ctx, c, bz_spool_body(c->msg->spool, chunk, len));
 }
 
@@ -539,6 +575,8 @@ cb_eom(SMFICTX *ctx)
 	if (st != SMFIS_CONTINUE)
 		return st;
 	msg_learn_qid(ctx, c->msg);
+	if (!c->msg->ours)
+		return accept_not_ours(ctx, c);
 	memset(&in, 0, sizeof(in));
 	sst = bz_spool_map(c->msg->spool, &in.msg, &in.len);
 	if (sst != BZ_SPOOL_OK)

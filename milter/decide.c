@@ -121,22 +121,45 @@ defer(const struct decide_input *in, struct decision *out, const char *code,
 }
 
 /* reply_mailbox - the mailbox address the message was sent to (From: of
- * the acuse), as configured (lower case) however the sender spelled it;
- * the first configured one when none matches */
+ * the acuse), as configured (lower case) however the sender spelled it,
+ * a delimiter extension included; the first configured one when none
+ * matches */
 static char *
 reply_mailbox(const struct decide_input *in)
 {
 	for (size_t i = 0; i < in->nrcpts; i++) {
-		char *key = bz_address_key(in->rcpts[i]);
+		const char *mb = bz_runtime_mailbox_of(in->rt, in->rcpts[i]);
 
-		for (size_t j = 0; j < in->rt->nmailboxes; j++)
-			if (strcasecmp(in->rt->mailboxes[j], key) == 0) {
-				free(key);
-				return xstrdup(in->rt->mailboxes[j]);
-			}
-		free(key);
+		if (mb != NULL)
+			return xstrdup(mb);
 	}
 	return xstrdup(in->rt->nmailboxes ? in->rt->mailboxes[0] : "");
+}
+
+/*
+ * acuse_withheld - loop safety (RFC 3834): why this message gets no acuse,
+ * NULL when it may get one. The sender is checked as written and as the
+ * MTA resolved it ({mail_addr}): MAIL FROM:<imss.test!buzon> is written
+ * unlike the mailbox, but answering it would mail the mailbox. The
+ * submission is recorded either way; only the answer is suppressed.
+ */
+static const char *
+acuse_withheld(const struct decide_input *in)
+{
+	const struct bz_runtime *rt = in->rt;
+	struct bz_loop_headers h;
+	const char *why;
+
+	bz_loop_headers_scan(&h, in->msg, in->len);
+	why = bz_outbox_loop_reason(in->envfrom, (const char *const *)rt->mailboxes,
+	    rt->nmailboxes, rt->delimiters, &h);
+	if (why == NULL && in->envfrom_resolved != NULL)
+		why = bz_outbox_loop_reason(in->envfrom_resolved,
+		    (const char *const *)rt->mailboxes, rt->nmailboxes,
+		    rt->delimiters, &h);
+	if (why != NULL)
+		bz_log(BZ_LOG_INFO, in->qid, "no acuse (RFC 3834 loop safety): %s", why);
+	return why;
 }
 
 /*
@@ -158,7 +181,7 @@ record(const struct decide_input *in, const struct bz_verification *v,
 	enum bz_store_status rc;
 	char sha[65], when[BZ_INSTANT_UTC_LEN], legal[BZ_INSTANT_UTC_LEN];
 	char first_hour[32];
-	char *from, **rcpts, *msgid, *subject, *autosub, *mailbox, *vt, *lr;
+	char *from, **rcpts, *msgid, *subject, *mailbox, *vt, *lr;
 	const char *rule;
 	int reply, have_orig = 0;
 
@@ -167,19 +190,10 @@ record(const struct decide_input *in, const struct bz_verification *v,
 		    "horizon for the legal instant");
 		return;
 	}
-	autosub = bz_mime_header_value(in->msg, in->len, "Auto-Submitted");
 	from = bz_address_bare(in->envfrom);
-	reply = bz_outbox_should_reply(from, (const char *const *)rt->mailboxes,
-	    rt->nmailboxes, autosub);
-	/* The sender as the MTA resolved it too: MAIL FROM:<imss.test!buzon>
-	 * is written unlike the mailbox but answering it would mail the
-	 * mailbox (a loop); either spelling naming it suppresses the acuse. */
-	if (reply && in->envfrom_resolved != NULL)
-		reply = bz_outbox_should_reply(in->envfrom_resolved,
-		    (const char *const *)rt->mailboxes, rt->nmailboxes, autosub);
+	reply = acuse_withheld(in) == NULL;
 	if (reply && rt->signer == NULL) {
 		defer(in, out, "BZ-UNCONFIGURED", rt->signer_missing);
-		free(autosub);
 		free(from);
 		return;
 	}
@@ -189,7 +203,6 @@ record(const struct decide_input *in, const struct bz_verification *v,
 		defer(in, out, "BZ-STORE", bz_buf_str(&err));
 		bz_buf_free(&err);
 		bz_buf_free(&path);
-		free(autosub);
 		free(from);
 		return;
 	}
@@ -303,7 +316,6 @@ record(const struct decide_input *in, const struct bz_verification *v,
 	free(rcpts);
 	free(msgid);
 	free(subject);
-	free(autosub);
 	free(mailbox);
 	free(from);
 }

@@ -15,6 +15,13 @@
  * and backslash escapes of a quoted local part, and one trailing dot of
  * the domain. Compare keys case-insensitively.
  *
+ * bz_address_is_mailbox() compares a key with one configured mailbox the
+ * way Postfix's recipient_delimiter splits an address: with delimiters
+ * "+", buzon+cualquier@imss.gob.mx is delivered to buzon@imss.gob.mx, so
+ * it is the mailbox too. Any local part that starts with the mailbox's
+ * and goes on with one of the delimiter characters matches (with "-",
+ * buzon-a-b@ as well as buzon-a@): wider than Postfix, never narrower.
+ *
  * Failure: none (xalloc aborts on memory exhaustion); "" for <>.
  */
 #ifndef BUZON_ADDRESS_H
@@ -24,5 +31,10 @@
 char	*bz_address_bare(const char *addr);
 /* The address as the MTA resolves it, for comparisons. */
 char	*bz_address_key(const char *addr);
+/* Is key (from bz_address_key) the mailbox local@domain, or its local part
+ * with an extension after one of the delimiters (NULL or "": none)?
+ * Case-insensitive. */
+int	bz_address_is_mailbox(const char *key, const char *mailbox,
+	    const char *delimiters);
 
 #endif

@@ -36,10 +36,12 @@ enum bz_cfg_type {
 	BZ_CFG_HHMM,		/* HH:MM, 00:00..23:59 */
 	BZ_CFG_URL,		/* http:// or https:// URL */
 	BZ_CFG_ARGV,		/* a command and its arguments, split on blanks */
+	BZ_CFG_DELIMITERS,	/* address extension delimiters, e.g. "+" or "+-" */
 };
 
 #define BZ_CFG_REQUIRED	0x01	/* start-up refused when absent */
 #define BZ_CFG_MULTI	0x02	/* may be repeated; values kept in order */
+#define BZ_CFG_EMPTY	0x04	/* the key without a value means "none" */
 
 struct bz_cfg_key {
 	const char	*name;

@@ -90,10 +90,43 @@ int	bz_outbox_sendmail(char *const *argv, const char *rcpt, const void *msg,
 	    size_t len, int timeout, struct bz_buf *diag);
 
 /*
- * Loop safety (RFC 3834): 1 when an automatic reply may be sent, 0 when
- * not: the null sender (""/"<>"), a MAILER-DAEMON sender, one of our own
- * mailbox addresses (case-insensitive), or an Auto-Submitted header
- * (auto_submitted = its value, NULL when absent) whose keyword is not "no".
+ * Loop safety (RFC 3834 sections 2 and 3.1.8): what the message's own
+ * header says about answering it. Every instance of a field counts, not
+ * only the first: a message with "Auto-Submitted: no" and then
+ * "Auto-Submitted: auto-replied" is automatic.
+ */
+struct bz_loop_headers {
+	int	auto_submitted;	/* an Auto-Submitted whose keyword is not "no" */
+	int	precedence;	/* Precedence: bulk, junk or list */
+	int	list;		/* List-Id or List-Post: it came through a list */
+};
+
+/* Note one header field (name without the colon, value unfolded or not). */
+void	bz_loop_headers_note(struct bz_loop_headers *h, const char *name,
+	    const char *value);
+/* Zero h, then note every field of the top-level header of a raw message
+ * (LF or CRLF lines, folded or not; the header ends at the first empty
+ * line). */
+void	bz_loop_headers_scan(struct bz_loop_headers *h, const void *msg,
+	    size_t len);
+
+/*
+ * Why an automatic reply (the acuse) must not be sent, as a short static
+ * English text for the log; NULL when it may be sent. Not answered: the
+ * null sender (""/"<>"), a MAILER-DAEMON sender, a sender that is one of
+ * our mailboxes in any spelling the MTA delivers to it, a delimiter
+ * extension included (bz_address_is_mailbox with delimiters, NULL or ""
+ * for none), and a message whose header (h, NULL for none) is automatic
+ * or came through a mailing list.
+ */
+const char *bz_outbox_loop_reason(const char *envelope_from,
+	    const char *const *mailboxes, size_t n_mailboxes,
+	    const char *delimiters, const struct bz_loop_headers *h);
+
+/*
+ * bz_outbox_loop_reason() as a yes/no, without delimiters, with only the
+ * value of one Auto-Submitted field (NULL when absent): 1 when an
+ * automatic reply may be sent, 0 when not.
  */
 int	bz_outbox_should_reply(const char *envelope_from,
 	    const char *const *mailboxes, size_t n_mailboxes,

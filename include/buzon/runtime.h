@@ -50,6 +50,7 @@ struct bz_runtime {
 	/* ---- resources: one field per row of resources[] in runtime.c ---- */
 	char		**mailboxes;	/* MailboxAddress values, lower case */
 	size_t		 nmailboxes;
+	const char	*delimiters;	/* RecipientDelimiter ("" for none; in cfg) */
 	struct bz_calendar *calendar;	/* CalendarFile, LegalBasis, SubmissionFirstHour */
 	/*
 	 * Signature verification (TrustAnchors, IssuingCAs, revocation) and
@@ -79,7 +80,11 @@ void	bz_runtime_install(struct bz_runtime *rt);
 struct bz_runtime *bz_runtime_acquire(void);
 
 /* Is addr (as in RCPT TO, with or without <>) one of the mailbox
- * addresses? Exact address, case-insensitive. */
+ * addresses? Every spelling the MTA delivers to it (bz_address_key),
+ * case-insensitive, with or without a RecipientDelimiter extension
+ * (bz_address_is_mailbox). */
 int	bz_runtime_is_mailbox(const struct bz_runtime *rt, const char *addr);
+/* The configured mailbox (lower case) that addr is, or NULL. */
+const char *bz_runtime_mailbox_of(const struct bz_runtime *rt, const char *addr);
 
 #endif

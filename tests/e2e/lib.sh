@@ -24,7 +24,8 @@
 #	the daemon	e2e_start_milter, e2e_stop_milter, e2e_kill_milter,
 #			e2e_install_file (files it must read, readable by postfix),
 #			e2e_milter_alive, e2e_write_conf; $E2E_MILTER_PID
-#	Postfix		e2e_start_postfix, e2e_stop_postfix, e2e_queue_count
+#	Postfix		e2e_start_postfix, e2e_stop_postfix, e2e_queue_count,
+#			e2e_postfix_conf (extra main.cf lines)
 #	assertions	e2e_check MESSAGE COMMAND..., e2e_fail, e2e_skip,
 #			e2e_wait_until SECONDS COMMAND...
 # Mail for the mailbox must be S/MIME-signed: source tests/e2e/submission-lib.sh
@@ -69,6 +70,7 @@ E2E_PORTS=()
 E2E_MILTER_STATUS=
 declare -A E2E_CONF=()
 E2E_CONF_ORDER=()
+E2E_POSTFIX_EXTRA=()
 
 # e2e_skip - explain why the test cannot run here and exit 77
 e2e_skip()
@@ -237,6 +239,14 @@ e2e_write_conf()
 	} >"$file"
 }
 
+# e2e_postfix_conf - add lines to the instance's main.cf (after the
+# harness's own, so a later setting wins); call before e2e_start
+#	usage: e2e_postfix_conf 'recipient_delimiter = +' ...
+e2e_postfix_conf()
+{
+	E2E_POSTFIX_EXTRA+=("$@")
+}
+
 # e2e_write_postfix - main.cf and master.cf of the throwaway instance
 e2e_write_postfix()
 {
@@ -273,6 +283,9 @@ milter_protocol = 6
 maillog_file = $E2E_DIR/maillog
 maillog_file_prefixes = $E2E_DIR
 EOF
+	if [ "${#E2E_POSTFIX_EXTRA[@]}" -gt 0 ]; then
+		printf '%s\n' "# added by the test" "${E2E_POSTFIX_EXTRA[@]}" >>"$pf/main.cf"
+	fi
 	cat >"$pf/master.cf" <<EOF
 # service type  private unpriv  chroot  wakeup  maxproc command
 127.0.0.1:$E2E_SMTP_PORT inet n - n - - smtpd

@@ -28,6 +28,7 @@ bz.run("connections ending early", function()
 	conn = bz.open()
 	bz.envelope(conn, "AFTER1", "<patron@example.com>", { "<otro@example.org>" })
 	bz.ok(mt.data(conn), "data")
+	bz.ok(mt.eoh(conn), "eoh")
 	bz.reply_is(conn, SMFIR_ACCEPT, "a new message after the drop")
 	mt.disconnect(conn)
 

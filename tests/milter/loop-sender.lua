@@ -27,6 +27,11 @@ local cases = {
 	{ "LOOP5", "<patron@example.com>", "", WITHHELD },
 	{ "LOOP6", "<patron@example.com>", "<buzon@imss.example>", WITHHELD },
 	{ "LOOP7", "<imss.example!patron>", "patron@imss.example", QUEUED },
+	-- Issue 8: a RecipientDelimiter extension of the mailbox is the
+	-- mailbox ("+" by default), as written or as resolved.
+	{ "LOOP8", "<buzon+acuse@imss.example>", nil, WITHHELD },
+	{ "LOOP9", "<patron@example.com>", "Buzon+x@imss.example", WITHHELD },
+	{ "LOOP10", "<buzon-x@imss.example>", nil, QUEUED },
 }
 
 -- decision_line - the daemon's "accepted" line for qid, or nil

@@ -17,10 +17,14 @@ bz.run("SIGUSR1 with a broken configuration", function()
 	local conn = bz.open()
 	bz.envelope(conn, "KEPT1", "<patron@example.com>", { "<buzon@imss.example>" })
 	bz.ok(mt.data(conn), "data")
+	-- Ours reads on past the header; other mail without X-Buzon-*
+	-- fields is accepted at its end (issue 8).
+	bz.ok(mt.eoh(conn), "eoh")
 	bz.reply_is(conn, SMFIR_CONTINUE, "buzon@ still ours")
 	bz.ok(mt.abort(conn), "abort")
 	bz.envelope(conn, "KEPT2", "<patron@example.com>", { "<nuevo@imss.example>" })
 	bz.ok(mt.data(conn), "data")
+	bz.ok(mt.eoh(conn), "eoh")
 	bz.reply_is(conn, SMFIR_ACCEPT, "nuevo@ from the broken file not in force")
 	mt.disconnect(conn)
 

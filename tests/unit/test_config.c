@@ -75,6 +75,37 @@ START_TEST(test_multi_values_keep_order)
 }
 END_TEST
 
+/* RecipientDelimiter: "+" by default (Postfix's usual setting), a set of
+ * characters when given, and the key alone means none. */
+static const struct {
+	const char *line;	/* NULL: key absent */
+	const char *want;
+} delimiter_cases[] = {
+	{ NULL, "+" },
+	{ "RecipientDelimiter +-\n", "+-" },
+	{ "RecipientDelimiter\n", "" },
+	{ "RecipientDelimiter   \n", "" },
+	{ "RecipientDelimiter -_.=\n", "-_.=" },
+};
+
+START_TEST(test_recipient_delimiter)
+{
+	struct bz_buf err = BZ_BUF_INIT, text = BZ_BUF_INIT;
+	struct bz_config *cfg;
+
+	bz_buf_puts(&text, MINIMAL);
+	if (delimiter_cases[_i].line != NULL)
+		bz_buf_puts(&text, delimiter_cases[_i].line);
+	cfg = bz_config_load(write_conf("delim.conf", bz_buf_str(&text)), &err);
+	ck_assert_msg(cfg != NULL, "%s", bz_buf_str(&err));
+	ck_assert_str_eq(bz_config_str(cfg, "RecipientDelimiter"),
+	    delimiter_cases[_i].want);
+	bz_config_unref(cfg);
+	bz_buf_free(&text);
+	bz_buf_free(&err);
+}
+END_TEST
+
 /* Every rejected file names file:line: key: reason. */
 static const struct {
 	const char *text;
@@ -98,6 +129,9 @@ static const struct {
 	{ MINIMAL "UMask 8\n", ":3: UMask: expected an octal mode" },
 	{ MINIMAL "Database relative.db\n", ":3: Database: path must be absolute" },
 	{ MINIMAL "PidFile\n", ":3: PidFile: missing value" },
+	{ MINIMAL "RecipientDelimiter @\n", ":3: RecipientDelimiter: expected delimiter characters" },
+	{ MINIMAL "RecipientDelimiter +a\n", ":3: RecipientDelimiter: expected delimiter characters" },
+	{ MINIMAL "RecipientDelimiter +\"\n", ":3: RecipientDelimiter: expected delimiter characters" },
 	/* issue 3: TestClock "honoured only with TestMode yes (refused otherwise)" */
 	{ MINIMAL "TestClock 2026-06-01T12:00:00Z\n", ":3: TestClock: allowed only with TestMode yes" },
 	{ MINIMAL "TestMode no\nTestClock 2026-06-01T12:00:00Z\n",
@@ -305,6 +339,8 @@ suite_config(void)
 	tcase_add_test(tc, test_every_default_parses);
 	tcase_add_test(tc, test_minimal_file_and_defaults);
 	tcase_add_test(tc, test_multi_values_keep_order);
+	tcase_add_loop_test(tc, test_recipient_delimiter, 0,
+	    sizeof(delimiter_cases) / sizeof(delimiter_cases[0]));
 	tcase_add_loop_test(tc, test_bad_file_names_line_and_key, 0,
 	    sizeof(bad_files) / sizeof(bad_files[0]));
 	tcase_add_test(tc, test_every_int_key_has_its_range);

@@ -70,6 +70,65 @@ START_TEST(test_should_reply)
 }
 END_TEST
 
+/*
+ * Issue 8 item 9 (RFC 3834): any Auto-Submitted other than "no", not only
+ * the first; Precedence bulk, junk or list; List-Id or List-Post; and a
+ * sender that is any form of the mailbox, delimiter extensions included.
+ * The header is read from the raw message, folded or not, LF or CRLF.
+ */
+static const struct {
+	const char *from;
+	const char *header;	/* the top-level header, then a body */
+	const char *why;	/* NULL: answered; else the start of the reason */
+} rfc3834_cases[] = {
+	{ "rh@empresa.example", "Subject: x\r\n\r\nbody\r\n", NULL },
+	{ "rh@empresa.example", "Auto-Submitted: no\r\nPrecedence: first-class\r\n\r\n", NULL },
+	{ "rh@empresa.example", "Auto-Submitted: no\r\nAuto-Submitted: auto-replied\r\n\r\n",
+	  "Auto-Submitted" },
+	{ "rh@empresa.example", "Auto-Submitted: no\nX: y\nauto-submitted:\n auto-generated\n\n",
+	  "Auto-Submitted" },
+	{ "rh@empresa.example", "Auto-Submitted: no\r\n\r\nAuto-Submitted: auto-replied\r\n", NULL },
+	{ "rh@empresa.example", "Auto-Submitted : auto-replied\r\n\r\n", "Auto-Submitted" },
+	{ "rh@empresa.example", "Precedence: bulk\r\n\r\n", "Precedence" },
+	{ "rh@empresa.example", "Precedence: JUNK\r\n\r\n", "Precedence" },
+	{ "rh@empresa.example", "Precedence: (x) list\r\n\r\n", "Precedence" },
+	{ "rh@empresa.example", "Precedence: first-class\r\nPrecedence: bulk\r\n\r\n", "Precedence" },
+	{ "rh@empresa.example", "Precedence: bulky\r\n\r\n", NULL },
+	{ "rh@empresa.example", "List-Id: Patrones <patrones.lists.example>\r\n\r\n", "mailing list" },
+	{ "rh@empresa.example", "list-post: <mailto:p@lists.example>\r\n\r\n", "mailing list" },
+	{ "rh@empresa.example", "List-Unsubscribe: <mailto:u@lists.example>\r\n\r\n", NULL },
+	{ "rh@empresa.example", "X-List-Id: x\r\n\r\n", NULL },
+	{ "rh@empresa.example", "Subject: Precedence: bulk\r\n\r\n", NULL },
+	{ "rh@empresa.example", "Auto-Submitted: auto-replied", "Auto-Submitted" },	/* no body */
+	{ "buzon+acuse@imss.gob.mx", "Subject: x\r\n\r\n", "the sender is the mailbox" },
+	{ "<Acuses+1@IMSS.gob.mx>", "Subject: x\r\n\r\n", "the sender is the mailbox" },
+	{ "<@relay.example:buzon+x@imss.gob.mx>", "\r\n", "the sender is the mailbox" },
+	{ "buzon-x@imss.gob.mx", "\r\n", NULL },	/* "-" is not a delimiter here */
+	{ "buzonx+y@imss.gob.mx", "\r\n", NULL },
+	{ "<>", "\r\n", "null sender" },
+	{ "MAILER-DAEMON@empresa.example", "\r\n", "MAILER-DAEMON" },
+};
+
+START_TEST(test_rfc3834)
+{
+	struct bz_loop_headers h;
+	const char *why;
+
+	bz_loop_headers_scan(&h, rfc3834_cases[_i].header,
+	    strlen(rfc3834_cases[_i].header));
+	why = bz_outbox_loop_reason(rfc3834_cases[_i].from, mailboxes, 2, "+", &h);
+	if (rfc3834_cases[_i].why == NULL)
+		ck_assert_msg(why == NULL, "from %s header [%s]: withheld: %s",
+		    rfc3834_cases[_i].from, rfc3834_cases[_i].header, why);
+	else
+		ck_assert_msg(why != NULL && strncmp(why, rfc3834_cases[_i].why,
+		    strlen(rfc3834_cases[_i].why)) == 0,
+		    "from %s header [%s]: want %s, got %s", rfc3834_cases[_i].from,
+		    rfc3834_cases[_i].header, rfc3834_cases[_i].why,
+		    why ? why : "(answered)");
+}
+END_TEST
+
 /* Backoff: 60 s doubling per failure, capped at one hour. */
 static const struct {
 	int n;
@@ -508,6 +567,8 @@ suite_outbox(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_should_reply, 0,
 	    sizeof(loop_cases) / sizeof(loop_cases[0]));
+	tcase_add_loop_test(tc, test_rfc3834, 0,
+	    sizeof(rfc3834_cases) / sizeof(rfc3834_cases[0]));
 	tcase_add_loop_test(tc, test_backoff, 0,
 	    sizeof(backoff_cases) / sizeof(backoff_cases[0]));
 	tcase_add_test(tc, test_sendmail_success);

@@ -2,7 +2,9 @@
  * test_runtime - configuration generations and the mailbox match
  *
  * Rules: a message is ours when a recipient equals a MailboxAddress, exact
- * address, case-insensitive, with or without <>; a reload builds a new
+ * address, case-insensitive, with or without <>, or is one with a
+ * RecipientDelimiter extension (issue 8: buzon+cualquier@ reached the
+ * mailbox unverified); a reload builds a new
  * generation while a holder of the old one keeps it intact; a bad file
  * builds nothing and says file:line: key.
  */
@@ -66,6 +68,35 @@ static const struct {
 	{ "buzon", 0 },
 	{ "<>", 0 },
 	{ "", 0 },
+	/* RecipientDelimiter "+" (the default): Postfix with
+	 * recipient_delimiter = + delivers these to the mailbox. */
+	{ "buzon+cualquier@imss.gob.mx", 1 },
+	{ "<BUZON+X@IMSS.GOB.MX>", 1 },
+	{ "buzon+@imss.gob.mx", 1 },
+	{ "buzon++a+b@imss.gob.mx", 1 },
+	{ "\"buzon+x\"@imss.gob.mx", 1 },
+	{ "<@relay.example:promociones+x@imss.gob.mx>", 1 },
+	{ "buzon+x@imss.gob.mx.", 1 },
+	{ "buzon-x@imss.gob.mx", 0 },		/* not a delimiter here */
+	{ "buzonx+y@imss.gob.mx", 0 },
+	{ "buzon+x@otro.gob.mx", 0 },
+	{ "+buzon@imss.gob.mx", 0 },
+	{ "buzo+n@imss.gob.mx", 0 },
+};
+
+/* With RecipientDelimiter "-+" either character starts an extension;
+ * with the key empty there are none. */
+static const struct {
+	const char *conf;	/* the RecipientDelimiter line */
+	const char *rcpt;
+	const char *mailbox;	/* bz_runtime_mailbox_of, NULL: not ours */
+} delimiter_cases[] = {
+	{ "RecipientDelimiter -+\n", "buzon-x@imss.gob.mx", "buzon@imss.gob.mx" },
+	{ "RecipientDelimiter -+\n", "Promociones+x@imss.gob.mx", "promociones@imss.gob.mx" },
+	{ "RecipientDelimiter -+\n", "buzon_x@imss.gob.mx", NULL },
+	{ "RecipientDelimiter\n", "buzon+x@imss.gob.mx", NULL },
+	{ "RecipientDelimiter\n", "buzon@imss.gob.mx", "buzon@imss.gob.mx" },
+	{ "", "BUZON+x@imss.gob.mx", "buzon@imss.gob.mx" },
 };
 
 START_TEST(test_is_mailbox)
@@ -78,6 +109,29 @@ START_TEST(test_is_mailbox)
 	    == mailbox_cases[_i].ours, "rcpt [%s] expected ours=%d",
 	    mailbox_cases[_i].rcpt, mailbox_cases[_i].ours);
 	bz_runtime_unref(rt);
+	bz_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_delimiters)
+{
+	struct bz_buf err = BZ_BUF_INIT, text = BZ_BUF_INIT;
+	struct bz_runtime *rt;
+	const char *got;
+
+	bz_buf_puts(&text, CONF_AB);
+	bz_buf_puts(&text, delimiter_cases[_i].conf);
+	rt = bz_runtime_load(write_conf("delim.conf", bz_buf_str(&text)), &err);
+	ck_assert_msg(rt != NULL, "%s", bz_buf_str(&err));
+	got = bz_runtime_mailbox_of(rt, delimiter_cases[_i].rcpt);
+	if (delimiter_cases[_i].mailbox == NULL)
+		ck_assert_msg(got == NULL, "%s: got %s", delimiter_cases[_i].rcpt, got);
+	else
+		ck_assert_msg(got != NULL && strcmp(got, delimiter_cases[_i].mailbox) == 0,
+		    "%s [%s]: got %s", delimiter_cases[_i].rcpt,
+		    delimiter_cases[_i].conf, got ? got : "(none)");
+	bz_runtime_unref(rt);
+	bz_buf_free(&text);
 	bz_buf_free(&err);
 }
 END_TEST
@@ -140,6 +194,8 @@ suite_runtime(void)
 
 	tcase_add_loop_test(tc, test_is_mailbox, 0,
 	    sizeof(mailbox_cases) / sizeof(mailbox_cases[0]));
+	tcase_add_loop_test(tc, test_delimiters, 0,
+	    sizeof(delimiter_cases) / sizeof(delimiter_cases[0]));
 	tcase_add_test(tc, test_reload_keeps_old_generation_for_holders);
 	tcase_add_test(tc, test_bad_file_builds_nothing);
 	suite_add_tcase(s, tc);
