@@ -175,9 +175,9 @@ outbox(struct bz_store *st, int all, int json)
 		} else
 			bz_buf_printf(&out, "%" PRId64 " %s %s %s %s attempts=%d next=%s%s%s\n",
 			    it->id, it->status, it->kind, it->folio ? it->folio : "-",
-			    it->recipient, it->attempts, next,
+			    ctl_safe(it->recipient), it->attempts, next,
 			    it->last_error ? " error=" : "",
-			    it->last_error ? it->last_error : "");
+			    ctl_safe(it->last_error ? it->last_error : ""));
 	}
 	if (json)
 		bz_buf_puts(&out, "\n]}\n");
