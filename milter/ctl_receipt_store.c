@@ -335,7 +335,7 @@ ctl_receipt_list(const char *rfc, const char *since, int json, const char *confi
 			bz_buf_printf(&out, "%s  %s  %-13s  %-6s  %s\n", r.folio,
 			    r.legal_local ? r.legal_local : "-", r.rfc ? r.rfc : "-",
 			    sub.acuse_status ? sub.acuse_status : "-",
-			    sub.env_from && *sub.env_from ? sub.env_from : "<>");
+			    ctl_safe(sub.env_from && *sub.env_from ? sub.env_from : "<>"));
 		shown++;
 		bz_receipt_free(&r);
 		bz_submission_free(&sub);
