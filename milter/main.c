@@ -6,7 +6,9 @@
  * -c FILE  configuration (default SYSCONFDIR/buzon-milter.conf)
  * -f       stay in the foreground (logs go to stderr when "Syslog no")
  * -t       check the configuration, print "FILE: configuration OK" or the
- *          "file:line: key: reason" error, exit 0 or 1
+ *          "file:line: key: reason" error, exit 0 or 1; warnings about a
+ *          configuration that loads but fails open (warn_config) go to
+ *          standard error here and to the log at every start
  *
  * Start-up order, each step needed by the next: block signals (before any
  * thread exists) -> load the configuration -> open the log -> resolve
