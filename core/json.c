@@ -11,10 +11,10 @@
 #include "build-aux/config.h"
 
 #include <inttypes.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "buzon/json.h"
+#include "buzon/log.h"
 #include "buzon/utf8.h"
 
 /* bz_json_stringn - append s[0..len) as a quoted JSON string */
@@ -82,7 +82,8 @@ member(struct bz_json *j, const char *name)
 
 	if (d > 0) {
 		if ((j->close[d - 1] == '}') != (name != NULL))
-			abort();	/* a name in an array, or none in an object */
+			bz_panic("json: %s", name ? "a name inside an array" :
+			    "a value without a name inside an object");
 		if (j->used[d - 1])
 			bz_buf_putc(j->out, ',');
 		if (j->rows[d - 1])
@@ -91,20 +92,20 @@ member(struct bz_json *j, const char *name)
 			bz_buf_putc(j->out, ' ');
 		j->used[d - 1] = 1;
 	} else if (name != NULL)
-		abort();
+		bz_panic("json: a name outside any object");
 	if (name != NULL) {
 		bz_json_string(j->out, name);
 		bz_buf_puts(j->out, ": ");
 	}
 }
 
-/* open - begin an object or array */
+/* open_level - begin an object or array */
 static void
 open_level(struct bz_json *j, const char *name, char open, char close, int rows)
 {
 	member(j, name);
 	if (j->depth >= BZ_JSON_DEPTH)
-		abort();
+		bz_panic("json: nested deeper than %d", BZ_JSON_DEPTH);
 	bz_buf_putc(j->out, open);
 	j->close[j->depth] = close;
 	j->used[j->depth] = 0;
@@ -138,7 +139,7 @@ void
 bz_json_end(struct bz_json *j)
 {
 	if (j->depth == 0)
-		abort();
+		bz_panic("json: an end without a begin");
 	j->depth--;
 	if (j->rows[j->depth])
 		bz_buf_putc(j->out, '\n');

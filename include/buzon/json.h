@@ -25,7 +25,7 @@
  * the few callers that lay out a fixed object themselves.
  *
  * Failure: nesting deeper than BZ_JSON_DEPTH, an end without a begin or a
- * name where none belongs is a programmer's error (abort). Values are
+ * name where none belongs is a programmer's error (bz_panic). Values are
  * never refused.
  */
 #ifndef BUZON_JSON_H

@@ -18,8 +18,8 @@
  *			as \uHHHH. Printable UTF-8 (Ñ, accents) is kept.
  *   bz_text_safe()	the same into a new string (xmalloc'ed).
  *
- * Failure: none; NULL values print as "(null)" only where callers pass
- * them (they should not).
+ * Failure: none; every input has an output. bz_text_safe(NULL) gives
+ * "(null)"; bz_text_escape takes a length and is never given NULL.
  */
 #ifndef BUZON_UTF8_H
 #define BUZON_UTF8_H
