@@ -110,34 +110,6 @@ bz_buf_printf(struct bz_buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* bz_buf_json_string - append s as a quoted JSON string (NULL gives null) */
-void
-bz_buf_json_string(struct bz_buf *b, const char *s)
-{
-	const unsigned char *p;
-
-	if (s == NULL) {
-		bz_buf_puts(b, "null");
-		return;
-	}
-	bz_buf_putc(b, '"');
-	for (p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"':  bz_buf_puts(b, "\\\""); break;
-		case '\\': bz_buf_puts(b, "\\\\"); break;
-		case '\n': bz_buf_puts(b, "\\n"); break;
-		case '\r': bz_buf_puts(b, "\\r"); break;
-		case '\t': bz_buf_puts(b, "\\t"); break;
-		default:
-			if (*p < 0x20)
-				bz_buf_printf(b, "\\u%04x", *p);
-			else
-				bz_buf_putc(b, (char)*p);
-		}
-	}
-	bz_buf_putc(b, '"');
-}
-
 /* bz_buf_str - the contents as a C string (never NULL) */
 const char *
 bz_buf_str(const struct bz_buf *b)

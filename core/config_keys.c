@@ -59,7 +59,9 @@ const struct bz_cfg_key bz_config_keys[] = {
 	{ "Revocation", BZ_CFG_ENUM, "none", 0, "none|crl|ocsp",
 	  "How revocation of the signer's certificate is checked: none, crl (the "
 	  "CRLs in CRLDirectory, read at start-up and on reload) or ocsp (ask "
-	  "OCSPResponder for every submission). Production should use ocsp." },
+	  "OCSPResponder for every submission). Production should use ocsp; "
+	  "with none (and TestMode no) the daemon warns at start-up and in -t: "
+	  "a revoked e.firma would be accepted." },
 	{ "RevocationFailure", BZ_CFG_ENUM, "tempfail", 0, "tempfail|accept",
 	  "When the revocation status cannot be obtained (responder down, stale "
 	  "CRL, unverifiable answer): tempfail answers 451 4.7.0 "
@@ -71,6 +73,19 @@ const struct bz_cfg_key bz_config_keys[] = {
 	{ "OCSPTimeout", BZ_CFG_INT, "10", 0, NULL,
 	  "Seconds an OCSP query may take before the status counts as "
 	  "unavailable (see RevocationFailure).", .min = 1, .max = 300 },
+	{ "OCSPMaxAge", BZ_CFG_INT, "86400", 0, NULL,
+	  "Seconds an OCSP answer without nextUpdate (a responder that promises "
+	  "no next update) is believed after its thisUpdate; older ones count as "
+	  "unavailable, so a captured good answer cannot be replayed for ever. "
+	  "Answers with nextUpdate are believed until it.",
+	  .min = 60, .max = 2592000 },
+	{ "OCSPNonce", BZ_CFG_ENUM, "prefer", 0, "require|prefer|off",
+	  "The nonce sent with each OCSP query: require refuses an answer that "
+	  "drops it (status unavailable, see RevocationFailure); prefer accepts "
+	  "such an answer (SAT's responder may not echo nonces) and relies on "
+	  "the freshness limits against replay; off sends none, for responders "
+	  "that only serve pre-produced answers. A nonce that comes back "
+	  "different is always refused." },
 	{ "CRLDirectory", BZ_CFG_PATH, NULL, 0, NULL,
 	  "Directory of CRL files (PEM or DER, every non-hidden file must be one) "
 	  "used with Revocation crl. Reload the daemon after refreshing them." },

@@ -53,7 +53,7 @@ struct bz_efirma_ctx {
 	enum rev_mode	 revocation;
 	int		 fail_accept;	/* RevocationFailure accept */
 	char		*ocsp_url;
-	int		 ocsp_timeout;
+	struct bz_ocsp_opts ocsp;	/* ocsp.url points at ocsp_url */
 	SSL_CTX		*ocsp_tls;	/* https responder: built once, shared */
 	STACK_OF(X509_CRL) *crls;
 };
@@ -183,9 +183,11 @@ bz_efirma_ctx_new(const struct bz_config *cfg, struct bz_buf *err)
 	    strcmp(s, "crl") == 0 ? REV_CRL : REV_OCSP;
 	s = bz_config_str(cfg, "RevocationFailure");
 	ctx->fail_accept = s != NULL && strcmp(s, "accept") == 0;
-	ctx->ocsp_timeout = (int)bz_config_num(cfg, "OCSPTimeout");
-	if (ctx->ocsp_timeout <= 0)
-		ctx->ocsp_timeout = 10;
+	ctx->ocsp.timeout = (int)bz_config_num(cfg, "OCSPTimeout");
+	if (ctx->ocsp.timeout <= 0)
+		ctx->ocsp.timeout = 10;
+	ctx->ocsp.nonce = bz_ocsp_nonce_from_name(bz_config_str(cfg, "OCSPNonce"));
+	ctx->ocsp.max_age = (long)bz_config_num(cfg, "OCSPMaxAge");
 	if (ctx->revocation == REV_OCSP) {
 		key = "OCSPResponder";
 		s = bz_config_str(cfg, "OCSPResponder");
@@ -203,6 +205,8 @@ bz_efirma_ctx_new(const struct bz_config *cfg, struct bz_buf *err)
 			    "system trust store");
 			goto fail;
 		}
+		ctx->ocsp.url = ctx->ocsp_url;
+		ctx->ocsp.tls = ctx->ocsp_tls;
 	}
 	if (ctx->revocation == REV_CRL) {
 		key = "CRLDirectory";
@@ -384,9 +388,8 @@ check_revocation(const struct bz_efirma_ctx *ctx, X509 *leaf,
 		above = sk_X509_new_null();
 		for (int i = 1; i < sk_X509_num(chain); i++)
 			sk_X509_push(above, sk_X509_value(chain, i));
-		st = bz_ocsp_status(ctx->ocsp_url, ctx->ocsp_timeout, ctx->ocsp_tls,
-		    ctx->store,
-		    above, leaf, issuer, at, &why);
+		st = bz_ocsp_status(&ctx->ocsp, ctx->store, above, leaf, issuer,
+		    at, &why);
 		sk_X509_free(above);
 	}
 	switch (st) {

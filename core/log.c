@@ -3,6 +3,7 @@
  *
  * See include/buzon/log.h. Before bz_log_open() everything goes to stderr
  * at info level, so configuration errors during start-up are visible.
+ * Every line is escaped before it is written (see log_emit).
  */
 #include "build-aux/config.h"
 
@@ -17,6 +18,7 @@
 
 #include "buzon/buf.h"
 #include "buzon/log.h"
+#include "buzon/utf8.h"
 
 static atomic_int log_level = BZ_LOG_INFO;
 static atomic_int log_to_syslog = 0;
@@ -93,21 +95,26 @@ level_tag(int level)
 	}
 }
 
-/* log_emit - format one line and write it in a single call */
+/* log_emit - format one line and write it in a single call. The line is
+ * escaped as a whole (buzon/utf8.h): values in it come from certificates
+ * and headers, and a newline or an ESC there must not forge a log line
+ * (issue 8); no format of ours holds a control character on purpose. */
 static void
 log_emit(int level, const char *qid, const char *fmt, va_list ap)
 {
-	struct bz_buf line = BZ_BUF_INIT;
+	struct bz_buf line = BZ_BUF_INIT, safe = BZ_BUF_INIT;
 
 	if (qid != NULL && *qid != '\0')
 		bz_buf_printf(&line, "%s: ", qid);
 	bz_buf_vprintf(&line, fmt, ap);
+	bz_text_escape(&safe, bz_buf_str(&line), line.len);
 	if (atomic_load(&log_to_syslog))
-		syslog(level, "%s", bz_buf_str(&line));
+		syslog(level, "%s", bz_buf_str(&safe));
 	else
 		fprintf(stderr, "%s[%s]: %s\n", log_ident, level_tag(level),
-		    bz_buf_str(&line));
+		    bz_buf_str(&safe));
 	bz_buf_free(&line);
+	bz_buf_free(&safe);
 }
 
 /* bz_log - log a line if level passes the threshold */

@@ -6,9 +6,15 @@
  * OpenSSL's HTTP client and an overall timeout. The answer is believed
  * only after OCSP_basic_verify() (signature; signer chain to a trust
  * anchor; signer is the issuer or a responder it delegated with EKU
- * OCSPSigning), a CertID match, a nonce that is echoed correctly or not at
- * all (SAT's responder may not echo it), and freshness: thisUpdate no more
- * than 5 minutes in the future and nextUpdate, when given, not past. The
+ * OCSPSigning), a CertID match, the nonce as OCSPNonce says, and
+ * freshness: thisUpdate no more than 5 minutes in the future and
+ * nextUpdate, when given, not past; without nextUpdate (the responder
+ * promises nothing) thisUpdate no older than OCSPMaxAge, so an old signed
+ * "good" cannot be replayed for ever. Nonce: require refuses an answer that
+ * drops the nonce we sent; prefer (SAT's responder may not echo it) accepts
+ * it, leaving replay to the freshness limits; off sends none, for
+ * responders that only serve pre-produced answers. A nonce that comes back
+ * different is a replay or a forgery under any policy that sent one. The
  * freshness clock is the wall clock, not the arrival instant: the
  * responder speaks about now, and a pinned TestClock must not make every
  * live answer look stale. The revocation time is compared with `at`.
@@ -86,6 +92,18 @@ tls_cb(BIO *bio, void *arg, int connect, int detail)
 		return next;
 	}
 	return bio;
+}
+
+/* bz_ocsp_nonce_from_name - OCSPNonce value to policy (prefer if unknown:
+ * the configuration parser has already refused anything else) */
+enum bz_ocsp_nonce
+bz_ocsp_nonce_from_name(const char *name)
+{
+	if (name != NULL && strcmp(name, "require") == 0)
+		return BZ_OCSP_NONCE_REQUIRE;
+	if (name != NULL && strcmp(name, "off") == 0)
+		return BZ_OCSP_NONCE_OFF;
+	return BZ_OCSP_NONCE_PREFER;
 }
 
 /* bz_ocsp_url_supported - http:// or https:// with a host */
@@ -178,7 +196,7 @@ out:
 
 /* bz_ocsp_status - ask url about leaf (issued by issuer) */
 enum bz_rev_status
-bz_ocsp_status(const char *url, int timeout, SSL_CTX *tls, X509_STORE *store,
+bz_ocsp_status(const struct bz_ocsp_opts *o, X509_STORE *store,
     STACK_OF(X509) *chain, X509 *leaf, X509 *issuer, int64_t at,
     struct bz_buf *why)
 {
@@ -194,11 +212,12 @@ bz_ocsp_status(const char *url, int timeout, SSL_CTX *tls, X509_STORE *store,
 	if ((id = OCSP_cert_to_id(EVP_sha1(), leaf, issuer)) == NULL ||
 	    (req = OCSP_REQUEST_new()) == NULL ||
 	    OCSP_request_add0_id(req, OCSP_CERTID_dup(id)) == NULL ||
-	    !OCSP_request_add1_nonce(req, NULL, -1)) {
+	    (o->nonce != BZ_OCSP_NONCE_OFF &&
+	    !OCSP_request_add1_nonce(req, NULL, -1))) {
 		bz_buf_puts(why, "cannot build the OCSP request");
 		goto out;
 	}
-	if ((resp = post(url, timeout, tls, req, why)) == NULL)
+	if ((resp = post(o->url, o->timeout, o->tls, req, why)) == NULL)
 		goto out;
 	if ((status = OCSP_response_status(resp)) != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
 		bz_buf_printf(why, "OCSP responder answered %s",
@@ -209,10 +228,16 @@ bz_ocsp_status(const char *url, int timeout, SSL_CTX *tls, X509_STORE *store,
 		bz_buf_puts(why, "OCSP response is not a basic response");
 		goto out;
 	}
-	/* 1 echoed, -1 not echoed (allowed); 0 mismatch = replay or forgery */
+	/* 1 echoed, -1 dropped, 0 different (replay or forgery); with no
+	 * nonce sent: 2 (the responder added one) or 3 (none either way) */
 	nonce = OCSP_check_nonce(req, bs);
-	if (nonce != 1 && nonce != -1) {
+	if (nonce == 0) {
 		bz_buf_puts(why, "OCSP response nonce does not match the request");
+		goto out;
+	}
+	if (nonce == -1 && o->nonce == BZ_OCSP_NONCE_REQUIRE) {
+		bz_buf_puts(why, "OCSP response does not echo the request's nonce "
+		    "(OCSPNonce require)");
 		goto out;
 	}
 	if (OCSP_basic_verify(bs, chain, store, 0) <= 0) {
@@ -229,6 +254,12 @@ bz_ocsp_status(const char *url, int timeout, SSL_CTX *tls, X509_STORE *store,
 	}
 	if (!OCSP_check_validity(thisupd, nextupd, OCSP_SKEW, -1)) {
 		bz_buf_puts(why, "OCSP response is not fresh (thisUpdate/nextUpdate)");
+		goto out;
+	}
+	if (nextupd == NULL &&
+	    !OCSP_check_validity(thisupd, NULL, OCSP_SKEW, o->max_age)) {
+		bz_buf_printf(why, "OCSP response without nextUpdate is older than "
+		    "OCSPMaxAge (%ld seconds)", o->max_age);
 		goto out;
 	}
 	switch (status) {

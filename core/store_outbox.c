@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "buzon/buf.h"
+#include "buzon/json.h"
 #include "buzon/log.h"
 #include "buzon/store.h"
 #include "buzon/xalloc.h"
@@ -201,6 +202,7 @@ row_event(struct bz_store *st, int64_t id, int64_t now, const char *kind,
     const char *error)
 {
 	struct bz_buf detail = BZ_BUF_INIT;
+	struct bz_json j;
 	sqlite3_stmt *s;
 	char *folio = NULL;
 	int attempts = 0, r;
@@ -214,13 +216,13 @@ row_event(struct bz_store *st, int64_t id, int64_t now, const char *kind,
 		attempts = sqlite3_column_int(s, 1);
 	}
 	sqlite3_finalize(s);
-	bz_buf_printf(&detail, "{\"outbox_id\": %" PRId64 ", \"attempts\": %d", id,
-	    attempts);
-	if (error != NULL) {
-		bz_buf_puts(&detail, ", \"error\": ");
-		bz_buf_json_string(&detail, error);
-	}
-	bz_buf_puts(&detail, "}");
+	bz_json_init(&j, &detail);
+	bz_json_object(&j, NULL);
+	bz_json_int(&j, "outbox_id", id);
+	bz_json_int(&j, "attempts", attempts);
+	if (error != NULL)
+		bz_json_str(&j, "error", error);
+	bz_json_end(&j);
 	r = store_event_append_locked(st, NULL, now, kind, folio, bz_buf_str(&detail));
 	bz_buf_free(&detail);
 	free(folio);

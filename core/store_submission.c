@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "buzon/buf.h"
+#include "buzon/json.h"
 #include "buzon/log.h"
 #include "buzon/reason.h"
 #include "buzon/store.h"
@@ -191,6 +192,7 @@ record_repeat(struct bz_store *st, const struct bz_submission *in, int reply,
     const struct bz_record_opts *opts, struct bz_submission_out *out)
 {
 	struct bz_buf detail = BZ_BUF_INIT;
+	struct bz_json j;
 	sqlite3_stmt *s;
 	int64_t now = opts->now, last = 0;
 	int r;
@@ -204,21 +206,20 @@ record_repeat(struct bz_store *st, const struct bz_submission *in, int reply,
 			reply = 0;
 		}
 	}
-	bz_buf_puts(&detail, "{\"qid\": ");
-	bz_buf_json_string(&detail, in->qid);
-	bz_buf_printf(&detail, ", \"arrival_utc\": %" PRId64 ", \"message_sha256\": ",
-	    in->arrival_utc);
-	bz_buf_json_string(&detail, in->message_sha256);
-	bz_buf_puts(&detail, ", \"message_id\": ");
-	bz_buf_json_string(&detail, in->message_id);
-	bz_buf_puts(&detail, ", \"spool_path\": ");
-	bz_buf_json_string(&detail, in->spool_path);
-	bz_buf_printf(&detail, ", \"reply\": %s", reply ? "true" : "false");
-	if (out->rate_limited)
-		bz_buf_printf(&detail, ", \"reason\": \"rate limited\", "
-		    "\"last_queued_utc\": %" PRId64 ", \"resend_interval\": %" PRId64,
-		    last, opts->resend_interval);
-	bz_buf_puts(&detail, "}");
+	bz_json_init(&j, &detail);
+	bz_json_object(&j, NULL);
+	bz_json_str(&j, "qid", in->qid);
+	bz_json_int(&j, "arrival_utc", in->arrival_utc);
+	bz_json_str(&j, "message_sha256", in->message_sha256);
+	bz_json_str(&j, "message_id", in->message_id);
+	bz_json_str(&j, "spool_path", in->spool_path);
+	bz_json_bool(&j, "reply", reply);
+	if (out->rate_limited) {
+		bz_json_str(&j, "reason", "rate limited");
+		bz_json_int(&j, "last_queued_utc", last);
+		bz_json_int(&j, "resend_interval", opts->resend_interval);
+	}
+	bz_json_end(&j);
 	r = store_event_append_locked(st, in->qid, now, "repeat", out->folio,
 	    bz_buf_str(&detail));
 	bz_buf_free(&detail);
@@ -401,6 +402,7 @@ record_new(struct bz_store *st, const struct bz_submission *in,
     bz_store_render_fn render, void *arg, int64_t now, struct bz_submission_out *out)
 {
 	struct bz_buf detail = BZ_BUF_INIT;
+	struct bz_json j;
 	struct bz_outmail mail = { BZ_BUF_INIT, NULL, 0 };
 	int64_t seq;
 	int r;
@@ -414,26 +416,20 @@ record_new(struct bz_store *st, const struct bz_submission *in,
 	    insert_parts(st, in, out->folio) < 0)
 		return -1;
 
-	bz_buf_puts(&detail, "{\"qid\": ");
-	bz_buf_json_string(&detail, in->qid);
-	bz_buf_printf(&detail, ", \"arrival_utc\": %" PRId64 ", \"legal_utc\": %" PRId64
-	    ", \"legal_rule\": ", in->arrival_utc, in->legal_utc);
-	bz_buf_json_string(&detail, in->legal_rule);
-	bz_buf_puts(&detail, ", \"legal_basis\": ");
-	bz_buf_json_string(&detail, in->legal_basis);
-	bz_buf_puts(&detail, ", \"first_hour\": ");
-	bz_buf_json_string(&detail, in->first_hour);
-	bz_buf_puts(&detail, ", \"calendar_version\": ");
-	bz_buf_json_string(&detail, in->calendar_version);
-	bz_buf_puts(&detail, ", \"message_sha256\": ");
-	bz_buf_json_string(&detail, in->message_sha256);
-	bz_buf_puts(&detail, ", \"signed_sha256\": ");
-	bz_buf_json_string(&detail, in->signed_sha256);
-	bz_buf_puts(&detail, ", \"cert_sha256\": ");
-	bz_buf_json_string(&detail, in->signer.cert_sha256);
-	bz_buf_puts(&detail, ", \"verdict\": ");
-	bz_buf_json_string(&detail, bz_verdict_name(in->verdict));
-	bz_buf_puts(&detail, "}");
+	bz_json_init(&j, &detail);
+	bz_json_object(&j, NULL);
+	bz_json_str(&j, "qid", in->qid);
+	bz_json_int(&j, "arrival_utc", in->arrival_utc);
+	bz_json_int(&j, "legal_utc", in->legal_utc);
+	bz_json_str(&j, "legal_rule", in->legal_rule);
+	bz_json_str(&j, "legal_basis", in->legal_basis);
+	bz_json_str(&j, "first_hour", in->first_hour);
+	bz_json_str(&j, "calendar_version", in->calendar_version);
+	bz_json_str(&j, "message_sha256", in->message_sha256);
+	bz_json_str(&j, "signed_sha256", in->signed_sha256);
+	bz_json_str(&j, "cert_sha256", in->signer.cert_sha256);
+	bz_json_str(&j, "verdict", bz_verdict_name(in->verdict));
+	bz_json_end(&j);
 	r = store_event_append_locked(st, in->qid, now, "submission", out->folio,
 	    bz_buf_str(&detail));
 	bz_buf_free(&detail);

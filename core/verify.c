@@ -22,6 +22,7 @@
 #include <openssl/pem.h>
 
 #include "buzon/efirma.h"
+#include "buzon/json.h"
 #include "buzon/mime.h"
 #include "buzon/smime.h"
 #include "buzon/verify.h"
@@ -192,56 +193,54 @@ bz_verification_free(struct bz_verification *v)
 	v->nparts = 0;
 }
 
-/* json_field - ", \"name\": value" with a JSON string or null */
-static void
-json_field(struct bz_buf *out, const char *sep, const char *name, const char *value)
-{
-	bz_buf_puts(out, sep);
-	bz_buf_json_string(out, name);
-	bz_buf_puts(out, ": ");
-	bz_buf_json_string(out, value);
-}
-
 /* bz_verification_json - the `buzonctl verify --json` object */
 void
 bz_verification_json(const struct bz_verification *v, struct bz_buf *out)
 {
-	json_field(out, "{", "verdict", bz_verdict_name(v->verdict));
-	json_field(out, ", ", "integrity", bz_check_name(v->integrity));
-	json_field(out, ", ", "trust", bz_check_name(v->trust));
-	json_field(out, ", ", "identity", bz_check_name(v->identity));
-	bz_buf_puts(out, ", \"reasons\": [");
+	struct bz_json j;
+
+	bz_json_init(&j, out);
+	bz_json_object(&j, NULL);
+	bz_json_str(&j, "verdict", bz_verdict_name(v->verdict));
+	bz_json_str(&j, "integrity", bz_check_name(v->integrity));
+	bz_json_str(&j, "trust", bz_check_name(v->trust));
+	bz_json_str(&j, "identity", bz_check_name(v->identity));
+	bz_json_array(&j, "reasons");
 	for (size_t i = 0; i < v->reasons.n; i++) {
-		json_field(out, i ? ", {" : "{", "code", v->reasons.items[i]->code);
-		json_field(out, ", ", "text", v->reasons.items[i]->text_es);
-		bz_buf_puts(out, "}");
+		bz_json_object(&j, NULL);
+		bz_json_str(&j, "code", v->reasons.items[i]->code);
+		bz_json_str(&j, "text", v->reasons.items[i]->text_es);
+		bz_json_end(&j);
 	}
-	bz_buf_puts(out, "], \"signer\": ");
+	bz_json_end(&j);
 	if (v->signer == NULL) {
-		bz_buf_puts(out, "null");
+		bz_json_null(&j, "signer");
 	} else {
 		const struct bz_signer *s = v->signer;
 
-		json_field(out, "{", "rfc", s->rfc);
-		json_field(out, ", ", "rfc_representante", s->rfc_representante);
-		json_field(out, ", ", "curp", s->curp);
-		json_field(out, ", ", "curp_representante", s->curp_representante);
-		json_field(out, ", ", "name", s->name);
-		json_field(out, ", ", "persona", s->rfc == NULL ? NULL :
+		bz_json_object(&j, "signer");
+		bz_json_str(&j, "rfc", s->rfc);
+		bz_json_str(&j, "rfc_representante", s->rfc_representante);
+		bz_json_str(&j, "curp", s->curp);
+		bz_json_str(&j, "curp_representante", s->curp_representante);
+		bz_json_str(&j, "name", s->name);
+		bz_json_str(&j, "persona", s->rfc == NULL ? NULL :
 		    s->moral ? "moral" : "fisica");
-		json_field(out, ", ", "no_certificado", s->no_certificado);
-		json_field(out, ", ", "cert_sha256", s->cert_sha256);
-		bz_buf_puts(out, "}");
+		bz_json_str(&j, "no_certificado", s->no_certificado);
+		bz_json_str(&j, "cert_sha256", s->cert_sha256);
+		bz_json_end(&j);
 	}
-	bz_buf_puts(out, ", \"parts\": [");
+	bz_json_array(&j, "parts");
 	for (size_t i = 0; i < v->nparts; i++) {
 		const struct bz_part *p = &v->parts[i];
 
-		json_field(out, i ? ", {" : "{", "name", p->name);
-		json_field(out, ", ", "content_type", p->content_type);
-		bz_buf_printf(out, ", \"size\": %zu", p->size);
-		json_field(out, ", ", "sha256", p->sha256);
-		bz_buf_puts(out, "}");
+		bz_json_object(&j, NULL);
+		bz_json_str(&j, "name", p->name);
+		bz_json_str(&j, "content_type", p->content_type);
+		bz_json_int(&j, "size", (int64_t)p->size);
+		bz_json_str(&j, "sha256", p->sha256);
+		bz_json_end(&j);
 	}
-	bz_buf_puts(out, "]}");
+	bz_json_end(&j);
+	bz_json_end(&j);
 }

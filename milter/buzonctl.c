@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buzon/buf.h"
 #include "buzon/config.h"
+#include "buzon/utf8.h"
 #include "buzonctl.h"
 
 #ifndef SYSCONFDIR
@@ -32,6 +34,20 @@ static const struct {
 	{ "cert", ctl_cert, "judge a certificate as the milter judges a signer (e.firma)" },
 	{ "receipt", ctl_receipt, "acuses: verify one offline, show, list, resend" },
 };
+
+/* ctl_safe - s escaped for a text report, in one of a ring of buffers
+ * (they grow as needed and live until exit) */
+const char *
+ctl_safe(const char *s)
+{
+	static struct bz_buf ring[CTL_SAFE_SLOTS];
+	static unsigned next;
+	struct bz_buf *b = &ring[next++ % CTL_SAFE_SLOTS];
+
+	bz_buf_reset(b);
+	bz_text_escape(b, s, strlen(s));
+	return bz_buf_str(b);
+}
 
 /* usage - the top-level help */
 static void

@@ -25,6 +25,13 @@ struct bz_config;
 /* Load config_path or print "buzonctl: <error>" and return NULL. */
 struct bz_config *ctl_load_config(const char *config_path);
 
+/* A value from a message or a certificate, ready for a text report: its
+ * control characters and non-UTF-8 bytes escaped (bz_text_escape), so it
+ * cannot forge a line. The string stays valid for the next CTL_SAFE_SLOTS
+ * calls (enough for one printf); s must not be NULL. */
+#define CTL_SAFE_SLOTS	8
+const char *ctl_safe(const char *s);
+
 int	ctl_config(int argc, char **argv, const char *config_path);
 int	ctl_calendar(int argc, char **argv, const char *config_path);
 int	ctl_store(int argc, char **argv, const char *config_path);

@@ -30,6 +30,7 @@
 #include "buzon/calendar.h"
 #include "buzon/config.h"
 #include "buzon/instant.h"
+#include "buzon/json.h"
 #include "buzon/xalloc.h"
 #include "buzonctl.h"
 
@@ -132,22 +133,23 @@ out:
 	return cal;
 }
 
-/* json_field - ", \"name\": \"value\"" (the first one without the comma) */
+/* begin - a JSON object on out when json (the writer is j) */
 static void
-json_field(struct bz_buf *out, const char *name, const char *value)
+begin(struct bz_json *j, struct bz_buf *out, int json)
 {
-	bz_buf_puts(out, out->len > 1 ? ", " : "");
-	bz_buf_json_string(out, name);
-	bz_buf_puts(out, ": ");
-	bz_buf_json_string(out, value);
+	bz_json_init(j, out);
+	if (json)
+		bz_json_object(j, NULL);
 }
 
 /* emit - print a finished JSON object or text block */
 static void
-emit(struct bz_buf *out, int json)
+emit(struct bz_json *j, struct bz_buf *out, int json)
 {
-	if (json)
-		bz_buf_puts(out, "}\n");
+	if (json) {
+		bz_json_end(j);
+		bz_buf_putc(out, '\n');
+	}
 	fputs(bz_buf_str(out), stdout);
 	bz_buf_free(out);
 }
@@ -158,6 +160,7 @@ show_instant(const struct bz_calendar *cal, const char *sub, const char *arg, in
 {
 	struct bz_legal_instant li;
 	struct bz_buf out = BZ_BUF_INIT;
+	struct bz_json j;
 	char in_utc[BZ_INSTANT_UTC_LEN], utc[BZ_INSTANT_UTC_LEN];
 	char local[BZ_INSTANT_UTC_LEN], date[BZ_INSTANT_UTC_LEN];
 	int64_t t;
@@ -174,19 +177,19 @@ show_instant(const struct bz_calendar *cal, const char *sub, const char *arg, in
 	bz_instant_format_utc(li.utc, utc);
 	bz_instant_format_offset(li.utc, li.local.utc_offset, local);
 	bz_date_format(&li.local.date, date);
+	begin(&j, &out, json);
 	if (json) {
-		bz_buf_putc(&out, '{');
-		json_field(&out, "input_utc", in_utc);
-		json_field(&out, "legal_utc", utc);
-		json_field(&out, "legal_local", local);
-		json_field(&out, "legal_date", date);
-		json_field(&out, "rule", li.rule);
-		json_field(&out, "calendar_version", li.version);
+		bz_json_str(&j, "input_utc", in_utc);
+		bz_json_str(&j, "legal_utc", utc);
+		bz_json_str(&j, "legal_local", local);
+		bz_json_str(&j, "legal_date", date);
+		bz_json_str(&j, "rule", li.rule);
+		bz_json_str(&j, "calendar_version", li.version);
 	} else
 		bz_buf_printf(&out, "input:    %s\nlegal:    %s\nlocal:    %s %s\n"
 		    "rule:     %s\ncalendar: %s\n", in_utc, utc, local, li.local.abbrev,
 		    li.rule, li.version);
-	emit(&out, json);
+	emit(&j, &out, json);
 	return CTL_EXIT_OK;
 }
 
@@ -197,6 +200,7 @@ show_window(const struct bz_calendar *cal, const char *arg, int json)
 	struct bz_date aviso;
 	struct bz_window w;
 	struct bz_buf out = BZ_BUF_INIT;
+	struct bz_json j;
 	char a[BZ_INSTANT_UTC_LEN], d[3][BZ_INSTANT_UTC_LEN];
 	char deemed[BZ_INSTANT_UTC_LEN], deemed_utc[BZ_INSTANT_UTC_LEN];
 
@@ -209,21 +213,21 @@ show_window(const struct bz_calendar *cal, const char *arg, int json)
 		bz_date_format(&w.day[i], d[i]);
 	bz_date_format(&w.deemed, deemed);
 	bz_instant_format_utc(w.deemed_utc, deemed_utc);
+	begin(&j, &out, json);
 	if (json) {
-		bz_buf_putc(&out, '{');
-		json_field(&out, "aviso_date", a);
-		json_field(&out, "day1", d[0]);
-		json_field(&out, "day2", d[1]);
-		json_field(&out, "day3", d[2]);
-		json_field(&out, "deemed_date", deemed);
-		json_field(&out, "deemed_utc", deemed_utc);
-		json_field(&out, "rule", w.rule);
-		json_field(&out, "calendar_version", w.version);
+		bz_json_str(&j, "aviso_date", a);
+		bz_json_str(&j, "day1", d[0]);
+		bz_json_str(&j, "day2", d[1]);
+		bz_json_str(&j, "day3", d[2]);
+		bz_json_str(&j, "deemed_date", deemed);
+		bz_json_str(&j, "deemed_utc", deemed_utc);
+		bz_json_str(&j, "rule", w.rule);
+		bz_json_str(&j, "calendar_version", w.version);
 	} else
 		bz_buf_printf(&out, "aviso:    %s\nday 1:    %s\nday 2:    %s\n"
 		    "day 3:    %s\ndeemed:   %s (%s)\nrule:     %s\ncalendar: %s\n",
 		    a, d[0], d[1], d[2], deemed, deemed_utc, w.rule, w.version);
-	emit(&out, json);
+	emit(&j, &out, json);
 	return CTL_EXIT_OK;
 }
 
@@ -234,6 +238,7 @@ show_available(const struct bz_calendar *cal, const char *arg, int json)
 	struct bz_date emitted;
 	struct bz_availability av;
 	struct bz_buf out = BZ_BUF_INIT;
+	struct bz_json j;
 	char e[BZ_INSTANT_UTC_LEN], u[BZ_INSTANT_UTC_LEN];
 
 	if (bz_date_parse(arg, &emitted))
@@ -242,33 +247,29 @@ show_available(const struct bz_calendar *cal, const char *arg, int json)
 		return no_working_day(cal);
 	bz_date_format(&av.emitted, e);
 	bz_date_format(&av.until, u);
+	begin(&j, &out, json);
 	if (json) {
-		bz_buf_putc(&out, '{');
-		json_field(&out, "emitted", e);
-		json_field(&out, "available_until", u);
-		json_field(&out, "rule", av.rule);
-		json_field(&out, "calendar_version", av.version);
+		bz_json_str(&j, "emitted", e);
+		bz_json_str(&j, "available_until", u);
+		bz_json_str(&j, "rule", av.rule);
+		bz_json_str(&j, "calendar_version", av.version);
 	} else
 		bz_buf_printf(&out, "emitted:         %s\navailable until: %s\n"
 		    "rule:            %s\ncalendar:        %s\n", e, u, av.rule, av.version);
-	emit(&out, json);
+	emit(&j, &out, json);
 	return CTL_EXIT_OK;
 }
 
 /* reason_json - the fields of a day's reason */
 static void
-reason_json(struct bz_buf *out, const struct bz_day_reason *r)
+reason_json(struct bz_json *j, const struct bz_day_reason *r)
 {
-	bz_buf_puts(out, ", \"code\": ");
-	bz_buf_json_string(out, r->code);
-	bz_buf_puts(out, ", \"reason\": ");
-	bz_buf_json_string(out, r->text);
-	bz_buf_puts(out, ", \"source\": ");
-	bz_buf_json_string(out, r->source);
+	bz_json_str(j, "code", r->code);
+	bz_json_str(j, "reason", r->text);
+	bz_json_str(j, "source", r->source);
 	if (r->file) {
-		bz_buf_puts(out, ", \"declared_in\": ");
-		bz_buf_json_string(out, r->file);
-		bz_buf_printf(out, ", \"line\": %u", r->line);
+		bz_json_str(j, "declared_in", r->file);
+		bz_json_int(j, "line", r->line);
 	}
 }
 
@@ -293,6 +294,7 @@ show_is_working(const struct bz_calendar *cal, const char *arg, int json)
 	struct bz_date d;
 	struct bz_day_reason r;
 	struct bz_buf out = BZ_BUF_INIT;
+	struct bz_json j;
 	char ds[BZ_INSTANT_UTC_LEN];
 	int working;
 
@@ -300,15 +302,15 @@ show_is_working(const struct bz_calendar *cal, const char *arg, int json)
 		return bad_input("bad date (expected an existing YYYY-MM-DD)", arg);
 	working = bz_calendar_is_working(cal, &d, &r);
 	bz_date_format(&d, ds);
+	begin(&j, &out, json);
 	if (json) {
-		bz_buf_putc(&out, '{');
-		json_field(&out, "date", ds);
-		bz_buf_printf(&out, ", \"working\": %s", working ? "true" : "false");
-		reason_json(&out, &r);
-		json_field(&out, "calendar_version", bz_calendar_version(cal));
+		bz_json_str(&j, "date", ds);
+		bz_json_bool(&j, "working", working);
+		reason_json(&j, &r);
+		bz_json_str(&j, "calendar_version", bz_calendar_version(cal));
 	} else
 		reason_text(&out, ds, working, &r);
-	emit(&out, json);
+	emit(&j, &out, json);
 	return working ? CTL_EXIT_OK : CTL_EXIT_NO;
 }
 
@@ -318,6 +320,7 @@ show_days(const struct bz_calendar *cal, const char *from_s, const char *to_s, i
 {
 	struct bz_date from, to, d;
 	struct bz_buf out = BZ_BUF_INIT;
+	struct bz_json j;
 	char ds[BZ_INSTANT_UTC_LEN];
 	int64_t a, b;
 	int n = 0;
@@ -332,11 +335,11 @@ show_days(const struct bz_calendar *cal, const char *from_s, const char *to_s, i
 		return bad_input("TO is before FROM", to_s);
 	if (b - a > DAYS_MAX_SPAN)
 		return bad_input("range longer than a century", to_s);
+	begin(&j, &out, json);
 	if (json) {
-		bz_buf_putc(&out, '{');
-		json_field(&out, "from", from_s);
-		json_field(&out, "to", to_s);
-		bz_buf_puts(&out, ", \"days\": [");
+		bz_json_str(&j, "from", from_s);
+		bz_json_str(&j, "to", to_s);
+		bz_json_rows(&j, "days");
 	}
 	for (int64_t z = a; z <= b; z++) {
 		struct bz_day_reason r;
@@ -346,21 +349,21 @@ show_days(const struct bz_calendar *cal, const char *from_s, const char *to_s, i
 			continue;
 		bz_date_format(&d, ds);
 		if (json) {
-			bz_buf_puts(&out, n ? ",\n  {\"date\": " : "\n  {\"date\": ");
-			bz_buf_json_string(&out, ds);
-			reason_json(&out, &r);
-			bz_buf_putc(&out, '}');
+			bz_json_object(&j, NULL);
+			bz_json_str(&j, "date", ds);
+			reason_json(&j, &r);
+			bz_json_end(&j);
 		} else
 			reason_text(&out, ds, 0, &r);
 		n++;
 	}
 	if (json) {
-		bz_buf_puts(&out, n ? "\n]" : "]");
-		json_field(&out, "calendar_version", bz_calendar_version(cal));
+		bz_json_end(&j);
+		bz_json_str(&j, "calendar_version", bz_calendar_version(cal));
 	} else
 		bz_buf_printf(&out, "%d non-working day%s; calendar %s\n", n,
 		    n == 1 ? "" : "s", bz_calendar_version(cal));
-	emit(&out, json);
+	emit(&j, &out, json);
 	return CTL_EXIT_OK;
 }
 

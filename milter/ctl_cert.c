@@ -28,6 +28,7 @@
 #include "buzon/config.h"
 #include "buzon/efirma.h"
 #include "buzon/instant.h"
+#include "buzon/json.h"
 #include "buzonctl.h"
 
 /* cert_usage - help for this command */
@@ -95,53 +96,47 @@ default_instant(const struct bz_config *cfg)
 	return bz_config_now(cfg, (int64_t)time(NULL));
 }
 
-/* json_str - ", \"name\": value" (JSON string or null) */
-static void
-json_str(struct bz_buf *out, const char *sep, const char *name, const char *value)
-{
-	bz_buf_puts(out, sep);
-	bz_buf_json_string(out, name);
-	bz_buf_puts(out, ": ");
-	if (value == NULL)
-		bz_buf_puts(out, "null");
-	else
-		bz_buf_json_string(out, value);
-}
-
 /* print_json - the --json object: verdict, trust, identity, reasons, signer */
 static void
 print_json(const char *verdict, enum bz_check trust, enum bz_check identity,
     const struct bz_reasons *r, const struct bz_signer *s, int64_t at)
 {
 	struct bz_buf out = BZ_BUF_INIT;
+	struct bz_json j;
 	char nb[BZ_INSTANT_UTC_LEN], na[BZ_INSTANT_UTC_LEN], when[BZ_INSTANT_UTC_LEN];
 
 	bz_instant_format_utc(at, when);
-	json_str(&out, "{", "verdict", verdict);
-	json_str(&out, ", ", "at", when);
-	json_str(&out, ", ", "trust", bz_check_name(trust));
-	json_str(&out, ", ", "identity", bz_check_name(identity));
-	bz_buf_puts(&out, ", \"reasons\": [");
+	bz_json_init(&j, &out);
+	bz_json_object(&j, NULL);
+	bz_json_str(&j, "verdict", verdict);
+	bz_json_str(&j, "at", when);
+	bz_json_str(&j, "trust", bz_check_name(trust));
+	bz_json_str(&j, "identity", bz_check_name(identity));
+	bz_json_array(&j, "reasons");
 	for (size_t i = 0; i < r->n; i++) {
-		json_str(&out, i ? ", {" : "{", "code", r->items[i]->code);
-		json_str(&out, ", ", "text", r->items[i]->text_es);
-		bz_buf_putc(&out, '}');
+		bz_json_object(&j, NULL);
+		bz_json_str(&j, "code", r->items[i]->code);
+		bz_json_str(&j, "text", r->items[i]->text_es);
+		bz_json_end(&j);
 	}
-	bz_buf_puts(&out, "]");
+	bz_json_end(&j);
 	bz_instant_format_utc(s->not_before, nb);
 	bz_instant_format_utc(s->not_after, na);
-	json_str(&out, ", \"signer\": {", "rfc", s->rfc);
-	json_str(&out, ", ", "rfc_representante", s->rfc_representante);
-	json_str(&out, ", ", "curp", s->curp);
-	json_str(&out, ", ", "curp_representante", s->curp_representante);
-	json_str(&out, ", ", "name", s->name);
-	json_str(&out, ", ", "persona", s->moral ? "moral" : "fisica");
-	json_str(&out, ", ", "no_certificado", s->no_certificado);
-	json_str(&out, ", ", "serial_hex", s->serial_hex);
-	json_str(&out, ", ", "cert_sha256", s->cert_sha256);
-	json_str(&out, ", ", "not_before", nb);
-	json_str(&out, ", ", "not_after", na);
-	bz_buf_puts(&out, "}}\n");
+	bz_json_object(&j, "signer");
+	bz_json_str(&j, "rfc", s->rfc);
+	bz_json_str(&j, "rfc_representante", s->rfc_representante);
+	bz_json_str(&j, "curp", s->curp);
+	bz_json_str(&j, "curp_representante", s->curp_representante);
+	bz_json_str(&j, "name", s->name);
+	bz_json_str(&j, "persona", s->moral ? "moral" : "fisica");
+	bz_json_str(&j, "no_certificado", s->no_certificado);
+	bz_json_str(&j, "serial_hex", s->serial_hex);
+	bz_json_str(&j, "cert_sha256", s->cert_sha256);
+	bz_json_str(&j, "not_before", nb);
+	bz_json_str(&j, "not_after", na);
+	bz_json_end(&j);
+	bz_json_end(&j);
+	bz_buf_putc(&out, '\n');
 	fputs(bz_buf_str(&out), stdout);
 	bz_buf_free(&out);
 }
@@ -158,17 +153,20 @@ print_text(const char *verdict, enum bz_check trust, enum bz_check identity,
 	bz_instant_format_utc(s->not_after, na);
 	printf("verdict:    %s (at %s)\ntrust:      %s\nidentity:   %s\n", verdict,
 	    when, bz_check_name(trust), bz_check_name(identity));
-	printf("name:       %s\n", s->name ? s->name : "(none)");
+	/* values from the certificate: escaped, so none can print a line
+	 * of its own (issue 8) */
+	printf("name:       %s\n", ctl_safe(s->name ? s->name : "(none)"));
 	if (s->rfc)
-		printf("RFC:        %s (persona %s)\n", s->rfc, s->moral ? "moral" : "fisica");
+		printf("RFC:        %s (persona %s)\n", ctl_safe(s->rfc),
+		    s->moral ? "moral" : "fisica");
 	if (s->rfc_representante)
-		printf("RFC del representante: %s\n", s->rfc_representante);
+		printf("RFC del representante: %s\n", ctl_safe(s->rfc_representante));
 	if (s->curp)
-		printf("CURP:       %s\n", s->curp);
+		printf("CURP:       %s\n", ctl_safe(s->curp));
 	if (s->curp_representante)
-		printf("CURP del representante: %s\n", s->curp_representante);
-	printf("noCertificado: %s\n", s->no_certificado ? s->no_certificado :
-	    "(serial is not 20 digits)");
+		printf("CURP del representante: %s\n", ctl_safe(s->curp_representante));
+	printf("noCertificado: %s\n", s->no_certificado ?
+	    ctl_safe(s->no_certificado) : "(serial is not 20 digits)");
 	printf("serial:     %s\nvalidity:   %s .. %s\nSHA-256:    %s\n",
 	    s->serial_hex ? s->serial_hex : "?", nb, na,
 	    s->cert_sha256 ? s->cert_sha256 : "?");

@@ -14,6 +14,7 @@
 
 #include "buzon/buf.h"
 #include "buzon/config.h"
+#include "buzon/json.h"
 #include "buzonctl.h"
 
 /* config_usage - help for this command */
@@ -66,31 +67,34 @@ static void
 print_defaults_json(void)
 {
 	struct bz_buf out = BZ_BUF_INIT;
+	struct bz_json j;
 
-	bz_buf_puts(&out, "{\"keys\": [");
+	bz_json_init(&j, &out);
+	bz_json_object(&j, NULL);
+	bz_json_rows(&j, "keys");
 	for (size_t i = 0; i < bz_config_nkeys; i++) {
 		const struct bz_cfg_key *k = &bz_config_keys[i];
 
-		bz_buf_puts(&out, i ? ",\n  {" : "\n  {");
-		bz_buf_puts(&out, "\"name\": ");
-		bz_buf_json_string(&out, k->name);
-		bz_buf_puts(&out, ", \"type\": ");
-		bz_buf_json_string(&out, bz_config_type_name(k->type));
-		bz_buf_puts(&out, ", \"default\": ");
-		bz_buf_json_string(&out, k->def);
-		bz_buf_puts(&out, ", \"choices\": ");
-		bz_buf_json_string(&out, k->choices);
-		if (has_range(k))
-			bz_buf_printf(&out, ", \"min\": %lld, \"max\": %lld", k->min, k->max);
-		else
-			bz_buf_puts(&out, ", \"min\": null, \"max\": null");
-		bz_buf_printf(&out, ", \"required\": %s, \"repeatable\": %s, \"description\": ",
-		    (k->flags & BZ_CFG_REQUIRED) ? "true" : "false",
-		    (k->flags & BZ_CFG_MULTI) ? "true" : "false");
-		bz_buf_json_string(&out, k->description);
-		bz_buf_puts(&out, "}");
+		bz_json_object(&j, NULL);
+		bz_json_str(&j, "name", k->name);
+		bz_json_str(&j, "type", bz_config_type_name(k->type));
+		bz_json_str(&j, "default", k->def);
+		bz_json_str(&j, "choices", k->choices);
+		if (has_range(k)) {
+			bz_json_int(&j, "min", k->min);
+			bz_json_int(&j, "max", k->max);
+		} else {
+			bz_json_null(&j, "min");
+			bz_json_null(&j, "max");
+		}
+		bz_json_bool(&j, "required", (k->flags & BZ_CFG_REQUIRED) != 0);
+		bz_json_bool(&j, "repeatable", (k->flags & BZ_CFG_MULTI) != 0);
+		bz_json_str(&j, "description", k->description);
+		bz_json_end(&j);
 	}
-	bz_buf_puts(&out, "\n]}\n");
+	bz_json_end(&j);
+	bz_json_end(&j);
+	bz_buf_putc(&out, '\n');
 	fputs(bz_buf_str(&out), stdout);
 	bz_buf_free(&out);
 }
@@ -150,11 +154,15 @@ check_file(const char *config_path, int json)
 	int status = cfg ? CTL_EXIT_OK : CTL_EXIT_NO;
 
 	if (json) {
-		bz_buf_puts(&out, "{\"file\": ");
-		bz_buf_json_string(&out, config_path);
-		bz_buf_printf(&out, ", \"valid\": %s, \"error\": ", cfg ? "true" : "false");
-		bz_buf_json_string(&out, cfg ? NULL : bz_buf_str(&err));
-		bz_buf_puts(&out, "}\n");
+		struct bz_json j;
+
+		bz_json_init(&j, &out);
+		bz_json_object(&j, NULL);
+		bz_json_str(&j, "file", config_path);
+		bz_json_bool(&j, "valid", cfg != NULL);
+		bz_json_str(&j, "error", cfg ? NULL : bz_buf_str(&err));
+		bz_json_end(&j);
+		bz_buf_putc(&out, '\n');
 		fputs(bz_buf_str(&out), stdout);
 	} else if (cfg)
 		printf("%s: configuration OK\n", config_path);

@@ -45,6 +45,7 @@
 #include "buzon/calendar.h"
 #include "buzon/config.h"
 #include "buzon/instant.h"
+#include "buzon/json.h"
 #include "buzon/receipt.h"
 #include "buzon/xalloc.h"
 #include "buzonctl.h"
@@ -330,22 +331,23 @@ static void
 print_json(const char *file, const struct bz_receipt_verify_result *res, int ok)
 {
 	struct bz_buf out = BZ_BUF_INIT;
+	struct bz_json j;
 
-	bz_buf_puts(&out, "{\"file\": ");
-	bz_buf_json_string(&out, file);
-	bz_buf_printf(&out, ", \"valid\": %s, \"folio\": ", ok ? "true" : "false");
-	bz_buf_json_string(&out, res->have_record ? res->record.folio : NULL);
-	bz_buf_puts(&out, ", \"checks\": {");
+	bz_json_init(&j, &out);
+	bz_json_object(&j, NULL);
+	bz_json_str(&j, "file", file);
+	bz_json_bool(&j, "valid", ok);
+	bz_json_str(&j, "folio", res->have_record ? res->record.folio : NULL);
+	bz_json_object(&j, "checks");
 	for (int i = 0; i < BZ_RECEIPT_NCHECKS; i++) {
-		bz_buf_puts(&out, i ? ", " : "");
-		bz_buf_json_string(&out, bz_receipt_check_name(i));
-		bz_buf_puts(&out, ": {\"result\": ");
-		bz_buf_json_string(&out, bz_check_name(res->check[i]));
-		bz_buf_puts(&out, ", \"detail\": ");
-		bz_buf_json_string(&out, bz_buf_str(&res->detail[i]));
-		bz_buf_puts(&out, "}");
+		bz_json_object(&j, bz_receipt_check_name(i));
+		bz_json_str(&j, "result", bz_check_name(res->check[i]));
+		bz_json_str(&j, "detail", bz_buf_str(&res->detail[i]));
+		bz_json_end(&j);
 	}
-	bz_buf_puts(&out, "}}\n");
+	bz_json_end(&j);
+	bz_json_end(&j);
+	bz_buf_putc(&out, '\n');
 	fputs(bz_buf_str(&out), stdout);
 	bz_buf_free(&out);
 }

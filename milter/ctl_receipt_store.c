@@ -33,6 +33,7 @@
 #include "buzon/buf.h"
 #include "buzon/config.h"
 #include "buzon/instant.h"
+#include "buzon/json.h"
 #include "buzon/receipt.h"
 #include "buzon/store.h"
 #include "buzon/tz.h"
@@ -104,67 +105,55 @@ get_submission(struct env *e, const char *folio, struct bz_submission *sub)
 	}
 }
 
-/* json_field - "name": "value" with a leading comma when not first */
-static void
-json_field(struct bz_buf *out, const char *name, const char *value, int *first)
-{
-	bz_buf_puts(out, *first ? "" : ", ");
-	*first = 0;
-	bz_buf_json_string(out, name);
-	bz_buf_puts(out, ": ");
-	bz_buf_json_string(out, value);
-}
-
 /* record_json - the canonical record as one JSON object */
 static void
 record_json(struct bz_buf *out, const struct bz_receipt *r, const char *status)
 {
 	struct bz_buf cadena = BZ_BUF_INIT;
-	int first = 1;
+	struct bz_json j;
 
-	bz_buf_puts(out, "{");
-	json_field(out, "folio", r->folio, &first);
-	json_field(out, "evento", r->event, &first);
-	json_field(out, "rfc", r->rfc, &first);
-	json_field(out, "nombre", r->name, &first);
-	json_field(out, "curp", r->curp, &first);
-	json_field(out, "rfcRepresentante", r->rfc_representante, &first);
-	json_field(out, "curpRepresentante", r->curp_representante, &first);
-	json_field(out, "noCertificado", r->no_certificado, &first);
-	json_field(out, "certificadoSha256", r->cert_sha256, &first);
-	json_field(out, "integridad", r->integrity, &first);
-	json_field(out, "confianza", r->trust, &first);
-	json_field(out, "identidad", r->identity, &first);
-	json_field(out, "dictamen", r->verdict, &first);
-	json_field(out, "messageId", r->message_id, &first);
-	json_field(out, "asunto", r->subject, &first);
-	json_field(out, "sha256", r->message_sha256, &first);
-	bz_buf_puts(out, ", \"partes\": [");
+	bz_json_init(&j, out);
+	bz_json_object(&j, NULL);
+	bz_json_str(&j, "folio", r->folio);
+	bz_json_str(&j, "evento", r->event);
+	bz_json_str(&j, "rfc", r->rfc);
+	bz_json_str(&j, "nombre", r->name);
+	bz_json_str(&j, "curp", r->curp);
+	bz_json_str(&j, "rfcRepresentante", r->rfc_representante);
+	bz_json_str(&j, "curpRepresentante", r->curp_representante);
+	bz_json_str(&j, "noCertificado", r->no_certificado);
+	bz_json_str(&j, "certificadoSha256", r->cert_sha256);
+	bz_json_str(&j, "integridad", r->integrity);
+	bz_json_str(&j, "confianza", r->trust);
+	bz_json_str(&j, "identidad", r->identity);
+	bz_json_str(&j, "dictamen", r->verdict);
+	bz_json_str(&j, "messageId", r->message_id);
+	bz_json_str(&j, "asunto", r->subject);
+	bz_json_str(&j, "sha256", r->message_sha256);
+	bz_json_array(&j, "partes");
 	for (size_t i = 0; i < r->nparts; i++) {
-		int f = 1;
-
-		bz_buf_puts(out, i ? ", {" : "{");
-		json_field(out, "nombre", r->parts[i].name, &f);
-		json_field(out, "tipo", r->parts[i].content_type, &f);
-		bz_buf_printf(out, ", \"tamano\": %llu", (unsigned long long)r->parts[i].size);
-		json_field(out, "sha256", r->parts[i].sha256, &f);
-		bz_buf_puts(out, "}");
+		bz_json_object(&j, NULL);
+		bz_json_str(&j, "nombre", r->parts[i].name);
+		bz_json_str(&j, "tipo", r->parts[i].content_type);
+		bz_json_int(&j, "tamano", (int64_t)r->parts[i].size);
+		bz_json_str(&j, "sha256", r->parts[i].sha256);
+		bz_json_end(&j);
 	}
-	bz_buf_puts(out, "]");
-	json_field(out, "llegadaUtc", r->arrival_utc, &first);
-	json_field(out, "llegadaLocal", r->arrival_local, &first);
-	json_field(out, "recepcionLegalUtc", r->legal_utc, &first);
-	json_field(out, "recepcionLegalLocal", r->legal_local, &first);
-	json_field(out, "regla", r->legal_rule, &first);
-	json_field(out, "baseLegal", r->legal_basis, &first);
-	json_field(out, "primeraHora", r->first_hour, &first);
-	json_field(out, "versionCalendario", r->calendar_version, &first);
-	json_field(out, "noCertificadoInstitucion", r->institution_no_certificado, &first);
-	json_field(out, "sello", r->sello, &first);
+	bz_json_end(&j);
+	bz_json_str(&j, "llegadaUtc", r->arrival_utc);
+	bz_json_str(&j, "llegadaLocal", r->arrival_local);
+	bz_json_str(&j, "recepcionLegalUtc", r->legal_utc);
+	bz_json_str(&j, "recepcionLegalLocal", r->legal_local);
+	bz_json_str(&j, "regla", r->legal_rule);
+	bz_json_str(&j, "baseLegal", r->legal_basis);
+	bz_json_str(&j, "primeraHora", r->first_hour);
+	bz_json_str(&j, "versionCalendario", r->calendar_version);
+	bz_json_str(&j, "noCertificadoInstitucion", r->institution_no_certificado);
+	bz_json_str(&j, "sello", r->sello);
 	bz_receipt_cadena(r, &cadena);
-	json_field(out, "cadenaOriginal", cadena.data, &first);
-	json_field(out, "estadoAcuse", status, &first);
-	bz_buf_puts(out, "}");
+	bz_json_str(&j, "cadenaOriginal", cadena.data);
+	bz_json_str(&j, "estadoAcuse", status);
+	bz_json_end(&j);
 	bz_buf_free(&cadena);
 }
 
@@ -291,6 +280,7 @@ ctl_receipt_list(const char *rfc, const char *since, int json, const char *confi
 {
 	struct env e;
 	struct bz_buf out = BZ_BUF_INIT;
+	struct bz_json j;
 	char **folios = NULL;
 	size_t n = 0, shown = 0;
 	int64_t from = 0;
@@ -310,11 +300,14 @@ ctl_receipt_list(const char *rfc, const char *since, int json, const char *confi
 		env_close(&e);
 		return CTL_EXIT_TEMPFAIL;
 	}
-	bz_buf_puts(&out, json ? "{\"acuses\": [" : "");
+	bz_json_init(&j, &out);
+	if (json) {
+		bz_json_object(&j, NULL);
+		bz_json_rows(&j, "acuses");
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct bz_submission sub;
 		struct bz_receipt r;
-		int first = 1;
 
 		memset(&sub, 0, sizeof(sub));
 		if (bz_store_submission_get(e.st, folios[i], &sub) != BZ_STORE_OK)
@@ -322,25 +315,29 @@ ctl_receipt_list(const char *rfc, const char *since, int json, const char *confi
 		bz_receipt_init(&r);
 		bz_receipt_from_submission(&r, sub.folio, &sub, e.tz, NULL);
 		if (json) {
-			bz_buf_puts(&out, shown ? ",\n  {" : "\n  {");
-			json_field(&out, "folio", r.folio, &first);
-			json_field(&out, "rfc", r.rfc, &first);
-			json_field(&out, "llegadaLocal", r.arrival_local, &first);
-			json_field(&out, "recepcionLegalLocal", r.legal_local, &first);
-			json_field(&out, "regla", r.legal_rule, &first);
-			json_field(&out, "remitente", sub.env_from, &first);
-			json_field(&out, "estadoAcuse", sub.acuse_status, &first);
-			bz_buf_puts(&out, "}");
+			bz_json_object(&j, NULL);
+			bz_json_str(&j, "folio", r.folio);
+			bz_json_str(&j, "rfc", r.rfc);
+			bz_json_str(&j, "llegadaLocal", r.arrival_local);
+			bz_json_str(&j, "recepcionLegalLocal", r.legal_local);
+			bz_json_str(&j, "regla", r.legal_rule);
+			bz_json_str(&j, "remitente", sub.env_from);
+			bz_json_str(&j, "estadoAcuse", sub.acuse_status);
+			bz_json_end(&j);
 		} else
 			bz_buf_printf(&out, "%s  %s  %-13s  %-6s  %s\n", r.folio,
 			    r.legal_local ? r.legal_local : "-", r.rfc ? r.rfc : "-",
 			    sub.acuse_status ? sub.acuse_status : "-",
-			    sub.env_from && *sub.env_from ? sub.env_from : "<>");
+			    ctl_safe(sub.env_from && *sub.env_from ? sub.env_from : "<>"));
 		shown++;
 		bz_receipt_free(&r);
 		bz_submission_free(&sub);
 	}
-	bz_buf_puts(&out, json ? "\n]}\n" : "");
+	if (json) {
+		bz_json_end(&j);
+		bz_json_end(&j);
+		bz_buf_putc(&out, '\n');
+	}
 	if (!json && shown == 0)
 		bz_buf_puts(&out, "no acuses\n");
 	fputs(bz_buf_str(&out), stdout);

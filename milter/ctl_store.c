@@ -21,6 +21,7 @@
 #include "buzon/buf.h"
 #include "buzon/config.h"
 #include "buzon/instant.h"
+#include "buzon/json.h"
 #include "buzon/store.h"
 #include "buzonctl.h"
 
@@ -70,19 +71,21 @@ verify_chain(struct bz_store *st, int json)
 		return CTL_EXIT_TEMPFAIL;
 	}
 	if (json) {
-		bz_buf_puts(&out, "{\"database\": ");
-		bz_buf_json_string(&out, bz_store_path(st));
-		bz_buf_printf(&out, ", \"intact\": %s, \"events\": %" PRId64
-		    ", \"broken_id\": ", res.broken_id ? "false" : "true", res.rows);
+		struct bz_json j;
+
+		bz_json_init(&j, &out);
+		bz_json_object(&j, NULL);
+		bz_json_str(&j, "database", bz_store_path(st));
+		bz_json_bool(&j, "intact", res.broken_id == 0);
+		bz_json_int(&j, "events", res.rows);
 		if (res.broken_id)
-			bz_buf_printf(&out, "%" PRId64, res.broken_id);
+			bz_json_int(&j, "broken_id", res.broken_id);
 		else
-			bz_buf_puts(&out, "null");
-		bz_buf_puts(&out, ", \"reason\": ");
-		bz_buf_json_string(&out, res.why);
-		bz_buf_puts(&out, ", \"head\": ");
-		bz_buf_json_string(&out, res.broken_id || res.rows == 0 ? NULL : res.head);
-		bz_buf_puts(&out, "}\n");
+			bz_json_null(&j, "broken_id");
+		bz_json_str(&j, "reason", res.why);
+		bz_json_str(&j, "head", res.broken_id || res.rows == 0 ? NULL : res.head);
+		bz_json_end(&j);
+		bz_buf_putc(&out, '\n');
 		fputs(bz_buf_str(&out), stdout);
 		bz_buf_free(&out);
 	} else if (res.broken_id)
@@ -109,17 +112,23 @@ stats(struct bz_store *st, int json)
 		bz_folio_format(s.last_year, s.last_seq, folio);
 	if (json) {
 		struct bz_buf out = BZ_BUF_INIT;
+		struct bz_json j;
 
-		bz_buf_puts(&out, "{\"database\": ");
-		bz_buf_json_string(&out, bz_store_path(st));
-		bz_buf_printf(&out, ", \"schema_version\": %d, \"submissions\": %" PRId64
-		    ", \"repeats\": %" PRId64 ", \"events\": %" PRId64 ", \"outbox\": "
-		    "{\"pending\": %" PRId64 ", \"sent\": %" PRId64 ", \"failed\": %"
-		    PRId64 "}, \"last_folio\": ", bz_store_schema_version(st),
-		    s.submissions, s.repeats, s.events, s.outbox_pending, s.outbox_sent,
-		    s.outbox_failed);
-		bz_buf_json_string(&out, folio[0] ? folio : NULL);
-		bz_buf_puts(&out, "}\n");
+		bz_json_init(&j, &out);
+		bz_json_object(&j, NULL);
+		bz_json_str(&j, "database", bz_store_path(st));
+		bz_json_int(&j, "schema_version", bz_store_schema_version(st));
+		bz_json_int(&j, "submissions", s.submissions);
+		bz_json_int(&j, "repeats", s.repeats);
+		bz_json_int(&j, "events", s.events);
+		bz_json_object(&j, "outbox");
+		bz_json_int(&j, "pending", s.outbox_pending);
+		bz_json_int(&j, "sent", s.outbox_sent);
+		bz_json_int(&j, "failed", s.outbox_failed);
+		bz_json_end(&j);
+		bz_json_str(&j, "last_folio", folio[0] ? folio : NULL);
+		bz_json_end(&j);
+		bz_buf_putc(&out, '\n');
 		fputs(bz_buf_str(&out), stdout);
 		bz_buf_free(&out);
 	} else {
@@ -142,15 +151,18 @@ outbox(struct bz_store *st, int all, int json)
 {
 	struct bz_outbox_item *items;
 	struct bz_buf out = BZ_BUF_INIT;
+	struct bz_json j;
 	size_t n;
 
 	if (bz_store_outbox_list(st, all ? NULL : "pending", &items, &n) != BZ_STORE_OK) {
 		fprintf(stderr, "buzonctl store: cannot read %s\n", bz_store_path(st));
 		return CTL_EXIT_TEMPFAIL;
 	}
-	if (json)
-		bz_buf_puts(&out, "{\"outbox\": [");
-	else if (n == 0)
+	bz_json_init(&j, &out);
+	if (json) {
+		bz_json_object(&j, NULL);
+		bz_json_rows(&j, "outbox");
+	} else if (n == 0)
 		bz_buf_puts(&out, all ? "outbox empty\n" : "no mail waiting\n");
 	for (size_t i = 0; i < n; i++) {
 		struct bz_outbox_item *it = &items[i];
@@ -158,29 +170,29 @@ outbox(struct bz_store *st, int all, int json)
 
 		bz_instant_format_utc(it->next_attempt_utc, next);
 		if (json) {
-			bz_buf_printf(&out, "%s\n  {\"id\": %" PRId64 ", \"folio\": ",
-			    i ? "," : "", it->id);
-			bz_buf_json_string(&out, it->folio);
-			bz_buf_puts(&out, ", \"kind\": ");
-			bz_buf_json_string(&out, it->kind);
-			bz_buf_puts(&out, ", \"recipient\": ");
-			bz_buf_json_string(&out, it->recipient);
-			bz_buf_puts(&out, ", \"status\": ");
-			bz_buf_json_string(&out, it->status);
-			bz_buf_printf(&out, ", \"size\": %zu, \"attempts\": %d, "
-			    "\"next_attempt\": \"%s\", \"last_error\": ", it->size,
-			    it->attempts, next);
-			bz_buf_json_string(&out, it->last_error);
-			bz_buf_puts(&out, "}");
+			bz_json_object(&j, NULL);
+			bz_json_int(&j, "id", it->id);
+			bz_json_str(&j, "folio", it->folio);
+			bz_json_str(&j, "kind", it->kind);
+			bz_json_str(&j, "recipient", it->recipient);
+			bz_json_str(&j, "status", it->status);
+			bz_json_int(&j, "size", (int64_t)it->size);
+			bz_json_int(&j, "attempts", it->attempts);
+			bz_json_str(&j, "next_attempt", next);
+			bz_json_str(&j, "last_error", it->last_error);
+			bz_json_end(&j);
 		} else
 			bz_buf_printf(&out, "%" PRId64 " %s %s %s %s attempts=%d next=%s%s%s\n",
 			    it->id, it->status, it->kind, it->folio ? it->folio : "-",
-			    it->recipient, it->attempts, next,
+			    ctl_safe(it->recipient), it->attempts, next,
 			    it->last_error ? " error=" : "",
-			    it->last_error ? it->last_error : "");
+			    ctl_safe(it->last_error ? it->last_error : ""));
 	}
-	if (json)
-		bz_buf_puts(&out, "\n]}\n");
+	if (json) {
+		bz_json_end(&j);
+		bz_json_end(&j);
+		bz_buf_putc(&out, '\n');
+	}
 	fputs(bz_buf_str(&out), stdout);
 	bz_buf_free(&out);
 	bz_outbox_items_free(items, n);

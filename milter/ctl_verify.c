@@ -80,17 +80,22 @@ print_text(const struct bz_verification *v, int64_t at)
 	if (v->signer != NULL) {
 		const struct bz_signer *s = v->signer;
 
-		printf("signer:     %s\n", s->name ? s->name : "(no name)");
+		/* every value below comes from the certificate or the message:
+		 * escaped, so none can print a line of its own (issue 8) */
+		printf("signer:     %s\n", ctl_safe(s->name ? s->name : "(no name)"));
 		if (s->rfc)
-			printf("  RFC:      %s (persona %s)\n", s->rfc, s->moral ? "moral" : "fisica");
+			printf("  RFC:      %s (persona %s)\n", ctl_safe(s->rfc),
+			    s->moral ? "moral" : "fisica");
 		if (s->rfc_representante)
-			printf("  RFC del representante: %s\n", s->rfc_representante);
+			printf("  RFC del representante: %s\n",
+			    ctl_safe(s->rfc_representante));
 		if (s->curp)
-			printf("  CURP:     %s\n", s->curp);
+			printf("  CURP:     %s\n", ctl_safe(s->curp));
 		if (s->curp_representante)
-			printf("  CURP del representante: %s\n", s->curp_representante);
+			printf("  CURP del representante: %s\n",
+			    ctl_safe(s->curp_representante));
 		if (s->no_certificado)
-			printf("  noCertificado: %s\n", s->no_certificado);
+			printf("  noCertificado: %s\n", ctl_safe(s->no_certificado));
 		if (s->cert_sha256)
 			printf("  certificate SHA-256: %s\n", s->cert_sha256);
 	} else {
@@ -101,16 +106,17 @@ print_text(const struct bz_verification *v, int64_t at)
 		printf("signingTime: %s\n", when);
 	}
 	if (v->digest[0])
-		printf("digest:     %s\n", v->digest);
+		printf("digest:     %s\n", ctl_safe(v->digest));
 	if (v->entity_sha256[0])
 		printf("signed entity SHA-256: %s%s\n", v->entity_sha256,
 		    v->opaque ? " (opaque)" : v->wrapped ? " (inside a wrapper)" : "");
 	if (v->nparts > 0) {
 		printf("parts:\n");
 		for (size_t i = 0; i < v->nparts; i++)
-			printf("  %s %zu bytes sha256 %s%s%s\n", v->parts[i].content_type,
-			    v->parts[i].size, v->parts[i].sha256,
-			    v->parts[i].name ? " " : "", v->parts[i].name ? v->parts[i].name : "");
+			printf("  %s %zu bytes sha256 %s%s%s\n",
+			    ctl_safe(v->parts[i].content_type), v->parts[i].size,
+			    v->parts[i].sha256, v->parts[i].name ? " " : "",
+			    ctl_safe(v->parts[i].name ? v->parts[i].name : ""));
 	}
 	if (v->reasons.n > 0) {
 		printf("reasons:\n");

@@ -6,7 +6,9 @@
  * -c FILE  configuration (default SYSCONFDIR/buzon-milter.conf)
  * -f       stay in the foreground (logs go to stderr when "Syslog no")
  * -t       check the configuration, print "FILE: configuration OK" or the
- *          "file:line: key: reason" error, exit 0 or 1
+ *          "file:line: key: reason" error, exit 0 or 1; warnings about a
+ *          configuration that loads but fails open (warn_config) go to
+ *          standard error here and to the log at every start
  *
  * Start-up order, each step needed by the next: block signals (before any
  * thread exists) -> load the configuration -> open the log -> resolve
@@ -149,6 +151,21 @@ open_socket(const struct bz_config *cfg, const struct privdrop_user *user)
 	return spec;
 }
 
+/* warn_config - settings that load but leave a hole the operator should
+ * know about: said at start-up and by -t, never silently */
+static void
+warn_config(const struct bz_config *cfg)
+{
+	const char *rev = bz_config_str(cfg, "Revocation");
+
+	/* Fail-open: a revoked e.firma would be accepted as good. TestMode
+	 * runs on test hierarchies with no responder, so it stays quiet. */
+	if (!bz_config_bool(cfg, "TestMode") && (rev == NULL ||
+	    strcmp(rev, "none") == 0))
+		bz_log(BZ_LOG_WARNING, NULL, "Revocation none: revoked "
+		    "certificates are accepted (set Revocation ocsp or crl)");
+}
+
 /* detach - become a daemon: new session, no terminal, cwd / */
 static void
 detach(int keep_stderr)
@@ -236,6 +253,8 @@ main(int argc, char **argv)
 	}
 	/* -t also answers whether this user could start with this file. */
 	have_user = resolve_user(rt->cfg, config_path, &user, &err);
+	if (check && have_user >= 0)
+		warn_config(rt->cfg);
 	if (check || have_user < 0) {
 		if (have_user < 0)
 			fprintf(stderr, "buzon-milter: %s\n", bz_buf_str(&err));
@@ -252,6 +271,7 @@ main(int argc, char **argv)
 	bz_log_open("buzon-milter", use_syslog,
 	    bz_log_facility_from_name(bz_config_str(rt->cfg, "SyslogFacility")),
 	    bz_log_level_from_name(bz_config_str(rt->cfg, "LogLevel")));
+	warn_config(rt->cfg);
 
 	if (geteuid() != 0 && (userid = bz_config_str(rt->cfg, "UserID")) != NULL)
 		bz_log(BZ_LOG_WARNING, NULL, "not started as root: UserID %s ignored",

@@ -7,6 +7,9 @@
  * nothing unless LogLevel is debug: the default log carries no personal data
  * (IMSS guidelines: personal data is confidential).
  *
+ * Control characters and bytes that are not UTF-8 are escaped in every
+ * line (bz_text_escape), so callers may pass values a sender controls.
+ *
  * Thread-safe: the level is read atomically, each line is one write.
  */
 #ifndef BUZON_LOG_H

@@ -75,6 +75,23 @@ check nofile 1 "$dir/nofile.conf: cannot open" -f
 # Without -f (the daemon would detach): the error comes before detaching.
 check badvalue 1 "$dir/badvalue.conf:6: MaxMessageSize: "
 
+# Issue 8: "outside TestMode, Revocation none logs a warning at start-up
+# and in -t" (a revoked e.firma would be accepted); TestMode stays quiet.
+warn='warning.*Revocation none: revoked certificates are accepted'
+check good 0 "$warn" -t
+printf '%s\nRevocation none\n' "$good" > "$dir/revnone.conf"
+check revnone 0 "$warn" -t
+printf '%s\nTestMode yes\n' "$good" > "$dir/testmode.conf"
+check testmode 0 "configuration OK" -t
+if grep -q "Revocation none" "$dir/out"; then
+	echo "FAIL: testmode -t: warned about Revocation none under TestMode"
+	fails=$((fails + 1))
+fi
+# At start-up: the warning is logged before the (here impossible) store
+# opens, so this start fails after saying it.
+printf '%s\nDatabase %s/no/such/dir/buzon.db\n' "$good" "$dir" > "$dir/revstart.conf"
+check revstart 1 "$warn" -f
+
 if [ "$(id -u)" = 0 ]; then
 	printf '%s\n' "$good" | grep -v '^UserID' > "$dir/noroot.conf"
 	printf '%s\nUserID no-such-user-buzon\n' "$(printf '%s\n' "$good" | grep -v '^UserID')" > "$dir/nouser.conf"

@@ -27,6 +27,7 @@ static const suite_fn suites[] = {
 	suite_verify,
 	suite_receipt,
 	suite_reason,
+	suite_json,
 };
 
 static char tmpdir_path[256];

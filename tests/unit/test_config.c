@@ -126,6 +126,8 @@ static const struct {
 	{ MINIMAL "MailboxAddress a..b@imss.test\n", ":3: MailboxAddress: expected a plain address" },
 	{ MINIMAL "MailboxAddress a@[127.0.0.1]\n", ":3: MailboxAddress: expected a plain address" },
 	{ MINIMAL "LogLevel loud\n", ":3: LogLevel: not one of the allowed values" },
+	{ MINIMAL "OCSPNonce sometimes\n", ":3: OCSPNonce: not one of the allowed values" },
+	{ MINIMAL "OCSPMaxAge 59\n", ":3: OCSPMaxAge: out of range" },
 	{ MINIMAL "UMask 8\n", ":3: UMask: expected an octal mode" },
 	{ MINIMAL "Database relative.db\n", ":3: Database: path must be absolute" },
 	{ MINIMAL "PidFile\n", ":3: PidFile: missing value" },
@@ -165,6 +167,7 @@ static const struct {
 	long long min, max;
 } int_ranges[] = {
 	{ "OCSPTimeout", 1, 300 },
+	{ "OCSPMaxAge", 60, 2592000 },
 	{ "MaxMimeDepth", 1, 100 },
 	{ "MaxMimeParts", 1, 1000000 },
 	{ "DatabaseBusyTimeout", 0, 300000 },

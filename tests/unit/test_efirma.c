@@ -1156,11 +1156,14 @@ enum canned {
 	CAN_TRY_LATER,		/* responseStatus tryLater */
 	CAN_SELF_SIGNED_BY_LEAF,	/* signed by a key the CA never delegated */
 	CAN_OTHER_CA_RESPONDER,	/* OCSPSigning, but delegated by another CA */
+	CAN_NO_NEXT_YOUNG,	/* no nextUpdate, thisUpdate a minute ago */
+	CAN_NO_NEXT_OLD,	/* no nextUpdate, thisUpdate two days ago */
 };
 
 struct canned_srv {
 	int		 fd;
 	enum canned	 kind;
+	int		 asked_nonce;	/* out: the request carried a nonce */
 };
 
 /* canned_response - the OCSP answer of kind for req */
@@ -1174,9 +1177,10 @@ canned_response(OCSP_REQUEST *req, enum canned kind)
 	OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
 	OCSP_ONEREQ *one = OCSP_request_onereq_get0(req, 0);
 	OCSP_CERTID *id = OCSP_onereq_get0_id(one), *oid = NULL;
-	ASN1_TIME *thisupd = X509_gmtime_adj(NULL, kind == CAN_STALE ? -2 * 86400L :
-	    kind == CAN_FUTURE ? 86400L : -60L);
-	ASN1_TIME *nextupd = X509_gmtime_adj(NULL, kind == CAN_STALE ? -86400L :
+	ASN1_TIME *thisupd = X509_gmtime_adj(NULL, kind == CAN_STALE ||
+	    kind == CAN_NO_NEXT_OLD ? -2 * 86400L : kind == CAN_FUTURE ? 86400L : -60L);
+	ASN1_TIME *nextupd = kind == CAN_NO_NEXT_YOUNG || kind == CAN_NO_NEXT_OLD ?
+	    NULL : X509_gmtime_adj(NULL, kind == CAN_STALE ? -86400L :
 	    kind == CAN_FUTURE ? 2 * 86400L : 3600L);
 	ASN1_TIME *revtime = ASN1_TIME_set(NULL, (time_t)1768435200);	/* 2026-01-15 */
 	OCSP_RESPONSE *resp;
@@ -1222,7 +1226,7 @@ canned_response(OCSP_REQUEST *req, enum canned kind)
 
 		ck_assert(OCSP_basic_add1_nonce(bs, (unsigned char *)n, sizeof(n)) == 1);
 	} else if (kind != CAN_NO_NONCE)
-		ck_assert(OCSP_copy_nonce(bs, req) == 1);
+		ck_assert(OCSP_copy_nonce(bs, req) > 0);	/* 2: none asked */
 	ck_assert(OCSP_basic_sign(bs, rcert, rkey, EVP_sha256(), extra, 0) == 1);
 	resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs);
 out:
@@ -1276,6 +1280,8 @@ canned_serve(void *arg)
 		p = (const unsigned char *)in.data + body;
 		req = d2i_OCSP_REQUEST(NULL, &p, (long)(in.len - body));
 		if (req != NULL) {
+			srv->asked_nonce = OCSP_REQUEST_get_ext_by_NID(req,
+			    NID_id_pkix_OCSP_Nonce, -1) >= 0;
 			resp = canned_response(req, srv->kind);
 			derlen = i2d_OCSP_RESPONSE(resp, &der);
 			dprintf(c, "HTTP/1.0 200 OK\r\nContent-Type: application/ocsp-response\r\n"
@@ -1292,37 +1298,68 @@ canned_serve(void *arg)
 	return NULL;
 }
 
+/* OCSPNonce (issue 8): the nonce policy of a row; NULL leaves the default
+ * (prefer). OCSPMaxAge is the default day. */
 static const struct canned_case {
 	enum canned	 kind;
+	const char	*nonce;
 	const char	*label;
 	struct outcome	 want;
 } canned_cases[] = {
-	{ CAN_GOOD, "good", { BZ_CHECK_PASS, BZ_CHECK_PASS, "" } },
-	{ CAN_NO_NONCE, "nonce not echoed", { BZ_CHECK_PASS, BZ_CHECK_PASS, "" } },
-	{ CAN_WRONG_NONCE, "wrong nonce", { BZ_CHECK_UNKNOWN, BZ_CHECK_PASS,
+	{ CAN_GOOD, NULL, "good", { BZ_CHECK_PASS, BZ_CHECK_PASS, "" } },
+	{ CAN_NO_NONCE, NULL, "nonce not echoed (prefer by default)",
+	  { BZ_CHECK_PASS, BZ_CHECK_PASS, "" } },
+	{ CAN_WRONG_NONCE, NULL, "wrong nonce", { BZ_CHECK_UNKNOWN, BZ_CHECK_PASS,
 	  "BZ-REVOCATION-UNAVAILABLE" } },
-	{ CAN_STALE, "stale", { BZ_CHECK_UNKNOWN, BZ_CHECK_PASS,
+	{ CAN_STALE, NULL, "stale", { BZ_CHECK_UNKNOWN, BZ_CHECK_PASS,
 	  "BZ-REVOCATION-UNAVAILABLE" } },
-	{ CAN_FUTURE, "thisUpdate in the future", { BZ_CHECK_UNKNOWN, BZ_CHECK_PASS,
+	{ CAN_FUTURE, NULL, "thisUpdate in the future", { BZ_CHECK_UNKNOWN, BZ_CHECK_PASS,
 	  "BZ-REVOCATION-UNAVAILABLE" } },
-	{ CAN_OTHER_CERT, "CertID of another certificate", { BZ_CHECK_UNKNOWN,
+	{ CAN_OTHER_CERT, NULL, "CertID of another certificate", { BZ_CHECK_UNKNOWN,
 	  BZ_CHECK_PASS, "BZ-REVOCATION-UNAVAILABLE" } },
-	{ CAN_UNKNOWN, "status unknown", { BZ_CHECK_UNKNOWN, BZ_CHECK_PASS,
+	{ CAN_UNKNOWN, NULL, "status unknown", { BZ_CHECK_UNKNOWN, BZ_CHECK_PASS,
 	  "BZ-REVOCATION-UNAVAILABLE" } },
-	{ CAN_REVOKED, "revoked before arrival", { BZ_CHECK_FAIL, BZ_CHECK_PASS,
+	{ CAN_REVOKED, NULL, "revoked before arrival", { BZ_CHECK_FAIL, BZ_CHECK_PASS,
 	  "BZ-CERT-REVOKED" } },
-	{ CAN_TRY_LATER, "tryLater", { BZ_CHECK_UNKNOWN, BZ_CHECK_PASS,
+	{ CAN_TRY_LATER, NULL, "tryLater", { BZ_CHECK_UNKNOWN, BZ_CHECK_PASS,
 	  "BZ-REVOCATION-UNAVAILABLE" } },
-	{ CAN_SELF_SIGNED_BY_LEAF, "signed by a non-delegated key", { BZ_CHECK_UNKNOWN,
+	{ CAN_SELF_SIGNED_BY_LEAF, NULL, "signed by a non-delegated key", { BZ_CHECK_UNKNOWN,
 	  BZ_CHECK_PASS, "BZ-REVOCATION-UNAVAILABLE" } },
-	{ CAN_OTHER_CA_RESPONDER, "responder delegated by another CA", { BZ_CHECK_UNKNOWN,
+	{ CAN_OTHER_CA_RESPONDER, NULL, "responder delegated by another CA", { BZ_CHECK_UNKNOWN,
 	  BZ_CHECK_PASS, "BZ-REVOCATION-UNAVAILABLE" } },
+	/* issue 8: "an OCSP answer without nextUpdate is accepted only while
+	 * younger than OCSPMaxAge (default 1 day)" */
+	{ CAN_NO_NEXT_YOUNG, NULL, "no nextUpdate, a minute old", { BZ_CHECK_PASS,
+	  BZ_CHECK_PASS, "" } },
+	{ CAN_NO_NEXT_OLD, NULL, "no nextUpdate, two days old", { BZ_CHECK_UNKNOWN,
+	  BZ_CHECK_PASS, "BZ-REVOCATION-UNAVAILABLE" } },
+	/* issue 8: "a response that drops the nonce we sent is handled as
+	 * OCSPNonce says (require, prefer default, off)" */
+	{ CAN_NO_NONCE, "require", "nonce dropped, OCSPNonce require", { BZ_CHECK_UNKNOWN,
+	  BZ_CHECK_PASS, "BZ-REVOCATION-UNAVAILABLE" } },
+	{ CAN_NO_NONCE, "prefer", "nonce dropped, OCSPNonce prefer", { BZ_CHECK_PASS,
+	  BZ_CHECK_PASS, "" } },
+	{ CAN_NO_NONCE, "off", "no nonce asked, OCSPNonce off", { BZ_CHECK_PASS,
+	  BZ_CHECK_PASS, "" } },
+	{ CAN_GOOD, "require", "nonce echoed, OCSPNonce require", { BZ_CHECK_PASS,
+	  BZ_CHECK_PASS, "" } },
+	{ CAN_WRONG_NONCE, "require", "wrong nonce, OCSPNonce require", { BZ_CHECK_UNKNOWN,
+	  BZ_CHECK_PASS, "BZ-REVOCATION-UNAVAILABLE" } },
+	{ CAN_WRONG_NONCE, "prefer", "wrong nonce, OCSPNonce prefer", { BZ_CHECK_UNKNOWN,
+	  BZ_CHECK_PASS, "BZ-REVOCATION-UNAVAILABLE" } },
+	/* none was sent, so the responder's own nonce answers nothing of ours */
+	{ CAN_WRONG_NONCE, "off", "responder's own nonce, OCSPNonce off", { BZ_CHECK_PASS,
+	  BZ_CHECK_PASS, "" } },
+	/* off trades replay protection for freshness: an old answer is still
+	 * refused */
+	{ CAN_NO_NEXT_OLD, "off", "no nextUpdate, two days old, OCSPNonce off",
+	  { BZ_CHECK_UNKNOWN, BZ_CHECK_PASS, "BZ-REVOCATION-UNAVAILABLE" } },
 };
 
 START_TEST(test_ocsp_canned)
 {
 	const struct canned_case *c = &canned_cases[_i];
-	struct canned_srv srv = { -1, c->kind };
+	struct canned_srv srv = { -1, c->kind, -1 };
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
 	struct bz_buf err = BZ_BUF_INIT;
@@ -1344,7 +1381,9 @@ START_TEST(test_ocsp_canned)
 	ck_assert(getsockname(srv.fd, (struct sockaddr *)&sin, &len) == 0);
 	ck_assert_int_eq(pthread_create(&th, NULL, canned_serve, &srv), 0);
 	extra = xasprintf("Revocation ocsp\nOCSPResponder http://127.0.0.1:%d/\n"
-	    "OCSPTimeout 5\n", ntohs(sin.sin_port));
+	    "OCSPTimeout 5\n%s%s%s", ntohs(sin.sin_port),
+	    c->nonce ? "OCSPNonce " : "", c->nonce ? c->nonce : "",
+	    c->nonce ? "\n" : "");
 	cfg = test_pki_config(extra);
 	ck_assert_ptr_nonnull(cfg);
 	ctx = bz_efirma_ctx_new(cfg, &err);
@@ -1352,6 +1391,11 @@ START_TEST(test_ocsp_canned)
 	run_check(ctx, cert, NULL, TEST_PKI_INSTANT, &s, &trust, &identity, &r);
 	ck_assert_int_eq(pthread_join(th, NULL), 0);
 	close(srv.fd);
+	/* a nonce is sent unless OCSPNonce off */
+	if (srv.asked_nonce >= 0)
+		ck_assert_msg(srv.asked_nonce == (c->nonce == NULL ||
+		    strcmp(c->nonce, "off") != 0), "%s: request nonce %d",
+		    c->label, srv.asked_nonce);
 	assert_outcome(c->label, trust, identity, &r, &c->want);
 	bz_signer_free(&s);
 	bz_reasons_free(&r);
