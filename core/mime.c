@@ -562,6 +562,13 @@ bz_mime_find_signed(const unsigned char *msg, size_t len,
 	if (out->form == BZ_MIME_UNSIGNED && !bz_reasons_has(reasons, "BZ-MSG-ENCRYPTED") &&
 	    !w.stop)
 		bz_reasons_add(reasons, "BZ-MSG-UNSIGNED");
+	/* Only the top-level body may be the signed entity: a signed part
+	 * wrapped in a multipart/mixed leaves its siblings (and whoever
+	 * chose them) outside the signature, and accepting the whole would
+	 * stamp the signer's name on them. The wrapped signature is still
+	 * checked, so the sender learns whether it was good. */
+	if (out->form != BZ_MIME_UNSIGNED && out->wrapped)
+		bz_reasons_add(reasons, "BZ-MSG-OUTSIDE-SIGNATURE");
 	return out->form;
 }
 

@@ -41,6 +41,11 @@ static const struct bz_reason reasons[] = {
 	{ "BZ-MSG-ENCRYPTED", BZ_REASON_REJECT, "550", "5.7.1",
 	  "El mensaje esta cifrado; envielo firmado y sin cifrar",
 	  "message is S/MIME encrypted, not signed" },
+	{ "BZ-MSG-OUTSIDE-SIGNATURE", BZ_REASON_REJECT, "550", "5.7.7",
+	  "El mensaje contiene partes fuera de la firma: la firma S/MIME debe "
+	  "abarcar todo el mensaje",
+	  "content lies outside the signature: the signed entity is not the "
+	  "top-level body" },
 	{ "BZ-MSG-MALFORMED", BZ_REASON_REJECT, "550", "5.7.7",
 	  "La estructura MIME del mensaje esta danada o incompleta",
 	  "malformed or truncated MIME structure" },

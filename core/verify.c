@@ -164,11 +164,13 @@ bz_verify_message(const struct bz_verify_ctx *ctx, const unsigned char *msg,
 	}
 	if (sr.signer != NULL) {
 		out->signer = xcalloc(1, sizeof(*out->signer));
-		/* A message whose bytes are not what was signed is rejected
+		/* A message whose bytes are not what was signed, or that
+		 * carries content outside the signature, is rejected
 		 * whatever the certificate's status: do not ask the
 		 * revocation service on its behalf. */
 		bz_efirma_check_flags(ctx->efirma, sr.signer, sr.untrusted, at,
-		    sr.integrity == BZ_CHECK_PASS ? 0 : BZ_EFIRMA_SKIP_REVOCATION,
+		    sr.integrity == BZ_CHECK_PASS && !ms.wrapped ? 0 :
+		    BZ_EFIRMA_SKIP_REVOCATION,
 		    out->signer, &out->trust, &out->identity, &out->reasons);
 	}
 done:

@@ -11,14 +11,19 @@
  * line belongs to the boundary, not to the part.
  *
  * Interface:
- *   bz_mime_find_signed()	locate the first S/MIME signed entity, depth
- *				first (a mailing list may wrap the
- *				multipart/signed inside a multipart/mixed;
- *				message/rfc822 attachments are not entered):
- *				detached multipart/signed with protocol
+ *   bz_mime_find_signed()	locate the S/MIME signed entity: detached
+ *				multipart/signed with protocol
  *				application/(x-)pkcs7-signature, or opaque
  *				application/(x-)pkcs7-mime signed-data (also a
- *				*.p7m name without smime-type).
+ *				*.p7m name without smime-type). It must be
+ *				the top-level body; one found deeper (depth
+ *				first, e.g. a mailing list's multipart/mixed;
+ *				message/rfc822 attachments are not entered)
+ *				is still returned, marked wrapped, with
+ *				BZ-MSG-OUTSIDE-SIGNATURE: content lies outside
+ *				the signature. The preamble and epilogue of
+ *				a multipart/signed are never part of the
+ *				signed content.
  *   bz_mime_parts()		the leaf MIME parts of a signed entity (name,
  *				type, decoded size, SHA-256) for the acuse.
  *   bz_mime_canonical()	LF -> CRLF copy of any bytes.
@@ -27,6 +32,7 @@
  *
  * Failure: bad input is never an error of the call: reasons are added
  * (BZ-MSG-UNSIGNED, BZ-MSG-ENCRYPTED, BZ-MSG-MALFORMED, BZ-MSG-ENCODING,
+ * BZ-MSG-OUTSIDE-SIGNATURE,
  * BZ-MSG-TOO-DEEP, BZ-MSG-TOO-MANY-PARTS) and the result says what was
  * found. The functions are thread-safe once bz_mime_init() has run.
  */
