@@ -211,7 +211,7 @@ START_TEST(test_limits)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct bz_mime_limits lim = { cases[i].max_depth, cases[i].max_parts };
+		struct bz_mime_limits lim = { cases[i].max_depth, cases[i].max_parts, NULL };
 		char *msg = nested(cases[i].levels, cases[i].width);
 		struct bz_reasons r;
 		struct bz_mime_signed ms;
