@@ -27,6 +27,7 @@
 #include "buzon/smime.h"
 #include "buzon/view.h"
 #include "efirma_int.h"
+#include "smime_int.h"
 
 /* digest_policy - 0 strong enough, 1 weak, 2 unknown algorithm */
 static int
@@ -237,6 +238,12 @@ bz_smime_verify_capped(const unsigned char *der, size_t der_len,
 	out->integrity = BZ_CHECK_UNKNOWN;
 	bz_buf_init(&out->econtent);
 	ERR_clear_error();
+	/* Counted before parsing: OpenSSL's parse of each certificate is
+	 * the expensive part of 15,000 of them. */
+	if (max_certs > 0 && smime_der_cert_count(der, der_len, max_certs) > (long)max_certs) {
+		bz_reasons_add(reasons, "BZ-SIG-TOO-MANY-CERTS");
+		goto done;
+	}
 	if (der_len > 0 && der_len < (size_t)INT32_MAX)
 		cms = d2i_CMS_ContentInfo(NULL, &p, (long)der_len);
 	if (cms == NULL) {
@@ -254,8 +261,9 @@ bz_smime_verify_capped(const unsigned char *der, size_t der_len,
 		bz_reasons_add(reasons, "BZ-SIG-MALFORMED");
 		goto done;
 	}
-	/* Thousands of certificates cost seconds of CPU in the chain and
-	 * signer lookups; a signer needs a handful. Refused before any. */
+	/* Thousands of certificates cost seconds of CPU to parse and in
+	 * the chain and signer lookups; a signer needs a handful. Counted
+	 * again once parsed, in case the header walk above gave up. */
 	if (max_certs > 0 && cert_count(cms) > max_certs) {
 		bz_reasons_add(reasons, "BZ-SIG-TOO-MANY-CERTS");
 		goto done;
