@@ -389,6 +389,31 @@ header_get(const char *buf, size_t start, size_t hdr_end, const char *name)
 	return NULL;
 }
 
+/* header_count - how many header fields `name` an entity's header has */
+static unsigned
+header_count(const struct entity *e, const char *name)
+{
+	const char *b = e->buf;
+	size_t nlen = strlen(name), p = e->start;
+	unsigned n = 0;
+
+	while (p < e->hdr_end) {
+		size_t eol = p, q;
+
+		while (eol < e->hdr_end && !(b[eol] == '\r' && eol + 1 < e->hdr_end &&
+		    b[eol + 1] == '\n'))
+			eol++;
+		if (eol - p > nlen && strncasecmp(b + p, name, nlen) == 0) {
+			for (q = p + nlen; q < eol && (b[q] == ' ' || b[q] == '\t'); q++)
+				;
+			if (q < eol && b[q] == ':')
+				n++;
+		}
+		p = eol + 2;
+	}
+	return n;
+}
+
 /* entity_header - header of an entity */
 static char *
 entity_header(const struct entity *e, const char *name)
@@ -811,6 +836,12 @@ bz_mime_find_signed(const unsigned char *msg, size_t len,
 	w.lim = lim;
 	w.reasons = reasons;
 	entity_make(out->canon.data, 0, out->canon.len, &top);
+	/* RFC 2045 allows one of each. With two, we would read the first
+	 * and a mail client may show the message by the other: a body other
+	 * than the one whose signature we checked. */
+	if (header_count(&top, "Content-Type") > 1 ||
+	    header_count(&top, "Content-Transfer-Encoding") > 1)
+		bz_reasons_add(reasons, "BZ-MSG-MALFORMED");
 	out->form = find_in(&w, &top, 0, out);
 	if (w.stop)
 		out->form = BZ_MIME_UNSIGNED;

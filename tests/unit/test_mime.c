@@ -72,6 +72,11 @@ static const struct {
 	  "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; boundary=S\n\n"
 	  "--S\n\nfirmado\n--S\nContent-Transfer-Encoding: base64\n\nAAEC\n--S--\n--L--\n",
 	  BZ_MIME_DETACHED, "\r\nfirmado", "000102", 1, "BZ-MSG-OUTSIDE-SIGNATURE" },
+	{ "two top-level Content-Type fields: which body is the message is ambiguous",
+	  "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; boundary=S\n"
+	  "Content-type : multipart/mixed; boundary=L\n\n"
+	  "--S\n\nfirmado\n--S\nContent-Transfer-Encoding: base64\n\nAAEC\n--S--\n",
+	  BZ_MIME_DETACHED, "\r\nfirmado", "000102", 0, "BZ-MSG-MALFORMED" },
 	{ "preamble and epilogue of the top-level multipart/signed are not signed content",
 	  "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; boundary=S\n\n"
 	  "desistimiento en el preambulo\n--S\n\nfirmado\n--S\n"
