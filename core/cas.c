@@ -20,6 +20,7 @@
 #include "buzon/buf.h"
 #include "buzon/cas.h"
 #include "buzon/log.h"
+#include "buzon/view.h"
 #include "buzon/xalloc.h"
 
 struct bz_cas_writer {
@@ -237,13 +238,23 @@ bz_cas_put(const char *spool_dir, const void *p, size_t n, char sha256[65],
     struct bz_buf *path, struct bz_buf *err)
 {
 	struct bz_cas_writer *w = bz_cas_begin(spool_dir, err);
+	struct bz_view_meter m = { 0 };
+	const char *q = p;
 
 	if (w == NULL)
 		return -1;
-	if (bz_cas_write(w, p, n, err) < 0) {
-		bz_cas_abort(w);
-		return -1;
-	}
+	/* A step at a time: p may be the spool's mapping (buzon/view.h). */
+	do {
+		size_t k = n < ((size_t)1 << 20) ? n : (size_t)1 << 20;
+
+		if (bz_cas_write(w, q, k, err) < 0) {
+			bz_cas_abort(w);
+			return -1;
+		}
+		bz_view_account(&m, q, k);
+		q += k;
+		n -= k;
+	} while (n > 0);
 	return bz_cas_commit(w, sha256, path, err);
 }
 

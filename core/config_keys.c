@@ -120,6 +120,16 @@ const struct bz_cfg_key bz_config_keys[] = {
 	{ "MaxMimeParts", BZ_CFG_INT, "500", 0, NULL,
 	  "Most MIME entities read in one message, at least 1; more are rejected with "
 	  "BZ-MSG-TOO-MANY-PARTS.", .min = 1, .max = 1000000 },
+	{ "MaxCmsCertificates", BZ_CFG_INT, "16", 0, NULL,
+	  "Most certificates the signature (CMS) of a message may carry, 1 to 1000; "
+	  "more are rejected with BZ-SIG-TOO-MANY-CERTS before any is looked at "
+	  "(an e.firma signature needs the signer's and at most its chain).",
+	  .min = 1, .max = 1000 },
+	{ "MaxConcurrentVerifications", BZ_CFG_INT, "4", 0, NULL,
+	  "Most messages verified at the same time, 1 to 1000; a message arriving "
+	  "while all are busy waits for its turn (it is not refused). Bounds the "
+	  "memory and CPU the milter uses under a burst of large submissions.",
+	  .min = 1, .max = 1000 },
 
 	/* Storage */
 	{ "Database", BZ_CFG_PATH, "/var/lib/buzon-milter/buzon.db", 0, NULL,

@@ -13,16 +13,25 @@
  * client reads them, while the bytes we hand to OpenSSL are never
  * rebuilt by a serialiser.
  *
+ * Memory: nothing proportional to the message is allocated except the
+ * DER of the CMS and, for a message with bare LF, one canonical copy
+ * (a file past BZ_MIME_CANON_IN_MEMORY). Loops over large ranges account
+ * what they read (bz_view_account) so a mapped message is trimmed as it
+ * is read instead of becoming resident.
+ *
  * Failure: malformed input adds reasons and stops the walk of the broken
  * branch; nothing here fails for lack of memory (xmalloc).
  */
 #include "build-aux/config.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <gmime/gmime.h>
 #include <openssl/evp.h>
@@ -30,6 +39,7 @@
 #include "buzon/buf.h"
 #include "buzon/log.h"
 #include "buzon/mime.h"
+#include "buzon/view.h"
 #include "buzon/xalloc.h"
 
 /* One entity: [start, end) of the canonical buffer; headers [start, hdr_end). */
@@ -78,23 +88,72 @@ bz_mime_limits_default(struct bz_mime_limits *lim)
 {
 	lim->max_depth = BZ_MIME_MAX_DEPTH_DEFAULT;
 	lim->max_parts = BZ_MIME_MAX_PARTS_DEFAULT;
+	lim->tmpdir = NULL;
+}
+
+/* hex_digest - lowercase hex of a 32-byte digest */
+static void
+hex_digest(const unsigned char *md, char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (unsigned int i = 0; i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	out[64] = '\0';
+}
+
+/* sha_new - a SHA-256 context (panics: OpenSSL without SHA-256 is broken) */
+static EVP_MD_CTX *
+sha_new(void)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+		bz_panic("mime: SHA-256 unavailable");
+	return md;
+}
+
+/* sha_update - hash a range a step at a time, trimming a view behind it */
+static void
+sha_update(EVP_MD_CTX *md, const void *p, size_t len, struct bz_view_meter *m)
+{
+	const unsigned char *q = p;
+
+	while (len > 0) {
+		size_t n = len < ((size_t)1 << 20) ? len : (size_t)1 << 20;
+
+		if (EVP_DigestUpdate(md, q, n) != 1)
+			bz_panic("mime: SHA-256 update failed");
+		bz_view_account(m, q, n);
+		q += n;
+		len -= n;
+	}
+}
+
+/* sha_final - finish and free the context, hex into out */
+static void
+sha_final(EVP_MD_CTX *md, char out[65])
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int dlen = 0;
+
+	if (EVP_DigestFinal_ex(md, d, &dlen) != 1 || dlen != 32)
+		bz_panic("mime: SHA-256 final failed");
+	EVP_MD_CTX_free(md);
+	hex_digest(d, out);
 }
 
 /* bz_sha256_hex - hex SHA-256 of a byte range */
 void
 bz_sha256_hex(const void *p, size_t len, char out[65])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	static const char hex[] = "0123456789abcdef";
+	struct bz_view_meter m = { 0 };
+	EVP_MD_CTX *md = sha_new();
 
-	if (EVP_Digest(p, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
-		bz_panic("mime: SHA-256 unavailable");
-	for (unsigned int i = 0; i < mdlen; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	out[64] = '\0';
+	sha_update(md, p, len, &m);
+	sha_final(md, out);
 }
 
 /* bz_mime_canonical - LF to CRLF, as an MTA stores and relays mail */
@@ -114,6 +173,137 @@ bz_mime_canonical(const unsigned char *in, size_t len, struct bz_buf *out)
 	bz_buf_append(out, in + from, len - from);
 }
 
+/* bare_lf - does in have a LF without a CR before it? */
+static int
+bare_lf(const unsigned char *in, size_t len)
+{
+	struct bz_view_meter m = { 0 };
+	size_t i = 0;
+
+	while (i < len) {
+		const unsigned char *nl = memchr(in + i, '\n', len - i);
+		size_t at;
+
+		if (nl == NULL) {
+			bz_view_account(&m, in + len - 1, len - i);
+			return 0;
+		}
+		at = (size_t)(nl - in);
+		if (at == 0 || in[at - 1] != '\r')
+			return 1;
+		bz_view_account(&m, nl, at + 1 - i);
+		i = at + 1;
+	}
+	return 0;
+}
+
+/* write_all - the whole buffer to fd; -1 on error */
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* canon_to_file - the canonical copy in an unlinked temporary file in dir,
+ * mapped as a view; -1 (nothing left behind) when that cannot be done */
+static int
+canon_to_file(const unsigned char *in, size_t len, const char *dir,
+    struct bz_view *v)
+{
+	const size_t chunk = (size_t)1 << 20;
+	char *path = xasprintf("%s/buzon-canon.XXXXXX", dir);
+	int fd = mkostemp(path, O_CLOEXEC), rc = -1;
+	struct bz_buf stage = BZ_BUF_INIT;
+	struct bz_view_meter m = { 0 };
+	size_t from = 0;
+
+	if (fd < 0) {
+		free(path);
+		return -1;
+	}
+	(void)unlink(path);	/* nothing outlives the process */
+	free(path);
+	for (size_t i = 0; i < len; i++) {
+		int bare = in[i] == '\n' && (i == 0 || in[i - 1] != '\r');
+
+		if (!bare && i - from < chunk)
+			continue;
+		bz_buf_append(&stage, in + from, i - from);
+		if (bare)
+			bz_buf_append(&stage, "\r\n", 2);
+		bz_view_account(&m, in + i, i + 1 - from);
+		from = bare ? i + 1 : i;
+		if (stage.len >= chunk) {
+			if (write_all(fd, stage.data, stage.len) < 0)
+				goto out;
+			bz_buf_reset(&stage);
+		}
+	}
+	bz_buf_append(&stage, in + from, len - from);
+	if (write_all(fd, stage.data ? stage.data : "", stage.len) < 0)
+		goto out;
+	rc = bz_view_open_fd(fd, v);
+out:
+	bz_buf_free(&stage);
+	close(fd);
+	return rc;
+}
+
+/* bz_mime_canon_make - canonical bytes, copied only when they differ */
+void
+bz_mime_canon_make(const unsigned char *in, size_t len, const char *tmpdir,
+    struct bz_mime_canon *c)
+{
+	memset(c, 0, sizeof(*c));
+	bz_buf_init(&c->mem);
+	if (in == NULL)
+		in = (const unsigned char *)"";
+	if (!bare_lf(in, len)) {
+		c->data = (const char *)in;
+		c->len = len;
+		return;
+	}
+	if (len > BZ_MIME_CANON_IN_MEMORY) {
+		const char *dir = tmpdir;
+
+		if (dir == NULL && (dir = getenv("TMPDIR")) == NULL)
+			dir = "/tmp";
+		if (canon_to_file(in, len, dir, &c->view) == 0 ||
+		    (strcmp(dir, "/tmp") != 0 &&
+		    canon_to_file(in, len, "/tmp", &c->view) == 0)) {
+			c->data = (const char *)c->view.data;
+			c->len = c->view.len;
+			return;
+		}
+		bz_log(BZ_LOG_WARNING, NULL, "mime: no temporary file in %s for the "
+		    "canonical copy (%s): made in memory", dir, strerror(errno));
+	}
+	bz_mime_canonical(in, len, &c->mem);
+	bz_buf_reserve(&c->mem, 1);
+	c->data = c->mem.data;
+	c->len = c->mem.len;
+}
+
+/* bz_mime_canon_free - release a canonical copy (none when there is none) */
+void
+bz_mime_canon_free(struct bz_mime_canon *c)
+{
+	bz_view_close(&c->view);
+	bz_buf_free(&c->mem);
+	c->data = NULL;
+	c->len = 0;
+}
+
 /* entity_make - locate the header block and body of [start, end) */
 static void
 entity_make(const char *buf, size_t start, size_t end, struct entity *e)
@@ -128,6 +318,9 @@ entity_make(const char *buf, size_t start, size_t end, struct entity *e)
 		return;
 	}
 	for (size_t p = start; p + 4 <= end; p++) {
+		/* A part without an empty line is read to its end. */
+		if (((p - start) & (BZ_VIEW_STEP - 1)) == BZ_VIEW_STEP - 1)
+			bz_view_trim(buf + p);
 		if (memcmp(buf + p, "\r\n\r\n", 4) == 0) {
 			e->hdr_end = p + 2;
 			e->body = p + 4;
@@ -194,6 +387,31 @@ header_get(const char *buf, size_t start, size_t hdr_end, const char *name)
 		p = eol + 2;
 	}
 	return NULL;
+}
+
+/* header_count - how many header fields `name` an entity's header has */
+static unsigned
+header_count(const struct entity *e, const char *name)
+{
+	const char *b = e->buf;
+	size_t nlen = strlen(name), p = e->start;
+	unsigned n = 0;
+
+	while (p < e->hdr_end) {
+		size_t eol = p, q;
+
+		while (eol < e->hdr_end && !(b[eol] == '\r' && eol + 1 < e->hdr_end &&
+		    b[eol + 1] == '\n'))
+			eol++;
+		if (eol - p > nlen && strncasecmp(b + p, name, nlen) == 0) {
+			for (q = p + nlen; q < eol && (b[q] == ' ' || b[q] == '\t'); q++)
+				;
+			if (q < eol && b[q] == ':')
+				n++;
+		}
+		p = eol + 2;
+	}
+	return n;
 }
 
 /* entity_header - header of an entity */
@@ -264,8 +482,9 @@ split_body(const struct entity *e, const char *boundary, struct split *s)
 {
 	const char *b = e->buf;
 	size_t bdlen = strlen(boundary);
-	size_t p = e->body, open_at = 0, line_end, cap = 0;
+	size_t p = e->body, open_at = 0, line_end, cap = 0, mark = e->body;
 	int inpart = 0, close;
+	struct bz_view_meter m = { 0 };
 
 	memset(s, 0, sizeof(*s));
 	if (bdlen == 0)
@@ -298,6 +517,10 @@ split_body(const struct entity *e, const char *boundary, struct split *s)
 		while (p < e->end && !(b[p] == '\r' && p + 1 < e->end && b[p + 1] == '\n'))
 			p++;
 		p += 2;
+		if (p - mark >= 65536 && p < e->end) {
+			bz_view_account(&m, b + p, p - mark);
+			mark = p;
+		}
 	}
 	if (!inpart)
 		return -1;
@@ -321,6 +544,9 @@ base64_valid(const char *p, size_t len)
 
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)p[i];
+
+		if ((i & (BZ_VIEW_STEP - 1)) == BZ_VIEW_STEP - 1)
+			bz_view_trim(p + i);
 
 		if (c == '\r' || c == '\n' || c == ' ' || c == '\t')
 			continue;
@@ -376,6 +602,62 @@ entity_decode(const struct entity *e, struct bz_buf *out)
 
 	free(cte);
 	return rc;
+}
+
+/*
+ * entity_digest - decoded size and SHA-256 of an entity's body, decoded
+ * and hashed a chunk at a time (a part may be most of the message). Bad
+ * base64 gives -1 and the digest of nothing, as a failed decode did.
+ */
+static int
+entity_digest(const struct entity *e, size_t *size, char sha[65])
+{
+	const size_t chunk = 65536;
+	char *cte = entity_header(e, "Content-Transfer-Encoding");
+	GMimeContentEncoding enc = GMIME_CONTENT_ENCODING_DEFAULT;
+	struct bz_view_meter m = { 0 }, heap = { 0 };
+	EVP_MD_CTX *md = sha_new();
+	const char *in = e->buf + e->body;
+	size_t len = e->end - e->body;
+	GMimeEncoding state;
+	struct bz_buf out = BZ_BUF_INIT;
+
+	if (cte != NULL)
+		enc = g_mime_content_encoding_from_string(cte);
+	free(cte);
+	*size = 0;
+	if (enc != GMIME_CONTENT_ENCODING_BASE64 &&
+	    enc != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE &&
+	    enc != GMIME_CONTENT_ENCODING_UUENCODE) {
+		sha_update(md, in, len, &m);
+		*size = len;
+		sha_final(md, sha);
+		return 0;
+	}
+	if (enc == GMIME_CONTENT_ENCODING_BASE64 && !base64_valid(in, len)) {
+		sha_final(md, sha);
+		return -1;
+	}
+	g_mime_encoding_init_decode(&state, enc);
+	for (size_t off = 0, n; off <= len; off += n) {
+		size_t k;
+
+		n = len - off < chunk ? len - off : chunk;
+		bz_buf_reset(&out);
+		bz_buf_reserve(&out, g_mime_encoding_outlen(&state, n) + 16);
+		if (n > 0) {
+			k = g_mime_encoding_step(&state, in + off, n, out.data);
+			bz_view_account(&m, in + off, n);
+		} else
+			k = g_mime_encoding_flush(&state, "", 0, out.data);
+		sha_update(md, out.data, k, &heap);	/* not a view */
+		*size += k;
+		if (n == 0)
+			break;
+	}
+	bz_buf_free(&out);
+	sha_final(md, sha);
+	return 0;
 }
 
 /* entity_name - file name from Content-Disposition, else Content-Type name */
@@ -548,20 +830,31 @@ bz_mime_find_signed(const unsigned char *msg, size_t len,
 		lim = &deflim;
 	}
 	memset(out, 0, sizeof(*out));
-	bz_buf_init(&out->canon);
 	bz_buf_init(&out->cms);
-	bz_mime_canonical(msg, len, &out->canon);
-	bz_buf_reserve(&out->canon, 1);
+	bz_mime_canon_make(msg, len, lim->tmpdir, &out->canon);
 	memset(&w, 0, sizeof(w));
 	w.lim = lim;
 	w.reasons = reasons;
 	entity_make(out->canon.data, 0, out->canon.len, &top);
+	/* RFC 2045 allows one of each. With two, we would read the first
+	 * and a mail client may show the message by the other: a body other
+	 * than the one whose signature we checked. */
+	if (header_count(&top, "Content-Type") > 1 ||
+	    header_count(&top, "Content-Transfer-Encoding") > 1)
+		bz_reasons_add(reasons, "BZ-MSG-MALFORMED");
 	out->form = find_in(&w, &top, 0, out);
 	if (w.stop)
 		out->form = BZ_MIME_UNSIGNED;
 	if (out->form == BZ_MIME_UNSIGNED && !bz_reasons_has(reasons, "BZ-MSG-ENCRYPTED") &&
 	    !w.stop)
 		bz_reasons_add(reasons, "BZ-MSG-UNSIGNED");
+	/* Only the top-level body may be the signed entity: a signed part
+	 * wrapped in a multipart/mixed leaves its siblings (and whoever
+	 * chose them) outside the signature, and accepting the whole would
+	 * stamp the signer's name on them. The wrapped signature is still
+	 * checked, so the sender learns whether it was good. */
+	if (out->form != BZ_MIME_UNSIGNED && out->wrapped)
+		bz_reasons_add(reasons, "BZ-MSG-OUTSIDE-SIGNATURE");
 	return out->form;
 }
 
@@ -576,7 +869,7 @@ bz_mime_signed_content(const struct bz_mime_signed *s)
 void
 bz_mime_signed_free(struct bz_mime_signed *s)
 {
-	bz_buf_free(&s->canon);
+	bz_mime_canon_free(&s->canon);
 	bz_buf_free(&s->cms);
 	free(s->micalg);
 	s->micalg = NULL;
@@ -609,24 +902,20 @@ parts_in(struct walk *w, const struct entity *e, unsigned depth, struct partlist
 			split_free(&s);
 		}
 	} else {
-		struct bz_buf body = BZ_BUF_INIT;
 		struct bz_part *p;
 		const char *mt = g_mime_content_type_get_media_type(ct);
 		const char *st = g_mime_content_type_get_media_subtype(ct);
 		char *lc;
 
-		if (entity_decode(e, &body) != 0)
-			bz_reasons_add(w->reasons, "BZ-MSG-ENCODING");
 		pl->v = xrealloc(pl->v, (pl->n + 1) * sizeof(*pl->v));
 		p = &pl->v[pl->n++];
+		if (entity_digest(e, &p->size, p->sha256) != 0)
+			bz_reasons_add(w->reasons, "BZ-MSG-ENCODING");
 		p->name = entity_name(e, ct);
 		lc = xasprintf("%s/%s", mt ? mt : "text", st ? st : "plain");
 		for (char *c = lc; *c; c++)
 			*c = (char)tolower((unsigned char)*c);
 		p->content_type = lc;
-		p->size = body.len;
-		bz_sha256_hex(body.data ? body.data : "", body.len, p->sha256);
-		bz_buf_free(&body);
 	}
 	g_object_unref(ct);
 }
@@ -638,7 +927,7 @@ bz_mime_parts(const unsigned char *entity, size_t len,
     struct bz_reasons *reasons)
 {
 	struct bz_mime_limits deflim;
-	struct bz_buf canon = BZ_BUF_INIT;
+	struct bz_mime_canon canon;
 	struct partlist pl = { NULL, 0 };
 	struct walk w;
 	struct entity top;
@@ -648,14 +937,13 @@ bz_mime_parts(const unsigned char *entity, size_t len,
 		bz_mime_limits_default(&deflim);
 		lim = &deflim;
 	}
-	bz_mime_canonical(entity, len, &canon);
-	bz_buf_reserve(&canon, 1);
+	bz_mime_canon_make(entity, len, lim->tmpdir, &canon);
 	memset(&w, 0, sizeof(w));
 	w.lim = lim;
 	w.reasons = reasons;
 	entity_make(canon.data, 0, canon.len, &top);
 	parts_in(&w, &top, 0, &pl);
-	bz_buf_free(&canon);
+	bz_mime_canon_free(&canon);
 	*parts = pl.v;
 	*nparts = pl.n;
 }

@@ -41,6 +41,11 @@ static const struct bz_reason reasons[] = {
 	{ "BZ-MSG-ENCRYPTED", BZ_REASON_REJECT, "550", "5.7.1",
 	  "El mensaje esta cifrado; envielo firmado y sin cifrar",
 	  "message is S/MIME encrypted, not signed" },
+	{ "BZ-MSG-OUTSIDE-SIGNATURE", BZ_REASON_REJECT, "550", "5.7.7",
+	  "El mensaje contiene partes fuera de la firma: la firma S/MIME debe "
+	  "abarcar todo el mensaje",
+	  "content lies outside the signature: the signed entity is not the "
+	  "top-level body" },
 	{ "BZ-MSG-MALFORMED", BZ_REASON_REJECT, "550", "5.7.7",
 	  "La estructura MIME del mensaje esta danada o incompleta",
 	  "malformed or truncated MIME structure" },
@@ -62,6 +67,9 @@ static const struct bz_reason reasons[] = {
 	{ "BZ-SIG-NO-CERT", BZ_REASON_REJECT, "550", "5.7.7",
 	  "La firma no incluye el certificado del firmante",
 	  "signer certificate not present in the signature" },
+	{ "BZ-SIG-TOO-MANY-CERTS", BZ_REASON_REJECT, "550", "5.7.1",
+	  "La firma trae demasiados certificados; incluya solo el del firmante y su cadena",
+	  "the CMS carries more certificates than MaxCmsCertificates" },
 	{ "BZ-SIG-MULTIPLE-SIGNERS", BZ_REASON_REJECT, "550", "5.7.7",
 	  "La firma tiene mas de un firmante; se admite exactamente uno",
 	  "signature has more than one signer" },

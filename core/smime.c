@@ -25,7 +25,9 @@
 
 #include "buzon/log.h"
 #include "buzon/smime.h"
+#include "buzon/view.h"
 #include "efirma_int.h"
+#include "smime_int.h"
 
 /* digest_policy - 0 strong enough, 1 weak, 2 unknown algorithm */
 static int
@@ -198,11 +200,33 @@ check_signing_time(CMS_SignerInfo *si, X509 *cert, struct bz_smime_result *out,
 		bz_reasons_add(reasons, "BZ-SIG-TIME");
 }
 
-/* bz_smime_verify - integrity and policy of one CMS SignedData */
+/* cert_count - certificates the CMS carries (not the signer lookup's) */
+static size_t
+cert_count(CMS_ContentInfo *cms)
+{
+	STACK_OF(X509) *certs = CMS_get1_certs(cms);
+	size_t n = certs != NULL ? (size_t)sk_X509_num(certs) : 0;
+
+	if (certs != NULL)
+		sk_X509_pop_free(certs, X509_free);
+	return n;
+}
+
+/* bz_smime_verify - integrity and policy, default certificate cap */
 int
 bz_smime_verify(const unsigned char *der, size_t der_len,
     const unsigned char *content, size_t content_len, STACK_OF(X509) *extra,
     struct bz_smime_result *out, struct bz_reasons *reasons)
+{
+	return bz_smime_verify_capped(der, der_len, content, content_len, extra,
+	    BZ_SMIME_MAX_CERTS_DEFAULT, out, reasons);
+}
+
+/* bz_smime_verify_capped - integrity and policy of one CMS SignedData */
+int
+bz_smime_verify_capped(const unsigned char *der, size_t der_len,
+    const unsigned char *content, size_t content_len, STACK_OF(X509) *extra,
+    size_t max_certs, struct bz_smime_result *out, struct bz_reasons *reasons)
 {
 	const unsigned char *p = der;
 	CMS_ContentInfo *cms = NULL;
@@ -214,6 +238,12 @@ bz_smime_verify(const unsigned char *der, size_t der_len,
 	out->integrity = BZ_CHECK_UNKNOWN;
 	bz_buf_init(&out->econtent);
 	ERR_clear_error();
+	/* Counted before parsing: OpenSSL's parse of each certificate is
+	 * the expensive part of 15,000 of them. */
+	if (max_certs > 0 && smime_der_cert_count(der, der_len, max_certs) > (long)max_certs) {
+		bz_reasons_add(reasons, "BZ-SIG-TOO-MANY-CERTS");
+		goto done;
+	}
 	if (der_len > 0 && der_len < (size_t)INT32_MAX)
 		cms = d2i_CMS_ContentInfo(NULL, &p, (long)der_len);
 	if (cms == NULL) {
@@ -229,6 +259,13 @@ bz_smime_verify(const unsigned char *der, size_t der_len,
 		goto done;
 	default:
 		bz_reasons_add(reasons, "BZ-SIG-MALFORMED");
+		goto done;
+	}
+	/* Thousands of certificates cost seconds of CPU to parse and in
+	 * the chain and signer lookups; a signer needs a handful. Counted
+	 * again once parsed, in case the header walk above gave up. */
+	if (max_certs > 0 && cert_count(cms) > max_certs) {
+		bz_reasons_add(reasons, "BZ-SIG-TOO-MANY-CERTS");
 		goto done;
 	}
 	if ((sis = CMS_get0_SignerInfos(cms)) == NULL ||
@@ -258,8 +295,9 @@ bz_smime_verify(const unsigned char *der, size_t der_len,
 		goto done;
 	}
 	if (content != NULL) {
-		dcont = BIO_new_mem_buf(content, content_len > 0 ? (int)content_len : 0);
-		if (dcont == NULL || content_len > (size_t)INT32_MAX)
+		/* Read through a view BIO: a large mapped message is
+		 * trimmed as OpenSSL hashes it, never resident whole. */
+		if ((dcont = bz_view_bio(content, content_len)) == NULL)
 			goto internal;
 	} else if ((outb = BIO_new(BIO_s_mem())) == NULL) {
 		goto internal;

@@ -18,6 +18,7 @@
 #include "buzon/buf.h"
 #include "buzon/log.h"
 #include "buzon/spool.h"
+#include "buzon/view.h"
 #include "buzon/xalloc.h"
 
 struct bz_spool {
@@ -53,8 +54,10 @@ bz_spool_new(const char *dir, size_t mem_limit, size_t max_size)
 static void
 release_data(struct bz_spool *sp)
 {
-	if (sp->map != NULL)
+	if (sp->map != NULL) {
+		bz_view_unregister(sp->map);
 		munmap(sp->map, sp->map_len);
+	}
 	sp->map = NULL;
 	sp->map_len = 0;
 	if (sp->fd >= 0)
@@ -229,6 +232,9 @@ bz_spool_map(struct bz_spool *sp, const unsigned char **msg, size_t *len)
 			return fail(sp, "cannot map temporary file", errno);
 		}
 		sp->mapped = 1;
+		/* Verification reads it a step at a time and drops the
+		 * pages behind: a large message never stays resident. */
+		bz_view_register(sp->map, sp->map_len);
 	}
 	*msg = sp->map;
 	*len = sp->map_len;

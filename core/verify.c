@@ -31,6 +31,8 @@
 struct bz_verify_ctx {
 	struct bz_efirma_ctx *efirma;
 	struct bz_mime_limits lim;
+	char		*tmpdir;	/* lim.tmpdir's storage */
+	size_t		 max_certs;	/* MaxCmsCertificates */
 	STACK_OF(X509)	*extra;		/* signer certificates the CMS may omit */
 };
 
@@ -42,14 +44,20 @@ bz_verify_ctx_new(const struct bz_config *cfg, struct bz_buf *err)
 
 	bz_mime_init();
 	bz_mime_limits_default(&ctx->lim);
+	ctx->max_certs = BZ_SMIME_MAX_CERTS_DEFAULT;
 	if (cfg != NULL) {
 		/* Both keys are ranged in the table (core/config_keys.c), so
 		 * the casts are safe: the MIME walk recurses once per level on
 		 * a thread's stack, and MaxMimeDepth stops at 100. */
 		ctx->lim.max_depth = (unsigned)bz_config_num(cfg, "MaxMimeDepth");
 		ctx->lim.max_parts = (unsigned)bz_config_num(cfg, "MaxMimeParts");
+		ctx->max_certs = (size_t)bz_config_num(cfg, "MaxCmsCertificates");
+		/* A large canonical copy goes where the milter spools. */
+		ctx->tmpdir = xstrdup(bz_config_str(cfg, "SpoolDirectory"));
+		ctx->lim.tmpdir = ctx->tmpdir;
 	}
 	if ((ctx->efirma = bz_efirma_ctx_new(cfg, err)) == NULL) {
+		free(ctx->tmpdir);
 		free(ctx);
 		return NULL;
 	}
@@ -63,6 +71,7 @@ bz_verify_ctx_free(struct bz_verify_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	bz_efirma_ctx_free(ctx->efirma);
+	free(ctx->tmpdir);
 	if (ctx->extra != NULL)
 		sk_X509_pop_free(ctx->extra, X509_free);
 	free(ctx);
@@ -147,8 +156,8 @@ bz_verify_message(const struct bz_verify_ctx *ctx, const unsigned char *msg,
 		entity = bz_mime_signed_content(&ms);
 		entity_len = ms.content_len;
 	}
-	bz_smime_verify((const unsigned char *)ms.cms.data, ms.cms.len, entity,
-	    entity_len, ctx->extra, &sr, &out->reasons);
+	bz_smime_verify_capped((const unsigned char *)ms.cms.data, ms.cms.len, entity,
+	    entity_len, ctx->extra, ctx->max_certs, &sr, &out->reasons);
 	out->integrity = sr.integrity;
 	out->has_signing_time = sr.has_signing_time;
 	out->signing_time = sr.signing_time;
@@ -165,11 +174,13 @@ bz_verify_message(const struct bz_verify_ctx *ctx, const unsigned char *msg,
 	}
 	if (sr.signer != NULL) {
 		out->signer = xcalloc(1, sizeof(*out->signer));
-		/* A message whose bytes are not what was signed is rejected
+		/* A message whose bytes are not what was signed, or that
+		 * carries content outside the signature, is rejected
 		 * whatever the certificate's status: do not ask the
 		 * revocation service on its behalf. */
 		bz_efirma_check_flags(ctx->efirma, sr.signer, sr.untrusted, at,
-		    sr.integrity == BZ_CHECK_PASS ? 0 : BZ_EFIRMA_SKIP_REVOCATION,
+		    sr.integrity == BZ_CHECK_PASS && !ms.wrapped ? 0 :
+		    BZ_EFIRMA_SKIP_REVOCATION,
 		    out->signer, &out->trust, &out->identity, &out->reasons);
 	}
 done:

@@ -22,6 +22,7 @@
 #include "buzon/config.h"
 #include "buzon/instant.h"
 #include "buzon/verify.h"
+#include "buzon/view.h"
 #include "buzonctl.h"
 
 /* verify_usage - help for this command */
@@ -138,6 +139,9 @@ ctl_verify(int argc, char **argv, const char *config_path)
 	struct bz_verify_ctx *ctx;
 	struct bz_buf msg = BZ_BUF_INIT, err = BZ_BUF_INIT, out = BZ_BUF_INIT;
 	struct bz_verification v;
+	struct bz_view view;
+	const unsigned char *bytes;
+	size_t len;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
@@ -163,12 +167,25 @@ ctl_verify(int argc, char **argv, const char *config_path)
 		    at_text);
 		return CTL_EXIT_USAGE;
 	}
-	if (read_file(file, &msg) != 0) {
+	/* A regular file is mapped as a view (read a step at a time, never
+	 * resident whole); standard input or a pipe is read into memory. */
+	memset(&view, 0, sizeof(view));
+	if (strcmp(file, "-") != 0 && bz_view_open_path(file, &view) == 0) {
+		bytes = view.data;
+		len = view.len;
+	} else if (errno != EINVAL && strcmp(file, "-") != 0) {
+		fprintf(stderr, "buzonctl verify: %s: %s\n", file, strerror(errno));
+		return CTL_EXIT_USAGE;
+	} else if (read_file(file, &msg) != 0) {
 		fprintf(stderr, "buzonctl verify: %s: %s\n", file, strerror(errno));
 		bz_buf_free(&msg);
 		return CTL_EXIT_USAGE;
+	} else {
+		bytes = (const unsigned char *)bz_buf_str(&msg);
+		len = msg.len;
 	}
 	if ((cfg = ctl_load_config(config_path)) == NULL) {
+		bz_view_close(&view);
 		bz_buf_free(&msg);
 		return CTL_EXIT_USAGE;
 	}
@@ -177,11 +194,12 @@ ctl_verify(int argc, char **argv, const char *config_path)
 	if ((ctx = bz_verify_ctx_new(cfg, &err)) == NULL) {
 		fprintf(stderr, "buzonctl verify: %s\n", bz_buf_str(&err));
 		bz_buf_free(&err);
+		bz_view_close(&view);
 		bz_buf_free(&msg);
 		bz_config_unref(cfg);
 		return CTL_EXIT_USAGE;
 	}
-	bz_verify_message(ctx, (const unsigned char *)msg.data, msg.len, at, &v);
+	bz_verify_message(ctx, bytes, len, at, &v);
 	if (json) {
 		bz_verification_json(&v, &out);
 		bz_buf_putc(&out, '\n');
@@ -196,6 +214,7 @@ ctl_verify(int argc, char **argv, const char *config_path)
 	bz_config_unref(cfg);
 	bz_buf_free(&out);
 	bz_buf_free(&err);
+	bz_view_close(&view);
 	bz_buf_free(&msg);
 	return status;
 }

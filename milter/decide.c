@@ -21,6 +21,7 @@
 #include "buzon/calendar.h"
 #include "buzon/cas.h"
 #include "buzon/config.h"
+#include "buzon/gate.h"
 #include "buzon/instant.h"
 #include "buzon/log.h"
 #include "buzon/mime.h"
@@ -31,6 +32,9 @@
 #include "buzon/verify.h"
 #include "buzon/xalloc.h"
 #include "decide.h"
+
+/* MaxConcurrentVerifications: messages verified at once, the rest wait. */
+static struct bz_gate verify_gate = BZ_GATE_INIT;
 
 /* decision_init - accept with nothing added */
 void
@@ -326,7 +330,8 @@ decide(const struct decide_input *in, struct decision *out)
 {
 	struct bz_verification v;
 	struct bz_buf codes = BZ_BUF_INIT;
-	int64_t arrival;
+	int64_t arrival, waited;
+	unsigned limit;
 	char *vt;
 
 	bz_log(BZ_LOG_INFO, in->qid, "received for the mailbox, %zu bytes, "
@@ -336,7 +341,12 @@ decide(const struct decide_input *in, struct decision *out)
 		return;
 	}
 	arrival = arrival_instant(in);
+	limit = (unsigned)bz_config_num(in->rt->cfg, "MaxConcurrentVerifications");
+	if ((waited = bz_gate_enter(&verify_gate, limit)) > 0)
+		bz_log(BZ_LOG_INFO, in->qid, "waited %lld ms for a verification slot "
+		    "(MaxConcurrentVerifications %u)", (long long)(waited / 1000), limit);
 	bz_verify_message(in->rt->verify, in->msg, in->len, arrival, &v);
+	bz_gate_leave(&verify_gate);
 	switch (v.verdict) {
 	case BZ_VERDICT_ACCEPTED:
 		if (v.signer == NULL || v.signer->cert_sha256 == NULL ||

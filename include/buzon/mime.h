@@ -3,7 +3,10 @@
  *
  * The message is read as mail is: every bare LF becomes CRLF first (the
  * milter receives CRLF; files saved on Unix have LF), and every offset
- * refers to that canonical copy. Header values (Content-Type parameters,
+ * refers to that canonical form: the message itself when it has no bare
+ * LF, else one copy (a temporary file past BZ_MIME_CANON_IN_MEMORY). Large
+ * ranges are read a step at a time (buzon/view.h), part bodies decoded
+ * and hashed in chunks: the message is never held whole in memory. Header values (Content-Type parameters,
  * RFC 2231/2047 names) are parsed with GMime; boundaries are located by
  * our own scanner over the canonical bytes so that the signed entity is
  * exactly what the signer hashed: never re-serialised (folding, QP, 8bit,
@@ -11,14 +14,19 @@
  * line belongs to the boundary, not to the part.
  *
  * Interface:
- *   bz_mime_find_signed()	locate the first S/MIME signed entity, depth
- *				first (a mailing list may wrap the
- *				multipart/signed inside a multipart/mixed;
- *				message/rfc822 attachments are not entered):
- *				detached multipart/signed with protocol
+ *   bz_mime_find_signed()	locate the S/MIME signed entity: detached
+ *				multipart/signed with protocol
  *				application/(x-)pkcs7-signature, or opaque
  *				application/(x-)pkcs7-mime signed-data (also a
- *				*.p7m name without smime-type).
+ *				*.p7m name without smime-type). It must be
+ *				the top-level body; one found deeper (depth
+ *				first, e.g. a mailing list's multipart/mixed;
+ *				message/rfc822 attachments are not entered)
+ *				is still returned, marked wrapped, with
+ *				BZ-MSG-OUTSIDE-SIGNATURE: content lies outside
+ *				the signature. The preamble and epilogue of
+ *				a multipart/signed are never part of the
+ *				signed content.
  *   bz_mime_parts()		the leaf MIME parts of a signed entity (name,
  *				type, decoded size, SHA-256) for the acuse.
  *   bz_mime_canonical()	LF -> CRLF copy of any bytes.
@@ -27,6 +35,7 @@
  *
  * Failure: bad input is never an error of the call: reasons are added
  * (BZ-MSG-UNSIGNED, BZ-MSG-ENCRYPTED, BZ-MSG-MALFORMED, BZ-MSG-ENCODING,
+ * BZ-MSG-OUTSIDE-SIGNATURE,
  * BZ-MSG-TOO-DEEP, BZ-MSG-TOO-MANY-PARTS) and the result says what was
  * found. The functions are thread-safe once bz_mime_init() has run.
  */
@@ -38,13 +47,30 @@
 #include "buzon/buf.h"
 #include "buzon/reason.h"
 #include "buzon/verdict.h"
+#include "buzon/view.h"
 
 #define BZ_MIME_MAX_DEPTH_DEFAULT	20
 #define BZ_MIME_MAX_PARTS_DEFAULT	500
 
+/* A message with bare LF larger than this is made canonical in an
+ * unlinked temporary file rather than in memory. */
+#define BZ_MIME_CANON_IN_MEMORY	((size_t)1 << 20)
+
 struct bz_mime_limits {
 	unsigned	 max_depth;	/* nesting levels of multipart/message */
 	unsigned	 max_parts;	/* entities in the whole tree */
+	const char	*tmpdir;	/* for a large canonical copy; NULL: $TMPDIR
+					 * or /tmp (either way, memory if the
+					 * file cannot be made) */
+};
+
+/* CRLF-canonical bytes of a message: the message itself when it has no
+ * bare LF (no copy), else a copy in memory or in a trimmable file view. */
+struct bz_mime_canon {
+	const char	*data;
+	size_t		 len;
+	struct bz_buf	 mem;
+	struct bz_view	 view;
 };
 
 enum bz_mime_form {
@@ -55,7 +81,7 @@ enum bz_mime_form {
 
 struct bz_mime_signed {
 	enum bz_mime_form form;
-	struct bz_buf	 canon;		/* the whole message, CRLF canonical */
+	struct bz_mime_canon canon;	/* the whole message, CRLF canonical */
 	/* BZ_MIME_DETACHED: the first body part as received (canonical), the
 	 * bytes the signature covers; offsets into canon. */
 	size_t		 content_off;
@@ -89,6 +115,12 @@ void	bz_mime_parts_free(struct bz_part *parts, size_t nparts);
 
 /* LF -> CRLF (a CR already before the LF is kept); appends to out. */
 void	bz_mime_canonical(const unsigned char *in, size_t len, struct bz_buf *out);
+/* The canonical bytes of in without holding a large message in memory
+ * twice (see struct bz_mime_canon; in must outlive c when it had no bare
+ * LF). Release with bz_mime_canon_free. */
+void	bz_mime_canon_make(const unsigned char *in, size_t len,
+	    const char *tmpdir, struct bz_mime_canon *c);
+void	bz_mime_canon_free(struct bz_mime_canon *c);
 
 /* Unfolded value of the first top-level header `name` (case-insensitive),
  * surrounding blanks trimmed; NULL when absent. xmalloc'ed. */
@@ -97,7 +129,7 @@ char	*bz_mime_header_value(const unsigned char *msg, size_t len,
 /* Subject decoded (RFC 2047) to UTF-8; NULL when absent. xmalloc'ed. */
 char	*bz_mime_subject(const unsigned char *msg, size_t len);
 
-/* Hex SHA-256 of bytes into out[65]. */
+/* Hex SHA-256 of bytes into out[65] (reads a view a step at a time). */
 void	bz_sha256_hex(const void *p, size_t len, char out[65]);
 
 #endif

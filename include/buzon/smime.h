@@ -17,7 +17,11 @@
  *   PASS	the signature and message digest verify
  *   FAIL	BZ-SIG-INVALID (digest mismatch, bad signature)
  *   UNKNOWN	BZ-SIG-MALFORMED (not a SignedData) or BZ-SIG-NO-CERT (the
- *		signer certificate is neither in the CMS nor in `extra`)
+ *		signer certificate is neither in the CMS nor in `extra`), or
+ *		BZ-SIG-TOO-MANY-CERTS (more certificates than the cap: not
+ *		looked at further)
+ * The detached content is read through a view BIO (buzon/view.h): a large
+ * mapped message is hashed without staying resident.
  *
  * Failure: bz_smime_verify() returns 0 after any verdict; -1 only on an
  * internal error (BZ-INTERNAL added). Thread-safe.
@@ -33,6 +37,10 @@
 #include "buzon/buf.h"
 #include "buzon/reason.h"
 #include "buzon/verdict.h"
+
+/* Certificates a CMS may carry by default (MaxCmsCertificates): the
+ * signer's and its chain are three or four; mail clients add a few. */
+#define BZ_SMIME_MAX_CERTS_DEFAULT	16
 
 struct bz_smime_result {
 	enum bz_check	 integrity;
@@ -53,6 +61,13 @@ int	bz_smime_verify(const unsigned char *der, size_t der_len,
 	    const unsigned char *content, size_t content_len,
 	    STACK_OF(X509) *extra, struct bz_smime_result *out,
 	    struct bz_reasons *reasons);
+/* The same with a cap on the certificates the CMS may carry (0: none):
+ * more give BZ-SIG-TOO-MANY-CERTS and nothing else is checked.
+ * bz_smime_verify uses BZ_SMIME_MAX_CERTS_DEFAULT. */
+int	bz_smime_verify_capped(const unsigned char *der, size_t der_len,
+	    const unsigned char *content, size_t content_len,
+	    STACK_OF(X509) *extra, size_t max_certs,
+	    struct bz_smime_result *out, struct bz_reasons *reasons);
 void	bz_smime_result_free(struct bz_smime_result *r);
 
 #endif

@@ -8,7 +8,8 @@
  * it to a temporary file in the spool directory (mkostemp: O_EXCL, mode
  * 0600), unlinked the moment it is created so nothing is left behind when
  * the process dies. bz_spool_map() returns the bytes: the memory buffer
- * itself, or a read-only mmap of the file.
+ * itself, or a read-only mmap of the file, registered as a view
+ * (buzon/view.h) so that readers can keep it from staying resident.
  *
  * The message is rebuilt in RFC 5322 wire form: "Name:value\r\n" per
  * header (the value as the MTA sent it, which keeps its leading white space

@@ -20,8 +20,10 @@
  * tempfail-class reason -> TEMPFAIL; else ACCEPTED (which needs integrity,
  * trust and identity all PASS: a check left UNKNOWN without a reason is an
  * internal error, BZ-INTERNAL). Every reason found is listed, not only the
- * first. Unsigned text around a signed part (a mailing list header or
- * footer) is not part of the submission: the signed entity is.
+ * first. The signed entity must be the message's top-level body: a signed
+ * part wrapped with unsigned text or attachments around it (a mailing
+ * list header or footer, or anyone's additions) is rejected with
+ * BZ-MSG-OUTSIDE-SIGNATURE, its signature still checked and reported.
  *
  * Failure: bz_verify_ctx_new() returns NULL with one line in err.
  * bz_verify_message() always fills *out (resource problems become

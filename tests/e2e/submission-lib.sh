@@ -93,6 +93,39 @@ sub_message()
 	echo "$token"
 }
 
+# sub_large_message - a signed submission of about MIB MiB (CRLF): a text
+# part and a base64 application/pdf of random bytes in a multipart/mixed,
+# multipart/signed by efirma-fisica (SHA-256); prints its token
+#	usage: sub_large_message FILE MIB
+sub_large_message()
+{
+	local file=$1 mib=$2 payload token ent=$1.entity
+	token="bz$(date +%s%N)$RANDOM"
+	# 57 payload bytes per 78-byte base64 line (76 characters + CRLF)
+	payload=$(( (mib * 1048576 - 16384) / 78 * 57 ))
+	{
+		printf 'Content-Type: multipart/mixed; boundary="grande"\n\n'
+		printf -- '--grande\nContent-Type: text/plain; charset=utf-8\n\n'
+		printf 'Promocion de prueba %s.\n' "$token"
+		printf -- '--grande\nContent-Type: application/pdf; name="anexo.pdf"\n'
+		printf 'Content-Transfer-Encoding: base64\n\n'
+		head -c "$payload" /dev/urandom | base64 -w 76
+		printf -- '--grande--\n'
+	} >"$ent"
+	{
+		printf 'From: Patron Prueba <patron@empresa.test>\n'
+		printf 'To: <%s>\n' "$E2E_MAILBOX"
+		printf 'Subject: promocion %s (%s MiB)\n' "$token" "$mib"
+		printf 'Date: Mon, 01 Jun 2026 06:00:00 -0600\n'
+		printf 'Message-ID: <%s@empresa.test>\n' "$token"
+		"${OPENSSL:-openssl}" cms -sign -in "$ent" -md sha256 \
+		    -signer "$SUB_PKI/efirma-fisica.crt" -inkey "$SUB_PKI/efirma-fisica.key" ||
+		    { echo "ERROR: openssl cms -sign failed" >&2; exit 99; }
+	} | tr -d '\r' | sed -e 's/$/\r/' >"$file"
+	rm -f "$ent"
+	echo "$token"
+}
+
 # sub_signed - e2e_message's interface (FILE TO [HEADER...], prints the
 # token) for a submission signed with the test e.firma (fisica): what the
 # tests of the milter's plumbing (issue 2) send to the mailbox now that

@@ -5,7 +5,10 @@
  * the signer signed) must match that table; it must also pass where only
  * OpenSSL's own MIME reader fails (the 1996 Eudora boundary on a folded
  * line, the signed part wrapped by a mailing list), and fail for the
- * deliberately broken ones. Trust and identity say 'not a SAT e.firma';
+ * deliberately broken ones." Issue 8 then made the wrapped one a
+ * rejection of its own (BZ-MSG-OUTSIDE-SIGNATURE: the list's header and
+ * footer are outside the signature); its integrity is still checked and
+ * still passes. Trust and identity say 'not a SAT e.firma';
  * weak digests and short keys are policy reasons, not integrity
  * failures. Files stored with LF line endings are read as mail is."
  *
@@ -261,6 +264,14 @@ main(void)
 		if (v.opaque != table[i].opaque || v.wrapped != table[i].wrapped) {
 			printf("MISMATCH %s: form opaque=%d wrapped=%d\n", table[i].file,
 			    v.opaque, v.wrapped);
+			mismatches++;
+		}
+		/* Issue 8: a signed part below the top level leaves the
+		 * list's header and footer outside the signature: refused. */
+		if (bz_reasons_has(&v.reasons, "BZ-MSG-OUTSIDE-SIGNATURE") !=
+		    table[i].wrapped) {
+			printf("MISMATCH %s: BZ-MSG-OUTSIDE-SIGNATURE expected %d\n",
+			    table[i].file, table[i].wrapped);
 			mismatches++;
 		}
 		if (bz_reasons_has(&v.reasons, "BZ-DIGEST-WEAK") != table[i].weak) {

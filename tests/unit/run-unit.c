@@ -20,6 +20,7 @@ static const suite_fn suites[] = {
 	suite_store,
 	suite_outbox,
 	suite_spool,
+	suite_gate,
 	suite_runtime,
 	suite_mime,
 	suite_smime,

@@ -16,6 +16,7 @@ Suite	*suite_calendar(void);
 Suite	*suite_store(void);
 Suite	*suite_outbox(void);
 Suite	*suite_spool(void);
+Suite	*suite_gate(void);
 Suite	*suite_runtime(void);
 Suite	*suite_mime(void);
 Suite	*suite_smime(void);

@@ -170,6 +170,8 @@ static const struct {
 	{ "OCSPMaxAge", 60, 2592000 },
 	{ "MaxMimeDepth", 1, 100 },
 	{ "MaxMimeParts", 1, 1000000 },
+	{ "MaxCmsCertificates", 1, 1000 },
+	{ "MaxConcurrentVerifications", 1, 1000 },
 	{ "DatabaseBusyTimeout", 0, 300000 },
 	{ "OutboxMaxAttempts", 1, 1000 },
 	{ "OutboxRetryInterval", 1, 86400 },

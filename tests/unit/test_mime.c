@@ -55,7 +55,33 @@ static const struct {
 	  "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; boundary=S\n\n"
 	  "--S\n\nfirmado\n--S\nContent-Transfer-Encoding: base64\n\nAAEC\n--S--\n"
 	  "--L\n\nlist footer\n--L--\n",
-	  BZ_MIME_DETACHED, "\r\nfirmado", "000102", 1, "" },
+	  BZ_MIME_DETACHED, "\r\nfirmado", "000102", 1, "BZ-MSG-OUTSIDE-SIGNATURE" },
+	{ "signed part beside an unsigned attachment (issue 8)",
+	  "Content-Type: multipart/mixed; boundary=L\n\n"
+	  "--L\nContent-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; boundary=S\n\n"
+	  "--S\n\nfirmado\n--S\nContent-Transfer-Encoding: base64\n\nAAEC\n--S--\n"
+	  "--L\nContent-Type: application/pdf; name=desistimiento.pdf\n\n%PDF\n--L--\n",
+	  BZ_MIME_DETACHED, "\r\nfirmado", "000102", 1, "BZ-MSG-OUTSIDE-SIGNATURE" },
+	{ "opaque pkcs7-mime inside multipart/mixed",
+	  "Content-Type: multipart/mixed; boundary=L\n\n--L\n\nextra\n--L\n"
+	  "Content-Type: application/pkcs7-mime; smime-type=signed-data\n"
+	  "Content-Transfer-Encoding: base64\n\nMIIB\n--L--\n",
+	  BZ_MIME_OPAQUE, NULL, "308201", 1, "BZ-MSG-OUTSIDE-SIGNATURE" },
+	{ "multipart/signed alone inside multipart/alternative is still wrapped",
+	  "Content-Type: multipart/alternative; boundary=L\n\n--L\n"
+	  "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; boundary=S\n\n"
+	  "--S\n\nfirmado\n--S\nContent-Transfer-Encoding: base64\n\nAAEC\n--S--\n--L--\n",
+	  BZ_MIME_DETACHED, "\r\nfirmado", "000102", 1, "BZ-MSG-OUTSIDE-SIGNATURE" },
+	{ "two top-level Content-Type fields: which body is the message is ambiguous",
+	  "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; boundary=S\n"
+	  "Content-type : multipart/mixed; boundary=L\n\n"
+	  "--S\n\nfirmado\n--S\nContent-Transfer-Encoding: base64\n\nAAEC\n--S--\n",
+	  BZ_MIME_DETACHED, "\r\nfirmado", "000102", 0, "BZ-MSG-MALFORMED" },
+	{ "preamble and epilogue of the top-level multipart/signed are not signed content",
+	  "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; boundary=S\n\n"
+	  "desistimiento en el preambulo\n--S\n\nfirmado\n--S\n"
+	  "Content-Transfer-Encoding: base64\n\nAAEC\n--S--\nepilogo\n",
+	  BZ_MIME_DETACHED, "\r\nfirmado", "000102", 0, "" },
 	{ "opaque pkcs7-mime signed-data",
 	  "Content-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m\n"
 	  "Content-Transfer-Encoding: base64\n\nMIIB\n",
@@ -190,7 +216,7 @@ START_TEST(test_limits)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct bz_mime_limits lim = { cases[i].max_depth, cases[i].max_parts };
+		struct bz_mime_limits lim = { cases[i].max_depth, cases[i].max_parts, NULL };
 		char *msg = nested(cases[i].levels, cases[i].width);
 		struct bz_reasons r;
 		struct bz_mime_signed ms;

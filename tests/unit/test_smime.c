@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 
 #include "buzon/smime.h"
+#include "core/smime_int.h"
 #include "suites.h"
 
 enum key_kind { K_RSA, K_EC };
@@ -259,6 +260,114 @@ START_TEST(test_not_signed_data)
 }
 END_TEST
 
+/*
+ * Issue 8: "a CMS with 15,000 extra certificates (10 MB) took 3.2 s CPU and
+ * was accepted". The certificates a CMS carries are capped (the milter's
+ * MaxCmsCertificates, default BZ_SMIME_MAX_CERTS_DEFAULT); over the cap
+ * nothing else is looked at: no signer, integrity unknown, one reason.
+ */
+static const struct {
+	const char	*name;
+	int		 extra;		/* certificates besides the signer's */
+	size_t		 cap;		/* 0: bz_smime_verify's default */
+	int		 refused;
+} caps[] = {
+	{ "signer and 15 more: at the default cap", BZ_SMIME_MAX_CERTS_DEFAULT - 1, 0, 0 },
+	{ "signer and 16 more: over the default cap", BZ_SMIME_MAX_CERTS_DEFAULT, 0, 1 },
+	{ "signer and 2 more under a cap of 3", 2, 3, 0 },
+	{ "signer and 3 more under a cap of 3", 3, 3, 1 },
+	{ "signer alone under a cap of 1", 0, 1, 0 },
+};
+
+START_TEST(test_cert_cap)
+{
+	X509 *cert = make_cert(rsa_key, -1, 30, "firmante");
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	BIO *in = BIO_new_mem_buf(content, sizeof(content) - 1);
+	unsigned flags = CMS_DETACHED | CMS_BINARY;
+	CMS_ContentInfo *cms;
+	struct bz_smime_result res;
+	struct bz_reasons r;
+	unsigned char *der = NULL;
+	int derlen;
+
+	for (int i = 0; i < caps[_i].extra; i++) {
+		char cn[32];
+
+		snprintf(cn, sizeof(cn), "relleno %d", i);
+		sk_X509_push(chain, make_cert(rsa_key2, -1, 30, cn));
+	}
+	cms = CMS_sign(cert, rsa_key, chain, in, flags);
+	ck_assert_ptr_nonnull(cms);
+	ck_assert_int_gt(derlen = i2d_CMS_ContentInfo(cms, &der), 0);
+	/* the header walk that refuses before parsing counts right */
+	ck_assert_int_eq(smime_der_cert_count(der, (size_t)derlen, 1000), caps[_i].extra + 1);
+	ck_assert_int_eq(smime_der_cert_count(der, (size_t)derlen, 0), 1);
+	bz_reasons_init(&r);
+	if (caps[_i].cap == 0)
+		ck_assert_int_eq(bz_smime_verify(der, (size_t)derlen,
+		    (const unsigned char *)content, sizeof(content) - 1, NULL, &res, &r), 0);
+	else
+		ck_assert_int_eq(bz_smime_verify_capped(der, (size_t)derlen,
+		    (const unsigned char *)content, sizeof(content) - 1, NULL,
+		    caps[_i].cap, &res, &r), 0);
+	if (caps[_i].refused) {
+		ck_assert_msg(r.n == 1 && bz_reasons_has(&r, "BZ-SIG-TOO-MANY-CERTS"),
+		    "%s: %zu reasons", caps[_i].name, r.n);
+		ck_assert_int_eq(res.integrity, BZ_CHECK_UNKNOWN);
+		ck_assert_ptr_null(res.signer);
+	} else {
+		ck_assert_msg(r.n == 0, "%s: %s", caps[_i].name, r.n ? r.items[0]->code : "");
+		ck_assert_int_eq(res.integrity, BZ_CHECK_PASS);
+		ck_assert_ptr_nonnull(res.signer);
+	}
+	bz_smime_result_free(&res);
+	bz_reasons_free(&r);
+	OPENSSL_free(der);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	sk_X509_pop_free(chain, X509_free);
+	X509_free(cert);
+}
+END_TEST
+
+/* The same count over BER with indefinite lengths, as a streaming
+ * producer (openssl cms -sign -stream -nodetach, many mail clients)
+ * writes it; and nothing countable in what is not a SignedData. */
+START_TEST(test_cert_count_ber)
+{
+	X509 *cert = make_cert(rsa_key, -1, 30, "firmante");
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	BIO *in = BIO_new_mem_buf(content, sizeof(content) - 1), *out = BIO_new(BIO_s_mem());
+	CMS_ContentInfo *cms;
+	unsigned char *p;
+	long n;
+
+	for (int i = 0; i < 20; i++) {
+		char cn[32];
+
+		snprintf(cn, sizeof(cn), "relleno %d", i);
+		sk_X509_push(chain, make_cert(rsa_key2, -1, 30, cn));
+	}
+	cms = CMS_sign(cert, rsa_key, chain, in, CMS_BINARY | CMS_STREAM);
+	ck_assert_ptr_nonnull(cms);
+	ck_assert_int_eq(i2d_CMS_bio_stream(out, cms, in, CMS_BINARY | CMS_STREAM), 1);
+	n = BIO_get_mem_data(out, (char **)&p);
+	ck_assert_int_gt(n, 4);
+	ck_assert_msg(p[1] == 0x80, "not indefinite-length BER: %02x %02x", p[0], p[1]);
+	ck_assert_int_eq(smime_der_cert_count(p, (size_t)n, 1000), 21);
+	ck_assert_int_eq(smime_der_cert_count(p, (size_t)n, 16), 17);
+	ck_assert_int_eq(smime_der_cert_count(p, (size_t)n / 2, 1000) < 21, 1);
+	ck_assert_int_eq(smime_der_cert_count((const unsigned char *)"\x30\x03\x02\x01", 4, 16), -1);
+	ck_assert_int_eq(smime_der_cert_count((const unsigned char *)"", 0, 16), -1);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	BIO_free(out);
+	sk_X509_pop_free(chain, X509_free);
+	X509_free(cert);
+}
+END_TEST
+
 Suite *
 suite_smime(void)
 {
@@ -269,6 +378,8 @@ suite_smime(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_smime_table, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_not_signed_data);
+	tcase_add_loop_test(tc, test_cert_cap, 0, sizeof(caps) / sizeof(caps[0]));
+	tcase_add_test(tc, test_cert_count_ber);
 	suite_add_tcase(s, tc);
 	return s;
 }

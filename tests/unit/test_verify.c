@@ -544,7 +544,18 @@ enum edit {
 	ED_MICALG_SHA1,		/* micalg=sha-1 over a SHA-256 CMS */
 	ED_LEGACY_X,		/* x-pkcs7-signature / x-pkcs7-mime spellings */
 	ED_OCTET_P7M,		/* opaque as application/octet-stream smime.p7m */
+	ED_WRAP_MIXED,		/* the signed body put inside a multipart/mixed
+				 * beside unsigned text and a desistimiento.pdf */
+	ED_PREAMBLE,		/* text in the multipart/signed preamble and
+				 * epilogue (outside the signed part) */
 };
+
+/* The unsigned parts an attacker adds around a genuine signed body. */
+#define WRAP_HEAD	"Content-Type: multipart/mixed; boundary=\"W\"\r\n\r\n" \
+			"--W\r\nContent-Type: text/plain\r\n\r\nDesisto de la promocion.\r\n" \
+			"--W\r\n"
+#define WRAP_TAIL	"--W\r\nContent-Type: application/pdf; name=desistimiento.pdf\r\n" \
+			"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--W--\r\n"
 
 /* replace - the first `from` in msg becomes `to` (msg is reallocated) */
 static char *
@@ -603,6 +614,17 @@ edit_message(char *msg, enum edit e)
 			msg = replace(msg, "application/pkcs7-mime; smime-type=signed-data;",
 			    "application/x-pkcs7-mime;");
 		break;
+	case ED_WRAP_MIXED:
+		ck_assert_ptr_nonnull(p = strstr(msg, "Content-Type: "));
+		p = xasprintf("%.*s" WRAP_HEAD "%s" WRAP_TAIL, (int)(p - msg), msg, p);
+		free(msg);
+		msg = p;
+		break;
+	case ED_PREAMBLE:
+		msg = replace(msg, "boundary=\"f\"\r\n\r\n--f\r\n",
+		    "boundary=\"f\"\r\n\r\nDesisto de la promocion.\r\n--f\r\n");
+		msg = replace(msg, "\r\n--f--\r\n", "\r\n--f--\r\nDesisto de la promocion.\r\n");
+		break;
 	case ED_OCTET_P7M:
 		msg = replace(msg, "Content-Type: application/pkcs7-mime; smime-type=signed-data;"
 		    " name=smime.p7m\r\n", "Content-Type: application/octet-stream\r\n"
@@ -649,6 +671,16 @@ static const struct bad_case {
 	  BZ_VERDICT_ACCEPTED, BZ_CHECK_PASS, "" },
 	{ "opaque, octet-stream named smime.p7m", OPAQUE, MUT_NONE, ED_OCTET_P7M,
 	  BZ_VERDICT_ACCEPTED, BZ_CHECK_PASS, "" },
+	/* issue 8: the signed entity must be the top-level body; a genuine
+	 * signature wrapped with unsigned content is refused, its integrity
+	 * still reported. The preamble and epilogue of the top-level
+	 * multipart/signed are not content (test_preamble_not_a_part). */
+	{ "detached inside multipart/mixed with unsigned parts", DETACHED, MUT_NONE,
+	  ED_WRAP_MIXED, BZ_VERDICT_REJECTED, BZ_CHECK_PASS, "BZ-MSG-OUTSIDE-SIGNATURE" },
+	{ "opaque inside multipart/mixed with unsigned parts", OPAQUE, MUT_NONE,
+	  ED_WRAP_MIXED, BZ_VERDICT_REJECTED, BZ_CHECK_PASS, "BZ-MSG-OUTSIDE-SIGNATURE" },
+	{ "text in the multipart/signed preamble and epilogue", DETACHED, MUT_NONE,
+	  ED_PREAMBLE, BZ_VERDICT_ACCEPTED, BZ_CHECK_PASS, "" },
 	/* micalg is advisory (RFC 8551 3.5.3): the CMS says what was used */
 	{ "micalg lies (sha-1), the CMS is SHA-256", DETACHED, MUT_NONE, ED_MICALG_SHA1,
 	  BZ_VERDICT_ACCEPTED, BZ_CHECK_PASS, "" },
@@ -689,6 +721,41 @@ START_TEST(test_bad_inputs)
 	bz_config_unref(cfg);
 	bz_buf_free(&err);
 	bz_buf_free(&got);
+}
+END_TEST
+
+/* issue 8: "The preamble and epilogue of the top-level multipart/signed
+ * are not documents and are never listed as such": the parts are the
+ * signed entity's leaves only, and the entity digest is the signed part's. */
+START_TEST(test_preamble_not_a_part)
+{
+	struct bz_config *cfg = test_pki_config("Revocation none\n");
+	struct bz_buf err = BZ_BUF_INIT;
+	struct bz_verify_ctx *ctx;
+	struct bz_verification v;
+	X509 *cert = test_pki_cert("efirma-fisica");
+	EVP_PKEY *key = pki_key("efirma-fisica");
+	char *msg, sha[65];
+
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_msg((ctx = bz_verify_ctx_new(cfg, &err)) != NULL, "%s", bz_buf_str(&err));
+	msg = sign_entity(cert, key, NULL, DETACHED, TEST_PKI_INSTANT - 86400, MUT_NONE,
+	    P7M_NAMED);
+	msg = edit_message(msg, ED_PREAMBLE);
+	bz_verify_message(ctx, (const unsigned char *)msg, strlen(msg), TEST_PKI_INSTANT, &v);
+	ck_assert_int_eq(v.verdict, BZ_VERDICT_ACCEPTED);
+	ck_assert_uint_eq(v.nparts, 1);
+	ck_assert_str_eq(v.parts[0].content_type, "text/plain");
+	ck_assert_uint_eq(v.parts[0].size, strlen("Declaraci\xc3\xb3n anual 2026"));
+	bz_sha256_hex(entity, sizeof(entity) - 1, sha);
+	ck_assert_str_eq(v.entity_sha256, sha);
+	bz_verification_free(&v);
+	free(msg);
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	bz_verify_ctx_free(ctx);
+	bz_config_unref(cfg);
+	bz_buf_free(&err);
 }
 END_TEST
 
@@ -739,6 +806,7 @@ suite_verify(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_bad_inputs, 0,
 	    sizeof(bad_inputs) / sizeof(bad_inputs[0]));
+	tcase_add_test(tc, test_preamble_not_a_part);
 	suite_add_tcase(s, tc);
 	return s;
 }
