@@ -219,6 +219,9 @@ struct bz_receipt_render_ctx {
 	const char	*mailbox;	/* From: (the mailbox address written to) */
 	int64_t		 now;		/* Date: of the acuse */
 	const char	*event;		/* NULL: BZ_RECEIPT_EVENT_SUBMISSION */
+	/* To: and the only recipient: the address in the signer's
+	 * certificate; NULL: the acuse is kept but sent to no one. */
+	const char	*to;
 	struct bz_buf	 err;		/* reason of the last failure */
 };
 
@@ -228,6 +231,15 @@ void	bz_receipt_from_submission(struct bz_receipt *r, const char *folio,
 int	bz_receipt_render_submission(const struct bz_receipt_render_ctx *ctx,
 	    const char *folio, const struct bz_submission *sub, struct bz_buf *out,
 	    struct bz_buf *err);
+/* The unsigned envelope data of a filing as one string (see receipt_store.c). */
+void	bz_receipt_envelope_string(const struct bz_submission *sub,
+	    struct bz_buf *out);
+/* Hex SHA-256 of the cadena original and of the envelope string, as the
+ * "submission" event seals them; recomputed from a row by verify-chain. */
+void	bz_receipt_submission_digests(const char *folio,
+	    const struct bz_submission *sub, const struct bz_tz *tz,
+	    const char *institution_no_certificado, char cadena_sha256[65],
+	    char envelope_sha256[65]);
 /* A bz_store_render_fn; arg is a struct bz_receipt_render_ctx. */
 int	bz_receipt_store_render(void *arg, const char *folio,
 	    const struct bz_submission *sub, struct bz_outmail *mail);
