@@ -144,3 +144,34 @@ fail:
 	free(v);
 	return BZ_STORE_TEMPFAIL;
 }
+
+/* bz_store_sealed_folios - folios named by "submission" events, in order */
+enum bz_store_status
+bz_store_sealed_folios(struct bz_store *st, char ***folios, size_t *n)
+{
+	sqlite3_stmt *s;
+	char **v = NULL;
+	size_t k = 0;
+	int rc;
+
+	*folios = NULL;
+	*n = 0;
+	if ((s = store_prepare(st, NULL, "SELECT folio FROM events WHERE kind = "
+	    "'submission' AND folio IS NOT NULL GROUP BY folio ORDER BY min(id)")) == NULL)
+		return BZ_STORE_TEMPFAIL;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xrealloc(v, (k + 1) * sizeof(*v));
+		v[k++] = store_column_dup(s, 0);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_log_error(st, NULL, "list sealed folios");
+		for (size_t i = 0; i < k; i++)
+			free(v[i]);
+		free(v);
+		return BZ_STORE_TEMPFAIL;
+	}
+	*folios = v;
+	*n = k;
+	return BZ_STORE_OK;
+}

@@ -225,6 +225,9 @@ enum bz_store_status bz_store_find_repeat(struct bz_store *st,
  */
 enum bz_store_status bz_store_sealed_digests(struct bz_store *st,
 	    const char *folio, char cadena[65], char envelope[65], char acuse[65]);
+/* Folios that have a "submission" event, in event order (free each + vector). */
+enum bz_store_status bz_store_sealed_folios(struct bz_store *st,
+	    char ***folios, size_t *n);
 /*
  * The acuse of a filing to send again: the kept bytes (else, for a
  * filing from before schema 4, the message of its first outbox row) and

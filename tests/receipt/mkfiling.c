@@ -83,6 +83,7 @@ record(const char *db, const char *cert, const char *key, int cinco_de_mayo,
 	in.signer.name = (char *)"JUAN PÉREZ GARCÍA";
 	in.signer.no_certificado = (char *)"30001000000700000001";
 	in.signer.cert_sha256 = (char *)HASH_A;
+	in.signer.email = (char *)"juan.perez@pruebas.buzon.test";
 	in.integrity = in.trust = in.identity = BZ_CHECK_PASS;
 	in.verdict = BZ_VERDICT_ACCEPTED;
 	in.message_sha256 = HASH_B;
@@ -110,9 +111,12 @@ record(const char *db, const char *cert, const char *key, int cinco_de_mayo,
 		in.signer.curp = (char *)"LOPM700101MDFPRR05";
 		in.signer.name = (char *)"MARÍA LÓPEZ PÉREZ";
 		in.signer.cert_sha256 = (char *)HASH_B;
+		in.signer.email = (char *)"maria.lopez@pruebas.buzon.test";
 		in.signed_sha256 = HASH_A;	/* another filing, not a repeat */
 		in.message_id = "<promocion.9@pruebas.buzon.test>";
 	}
+	/* As the daemon: the acuse goes to the certificate's address. */
+	ctx.to = in.signer.email;
 	if (bz_store_record_submission(st, &in, bz_receipt_store_render, &ctx, &out) ==
 	    BZ_STORE_OK) {
 		printf("%s\n", out.folio);

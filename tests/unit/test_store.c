@@ -688,7 +688,7 @@ START_TEST(test_repeat_rate_limited)
 	struct bz_store *st = open_ok(path, 1000);
 	struct render_state rs = { 0 };
 	struct bz_submission in = sample(2026, SHA_A, SHA_B);
-	struct bz_record_opts opts = { T0, 3600 };
+	struct bz_record_opts opts = { T0, 3600, 0 };
 	struct bz_submission_out first, again;
 	size_t rows = 1, limited = 0, answered = 0;
 	char sql[256];
@@ -751,7 +751,7 @@ START_TEST(test_repeat_of_unanswered_not_limited)
 	struct bz_store *st = open_ok(path, 1000);
 	struct render_state rs = { 0 };
 	struct bz_submission in = sample(2026, SHA_A, SHA_B);
-	struct bz_record_opts opts = { T0, 3600 };
+	struct bz_record_opts opts = { T0, 3600, 0 };
 	struct bz_submission_out first, again;
 
 	ck_assert_int_eq(bz_store_record_submission_at(st, &in, NULL, NULL, &opts,
