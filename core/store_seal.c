@@ -175,3 +175,45 @@ bz_store_sealed_folios(struct bz_store *st, char ***folios, size_t *n)
 	*n = k;
 	return BZ_STORE_OK;
 }
+
+/*
+ * bz_store_named_copies - every spool copy a record or an event names:
+ * message digests and spool paths of submissions, and the message_sha256
+ * and spool_path of every event detail (a repeat's arriving copy among
+ * them), for `buzonctl spool gc`. A vector of xmalloc'ed strings.
+ */
+enum bz_store_status
+bz_store_named_copies(struct bz_store *st, char ***names, size_t *n)
+{
+	sqlite3_stmt *s;
+	char **v = NULL;
+	size_t k = 0;
+	int rc;
+
+	*names = NULL;
+	*n = 0;
+	if ((s = store_prepare(st, NULL, "SELECT message_sha256 FROM submissions "
+	    "UNION SELECT spool_path FROM submissions "
+	    "UNION SELECT json_extract(detail, '$.message_sha256') FROM events "
+	    "WHERE json_valid(detail) "
+	    "UNION SELECT json_extract(detail, '$.spool_path') FROM events "
+	    "WHERE json_valid(detail)")) == NULL)
+		return BZ_STORE_TEMPFAIL;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (sqlite3_column_type(s, 0) != SQLITE_TEXT)
+			continue;
+		v = xrealloc(v, (k + 1) * sizeof(*v));
+		v[k++] = store_column_dup(s, 0);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_log_error(st, NULL, "list named spool copies");
+		for (size_t i = 0; i < k; i++)
+			free(v[i]);
+		free(v);
+		return BZ_STORE_TEMPFAIL;
+	}
+	*names = v;
+	*n = k;
+	return BZ_STORE_OK;
+}

@@ -28,6 +28,7 @@ struct bz_config *ctl_load_config(const char *config_path);
 int	ctl_config(int argc, char **argv, const char *config_path);
 int	ctl_calendar(int argc, char **argv, const char *config_path);
 int	ctl_store(int argc, char **argv, const char *config_path);
+int	ctl_spool(int argc, char **argv, const char *config_path);
 int	ctl_verify(int argc, char **argv, const char *config_path);
 int	ctl_cert(int argc, char **argv, const char *config_path);
 int	ctl_receipt(int argc, char **argv, const char *config_path);

@@ -229,6 +229,13 @@ enum bz_store_status bz_store_sealed_digests(struct bz_store *st,
 enum bz_store_status bz_store_sealed_folios(struct bz_store *st,
 	    char ***folios, size_t *n);
 /*
+ * Every spool copy a record or an event names, as digests and paths
+ * (submissions.message_sha256/spool_path, and message_sha256/spool_path
+ * of every event detail): what `buzonctl spool gc` must keep.
+ */
+enum bz_store_status bz_store_named_copies(struct bz_store *st,
+	    char ***names, size_t *n);
+/*
  * The acuse of a filing to send again: the kept bytes (else, for a
  * filing from before schema 4, the message of its first outbox row) and
  * the recipients its first acuse went to. NOTFOUND when there is none.
