@@ -351,7 +351,7 @@ START_TEST(test_migrate_from_v2)
 	    "'submissions') WHERE name IN ('legal_basis', 'first_hour')"), 0);
 
 	st = open_ok(path, 1000);
-	ck_assert_int_eq(bz_store_schema_version(st), 3);
+	ck_assert_int_eq(bz_store_schema_version(st), BZ_STORE_SCHEMA_VERSION);
 	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM pragma_table_info("
 	    "'submissions') WHERE name IN ('legal_basis', 'first_hour') AND "
 	    "type = 'TEXT' AND \"notnull\" = 0"), 2);
@@ -378,7 +378,7 @@ START_TEST(test_migrate_from_v2)
 	bz_store_close(st);
 	/* Opening again migrates nothing more. */
 	st = open_ok(path, 1000);
-	ck_assert_int_eq(bz_store_schema_version(st), 3);
+	ck_assert_int_eq(bz_store_schema_version(st), BZ_STORE_SCHEMA_VERSION);
 	bz_store_close(st);
 	bz_reasons_free(&in.reasons);
 	bz_buf_free(&err);
