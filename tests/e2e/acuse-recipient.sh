@@ -10,8 +10,10 @@
 # headers no signature covers. A repeat of the same signed content from
 # yet another MAIL FROM gets its acuse at the same address as the
 # original's. A MAIL FROM that is the certificate's address in other
-# letter case gets exactly one acuse, there. The records and the event
-# chain stay intact.
+# letter case gets exactly one acuse, there. A valid e.firma without an
+# e-mail address (test PKI: efirma-sincorreo) is filed, its acuse kept,
+# but sent to no one, and the decision line says why. The records and the
+# event chain stay intact.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 . "$top_srcdir/tests/e2e/submission-lib.sh"
 
@@ -108,9 +110,33 @@ sub_acuse "$folio2" "$E2E_DIR/acuse2.eml"
     e2e_fail "MAIL FROM equal to the certificate's address: $(acuse_files "$folio2" | grep -c .) acuses"
 e2e_log "ok: MAIL FROM equal to the certificate's address: one acuse, there"
 
+# --- a certificate without an e-mail address --------------------------------
+tok3=$(sub_message "$E2E_DIR/nomail.eml" efirma-sincorreo)
+e2e_send nomail --from victima@otro-dominio.test --to "$E2E_MAILBOX" \
+    --data "@$E2E_DIR/nomail.eml" || e2e_fail "submission refused: $(sub_last_reply nomail)"
+e2e_accepted nomail || e2e_fail "no 250 for the submission without an address"
+e2e_wait_until "$E2E_TIMEOUT" e2e_sink_find "Message-ID: <$tok3@" >/dev/null ||
+    e2e_fail "the submission without an address never reached the sink"
+e2e_received "$tok3" "$E2E_DIR/nomail.got"
+folio3=$(sub_folio "$E2E_DIR/nomail.got")
+[ -n "$folio3" ] || e2e_fail "no folio for the submission without an address"
+e2e_milter_log_has "accepted: folio $folio3, .*acuse not sent \(no usable e-mail address in the signer's certificate\)" ||
+    e2e_fail "the decision line does not say why no acuse was sent"
+sub_ctl store outbox --all --json >"$E2E_DIR/outbox.json"
+if grep -q "\"folio\": \"$folio3\"" "$E2E_DIR/outbox.json"; then
+	e2e_fail "an acuse was queued for $folio3: $(cat "$E2E_DIR/outbox.json")"
+fi
+sub_ctl receipt show "$folio3" >"$E2E_DIR/show3.out" 2>&1 ||
+    e2e_fail "receipt show $folio3: $(cat "$E2E_DIR/show3.out")"
+grep -q "SICO800101AB1" "$E2E_DIR/show3.out" && grep -q "Estado del acuse: none" "$E2E_DIR/show3.out" ||
+    e2e_fail "receipt show $folio3: $(cat "$E2E_DIR/show3.out")"
+sub_ctl receipt resend "$folio3" >"$E2E_DIR/resend3.out" 2>&1
+[ $? -eq 1 ] || e2e_fail "receipt resend of a filing with no addressee: $(cat "$E2E_DIR/resend3.out")"
+e2e_log "ok: no e-mail address in the certificate: filed, acuse kept, sent to no one"
+
 sub_ctl store verify-chain >"$E2E_DIR/chain.out" 2>&1 ||
     e2e_fail "verify-chain: $(cat "$E2E_DIR/chain.out")"
-grep -q "records: 2 match their event, 0 altered" "$E2E_DIR/chain.out" ||
+grep -q "records: 3 match their event, 0 altered" "$E2E_DIR/chain.out" ||
     e2e_fail "verify-chain: $(cat "$E2E_DIR/chain.out")"
 e2e_log "ok: chain and records intact"
 e2e_finish
