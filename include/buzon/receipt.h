@@ -44,6 +44,9 @@
  *   12 confianza                 27 version del calendario
  *   13 identidad                 28 noCertificado de la institucion
  *   14 dictamen (verdict)
+ * Fields 15 and 16 are empty in acuses issued now (receipt_store.c:
+ * top-level headers no signature covers are not repeated under the
+ * Institute's sello); acuses issued before carry them and still verify.
  * Fields 25-27 are the whole rule set the legal instant was computed
  * with (LegalBasis, SubmissionFirstHour, the calendar files' version), so
  * the acuse alone says how to recompute it. Without 25 and 26 the cadena
@@ -178,7 +181,7 @@ const char *bz_receipt_rule_text(const char *rule_id);
 /* The reply mail (core/receipt_mail.c). */
 struct bz_receipt_mail {
 	const char *from;	/* the mailbox address (configuration) */
-	const char *to;		/* the envelope sender; unsafe -> undisclosed */
+	const char *to;		/* the signer's certificate address; unsafe/NULL -> undisclosed */
 	const char *in_reply_to;	/* submission Message-ID; unsafe -> omitted */
 	int64_t	 date;		/* UTC seconds for the Date: header */
 };
@@ -206,8 +209,10 @@ int	bz_receipt_safe_address(const char *s);
  * The acuse of a stored submission (core/receipt_store.c). The daemon
  * passes bz_receipt_store_render and a filled ctx to
  * bz_store_record_submission(); the callback renders the signed acuse
- * from the stored fields and the folio, and adds the envelope sender as
- * recipient (none for the null sender). ctx->err says why it failed.
+ * from the stored fields and the folio (the store keeps it in the row),
+ * fills the digests the "submission" event seals, and adds ctx->to as
+ * the only recipient (none when NULL). Without ctx->signer it fills only
+ * the digests. ctx->err says why it failed.
  */
 struct bz_submission;
 struct bz_outmail;

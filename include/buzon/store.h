@@ -182,12 +182,17 @@ struct bz_record_opts {
 };
 
 /*
- * Record one submission. render == NULL means "do not reply" (loop safety
- * said no, see bz_outbox_should_reply): no outbox row, acuse_status "none".
+ * Record one submission. render == NULL or opts->no_reply means "do not
+ * reply" (loop safety said no, see bz_outbox_should_reply, or no address
+ * to reply to): no outbox row, acuse_status "none". With no_reply render
+ * is still called: the row keeps the acuse it renders and the event seals
+ * its digests; only its recipients are ignored.
  *
  * Repeat (same signed_sha256 and signer.cert_sha256 as a recorded filing):
  * no new folio; out->repeat = 1 with the original folio and instants; a
- * "repeat" event is appended; when render != NULL, the original acuse rows
+ * "repeat" event is appended, naming the arriving message's hash and its
+ * spool_path (NULL when the caller spooled no second copy); when the
+ * reply is on, the original acuse rows
  * (the exact bytes first queued, same recipients) are queued again and
  * render is NOT called, so the acuse is byte-identical to the first one.
  *
