@@ -9,7 +9,10 @@
  *       naming the first broken event row and every folio whose row no
  *       longer matches; the head hash printed can be kept elsewhere as an
  *       anchor. Rows filed before the events carried digests are counted
- *       as unsealed, not as altered.
+ *       as unsealed, not as altered. The local instants of the cadena are
+ *       recomputed with the zone data installed now (America/Mexico_City
+ *       has had one offset since 2022; a zone-data change for an earlier
+ *       instant would show as a mismatch, and the kept acuse says which).
  *   buzonctl [-c FILE] store stats [--json]
  *   buzonctl [-c FILE] store outbox [--all] [--json]
  *       mail waiting for the MTA (with --all also sent and failed)
