@@ -211,8 +211,11 @@ bz_cas_commit(struct bz_cas_writer *w, char sha256[65], struct bz_buf *path,
 	bz_cas_path(w->dir, sha256, path);
 	if (same_content(bz_buf_str(path), sha256)) {
 		/* Already there; its entry may still be only in the page cache
-		 * for the same reasons, so the fsync of "ab/" below applies. */
+		 * for the same reasons, so the fsync of "ab/" below applies.
+		 * Touched: `buzonctl spool gc` deletes only unnamed copies
+		 * older than a day, and this one is about to be named. */
 		unlink(w->tmp);
+		(void)utimensat(AT_FDCWD, bz_buf_str(path), NULL, 0);
 	} else if (rename(w->tmp, bz_buf_str(path)) < 0) {
 		fail(err, "cannot rename into", bz_buf_str(path), errno);
 		goto bad;

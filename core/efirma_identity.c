@@ -266,7 +266,7 @@ bz_efirma_identity(X509 *leaf, struct bz_signer *s, struct bz_reasons *reasons)
 	const X509_NAME *subj = X509_get_subject_name(leaf);
 	unsigned char md[32];
 	char *uid, *sn;
-	int nuid, nsn, fields_ok = 1, serial_ok;
+	int nuid, nsn, nmail, fields_ok = 1, serial_ok;
 
 	memset(s, 0, sizeof(*s));
 	if (bz_efirma_cert_sha256(leaf, md) != 0) {
@@ -292,6 +292,14 @@ bz_efirma_identity(X509 *leaf, struct bz_signer *s, struct bz_reasons *reasons)
 		fields_ok = 0;
 	free(uid);
 	free(sn);
+	/* Where the acuse goes: the address SAT certified, not whatever MAIL
+	 * FROM says. Not an identity field: a certificate without it (or
+	 * with two) still identifies the signer, it just gets no acuse. */
+	s->email = entry_utf8(subj, NID_pkcs9_emailAddress, &nmail);
+	if (s->email != NULL && nmail != 1) {
+		free(s->email);
+		s->email = NULL;
+	}
 	if ((s->name = name_of(subj)) == NULL)
 		fields_ok = 0;
 

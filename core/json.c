@@ -59,13 +59,6 @@ bz_json_string(struct bz_buf *b, const char *s)
 		bz_json_stringn(b, s, strlen(s));
 }
 
-/* bz_buf_json_string - the old name of bz_json_string */
-void
-bz_buf_json_string(struct bz_buf *b, const char *s)
-{
-	bz_json_string(b, s);
-}
-
 /* bz_json_init - a writer appending to out */
 void
 bz_json_init(struct bz_json *j, struct bz_buf *out)

@@ -17,8 +17,8 @@
  * before the outer boundary belongs to that boundary (RFC 2046).
  *
  * Header safety: nothing from the submission goes into a header except
- * the envelope sender (To:) and the Message-ID (In-Reply-To/References),
- * and each only when it passes a strict syntax check (dot-atom forms, no
+ * the recipient (To:, the address in the signer's certificate) and the
+ * Message-ID (In-Reply-To/References), and each only when it passes a strict syntax check (dot-atom forms, no
  * quoting, no comments, no white space); otherwise To: becomes
  * "undisclosed-recipients:;" (the envelope still carries the address) and
  * In-Reply-To/References are omitted. Body parts are base64, so no line

@@ -3,11 +3,24 @@
  *		   callback and the record rebuilt from a stored row
  *
  * bz_store_record_submission() calls bz_receipt_store_render() inside its
- * transaction, once the folio is allocated; the acuse bytes go to the
- * outbox in the same commit. The record is built only from the stored
+ * transaction, once the folio is allocated; the acuse bytes are kept in
+ * the submission's row and go to the outbox in the same commit, and the
+ * digests of the cadena original and of the unsigned envelope data go
+ * into the "submission" event. The record is built only from the stored
  * submission (struct bz_submission) plus the zone for local instants, so
- * `buzonctl receipt show/resend` rebuild exactly the same record later and
- * - RSA PKCS#1 v1.5 being deterministic - the same sello.
+ * `buzonctl store verify-chain` recomputes both digests from the row and
+ * names a row changed behind the log. `receipt show/resend` use the kept
+ * bytes and never seal again.
+ *
+ * Who gets the acuse: ctx->to, which the daemon sets to the address in
+ * the signer's certificate (never a bare MAIL FROM: an unauthenticated
+ * envelope sender must not aim the Institute's signature at a stranger).
+ *
+ * What the acuse quotes: only what the signature or the milter vouches
+ * for. The Subject and Message-ID of the submission are top-level headers
+ * no signature covers, so the acuse leaves them out (their cadena fields
+ * are empty, which version 1.0 allows); they stay in the record as
+ * unsigned envelope data, sealed by the envelope digest.
  *
  * Failure: the callback returns -1 with the reason in ctx->err (the store
  * then rolls back and answers BZ_STORE_TEMPFAIL).
@@ -18,6 +31,7 @@
 #include <string.h>
 
 #include "buzon/instant.h"
+#include "buzon/mime.h"
 #include "buzon/receipt.h"
 #include "buzon/store.h"
 #include "buzon/tz.h"
@@ -48,8 +62,7 @@ bz_receipt_from_submission(struct bz_receipt *r, const char *folio,
 	bz_receipt_set_signer(r, &sub->signer);
 	bz_receipt_set_outcome(r, sub->integrity, sub->trust, sub->identity,
 	    sub->verdict);
-	bz_receipt_set(&r->message_id, sub->message_id);
-	bz_receipt_set(&r->subject, sub->subject);
+	/* Not r->message_id / r->subject: unsigned header data (see above). */
 	bz_receipt_set(&r->message_sha256, sub->message_sha256);
 	for (size_t i = 0; i < sub->n_parts; i++)
 		bz_receipt_add_bz_part(r, &sub->parts[i]);
@@ -61,6 +74,59 @@ bz_receipt_from_submission(struct bz_receipt *r, const char *folio,
 	bz_receipt_set(&r->legal_basis, sub->legal_basis);
 	bz_receipt_set(&r->first_hour, sub->first_hour);
 	bz_receipt_set(&r->calendar_version, sub->calendar_version);
+}
+
+/* put_raw - one envelope value, "|" and "\\" escaped, then "|" */
+static void
+put_raw(struct bz_buf *out, const char *value)
+{
+	for (const char *p = value ? value : ""; *p != '\0'; p++) {
+		if (*p == '|' || *p == '\\')
+			bz_buf_putc(out, '\\');
+		bz_buf_putc(out, *p);
+	}
+	bz_buf_putc(out, '|');
+}
+
+/*
+ * bz_receipt_envelope_string - the unsigned envelope data of a filing as
+ * one string: "||message-id|subject|MAIL FROM|rcpt...|spool path|
+ * certificate e-mail||", raw bytes (not normalised: any change counts)
+ */
+void
+bz_receipt_envelope_string(const struct bz_submission *sub, struct bz_buf *out)
+{
+	bz_buf_puts(out, "||");
+	put_raw(out, sub->message_id);
+	put_raw(out, sub->subject);
+	put_raw(out, sub->env_from);
+	bz_buf_printf(out, "%zu|", sub->n_rcpts);
+	for (size_t i = 0; i < sub->n_rcpts; i++)
+		put_raw(out, sub->env_rcpts[i]);
+	put_raw(out, sub->spool_path);
+	put_raw(out, sub->signer.email);
+	bz_buf_putc(out, '|');
+}
+
+/* bz_receipt_submission_digests - SHA-256 of the cadena and of the envelope */
+void
+bz_receipt_submission_digests(const char *folio, const struct bz_submission *sub,
+    const struct bz_tz *tz, const char *institution_no_certificado,
+    char cadena_sha256[65], char envelope_sha256[65])
+{
+	struct bz_receipt r;
+	struct bz_buf b = BZ_BUF_INIT;
+
+	bz_receipt_init(&r);
+	bz_receipt_from_submission(&r, folio, sub, tz, NULL);
+	bz_receipt_set(&r.institution_no_certificado, institution_no_certificado);
+	bz_receipt_cadena(&r, &b);
+	bz_sha256_hex(b.data, b.len, cadena_sha256);
+	bz_buf_reset(&b);
+	bz_receipt_envelope_string(sub, &b);
+	bz_sha256_hex(b.data, b.len, envelope_sha256);
+	bz_buf_free(&b);
+	bz_receipt_free(&r);
 }
 
 /* trimmed - a copy without surrounding blanks (a Message-ID header value) */
@@ -80,6 +146,26 @@ trimmed(const char *s)
 	return xstrndup(s, n);
 }
 
+/* render_sealed - seal the record of a stored submission and build its mail */
+static int
+render_sealed(const struct bz_receipt_render_ctx *ctx, const char *folio,
+    const struct bz_submission *sub, struct bz_receipt *r, struct bz_buf *out,
+    struct bz_buf *err)
+{
+	struct bz_receipt_mail m;
+	char *irt = trimmed(sub->message_id);
+	int rc;
+
+	bz_receipt_from_submission(r, folio, sub, ctx->tz, ctx->event);
+	m.from = ctx->mailbox;
+	m.to = ctx->to;
+	m.in_reply_to = irt;
+	m.date = ctx->now;
+	rc = bz_receipt_render(ctx->signer, r, &m, out, NULL, err);
+	free(irt);
+	return rc;
+}
+
 /* bz_receipt_render_submission - the signed acuse of a stored submission */
 int
 bz_receipt_render_submission(const struct bz_receipt_render_ctx *ctx,
@@ -87,35 +173,48 @@ bz_receipt_render_submission(const struct bz_receipt_render_ctx *ctx,
     struct bz_buf *err)
 {
 	struct bz_receipt r;
-	struct bz_receipt_mail m;
-	char *irt = trimmed(sub->message_id);
 	int rc;
 
 	bz_receipt_init(&r);
-	bz_receipt_from_submission(&r, folio, sub, ctx->tz, ctx->event);
-	m.from = ctx->mailbox;
-	m.to = sub->env_from;
-	m.in_reply_to = irt;
-	m.date = ctx->now;
-	rc = bz_receipt_render(ctx->signer, &r, &m, out, NULL, err);
+	rc = render_sealed(ctx, folio, sub, &r, out, err);
 	bz_receipt_free(&r);
-	free(irt);
 	return rc;
 }
 
-/* bz_receipt_store_render - bz_store_render_fn: the acuse to the envelope sender */
+/*
+ * bz_receipt_store_render - bz_store_render_fn: the acuse, kept and sent
+ * to ctx->to; without an institution signer only the digests
+ */
 int
 bz_receipt_store_render(void *arg, const char *folio,
     const struct bz_submission *sub, struct bz_outmail *mail)
 {
 	struct bz_receipt_render_ctx *ctx = arg;
+	struct bz_receipt r;
+	struct bz_buf b = BZ_BUF_INIT;
 
 	bz_buf_reset(&ctx->err);
-	if (bz_receipt_render_submission(ctx, folio, sub, &mail->message, &ctx->err) != 0)
+	if (ctx->signer == NULL) {
+		bz_receipt_submission_digests(folio, sub, ctx->tz, NULL,
+		    mail->cadena_sha256, mail->envelope_sha256);
+		return 0;
+	}
+	bz_receipt_init(&r);
+	if (render_sealed(ctx, folio, sub, &r, &mail->message, &ctx->err) != 0) {
+		bz_receipt_free(&r);
 		return -1;
-	/* The null sender is never answered (RFC 3834); the caller's loop
-	 * check normally passes render == NULL before we get here. */
-	if (sub->env_from != NULL && sub->env_from[0] != '\0')
-		bz_outmail_add_rcpt(mail, sub->env_from);
+	}
+	/* The cadena the sello covers, exactly. */
+	bz_receipt_cadena(&r, &b);
+	bz_sha256_hex(b.data, b.len, mail->cadena_sha256);
+	bz_buf_reset(&b);
+	bz_receipt_envelope_string(sub, &b);
+	bz_sha256_hex(b.data, b.len, mail->envelope_sha256);
+	bz_buf_free(&b);
+	if (r.institution_no_certificado != NULL)
+		mail->institution_no_certificado = xstrdup(r.institution_no_certificado);
+	bz_receipt_free(&r);
+	if (ctx->to != NULL && ctx->to[0] != '\0')
+		bz_outmail_add_rcpt(mail, ctx->to);
 	return 0;
 }

@@ -14,6 +14,13 @@
  *            SubmissionFirstHour). Rows filed before stay NULL: the
  *            configuration of that time is not known, and guessing it
  *            would put words in an old acuse's mouth.
+ * Version 4: submissions.signer_email (where the acuse goes: the address
+ *            in the signer's certificate), submissions.acuse (the acuse
+ *            mail exactly as sealed and signed, kept so `receipt show`
+ *            and `receipt resend` never seal again) and
+ *            submissions.institution_no_certificado (the institution
+ *            certificate the cadena names, so `store verify-chain` can
+ *            recompute the cadena from the row). NULL on older rows.
  */
 #include "build-aux/config.h"
 
@@ -117,6 +124,11 @@ static const char *const migrations[] = {
 	"ALTER TABLE submissions ADD COLUMN"
 	"  first_hour TEXT CHECK (first_hour GLOB '[01][0-9]:[0-5][0-9]'"
 	"    OR first_hour GLOB '2[0-3]:[0-5][0-9]');",
+
+	/* 3 -> 4 */
+	"ALTER TABLE submissions ADD COLUMN signer_email TEXT;"
+	"ALTER TABLE submissions ADD COLUMN acuse BLOB;"
+	"ALTER TABLE submissions ADD COLUMN institution_no_certificado TEXT;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

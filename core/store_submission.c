@@ -7,8 +7,12 @@
  *      last one for the folio is younger than the resend interval), no
  *      new folio;
  *   2. otherwise the folio counter of the legal year + 1, the submission
- *      row, its parts, a "submission" event, the caller's render callback
- *      with the new folio and one outbox row per recipient it names;
+ *      row, its parts, the caller's render callback with the new folio,
+ *      the acuse it rendered kept in the row exactly as sealed, a
+ *      "submission" event sealing the SHA-256 of the cadena original, of
+ *      the unsigned envelope data and of that acuse (so `buzonctl store
+ *      verify-chain` notices a row changed behind the log), and one
+ *      outbox row per recipient the callback names;
  *   3. COMMIT.
  * BEGIN IMMEDIATE serializes writers across threads and processes, so the
  * counter is strictly increasing and never reused. Any failure rolls the
@@ -27,6 +31,7 @@
 #include "buzon/buf.h"
 #include "buzon/json.h"
 #include "buzon/log.h"
+#include "buzon/mime.h"
 #include "buzon/reason.h"
 #include "buzon/store.h"
 #include "buzon/verdict.h"
@@ -49,6 +54,7 @@ outmail_free(struct bz_outmail *mail)
 		free(mail->rcpts[i]);
 	free(mail->rcpts);
 	bz_buf_free(&mail->message);
+	free(mail->institution_no_certificado);
 }
 
 /* check_input - missing mandatory fields are the caller's bug */
@@ -212,6 +218,7 @@ record_repeat(struct bz_store *st, const struct bz_submission *in, int reply,
 	bz_json_int(&j, "arrival_utc", in->arrival_utc);
 	bz_json_str(&j, "message_sha256", in->message_sha256);
 	bz_json_str(&j, "message_id", in->message_id);
+	/* null: the content was already held, no second copy was spooled */
 	bz_json_str(&j, "spool_path", in->spool_path);
 	bz_json_bool(&j, "reply", reply);
 	if (out->rate_limited) {
@@ -294,9 +301,10 @@ insert_submission(struct bz_store *st, const struct bz_submission *in,
 	    "signer_name, signer_moral, signer_no_certificado, signer_serial_hex, "
 	    "signer_cert_sha256, signer_not_before, signer_not_after, integrity, trust, "
 	    "identity, verdict, reasons, message_sha256, signed_sha256, message_id, "
-	    "subject, env_from, env_rcpts, spool_path, created_utc) VALUES (?, ?, ?, "
+	    "subject, env_from, env_rcpts, spool_path, created_utc, signer_email) "
+	    "VALUES (?, ?, ?, "
 	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-	    "?, ?, ?, ?, ?, ?)")) == NULL)
+	    "?, ?, ?, ?, ?, ?, ?)")) == NULL)
 		return -1;
 	reasons_text(&in->reasons, &reasons);
 	rcpts_text(in, &rcpts);
@@ -334,6 +342,7 @@ insert_submission(struct bz_store *st, const struct bz_submission *in,
 	store_bind_text(s, i++, bz_buf_str(&rcpts));
 	store_bind_text(s, i++, in->spool_path);
 	sqlite3_bind_int64(s, i++, now);
+	store_bind_text(s, i++, g->email);
 	bz_buf_free(&reasons);
 	bz_buf_free(&rcpts);
 	if (store_step_done(st, s, in->qid, "insert submission") < 0)
@@ -396,17 +405,48 @@ queue_mail(struct bz_store *st, const char *qid, const char *folio,
 	return store_step_done(st, s, qid, "acuse status");
 }
 
-/* record_new - a new filing: folio, rows, event, acuse */
+/* keep_acuse - the acuse exactly as sealed and signed, in its row */
+static int
+keep_acuse(struct bz_store *st, const char *qid, const char *folio,
+    const struct bz_outmail *mail)
+{
+	sqlite3_stmt *s;
+
+	if ((s = store_prepare(st, qid, "UPDATE submissions SET acuse = ?, "
+	    "institution_no_certificado = ? WHERE folio = ?")) == NULL)
+		return -1;
+	if (mail->message.len > 0)
+		sqlite3_bind_blob64(s, 1, mail->message.data, mail->message.len,
+		    SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 1);
+	store_bind_text(s, 2, mail->institution_no_certificado);
+	store_bind_text(s, 3, folio);
+	return store_step_done(st, s, qid, "keep acuse");
+}
+
+/* put_digest - the member name: hex, when the digest is known */
+static void
+put_digest(struct bz_json *j, const char *name, const char *hex)
+{
+	if (hex[0] != '\0')
+		bz_json_str(j, name, hex);
+}
+
+/* record_new - a new filing: folio, rows, acuse, event */
 static int
 record_new(struct bz_store *st, const struct bz_submission *in,
-    bz_store_render_fn render, void *arg, int64_t now, struct bz_submission_out *out)
+    bz_store_render_fn render, void *arg, const struct bz_record_opts *opts,
+    struct bz_submission_out *out)
 {
 	struct bz_buf detail = BZ_BUF_INIT;
 	struct bz_json j;
-	struct bz_outmail mail = { BZ_BUF_INIT, NULL, 0 };
-	int64_t seq;
+	struct bz_outmail mail;
+	char acuse_sha[65] = "";
+	int64_t seq, now = opts->now;
 	int r;
 
+	memset(&mail, 0, sizeof(mail));
 	if (next_folio(st, in, &seq) < 0)
 		return -1;
 	bz_folio_format(in->legal_year, seq, out->folio);
@@ -415,6 +455,20 @@ record_new(struct bz_store *st, const struct bz_submission *in,
 	if (insert_submission(st, in, out->folio, seq, now, &out->id) < 0 ||
 	    insert_parts(st, in, out->folio) < 0)
 		return -1;
+
+	/* The acuse first: the event seals what it says. */
+	if (render != NULL && render(arg, out->folio, in, &mail) < 0) {
+		bz_log(BZ_LOG_ERR, in->qid, "folio %s: acuse could not be rendered; "
+		    "record rolled back", out->folio);
+		outmail_free(&mail);
+		return -1;
+	}
+	if (mail.message.len > 0)
+		bz_sha256_hex(mail.message.data, mail.message.len, acuse_sha);
+	if (render != NULL && keep_acuse(st, in->qid, out->folio, &mail) < 0) {
+		outmail_free(&mail);
+		return -1;
+	}
 
 	bz_json_init(&j, &detail);
 	bz_json_object(&j, NULL);
@@ -429,22 +483,15 @@ record_new(struct bz_store *st, const struct bz_submission *in,
 	bz_json_str(&j, "signed_sha256", in->signed_sha256);
 	bz_json_str(&j, "cert_sha256", in->signer.cert_sha256);
 	bz_json_str(&j, "verdict", bz_verdict_name(in->verdict));
+	put_digest(&j, "cadena_sha256", mail.cadena_sha256);
+	put_digest(&j, "envelope_sha256", mail.envelope_sha256);
+	put_digest(&j, "acuse_sha256", acuse_sha);
 	bz_json_end(&j);
 	r = store_event_append_locked(st, in->qid, now, "submission", out->folio,
 	    bz_buf_str(&detail));
 	bz_buf_free(&detail);
-	if (r < 0)
-		return -1;
-
-	if (render == NULL)
-		return 0;
-	if (render(arg, out->folio, in, &mail) < 0) {
-		bz_log(BZ_LOG_ERR, in->qid, "folio %s: acuse could not be rendered; "
-		    "record rolled back", out->folio);
-		outmail_free(&mail);
-		return -1;
-	}
-	r = queue_mail(st, in->qid, out->folio, &mail, now, &out->queued);
+	if (r == 0 && !opts->no_reply)
+		r = queue_mail(st, in->qid, out->folio, &mail, now, &out->queued);
 	outmail_free(&mail);
 	return r;
 }
@@ -462,9 +509,9 @@ bz_store_record_submission_at(struct bz_store *st, const struct bz_submission *i
 	if (store_begin(st, in->qid) < 0)
 		return BZ_STORE_TEMPFAIL;
 	if ((r = find_repeat(st, in, out)) == 1)
-		r = record_repeat(st, in, render != NULL, opts, out);
+		r = record_repeat(st, in, render != NULL && !opts->no_reply, opts, out);
 	else if (r == 0)
-		r = record_new(st, in, render, arg, opts->now, out);
+		r = record_new(st, in, render, arg, opts, out);
 	if (r < 0 || store_commit(st, in->qid) < 0) {
 		store_rollback(st);
 		bz_log(BZ_LOG_ERR, in->qid, "submission not recorded: transaction "
@@ -480,7 +527,7 @@ enum bz_store_status
 bz_store_record_submission(struct bz_store *st, const struct bz_submission *in,
     bz_store_render_fn render, void *arg, struct bz_submission_out *out)
 {
-	struct bz_record_opts opts = { (int64_t)time(NULL), 0 };
+	struct bz_record_opts opts = { (int64_t)time(NULL), 0, 0 };
 
 	return bz_store_record_submission_at(st, in, render, arg, &opts, out);
 }
@@ -553,7 +600,8 @@ bz_store_submission_get(struct bz_store *st, const char *folio,
 	    "signer_name, signer_moral, signer_no_certificado, signer_serial_hex, "
 	    "signer_cert_sha256, signer_not_before, signer_not_after, integrity, trust, "
 	    "identity, verdict, reasons, message_sha256, signed_sha256, message_id, "
-	    "subject, env_from, env_rcpts, spool_path, acuse_status, created_utc "
+	    "subject, env_from, env_rcpts, spool_path, acuse_status, created_utc, "
+	    "signer_email, acuse, institution_no_certificado "
 	    "FROM submissions WHERE folio = ?")) == NULL)
 		return BZ_STORE_TEMPFAIL;
 	store_bind_text(s, 1, folio);
@@ -599,6 +647,15 @@ bz_store_submission_get(struct bz_store *st, const char *folio,
 	sub->spool_path = store_column_dup(s, i++);
 	sub->acuse_status = store_column_dup(s, i++);
 	sub->created_utc = sqlite3_column_int64(s, i++);
+	sub->signer.email = store_column_dup(s, i++);
+	if (sqlite3_column_type(s, i) == SQLITE_BLOB) {
+		sub->acuse_len = (size_t)sqlite3_column_bytes(s, i);
+		sub->acuse = xmalloc(sub->acuse_len + 1);
+		memcpy(sub->acuse, sqlite3_column_blob(s, i), sub->acuse_len);
+		sub->acuse[sub->acuse_len] = '\0';
+	}
+	i++;
+	sub->institution_no_certificado = store_column_dup(s, i++);
 	sqlite3_finalize(s);
 	if (load_parts(st, sub) < 0) {
 		bz_submission_free(sub);
@@ -667,5 +724,7 @@ bz_submission_free(struct bz_submission *sub)
 	}
 	free((void *)sub->parts);
 	free((char *)sub->acuse_status);
+	free(sub->acuse);
+	free(sub->institution_no_certificado);
 	memset(sub, 0, sizeof(*sub));
 }

@@ -45,6 +45,8 @@ bz_signer_free(struct bz_signer *s)
 	free(s->no_certificado);
 	free(s->serial_hex);
 	free(s->cert_sha256);
+	free(s->email);
+	s->email = NULL;
 	s->rfc = s->rfc_representante = s->curp = s->curp_representante = NULL;
 	s->name = s->no_certificado = s->serial_hex = s->cert_sha256 = NULL;
 }

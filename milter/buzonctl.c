@@ -30,6 +30,7 @@ static const struct {
 	{ "config", ctl_config, "show the defaults or check a configuration file" },
 	{ "calendar", ctl_calendar, "working days, legal instants and deadlines" },
 	{ "store", ctl_store, "check the event log chain, statistics, the outbox" },
+	{ "spool", ctl_spool, "delete received messages no record names (gc)" },
 	{ "verify", ctl_verify, "verify a saved message as the milter would, with every reason" },
 	{ "cert", ctl_cert, "judge a certificate as the milter judges a signer (e.firma)" },
 	{ "receipt", ctl_receipt, "acuses: verify one offline, show, list, resend" },

@@ -35,6 +35,7 @@ const char *ctl_safe(const char *s);
 int	ctl_config(int argc, char **argv, const char *config_path);
 int	ctl_calendar(int argc, char **argv, const char *config_path);
 int	ctl_store(int argc, char **argv, const char *config_path);
+int	ctl_spool(int argc, char **argv, const char *config_path);
 int	ctl_verify(int argc, char **argv, const char *config_path);
 int	ctl_cert(int argc, char **argv, const char *config_path);
 int	ctl_receipt(int argc, char **argv, const char *config_path);

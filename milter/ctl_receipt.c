@@ -94,11 +94,13 @@ receipt_usage(FILE *fp, int status)
 	    "            to recompute, and the report says so\n"
 	    "  --at      check certificates at this instant instead of now\n"
 	    "  Exit 0 only when every check passes, 1 otherwise.\n"
-	    "show prints the acuse of a folio from the database (the Spanish text, or\n"
-	    "  the record as JSON) and whether it was sent.\n"
+	    "show prints the acuse of a folio as it was sealed and kept in the database\n"
+	    "  (the Spanish text, or the record as JSON) and whether it was sent; it\n"
+	    "  never seals again.\n"
 	    "list lists the filings and the state of their acuse (--rfc: of one signer\n"
 	    "  RFC, --since: arrived on or after DATE, a local date YYYY-MM-DD).\n"
-	    "resend queues the acuse of a folio again (same sello) to its sender.\n"
+	    "resend queues the kept acuse of a folio again, the same bytes, to the\n"
+	    "  recipients it first went to (the address in the signer's certificate).\n"
 	    "  --json    one JSON document on standard output\n"
 	    "Bad usage exits 2.\n",
 	    PKGDATADIR);

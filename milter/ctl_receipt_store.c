@@ -2,24 +2,25 @@
  * ctl_receipt_store - buzonctl receipt show/list/resend: acuses of the store
  *
  *   receipt show FOLIO [--json]     the record of a filing as its acuse says
- *                                   it (Spanish text, or JSON), and the acuse
- *                                   status in the outbox
+ *                                   it (Spanish text, or JSON), read from
+ *                                   the acuse kept exactly as sealed and
+ *                                   signed, and the acuse status
  *   receipt list [--rfc RFC] [--since DATE] [--json]
  *                                   filings in folio order with the state
  *                                   of their acuse (none, queued, sent)
- *   receipt resend FOLIO            render the acuse again from the stored
- *                                   record (same cadena, same sello, a new
- *                                   S/MIME signature) and queue it to the
- *                                   envelope sender; the daemon's outbox
- *                                   worker sends it
+ *   receipt resend FOLIO            queue the kept acuse again, byte for
+ *                                   byte, to the recipients its first
+ *                                   sending had; the daemon's outbox worker
+ *                                   sends it
  *
- * show and list open the database read-only; resend writes one outbox row
- * and needs InstitutionCertificate/InstitutionKey. The record is rebuilt
- * with bz_receipt_from_submission(), the same call the daemon's render
- * callback uses, so the sello shown or resent is the one first sent as
- * long as the institution certificate is the same.
+ * Neither ever seals: a row changed behind the record must not come out
+ * under a fresh sello. A filing from before schema version 4 has no kept
+ * acuse: its first outbox row holds the bytes sent, and show falls back
+ * to that; with neither, show prints the row's data marked as such and
+ * no sello. show and list open the database read-only; resend writes one
+ * outbox row per recipient.
  *
- * Exit: 0 done, 1 no such folio (or nothing to answer: the null sender),
+ * Exit: 0 done, 1 no such folio (or no acuse was ever addressed for it),
  * 2 bad usage or unusable configuration, 3 the database could not be read.
  */
 #include "build-aux/config.h"
@@ -157,6 +158,46 @@ record_json(struct bz_buf *out, const struct bz_receipt *r, const char *status)
 	bz_buf_free(&cadena);
 }
 
+/*
+ * kept_record - the record inside the acuse kept for a filing (or, before
+ * schema 4, the one first queued); 0 found, 1 none, -1 unreadable
+ */
+static int
+kept_record(struct env *e, const struct bz_submission *sub, struct bz_receipt *r)
+{
+	struct bz_receipt_verify_opts opts;
+	struct bz_receipt_verify_result res;
+	struct bz_buf acuse = BZ_BUF_INIT;
+	char **rcpts = NULL;
+	size_t n = 0;
+	int rc = 1;
+
+	if (sub->acuse != NULL)
+		bz_buf_append(&acuse, sub->acuse, sub->acuse_len);
+	else if (bz_store_acuse_get(e->st, sub->folio, &acuse, &rcpts, &n) ==
+	    BZ_STORE_TEMPFAIL)
+		rc = -1;
+	for (size_t i = 0; i < n; i++)
+		free(rcpts[i]);
+	free(rcpts);
+	if (acuse.len > 0) {
+		/* Only to read the XML out of it: `receipt verify` checks it. */
+		memset(&opts, 0, sizeof(opts));
+		bz_receipt_verify_result_init(&res);
+		(void)bz_receipt_verify(acuse.data, acuse.len, &opts, &res);
+		if (res.have_record) {
+			bz_receipt_free(r);
+			*r = res.record;
+			bz_receipt_init(&res.record);
+			rc = 0;
+		} else
+			rc = -1;
+		bz_receipt_verify_result_free(&res);
+	}
+	bz_buf_free(&acuse);
+	return rc;
+}
+
 /* ctl_receipt_show - "receipt show FOLIO [--json]" */
 int
 ctl_receipt_show(const char *folio, int json, const char *config_path)
@@ -164,9 +205,8 @@ ctl_receipt_show(const char *folio, int json, const char *config_path)
 	struct env e;
 	struct bz_submission sub;
 	struct bz_receipt r;
-	struct bz_receipt_signer *signer;
-	struct bz_buf out = BZ_BUF_INIT, err = BZ_BUF_INIT;
-	int rc;
+	struct bz_buf out = BZ_BUF_INIT;
+	int rc, kept;
 
 	if ((rc = env_open(&e, config_path, BZ_STORE_READONLY)) >= 0 ||
 	    (rc = get_submission(&e, folio, &sub)) >= 0) {
@@ -175,13 +215,18 @@ ctl_receipt_show(const char *folio, int json, const char *config_path)
 	}
 	bz_receipt_library_init();
 	bz_receipt_init(&r);
-	bz_receipt_from_submission(&r, sub.folio, &sub, e.tz, NULL);
-	/* The sello is deterministic: with the key at hand, show the one sent. */
-	if ((signer = bz_receipt_signer_from_config(e.cfg, &err)) != NULL) {
-		if (bz_receipt_seal(signer, &r, &err) != 0)
-			fprintf(stderr, "buzonctl receipt: %s\n", bz_buf_str(&err));
-		bz_receipt_signer_unref(signer);
+	if ((kept = kept_record(&e, &sub, &r)) < 0) {
+		fprintf(stderr, "buzonctl receipt: the acuse kept for %s cannot be "
+		    "read\n", sub.folio);
+		bz_receipt_free(&r);
+		bz_submission_free(&sub);
+		env_close(&e);
+		return CTL_EXIT_TEMPFAIL;
 	}
+	/* No acuse was ever sealed (e.g. no institution key at the time): the
+	 * row's data, said to be only that. Never a fresh sello. */
+	if (kept == 1)
+		bz_receipt_from_submission(&r, sub.folio, &sub, e.tz, NULL);
 	if (json) {
 		record_json(&out, &r, sub.acuse_status);
 		bz_buf_puts(&out, "\n");
@@ -189,29 +234,16 @@ ctl_receipt_show(const char *folio, int json, const char *config_path)
 		bz_receipt_text(&r, &out);
 		bz_buf_printf(&out, "\nEstado del acuse: %s\n",
 		    sub.acuse_status ? sub.acuse_status : "none");
-		if (r.sello == NULL)
-			bz_buf_printf(&out, "(sello no calculado: %s)\n", bz_buf_str(&err));
+		if (kept == 1)
+			bz_buf_puts(&out, "(no se conserva acuse sellado de este folio: "
+			    "datos del registro, sin sello)\n");
 	}
 	fputs(bz_buf_str(&out), stdout);
 	bz_receipt_free(&r);
 	bz_submission_free(&sub);
 	env_close(&e);
 	bz_buf_free(&out);
-	bz_buf_free(&err);
 	return CTL_EXIT_OK;
-}
-
-/* mailbox_of - the mailbox the filing was addressed to, else the first one */
-static const char *
-mailbox_of(const struct bz_config *cfg, const struct bz_submission *sub)
-{
-	size_t n = bz_config_count(cfg, "MailboxAddress");
-
-	for (size_t r = 0; r < sub->n_rcpts; r++)
-		for (size_t i = 0; i < n; i++)
-			if (strcasecmp(sub->env_rcpts[r], bz_config_nth(cfg, "MailboxAddress", i)) == 0)
-				return bz_config_nth(cfg, "MailboxAddress", i);
-	return bz_config_str(cfg, "MailboxAddress");
 }
 
 /* ctl_receipt_resend - "receipt resend FOLIO" */
@@ -220,8 +252,9 @@ ctl_receipt_resend(const char *folio, const char *config_path)
 {
 	struct env e;
 	struct bz_submission sub;
-	struct bz_receipt_render_ctx ctx;
-	struct bz_buf msg = BZ_BUF_INIT, err = BZ_BUF_INIT;
+	struct bz_buf msg = BZ_BUF_INIT;
+	char **rcpts = NULL;
+	size_t n = 0;
 	int rc;
 
 	if ((rc = env_open(&e, config_path, 0)) >= 0 ||
@@ -229,36 +262,35 @@ ctl_receipt_resend(const char *folio, const char *config_path)
 		env_close(&e);
 		return rc;
 	}
-	memset(&ctx, 0, sizeof(ctx));
-	bz_receipt_library_init();
-	if (sub.env_from == NULL || sub.env_from[0] == '\0') {
-		fprintf(stderr, "buzonctl receipt: %s came from the null sender: no acuse is sent\n",
-		    sub.folio);
-		rc = CTL_EXIT_NO;
-	} else if ((ctx.signer = bz_receipt_signer_from_config(e.cfg, &err)) == NULL) {
-		fprintf(stderr, "buzonctl receipt: %s\n", bz_buf_str(&err));
-		rc = CTL_EXIT_USAGE;
-	} else {
-		ctx.tz = e.tz;
-		ctx.mailbox = mailbox_of(e.cfg, &sub);
-		ctx.now = (int64_t)time(NULL);
-		if (bz_receipt_render_submission(&ctx, sub.folio, &sub, &msg, &err) != 0) {
-			fprintf(stderr, "buzonctl receipt: %s\n", bz_buf_str(&err));
-			rc = CTL_EXIT_USAGE;
-		} else if (bz_store_outbox_enqueue(e.st, sub.folio, "acuse", sub.env_from,
-		    msg.data, msg.len, ctx.now) != BZ_STORE_OK) {
-			fprintf(stderr, "buzonctl receipt: cannot queue the acuse\n");
-			rc = CTL_EXIT_TEMPFAIL;
-		} else {
-			printf("%s: acuse queued again for %s\n", sub.folio, sub.env_from);
-			rc = CTL_EXIT_OK;
+	switch (bz_store_acuse_get(e.st, sub.folio, &msg, &rcpts, &n)) {
+	case BZ_STORE_OK:
+		rc = CTL_EXIT_OK;
+		for (size_t i = 0; i < n && rc == CTL_EXIT_OK; i++) {
+			if (bz_store_outbox_enqueue(e.st, sub.folio, "acuse", rcpts[i],
+			    msg.data, msg.len, (int64_t)time(NULL)) != BZ_STORE_OK) {
+				fprintf(stderr, "buzonctl receipt: cannot queue the acuse\n");
+				rc = CTL_EXIT_TEMPFAIL;
+			} else
+				printf("%s: acuse queued again for %s\n", sub.folio, rcpts[i]);
 		}
+		break;
+	case BZ_STORE_NOTFOUND:
+		fprintf(stderr, "buzonctl receipt: no acuse was addressed for %s "
+		    "(no e-mail address in the signer's certificate, or loop "
+		    "safety): nothing to send again\n", sub.folio);
+		rc = CTL_EXIT_NO;
+		break;
+	default:
+		fprintf(stderr, "buzonctl receipt: cannot read the database\n");
+		rc = CTL_EXIT_TEMPFAIL;
+		break;
 	}
-	bz_receipt_signer_unref((struct bz_receipt_signer *)ctx.signer);
+	for (size_t i = 0; i < n; i++)
+		free(rcpts[i]);
+	free(rcpts);
 	bz_submission_free(&sub);
 	env_close(&e);
 	bz_buf_free(&msg);
-	bz_buf_free(&err);
 	return rc;
 }
 

@@ -2,8 +2,17 @@
  * ctl_store - buzonctl store: inspect the database the daemon writes
  *
  *   buzonctl [-c FILE] store verify-chain [--json]
- *       walk the event log; exit 0 when intact, 1 naming the first broken
- *       row; the head hash printed can be kept elsewhere as an anchor
+ *       walk the event log, then recompute, from every submissions row,
+ *       the SHA-256 of its cadena original, of its unsigned envelope data
+ *       and of its kept acuse, and compare them with what the folio's
+ *       "submission" event sealed; exit 0 when everything matches, 1
+ *       naming the first broken event row and every folio whose row no
+ *       longer matches; the head hash printed can be kept elsewhere as an
+ *       anchor. Rows filed before the events carried digests are counted
+ *       as unsealed, not as altered. The local instants of the cadena are
+ *       recomputed with the zone data installed now (America/Mexico_City
+ *       has had one offset since 2022; a zone-data change for an earlier
+ *       instant would show as a mismatch, and the kept acuse says which).
  *   buzonctl [-c FILE] store stats [--json]
  *   buzonctl [-c FILE] store outbox [--all] [--json]
  *       mail waiting for the MTA (with --all also sent and failed)
@@ -16,13 +25,18 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buzon/buf.h"
 #include "buzon/config.h"
 #include "buzon/instant.h"
 #include "buzon/json.h"
+#include "buzon/mime.h"
+#include "buzon/receipt.h"
 #include "buzon/store.h"
+#include "buzon/tz.h"
+#include "buzon/xalloc.h"
 #include "buzonctl.h"
 
 /* store_usage - help for this command */
@@ -32,8 +46,10 @@ store_usage(FILE *fp, int status)
 	fprintf(fp, "usage: buzonctl [-c FILE] store verify-chain [--json]\n"
 	    "       buzonctl [-c FILE] store stats [--json]\n"
 	    "       buzonctl [-c FILE] store outbox [--all] [--json]\n\n"
-	    "  verify-chain  check the hash chain of the event log end to end; exit 0\n"
-	    "                when intact, 1 naming the first broken event row\n"
+	    "  verify-chain  check the hash chain of the event log end to end and every\n"
+	    "                record against the digests its event sealed; exit 0 when\n"
+	    "                intact, 1 naming the first broken event row and every\n"
+	    "                folio whose row no longer matches\n"
 	    "  stats         submissions, repeats, events, outbox and the last folio\n"
 	    "  outbox        mail waiting to be handed to the MTA (--all: every row)\n"
 	    "  --json        one JSON document on standard output\n\n"
@@ -58,17 +74,121 @@ open_store(const char *config_path)
 	return st;
 }
 
-/* verify_chain - the chain, in text or JSON */
+/* What the rows say against what their events sealed. */
+struct records_check {
+	int64_t		 checked;	/* rows compared with their event */
+	int64_t		 unsealed;	/* rows whose event predates the digests */
+	char		**altered;	/* folios */
+	const char	**why;
+	size_t		 n_altered;
+};
+
+/* altered - note one folio that no longer matches */
+static void
+altered(struct records_check *rc, const char *folio, const char *why)
+{
+	rc->altered = xrealloc(rc->altered, (rc->n_altered + 1) * sizeof(*rc->altered));
+	rc->why = xrealloc(rc->why, (rc->n_altered + 1) * sizeof(*rc->why));
+	rc->altered[rc->n_altered] = xstrdup(folio);
+	rc->why[rc->n_altered++] = why;
+}
+
+/* check_row - one submissions row against its "submission" event */
+static int
+check_row(struct bz_store *st, const struct bz_tz *tz, const char *folio,
+    struct records_check *rc)
+{
+	struct bz_submission sub;
+	char cadena[65], envelope[65], acuse[65], c2[65], e2[65], a2[65] = "";
+	enum bz_store_status r;
+
+	if (bz_store_submission_get(st, folio, &sub) != BZ_STORE_OK)
+		return -1;
+	r = bz_store_sealed_digests(st, folio, cadena, envelope, acuse);
+	if (r == BZ_STORE_TEMPFAIL) {
+		bz_submission_free(&sub);
+		return -1;
+	}
+	if (r == BZ_STORE_NOTFOUND)
+		altered(rc, folio, "no submission event names this row");
+	else if (cadena[0] == '\0')
+		rc->unsealed++;
+	else {
+		rc->checked++;
+		bz_receipt_submission_digests(folio, &sub, tz,
+		    sub.institution_no_certificado, c2, e2);
+		if (sub.acuse != NULL)
+			bz_sha256_hex(sub.acuse, sub.acuse_len, a2);
+		if (strcmp(cadena, c2) != 0)
+			altered(rc, folio, "the row no longer gives the cadena original "
+			    "its event sealed");
+		else if (envelope[0] != '\0' && strcmp(envelope, e2) != 0)
+			altered(rc, folio, "the row's envelope data (Subject, Message-ID, "
+			    "MAIL FROM, recipients, spool path, e-mail) changed");
+		else if (strcmp(acuse, a2) != 0)
+			altered(rc, folio, "the kept acuse is not the one its event sealed");
+	}
+	bz_submission_free(&sub);
+	return 0;
+}
+
+/* check_records - every row, and every sealed folio that lost its row */
+static int
+check_records(struct bz_store *st, const struct bz_tz *tz, struct records_check *rc)
+{
+	char **rows = NULL, **sealed = NULL;
+	size_t nrows = 0, nsealed = 0;
+	int status = 0;
+
+	if (bz_store_submission_list(st, NULL, 0, &rows, &nrows) != BZ_STORE_OK ||
+	    bz_store_sealed_folios(st, &sealed, &nsealed) != BZ_STORE_OK)
+		status = -1;
+	for (size_t i = 0; status == 0 && i < nrows; i++)
+		status = check_row(st, tz, rows[i], rc);
+	for (size_t i = 0; status == 0 && i < nsealed; i++) {
+		size_t j = 0;
+
+		while (j < nrows && strcmp(rows[j], sealed[i]) != 0)
+			j++;
+		if (j == nrows)
+			altered(rc, sealed[i], "its event names a filing that has no row");
+	}
+	for (size_t i = 0; i < nrows; i++)
+		free(rows[i]);
+	for (size_t i = 0; i < nsealed; i++)
+		free(sealed[i]);
+	free(rows);
+	free(sealed);
+	return status;
+}
+
+/* verify_chain - the chain and the records, in text or JSON */
 static int
 verify_chain(struct bz_store *st, int json)
 {
 	struct bz_chain_result res;
-	struct bz_buf out = BZ_BUF_INIT;
+	struct records_check rc;
+	struct bz_buf out = BZ_BUF_INIT, err = BZ_BUF_INIT;
+	struct bz_tz *tz;
+	int status;
 
 	if (bz_store_verify_chain(st, &res) != BZ_STORE_OK) {
 		fprintf(stderr, "buzonctl store: cannot read the event log of %s\n",
 		    bz_store_path(st));
 		return CTL_EXIT_TEMPFAIL;
+	}
+	if ((tz = bz_tz_load(BZ_TZ_MEXICO_CITY, &err)) == NULL) {
+		fprintf(stderr, "buzonctl store: %s\n", bz_buf_str(&err));
+		bz_buf_free(&err);
+		return CTL_EXIT_USAGE;
+	}
+	bz_buf_free(&err);
+	memset(&rc, 0, sizeof(rc));
+	if (check_records(st, tz, &rc) < 0) {
+		fprintf(stderr, "buzonctl store: cannot read the records of %s\n",
+		    bz_store_path(st));
+		status = CTL_EXIT_TEMPFAIL;
+		goto out;
 	}
 	if (json) {
 		struct bz_json j;
@@ -76,7 +196,7 @@ verify_chain(struct bz_store *st, int json)
 		bz_json_init(&j, &out);
 		bz_json_object(&j, NULL);
 		bz_json_str(&j, "database", bz_store_path(st));
-		bz_json_bool(&j, "intact", res.broken_id == 0);
+		bz_json_bool(&j, "intact", res.broken_id == 0 && rc.n_altered == 0);
 		bz_json_int(&j, "events", res.rows);
 		if (res.broken_id)
 			bz_json_int(&j, "broken_id", res.broken_id);
@@ -84,17 +204,41 @@ verify_chain(struct bz_store *st, int json)
 			bz_json_null(&j, "broken_id");
 		bz_json_str(&j, "reason", res.why);
 		bz_json_str(&j, "head", res.broken_id || res.rows == 0 ? NULL : res.head);
+		bz_json_int(&j, "records_checked", rc.checked);
+		bz_json_int(&j, "records_unsealed", rc.unsealed);
+		bz_json_array(&j, "altered");
+		for (size_t i = 0; i < rc.n_altered; i++) {
+			bz_json_object(&j, NULL);
+			bz_json_str(&j, "folio", rc.altered[i]);
+			bz_json_str(&j, "reason", rc.why[i]);
+			bz_json_end(&j);
+		}
+		bz_json_end(&j);
 		bz_json_end(&j);
 		bz_buf_putc(&out, '\n');
 		fputs(bz_buf_str(&out), stdout);
-		bz_buf_free(&out);
-	} else if (res.broken_id)
-		printf("event log BROKEN at row %" PRId64 ": %s (%" PRId64 " rows read)\n",
-		    res.broken_id, res.why, res.rows);
-	else
-		printf("event log intact: %" PRId64 " rows, head %s\n", res.rows,
-		    res.rows ? res.head : "(empty)");
-	return res.broken_id ? CTL_EXIT_NO : CTL_EXIT_OK;
+	} else {
+		if (res.broken_id)
+			printf("event log BROKEN at row %" PRId64 ": %s (%" PRId64 " rows read)\n",
+			    res.broken_id, res.why, res.rows);
+		else
+			printf("event log intact: %" PRId64 " rows, head %s\n", res.rows,
+			    res.rows ? res.head : "(empty)");
+		for (size_t i = 0; i < rc.n_altered; i++)
+			printf("record %s ALTERED: %s\n", rc.altered[i], rc.why[i]);
+		printf("records: %" PRId64 " match their event, %zu altered, %" PRId64
+		    " filed before events sealed digests\n", rc.checked -
+		    (int64_t)rc.n_altered, rc.n_altered, rc.unsealed);
+	}
+	status = res.broken_id || rc.n_altered ? CTL_EXIT_NO : CTL_EXIT_OK;
+out:
+	for (size_t i = 0; i < rc.n_altered; i++)
+		free(rc.altered[i]);
+	free(rc.altered);
+	free(rc.why);
+	bz_buf_free(&out);
+	bz_tz_free(tz);
+	return status;
 }
 
 /* stats - counts, in text or JSON */

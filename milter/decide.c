@@ -167,6 +167,64 @@ acuse_withheld(const struct decide_input *in)
 }
 
 /*
+ * acuse_address - where the acuse goes: the e-mail address in the signer's
+ * certificate, the only address the signer proved; NULL when it has none
+ * in plain local@domain form, or it names the mailbox itself (a loop).
+ * MAIL FROM is never a recipient of its own: anyone can write any MAIL
+ * FROM, and the acuse carries the Institute's signature. When MAIL FROM
+ * is that same address (case-insensitive) it is the same recipient.
+ */
+static const char *
+acuse_address(const struct decide_input *in, const struct bz_signer *g)
+{
+	struct bz_runtime *rt = in->rt;
+
+	if (g->email == NULL || !bz_receipt_safe_address(g->email))
+		return NULL;
+	if (bz_outbox_loop_reason(g->email, (const char *const *)rt->mailboxes,
+	    rt->nmailboxes, rt->delimiters, NULL) != NULL)
+		return NULL;
+	return g->email;
+}
+
+/*
+ * spool_unless_repeat - the message into the spool, unless this signed
+ * entity by this certificate is already on record: a repeat keeps no
+ * second copy (its event records the arriving message's hash). 1 spooled,
+ * 0 repeat (path left empty), -1 failed (err says why).
+ */
+static int
+spool_unless_repeat(const struct decide_input *in, const struct bz_verification *v,
+    char sha[65], struct bz_buf *path, struct bz_buf *err)
+{
+	struct bz_store *st;
+	enum bz_store_status rc = BZ_STORE_TEMPFAIL;
+	char folio[BZ_FOLIO_LEN];
+
+	if (in->store != NULL && (st = bz_store_pool_get(in->store)) != NULL) {
+		rc = bz_store_find_repeat(st, v->entity_sha256, v->signer->cert_sha256,
+		    folio);
+		bz_store_pool_put(in->store, st);
+	}
+	if (rc == BZ_STORE_OK) {
+		bz_sha256_hex(in->msg, in->len, sha);
+		return 0;
+	}
+	if (rc != BZ_STORE_NOTFOUND) {
+		bz_buf_puts(err, in->store == NULL ? "no store" :
+		    "the database could not be read for the repeat check");
+		return -1;
+	}
+	/* The message is durable before any record points at it. (A copy
+	 * filed meanwhile by another connection makes this one a repeat
+	 * whose event names this spooled copy: it is kept, not lost.) */
+	if (bz_cas_put(bz_config_str(in->rt->cfg, "SpoolDirectory"), in->msg, in->len,
+	    sha, path, err) != 0)
+		return -1;
+	return 1;
+}
+
+/*
  * record - file an accepted submission: legal instant, spool, one store
  * transaction with the acuse, then our headers. Any failure defers.
  */
@@ -186,8 +244,8 @@ record(const struct decide_input *in, const struct bz_verification *v,
 	char sha[65], when[BZ_INSTANT_UTC_LEN], legal[BZ_INSTANT_UTC_LEN];
 	char first_hour[32];
 	char *from, **rcpts, *msgid, *subject, *mailbox, *vt, *lr;
-	const char *rule;
-	int reply, have_orig = 0;
+	const char *rule, *to;
+	int reply, send, have_orig = 0;
 
 	if (bz_calendar_submission(rt->calendar, arrival, &li) != 0) {
 		defer(in, out, "BZ-INTERNAL", "no working day within the calendar's "
@@ -196,14 +254,14 @@ record(const struct decide_input *in, const struct bz_verification *v,
 	}
 	from = bz_address_bare(in->envfrom);
 	reply = acuse_withheld(in) == NULL;
-	if (reply && rt->signer == NULL) {
+	to = acuse_address(in, v->signer);
+	send = reply && to != NULL;
+	if (send && rt->signer == NULL) {
 		defer(in, out, "BZ-UNCONFIGURED", rt->signer_missing);
 		free(from);
 		return;
 	}
-	/* The message is durable before any record points at it. */
-	if (bz_cas_put(bz_config_str(rt->cfg, "SpoolDirectory"), in->msg, in->len,
-	    sha, &path, &err) != 0) {
+	if (spool_unless_repeat(in, v, sha, &path, &err) < 0) {
 		defer(in, out, "BZ-STORE", bz_buf_str(&err));
 		bz_buf_free(&err);
 		bz_buf_free(&path);
@@ -245,7 +303,7 @@ record(const struct decide_input *in, const struct bz_verification *v,
 	sub.env_from = from;
 	sub.env_rcpts = (const char *const *)rcpts;
 	sub.n_rcpts = in->nrcpts;
-	sub.spool_path = bz_buf_str(&path);
+	sub.spool_path = path.len ? bz_buf_str(&path) : NULL;
 	sub.parts = v->parts;
 	sub.n_parts = v->nparts;
 
@@ -255,6 +313,7 @@ record(const struct decide_input *in, const struct bz_verification *v,
 	rctx.mailbox = mailbox;
 	rctx.now = (int64_t)time(NULL);
 	rctx.event = NULL;
+	rctx.to = to;
 	bz_buf_init(&rctx.err);
 
 	memset(&res, 0, sizeof(res));
@@ -264,9 +323,12 @@ record(const struct decide_input *in, const struct bz_verification *v,
 	 * often replays of one submission make the outbox mail its acuse. */
 	ropts.now = rctx.now;
 	ropts.resend_interval = bz_config_num(rt->cfg, "RepeatResendInterval");
+	/* Rendered even when nothing is sent: the row keeps the acuse and
+	 * the event seals the digests of its cadena. */
+	ropts.no_reply = !send;
 	if (in->store != NULL && (st = bz_store_pool_get(in->store)) != NULL) {
-		rc = bz_store_record_submission_at(st, &sub,
-		    reply ? bz_receipt_store_render : NULL, &rctx, &ropts, &res);
+		rc = bz_store_record_submission_at(st, &sub, bz_receipt_store_render,
+		    &rctx, &ropts, &res);
 		/* A repeat answers with the original filing's rule too. */
 		if (rc == BZ_STORE_OK && res.repeat &&
 		    bz_store_submission_get(st, res.folio, &orig) == BZ_STORE_OK)
@@ -302,6 +364,8 @@ record(const struct decide_input *in, const struct bz_verification *v,
 		    "(%s), acuse %s, reasons %s", res.folio,
 		    res.repeat ? " (repeat)" : "", vt, legal, rule,
 		    !reply ? "not sent (loop safety)" :
+		    to == NULL ? "not sent (no usable e-mail address in the "
+		    "signer's certificate)" :
 		    res.rate_limited ? "not sent again (rate limited)" :
 		    res.queued ? "queued" : "none", bz_buf_str(&codes));
 		bz_log_personal(in->qid, "folio %s: signer RFC %s", res.folio,

@@ -30,9 +30,6 @@ void	 bz_buf_printf(struct bz_buf *b, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 bz_buf_vprintf(struct bz_buf *b, const char *fmt, va_list ap)
 	    __attribute__((format(printf, 2, 0)));
-/* Old name of bz_json_string (buzon/json.h, which always writes valid
- * UTF-8); kept only so that code written before the JSON writer builds. */
-void	 bz_buf_json_string(struct bz_buf *b, const char *s);
 const char *bz_buf_str(const struct bz_buf *b);
 char	*bz_buf_steal(struct bz_buf *b);
 

@@ -44,6 +44,9 @@
  *   12 confianza                 27 version del calendario
  *   13 identidad                 28 noCertificado de la institucion
  *   14 dictamen (verdict)
+ * Fields 15 and 16 are empty in acuses issued now (receipt_store.c:
+ * top-level headers no signature covers are not repeated under the
+ * Institute's sello); acuses issued before carry them and still verify.
  * Fields 25-27 are the whole rule set the legal instant was computed
  * with (LegalBasis, SubmissionFirstHour, the calendar files' version), so
  * the acuse alone says how to recompute it. Without 25 and 26 the cadena
@@ -178,7 +181,7 @@ const char *bz_receipt_rule_text(const char *rule_id);
 /* The reply mail (core/receipt_mail.c). */
 struct bz_receipt_mail {
 	const char *from;	/* the mailbox address (configuration) */
-	const char *to;		/* the envelope sender; unsafe -> undisclosed */
+	const char *to;		/* the signer's certificate address; unsafe/NULL -> undisclosed */
 	const char *in_reply_to;	/* submission Message-ID; unsafe -> omitted */
 	int64_t	 date;		/* UTC seconds for the Date: header */
 };
@@ -206,8 +209,10 @@ int	bz_receipt_safe_address(const char *s);
  * The acuse of a stored submission (core/receipt_store.c). The daemon
  * passes bz_receipt_store_render and a filled ctx to
  * bz_store_record_submission(); the callback renders the signed acuse
- * from the stored fields and the folio, and adds the envelope sender as
- * recipient (none for the null sender). ctx->err says why it failed.
+ * from the stored fields and the folio (the store keeps it in the row),
+ * fills the digests the "submission" event seals, and adds ctx->to as
+ * the only recipient (none when NULL). Without ctx->signer it fills only
+ * the digests. ctx->err says why it failed.
  */
 struct bz_submission;
 struct bz_outmail;
@@ -219,6 +224,9 @@ struct bz_receipt_render_ctx {
 	const char	*mailbox;	/* From: (the mailbox address written to) */
 	int64_t		 now;		/* Date: of the acuse */
 	const char	*event;		/* NULL: BZ_RECEIPT_EVENT_SUBMISSION */
+	/* To: and the only recipient: the address in the signer's
+	 * certificate; NULL: the acuse is kept but sent to no one. */
+	const char	*to;
 	struct bz_buf	 err;		/* reason of the last failure */
 };
 
@@ -228,6 +236,15 @@ void	bz_receipt_from_submission(struct bz_receipt *r, const char *folio,
 int	bz_receipt_render_submission(const struct bz_receipt_render_ctx *ctx,
 	    const char *folio, const struct bz_submission *sub, struct bz_buf *out,
 	    struct bz_buf *err);
+/* The unsigned envelope data of a filing as one string (see receipt_store.c). */
+void	bz_receipt_envelope_string(const struct bz_submission *sub,
+	    struct bz_buf *out);
+/* Hex SHA-256 of the cadena original and of the envelope string, as the
+ * "submission" event seals them; recomputed from a row by verify-chain. */
+void	bz_receipt_submission_digests(const char *folio,
+	    const struct bz_submission *sub, const struct bz_tz *tz,
+	    const char *institution_no_certificado, char cadena_sha256[65],
+	    char envelope_sha256[65]);
 /* A bz_store_render_fn; arg is a struct bz_receipt_render_ctx. */
 int	bz_receipt_store_render(void *arg, const char *folio,
 	    const struct bz_submission *sub, struct bz_outmail *mail);

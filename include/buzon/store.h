@@ -42,7 +42,7 @@
 struct bz_config;
 
 /* Schema version this binary writes (PRAGMA user_version). */
-#define BZ_STORE_SCHEMA_VERSION 3
+#define BZ_STORE_SCHEMA_VERSION 4
 
 enum bz_store_status {
 	BZ_STORE_OK = 0,
@@ -124,6 +124,11 @@ struct bz_submission {
 	int64_t		 id;
 	const char	*acuse_status;		/* "none" | "queued" | "sent" */
 	int64_t		 created_utc;
+	/* The acuse mail exactly as sealed and signed (schema 4; NULL when
+	 * none was kept) and the institution certificate its cadena names. */
+	char		*acuse;
+	size_t		 acuse_len;
+	char		*institution_no_certificado;
 };
 
 void	bz_submission_free(struct bz_submission *sub);	/* get's output only */
@@ -133,6 +138,16 @@ struct bz_outmail {
 	struct bz_buf	 message;	/* the whole RFC 5322 message, as for sendmail -i */
 	char		**rcpts;
 	size_t		 n_rcpts;
+	/*
+	 * What the record's "submission" event seals (hex SHA-256, "" when
+	 * unknown): the cadena original of the filing and its unsigned
+	 * envelope data (core/receipt_store.c). A non-empty message is kept
+	 * in submissions.acuse, recipients or not, with
+	 * institution_no_certificado (xmalloc'ed, may be NULL).
+	 */
+	char		 cadena_sha256[65];
+	char		 envelope_sha256[65];
+	char		*institution_no_certificado;
 };
 
 void	bz_outmail_add_rcpt(struct bz_outmail *mail, const char *rcpt);
@@ -162,15 +177,22 @@ struct bz_submission_out {
 struct bz_record_opts {
 	int64_t		 now;		/* instant of the event and outbox rows */
 	int64_t		 resend_interval; /* repeats: seconds (0: none) */
+	int		 no_reply;	/* send nothing, but still call render to
+					 * keep the acuse and the event's digests */
 };
 
 /*
- * Record one submission. render == NULL means "do not reply" (loop safety
- * said no, see bz_outbox_should_reply): no outbox row, acuse_status "none".
+ * Record one submission. render == NULL or opts->no_reply means "do not
+ * reply" (loop safety said no, see bz_outbox_should_reply, or no address
+ * to reply to): no outbox row, acuse_status "none". With no_reply render
+ * is still called: the row keeps the acuse it renders and the event seals
+ * its digests; only its recipients are ignored.
  *
  * Repeat (same signed_sha256 and signer.cert_sha256 as a recorded filing):
  * no new folio; out->repeat = 1 with the original folio and instants; a
- * "repeat" event is appended; when render != NULL, the original acuse rows
+ * "repeat" event is appended, naming the arriving message's hash and its
+ * spool_path (NULL when the caller spooled no second copy); when the
+ * reply is on, the original acuse rows
  * (the exact bytes first queued, same recipients) are queued again and
  * render is NOT called, so the acuse is byte-identical to the first one.
  *
@@ -193,6 +215,38 @@ enum bz_store_status bz_store_record_submission(struct bz_store *st,
 /* Read one recorded submission (with parts, reasons and signer). */
 enum bz_store_status bz_store_submission_get(struct bz_store *st,
 	    const char *folio, struct bz_submission *sub);
+/*
+ * The folio of an earlier filing of this signed entity by this signer
+ * certificate: BZ_STORE_OK (folio filled), NOTFOUND or TEMPFAIL. The
+ * daemon asks before spooling, so a repeat stores no second copy.
+ */
+enum bz_store_status bz_store_find_repeat(struct bz_store *st,
+	    const char *signed_sha256, const char *cert_sha256,
+	    char folio[BZ_FOLIO_LEN]);
+/*
+ * What the folio's "submission" event sealed: cadena_sha256,
+ * envelope_sha256 and acuse_sha256 (hex; "" when the event predates
+ * them or names none). NOTFOUND when the folio has no such event.
+ */
+enum bz_store_status bz_store_sealed_digests(struct bz_store *st,
+	    const char *folio, char cadena[65], char envelope[65], char acuse[65]);
+/* Folios that have a "submission" event, in event order (free each + vector). */
+enum bz_store_status bz_store_sealed_folios(struct bz_store *st,
+	    char ***folios, size_t *n);
+/*
+ * Every spool copy a record or an event names, as digests and paths
+ * (submissions.message_sha256/spool_path, and message_sha256/spool_path
+ * of every event detail): what `buzonctl spool gc` must keep.
+ */
+enum bz_store_status bz_store_named_copies(struct bz_store *st,
+	    char ***names, size_t *n);
+/*
+ * The acuse of a filing to send again: the kept bytes (else, for a
+ * filing from before schema 4, the message of its first outbox row) and
+ * the recipients its first acuse went to. NOTFOUND when there is none.
+ */
+enum bz_store_status bz_store_acuse_get(struct bz_store *st, const char *folio,
+	    struct bz_buf *acuse, char ***rcpts, size_t *n_rcpts);
 /*
  * Folios of recorded submissions in filing order, optionally only those
  * of one signer RFC (NULL: all) and arriving at or after since_utc

@@ -40,6 +40,8 @@ struct bz_signer {
 	char	*no_certificado;	/* 20-digit certificate number (serial as ASCII) */
 	char	*serial_hex;		/* serial as hex, for the record */
 	char	*cert_sha256;		/* hex SHA-256 of the DER certificate */
+	char	*email;			/* subject emailAddress (SAT: the taxpayer's
+					 * address given at issuance), the only one */
 	int64_t	 not_before;		/* UTC seconds */
 	int64_t	 not_after;
 };

@@ -72,7 +72,7 @@ e2e_milter_log_has "^.*: [A-Z0-9]+: accepted: folio" ||
 acuse=$E2E_DIR/acuse1.eml
 sub_acuse "$folio" "$acuse"
 e2e_check "acuse: null envelope sender" grep -q '^X-Mail-Args: <>$' "$acuse.raw"
-e2e_check "acuse: to the envelope sender" grep -q '^X-Rcpt-Args: <patron@empresa.test>' "$acuse.raw"
+e2e_check "acuse: to the address in the signer's certificate" grep -q '^X-Rcpt-Args: <juan.perez@pruebas.buzon.test>' "$acuse.raw"
 e2e_check "acuse: Auto-Submitted" grep -q '^Auto-Submitted: auto-replied' "$acuse"
 e2e_check "acuse: In-Reply-To the submission" grep -q "^In-Reply-To: <$tok@empresa.test>" "$acuse"
 e2e_check "acuse: From the mailbox" grep -q -i "^From: .*$E2E_MAILBOX" "$acuse"

@@ -53,6 +53,8 @@
 #                   serialNumber "XYZ"
 #   badserial       serial 0x0123456789ABCDEF (not ASCII digits), fisica
 #                   BASE800101AB8
+#   efirma-sincorreo 30001000000700000012 fisica SICO800101AB1, a valid
+#                   e.firma WITHOUT emailAddress (nowhere to send an acuse)
 #   ocsp            delegated OCSP responder of ca (EKU OCSPSigning, noCheck),
 #                   2019..2049: `openssl ocsp -index ca/index.txt -CA ca.crt
 #                   -rsigner ocsp.crt -rkey ocsp.key -port N`
@@ -79,7 +81,7 @@
 
 set -eu
 
-VERSION=3
+VERSION=4
 OPENSSL=${OPENSSL:-openssl}
 
 if [ $# -ne 1 ]; then
@@ -361,6 +363,10 @@ efirma_dn badserial "SERIE MALA" "BASE800101AB8" "BASE800101HDFRRR08" serie@prue
 newkey badserial
 req badserial
 sign ca_ca badserial efirma_ext $START $END 0123456789ABCDEF
+
+efirma_dn efirma-sincorreo "SIN CORREO PEREZ" "SICO800101AB1" "SICO800101HDFNRR01" x
+sed -i '/^emailAddress/d' efirma-sincorreo.dn
+leaf efirma-sincorreo ca_ca efirma_ext $START $END 30001000000700000012
 
 efirma_dn efirma-otherca "OTRA AC PEREZ" "OTRA800101AB9" "OTRA800101HDFTRR09" otra@pruebas.buzon.test
 leaf efirma-otherca other_ca efirma_ext $START $END 30001000000800000001

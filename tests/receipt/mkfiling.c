@@ -5,11 +5,14 @@
  *                                        prints the folio
  *   mkfiling dump DATABASE DIR           writes each pending outbox mail to
  *                                        DIR/<id>.eml, prints the file names
- *   mkfiling forget-rule-set DATABASE FOLIO
+ *   mkfiling forget-rule-set DATABASE FOLIO CERT KEY
  *                                        sets legal_basis and first_hour of
- *                                        the filing to NULL, as a filing
- *                                        recorded before schema version 3
- *                                        reads after the migration
+ *                                        the filing to NULL and drops its
+ *                                        kept acuse, as a filing recorded
+ *                                        before schema version 3 reads after
+ *                                        the migration, and puts in its
+ *                                        outbox rows the acuse that release
+ *                                        rendered from such a row
  *
  * record does what the daemon does at end of message: it calls
  * bz_store_record_submission() with bz_receipt_store_render() as the
@@ -83,6 +86,7 @@ record(const char *db, const char *cert, const char *key, int cinco_de_mayo,
 	in.signer.name = (char *)"JUAN PÉREZ GARCÍA";
 	in.signer.no_certificado = (char *)"30001000000700000001";
 	in.signer.cert_sha256 = (char *)HASH_A;
+	in.signer.email = (char *)"juan.perez@pruebas.buzon.test";
 	in.integrity = in.trust = in.identity = BZ_CHECK_PASS;
 	in.verdict = BZ_VERDICT_ACCEPTED;
 	in.message_sha256 = HASH_B;
@@ -110,9 +114,12 @@ record(const char *db, const char *cert, const char *key, int cinco_de_mayo,
 		in.signer.curp = (char *)"LOPM700101MDFPRR05";
 		in.signer.name = (char *)"MARÍA LÓPEZ PÉREZ";
 		in.signer.cert_sha256 = (char *)HASH_B;
+		in.signer.email = (char *)"maria.lopez@pruebas.buzon.test";
 		in.signed_sha256 = HASH_A;	/* another filing, not a repeat */
 		in.message_id = "<promocion.9@pruebas.buzon.test>";
 	}
+	/* As the daemon: the acuse goes to the certificate's address. */
+	ctx.to = in.signer.email;
 	if (bz_store_record_submission(st, &in, bz_receipt_store_render, &ctx, &out) ==
 	    BZ_STORE_OK) {
 		printf("%s\n", out.folio);
@@ -159,29 +166,77 @@ dump(const char *db, const char *dir)
 	return 0;
 }
 
-/* forget_rule_set - the filing as one recorded before schema version 3 */
+/* exec_folio - run one statement with the folio bound to ?1 (and blob ?2) */
 static int
-forget_rule_set(const char *db, const char *folio)
+exec_folio(sqlite3 *h, const char *sql, const char *folio, const struct bz_buf *blob)
 {
-	sqlite3 *h;
 	sqlite3_stmt *s;
-	int rc = 1;
+	int ok;
 
-	if (sqlite3_open(db, &h) != SQLITE_OK ||
-	    sqlite3_prepare_v2(h, "UPDATE submissions SET legal_basis = NULL, "
-	    "first_hour = NULL WHERE folio = ?", -1, &s, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) != SQLITE_OK) {
 		fprintf(stderr, "mkfiling: %s\n", sqlite3_errmsg(h));
-		sqlite3_close(h);
-		return 1;
+		return -1;
 	}
 	sqlite3_bind_text(s, 1, folio, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_DONE && sqlite3_changes(h) == 1)
-		rc = 0;
-	else
+	if (blob != NULL)
+		sqlite3_bind_blob(s, 2, blob->data, (int)blob->len, SQLITE_STATIC);
+	ok = sqlite3_step(s) == SQLITE_DONE && sqlite3_changes(h) >= 1;
+	if (!ok)
 		fprintf(stderr, "mkfiling: no filing %s updated: %s\n", folio,
 		    sqlite3_errmsg(h));
 	sqlite3_finalize(s);
+	return ok ? 0 : -1;
+}
+
+/*
+ * forget_rule_set - the filing as one recorded before schema version 3:
+ * no rule set in the row, no acuse kept in it, and in the outbox the acuse
+ * that release rendered from such a row (naming no basis or first hour)
+ */
+static int
+forget_rule_set(const char *db, const char *folio, const char *cert, const char *key)
+{
+	struct bz_buf err = BZ_BUF_INIT, msg = BZ_BUF_INIT;
+	struct bz_receipt_render_ctx ctx;
+	struct bz_submission sub;
+	struct bz_store *st = NULL;
+	sqlite3 *h = NULL;
+	int rc = 1;
+
+	memset(&ctx, 0, sizeof(ctx));
+	memset(&sub, 0, sizeof(sub));
+	bz_receipt_library_init();
+	if (sqlite3_open(db, &h) != SQLITE_OK ||
+	    exec_folio(h, "UPDATE submissions SET legal_basis = NULL, first_hour = NULL, "
+	    "acuse = NULL, institution_no_certificado = NULL WHERE folio = ?1",
+	    folio, NULL) < 0)
+		goto out;
+	if ((ctx.signer = bz_receipt_signer_load(cert, key, NULL, &err)) == NULL ||
+	    (ctx.tz = bz_tz_load(BZ_TZ_MEXICO_CITY, &err)) == NULL ||
+	    (st = bz_store_open(db, 5000, 0, &err)) == NULL ||
+	    bz_store_submission_get(st, folio, &sub) != BZ_STORE_OK) {
+		fprintf(stderr, "mkfiling: %s\n", bz_buf_str(&err));
+		goto out;
+	}
+	ctx.mailbox = "buzon@imss.pruebas.test";
+	ctx.now = 1780790400;
+	ctx.to = sub.signer.email;
+	if (bz_receipt_render_submission(&ctx, folio, &sub, &msg, &err) != 0) {
+		fprintf(stderr, "mkfiling: %s\n", bz_buf_str(&err));
+		goto out;
+	}
+	if (exec_folio(h, "UPDATE outbox SET message = ?2 WHERE folio = ?1", folio, &msg) == 0)
+		rc = 0;
+out:
+	if (sub.qid != NULL)
+		bz_submission_free(&sub);
+	if (st != NULL)
+		bz_store_close(st);
+	bz_tz_free((struct bz_tz *)ctx.tz);
+	bz_receipt_signer_unref((struct bz_receipt_signer *)ctx.signer);
 	sqlite3_close(h);
+	bz_buf_free(&err);
+	bz_buf_free(&msg);
 	return rc;
 }
 
@@ -196,12 +251,12 @@ main(int argc, char **argv)
 	if (argc == 6 && strcmp(argv[1], "record") == 0 &&
 	    strcmp(argv[5], "--late-evening") == 0)
 		return record(argv[2], argv[3], argv[4], 0, 1);
-	if (argc == 4 && strcmp(argv[1], "forget-rule-set") == 0)
-		return forget_rule_set(argv[2], argv[3]);
+	if (argc == 6 && strcmp(argv[1], "forget-rule-set") == 0)
+		return forget_rule_set(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 4 && strcmp(argv[1], "dump") == 0)
 		return dump(argv[2], argv[3]);
 	fprintf(stderr, "usage: mkfiling record DATABASE CERT KEY "
 	    "[--cinco-de-mayo | --late-evening] | "
-	    "dump DATABASE DIR | forget-rule-set DATABASE FOLIO\n");
+	    "dump DATABASE DIR | forget-rule-set DATABASE FOLIO CERT KEY\n");
 	return 2;
 }

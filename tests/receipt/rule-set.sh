@@ -14,7 +14,9 @@
 #
 # Then the same filing as one recorded before the store kept the rule set
 # (mkfiling forget-rule-set: NULL columns, as the migration leaves old
-# rows): its acuse names no basis or first hour, and verify says so.
+# rows, and the acuse that release queued from such a row): its acuse names
+# no basis or first hour, `receipt resend` sends that acuse again as it
+# was, and verify says so.
 
 . "${top_srcdir:?}/tests/receipt/lib.sh"
 AT=2026-05-06T18:00:00Z
@@ -73,7 +75,7 @@ grep -q '"baseLegal": "lft+cff", "primeraHora": "09:30"' "$T/show.json" &&
     ok "show --json names them" || bad "show --json: $(cat "$T/show.json")"
 
 # --- the same filing as one recorded before schema version 3 -------------
-"$MK" forget-rule-set "$T/buzon.db" "$folio" || { echo "ERROR: forget-rule-set"; exit 99; }
+"$MK" forget-rule-set "$T/buzon.db" "$folio" "$PKI/institution.crt" "$PKI/institution.key" || { echo "ERROR: forget-rule-set"; exit 99; }
 "$CTL" -c "$T/buzon.conf" receipt resend "$folio" > "$T/resend" 2>&1 || bad "resend: $(cat "$T/resend")"
 mkdir "$T/out2"
 "$MK" dump "$T/buzon.db" "$T/out2" > "$T/files2" || exit 99

@@ -3,6 +3,9 @@
 # store.sh - the acuse through the store: rendered inside the transaction
 # that allocates the folio, shown, listed and resent by buzonctl, and both
 # copies pass every check of `buzonctl receipt verify` with the same sello.
+# A row changed behind the record (UPDATE on a copy of the database) is
+# named by `store verify-chain` (exit 1), and `receipt show` still prints
+# the acuse as sealed, never a fresh sello over the changed data.
 
 . "${top_srcdir:?}/tests/receipt/lib.sh"
 receipt_conf
@@ -91,4 +94,53 @@ s1=$(awk '/filename="acuse-/ { x = 1; next } x && /^\r?$/ { b = 1; next } b && /
 s2=$(awk '/filename="acuse-/ { x = 1; next } x && /^\r?$/ { b = 1; next } b && /^--/ { exit } b { print }' "$second" | tr -d '\r' | base64 -d | sed -n 's/.*<sello>\(.*\)<\/sello>.*/\1/p')
 [ -n "$s1" ] && [ "$s1" = "$s2" ] && [ "$s1" = "$sello" ] && ok "same sello in both acuses and in show" ||
     bad "sellos differ: '$s1' '$s2' '$sello'"
+
+# The resent acuse is the kept one, byte for byte (no new seal, no new
+# S/MIME signature).
+cmp -s "$first" "$second" && ok "resend queues the kept acuse byte for byte" ||
+    bad "resent acuse differs from the first"
+grep -q "acuse queued again for juan.perez@pruebas.buzon.test" "$T/resend" &&
+    ok "resend goes to the first acuse's recipient" || bad "resend: $(cat "$T/resend")"
+
+# Records changed behind the log (issue 8, item 4).
+SQLITE3=$(command -v sqlite3 || true)
+if [ -z "$SQLITE3" ]; then
+	echo "SKIP: sqlite3 not installed: the tampering checks need it"
+	exit $fail
+fi
+"$CTL" -c "$T/buzon.conf" store verify-chain > "$T/vc0" 2>&1 &&
+    grep -q "records: 1 match their event, 0 altered" "$T/vc0" &&
+    ok "verify-chain: the untouched record matches its event" || bad "verify-chain: $(cat "$T/vc0")"
+# tamper NAME SQL - a copy of the database with SQL applied, and its conf
+tamper() {
+	cp "$T/buzon.db" "$T/$1.db" || exit 99
+	"$SQLITE3" "$T/$1.db" "$2" || exit 99
+	sed "s|^Database .*|Database $T/$1.db|" "$T/buzon.conf" > "$T/$1.conf"
+}
+tamper moved "UPDATE submissions SET arrival_utc = arrival_utc - 86400, legal_utc = legal_utc - 172800, subject = 'Desistimiento' WHERE folio = '$folio'"
+"$CTL" -c "$T/moved.conf" store verify-chain > "$T/vc1" 2>&1
+[ $? -eq 1 ] && grep -q "^record $folio ALTERED" "$T/vc1" &&
+    ok "verify-chain names the folio whose arrival and subject changed, exit 1" ||
+    bad "verify-chain after UPDATE: $(cat "$T/vc1")"
+"$CTL" -c "$T/moved.conf" store verify-chain --json > "$T/vc1.json" 2>&1
+grep -q "\"intact\": false" "$T/vc1.json" && grep -q "\"folio\": \"$folio\"" "$T/vc1.json" &&
+    ok "verify-chain --json lists the altered folio" || bad "verify-chain --json: $(cat "$T/vc1.json")"
+"$CTL" -c "$T/moved.conf" receipt show "$folio" > "$T/show1" 2>&1
+grep -q "08/06/2026 00:00:00" "$T/show1" && ! grep -q "07/06/2026\|06/06/2026 00:00:00" "$T/show1" &&
+    ok "receipt show prints the acuse as sealed, not the changed row" || bad "show after UPDATE: $(cat "$T/show1")"
+"$CTL" -c "$T/moved.conf" receipt show --json "$folio" > "$T/show1.json" 2>&1
+[ "$(sed -n 's/.*"sello": "\([^"]*\)".*/\1/p' "$T/show1.json")" = "$sello" ] &&
+    ok "receipt show: the first sello, not a fresh one" || bad "show --json after UPDATE: $(cat "$T/show1.json")"
+tamper subject "UPDATE submissions SET subject = 'Desistimiento' WHERE folio = '$folio'"
+"$CTL" -c "$T/subject.conf" store verify-chain > "$T/vc2" 2>&1
+[ $? -eq 1 ] && grep -q "^record $folio ALTERED: the row's envelope data" "$T/vc2" &&
+    ok "verify-chain: a changed Subject alone is named" || bad "verify-chain after subject: $(cat "$T/vc2")"
+tamper acuse "UPDATE submissions SET acuse = CAST('forged' AS BLOB) WHERE folio = '$folio'"
+"$CTL" -c "$T/acuse.conf" store verify-chain > "$T/vc3" 2>&1
+[ $? -eq 1 ] && grep -q "^record $folio ALTERED: the kept acuse" "$T/vc3" &&
+    ok "verify-chain: a replaced acuse is named" || bad "verify-chain after acuse: $(cat "$T/vc3")"
+tamper gone "DELETE FROM parts WHERE folio = '$folio'; DELETE FROM outbox WHERE folio = '$folio'; DELETE FROM submissions WHERE folio = '$folio'"
+"$CTL" -c "$T/gone.conf" store verify-chain > "$T/vc4" 2>&1
+[ $? -eq 1 ] && grep -q "^record $folio ALTERED: its event names a filing that has no row" "$T/vc4" &&
+    ok "verify-chain: a deleted row is named" || bad "verify-chain after delete: $(cat "$T/vc4")"
 exit $fail

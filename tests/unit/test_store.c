@@ -22,6 +22,7 @@
 
 #include "buzon/buf.h"
 #include "buzon/cas.h"
+#include "buzon/mime.h"
 #include "buzon/store.h"
 #include "core/store_int.h"
 #include "suites.h"
@@ -351,7 +352,7 @@ START_TEST(test_migrate_from_v2)
 	    "'submissions') WHERE name IN ('legal_basis', 'first_hour')"), 0);
 
 	st = open_ok(path, 1000);
-	ck_assert_int_eq(bz_store_schema_version(st), 3);
+	ck_assert_int_eq(bz_store_schema_version(st), BZ_STORE_SCHEMA_VERSION);
 	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM pragma_table_info("
 	    "'submissions') WHERE name IN ('legal_basis', 'first_hour') AND "
 	    "type = 'TEXT' AND \"notnull\" = 0"), 2);
@@ -378,7 +379,7 @@ START_TEST(test_migrate_from_v2)
 	bz_store_close(st);
 	/* Opening again migrates nothing more. */
 	st = open_ok(path, 1000);
-	ck_assert_int_eq(bz_store_schema_version(st), 3);
+	ck_assert_int_eq(bz_store_schema_version(st), BZ_STORE_SCHEMA_VERSION);
 	bz_store_close(st);
 	bz_reasons_free(&in.reasons);
 	bz_buf_free(&err);
@@ -624,6 +625,90 @@ START_TEST(test_repeat_same_folio)
 }
 END_TEST
 
+/*
+ * The acuse is kept in the row exactly as rendered, the submission event
+ * seals the digests the render callback gave and the kept acuse's; with
+ * no_reply it is kept but nothing is queued. bz_store_find_repeat sees a
+ * filed entity before any spooling; a repeat without a spooled copy names
+ * the arriving hash and no path, and bz_store_named_copies lists what
+ * spool gc must keep.
+ */
+static int
+render_digests(void *arg, const char *folio, const struct bz_submission *sub,
+    struct bz_outmail *mail)
+{
+	if (render(arg, folio, sub, mail) < 0)
+		return -1;
+	memcpy(mail->cadena_sha256, SHA_C, 65);
+	memcpy(mail->envelope_sha256, SHA_D, 65);
+	mail->institution_no_certificado = strdup("00001000000500000001");
+	return 0;
+}
+
+START_TEST(test_kept_acuse_and_digests)
+{
+	const char *path = db_path("kept.db");
+	struct bz_store *st = open_ok(path, 1000);
+	struct render_state rs = { 0 };
+	struct bz_submission in = sample(2026, SHA_A, SHA_B), got;
+	struct bz_submission_out out;
+	struct bz_record_opts opts = { 1781600000, 0, 1 };
+	struct bz_buf acuse = BZ_BUF_INIT;
+	char folio[BZ_FOLIO_LEN], c[65], e[65], a[65], want[65];
+	char **names;
+	size_t n;
+	int found_msg = 0, found_path = 0, found_repeat = 0;
+
+	ck_assert_int_eq(bz_store_find_repeat(st, SHA_A, SHA_B, folio), BZ_STORE_NOTFOUND);
+	in.signer.email = (char *)"rh@empresa.example";
+	ck_assert_int_eq(bz_store_record_submission_at(st, &in, render_digests, &rs,
+	    &opts, &out), BZ_STORE_OK);
+	ck_assert_int_eq(out.queued, 0);	/* no_reply: kept, not sent */
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM outbox"), 0);
+	ck_assert_int_eq(bz_store_find_repeat(st, SHA_A, SHA_B, folio), BZ_STORE_OK);
+	ck_assert_str_eq(folio, out.folio);
+
+	ck_assert_int_eq(bz_store_submission_get(st, out.folio, &got), BZ_STORE_OK);
+	ck_assert_ptr_nonnull(got.acuse);
+	ck_assert_uint_gt(got.acuse_len, 42);
+	ck_assert(memcmp(got.acuse, "Subject: Acuse de recibo BZ-2026-00000001\n", 42) == 0);
+	ck_assert_str_eq(got.signer.email, "rh@empresa.example");
+	ck_assert_str_eq(got.institution_no_certificado, "00001000000500000001");
+	bz_sha256_hex(got.acuse, got.acuse_len, want);
+	ck_assert_int_eq(bz_store_sealed_digests(st, out.folio, c, e, a), BZ_STORE_OK);
+	ck_assert_str_eq(c, SHA_C);
+	ck_assert_str_eq(e, SHA_D);
+	ck_assert_str_eq(a, want);
+	bz_submission_free(&got);
+	/* Nothing was queued, so there is nothing to resend. */
+	ck_assert_int_eq(bz_store_acuse_get(st, out.folio, &acuse, &names, &n),
+	    BZ_STORE_NOTFOUND);
+	ck_assert_uint_eq(n, 0);
+	free(names);
+	bz_buf_free(&acuse);
+
+	/* A repeat whose copy was not spooled: its hash named, no path. */
+	in.message_sha256 = SHA_D;
+	in.spool_path = NULL;
+	ck_assert_int_eq(bz_store_record_submission_at(st, &in, render_digests, &rs,
+	    &opts, &out), BZ_STORE_OK);
+	ck_assert_int_eq(out.repeat, 1);
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM events WHERE kind = "
+	    "'repeat' AND json_extract(detail, '$.message_sha256') = '" SHA_D "' AND "
+	    "json_type(detail, '$.spool_path') = 'null'"), 1);
+	ck_assert_int_eq(bz_store_named_copies(st, &names, &n), BZ_STORE_OK);
+	for (size_t i = 0; i < n; i++) {
+		found_msg |= strcmp(names[i], SHA_A) == 0;
+		found_path |= strcmp(names[i], "/var/spool/buzon-milter/aa/aaaa") == 0;
+		found_repeat |= strcmp(names[i], SHA_D) == 0;
+		free(names[i]);
+	}
+	free(names);
+	ck_assert(found_msg && found_path && found_repeat);
+	bz_store_close(st);
+}
+END_TEST
+
 START_TEST(test_repeat_after_resend)
 {
 	const char *path = db_path("resend.db");
@@ -688,7 +773,7 @@ START_TEST(test_repeat_rate_limited)
 	struct bz_store *st = open_ok(path, 1000);
 	struct render_state rs = { 0 };
 	struct bz_submission in = sample(2026, SHA_A, SHA_B);
-	struct bz_record_opts opts = { T0, 3600 };
+	struct bz_record_opts opts = { T0, 3600, 0 };
 	struct bz_submission_out first, again;
 	size_t rows = 1, limited = 0, answered = 0;
 	char sql[256];
@@ -751,7 +836,7 @@ START_TEST(test_repeat_of_unanswered_not_limited)
 	struct bz_store *st = open_ok(path, 1000);
 	struct render_state rs = { 0 };
 	struct bz_submission in = sample(2026, SHA_A, SHA_B);
-	struct bz_record_opts opts = { T0, 3600 };
+	struct bz_record_opts opts = { T0, 3600, 0 };
 	struct bz_submission_out first, again;
 
 	ck_assert_int_eq(bz_store_record_submission_at(st, &in, NULL, NULL, &opts,
@@ -1277,6 +1362,7 @@ suite_store(void)
 	tcase_add_test(tc, test_folio_unique_under_threads);
 	tcase_add_test(tc, test_repeat_same_folio);
 	tcase_add_test(tc, test_repeat_after_resend);
+	tcase_add_test(tc, test_kept_acuse_and_digests);
 	tcase_add_test(tc, test_repeat_rate_limited);
 	tcase_add_test(tc, test_repeat_of_unanswered_not_limited);
 	tcase_add_test(tc, test_list);
