@@ -157,6 +157,8 @@ main(int argc, char **argv)
 	}
 	if (added == 0) {
 		fprintf(stderr, "run-unit: no suite named %s\n", only);
+		srunner_free(sr);
+		free(only);
 		rmdir(base_path);
 		return 99;
 	}
