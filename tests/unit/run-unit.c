@@ -102,6 +102,16 @@ test_tmpdir(void)
 	return tmpdir_path;
 }
 
+/* test_timeout_scale - the deadline multiplier, an integer >= 1 */
+int
+test_timeout_scale(void)
+{
+	const char *s = getenv("BUZON_TEST_TIMEOUT_SCALE");
+	int n = s ? atoi(s) : 1;
+
+	return n >= 1 ? n : 1;
+}
+
 /* remove_one - nftw callback: remove a file or an (emptied) directory */
 static int
 remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
