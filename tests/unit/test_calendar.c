@@ -387,24 +387,19 @@ tzif_with_footer(const char *footer)
 }
 
 /*
- * Jn counts 1..365 and never 29 February; n counts 0..365 and does. With
- * start J60 (1 March, even in 2024) and end J300 (27 October) at 02:00,
- * and the same with n59 (29 February in 2024, 1 March in 2023).
+ * Footer rules beyond "Mm.w.d". Julian-day rules (Jn counts 1..365 and
+ * never 29 February; n counts 0..365 and does) are refused: GLib 2.74,
+ * which evaluates the zone, puts J60 on 2 March and never n59 on
+ * 29 February; no tzdata zone uses them.
  */
 static const struct {
 	const char *footer;
 	const char *utc;
 	int	 offset;	/* seconds east, or 1 when the load must fail */
 } synthetic_cases[] = {
-	{ "XST3XDT,J60/2,J300/2", "2024-03-01T04:59:59Z", -10800 },
-	{ "XST3XDT,J60/2,J300/2", "2024-03-01T05:00:00Z", -7200 },
-	{ "XST3XDT,J60/2,J300/2", "2023-03-01T05:00:00Z", -7200 },
-	{ "XST3XDT,J60/2,J300/2", "2024-10-27T03:59:59Z", -7200 },
-	{ "XST3XDT,J60/2,J300/2", "2024-10-27T04:00:00Z", -10800 },
-	{ "XST3XDT,59/2,300/2", "2024-02-29T04:59:59Z", -10800 },
-	{ "XST3XDT,59/2,300/2", "2024-02-29T05:00:00Z", -7200 },
-	{ "XST3XDT,59/2,300/2", "2023-02-28T12:00:00Z", -10800 },
-	{ "XST3XDT,59/2,300/2", "2023-03-01T05:00:00Z", -7200 },
+	{ "XST3XDT,J60/2,J300/2", "2024-03-01T05:00:00Z", 1 },
+	{ "XST3XDT,59/2,300/2", "2024-02-29T05:00:00Z", 1 },
+	{ "XST3XDT,M3.2.0,J300/2", "2024-02-29T05:00:00Z", 1 },
 	{ "XST3XDT1,M3.2.0,M11.1.0", "2030-07-01T00:00:00Z", -3600 },	/* explicit DST offset */
 	{ "<-03>3", "2030-07-01T00:00:00Z", -10800 },			/* quoted name */
 	{ "XST3", "2030-07-01T00:00:00Z", -10800 },
