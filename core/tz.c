@@ -223,6 +223,32 @@ check_footer(const char *text)
 	return NULL;
 }
 
+/*
+ * glib_identifier - a spelling of the absolute path no live zone has
+ *
+ * GLib keeps one GTimeZone per identifier while any reference to it lives
+ * and returns that one again, without reading the file: a reload (while
+ * the old generation's calendar still holds its zone) would keep the
+ * tzdata of the start-up. Each load therefore names the file differently:
+ * "/" then 12 tokens, "./" or "/" for the bits of a load counter, then the
+ * path. The tokens are prefix-free, so the spellings differ; the kernel
+ * reads all of them as the same file. 4096 loads would have to be alive
+ * at once to meet an old one again.
+ */
+static char *
+glib_identifier(const char *abspath)
+{
+	static unsigned counter;
+	unsigned n = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
+	struct bz_buf b = BZ_BUF_INIT;
+
+	bz_buf_append(&b, "/", 1);
+	for (int bit = 0; bit < 12; bit++)
+		bz_buf_printf(&b, "%s", n >> bit & 1 ? "./" : "/");
+	bz_buf_printf(&b, "%s", abspath + 1);
+	return bz_buf_steal(&b);
+}
+
 /* bz_tz_load_file - check one TZif file, then let GLib load it */
 struct bz_tz *
 bz_tz_load_file(const char *path, struct bz_buf *err)
@@ -230,7 +256,7 @@ bz_tz_load_file(const char *path, struct bz_buf *err)
 	size_t len = 0;
 	unsigned char *data = read_file(path, &len);
 	const char *why;
-	char *footer = NULL;
+	char *footer = NULL, *abspath, *id;
 	struct bz_tz *tz;
 	GTimeZone *zone;
 
@@ -248,13 +274,24 @@ bz_tz_load_file(const char *path, struct bz_buf *err)
 		return NULL;
 	}
 	/*
-	 * An absolute path is read as is (TZDIR is not consulted). GLib keeps
-	 * one GTimeZone per identifier while any reference lives, so a tzdata
-	 * update is seen once every calendar holding the old zone is gone.
-	 * Everything GLib reads was checked above, so a refusal now means
-	 * the file changed under us.
+	 * GLib reads an absolute identifier as a path (a relative one it
+	 * would look up under its own $TZDIR). Everything it reads was
+	 * checked above; tzdata is replaced by rename, so it reads the same
+	 * file, and a refusal means the file changed under us.
 	 */
-	if ((zone = g_time_zone_new_identifier(path)) == NULL) {
+	if (path[0] == '/') {
+		abspath = xstrdup(path);
+	} else {
+		char *cwd = g_get_current_dir();
+
+		abspath = xasprintf("%s/%s", cwd, path);
+		g_free(cwd);
+	}
+	id = glib_identifier(abspath);
+	zone = g_time_zone_new_identifier(id);
+	free(id);
+	free(abspath);
+	if (zone == NULL) {
 		bz_buf_printf(err, "%s: GLib cannot read this TZif file", path);
 		return NULL;
 	}

@@ -278,6 +278,41 @@ START_TEST(test_zone_broken_tzdata)
 }
 END_TEST
 
+/*
+ * A reload reads the tz database again: a zone file replaced while the
+ * old zone is still in use (the old generation's calendar) is what the
+ * new load sees, not a copy cached by GLib under the same file name.
+ */
+START_TEST(test_zone_reload_sees_new_file)
+{
+	struct bz_buf err = BZ_BUF_INIT;
+	char *path = xasprintf("%s/zone", test_tmpdir());
+	char *cmd = xasprintf("cp /usr/share/zoneinfo/America/Mexico_City %s", path);
+	struct bz_tz *old, *new;
+	struct bz_local_time lt;
+
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	old = bz_tz_load_file(path, &err);
+	ck_assert_msg(old != NULL, "%s", bz_buf_str(&err));
+	cmd = xasprintf("cp /usr/share/zoneinfo/Asia/Tokyo %s.new && mv %s.new %s",
+	    path, path, path);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	new = bz_tz_load_file(path, &err);
+	ck_assert_msg(new != NULL, "%s", bz_buf_str(&err));
+	bz_tz_to_local(new, instant("2030-07-01T00:00:00Z"), &lt);
+	ck_assert_int_eq(lt.utc_offset, 9 * 3600);
+	ck_assert_int_eq(bz_tz_selftest(new, &err), -1);
+	bz_tz_to_local(old, instant("2030-07-01T00:00:00Z"), &lt);
+	ck_assert_int_eq(lt.utc_offset, -6 * 3600);
+	bz_tz_free(old);
+	bz_tz_free(new);
+	free(path);
+	bz_buf_free(&err);
+}
+END_TEST
+
 /* A truncated copy of the real file is refused, never half-read. */
 START_TEST(test_zone_truncated)
 {
@@ -1116,6 +1151,7 @@ suite_calendar(void)
 	tcase_add_test(tc, test_zone_ignores_TZ);
 	tcase_add_test(tc, test_zone_broken_tzdata);
 	tcase_add_test(tc, test_zone_truncated);
+	tcase_add_test(tc, test_zone_reload_sees_new_file);
 	tcase_add_loop_test(tc, test_zone_footer_rules, 0, N(footer_cases));
 	tcase_add_loop_test(tc, test_zone_synthetic_footers, 0, N(synthetic_cases));
 	tcase_add_loop_test(tc, test_statutory_year, 0, N(statutory_days));
