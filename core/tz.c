@@ -192,8 +192,9 @@ check_tzif(const unsigned char *data, size_t len, char **footer)
  * cannot parse, logs a critical and leaks. As an identifier GLib would try
  * the text as a file name under $TZDIR before parsing it as a rule, so a
  * daylight-saving part without rules (POSIX leaves those to the
- * implementation; never guessed) is refused here: with its comma no rule
- * names a file. Julian-day rules (",Jn" and ",n") are refused too: GLib
+ * implementation; never guessed) is refused here, and so is a "/" before
+ * the rules: what remains names no file of a tz database (a comma, or one
+ * path component such as "GMT0" that means the same rule). Julian-day rules (",Jn" and ",n") are refused too: GLib
  * 2.74 computes them in a non-leap year 1 (parse_julian_boundary), so J60
  * lands on 2 March and n59 never on 29 February. tzdata's footers all use
  * ",Mm.w.d"; a Jn rule would have to be supported here again.
@@ -206,6 +207,8 @@ check_footer(const char *text)
 
 	if (*text == '\0')
 		return NULL;		/* no rule beyond the table */
+	if (strcspn(text, "/") < strcspn(text, ","))
+		return "bad TZ footer";
 	if (*s == '<')
 		s = strchr(s, '>') ? strchr(s, '>') + 1 : s + strlen(s);
 	while (*s && strchr("+-:0123456789", *s) == NULL)

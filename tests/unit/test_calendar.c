@@ -443,6 +443,8 @@ static const struct {
 	{ "XST3XDT,M13.2.0,M11.1.0", "2030-07-01T00:00:00Z", 1 },
 	{ "XST", "2030-07-01T00:00:00Z", 1 },
 	{ "X3", "2030-07-01T00:00:00Z", 1 },
+	{ "/etc/localtime", "2030-07-01T00:00:00Z", 1 },		/* never read as a file */
+	{ "America/Mexico_City", "2030-07-01T00:00:00Z", 1 },
 };
 
 START_TEST(test_zone_synthetic_footers)
