@@ -189,12 +189,12 @@ check_tzif(const unsigned char *data, size_t len, char **footer)
  * check_footer - GLib accepts the POSIX TZ footer; NULL or a reason
  *
  * Checked on its own first because GLib, handed a file whose footer it
- * cannot parse, logs a critical and leaks. As an identifier GLib would try
- * the text as a file name under $TZDIR before parsing it as a rule, so a
- * daylight-saving part without rules (POSIX leaves those to the
- * implementation; never guessed) is refused here, and so is a "/" before
- * the rules: what remains names no file of a tz database (a comma, or one
- * path component such as "GMT0" that means the same rule). Julian-day rules (",Jn" and ",n") are refused too: GLib
+ * cannot parse, logs a critical and leaks. As an identifier, text GLib
+ * cannot parse as a rule is tried as a file name under $TZDIR, so what
+ * could name a file is refused here first: a standard part without its
+ * offset ("EST"), a daylight-saving part without rules ("EST5EDT"; POSIX
+ * leaves those to the implementation, never guessed), a "/" before the
+ * rules. Julian-day rules (",Jn" and ",n") are refused too: GLib
  * 2.74 computes them in a non-leap year 1 (parse_julian_boundary), so J60
  * lands on 2 March and n59 never on 29 February. tzdata's footers all use
  * ",Mm.w.d"; a Jn rule would have to be supported here again.
@@ -213,6 +213,8 @@ check_footer(const char *text)
 		s = strchr(s, '>') ? strchr(s, '>') + 1 : s + strlen(s);
 	while (*s && strchr("+-:0123456789", *s) == NULL)
 		s++;			/* the standard name */
+	if (*s == '\0')
+		return "TZ footer has no offset";
 	while (*s && strchr("+-:0123456789", *s) != NULL)
 		s++;			/* its offset */
 	if (*s != '\0' && strchr(s, ',') == NULL)

@@ -444,6 +444,7 @@ static const struct {
 	{ "XST", "2030-07-01T00:00:00Z", 1 },
 	{ "X3", "2030-07-01T00:00:00Z", 1 },
 	{ "/etc/localtime", "2030-07-01T00:00:00Z", 1 },		/* never read as a file */
+	{ "EST", "2030-07-01T00:00:00Z", 1 },			/* nor zoneinfo/EST */
 	{ "America/Mexico_City", "2030-07-01T00:00:00Z", 1 },
 };
 
