@@ -185,6 +185,32 @@ check_tzif(const unsigned char *data, size_t len, char **footer)
 	return NULL;
 }
 
+/* footer_part - skip a zone name, then read its offset; -1 when none */
+static int
+footer_part(const char **sp, long *west)
+{
+	const char *s = *sp;
+	char *end;
+	long h, m = 0, sec = 0;
+
+	if (*s == '<')
+		s = strchr(s, '>') ? strchr(s, '>') + 1 : s + strlen(s);
+	while (*s && strchr("+-0123456789", *s) == NULL && *s != ',')
+		s++;
+	if (*s == '\0' || *s == ',')
+		return -1;
+	h = strtol(s, &end, 10);
+	if (h > 167 || h < -167)
+		return -1;
+	if (*end == ':')
+		m = strtol(end + 1, &end, 10);
+	if (*end == ':')
+		sec = strtol(end + 1, &end, 10);
+	*west = h * 3600 + (*s == '-' ? -1 : 1) * (m * 60 + sec);
+	*sp = end;
+	return 0;
+}
+
 /*
  * check_footer - GLib accepts the POSIX TZ footer; NULL or a reason
  *
@@ -194,31 +220,30 @@ check_tzif(const unsigned char *data, size_t len, char **footer)
  * could name a file is refused here first: a standard part without its
  * offset ("EST"), a daylight-saving part without rules ("EST5EDT"; POSIX
  * leaves those to the implementation, never guessed), a "/" before the
- * rules. Julian-day rules (",Jn" and ",n") are refused too: GLib
- * 2.74 computes them in a non-leap year 1 (parse_julian_boundary), so J60
- * lands on 2 March and n59 never on 29 February. tzdata's footers all use
- * ",Mm.w.d"; a Jn rule would have to be supported here again.
+ * rules. Two forms GLib 2.74 evaluates wrongly are refused too: negative
+ * daylight saving time (Europe/Dublin's "IST-1GMT0,M10.5.0,M3.5.0/1":
+ * GLib gives IST in winter after 2037) and Julian-day rules (",Jn", ",n":
+ * computed in the non-leap year 1, so J60 lands on 2 March and n59 never
+ * on 29 February). No Mexican zone uses either; supporting one would
+ * mean evaluating the footer here again.
  */
 static const char *
 check_footer(const char *text)
 {
 	const char *s = text;
+	long std, dst;
 	GTimeZone *z;
 
 	if (*text == '\0')
 		return NULL;		/* no rule beyond the table */
 	if (strcspn(text, "/") < strcspn(text, ","))
 		return "bad TZ footer";
-	if (*s == '<')
-		s = strchr(s, '>') ? strchr(s, '>') + 1 : s + strlen(s);
-	while (*s && strchr("+-:0123456789", *s) == NULL)
-		s++;			/* the standard name */
-	if (*s == '\0')
+	if (footer_part(&s, &std) != 0)
 		return "TZ footer has no offset";
-	while (*s && strchr("+-:0123456789", *s) != NULL)
-		s++;			/* its offset */
 	if (*s != '\0' && strchr(s, ',') == NULL)
 		return "TZ footer has a daylight-saving part without valid rules";
+	if (*s != '\0' && footer_part(&s, &dst) == 0 && dst > std)
+		return "TZ footer has negative daylight saving time, not supported";
 	for (const char *c = strchr(s, ','); c != NULL; c = strchr(c + 1, ','))
 		if (c[1] != 'M')
 			return "TZ footer uses a Julian-day rule (Jn or n), not supported";

@@ -445,6 +445,7 @@ static const struct {
 	{ "X3", "2030-07-01T00:00:00Z", 1 },
 	{ "/etc/localtime", "2030-07-01T00:00:00Z", 1 },		/* never read as a file */
 	{ "EST", "2030-07-01T00:00:00Z", 1 },			/* nor zoneinfo/EST */
+	{ "IST-1GMT0,M10.5.0,M3.5.0/1", "2040-01-15T12:00:00Z", 1 },	/* negative DST */
 	{ "America/Mexico_City", "2030-07-01T00:00:00Z", 1 },
 };
 
