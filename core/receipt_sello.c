@@ -229,13 +229,6 @@ bz_receipt_signer_unref(struct bz_receipt_signer *s)
 	free(s);
 }
 
-/* bz_receipt_signer_no_certificado - the institution's certificate number */
-const char *
-bz_receipt_signer_no_certificado(const struct bz_receipt_signer *s)
-{
-	return s->no_certificado;
-}
-
 X509 *
 bz_receipt_signer_cert(const struct bz_receipt_signer *s)
 {

@@ -29,17 +29,6 @@
 #include "buzon/xalloc.h"
 #include "efirma_int.h"
 
-/* bz_rev_status_name - "good" | "revoked" | "unavailable" */
-const char *
-bz_rev_status_name(enum bz_rev_status s)
-{
-	switch (s) {
-	case BZ_REV_GOOD:	return "good";
-	case BZ_REV_REVOKED:	return "revoked";
-	default:		return "unavailable";
-	}
-}
-
 /* load_file - append the CRLs of one PEM (any number) or DER file */
 static int
 load_file(const char *path, STACK_OF(X509_CRL) *crls)

@@ -47,14 +47,6 @@ static const struct bz_sat_pin pins[] = {
 	  0x32, 0x0B, 0x27, 0x9C, 0x97, 0xE8, 0xDA, 0xC7 } },
 };
 
-/* bz_sat_pins - the whole table */
-const struct bz_sat_pin *
-bz_sat_pins(size_t *n)
-{
-	*n = sizeof(pins) / sizeof(pins[0]);
-	return pins;
-}
-
 /* bz_sat_pin_find - the pin with this fingerprint, or NULL */
 const struct bz_sat_pin *
 bz_sat_pin_find(const unsigned char sha256[32])

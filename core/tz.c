@@ -1,19 +1,21 @@
 /*
  * tz - one time zone from the system tz database, as an immutable table
  *
- * See include/buzon/tz.h. The TZif format is RFC 8536: a version-1 block
- * with 32-bit times, then (version 2 and later) the same data with 64-bit
- * times and a POSIX TZ string footer. We read the 64-bit block when there
- * is one. Every count and index is checked before use: a damaged file is
- * refused, never half-trusted.
+ * See include/buzon/tz.h. The table is GLib's GTimeZone (linked through
+ * GMime), which reads TZif (RFC 8536) including the POSIX TZ footer and is
+ * safe to query from any thread. What GLib does not do is check the file
+ * first (it trusts counts and indexes: GNOME glib issue 1088), so the
+ * bytes are read here, bounded, and every count and index checked before
+ * GLib is handed the file: a damaged file is refused, never half-trusted.
  */
 #include "build-aux/config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <glib.h>
 
 #include "buzon/log.h"
 #include "buzon/tz.h"
@@ -23,36 +25,9 @@
 #define TZ_MAX_FILE	(1024 * 1024)	/* real TZif files are a few KB */
 #define TZ_MAX_OFFSET	(26 * 3600)
 
-struct tz_type {
-	int32_t	 utoff;
-	int	 is_dst;
-	char	*abbrev;
-};
-
-/* A POSIX TZ rule date: Jn, n or Mm.w.d, and the local time of the change. */
-struct tz_rule {
-	char	 kind;		/* 'J' (1..365, no 29 Feb), 'n' (0..365), 'M' */
-	int	 day, week, month;
-	int32_t	 time;		/* seconds after local midnight; may be < 0 or > 24 h */
-};
-
-/* The footer: what applies after the last transition of the table. */
-struct tz_footer {
-	struct tz_type std;
-	struct tz_type dst;
-	int	 has_dst;
-	struct tz_rule start, end;	/* start in standard time, end in DST */
-};
-
 struct bz_tz {
 	char	*name;
-	size_t	 ntrans;
-	int64_t	*trans;			/* ascending UTC instants */
-	unsigned char *trans_type;	/* index into types, per transition */
-	size_t	 ntypes;
-	struct tz_type *types;
-	int	 has_footer;		/* after the last transition ... */
-	struct tz_footer footer;	/* ... this rule applies */
+	GTimeZone *zone;
 };
 
 /* be32 - big-endian 32-bit signed */
@@ -134,161 +109,57 @@ block_size(const struct tzif_counts *c, size_t tsize)
 	    c->charcnt + (size_t)c->leapcnt * (tsize + 4) + c->isstdcnt + c->isutcnt;
 }
 
-/* parse_offset - POSIX TZ "[+-]hh[:mm[:ss]]", hh <= max_hours; seconds WEST */
-static int
-parse_offset(const char **sp, int max_hours, int32_t *west)
-{
-	const char *s = *sp;
-	int sign = 1, part[3] = { 0, 0, 0 };
-
-	if (*s == '+' || *s == '-')
-		sign = *s++ == '-' ? -1 : 1;
-	for (int i = 0; i < 3; i++) {
-		if (i > 0) {
-			if (*s != ':')
-				break;
-			s++;
-		}
-		if (!isdigit((unsigned char)*s))
-			return -1;
-		while (isdigit((unsigned char)*s) && part[i] < 1000)
-			part[i] = part[i] * 10 + (*s++ - '0');
-	}
-	if (part[0] > max_hours || part[1] > 59 || part[2] > 59)
-		return -1;
-	*west = sign * (part[0] * 3600 + part[1] * 60 + part[2]);
-	*sp = s;
-	return 0;
-}
-
-/* parse_name - a zone abbreviation, plain or <quoted>; NULL when bad */
-static char *
-parse_name(const char **sp)
-{
-	const char *s = *sp, *name = s;
-	size_t n;
-
-	if (*s == '<') {
-		name = ++s;
-		while (*s && *s != '>')
-			s++;
-		if (*s != '>')
-			return NULL;
-		n = (size_t)(s - name);
-		s++;
-	} else {
-		while (isalpha((unsigned char)*s))
-			s++;
-		n = (size_t)(s - name);
-	}
-	if (n < 3)
-		return NULL;
-	*sp = s;
-	return xstrndup(name, n);
-}
-
-/* parse_num - a bounded decimal number */
-static int
-parse_num(const char **sp, int lo, int hi, int *out)
-{
-	const char *s = *sp;
-	int v = 0;
-
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	while (isdigit((unsigned char)*s) && v <= hi)
-		v = v * 10 + (*s++ - '0');
-	if (v < lo || v > hi)
-		return -1;
-	*out = v;
-	*sp = s;
-	return 0;
-}
-
-/* parse_rule - ",Jn[/time]", ",n[/time]" or ",Mm.w.d[/time]" */
-static int
-parse_rule(const char **sp, struct tz_rule *r)
-{
-	const char *s = *sp;
-	int32_t west;
-
-	if (*s++ != ',')
-		return -1;
-	if (*s == 'J') {
-		s++;
-		r->kind = 'J';
-		if (parse_num(&s, 1, 365, &r->day))
-			return -1;
-	} else if (*s == 'M') {
-		s++;
-		r->kind = 'M';
-		if (parse_num(&s, 1, 12, &r->month) || *s++ != '.' ||
-		    parse_num(&s, 1, 5, &r->week) || *s++ != '.' ||
-		    parse_num(&s, 0, 6, &r->day))
-			return -1;
-	} else {
-		r->kind = 'n';
-		if (parse_num(&s, 0, 365, &r->day))
-			return -1;
-	}
-	r->time = 2 * 3600;
-	if (*s == '/') {
-		s++;
-		/* RFC 8536 extends the hours of a rule time to -167..167. */
-		if (parse_offset(&s, 167, &west))
-			return -1;
-		r->time = west;		/* a time of day, not an offset: no sign flip */
-	}
-	*sp = s;
-	return 0;
-}
-
-/* parse_footer - the POSIX TZ string "std offset [dst [offset] [,rule,rule]]" */
+/*
+ * check_block - what GLib will index in the data block at p: ascending
+ * transitions, type and abbreviation indexes in range, NUL-terminated
+ * abbreviations, offsets within a day and two hours.
+ */
 static const char *
-parse_footer(const char *s, struct tz_footer *f)
+check_block(const unsigned char *p, const struct tzif_counts *c, size_t tsize)
 {
-	int32_t west;
+	const unsigned char *types = p + (size_t)c->timecnt * (tsize + 1);
+	const unsigned char *chars = types + (size_t)c->typecnt * 6;
 
-	if (*s == '\0')
-		return NULL;		/* empty footer: no rule beyond the table */
-	if ((f->std.abbrev = parse_name(&s)) == NULL)
-		return "bad zone name in TZ footer";
-	if (parse_offset(&s, 24, &west) || west > TZ_MAX_OFFSET || west < -TZ_MAX_OFFSET)
-		return "bad offset in TZ footer";
-	f->std.utoff = -west;
-	if (*s == '\0')
-		return NULL;
-	if ((f->dst.abbrev = parse_name(&s)) == NULL)
-		return "bad daylight-saving name in TZ footer";
-	f->dst.is_dst = 1;
-	f->dst.utoff = f->std.utoff + 3600;
-	if (*s != ',' && *s != '\0') {
-		if (parse_offset(&s, 24, &west) || west > TZ_MAX_OFFSET || west < -TZ_MAX_OFFSET)
-			return "bad daylight-saving offset in TZ footer";
-		f->dst.utoff = -west;
+	for (size_t i = 1; i < c->timecnt; i++) {
+		int64_t a = tsize == 8 ? be64(p + (i - 1) * 8) : be32(p + (i - 1) * 4);
+		int64_t b = tsize == 8 ? be64(p + i * 8) : be32(p + i * 4);
+
+		if (b <= a)
+			return "transitions out of order";
 	}
-	/* No rule: POSIX leaves it to the implementation; refuse to guess. */
-	if (*s == '\0' || parse_rule(&s, &f->start) || parse_rule(&s, &f->end) ||
-	    *s != '\0')
-		return "TZ footer has a daylight-saving part without valid rules";
-	f->has_dst = 1;
+	for (size_t i = 0; i < c->timecnt; i++)
+		if (p[(size_t)c->timecnt * tsize + i] >= c->typecnt)
+			return "transition type out of range";
+	if (chars[c->charcnt - 1] != '\0')
+		return "abbreviations not terminated";
+	for (size_t i = 0; i < c->typecnt; i++) {
+		int64_t off = be32(types + i * 6);
+
+		if (types[i * 6 + 5] >= c->charcnt)
+			return "abbreviation index out of range";
+		if (off > TZ_MAX_OFFSET || off < -TZ_MAX_OFFSET)
+			return "offset out of range";
+	}
 	return NULL;
 }
 
-/* parse_tzif - fill tz from the file's bytes; NULL or a reason */
+/*
+ * check_tzif - the file's structure is whole and in range; NULL or a reason
+ *
+ * *footer gets the POSIX TZ footer's text (empty for version 1).
+ */
 static const char *
-parse_tzif(struct bz_tz *tz, const unsigned char *data, size_t len)
+check_tzif(const unsigned char *data, size_t len, char **footer)
 {
 	struct tzif_counts c;
 	int version;
-	size_t tsize = 4, off, need;
-	const unsigned char *p;
+	size_t tsize = 4, off = 44, need;
+	const char *why;
 
 	if (header(data, len, &version, &c))
 		return "not a TZif file";
-	off = 44;
 	if (version >= 2) {
-		/* Skip the 32-bit block: the 64-bit one follows. */
+		/* The 64-bit block follows the 32-bit one; GLib reads that. */
 		off += block_size(&c, 4);
 		if (off > len || header(data + off, len - off, &version, &c))
 			return "truncated TZif file";
@@ -300,78 +171,163 @@ parse_tzif(struct bz_tz *tz, const unsigned char *data, size_t len)
 	need = block_size(&c, tsize);
 	if (off > len || need > len - off)
 		return "truncated TZif file";
-	p = data + off;
-	tz->ntrans = c.timecnt;
-	tz->trans = xcalloc(c.timecnt + 1, sizeof(*tz->trans));
-	tz->trans_type = xcalloc(c.timecnt + 1, 1);
-	for (size_t i = 0; i < c.timecnt; i++) {
-		tz->trans[i] = tsize == 8 ? be64(p + i * 8) : be32(p + i * 4);
-		if (i > 0 && tz->trans[i] <= tz->trans[i - 1])
-			return "transitions out of order";
-	}
-	p += (size_t)c.timecnt * tsize;
-	for (size_t i = 0; i < c.timecnt; i++) {
-		if (p[i] >= c.typecnt)
-			return "transition type out of range";
-		tz->trans_type[i] = p[i];
-	}
-	p += c.timecnt;
-	tz->ntypes = c.typecnt;
-	tz->types = xcalloc(c.typecnt, sizeof(*tz->types));
-	for (size_t i = 0; i < c.typecnt; i++) {
-		const unsigned char *t = p + i * 6;
-		const unsigned char *chars = p + (size_t)c.typecnt * 6;
-
-		tz->types[i].utoff = (int32_t)be32(t);
-		tz->types[i].is_dst = t[4] != 0;
-		if (t[5] >= c.charcnt)
-			return "abbreviation index out of range";
-		if (tz->types[i].utoff > TZ_MAX_OFFSET || tz->types[i].utoff < -TZ_MAX_OFFSET)
-			return "offset out of range";
-		tz->types[i].abbrev = xstrndup((const char *)chars + t[5], c.charcnt - t[5]);
-	}
+	if ((why = check_block(data + off, &c, tsize)) != NULL)
+		return why;
 	if (version >= 2) {
-		const char *foot = (const char *)data + off + need;
+		const unsigned char *foot = data + off + need, *nl;
 		size_t flen = len - off - need;
-		const char *nl;
-		char *text;
-		const char *why;
 
 		if (flen < 2 || foot[0] != '\n' ||
 		    (nl = memchr(foot + 1, '\n', flen - 1)) == NULL)
 			return "missing TZ footer";
-		text = xstrndup(foot + 1, (size_t)(nl - foot - 1));
-		why = parse_footer(text, &tz->footer);
-		tz->has_footer = why == NULL && text[0] != '\0';
-		free(text);
-		if (why)
-			return why;
+		*footer = xstrndup((const char *)foot + 1, (size_t)(nl - foot - 1));
 	}
 	return NULL;
 }
 
-/* bz_tz_load_file - parse one TZif file */
+/* footer_part - skip a zone name, then read its offset; -1 when none */
+static int
+footer_part(const char **sp, long *west)
+{
+	const char *s = *sp;
+	char *end;
+	long h, m = 0, sec = 0;
+
+	if (*s == '<')
+		s = strchr(s, '>') ? strchr(s, '>') + 1 : s + strlen(s);
+	while (*s && strchr("+-0123456789", *s) == NULL && *s != ',')
+		s++;
+	if (*s == '\0' || *s == ',')
+		return -1;
+	h = strtol(s, &end, 10);
+	if (h > 167 || h < -167)
+		return -1;
+	if (*end == ':')
+		m = strtol(end + 1, &end, 10);
+	if (*end == ':')
+		sec = strtol(end + 1, &end, 10);
+	*west = h * 3600 + (*s == '-' ? -1 : 1) * (m * 60 + sec);
+	*sp = end;
+	return 0;
+}
+
+/*
+ * check_footer - GLib accepts the POSIX TZ footer; NULL or a reason
+ *
+ * Checked on its own first because GLib, handed a file whose footer it
+ * cannot parse, logs a critical and leaks. As an identifier, text GLib
+ * cannot parse as a rule is tried as a file name under $TZDIR, so what
+ * could name a file is refused here first: a standard part without its
+ * offset ("EST"), a daylight-saving part without rules ("EST5EDT"; POSIX
+ * leaves those to the implementation, never guessed), a "/" before the
+ * rules. Two forms GLib 2.74 evaluates wrongly are refused too: negative
+ * daylight saving time (Europe/Dublin's "IST-1GMT0,M10.5.0,M3.5.0/1":
+ * GLib gives IST in winter after 2037) and Julian-day rules (",Jn", ",n":
+ * computed in the non-leap year 1, so J60 lands on 2 March and n59 never
+ * on 29 February). No Mexican zone uses either; supporting one would
+ * mean evaluating the footer here again.
+ */
+static const char *
+check_footer(const char *text)
+{
+	const char *s = text;
+	long std, dst;
+	GTimeZone *z;
+
+	if (*text == '\0')
+		return NULL;		/* no rule beyond the table */
+	if (strcspn(text, "/") < strcspn(text, ","))
+		return "bad TZ footer";
+	if (footer_part(&s, &std) != 0)
+		return "TZ footer has no offset";
+	if (*s != '\0' && strchr(s, ',') == NULL)
+		return "TZ footer has a daylight-saving part without valid rules";
+	if (*s != '\0' && footer_part(&s, &dst) == 0 && dst > std)
+		return "TZ footer has negative daylight saving time, not supported";
+	for (const char *c = strchr(s, ','); c != NULL; c = strchr(c + 1, ','))
+		if (c[1] != 'M')
+			return "TZ footer uses a Julian-day rule (Jn or n), not supported";
+	if ((z = g_time_zone_new_identifier(text)) == NULL)
+		return "bad TZ footer";
+	g_time_zone_unref(z);
+	return NULL;
+}
+
+/*
+ * glib_identifier - a spelling of the absolute path no live zone has
+ *
+ * GLib keeps one GTimeZone per identifier while any reference to it lives
+ * and returns that one again, without reading the file: a reload (while
+ * the old generation's calendar still holds its zone) would keep the
+ * tzdata of the start-up. Each load therefore names the file differently:
+ * "/" then 12 tokens, "./" or "/" for the bits of a load counter, then the
+ * path. The tokens are prefix-free, so the spellings differ; the kernel
+ * reads all of them as the same file. 4096 loads would have to be alive
+ * at once to meet an old one again.
+ */
+static char *
+glib_identifier(const char *abspath)
+{
+	static unsigned counter;
+	unsigned n = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
+	struct bz_buf b = BZ_BUF_INIT;
+
+	bz_buf_append(&b, "/", 1);
+	for (int bit = 0; bit < 12; bit++)
+		bz_buf_printf(&b, "%s", n >> bit & 1 ? "./" : "/");
+	bz_buf_printf(&b, "%s", abspath + 1);
+	return bz_buf_steal(&b);
+}
+
+/* bz_tz_load_file - check one TZif file, then let GLib load it */
 struct bz_tz *
 bz_tz_load_file(const char *path, struct bz_buf *err)
 {
 	size_t len = 0;
 	unsigned char *data = read_file(path, &len);
-	struct bz_tz *tz;
 	const char *why;
+	char *footer = NULL, *abspath, *id;
+	struct bz_tz *tz;
+	GTimeZone *zone;
 
 	if (data == NULL) {
 		bz_buf_printf(err, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	tz = xcalloc(1, sizeof(*tz));
-	tz->name = xstrdup(path);
-	why = parse_tzif(tz, data, len);
+	why = check_tzif(data, len, &footer);
 	free(data);
+	if (why == NULL && footer != NULL)
+		why = check_footer(footer);
+	free(footer);
 	if (why) {
 		bz_buf_printf(err, "%s: %s", path, why);
-		bz_tz_free(tz);
 		return NULL;
 	}
+	/*
+	 * GLib reads an absolute identifier as a path (a relative one it
+	 * would look up under its own $TZDIR). Everything it reads was
+	 * checked above; tzdata is replaced by rename, so it reads the same
+	 * file, and a refusal means the file changed under us.
+	 */
+	if (path[0] == '/') {
+		abspath = xstrdup(path);
+	} else {
+		char *cwd = g_get_current_dir();
+
+		abspath = xasprintf("%s/%s", cwd, path);
+		g_free(cwd);
+	}
+	id = glib_identifier(abspath);
+	zone = g_time_zone_new_identifier(id);
+	free(id);
+	free(abspath);
+	if (zone == NULL) {
+		bz_buf_printf(err, "%s: GLib cannot read this TZif file", path);
+		return NULL;
+	}
+	tz = xcalloc(1, sizeof(*tz));
+	tz->name = xstrdup(path);
+	tz->zone = zone;
 	return tz;
 }
 
@@ -401,22 +357,9 @@ bz_tz_free(struct bz_tz *tz)
 {
 	if (tz == NULL)
 		return;
-	for (size_t i = 0; i < tz->ntypes; i++)
-		free(tz->types[i].abbrev);
-	free(tz->types);
-	free(tz->footer.std.abbrev);
-	free(tz->footer.dst.abbrev);
-	free(tz->trans);
-	free(tz->trans_type);
+	g_time_zone_unref(tz->zone);
 	free(tz->name);
 	free(tz);
-}
-
-/* bz_tz_name - the zone's name as loaded */
-const char *
-bz_tz_name(const struct bz_tz *tz)
-{
-	return tz->name;
 }
 
 /* floor_div - division rounding towards minus infinity */
@@ -426,88 +369,29 @@ floor_div(int64_t a, int64_t b)
 	return a >= 0 ? a / b : -((-a + b - 1) / b);
 }
 
-/* rule_day - the day number (since 1970-01-01) a rule names in a year */
-static int64_t
-rule_day(const struct tz_rule *r, int year)
+/* offset_at - seconds east of UTC in force at a UTC instant */
+static int32_t
+offset_at(const struct bz_tz *tz, int64_t utc)
 {
-	int64_t jan1 = bz_days_from_civil(year, 1, 1);
-	int leap = bz_days_in_month(year, 2) == 29;
-	int64_t first, last;
-	struct bz_date d;
+	int i = g_time_zone_find_interval(tz->zone, G_TIME_TYPE_UNIVERSAL, utc);
 
-	switch (r->kind) {
-	case 'J':	/* 1..365, 29 February never counted */
-		return jan1 + r->day - 1 + (leap && r->day >= 60);
-	case 'n':	/* 0..365, 29 February counted */
-		return jan1 + r->day;
-	}
-	/* Mm.w.d: day d (0 Sunday) of week w (5 = the last) of month m. */
-	first = bz_days_from_civil(year, r->month, 1);
-	bz_civil_from_days(first, &d);
-	first += (r->day - bz_date_weekday(&d) + 7) % 7;
-	last = bz_days_from_civil(year, r->month, bz_days_in_month(year, r->month));
-	first += 7 * (r->week - 1);
-	while (first > last)
-		first -= 7;
-	return first;
-}
-
-/* footer_type - the POSIX rule's type at a UTC instant */
-static const struct tz_type *
-footer_type(const struct tz_footer *f, int64_t utc)
-{
-	struct bz_date d;
-	int64_t start, end;
-
-	if (!f->has_dst)
-		return &f->std;
-	bz_civil_from_days(floor_div(utc + f->std.utoff, 86400), &d);
-	/* The start is given in standard time, the end in daylight time. */
-	start = rule_day(&f->start, d.year) * 86400 + f->start.time - f->std.utoff;
-	end = rule_day(&f->end, d.year) * 86400 + f->end.time - f->dst.utoff;
-	if (start < end)	/* northern hemisphere: DST inside the year */
-		return utc >= start && utc < end ? &f->dst : &f->std;
-	return utc >= end && utc < start ? &f->std : &f->dst;
-}
-
-/* type_at - the local time type in force at a UTC instant */
-static const struct tz_type *
-type_at(const struct bz_tz *tz, int64_t utc)
-{
-	size_t lo = 0, hi = tz->ntrans;
-
-	/* RFC 8536: before the first transition, type 0 applies. */
-	if (tz->ntrans == 0)
-		return tz->has_footer ? footer_type(&tz->footer, utc) : &tz->types[0];
-	if (utc < tz->trans[0])
-		return &tz->types[0];
-	if (utc >= tz->trans[tz->ntrans - 1] && tz->has_footer)
-		return footer_type(&tz->footer, utc);
-	/* Last transition <= utc. */
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (tz->trans[mid] <= utc)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return &tz->types[tz->trans_type[lo]];
+	return g_time_zone_get_offset(tz->zone, i);
 }
 
 /* bz_tz_to_local - the wall clock at an instant */
 void
 bz_tz_to_local(const struct bz_tz *tz, int64_t utc, struct bz_local_time *out)
 {
-	const struct tz_type *t = type_at(tz, utc);
-	int64_t local = utc + t->utoff;
+	int i = g_time_zone_find_interval(tz->zone, G_TIME_TYPE_UNIVERSAL, utc);
+	int32_t utoff = g_time_zone_get_offset(tz->zone, i);
+	int64_t local = utc + utoff;
 	int64_t days = floor_div(local, 86400);
 
 	bz_civil_from_days(days, &out->date);
 	out->seconds = (int)(local - days * 86400);
-	out->utc_offset = t->utoff;
-	out->is_dst = t->is_dst;
-	out->abbrev = t->abbrev;
+	out->utc_offset = utoff;
+	out->is_dst = g_time_zone_is_dst(tz->zone, i) != 0;
+	out->abbrev = g_time_zone_get_abbreviation(tz->zone, i);
 }
 
 /* bz_tz_local_to_utc - wall time to instant; gap and overlap as in tz.h */
@@ -518,13 +402,15 @@ bz_tz_local_to_utc(const struct bz_tz *tz, const struct bz_date *date, int secon
 	    86400 + seconds;
 	/*
 	 * Real zones change offset at most once within any two days, so the
-	 * offsets a day either side are the only candidates.
+	 * offsets a day either side are the only candidates. (GLib's own
+	 * g_time_zone_adjust_time moves a gap time forward instead: the rule
+	 * of tz.h is kept here.)
 	 */
-	int32_t before = type_at(tz, local - 86400)->utoff;
-	int32_t after = type_at(tz, local + 86400)->utoff;
+	int32_t before = offset_at(tz, local - 86400);
+	int32_t after = offset_at(tz, local + 86400);
 	int64_t t1 = local - before, t2 = local - after;
-	int ok1 = type_at(tz, t1)->utoff == before;
-	int ok2 = type_at(tz, t2)->utoff == after;
+	int ok1 = offset_at(tz, t1) == before;
+	int ok2 = offset_at(tz, t2) == after;
 
 	if (ok1 && ok2)
 		return t1 < t2 ? t1 : t2;	/* overlap: the earlier instant */

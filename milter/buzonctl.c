@@ -17,10 +17,6 @@
 #include "buzon/utf8.h"
 #include "buzonctl.h"
 
-#ifndef SYSCONFDIR
-#define SYSCONFDIR "/etc"
-#endif
-#define DEFAULT_CONFIG SYSCONFDIR "/buzon-milter.conf"
 
 static const struct {
 	const char	*name;
@@ -56,7 +52,7 @@ usage(FILE *fp)
 {
 	fprintf(fp, "usage: buzonctl [-c FILE] COMMAND [options]\n\n"
 	    "  -c FILE   configuration file (default %s)\n\ncommands:\n",
-	    DEFAULT_CONFIG);
+	    BZ_CONFIG_DEFAULT);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(fp, "  %-12s %s\n", commands[i].name, commands[i].summary);
 	fprintf(fp, "\nbuzonctl COMMAND --help describes each command.\n");
@@ -78,7 +74,7 @@ ctl_load_config(const char *config_path)
 int
 main(int argc, char **argv)
 {
-	const char *config_path = DEFAULT_CONFIG;
+	const char *config_path = BZ_CONFIG_DEFAULT;
 	int i = 1;
 
 	while (i < argc && argv[i][0] == '-') {

@@ -51,10 +51,6 @@
 #include "buzonctl.h"
 #include "ctl_receipt.h"
 
-#ifndef PKGDATADIR
-#define PKGDATADIR "/usr/local/share/buzon-milter"
-#endif
-
 struct verify_opts {
 	const char	*ca;
 	const char	*schema;

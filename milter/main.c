@@ -52,10 +52,6 @@
 #include "buzon/xalloc.h"
 #include "milter.h"
 
-#ifndef SYSCONFDIR
-#define SYSCONFDIR "/etc"
-#endif
-#define DEFAULT_CONFIG	SYSCONFDIR "/buzon-milter.conf"
 /* How long shutdown waits for messages in flight. */
 #define DRAIN_SECONDS	60
 
@@ -96,7 +92,7 @@ usage(int status)
 	    "usage: buzon-milter [-c FILE] [-f] [-t]\n"
 	    "  -c FILE  configuration file (default %s)\n"
 	    "  -f       run in the foreground\n"
-	    "  -t       check the configuration and exit\n", DEFAULT_CONFIG);
+	    "  -t       check the configuration and exit\n", BZ_CONFIG_DEFAULT);
 	exit(status);
 }
 
@@ -210,7 +206,7 @@ write_pidfile(const char *path)
 int
 main(int argc, char **argv)
 {
-	const char *config_path = DEFAULT_CONFIG, *userid, *pidfile;
+	const char *config_path = BZ_CONFIG_DEFAULT, *userid, *pidfile;
 	struct bz_buf err = BZ_BUF_INIT;
 	struct privdrop_user user = { NULL, 0, 0 };
 	int foreground = 0, check = 0, opt, use_syslog, have_user = 0, rc;

@@ -39,6 +39,9 @@ enum bz_cfg_type {
 	BZ_CFG_DELIMITERS,	/* address extension delimiters, e.g. "+" or "+-" */
 };
 
+/* The file read without -c, for the daemon and buzonctl (SYSCONFDIR: Makefile.am). */
+#define BZ_CONFIG_DEFAULT	SYSCONFDIR "/buzon-milter.conf"
+
 #define BZ_CFG_REQUIRED	0x01	/* start-up refused when absent */
 #define BZ_CFG_MULTI	0x02	/* may be repeated; values kept in order */
 #define BZ_CFG_EMPTY	0x04	/* the key without a value means "none" */

@@ -148,8 +148,6 @@ struct bz_receipt_signer *bz_receipt_signer_from_config(
 	    const struct bz_config *cfg, struct bz_buf *err);
 struct bz_receipt_signer *bz_receipt_signer_ref(struct bz_receipt_signer *s);
 void	bz_receipt_signer_unref(struct bz_receipt_signer *s);
-/* noCertificado of the institution certificate. */
-const char *bz_receipt_signer_no_certificado(const struct bz_receipt_signer *s);
 
 /* Set institution_no_certificado, then the sello over the cadena. */
 int	bz_receipt_seal(const struct bz_receipt_signer *s, struct bz_receipt *r,

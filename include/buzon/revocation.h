@@ -41,8 +41,6 @@ enum bz_rev_status {
 	BZ_REV_UNAVAILABLE,
 };
 
-const char *bz_rev_status_name(enum bz_rev_status s);	/* "good", ... */
-
 STACK_OF(X509_CRL) *bz_crl_load_dir(const char *dir, struct bz_buf *err);
 enum bz_rev_status bz_crl_status(STACK_OF(X509_CRL) *crls, X509 *leaf,
 	    X509 *issuer, int64_t at, struct bz_buf *why);

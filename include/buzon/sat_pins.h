@@ -8,7 +8,7 @@
  * new issuing CA.
  *
  * Interface: bz_sat_pin_find() looks a fingerprint up and returns its
- * entry, or NULL. bz_sat_pins() returns the whole table.
+ * entry, or NULL.
  */
 #ifndef BUZON_SAT_PINS_H
 #define BUZON_SAT_PINS_H
@@ -26,7 +26,6 @@ struct bz_sat_pin {
 	unsigned char	 sha256[32];
 };
 
-const struct bz_sat_pin *bz_sat_pins(size_t *n);
 const struct bz_sat_pin *bz_sat_pin_find(const unsigned char sha256[32]);
 
 #endif

@@ -3,17 +3,16 @@
  *
  * The legal calendar reasons in America/Mexico_City wall-clock time. Rather
  * than localtime_r()/mktime() (which take glibc's global time-zone lock and
- * follow the process's TZ variable), the zone's TZif file is parsed once
- * into a table of transitions; lookups are then pure functions of that
- * table, safe on any thread without locking.
+ * follow the process's TZ variable), the zone is loaded once as GLib's
+ * GTimeZone (an immutable table of the file's transitions plus its POSIX
+ * TZ footer, e.g. America/Mexico_City's "CST6" since 2022); lookups are
+ * then pure functions of that table, safe on any thread without locking.
  *
  * bz_tz_load() reads DIR/NAME where DIR is $TZDIR when set (as glibc does),
- * else /usr/share/zoneinfo. It accepts TZif versions 1-4 without leap
- * seconds; instants after the last transition follow the file's POSIX TZ
- * footer (America/Mexico_City's is "CST6", a fixed offset, since 2022;
- * daylight-saving rules such as "EST5EDT,M3.2.0,M11.1.0" are followed
- * too). A footer naming daylight time without rules is refused rather
- * than guessed.
+ * else /usr/share/zoneinfo. The file's structure (TZif versions 1-4
+ * without leap seconds) is checked here before GLib reads it; a footer
+ * naming daylight time without rules is refused (by GLib) rather than
+ * guessed.
  *
  * Local to UTC (bz_tz_local_to_utc): a wall time that occurs once maps to
  * its instant. In a gap (the clock jumps forward), the wall time does not
@@ -50,7 +49,6 @@ struct bz_local_time {
 struct bz_tz *bz_tz_load(const char *name, struct bz_buf *err);
 struct bz_tz *bz_tz_load_file(const char *path, struct bz_buf *err);
 void	bz_tz_free(struct bz_tz *tz);
-const char *bz_tz_name(const struct bz_tz *tz);
 
 void	bz_tz_to_local(const struct bz_tz *tz, int64_t utc, struct bz_local_time *out);
 /* Wall time (date, seconds since local midnight) to UTC; see above for gaps. */

@@ -18,6 +18,7 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 MILTER=$top_builddir/buzon-milter
+SCALE=${BUZON_TEST_TIMEOUT_SCALE:-1}	# every deadline times this (valgrind)
 if [ ! -x "$MILTER" ]; then
 	echo "SKIP: $MILTER not built"
 	exit 77
@@ -102,7 +103,7 @@ refuse()
 	shift 2
 	for mode in -t -f; do
 		rm -f "$sock"
-		env "$@" timeout 60 "$MILTER" -c "$dir/$name.conf" "$mode" \
+		env "$@" timeout "$((60 * SCALE))" "$MILTER" -c "$dir/$name.conf" "$mode" \
 		    >"$dir/out" 2>"$dir/err" </dev/null
 		status=$?
 		if [ "$status" -eq 0 ] || [ "$status" -eq 124 ]; then
@@ -135,13 +136,13 @@ refuse notz "Mexico_City: No such file" TZDIR="$dir/empty-tz"
 # 3. Reload with a running daemon.
 "$MILTER" -c "$dir/good.conf" -f >"$dir/log" 2>&1 </dev/null &
 pid=$!
-for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+for _ in $(seq $((100 * SCALE))); do [ -S "$sock" ] && break; sleep 0.1; done
 [ -S "$sock" ] || { fail "the daemon did not start"; cat "$dir/log"; exit 1; }
 
-# wait_log ERE - until the daemon's log matches (10 s)
+# wait_log ERE - until the daemon's log matches (10 s times SCALE)
 wait_log()
 {
-	for _ in $(seq 100); do
+	for _ in $(seq $((100 * SCALE))); do
 		grep -E -q -- "$1" "$dir/log" && return 0
 		sleep 0.1
 	done

@@ -44,7 +44,7 @@ check_row()
 	expect=${expect//@FILE@/$conf}
 	for mode in -t -f; do
 		rm -f "$sock"
-		timeout 60 "${VG[@]}" "$MILTER" -c "$conf" "$mode" >"$dir/out" 2>"$dir/err" </dev/null
+		timeout "$((60 * BUZON_TEST_TIMEOUT_SCALE))" "${VG[@]}" "$MILTER" -c "$conf" "$mode" >"$dir/out" 2>"$dir/err" </dev/null
 		status=$?
 		if [ "$status" -eq 42 ] && [ ${#VG[@]} -gt 0 ]; then
 			echo "FAIL: $name $mode: valgrind reported errors or leaks"

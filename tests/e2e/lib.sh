@@ -31,7 +31,9 @@
 # Mail for the mailbox must be S/MIME-signed: source tests/e2e/submission-lib.sh
 # after e2e_init (sub_pki_conf or sub_plumbing_conf, then sub_signed).
 # Variables: E2E_DIR, E2E_SMTP_PORT, E2E_SINK_PORT, E2E_SOCKET, E2E_MAILBOX
-# (buzon@imss.test, the default MailboxAddress), E2E_TIMEOUT (30 s per wait).
+# (buzon@imss.test, the default MailboxAddress), E2E_TIMEOUT (30 s per wait,
+# times BUZON_TEST_TIMEOUT_SCALE: every test deadline follows that one
+# integer multiplier, default 1, raised for valgrind by contrib/run-tests).
 #
 # Layout under $E2E_DIR (mode 0755, under /tmp so the postfix user can
 # traverse it): postfix/ (main.cf, master.cf), queue/, data/, maillog,
@@ -56,7 +58,8 @@
 
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
-: "${E2E_TIMEOUT:=30}"		# seconds for any single wait
+: "${BUZON_TEST_TIMEOUT_SCALE:=1}"	# slow builds (valgrind) wait longer
+: "${E2E_TIMEOUT:=$((30 * BUZON_TEST_TIMEOUT_SCALE))}"	# seconds for any single wait
 E2E_MILTER_BIN=${E2E_MILTER_BIN:-$top_builddir/buzon-milter}
 E2E_PORT_DIR=/tmp/buzon-e2e-ports
 

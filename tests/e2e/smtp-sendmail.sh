@@ -28,5 +28,5 @@ done
 [ $# -ge 1 ] || { echo "smtp-sendmail: no recipient" >&2; exit 64; }
 rcpts=$(printf '%s,' "$@")
 swaks --server 127.0.0.1 --port "$port" --helo outbox.buzon.test \
-    --from "$from" --to "${rcpts%,}" --data - --timeout 30 >/dev/null 2>&1 || exit 75
+    --from "$from" --to "${rcpts%,}" --data - --timeout "$((30 * ${BUZON_TEST_TIMEOUT_SCALE:-1}))" >/dev/null 2>&1 || exit 75
 exit 0

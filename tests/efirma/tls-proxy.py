@@ -18,9 +18,13 @@ import sys
 import threading
 
 
+# Deadlines follow the test suite's one multiplier (slow valgrind runs).
+SCALE = max(1, int(os.environ.get("BUZON_TEST_TIMEOUT_SCALE", "1")))
+
+
 def relay(client, backend_port):
     try:
-        back = socket.create_connection(("127.0.0.1", backend_port), timeout=10)
+        back = socket.create_connection(("127.0.0.1", backend_port), timeout=10 * SCALE)
     except OSError:
         client.close()
         return
@@ -53,10 +57,10 @@ def main():
     listener.bind(("127.0.0.1", 0))
     listener.listen(4)
     print("PORT %d" % listener.getsockname()[1], flush=True)
-    timer = threading.Timer(60, lambda: os._exit(0))
+    timer = threading.Timer(60 * SCALE, lambda: os._exit(0))
     timer.daemon = True
     timer.start()
-    listener.settimeout(60)
+    listener.settimeout(60 * SCALE)
     while True:
         try:
             conn, _ = listener.accept()

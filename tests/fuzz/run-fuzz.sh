@@ -11,8 +11,9 @@
 # with tests/fuzz/corpus/ plus the messages of tests/smime/make-messages.sh
 # (real signatures from OpenSSL, gpgsm and Python, so the CMS and efirma
 # paths are reached), and runs libFuzzer for SECONDS seconds
-# (-max_total_time). WORKDIR (default a fresh temporary directory) keeps
-# the binary, the grown corpus and any crash-* reproducer.
+# (-max_total_time). WORKDIR (default a fresh directory under $TMPDIR,
+# removed on exit unless libFuzzer found something) keeps the binary, the
+# grown corpus and any crash-* reproducer.
 #
 # Environment: CLANG (default clang), OPENSSL, top_srcdir (default: the
 # tree this script is in).
@@ -25,7 +26,12 @@ set -u
 SECONDS_TO_RUN=${1:?usage: run-fuzz.sh SECONDS [WORKDIR]}
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 CLANG=${CLANG:-clang}
-WORK=${2:-$(mktemp -d /tmp/buzon-fuzz.XXXXXX)}
+WORK=${2:-$(mktemp -d "${TMPDIR:-/tmp}/buzon-fuzz.XXXXXX")}
+# A directory made here goes on every path except a finding (the reproducer
+# stays); a WORKDIR given by the caller is the caller's to remove.
+keep=${2:+1}
+trap '[ "${keep:-0}" = 1 ] || rm -rf "$WORK"' EXIT
+trap 'exit 99' HUP INT TERM
 mkdir -p "$WORK/corpus" "$WORK/build-aux"
 WORK=$(cd "$WORK" && pwd)
 
@@ -97,6 +103,7 @@ rc=$?
 tail -n 25 "$WORK/fuzz.log"
 if [ $rc -ne 0 ]; then
 	echo "FAIL: libFuzzer exit $rc; reproducer(s): $(ls "$WORK"/crash-* "$WORK"/leak-* "$WORK"/timeout-* 2>/dev/null | tr '\n' ' ')"
+	keep=1
 	exit 1
 fi
 echo "no findings in $SECONDS_TO_RUN s"

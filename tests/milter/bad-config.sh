@@ -31,7 +31,7 @@ check() {
 	"$daemon" -c "$dir/$name.conf" "$@" > "$dir/out" 2>&1 &
 	p=$!
 	n=0
-	while kill -0 $p 2>/dev/null && [ $n -lt 100 ]; do
+	while kill -0 $p 2>/dev/null && [ $n -lt $((100 * ${BUZON_TEST_TIMEOUT_SCALE:-1})) ]; do
 		sleep 0.1
 		n=$((n + 1))
 	done

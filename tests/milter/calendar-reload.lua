@@ -56,7 +56,7 @@ bz.run("SIGUSR1 changes the calendar the daemon dates filings with", function()
 		bz.reload()
 		-- (events counted: a refused load uses up a generation number)
 		if r.refused then
-			for _ = 1, 200 do
+			for _ = 1, bz.tries(200) do
 				if bz.count_log("reload refused") > refusals then
 					break
 				end
@@ -67,7 +67,7 @@ bz.run("SIGUSR1 changes the calendar the daemon dates filings with", function()
 			    "row " .. i .. ": no refusal naming " .. cal .. ":3")
 		else
 			reloads = reloads + 1
-			for _ = 1, 200 do
+			for _ = 1, bz.tries(200) do
 				if bz.count_log("configuration reloaded from") >= reloads then
 					break
 				end

@@ -23,6 +23,16 @@ bz.mailbox = os.getenv("BUZON_MAILBOX")
 bz.spool = os.getenv("BUZON_SPOOL")
 bz.signed = os.getenv("BUZON_SIGNED")
 bz.db = os.getenv("BUZON_DB")
+-- Every deadline is multiplied by BUZON_TEST_TIMEOUT_SCALE (an integer,
+-- default 1), so slow sanitizer and valgrind runs wait longer, not flake.
+bz.scale = math.max(1, math.tointeger(tonumber(os.getenv("BUZON_TEST_TIMEOUT_SCALE") or "1")) or 1)
+
+-- bz.tries - a poll count for a deadline of n tries at normal speed
+function bz.tries(n)
+	return n * bz.scale
+end
+-- miltertest's wait for each reply (10 s by default), scaled the same way
+mt.set_timeout(10 * bz.scale)
 
 -- bz.run - run body, print FAIL with a traceback on any error
 function bz.run(name, body)
@@ -59,7 +69,7 @@ end
 
 -- bz.open - connect, negotiate with everything offered, send connect info
 function bz.open()
-	local conn = mt.connect(bz.socket, 40, 0.25)
+	local conn = mt.connect(bz.socket, bz.tries(40), 0.25)
 	bz.check(conn ~= nil, "cannot connect to " .. tostring(bz.socket))
 	bz.ok(mt.negotiate(conn, nil, nil, nil), "negotiate")
 	bz.ok(mt.conninfo(conn, "client.example", "127.0.0.1"), "conninfo")
@@ -91,7 +101,7 @@ end
 
 -- bz.wait_log - wait until the daemon logs text (an event, not a delay)
 function bz.wait_log(text, what)
-	for _ = 1, 200 do
+	for _ = 1, bz.tries(200) do
 		if string.find(bz.log_text(), text, 1, true) then
 			return
 		end

@@ -41,7 +41,7 @@ local rows = {
 
 -- wait_line - a log line holding a, then b later on the same line
 local function wait_line(a, b, what)
-	for _ = 1, 200 do
+	for _ = 1, bz.tries(200) do
 		for line in string.gmatch(bz.log_text(), "[^\n]+") do
 			local s, e = string.find(line, a, 1, true)
 			if s and string.find(line, b, e + 1, true) then

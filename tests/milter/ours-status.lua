@@ -58,7 +58,7 @@ bz.run("for the mailbox: X-Buzon-Status added", function()
 end)
 
 bz.run("MTA without HDR_LEADSPC: same message, header without own space", function()
-	local conn = mt.connect(bz.socket, 40, 0.25)
+	local conn = mt.connect(bz.socket, bz.tries(40), 0.25)
 	bz.check(conn ~= nil, "cannot connect")
 	-- Protocol 6, every action, every step flag below HDR_LEADSPC but not
 	-- HDR_LEADSPC itself (miltertest uses its defaults for all three

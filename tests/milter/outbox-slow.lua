@@ -22,7 +22,7 @@ bz.run("a hanging SendmailCommand does not delay the replies", function()
 	bz.check(os.execute("flock '" .. lock .. "' sh -c 'while [ -d \"" .. dir
 	    .. "\" ] && [ ! -e \"" .. release .. "\" ]; do sleep 0.05; done' "
 	    .. ">/dev/null 2>&1 &"), "the lock holder")
-	for _ = 1, 200 do
+	for _ = 1, bz.tries(200) do
 		if not os.execute("flock -n '" .. lock .. "' true") then
 			break
 		end
@@ -37,7 +37,7 @@ bz.run("a hanging SendmailCommand does not delay the replies", function()
 	-- The worker is now inside SendmailCommand for SLOW1's acuse (it waits
 	-- on the lock): wait for its process rather than for time to pass.
 	local running = false
-	for _ = 1, 200 do
+	for _ = 1, bz.tries(200) do
 		if os.execute("for c in /proc/[0-9]*/cmdline; do tr '\\0' ' ' <\"$c\"; "
 		    .. "echo; done 2>/dev/null | grep -q '^/usr/bin/flock " .. lock
 		    .. " /bin/true -i '") then

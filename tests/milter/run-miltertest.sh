@@ -123,8 +123,8 @@ while [ ! -S "$dir/milter.sock" ]; do
 		exit 1
 	fi
 	tries=$((tries + 1))
-	if [ $tries -gt 600 ]; then
-		echo "FAIL: no socket after 60 s"
+	if [ $tries -gt $((600 * ${BUZON_TEST_TIMEOUT_SCALE:-1})) ]; then
+		echo "FAIL: no socket after $((60 * ${BUZON_TEST_TIMEOUT_SCALE:-1})) s"
 		cat "$dir/milter.log"
 		exit 1
 	fi

@@ -140,12 +140,17 @@ expected_sum(const char *sums, const char *file)
 	return NULL;
 }
 
-/* setup_config - a TestMode configuration trusting only the test PKI */
+/*
+ * setup_config - a TestMode configuration trusting only the test PKI
+ *
+ * Written in a fresh directory under $TMPDIR (else /tmp); main() removes
+ * both as soon as the configuration is loaded, before anything can fail.
+ */
 static char *
 setup_config(const char *srcdir, const char *builddir)
 {
-	char *pki = NULL, *cmd = NULL, *conf = NULL;
-	char tmpl[] = "/tmp/buzon-interop.XXXXXX";
+	char *pki = NULL, *cmd = NULL, *conf = NULL, *tmpl = NULL;
+	const char *tmp = getenv("TMPDIR");
 	FILE *fp;
 
 	if (asprintf(&pki, "%s/tests/pki/generated", builddir) < 0 ||
@@ -156,15 +161,19 @@ setup_config(const char *srcdir, const char *builddir)
 		return NULL;
 	}
 	free(cmd);
-	if (mkdtemp(tmpl) == NULL || asprintf(&conf, "%s/buzon.conf", tmpl) < 0)
+	if (asprintf(&tmpl, "%s/buzon-interop.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0 ||
+	    mkdtemp(tmpl) == NULL || asprintf(&conf, "%s/buzon.conf", tmpl) < 0)
 		return NULL;
-	if ((fp = fopen(conf, "w")) == NULL)
+	if ((fp = fopen(conf, "w")) == NULL) {
+		rmdir(tmpl);
 		return NULL;
+	}
 	fprintf(fp, "Socket unix:%s/milter.sock\nMailboxAddress buzon@imss.pruebas.test\n"
 	    "TestMode yes\nTrustAnchors %s/trust-anchors.pem\nIssuingCAs %s/issuing-cas.pem\n"
 	    "Revocation none\nSyslog no\n", tmpl, pki, pki);
 	fclose(fp);
 	free(pki);
+	free(tmpl);
 	return conf;
 }
 
@@ -205,8 +214,12 @@ main(void)
 	free(path);
 	if ((conf = setup_config(srcdir, builddir)) == NULL)
 		return 99;
-	if ((cfg = bz_config_load(conf, &err)) == NULL ||
-	    (ctx = bz_verify_ctx_new(cfg, &err)) == NULL) {
+	cfg = bz_config_load(conf, &err);
+	/* Loaded (or refused): the file and its directory go now, on every path. */
+	unlink(conf);
+	*strrchr(conf, '/') = '\0';
+	rmdir(conf);
+	if (cfg == NULL || (ctx = bz_verify_ctx_new(cfg, &err)) == NULL) {
 		fprintf(stderr, "interop: %s\n", bz_buf_str(&err));
 		return 99;
 	}
@@ -317,9 +330,6 @@ main(void)
 	printf("%zu messages, %d mismatches\n", sizeof(table) / sizeof(table[0]), mismatches);
 	bz_verify_ctx_free(ctx);
 	bz_config_unref(cfg);
-	unlink(conf);
-	*strrchr(conf, '/') = '\0';
-	rmdir(conf);
 	bz_buf_free(&sums);
 	bz_buf_free(&err);
 	free(conf);

@@ -1,37 +1,58 @@
 /*
- * run-unit - runs every unit suite of libbuzon with Check
+ * run-unit - runs the unit suites of libbuzon with Check
  *
- * Prints Check's per-test summary (CK_VERBOSE) and exits non-zero when
- * any test fails. Tests run forked (Check's default), so a crash in one
- * test is reported as that test's failure.
+ *   run-unit [SUITE | PATH/SUITE.unit]
+ *
+ * With no argument every suite runs; with one, only that suite (the
+ * automake harness calls it once per tests/unit/SUITE.unit file, so a
+ * failure names its suite). Prints Check's per-test summary (CK_VERBOSE)
+ * and exits non-zero when any test fails, 99 for an unknown suite. Tests
+ * run forked (Check's default), so a crash in one test is reported as that
+ * test's failure.
+ *
+ * Temporary files: main() makes one directory under $TMPDIR (else /tmp)
+ * before any test forks; each test process makes its own fresh directory
+ * inside it on first use (test_tmpdir), and main() removes the whole tree
+ * at the end, whatever the results. A run leaves nothing behind unless it
+ * is killed.
+ *
+ * Time: Check's per-test timeouts are multiplied by
+ * $BUZON_TEST_TIMEOUT_SCALE (an integer, default 1), the multiplier every
+ * test deadline follows, unless CK_TIMEOUT_MULTIPLIER is set explicitly.
  */
+#define _XOPEN_SOURCE 700	/* nftw */
+
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "suites.h"
 
-typedef Suite *(*suite_fn)(void);
-
-static const suite_fn suites[] = {
-	suite_config,
-	suite_instant,
-	suite_calendar,
-	suite_store,
-	suite_outbox,
-	suite_spool,
-	suite_gate,
-	suite_runtime,
-	suite_mime,
-	suite_smime,
-	suite_efirma,
-	suite_verify,
-	suite_receipt,
-	suite_reason,
-	suite_json,
+static const struct {
+	const char	*name;		/* as given to suite_create() */
+	Suite		*(*fn)(void);
+} suites[] = {
+	{ "config", suite_config },
+	{ "instant", suite_instant },
+	{ "calendar", suite_calendar },
+	{ "store", suite_store },
+	{ "outbox", suite_outbox },
+	{ "spool", suite_spool },
+	{ "gate", suite_gate },
+	{ "runtime", suite_runtime },
+	{ "mime", suite_mime },
+	{ "smime", suite_smime },
+	{ "efirma", suite_efirma },
+	{ "verify", suite_verify },
+	{ "receipt", suite_receipt },
+	{ "reason", suite_reason },
+	{ "json", suite_json },
 };
 
-static char tmpdir_path[256];
+static char base_path[4096];	/* this run's directory, made before forking */
+static char tmpdir_path[4096];	/* this test process's directory inside it */
 
 /* test_srcdir - $top_srcdir from the harness, else "." */
 const char *
@@ -55,30 +76,109 @@ test_shared_dir(void)
 	return path;
 }
 
-/* test_tmpdir - one mkdtemp directory per process, made on first use */
+/* make_dir - mkdtemp DIR/PREFIX.XXXXXX into out; exits 99 on failure */
+static void
+make_dir(char *out, size_t size, const char *dir, const char *prefix)
+{
+	if ((size_t)snprintf(out, size, "%s/%s.XXXXXX", dir, prefix) >= size) {
+		fprintf(stderr, "run-unit: temporary directory name too long: %s\n", dir);
+		exit(99);
+	}
+	if (mkdtemp(out) == NULL) {
+		perror(out);
+		exit(99);
+	}
+}
+
+/*
+ * test_tmpdir - one fresh directory per test process, made on first use
+ *
+ * Made inside the run's directory, so main() removes it even though the
+ * forked test that made it never says so.
+ */
 const char *
 test_tmpdir(void)
 {
-	if (tmpdir_path[0] == '\0') {
-		snprintf(tmpdir_path, sizeof(tmpdir_path), "/tmp/buzon-unit.XXXXXX");
-		if (mkdtemp(tmpdir_path) == NULL) {
-			perror("mkdtemp");
-			exit(99);
-		}
-	}
+	if (tmpdir_path[0] == '\0')
+		make_dir(tmpdir_path, sizeof(tmpdir_path), base_path, "test");
 	return tmpdir_path;
 }
 
+/* test_timeout_scale - the deadline multiplier, an integer >= 1 */
 int
-main(void)
+test_timeout_scale(void)
 {
-	SRunner *sr = srunner_create(NULL);
-	int failed;
+	const char *s = getenv("BUZON_TEST_TIMEOUT_SCALE");
+	int n = s ? atoi(s) : 1;
 
-	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
-		srunner_add_suite(sr, suites[i]());
+	return n >= 1 ? n : 1;
+}
+
+/* remove_one - nftw callback: remove a file or an (emptied) directory */
+static int
+remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	if (remove(path) != 0)
+		perror(path);
+	return 0;
+}
+
+/* suite_name - "calendar" from "calendar" or "tests/unit/calendar.unit" */
+static char *
+suite_name(const char *arg)
+{
+	const char *slash = strrchr(arg, '/');
+	char *name = strdup(slash ? slash + 1 : arg);
+	size_t n;
+
+	if (name == NULL) {
+		perror("run-unit");
+		exit(99);
+	}
+	n = strlen(name);
+	if (n > 5 && strcmp(name + n - 5, ".unit") == 0)
+		name[n - 5] = '\0';
+	return name;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *scale = getenv("BUZON_TEST_TIMEOUT_SCALE");
+	const char *tmp = getenv("TMPDIR");
+	char *only = argc > 1 ? suite_name(argv[1]) : NULL;
+	SRunner *sr = srunner_create(NULL);
+	int failed, added = 0;
+
+	if (argc > 2) {
+		fprintf(stderr, "usage: run-unit [SUITE]\n");
+		return 99;
+	}
+	/* Check reads the multiplier when the suites make their test cases. */
+	if (scale && *scale && getenv("CK_TIMEOUT_MULTIPLIER") == NULL)
+		setenv("CK_TIMEOUT_MULTIPLIER", scale, 1);
+	make_dir(base_path, sizeof(base_path), tmp && *tmp ? tmp : "/tmp", "buzon-unit");
+	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
+		if (only == NULL || strcmp(only, suites[i].name) == 0) {
+			srunner_add_suite(sr, suites[i].fn());
+			added++;
+		}
+	}
+	if (added == 0) {
+		fprintf(stderr, "run-unit: no suite named %s\n", only);
+		srunner_free(sr);
+		free(only);
+		rmdir(base_path);
+		return 99;
+	}
 	srunner_run_all(sr, CK_VERBOSE);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	free(only);
+	/* In CK_FORK=no mode the tests ran here: that directory goes too. */
+	nftw(base_path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -32,5 +32,7 @@ const char *test_srcdir(void);
 const char *test_shared_dir(void);
 /* A fresh private temporary directory for this test process. */
 const char *test_tmpdir(void);
+/* $BUZON_TEST_TIMEOUT_SCALE (default 1): multiply every polling deadline. */
+int	test_timeout_scale(void);
 
 #endif

@@ -984,7 +984,7 @@ spawn(char *const argv[])
 		_exit(127);
 	}
 	ck_assert_int_gt(r.pid, 0);
-	for (int tries = 0; tries < 500 && r.port == 0; tries++) {
+	for (int tries = 0; tries < 500 * test_timeout_scale() && r.port == 0; tries++) {
 		if ((f = fopen(out, "r")) != NULL) {
 			while (fgets(line, sizeof(line), f) != NULL) {
 				char *colon = strrchr(line, ':');

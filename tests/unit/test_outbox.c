@@ -527,7 +527,7 @@ START_TEST(test_worker_thread)
 	/* Queued after the worker went to sleep: the wake-up gets it sent. */
 	record_one(st, SIG1, &out);
 	bz_outbox_wake(ob);
-	for (i = 0; i < 200 && calls(dir) < 1; i++)
+	for (i = 0; i < 200 * test_timeout_scale() && calls(dir) < 1; i++)
 		usleep(50000);
 	ck_assert_int_eq(calls(dir), 1);
 	bz_outbox_stop(ob);

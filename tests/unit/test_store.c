@@ -1084,7 +1084,7 @@ START_TEST(test_kill9_consistency)
 			writer_child(path, (round + 1) * 1000000);
 		/* Let it commit some filings (progress, not speed, is awaited). */
 		while (count_rows(path, "SELECT count(*) FROM submissions") < before + 15 &&
-		    waited++ < 3000) {
+		    waited++ < 3000 * test_timeout_scale()) {
 			ck_assert_int_eq(waitpid(pid, &status, WNOHANG), 0);
 			usleep(10000);
 		}
