@@ -14,6 +14,9 @@
 #    juan.perez@pruebas.buzon.test, with MailboxAddress juan@pruebas.buzon.test
 #    and RecipientDelimiter "+."): filed, never answered (a loop), and the
 #    repeat is not answered either.
+#  - A filing whose acuse was withheld (it came with List-Id) and that is
+#    sent again directly gets the acuse kept in its row, at the
+#    certificate's address: the signer can still obtain it.
 #  - One spool copy per signed content, whatever repeats arrive, and
 #    `store verify-chain` intact over repeat events whose spool_path is null.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
@@ -106,6 +109,31 @@ done
 [ "$(outbox_rows "$folio")" -eq 2 ] || e2e_fail "expected 2 acuse rows, $(outbox_rows "$folio")"
 e2e_log "ok: the ordinary repeat is answered at $MORAL only"
 
+# --- a filing whose acuse was withheld, then sent again: answered now -------
+tok3=$(sub_message "$E2E_DIR/list.eml" efirma-moral \
+    'List-Id: Patrones <patrones.lists.empresa.test>')
+e2e_send list --from "$MORAL" --to "$E2E_MAILBOX" --data "@$E2E_DIR/list.eml" ||
+    e2e_fail "list filing refused: $(sub_last_reply list)"
+e2e_accepted list || e2e_fail "no 250 for the list filing"
+e2e_wait_until "$E2E_TIMEOUT" e2e_sink_find "Message-ID: <$tok3@" >/dev/null ||
+    e2e_fail "the list filing never reached the sink"
+e2e_received "$tok3" "$E2E_DIR/list.got"
+folio3=$(sub_folio "$E2E_DIR/list.got")
+decision "$(qid_of list)" | grep -q "acuse not sent (loop safety)" ||
+    e2e_fail "list filing: $(decision "$(qid_of list)")"
+[ "$(outbox_rows "$folio3")" -eq 0 ] || e2e_fail "the list filing queued an acuse"
+sed '/^List-Id:/d' "$E2E_DIR/list.eml" >"$E2E_DIR/direct.eml"
+resend direct2 "$MORAL" direct
+[ "$(sub_folio "$E2E_DIR/direct2.got")" = "$folio3" ] ||
+    e2e_fail "the direct resend is not a repeat of $folio3"
+sub_acuse "$folio3" "$E2E_DIR/acuse3.eml"
+r=$(tr -d '\r' <"$E2E_DIR/acuse3.eml.raw" | sed -n 's/^X-Rcpt-Args: <\([^>]*\)>.*/\1/p')
+[ "$r" = "$MORAL" ] || e2e_fail "the kept acuse of $folio3 went to '$r'"
+[ "$("$SQLITE3" "$DB" "SELECT acuse = (SELECT message FROM outbox WHERE folio = '$folio3')
+    FROM submissions WHERE folio = '$folio3'")" = 1 ] ||
+    e2e_fail "the acuse sent for $folio3 is not the one kept in its row"
+e2e_log "ok: a filing withheld as list mail gets its kept acuse when sent again directly"
+
 # --- a certificate whose address is a form of a mailbox: never answered -----
 tok2=$(sub_message "$E2E_DIR/self.eml" efirma-fisica)
 e2e_send self --from patron@empresa.test --to "$E2E_MAILBOX" --data "@$E2E_DIR/self.eml" ||
@@ -132,10 +160,10 @@ if grep -l -i -E "X-Rcpt-Args: <(buzon[+.@]|juan[+.@])" "$E2E_DIR"/sink/* 2>/dev
     xargs -r grep -l -F 'Subject: Acuse de recibo' | grep -q .; then
 	e2e_fail "an acuse reached a form of the mailbox"
 fi
-[ "$(copies)" -eq 2 ] || e2e_fail "$(copies) spool copies for two signed contents"
+[ "$(copies)" -eq 3 ] || e2e_fail "$(copies) spool copies for three signed contents"
 sub_ctl store verify-chain >"$E2E_DIR/chain.out" 2>&1 ||
     e2e_fail "verify-chain: $(cat "$E2E_DIR/chain.out")"
-grep -q "records: 2 match their event, 0 altered" "$E2E_DIR/chain.out" ||
+grep -q "records: 3 match their event, 0 altered" "$E2E_DIR/chain.out" ||
     e2e_fail "verify-chain: $(cat "$E2E_DIR/chain.out")"
-e2e_log "ok: two copies, chain intact over repeat events without a copy"
+e2e_log "ok: three copies, chain intact over repeat events without a copy"
 e2e_finish
