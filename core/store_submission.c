@@ -189,9 +189,11 @@ last_acuse_queued(struct bz_store *st, const char *qid, const char *folio,
 }
 
 /*
- * record_repeat - event and the original acuse queued again, unless the
- * last acuse for the folio is younger than the resend interval: a copy
- * replayed in a loop must not become a flood of acuses to the employer.
+ * record_repeat - event and the original acuse queued again (the kept
+ * acuse to the certificate's address when the filing's was withheld),
+ * unless the last acuse for the folio is younger than the resend interval:
+ * a copy replayed in a loop must not become a flood of acuses to the
+ * employer.
  */
 static int
 record_repeat(struct bz_store *st, const struct bz_submission *in, int reply,
@@ -249,7 +251,35 @@ record_repeat(struct bz_store *st, const struct bz_submission *in, int reply,
 	if (store_step_done(st, s, in->qid, "queue repeated acuse") < 0)
 		return -1;
 	out->queued = (size_t)sqlite3_changes(st->db);
-	return 0;
+	if (out->queued > 0)
+		return 0;
+
+	/*
+	 * The filing queued nothing: its acuse was withheld (loop safety, e.g.
+	 * it came through a list) though the certificate has an address. This
+	 * repeat may be answered, so the acuse kept in the row goes to that
+	 * address now: otherwise the signer could never obtain it by sending
+	 * again. (The caller asks for a reply only when that address is one
+	 * it may answer.)
+	 */
+	if ((s = store_prepare(st, in->qid, "INSERT INTO outbox (folio, kind, "
+	    "recipient, message, status, attempts, next_attempt_utc, created_utc) "
+	    "SELECT folio, 'acuse', signer_email, acuse, 'pending', 0, ?1, ?1 "
+	    "FROM submissions WHERE folio = ?2 AND signer_email IS NOT NULL "
+	    "AND acuse IS NOT NULL")) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	store_bind_text(s, 2, out->folio);
+	if (store_step_done(st, s, in->qid, "queue kept acuse") < 0)
+		return -1;
+	out->queued = (size_t)sqlite3_changes(st->db);
+	if (out->queued == 0)
+		return 0;
+	if ((s = store_prepare(st, in->qid,
+	    "UPDATE submissions SET acuse_status = 'queued' WHERE folio = ?")) == NULL)
+		return -1;
+	store_bind_text(s, 1, out->folio);
+	return store_step_done(st, s, in->qid, "acuse status");
 }
 
 /* next_folio - counter of the year + 1, inside the transaction */

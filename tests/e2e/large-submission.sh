@@ -16,6 +16,8 @@
 #    is turned off for the daemon (it would keep every freed body chunk
 #    resident and measure ASan, not us). Under valgrind the message is
 #    4 MiB and only its acceptance is checked.
+#  - The same content sent again is a repeat: no new spool copy, and the
+#    same bound on the peak while its arriving bytes are hashed.
 #  - With MaxConcurrentVerifications 1, four submissions sent at once are
 #    all accepted (250), none deferred or refused for want of a slot.
 #  contrib/bench measures the same at 50 MiB with a plain build.
@@ -64,6 +66,34 @@ if [ -n "$measured" ]; then
 	e2e_log "ok: $size bytes verified and filed with the peak RSS $((peak - before)) KiB above its level before"
 else
 	e2e_log "note: peak RSS not measured (valgrind, or no /proc/PID/clear_refs)"
+fi
+
+# --- the same large content again: a repeat, in the same bounded memory ---------
+# (issue 8 items 5 and 6 together: a repeat hashes the arriving message for
+# its event instead of spooling it; that pass must not hold it either)
+awk 'BEGIN { hdr = 1 }
+	hdr && /^Message-ID:/ { print "Message-ID: <again-" tok "@otro.test>\r"; next }
+	hdr && /^\r$/ { hdr = 0 } { print }' tok="$tok" "$E2E_DIR/large.eml" >"$E2E_DIR/again.eml"
+ncopies() { find "$E2E_DIR/spool" -mindepth 2 -maxdepth 2 -path "$E2E_DIR/spool/[0-9a-f][0-9a-f]/*" -type f | grep -c .; }
+copies_before=$(ncopies)
+before=$(awk '/^VmRSS:/ { print $2 }' "$status")
+[ -n "$measured" ] && echo 5 >"/proc/$E2E_MILTER_PID/clear_refs"
+e2e_send again --to "$E2E_MAILBOX" --data "@$E2E_DIR/again.eml" \
+    --timeout "$((E2E_TIMEOUT * 10))" ||
+    e2e_fail "the repeated large submission was refused: $(sub_last_reply again)"
+e2e_accepted again || e2e_fail "again: no 250"
+peak=$(awk '/^VmHWM:/ { print $2 }' "$status")
+e2e_wait_milter_log 'accepted: folio BZ-2026-[0-9]+ \(repeat\)' ||
+    e2e_fail "the large resend was not filed as a repeat"
+[ "$(ncopies)" -eq "$copies_before" ] ||
+    e2e_fail "the large repeat left a second copy ($copies_before -> $(ncopies))"
+if [ -n "$measured" ]; then
+	limit=$((before + MIB * 1024 * 3 / 4))
+	[ "$peak" -le "$limit" ] ||
+	    e2e_fail "repeat: peak RSS $peak KiB exceeds $limit KiB: the message was held in memory"
+	e2e_log "ok: the large repeat peaked $((peak - before)) KiB above its level before, no new copy"
+else
+	e2e_log "ok: the large repeat filed, no new copy (RSS not measured)"
 fi
 
 # --- four at once under MaxConcurrentVerifications 1 -----------------------------

@@ -631,7 +631,8 @@ END_TEST
  * no_reply it is kept but nothing is queued. bz_store_find_repeat sees a
  * filed entity before any spooling; a repeat without a spooled copy names
  * the arriving hash and no path, and bz_store_named_copies lists what
- * spool gc must keep.
+ * spool gc must keep. A later repeat that may be answered sends the kept
+ * acuse to the certificate's address.
  */
 static int
 render_digests(void *arg, const char *folio, const struct bz_submission *sub,
@@ -705,6 +706,20 @@ START_TEST(test_kept_acuse_and_digests)
 	}
 	free(names);
 	ck_assert(found_msg && found_path && found_repeat);
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM outbox"), 0);
+
+	/* A repeat that may be answered, of a filing whose acuse was withheld:
+	 * the kept acuse goes to the certificate's address, byte for byte. */
+	opts.no_reply = 0;
+	ck_assert_int_eq(bz_store_record_submission_at(st, &in, render_digests, &rs,
+	    &opts, &out), BZ_STORE_OK);
+	ck_assert_int_eq(out.repeat, 1);
+	ck_assert_int_eq(out.queued, 1);
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM outbox o JOIN "
+	    "submissions s ON s.folio = o.folio WHERE o.recipient = "
+	    "'rh@empresa.example' AND o.message = s.acuse AND o.kind = 'acuse'"), 1);
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM submissions WHERE "
+	    "acuse_status = 'queued'"), 1);
 	bz_store_close(st);
 }
 END_TEST
