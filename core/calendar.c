@@ -17,11 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "buzon/calendar.h"
 #include "buzon/calendar_file.h"
 #include "buzon/config.h"
+#include "buzon/digest.h"
 #include "buzon/log.h"
 #include "buzon/xalloc.h"
 
@@ -89,27 +88,14 @@ check_conflicts(const struct bz_cal_entries *list, struct bz_buf *err)
 	return 0;
 }
 
-/* hex_version - "sha256:" and the digest in lower-case hex */
-static char *
-hex_version(const unsigned char *md, unsigned len)
-{
-	struct bz_buf b = BZ_BUF_INIT;
-
-	bz_buf_puts(&b, "sha256:");
-	for (unsigned i = 0; i < len; i++)
-		bz_buf_printf(&b, "%02x", md[i]);
-	return bz_buf_steal(&b);
-}
-
 /* bz_calendar_load - zone, files and rules as one immutable object */
 struct bz_calendar *
 bz_calendar_load(const char *const *files, size_t nfiles, enum bz_legal_basis basis,
     int first_hour_minutes, struct bz_buf *err)
 {
 	struct bz_calendar *cal;
-	EVP_MD_CTX *md;
-	unsigned char digest[EVP_MAX_MD_SIZE];
-	unsigned dlen = 0;
+	struct bz_sha256 *md;
+	char digest[65];
 
 	if (basis != BZ_BASIS_LFT && basis != BZ_BASIS_LFT_CFF)
 		bz_panic("calendar: unknown legal basis %d", (int)basis);
@@ -126,9 +112,7 @@ bz_calendar_load(const char *const *files, size_t nfiles, enum bz_legal_basis ba
 		bz_calendar_free(cal);
 		return NULL;
 	}
-	if ((md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
-		bz_fatalx("calendar: OpenSSL cannot compute SHA-256");
+	md = bz_sha256_begin();
 	for (size_t i = 0; i < nfiles; i++) {
 		struct bz_buf data = BZ_BUF_INIT;
 		int rc;
@@ -137,22 +121,19 @@ bz_calendar_load(const char *const *files, size_t nfiles, enum bz_legal_basis ba
 			bz_buf_printf(err, "%s: %s", files[i], strerror(errno));
 			rc = -1;
 		} else {
-			if (EVP_DigestUpdate(md, data.data ? data.data : "", data.len) != 1)
-				bz_fatalx("calendar: OpenSSL SHA-256 update failed");
+			bz_sha256_update(md, data.data ? data.data : "", data.len);
 			rc = bz_calendar_file_parse(files[i], data.data ? data.data : "",
 			    data.len, &cal->entries, err);
 		}
 		bz_buf_free(&data);
 		if (rc) {
-			EVP_MD_CTX_free(md);
+			bz_sha256_abort(md);
 			bz_calendar_free(cal);
 			return NULL;
 		}
 	}
-	if (EVP_DigestFinal_ex(md, digest, &dlen) != 1)
-		bz_fatalx("calendar: OpenSSL SHA-256 final failed");
-	EVP_MD_CTX_free(md);
-	cal->version = nfiles ? hex_version(digest, dlen) : xstrdup("sha256:none");
+	bz_sha256_end(md, digest);
+	cal->version = nfiles ? xasprintf("sha256:%s", digest) : xstrdup("sha256:none");
 	if (check_conflicts(&cal->entries, err)) {
 		bz_calendar_free(cal);
 		return NULL;

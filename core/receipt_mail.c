@@ -37,6 +37,7 @@
 #include <openssl/cms.h>
 #include <openssl/rand.h>
 
+#include "buzon/digest.h"
 #include "buzon/receipt.h"
 #include "receipt_impl.h"
 
@@ -164,8 +165,7 @@ random_hex(char *out, size_t nbytes)
 
 	if (nbytes > sizeof(r) || RAND_bytes(r, (int)nbytes) != 1)
 		return -1;
-	for (size_t i = 0; i < nbytes; i++)
-		snprintf(out + 2 * i, 3, "%02x", r[i]);
+	bz_hex(r, nbytes, out);
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "buzon/digest.h"
 #include "buzon/efirma.h"
 #include "buzon/json.h"
 #include "buzon/mime.h"

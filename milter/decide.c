@@ -21,6 +21,7 @@
 #include "buzon/calendar.h"
 #include "buzon/cas.h"
 #include "buzon/config.h"
+#include "buzon/digest.h"
 #include "buzon/gate.h"
 #include "buzon/instant.h"
 #include "buzon/log.h"

@@ -129,7 +129,4 @@ char	*bz_mime_header_value(const unsigned char *msg, size_t len,
 /* Subject decoded (RFC 2047) to UTF-8; NULL when absent. xmalloc'ed. */
 char	*bz_mime_subject(const unsigned char *msg, size_t len);
 
-/* Hex SHA-256 of bytes into out[65] (reads a view a step at a time). */
-void	bz_sha256_hex(const void *p, size_t len, char out[65]);
-
 #endif

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buzon/digest.h"
 #include "buzon/mime.h"
 #include "suites.h"
 

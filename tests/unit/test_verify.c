@@ -27,7 +27,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "buzon/mime.h"
+#include "buzon/digest.h"
 #include "buzon/verify.h"
 #include "buzon/xalloc.h"
 #include "pki.h"
