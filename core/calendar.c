@@ -35,34 +35,6 @@ struct bz_calendar {
 	struct bz_cal_entries entries;
 };
 
-/* read_all - whole file, bounded; -1 with errno */
-static int
-read_all(const char *path, struct bz_buf *out)
-{
-	FILE *fp = fopen(path, "rb");
-	char chunk[8192];
-	size_t n;
-	int failed;
-
-	if (fp == NULL)
-		return -1;
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-		bz_buf_append(out, chunk, n);
-		if (out->len > CAL_MAX_FILE) {
-			fclose(fp);
-			errno = EFBIG;
-			return -1;
-		}
-	}
-	failed = ferror(fp);
-	fclose(fp);
-	if (failed) {
-		errno = EIO;
-		return -1;
-	}
-	return 0;
-}
-
 /* check_conflicts - a habil day must not also be declared non-working */
 static int
 check_conflicts(const struct bz_cal_entries *list, struct bz_buf *err)
@@ -117,7 +89,7 @@ bz_calendar_load(const char *const *files, size_t nfiles, enum bz_legal_basis ba
 		struct bz_buf data = BZ_BUF_INIT;
 		int rc;
 
-		if (read_all(files[i], &data)) {
+		if (bz_buf_read_file(&data, files[i], CAL_MAX_FILE)) {
 			bz_buf_printf(err, "%s: %s", files[i], strerror(errno));
 			rc = -1;
 		} else {
