@@ -25,9 +25,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "buzon/efirma.h"
 #include "buzon/revocation.h"
 #include "buzon/xalloc.h"
-#include "efirma_int.h"
 
 /* bz_rev_status_name - "good" | "revoked" | "unavailable" */
 const char *

@@ -23,10 +23,10 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "buzon/efirma.h"
 #include "buzon/log.h"
 #include "buzon/smime.h"
 #include "buzon/view.h"
-#include "efirma_int.h"
 #include "smime_int.h"
 
 /* digest_policy - 0 strong enough, 1 weak, 2 unknown algorithm */
