@@ -182,7 +182,7 @@ ctl_verify(int argc, char **argv, const char *config_path)
 	}
 	bz_verify_message(ctx, bytes, len, at, &v);
 	if (json) {
-		bz_verification_json(&v, &out);
+		ctl_verification_json(&v, &out);
 		bz_buf_putc(&out, '\n');
 		fputs(bz_buf_str(&out), stdout);
 	} else {

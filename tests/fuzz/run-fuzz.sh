@@ -56,6 +56,7 @@ SOURCES=
 for f in "$top_srcdir"/core/*.c; do
 	SOURCES="$SOURCES $f"
 done
+SOURCES="$SOURCES $top_srcdir/milter/ctl_verify_json.c"	# the --json object
 
 echo "building $WORK/fuzz_verify"
 # shellcheck disable=SC2046
