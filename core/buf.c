@@ -131,6 +131,24 @@ bz_buf_steal(struct bz_buf *b)
 	return s;
 }
 
+/* bz_buf_append_crlf - append with LF made CRLF (a CR already before it kept) */
+void
+bz_buf_append_crlf(struct bz_buf *b, const void *p, size_t n)
+{
+	const unsigned char *in = p;
+	size_t from = 0;
+
+	bz_buf_reserve(b, n + n / 32 + 2);
+	for (size_t i = 0; i < n; i++) {
+		if (in[i] != '\n' || (i > 0 && in[i - 1] == '\r'))
+			continue;
+		bz_buf_append(b, in + from, i - from);
+		bz_buf_append(b, "\r\n", 2);
+		from = i + 1;
+	}
+	bz_buf_append(b, in + from, n - from);
+}
+
 /* bz_buf_read_file - append a whole file of at most max bytes */
 int
 bz_buf_read_file(struct bz_buf *b, const char *path, size_t max)

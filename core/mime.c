@@ -91,23 +91,6 @@ bz_mime_limits_default(struct bz_mime_limits *lim)
 	lim->tmpdir = NULL;
 }
 
-/* bz_mime_canonical - LF to CRLF, as an MTA stores and relays mail */
-void
-bz_mime_canonical(const unsigned char *in, size_t len, struct bz_buf *out)
-{
-	size_t from = 0;
-
-	bz_buf_reserve(out, len + len / 32 + 2);
-	for (size_t i = 0; i < len; i++) {
-		if (in[i] != '\n' || (i > 0 && in[i - 1] == '\r'))
-			continue;
-		bz_buf_append(out, in + from, i - from);
-		bz_buf_append(out, "\r\n", 2);
-		from = i + 1;
-	}
-	bz_buf_append(out, in + from, len - from);
-}
-
 /* bare_lf - does in have a LF without a CR before it? */
 static int
 bare_lf(const unsigned char *in, size_t len)
@@ -223,7 +206,7 @@ bz_mime_canon_make(const unsigned char *in, size_t len, const char *tmpdir,
 		bz_log(BZ_LOG_WARNING, NULL, "mime: no temporary file in %s for the "
 		    "canonical copy (%s): made in memory", dir, strerror(errno));
 	}
-	bz_mime_canonical(in, len, &c->mem);
+	bz_buf_append_crlf(&c->mem, in, len);
 	bz_buf_reserve(&c->mem, 1);
 	c->data = c->mem.data;
 	c->len = c->mem.len;
@@ -926,7 +909,7 @@ bz_mime_header_value(const unsigned char *msg, size_t len, const char *name)
 	struct entity top;
 	char *v;
 
-	bz_mime_canonical(msg, header_block_len(msg, len), &canon);
+	bz_buf_append_crlf(&canon, msg, header_block_len(msg, len));
 	bz_buf_reserve(&canon, 1);
 	entity_make(canon.data, 0, canon.len, &top);
 	v = entity_header(&top, name);

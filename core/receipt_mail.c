@@ -169,17 +169,6 @@ random_hex(char *out, size_t nbytes)
 	return 0;
 }
 
-/* lf_to_crlf - text with LF endings to canonical CRLF */
-static void
-lf_to_crlf(struct bz_buf *out, const struct bz_buf *in)
-{
-	for (size_t i = 0; i < in->len; i++) {
-		if (in->data[i] == '\n' && (i == 0 || in->data[i - 1] != '\r'))
-			bz_buf_putc(out, '\r');
-		bz_buf_putc(out, in->data[i]);
-	}
-}
-
 /* build_entity - the multipart/mixed entity that gets signed */
 static int
 build_entity(const struct bz_receipt *r, const char *boundary,
@@ -191,7 +180,7 @@ build_entity(const struct bz_receipt *r, const char *boundary,
 	if (bz_receipt_xml(r, &xml, err) != 0)
 		goto out;
 	bz_receipt_text(r, &text);
-	lf_to_crlf(&crlf, &text);
+	bz_buf_append_crlf(&crlf, text.data, text.len);
 	bz_buf_printf(out, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n", boundary);
 	bz_buf_printf(out, "--%s\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
