@@ -37,61 +37,12 @@
 #include <openssl/cms.h>
 #include <openssl/rand.h>
 
+#include "buzon/address.h"
 #include "buzon/digest.h"
 #include "buzon/receipt.h"
 #include "receipt_impl.h"
 
-#define MAX_ADDRESS	254
 #define MAX_MSGID	250
-
-/* is_atext - RFC 5322 atext */
-static int
-is_atext(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
-}
-
-/* dot_atom_len - length of a dot-atom-text at s, 0 when none */
-static size_t
-dot_atom_len(const char *s, int (*ok)(unsigned char))
-{
-	size_t i = 0;
-
-	for (;;) {
-		size_t start = i;
-
-		while (ok((unsigned char)s[i]))
-			i++;
-		if (i == start)
-			return 0;	/* empty atom: leading, trailing or double dot */
-		if (s[i] != '.')
-			return i;
-		i++;
-	}
-}
-
-/* is_domain_char - letters, digits and hyphen (host names only) */
-static int
-is_domain_char(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '-';
-}
-
-/* bz_receipt_safe_address - local@domain in the plainest form only */
-int
-bz_receipt_safe_address(const char *s)
-{
-	size_t n, d;
-
-	if (s == NULL || strlen(s) > MAX_ADDRESS)
-		return 0;
-	if ((n = dot_atom_len(s, is_atext)) == 0 || s[n] != '@')
-		return 0;
-	d = dot_atom_len(s + n + 1, is_domain_char);
-	return d != 0 && s[n + 1 + d] == '\0';
-}
 
 /* is_dtext_safe - no-fold-literal characters, minus "\" */
 static int
@@ -108,7 +59,7 @@ bz_receipt_safe_msgid(const char *s)
 
 	if (s == NULL || s[0] != '<' || strlen(s) > MAX_MSGID)
 		return 0;
-	if ((n = dot_atom_len(s + 1, is_atext)) == 0 || s[1 + n] != '@')
+	if ((n = bz_address_dot_atom_len(s + 1)) == 0 || s[1 + n] != '@')
 		return 0;
 	i = 1 + n + 1;
 	if (s[i] == '[') {
@@ -120,7 +71,7 @@ bz_receipt_safe_msgid(const char *s)
 			return 0;
 		i = j + 1;
 	} else {
-		if ((n = dot_atom_len(s + i, is_atext)) == 0)
+		if ((n = bz_address_dot_atom_len(s + i)) == 0)
 			return 0;
 		i += n;
 	}
@@ -264,7 +215,7 @@ bz_receipt_render_sealed(const struct bz_receipt_signer *s,
 		bz_buf_puts(err, "refusing to render an acuse: malformed folio");
 		return -1;
 	}
-	if (!bz_receipt_safe_address(m->from)) {
+	if (!bz_address_plain(m->from)) {
 		bz_buf_puts(err, "refusing to render an acuse: the mailbox address is not a plain local@domain");
 		return -1;
 	}
@@ -290,7 +241,7 @@ bz_receipt_render_sealed(const struct bz_receipt_signer *s,
 
 	domain = strchr(m->from, '@') + 1;
 	bz_buf_printf(out, "From: <%s>\r\n", m->from);
-	if (bz_receipt_safe_address(m->to))
+	if (bz_address_plain(m->to))
 		bz_buf_printf(out, "To: <%s>\r\n", m->to);
 	else
 		bz_buf_puts(out, "To: undisclosed-recipients:;\r\n");
