@@ -22,6 +22,8 @@ typedef int (*ctl_command_fn)(int argc, char **argv, const char *config_path);
 
 struct bz_buf;
 struct bz_config;
+struct bz_json;
+struct bz_reasons;
 struct bz_verification;
 
 /* Load config_path or print "buzonctl: <error>" and return NULL. */
@@ -39,6 +41,9 @@ const char *ctl_safe(const char *s);
  * (milter/ctl_verify_json.c). */
 void	ctl_verification_json(const struct bz_verification *v,
 	    struct bz_buf *out);
+/* Writes "reasons": [{"code", "text"}, ...] into an open JSON object
+ * (buzonctl verify and cert). */
+void	ctl_json_reasons(struct bz_json *j, const struct bz_reasons *r);
 
 int	ctl_config(int argc, char **argv, const char *config_path);
 int	ctl_calendar(int argc, char **argv, const char *config_path);

@@ -112,14 +112,7 @@ print_json(const char *verdict, enum bz_check trust, enum bz_check identity,
 	bz_json_str(&j, "at", when);
 	bz_json_str(&j, "trust", bz_check_name(trust));
 	bz_json_str(&j, "identity", bz_check_name(identity));
-	bz_json_array(&j, "reasons");
-	for (size_t i = 0; i < r->n; i++) {
-		bz_json_object(&j, NULL);
-		bz_json_str(&j, "code", r->items[i]->code);
-		bz_json_str(&j, "text", r->items[i]->text_es);
-		bz_json_end(&j);
-	}
-	bz_json_end(&j);
+	ctl_json_reasons(&j, r);
 	bz_instant_format_utc(s->not_before, nb);
 	bz_instant_format_utc(s->not_after, na);
 	bz_json_object(&j, "signer");

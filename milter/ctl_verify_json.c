@@ -1,6 +1,8 @@
 /*
  * ctl_verify_json - the JSON object of `buzonctl verify --json`
  *
+ * Also the "reasons" array that `buzonctl cert --json` shares with it.
+ *
  * Presentation of a struct bz_verification for the operator and scripts:
  * it belongs to buzonctl, not to the verification core. In a file of its
  * own so the unit tests and the fuzzer can check it without buzonctl's
@@ -17,6 +19,20 @@
 #include "buzon/verify.h"
 #include "buzonctl.h"
 
+/* ctl_json_reasons - "reasons": [{"code", "text"}, ...] */
+void
+ctl_json_reasons(struct bz_json *j, const struct bz_reasons *r)
+{
+	bz_json_array(j, "reasons");
+	for (size_t i = 0; i < r->n; i++) {
+		bz_json_object(j, NULL);
+		bz_json_str(j, "code", r->items[i]->code);
+		bz_json_str(j, "text", r->items[i]->text_es);
+		bz_json_end(j);
+	}
+	bz_json_end(j);
+}
+
 /* ctl_verification_json - the `buzonctl verify --json` object */
 void
 ctl_verification_json(const struct bz_verification *v, struct bz_buf *out)
@@ -29,14 +45,7 @@ ctl_verification_json(const struct bz_verification *v, struct bz_buf *out)
 	bz_json_str(&j, "integrity", bz_check_name(v->integrity));
 	bz_json_str(&j, "trust", bz_check_name(v->trust));
 	bz_json_str(&j, "identity", bz_check_name(v->identity));
-	bz_json_array(&j, "reasons");
-	for (size_t i = 0; i < v->reasons.n; i++) {
-		bz_json_object(&j, NULL);
-		bz_json_str(&j, "code", v->reasons.items[i]->code);
-		bz_json_str(&j, "text", v->reasons.items[i]->text_es);
-		bz_json_end(&j);
-	}
-	bz_json_end(&j);
+	ctl_json_reasons(&j, &v->reasons);
 	if (v->signer == NULL) {
 		bz_json_null(&j, "signer");
 	} else {
