@@ -24,6 +24,7 @@ struct bz_buf;
 struct bz_config;
 struct bz_json;
 struct bz_reasons;
+struct bz_signer;
 struct bz_verification;
 
 /* Load config_path or print "buzonctl: <error>" and return NULL. */
@@ -44,6 +45,9 @@ void	ctl_verification_json(const struct bz_verification *v,
 /* Writes "reasons": [{"code", "text"}, ...] into an open JSON object
  * (buzonctl verify and cert). */
 void	ctl_json_reasons(struct bz_json *j, const struct bz_reasons *r);
+/* Writes the signer's "rfc", "rfc_representante", "curp",
+ * "curp_representante" and "name" into an open JSON object. */
+void	ctl_json_signer_names(struct bz_json *j, const struct bz_signer *s);
 
 int	ctl_config(int argc, char **argv, const char *config_path);
 int	ctl_calendar(int argc, char **argv, const char *config_path);

@@ -116,11 +116,7 @@ print_json(const char *verdict, enum bz_check trust, enum bz_check identity,
 	bz_instant_format_utc(s->not_before, nb);
 	bz_instant_format_utc(s->not_after, na);
 	bz_json_object(&j, "signer");
-	bz_json_str(&j, "rfc", s->rfc);
-	bz_json_str(&j, "rfc_representante", s->rfc_representante);
-	bz_json_str(&j, "curp", s->curp);
-	bz_json_str(&j, "curp_representante", s->curp_representante);
-	bz_json_str(&j, "name", s->name);
+	ctl_json_signer_names(&j, s);
 	bz_json_str(&j, "persona", s->moral ? "moral" : "fisica");
 	bz_json_str(&j, "no_certificado", s->no_certificado);
 	bz_json_str(&j, "serial_hex", s->serial_hex);

@@ -1,7 +1,8 @@
 /*
  * ctl_verify_json - the JSON object of `buzonctl verify --json`
  *
- * Also the "reasons" array that `buzonctl cert --json` shares with it.
+ * Also the "reasons" array and the signer's names that `buzonctl cert
+ * --json` shares with it.
  *
  * Presentation of a struct bz_verification for the operator and scripts:
  * it belongs to buzonctl, not to the verification core. In a file of its
@@ -33,6 +34,17 @@ ctl_json_reasons(struct bz_json *j, const struct bz_reasons *r)
 	bz_json_end(j);
 }
 
+/* ctl_json_signer_names - who the signer is: RFC, CURP and name fields */
+void
+ctl_json_signer_names(struct bz_json *j, const struct bz_signer *s)
+{
+	bz_json_str(j, "rfc", s->rfc);
+	bz_json_str(j, "rfc_representante", s->rfc_representante);
+	bz_json_str(j, "curp", s->curp);
+	bz_json_str(j, "curp_representante", s->curp_representante);
+	bz_json_str(j, "name", s->name);
+}
+
 /* ctl_verification_json - the `buzonctl verify --json` object */
 void
 ctl_verification_json(const struct bz_verification *v, struct bz_buf *out)
@@ -52,11 +64,7 @@ ctl_verification_json(const struct bz_verification *v, struct bz_buf *out)
 		const struct bz_signer *s = v->signer;
 
 		bz_json_object(&j, "signer");
-		bz_json_str(&j, "rfc", s->rfc);
-		bz_json_str(&j, "rfc_representante", s->rfc_representante);
-		bz_json_str(&j, "curp", s->curp);
-		bz_json_str(&j, "curp_representante", s->curp_representante);
-		bz_json_str(&j, "name", s->name);
+		ctl_json_signer_names(&j, s);
 		bz_json_str(&j, "persona", s->rfc == NULL ? NULL :
 		    s->moral ? "moral" : "fisica");
 		bz_json_str(&j, "no_certificado", s->no_certificado);
