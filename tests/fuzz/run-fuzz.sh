@@ -50,7 +50,7 @@ cat > "$WORK/build-aux/config.h" <<'EOF'
 EOF
 
 # All of libbuzon, compiled by clang with coverage: the verify path reaches
-# into several modules (config checks addresses with receipt's rules, ...),
+# into several modules (config checks addresses with address.c, ...),
 # and a hand-kept list breaks whenever one module starts using another.
 SOURCES=
 for f in "$top_srcdir"/core/*.c; do
