@@ -17,6 +17,9 @@
 #include "buzon/buf.h"
 #include "buzon/xalloc.h"
 
+/* The longest address RFC 5321 4.5.3.1.3 lets through a reverse-path. */
+#define MAX_ADDRESS	254
+
 /* trim - [*b, *e) without surrounding blanks and n pairs of <> (n < 0: all) */
 static void
 trim(const char **b, const char **e, int n)
@@ -140,4 +143,60 @@ bz_address_is_mailbox(const char *key, const char *mailbox, const char *delimite
 	/* An extension: Postfix delivers local+ext to local. */
 	return delimiters != NULL && key[mlen] != '\0' &&
 	    strchr(delimiters, key[mlen]) != NULL;
+}
+
+/* is_atext - RFC 5322 atext */
+static int
+is_atext(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+/* dot_atom_len - length of a dot-atom-text at s, 0 when none */
+static size_t
+dot_atom_len(const char *s, int (*ok)(unsigned char))
+{
+	size_t i = 0;
+
+	for (;;) {
+		size_t start = i;
+
+		while (ok((unsigned char)s[i]))
+			i++;
+		if (i == start)
+			return 0;	/* empty atom: leading, trailing or double dot */
+		if (s[i] != '.')
+			return i;
+		i++;
+	}
+}
+
+/* bz_address_dot_atom_len - length of an RFC 5322 dot-atom-text at s */
+size_t
+bz_address_dot_atom_len(const char *s)
+{
+	return dot_atom_len(s, is_atext);
+}
+
+/* is_domain_char - letters, digits and hyphen (host names only) */
+static int
+is_domain_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-';
+}
+
+/* bz_address_plain - local@domain in the plainest form only */
+int
+bz_address_plain(const char *s)
+{
+	size_t n, d;
+
+	if (s == NULL || strlen(s) > MAX_ADDRESS)
+		return 0;
+	if ((n = bz_address_dot_atom_len(s)) == 0 || s[n] != '@')
+		return 0;
+	d = dot_atom_len(s + n + 1, is_domain_char);
+	return d != 0 && s[n + 1 + d] == '\0';
 }

@@ -6,6 +6,7 @@
  */
 #include "build-aux/config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,4 +129,48 @@ bz_buf_steal(struct bz_buf *b)
 	s = b->data;
 	bz_buf_init(b);
 	return s;
+}
+
+/* bz_buf_append_crlf - append with LF made CRLF (a CR already before it kept) */
+void
+bz_buf_append_crlf(struct bz_buf *b, const void *p, size_t n)
+{
+	const unsigned char *in = p;
+	size_t from = 0;
+
+	bz_buf_reserve(b, n + n / 32 + 2);
+	for (size_t i = 0; i < n; i++) {
+		if (in[i] != '\n' || (i > 0 && in[i - 1] == '\r'))
+			continue;
+		bz_buf_append(b, in + from, i - from);
+		bz_buf_append(b, "\r\n", 2);
+		from = i + 1;
+	}
+	bz_buf_append(b, in + from, n - from);
+}
+
+/* bz_buf_read_file - append a whole file of at most max bytes */
+int
+bz_buf_read_file(struct bz_buf *b, const char *path, size_t max)
+{
+	FILE *fp = path == NULL ? stdin : fopen(path, "rb");
+	size_t start = b->len, n;
+	char chunk[65536];
+	int e = 0;
+
+	if (fp == NULL)
+		return -1;
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+		bz_buf_append(b, chunk, n);
+		if (b->len - start > max) {
+			e = EFBIG;
+			break;
+		}
+	}
+	if (e == 0 && ferror(fp))
+		e = EIO;
+	if (fp != stdin)
+		fclose(fp);
+	errno = e;
+	return e ? -1 : 0;
 }

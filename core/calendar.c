@@ -17,11 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "buzon/calendar.h"
 #include "buzon/calendar_file.h"
 #include "buzon/config.h"
+#include "buzon/digest.h"
 #include "buzon/log.h"
 #include "buzon/xalloc.h"
 
@@ -35,34 +34,6 @@ struct bz_calendar {
 	struct bz_tz *tz;
 	struct bz_cal_entries entries;
 };
-
-/* read_all - whole file, bounded; -1 with errno */
-static int
-read_all(const char *path, struct bz_buf *out)
-{
-	FILE *fp = fopen(path, "rb");
-	char chunk[8192];
-	size_t n;
-	int failed;
-
-	if (fp == NULL)
-		return -1;
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-		bz_buf_append(out, chunk, n);
-		if (out->len > CAL_MAX_FILE) {
-			fclose(fp);
-			errno = EFBIG;
-			return -1;
-		}
-	}
-	failed = ferror(fp);
-	fclose(fp);
-	if (failed) {
-		errno = EIO;
-		return -1;
-	}
-	return 0;
-}
 
 /* check_conflicts - a habil day must not also be declared non-working */
 static int
@@ -89,27 +60,14 @@ check_conflicts(const struct bz_cal_entries *list, struct bz_buf *err)
 	return 0;
 }
 
-/* hex_version - "sha256:" and the digest in lower-case hex */
-static char *
-hex_version(const unsigned char *md, unsigned len)
-{
-	struct bz_buf b = BZ_BUF_INIT;
-
-	bz_buf_puts(&b, "sha256:");
-	for (unsigned i = 0; i < len; i++)
-		bz_buf_printf(&b, "%02x", md[i]);
-	return bz_buf_steal(&b);
-}
-
 /* bz_calendar_load - zone, files and rules as one immutable object */
 struct bz_calendar *
 bz_calendar_load(const char *const *files, size_t nfiles, enum bz_legal_basis basis,
     int first_hour_minutes, struct bz_buf *err)
 {
 	struct bz_calendar *cal;
-	EVP_MD_CTX *md;
-	unsigned char digest[EVP_MAX_MD_SIZE];
-	unsigned dlen = 0;
+	struct bz_sha256 *md;
+	char digest[65];
 
 	if (basis != BZ_BASIS_LFT && basis != BZ_BASIS_LFT_CFF)
 		bz_panic("calendar: unknown legal basis %d", (int)basis);
@@ -126,33 +84,28 @@ bz_calendar_load(const char *const *files, size_t nfiles, enum bz_legal_basis ba
 		bz_calendar_free(cal);
 		return NULL;
 	}
-	if ((md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
-		bz_fatalx("calendar: OpenSSL cannot compute SHA-256");
+	md = bz_sha256_begin();
 	for (size_t i = 0; i < nfiles; i++) {
 		struct bz_buf data = BZ_BUF_INIT;
 		int rc;
 
-		if (read_all(files[i], &data)) {
+		if (bz_buf_read_file(&data, files[i], CAL_MAX_FILE)) {
 			bz_buf_printf(err, "%s: %s", files[i], strerror(errno));
 			rc = -1;
 		} else {
-			if (EVP_DigestUpdate(md, data.data ? data.data : "", data.len) != 1)
-				bz_fatalx("calendar: OpenSSL SHA-256 update failed");
+			bz_sha256_update(md, data.data ? data.data : "", data.len);
 			rc = bz_calendar_file_parse(files[i], data.data ? data.data : "",
 			    data.len, &cal->entries, err);
 		}
 		bz_buf_free(&data);
 		if (rc) {
-			EVP_MD_CTX_free(md);
+			bz_sha256_abort(md);
 			bz_calendar_free(cal);
 			return NULL;
 		}
 	}
-	if (EVP_DigestFinal_ex(md, digest, &dlen) != 1)
-		bz_fatalx("calendar: OpenSSL SHA-256 final failed");
-	EVP_MD_CTX_free(md);
-	cal->version = nfiles ? hex_version(digest, dlen) : xstrdup("sha256:none");
+	bz_sha256_end(md, digest);
+	cal->version = nfiles ? xasprintf("sha256:%s", digest) : xstrdup("sha256:none");
 	if (check_conflicts(&cal->entries, err)) {
 		bz_calendar_free(cal);
 		return NULL;

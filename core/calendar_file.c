@@ -13,45 +13,8 @@
 
 #include "buzon/calendar_file.h"
 #include "buzon/instant.h"
+#include "buzon/utf8.h"
 #include "buzon/xalloc.h"
-
-/* utf8_valid - well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF) */
-static int
-utf8_valid(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned char c = s[i];
-		size_t len;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			len = 2, cp = c & 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
-			len = 3, cp = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			len = 4, cp = c & 0x07;
-		else
-			return 0;
-		if (n - i < len)
-			return 0;
-		for (size_t k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += len;
-	}
-	return 1;
-}
 
 /* is_blank - space or tab */
 static int
@@ -211,7 +174,7 @@ bz_calendar_file_parse(const char *path, const char *data, size_t len,
 		const char *why = NULL;
 
 		lineno++;
-		if (!utf8_valid((const unsigned char *)p, n)) {
+		if (!bz_utf8_valid((const unsigned char *)p, n)) {
 			bz_buf_printf(err, "%s:%u: not valid UTF-8", path, lineno);
 			return -1;
 		}

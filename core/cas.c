@@ -15,10 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "buzon/buf.h"
 #include "buzon/cas.h"
+#include "buzon/digest.h"
 #include "buzon/log.h"
 #include "buzon/view.h"
 #include "buzon/xalloc.h"
@@ -27,7 +26,7 @@ struct bz_cas_writer {
 	char		*dir;
 	char		*tmp;		/* SpoolDirectory/.cas-XXXXXX */
 	int		 fd;
-	EVP_MD_CTX	*md;
+	struct bz_sha256 *md;
 };
 
 /* fail - record "what path: strerror" and keep errno for the caller */
@@ -38,19 +37,6 @@ fail(struct bz_buf *err, const char *what, const char *path, int e)
 		bz_buf_printf(err, "spool: %s %s: %s", what, path, strerror(e));
 	errno = e;
 	return -1;
-}
-
-/* hex - 32 bytes as 64 lower-case digits */
-static void
-hex(const unsigned char *md, char out[65])
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (int i = 0; i < 32; i++) {
-		out[2 * i] = digits[md[i] >> 4];
-		out[2 * i + 1] = digits[md[i] & 15];
-	}
-	out[64] = '\0';
 }
 
 /* fsync_dir - make a directory's entries durable */
@@ -95,9 +81,7 @@ bz_cas_begin(const char *spool_dir, struct bz_buf *err)
 		return NULL;
 	}
 	(void)fchmod(w->fd, 0600);	/* mkostemp already uses 0600 */
-	if ((w->md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(w->md, EVP_sha256(), NULL) != 1)
-		bz_panic("bz_cas_begin: cannot initialise SHA-256");
+	w->md = bz_sha256_begin();
 	return w;
 }
 
@@ -107,8 +91,7 @@ bz_cas_write(struct bz_cas_writer *w, const void *p, size_t n, struct bz_buf *er
 {
 	const char *c = p;
 
-	if (EVP_DigestUpdate(w->md, p, n) != 1)
-		bz_panic("bz_cas_write: SHA-256 update failed");
+	bz_sha256_update(w->md, p, n);
 	while (n > 0) {
 		ssize_t k = write(w->fd, c, n);
 
@@ -132,7 +115,7 @@ writer_free(struct bz_cas_writer *w)
 		close(w->fd);
 	if (w->tmp != NULL)
 		unlink(w->tmp);
-	EVP_MD_CTX_free(w->md);
+	bz_sha256_abort(w->md);
 	free(w->tmp);
 	free(w->dir);
 	free(w);
@@ -151,25 +134,23 @@ bz_cas_abort(struct bz_cas_writer *w)
 static int
 same_content(const char *path, const char *sha256)
 {
-	unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
-	EVP_MD_CTX *ctx;
+	unsigned char buf[65536];
+	struct bz_sha256 *d;
 	char got[65];
 	ssize_t k;
 	int fd, ok = 0;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
-	if ((ctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
-		bz_panic("same_content: cannot initialise SHA-256");
+	d = bz_sha256_begin();
 	while ((k = read(fd, buf, sizeof(buf))) > 0 || (k < 0 && errno == EINTR))
 		if (k > 0)
-			EVP_DigestUpdate(ctx, buf, (size_t)k);
-	if (k == 0 && EVP_DigestFinal_ex(ctx, md, NULL) == 1) {
-		hex(md, got);
+			bz_sha256_update(d, buf, (size_t)k);
+	if (k == 0) {
+		bz_sha256_end(d, got);
 		ok = strcmp(got, sha256) == 0;
-	}
-	EVP_MD_CTX_free(ctx);
+	} else
+		bz_sha256_abort(d);
 	close(fd);
 	return ok;
 }
@@ -179,13 +160,11 @@ int
 bz_cas_commit(struct bz_cas_writer *w, char sha256[65], struct bz_buf *path,
     struct bz_buf *err)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
 	struct bz_buf sub = BZ_BUF_INIT;
 	int e;
 
-	if (EVP_DigestFinal_ex(w->md, md, NULL) != 1)
-		bz_panic("bz_cas_commit: SHA-256 final failed");
-	hex(md, sha256);
+	bz_sha256_end(w->md, sha256);
+	w->md = NULL;
 	if (fsync(w->fd) < 0) {
 		fail(err, "cannot fsync", w->tmp, errno);
 		goto bad;

@@ -18,10 +18,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buzon/address.h"
 #include "buzon/config.h"
 #include "buzon/instant.h"
 #include "buzon/log.h"
-#include "buzon/receipt.h"
 #include "buzon/xalloc.h"
 
 struct cfg_value {
@@ -224,7 +224,7 @@ check_address(const char *v)
 	/* The acuse goes out From this address, and receipt refuses to
 	 * render one from anything less plain: every valid submission would
 	 * be deferred (451 BZ-STORE). Say so at start-up instead. */
-	if (!bz_receipt_safe_address(v))
+	if (!bz_address_plain(v))
 		return "expected a plain address local@domain (dot-atom local part, "
 		    "host name of letters, digits, hyphens and dots)";
 	return NULL;

@@ -31,6 +31,7 @@
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 
+#include "buzon/digest.h"
 #include "buzon/efirma.h"
 #include "buzon/instant.h"
 #include "buzon/xalloc.h"
@@ -148,18 +149,16 @@ curp_valid(const char *s)
 	return i == 18;
 }
 
-/* hex - lower- or upper-case hex of n bytes */
+/* hex - lower- or upper-case hex of n bytes, xmalloc'ed */
 static char *
 hex(const unsigned char *p, size_t n, int upper)
 {
-	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char *out = xmalloc(n * 2 + 1);
 
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 0x0f];
-	}
-	out[n * 2] = '\0';
+	if (upper)
+		bz_hex_upper(p, n, out);
+	else
+		bz_hex(p, n, out);
 	return out;
 }
 

@@ -34,9 +34,9 @@
 #include <unistd.h>
 
 #include <gmime/gmime.h>
-#include <openssl/evp.h>
 
 #include "buzon/buf.h"
+#include "buzon/digest.h"
 #include "buzon/log.h"
 #include "buzon/mime.h"
 #include "buzon/view.h"
@@ -89,88 +89,6 @@ bz_mime_limits_default(struct bz_mime_limits *lim)
 	lim->max_depth = BZ_MIME_MAX_DEPTH_DEFAULT;
 	lim->max_parts = BZ_MIME_MAX_PARTS_DEFAULT;
 	lim->tmpdir = NULL;
-}
-
-/* hex_digest - lowercase hex of a 32-byte digest */
-static void
-hex_digest(const unsigned char *md, char out[65])
-{
-	static const char hex[] = "0123456789abcdef";
-
-	for (unsigned int i = 0; i < 32; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	out[64] = '\0';
-}
-
-/* sha_new - a SHA-256 context (panics: OpenSSL without SHA-256 is broken) */
-static EVP_MD_CTX *
-sha_new(void)
-{
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-
-	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
-		bz_panic("mime: SHA-256 unavailable");
-	return md;
-}
-
-/* sha_update - hash a range a step at a time, trimming a view behind it */
-static void
-sha_update(EVP_MD_CTX *md, const void *p, size_t len, struct bz_view_meter *m)
-{
-	const unsigned char *q = p;
-
-	while (len > 0) {
-		size_t n = len < ((size_t)1 << 20) ? len : (size_t)1 << 20;
-
-		if (EVP_DigestUpdate(md, q, n) != 1)
-			bz_panic("mime: SHA-256 update failed");
-		bz_view_account(m, q, n);
-		q += n;
-		len -= n;
-	}
-}
-
-/* sha_final - finish and free the context, hex into out */
-static void
-sha_final(EVP_MD_CTX *md, char out[65])
-{
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int dlen = 0;
-
-	if (EVP_DigestFinal_ex(md, d, &dlen) != 1 || dlen != 32)
-		bz_panic("mime: SHA-256 final failed");
-	EVP_MD_CTX_free(md);
-	hex_digest(d, out);
-}
-
-/* bz_sha256_hex - hex SHA-256 of a byte range */
-void
-bz_sha256_hex(const void *p, size_t len, char out[65])
-{
-	struct bz_view_meter m = { 0 };
-	EVP_MD_CTX *md = sha_new();
-
-	sha_update(md, p, len, &m);
-	sha_final(md, out);
-}
-
-/* bz_mime_canonical - LF to CRLF, as an MTA stores and relays mail */
-void
-bz_mime_canonical(const unsigned char *in, size_t len, struct bz_buf *out)
-{
-	size_t from = 0;
-
-	bz_buf_reserve(out, len + len / 32 + 2);
-	for (size_t i = 0; i < len; i++) {
-		if (in[i] != '\n' || (i > 0 && in[i - 1] == '\r'))
-			continue;
-		bz_buf_append(out, in + from, i - from);
-		bz_buf_append(out, "\r\n", 2);
-		from = i + 1;
-	}
-	bz_buf_append(out, in + from, len - from);
 }
 
 /* bare_lf - does in have a LF without a CR before it? */
@@ -288,7 +206,7 @@ bz_mime_canon_make(const unsigned char *in, size_t len, const char *tmpdir,
 		bz_log(BZ_LOG_WARNING, NULL, "mime: no temporary file in %s for the "
 		    "canonical copy (%s): made in memory", dir, strerror(errno));
 	}
-	bz_mime_canonical(in, len, &c->mem);
+	bz_buf_append_crlf(&c->mem, in, len);
 	bz_buf_reserve(&c->mem, 1);
 	c->data = c->mem.data;
 	c->len = c->mem.len;
@@ -616,7 +534,7 @@ entity_digest(const struct entity *e, size_t *size, char sha[65])
 	char *cte = entity_header(e, "Content-Transfer-Encoding");
 	GMimeContentEncoding enc = GMIME_CONTENT_ENCODING_DEFAULT;
 	struct bz_view_meter m = { 0 }, heap = { 0 };
-	EVP_MD_CTX *md = sha_new();
+	struct bz_sha256 *md = bz_sha256_begin();
 	const char *in = e->buf + e->body;
 	size_t len = e->end - e->body;
 	GMimeEncoding state;
@@ -629,13 +547,13 @@ entity_digest(const struct entity *e, size_t *size, char sha[65])
 	if (enc != GMIME_CONTENT_ENCODING_BASE64 &&
 	    enc != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE &&
 	    enc != GMIME_CONTENT_ENCODING_UUENCODE) {
-		sha_update(md, in, len, &m);
+		bz_sha256_view(md, in, len, &m);
 		*size = len;
-		sha_final(md, sha);
+		bz_sha256_end(md, sha);
 		return 0;
 	}
 	if (enc == GMIME_CONTENT_ENCODING_BASE64 && !base64_valid(in, len)) {
-		sha_final(md, sha);
+		bz_sha256_end(md, sha);
 		return -1;
 	}
 	g_mime_encoding_init_decode(&state, enc);
@@ -650,13 +568,13 @@ entity_digest(const struct entity *e, size_t *size, char sha[65])
 			bz_view_account(&m, in + off, n);
 		} else
 			k = g_mime_encoding_flush(&state, "", 0, out.data);
-		sha_update(md, out.data, k, &heap);	/* not a view */
+		bz_sha256_view(md, out.data, k, &heap);	/* not a view */
 		*size += k;
 		if (n == 0)
 			break;
 	}
 	bz_buf_free(&out);
-	sha_final(md, sha);
+	bz_sha256_end(md, sha);
 	return 0;
 }
 
@@ -991,7 +909,7 @@ bz_mime_header_value(const unsigned char *msg, size_t len, const char *name)
 	struct entity top;
 	char *v;
 
-	bz_mime_canonical(msg, header_block_len(msg, len), &canon);
+	bz_buf_append_crlf(&canon, msg, header_block_len(msg, len));
 	bz_buf_reserve(&canon, 1);
 	entity_make(canon.data, 0, canon.len, &top);
 	v = entity_header(&top, name);

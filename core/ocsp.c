@@ -38,9 +38,9 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "buzon/efirma.h"
 #include "buzon/revocation.h"
 #include "buzon/xalloc.h"
-#include "efirma_int.h"
 
 #define OCSP_SKEW	300L	/* seconds of clock difference tolerated */
 #define OCSP_MAX_RESP	(100 * 1024)

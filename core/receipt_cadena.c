@@ -12,43 +12,7 @@
 #include <string.h>
 
 #include "buzon/receipt.h"
-
-/* utf8_next - decode one well-formed UTF-8 sequence; 0 when ill-formed */
-static size_t
-utf8_next(const unsigned char *p, size_t n, uint32_t *cp)
-{
-	uint32_t c;
-	size_t len;
-
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		c = p[0] & 0x1f;
-		len = 2;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		c = p[0] & 0x0f;
-		len = 3;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		c = p[0] & 0x07;
-		len = 4;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past Unicode are ill-formed. */
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return 0;
-	*cp = c;
-	return len;
-}
+#include "buzon/utf8.h"
 
 /* is_space_like - code points that become one ASCII space */
 static int
@@ -75,7 +39,7 @@ bz_receipt_normalize(struct bz_buf *out, const char *value)
 	uint32_t cp;
 
 	while (i < n) {
-		len = utf8_next(p + i, n - i, &cp);
+		len = bz_utf8_next(p + i, n - i, &cp);
 		replace = 0;
 		if (len == 0) {
 			cp = 0xfffd;

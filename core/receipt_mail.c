@@ -37,60 +37,12 @@
 #include <openssl/cms.h>
 #include <openssl/rand.h>
 
+#include "buzon/address.h"
+#include "buzon/digest.h"
 #include "buzon/receipt.h"
 #include "receipt_impl.h"
 
-#define MAX_ADDRESS	254
 #define MAX_MSGID	250
-
-/* is_atext - RFC 5322 atext */
-static int
-is_atext(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
-}
-
-/* dot_atom_len - length of a dot-atom-text at s, 0 when none */
-static size_t
-dot_atom_len(const char *s, int (*ok)(unsigned char))
-{
-	size_t i = 0;
-
-	for (;;) {
-		size_t start = i;
-
-		while (ok((unsigned char)s[i]))
-			i++;
-		if (i == start)
-			return 0;	/* empty atom: leading, trailing or double dot */
-		if (s[i] != '.')
-			return i;
-		i++;
-	}
-}
-
-/* is_domain_char - letters, digits and hyphen (host names only) */
-static int
-is_domain_char(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '-';
-}
-
-/* bz_receipt_safe_address - local@domain in the plainest form only */
-int
-bz_receipt_safe_address(const char *s)
-{
-	size_t n, d;
-
-	if (s == NULL || strlen(s) > MAX_ADDRESS)
-		return 0;
-	if ((n = dot_atom_len(s, is_atext)) == 0 || s[n] != '@')
-		return 0;
-	d = dot_atom_len(s + n + 1, is_domain_char);
-	return d != 0 && s[n + 1 + d] == '\0';
-}
 
 /* is_dtext_safe - no-fold-literal characters, minus "\" */
 static int
@@ -107,7 +59,7 @@ bz_receipt_safe_msgid(const char *s)
 
 	if (s == NULL || s[0] != '<' || strlen(s) > MAX_MSGID)
 		return 0;
-	if ((n = dot_atom_len(s + 1, is_atext)) == 0 || s[1 + n] != '@')
+	if ((n = bz_address_dot_atom_len(s + 1)) == 0 || s[1 + n] != '@')
 		return 0;
 	i = 1 + n + 1;
 	if (s[i] == '[') {
@@ -119,7 +71,7 @@ bz_receipt_safe_msgid(const char *s)
 			return 0;
 		i = j + 1;
 	} else {
-		if ((n = dot_atom_len(s + i, is_atext)) == 0)
+		if ((n = bz_address_dot_atom_len(s + i)) == 0)
 			return 0;
 		i += n;
 	}
@@ -164,20 +116,8 @@ random_hex(char *out, size_t nbytes)
 
 	if (nbytes > sizeof(r) || RAND_bytes(r, (int)nbytes) != 1)
 		return -1;
-	for (size_t i = 0; i < nbytes; i++)
-		snprintf(out + 2 * i, 3, "%02x", r[i]);
+	bz_hex(r, nbytes, out);
 	return 0;
-}
-
-/* lf_to_crlf - text with LF endings to canonical CRLF */
-static void
-lf_to_crlf(struct bz_buf *out, const struct bz_buf *in)
-{
-	for (size_t i = 0; i < in->len; i++) {
-		if (in->data[i] == '\n' && (i == 0 || in->data[i - 1] != '\r'))
-			bz_buf_putc(out, '\r');
-		bz_buf_putc(out, in->data[i]);
-	}
 }
 
 /* build_entity - the multipart/mixed entity that gets signed */
@@ -191,7 +131,7 @@ build_entity(const struct bz_receipt *r, const char *boundary,
 	if (bz_receipt_xml(r, &xml, err) != 0)
 		goto out;
 	bz_receipt_text(r, &text);
-	lf_to_crlf(&crlf, &text);
+	bz_buf_append_crlf(&crlf, text.data, text.len);
 	bz_buf_printf(out, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n", boundary);
 	bz_buf_printf(out, "--%s\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
@@ -275,7 +215,7 @@ bz_receipt_render_sealed(const struct bz_receipt_signer *s,
 		bz_buf_puts(err, "refusing to render an acuse: malformed folio");
 		return -1;
 	}
-	if (!bz_receipt_safe_address(m->from)) {
+	if (!bz_address_plain(m->from)) {
 		bz_buf_puts(err, "refusing to render an acuse: the mailbox address is not a plain local@domain");
 		return -1;
 	}
@@ -301,7 +241,7 @@ bz_receipt_render_sealed(const struct bz_receipt_signer *s,
 
 	domain = strchr(m->from, '@') + 1;
 	bz_buf_printf(out, "From: <%s>\r\n", m->from);
-	if (bz_receipt_safe_address(m->to))
+	if (bz_address_plain(m->to))
 		bz_buf_printf(out, "To: <%s>\r\n", m->to);
 	else
 		bz_buf_puts(out, "To: undisclosed-recipients:;\r\n");

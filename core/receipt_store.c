@@ -30,8 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buzon/digest.h"
 #include "buzon/instant.h"
-#include "buzon/mime.h"
 #include "buzon/receipt.h"
 #include "buzon/store.h"
 #include "buzon/tz.h"

@@ -25,9 +25,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "buzon/efirma.h"
 #include "buzon/revocation.h"
 #include "buzon/xalloc.h"
-#include "efirma_int.h"
 
 /* load_file - append the CRLs of one PEM (any number) or DER file */
 static int

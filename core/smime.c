@@ -23,10 +23,10 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "buzon/efirma.h"
 #include "buzon/log.h"
 #include "buzon/smime.h"
 #include "buzon/view.h"
-#include "efirma_int.h"
 #include "smime_int.h"
 
 /* digest_policy - 0 strong enough, 1 weak, 2 unknown algorithm */
@@ -51,6 +51,20 @@ digest_policy(int nid)
 		return 1;
 	default:
 		return 2;
+	}
+}
+
+/* digest_reason - the reason, if any, a digest algorithm earns */
+static void
+digest_reason(int nid, struct bz_reasons *reasons)
+{
+	switch (digest_policy(nid)) {
+	case 1:
+		bz_reasons_add(reasons, "BZ-DIGEST-WEAK");
+		break;
+	case 2:
+		bz_reasons_add(reasons, "BZ-SIG-ALGORITHM");
+		break;
 	}
 }
 
@@ -97,16 +111,8 @@ pss_hashes_policy(const X509_ALGOR *sig, struct bz_reasons *reasons)
 		X509_ALGOR_free(mh);
 	}
 	RSA_PSS_PARAMS_free(pss);
-	for (int i = 0; i < 2; i++) {
-		switch (digest_policy(i ? mnid : hnid)) {
-		case 1:
-			bz_reasons_add(reasons, "BZ-DIGEST-WEAK");
-			break;
-		case 2:
-			bz_reasons_add(reasons, "BZ-SIG-ALGORITHM");
-			break;
-		}
-	}
+	digest_reason(hnid, reasons);
+	digest_reason(mnid, reasons);
 }
 
 /* signing_time - the signingTime signed attribute, if any */
@@ -147,14 +153,7 @@ check_signer_info(CMS_SignerInfo *si, struct bz_smime_result *out, int first,
 	dnid = OBJ_obj2nid(obj);
 	X509_ALGOR_get0(&obj, NULL, NULL, sig);
 	snid = OBJ_obj2nid(obj);
-	switch (digest_policy(dnid)) {
-	case 1:
-		bz_reasons_add(reasons, "BZ-DIGEST-WEAK");
-		break;
-	case 2:
-		bz_reasons_add(reasons, "BZ-SIG-ALGORITHM");
-		break;
-	}
+	digest_reason(dnid, reasons);
 	if (!signature_is_rsa(snid))
 		bz_reasons_add(reasons, "BZ-SIG-ALGORITHM");
 	if (snid == NID_rsassaPss)

@@ -19,8 +19,8 @@
 #include <string.h>
 
 #include "buzon/buf.h"
+#include "buzon/digest.h"
 #include "buzon/log.h"
-#include "buzon/mime.h"
 #include "buzon/store.h"
 #include "store_int.h"
 

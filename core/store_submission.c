@@ -29,9 +29,9 @@
 #include <time.h>
 
 #include "buzon/buf.h"
+#include "buzon/digest.h"
 #include "buzon/json.h"
 #include "buzon/log.h"
-#include "buzon/mime.h"
 #include "buzon/reason.h"
 #include "buzon/store.h"
 #include "buzon/verdict.h"

@@ -21,8 +21,8 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "buzon/digest.h"
 #include "buzon/efirma.h"
-#include "buzon/json.h"
 #include "buzon/mime.h"
 #include "buzon/smime.h"
 #include "buzon/verify.h"
@@ -202,56 +202,4 @@ bz_verification_free(struct bz_verification *v)
 	bz_mime_parts_free(v->parts, v->nparts);
 	v->parts = NULL;
 	v->nparts = 0;
-}
-
-/* bz_verification_json - the `buzonctl verify --json` object */
-void
-bz_verification_json(const struct bz_verification *v, struct bz_buf *out)
-{
-	struct bz_json j;
-
-	bz_json_init(&j, out);
-	bz_json_object(&j, NULL);
-	bz_json_str(&j, "verdict", bz_verdict_name(v->verdict));
-	bz_json_str(&j, "integrity", bz_check_name(v->integrity));
-	bz_json_str(&j, "trust", bz_check_name(v->trust));
-	bz_json_str(&j, "identity", bz_check_name(v->identity));
-	bz_json_array(&j, "reasons");
-	for (size_t i = 0; i < v->reasons.n; i++) {
-		bz_json_object(&j, NULL);
-		bz_json_str(&j, "code", v->reasons.items[i]->code);
-		bz_json_str(&j, "text", v->reasons.items[i]->text_es);
-		bz_json_end(&j);
-	}
-	bz_json_end(&j);
-	if (v->signer == NULL) {
-		bz_json_null(&j, "signer");
-	} else {
-		const struct bz_signer *s = v->signer;
-
-		bz_json_object(&j, "signer");
-		bz_json_str(&j, "rfc", s->rfc);
-		bz_json_str(&j, "rfc_representante", s->rfc_representante);
-		bz_json_str(&j, "curp", s->curp);
-		bz_json_str(&j, "curp_representante", s->curp_representante);
-		bz_json_str(&j, "name", s->name);
-		bz_json_str(&j, "persona", s->rfc == NULL ? NULL :
-		    s->moral ? "moral" : "fisica");
-		bz_json_str(&j, "no_certificado", s->no_certificado);
-		bz_json_str(&j, "cert_sha256", s->cert_sha256);
-		bz_json_end(&j);
-	}
-	bz_json_array(&j, "parts");
-	for (size_t i = 0; i < v->nparts; i++) {
-		const struct bz_part *p = &v->parts[i];
-
-		bz_json_object(&j, NULL);
-		bz_json_str(&j, "name", p->name);
-		bz_json_str(&j, "content_type", p->content_type);
-		bz_json_int(&j, "size", (int64_t)p->size);
-		bz_json_str(&j, "sha256", p->sha256);
-		bz_json_end(&j);
-	}
-	bz_json_end(&j);
-	bz_json_end(&j);
 }

@@ -20,7 +20,12 @@
 
 typedef int (*ctl_command_fn)(int argc, char **argv, const char *config_path);
 
+struct bz_buf;
 struct bz_config;
+struct bz_json;
+struct bz_reasons;
+struct bz_signer;
+struct bz_verification;
 
 /* Load config_path or print "buzonctl: <error>" and return NULL. */
 struct bz_config *ctl_load_config(const char *config_path);
@@ -31,6 +36,18 @@ struct bz_config *ctl_load_config(const char *config_path);
  * calls (enough for one printf); s must not be NULL. */
 #define CTL_SAFE_SLOTS	8
 const char *ctl_safe(const char *s);
+
+/* Appends {"verdict", "integrity", "trust", "identity", "reasons",
+ * "signer", "parts"} as one JSON object, no trailing newline
+ * (milter/ctl_verify_json.c). */
+void	ctl_verification_json(const struct bz_verification *v,
+	    struct bz_buf *out);
+/* Writes "reasons": [{"code", "text"}, ...] into an open JSON object
+ * (buzonctl verify and cert). */
+void	ctl_json_reasons(struct bz_json *j, const struct bz_reasons *r);
+/* Writes the signer's "rfc", "rfc_representante", "curp",
+ * "curp_representante" and "name" into an open JSON object. */
+void	ctl_json_signer_names(struct bz_json *j, const struct bz_signer *s);
 
 int	ctl_config(int argc, char **argv, const char *config_path);
 int	ctl_calendar(int argc, char **argv, const char *config_path);

@@ -112,22 +112,11 @@ print_json(const char *verdict, enum bz_check trust, enum bz_check identity,
 	bz_json_str(&j, "at", when);
 	bz_json_str(&j, "trust", bz_check_name(trust));
 	bz_json_str(&j, "identity", bz_check_name(identity));
-	bz_json_array(&j, "reasons");
-	for (size_t i = 0; i < r->n; i++) {
-		bz_json_object(&j, NULL);
-		bz_json_str(&j, "code", r->items[i]->code);
-		bz_json_str(&j, "text", r->items[i]->text_es);
-		bz_json_end(&j);
-	}
-	bz_json_end(&j);
+	ctl_json_reasons(&j, r);
 	bz_instant_format_utc(s->not_before, nb);
 	bz_instant_format_utc(s->not_after, na);
 	bz_json_object(&j, "signer");
-	bz_json_str(&j, "rfc", s->rfc);
-	bz_json_str(&j, "rfc_representante", s->rfc_representante);
-	bz_json_str(&j, "curp", s->curp);
-	bz_json_str(&j, "curp_representante", s->curp_representante);
-	bz_json_str(&j, "name", s->name);
+	ctl_json_signer_names(&j, s);
 	bz_json_str(&j, "persona", s->moral ? "moral" : "fisica");
 	bz_json_str(&j, "no_certificado", s->no_certificado);
 	bz_json_str(&j, "serial_hex", s->serial_hex);

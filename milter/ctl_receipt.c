@@ -103,28 +103,6 @@ receipt_usage(FILE *fp, int status)
 	return status;
 }
 
-/* read_all - a whole file into a buffer */
-static int
-read_all(const char *path, struct bz_buf *out)
-{
-	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	char chunk[8192];
-	size_t n;
-
-	if (fp == NULL)
-		return -1;
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		bz_buf_append(out, chunk, n);
-	if (ferror(fp)) {
-		if (fp != stdin)
-			fclose(fp);
-		return -1;
-	}
-	if (fp != stdin)
-		fclose(fp);
-	return 0;
-}
-
 /* format_local - an instant on the calendar's clock, ISO with offset */
 static void
 format_local(const struct bz_calendar *cal, int64_t utc, char out[BZ_INSTANT_UTC_LEN])
@@ -374,7 +352,8 @@ receipt_verify(const struct verify_opts *o, const char *config_path)
 		return CTL_EXIT_USAGE;
 	lc.opt_basis = o->basis;
 	lc.opt_first = o->first_hour;
-	if (read_all(o->file, &mail) != 0) {
+	if (bz_buf_read_file(&mail, strcmp(o->file, "-") == 0 ? NULL : o->file,
+	    SIZE_MAX) != 0) {
 		fprintf(stderr, "buzonctl receipt: %s: %s\n", o->file, strerror(errno));
 		bz_buf_free(&mail);
 		return CTL_EXIT_USAGE;

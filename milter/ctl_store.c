@@ -30,9 +30,9 @@
 
 #include "buzon/buf.h"
 #include "buzon/config.h"
+#include "buzon/digest.h"
 #include "buzon/instant.h"
 #include "buzon/json.h"
-#include "buzon/mime.h"
 #include "buzon/receipt.h"
 #include "buzon/store.h"
 #include "buzon/tz.h"

@@ -40,26 +40,6 @@ verify_usage(FILE *fp, int status)
 	return status;
 }
 
-/* read_file - whole file into b; -1 with errno on failure */
-static int
-read_file(const char *path, struct bz_buf *b)
-{
-	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	char chunk[65536];
-	size_t n;
-	int err;
-
-	if (fp == NULL)
-		return -1;
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		bz_buf_append(b, chunk, n);
-	err = ferror(fp) ? EIO : 0;
-	if (fp != stdin)
-		fclose(fp);
-	errno = err;
-	return err ? -1 : 0;
-}
-
 /* default_instant - TestClock under TestMode, else the current time */
 static int64_t
 default_instant(const struct bz_config *cfg)
@@ -176,7 +156,8 @@ ctl_verify(int argc, char **argv, const char *config_path)
 	} else if (errno != EINVAL && strcmp(file, "-") != 0) {
 		fprintf(stderr, "buzonctl verify: %s: %s\n", file, strerror(errno));
 		return CTL_EXIT_USAGE;
-	} else if (read_file(file, &msg) != 0) {
+	} else if (bz_buf_read_file(&msg, strcmp(file, "-") == 0 ? NULL : file,
+	    SIZE_MAX) != 0) {
 		fprintf(stderr, "buzonctl verify: %s: %s\n", file, strerror(errno));
 		bz_buf_free(&msg);
 		return CTL_EXIT_USAGE;
@@ -201,7 +182,7 @@ ctl_verify(int argc, char **argv, const char *config_path)
 	}
 	bz_verify_message(ctx, bytes, len, at, &v);
 	if (json) {
-		bz_verification_json(&v, &out);
+		ctl_verification_json(&v, &out);
 		bz_buf_putc(&out, '\n');
 		fputs(bz_buf_str(&out), stdout);
 	} else {

@@ -21,6 +21,7 @@
 #include "buzon/calendar.h"
 #include "buzon/cas.h"
 #include "buzon/config.h"
+#include "buzon/digest.h"
 #include "buzon/gate.h"
 #include "buzon/instant.h"
 #include "buzon/log.h"
@@ -179,7 +180,7 @@ acuse_address(const struct decide_input *in, const struct bz_signer *g)
 {
 	struct bz_runtime *rt = in->rt;
 
-	if (g->email == NULL || !bz_receipt_safe_address(g->email))
+	if (g->email == NULL || !bz_address_plain(g->email))
 		return NULL;
 	if (bz_outbox_loop_reason(g->email, (const char *const *)rt->mailboxes,
 	    rt->nmailboxes, rt->delimiters, NULL) != NULL)

@@ -22,10 +22,18 @@
  * and goes on with one of the delimiter characters matches (with "-",
  * buzon-a-b@ as well as buzon-a@): wider than Postfix, never narrower.
  *
+ * bz_address_plain() is the plainest form, the only one the acuse's headers
+ * and MailboxAddress take: dot-atom local part, '@', a host name of
+ * letters, digits, hyphens and dots, at most 254 bytes.
+ * bz_address_dot_atom_len() measures an RFC 5322 dot-atom-text (also the
+ * halves of a Message-ID).
+ *
  * Failure: none (xalloc aborts on memory exhaustion); "" for <>.
  */
 #ifndef BUZON_ADDRESS_H
 #define BUZON_ADDRESS_H
+
+#include <stddef.h>
 
 /* "<a@b>" -> "a@b": blanks and one pair of angle brackets off. */
 char	*bz_address_bare(const char *addr);
@@ -36,5 +44,9 @@ char	*bz_address_key(const char *addr);
  * Case-insensitive. */
 int	bz_address_is_mailbox(const char *key, const char *mailbox,
 	    const char *delimiters);
+/* s is local@domain in the plainest form (NULL: no). */
+int	bz_address_plain(const char *s);
+/* Length of the dot-atom-text at the start of s, 0 when none. */
+size_t	bz_address_dot_atom_len(const char *s);
 
 #endif

@@ -23,6 +23,8 @@
  *				`at` (UTC seconds: the arrival instant, or
  *				TestClock, never the signing time).
  *   bz_efirma_identity()	identity fields only, no trust (buzonctl, tests).
+ *   bz_efirma_time()		an ASN1_TIME as UTC seconds (certificate
+ *				validity, signing time, CRL and OCSP times).
  *
  * Verdicts and reasons (codes in core/reason.c):
  *   *trust:    PASS, FAIL (any reject-class certificate reason), or UNKNOWN
@@ -55,6 +57,7 @@
 
 #include <stdint.h>
 
+#include <openssl/asn1.h>
 #include <openssl/x509.h>
 
 #include "buzon/buf.h"
@@ -91,5 +94,8 @@ int	bz_efirma_check_flags(const struct bz_efirma_ctx *ctx, X509 *leaf,
  * identity is well formed, 0 when not, -1 on internal error. */
 int	bz_efirma_identity(X509 *leaf, struct bz_signer *signer,
 	    struct bz_reasons *reasons);
+
+/* An ASN1_TIME as UTC seconds; 0 ok, -1 unreadable (or t NULL). */
+int	bz_efirma_time(const ASN1_TIME *t, int64_t *out);
 
 #endif

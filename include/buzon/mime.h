@@ -29,7 +29,6 @@
  *				signed content.
  *   bz_mime_parts()		the leaf MIME parts of a signed entity (name,
  *				type, decoded size, SHA-256) for the acuse.
- *   bz_mime_canonical()	LF -> CRLF copy of any bytes.
  *   bz_mime_header_value()	a top-level header, unfolded (Message-ID);
  *   bz_mime_subject()		the Subject decoded to UTF-8.
  *
@@ -113,8 +112,6 @@ void	bz_mime_parts(const unsigned char *entity, size_t len,
 	    size_t *nparts, struct bz_reasons *reasons);
 void	bz_mime_parts_free(struct bz_part *parts, size_t nparts);
 
-/* LF -> CRLF (a CR already before the LF is kept); appends to out. */
-void	bz_mime_canonical(const unsigned char *in, size_t len, struct bz_buf *out);
 /* The canonical bytes of in without holding a large message in memory
  * twice (see struct bz_mime_canon; in must outlive c when it had no bare
  * LF). Release with bz_mime_canon_free. */
@@ -128,8 +125,5 @@ char	*bz_mime_header_value(const unsigned char *msg, size_t len,
 	    const char *name);
 /* Subject decoded (RFC 2047) to UTF-8; NULL when absent. xmalloc'ed. */
 char	*bz_mime_subject(const unsigned char *msg, size_t len);
-
-/* Hex SHA-256 of bytes into out[65] (reads a view a step at a time). */
-void	bz_sha256_hex(const void *p, size_t len, char out[65]);
 
 #endif

@@ -201,7 +201,6 @@ int	bz_receipt_render_sealed(const struct bz_receipt_signer *s,
 	    struct bz_buf *out, struct bz_buf *msgid, struct bz_buf *err);
 /* Syntax checks used for headers (exported for tests). */
 int	bz_receipt_safe_msgid(const char *s);
-int	bz_receipt_safe_address(const char *s);
 
 /*
  * The acuse of a stored submission (core/receipt_store.c). The daemon

@@ -14,7 +14,6 @@
  *				Immutable afterwards; shared by threads.
  *   bz_verify_message()	verify the raw message (LF or CRLF) at instant
  *				`at` (UTC seconds: the arrival instant).
- *   bz_verification_json()	the JSON object of `buzonctl verify --json`.
  *
  * Verdict rule: any reject-class reason -> REJECTED; else any
  * tempfail-class reason -> TEMPFAIL; else ACCEPTED (which needs integrity,
@@ -75,9 +74,5 @@ void	bz_verify_message(const struct bz_verify_ctx *ctx,
 	    const unsigned char *msg, size_t len, int64_t at,
 	    struct bz_verification *out);
 void	bz_verification_free(struct bz_verification *v);
-
-/* Appends {"verdict", "integrity", "trust", "identity", "reasons",
- * "signer", "parts"} as one JSON object (no trailing newline). */
-void	bz_verification_json(const struct bz_verification *v, struct bz_buf *out);
 
 #endif

@@ -23,6 +23,7 @@
 #include "buzon/config.h"
 #include "buzon/log.h"
 #include "buzon/verify.h"
+#include "milter/buzonctl.h"
 
 int	LLVMFuzzerInitialize(int *argc, char ***argv);
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -64,7 +65,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* 2026-06-01T12:00:00Z: the test PKI's pinned instant. */
 	bz_verify_message(ctx, data, size, 1780315200, &v);
-	bz_verification_json(&v, &json);
+	ctl_verification_json(&v, &json);
 	if (v.verdict == BZ_VERDICT_ACCEPTED && (v.integrity != BZ_CHECK_PASS ||
 	    v.trust != BZ_CHECK_PASS || v.identity != BZ_CHECK_PASS || v.reasons.n != 0))
 		abort();	/* accepted must mean three passes and no reason */

@@ -56,12 +56,13 @@ cat > "$WORK/build-aux/config.h" <<'EOF'
 EOF
 
 # All of libbuzon, compiled by clang with coverage: the verify path reaches
-# into several modules (config checks addresses with receipt's rules, ...),
+# into several modules (config checks addresses with address.c, ...),
 # and a hand-kept list breaks whenever one module starts using another.
 SOURCES=
 for f in "$top_srcdir"/core/*.c; do
 	SOURCES="$SOURCES $f"
 done
+SOURCES="$SOURCES $top_srcdir/milter/ctl_verify_json.c"	# the --json object
 
 echo "building $WORK/fuzz_verify"
 # shellcheck disable=SC2046

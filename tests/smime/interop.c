@@ -39,7 +39,7 @@
 
 #include "buzon/buf.h"
 #include "buzon/config.h"
-#include "buzon/mime.h"
+#include "buzon/digest.h"
 #include "buzon/verify.h"
 
 /* The README table: "chain OK"/"integrity OK" -> pass, "FAIL" -> fail. */

@@ -7,11 +7,15 @@
  * saved with LF is read as it travelled (CRLF). The messages are written
  * with "\n" and canonicalised by the module unless the case says CRLF.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buzon/buf.h"
+#include "buzon/digest.h"
 #include "buzon/mime.h"
+#include "buzon/xalloc.h"
 #include "suites.h"
 
 /* "AAEC" = base64 of 00 01 02; "MIIB" decodes to 30 82 01 */
@@ -315,7 +319,7 @@ START_TEST(test_canonical)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct bz_buf b = BZ_BUF_INIT;
 
-		bz_mime_canonical((const unsigned char *)cases[i].in, strlen(cases[i].in), &b);
+		bz_buf_append_crlf(&b, cases[i].in, strlen(cases[i].in));
 		ck_assert_str_eq(bz_buf_str(&b), cases[i].out);
 		bz_buf_free(&b);
 	}
@@ -375,6 +379,53 @@ START_TEST(test_header_block_end)
 }
 END_TEST
 
+/* SHA-256 and hex (core/digest.c): a FIPS 180-2 vector, one-shot and in
+ * pieces alike, upper-case hex for serial numbers */
+START_TEST(test_digest)
+{
+	char one[65], parts[65], up[5];
+	struct bz_sha256 *d = bz_sha256_begin();
+
+	bz_sha256_hex("abc", 3, one);
+	ck_assert_str_eq(one,
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	bz_sha256_update(d, "a", 1);
+	bz_sha256_update(d, "", 0);
+	bz_sha256_update(d, "bc", 2);
+	bz_sha256_end(d, parts);
+	ck_assert_str_eq(parts, one);
+	bz_hex_upper("\xab\x01", 2, up);
+	ck_assert_str_eq(up, "AB01");
+	bz_hex("\xab\x01", 2, up);
+	ck_assert_str_eq(up, "ab01");
+}
+END_TEST
+
+/* bz_buf_read_file (core/buf.c): the bound is inclusive, one byte past it
+ * is EFBIG, a missing file keeps fopen's errno */
+START_TEST(test_read_file)
+{
+	char *path = xasprintf("%s/ten", test_tmpdir());
+	char *missing = xasprintf("%s/missing", test_tmpdir());
+	struct bz_buf b = BZ_BUF_INIT;
+	FILE *fp = fopen(path, "wb");
+
+	ck_assert_ptr_nonnull(fp);
+	fputs("0123456789", fp);
+	fclose(fp);
+	ck_assert_int_eq(bz_buf_read_file(&b, path, 10), 0);
+	ck_assert_str_eq(bz_buf_str(&b), "0123456789");
+	bz_buf_reset(&b);
+	ck_assert_int_eq(bz_buf_read_file(&b, path, 9), -1);
+	ck_assert_int_eq(errno, EFBIG);
+	ck_assert_int_eq(bz_buf_read_file(&b, missing, 10), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	bz_buf_free(&b);
+	free(path);
+	free(missing);
+}
+END_TEST
+
 Suite *
 suite_mime(void)
 {
@@ -385,6 +436,8 @@ suite_mime(void)
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_parts);
 	tcase_add_test(tc, test_canonical);
+	tcase_add_test(tc, test_digest);
+	tcase_add_test(tc, test_read_file);
 	tcase_add_test(tc, test_headers);
 	tcase_add_loop_test(tc, test_header_block_end, 0,
 	    sizeof(header_ends) / sizeof(header_ends[0]));

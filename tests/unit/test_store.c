@@ -22,7 +22,7 @@
 
 #include "buzon/buf.h"
 #include "buzon/cas.h"
-#include "buzon/mime.h"
+#include "buzon/digest.h"
 #include "buzon/store.h"
 #include "core/store_int.h"
 #include "suites.h"

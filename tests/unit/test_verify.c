@@ -27,9 +27,10 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "buzon/mime.h"
+#include "buzon/digest.h"
 #include "buzon/verify.h"
 #include "buzon/xalloc.h"
+#include "milter/buzonctl.h"
 #include "pki.h"
 #include "suites.h"
 
@@ -42,7 +43,7 @@ START_TEST(test_json_unsigned)
 	bz_reasons_init(&v.reasons);
 	v.verdict = BZ_VERDICT_REJECTED;
 	bz_reasons_add(&v.reasons, "BZ-MSG-UNSIGNED");
-	bz_verification_json(&v, &out);
+	ctl_verification_json(&v, &out);
 	ck_assert_str_eq(bz_buf_str(&out),
 	    "{\"verdict\": \"rejected\", \"integrity\": \"unknown\", \"trust\": \"unknown\", "
 	    "\"identity\": \"unknown\", \"reasons\": [{\"code\": \"BZ-MSG-UNSIGNED\", "
@@ -79,7 +80,7 @@ START_TEST(test_json_moral_with_parts)
 	v.parts[1].content_type = xstrdup("application/pdf");
 	v.parts[1].size = 1048576;
 	strcpy(v.parts[1].sha256, "ef");
-	bz_verification_json(&v, &out);
+	ctl_verification_json(&v, &out);
 	ck_assert_str_eq(bz_buf_str(&out),
 	    "{\"verdict\": \"accepted\", \"integrity\": \"pass\", \"trust\": \"pass\", "
 	    "\"identity\": \"pass\", \"reasons\": [], \"signer\": {\"rfc\": \"EBU200101AB8\", "
@@ -494,7 +495,7 @@ START_TEST(test_sat_messages)
 	ck_assert_int_eq(v.has_signing_time, 1);
 	ck_assert(v.signing_time == c->signed_at);
 	/* what `buzonctl verify --json` prints for it */
-	bz_verification_json(&v, &json);
+	ctl_verification_json(&v, &json);
 	rel = xasprintf("\"persona\": \"%s\", \"no_certificado\": \"%s\"", c->persona,
 	    c->no_cert);
 	ck_assert_msg(strstr(bz_buf_str(&json), rel) != NULL, "%s: %s", c->name,
