@@ -112,41 +112,19 @@ digest_usable(const X509_ALGOR *alg)
 	return ok;
 }
 
-/* listed - is the signer's digest algorithm in the set? */
-static int
-listed(STACK_OF(X509_ALGOR) *set, const X509_ALGOR *dig)
-{
-	const ASN1_OBJECT *want, *obj;
-
-	X509_ALGOR_get0(&want, NULL, NULL, dig);
-	for (int i = 0; i < sk_X509_ALGOR_num(set); i++) {
-		X509_ALGOR_get0(&obj, NULL, NULL, sk_X509_ALGOR_value(set, i));
-		if (want != NULL && obj != NULL && OBJ_cmp(want, obj) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /* bz_cms_check_digests - 0 when CMS_verify() can set the digests up */
 int
-bz_cms_check_digests(const unsigned char *der, size_t len, CMS_ContentInfo *cms)
+bz_cms_check_digests(const unsigned char *der, size_t len)
 {
 	STACK_OF(X509_ALGOR) *set = digest_algorithms(der, len);
-	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
-	X509_ALGOR *dig;
 	int rc = -1;
+
 
 	if (set == NULL || sk_X509_ALGOR_num(set) == 0)
 		goto out;
 	for (int i = 0; i < sk_X509_ALGOR_num(set); i++)
 		if (!digest_usable(sk_X509_ALGOR_value(set, i)))
 			goto out;
-	for (int i = 0; i < sk_CMS_SignerInfo_num(sis); i++) {
-		CMS_SignerInfo_get0_algs(sk_CMS_SignerInfo_value(sis, i), NULL, NULL,
-		    &dig, NULL);
-		if (dig == NULL || !listed(set, dig))
-			goto out;
-	}
 	rc = 0;
 out:
 	sk_X509_ALGOR_pop_free(set, X509_ALGOR_free);

@@ -248,7 +248,7 @@ bz_smime_verify(const unsigned char *der, size_t der_len,
 	}
 	/* OpenSSL 3.0's CMS_verify leaks when it cannot set these digests up:
 	 * see include/buzon/cms_check.h. */
-	if (bz_cms_check_digests(der, der_len, cms) != 0) {
+	if (bz_cms_check_digests(der, der_len) != 0) {
 		bz_reasons_add(reasons, "BZ-SIG-MALFORMED");
 		goto done;
 	}

@@ -10,21 +10,20 @@
  * sender could grow it without bound: bz_cms_check_digests() refuses those
  * structures before CMS_verify() is reached.
  *
- * Interface: bz_cms_check_digests(der, len, cms) takes the DER that cms was
- * decoded from. It returns 0 when digestAlgorithms is non-empty, every
- * entry can be set up the way CMS_dataInit() does it, and every
- * SignerInfo's digestAlgorithm is in the set (RFC 5652 5.1: the set lists
- * the digests the signers used). It returns -1 otherwise: the caller
- * reports a malformed CMS. The OpenSSL error queue is left empty.
+ * Interface: bz_cms_check_digests(der, len) takes the DER of a CMS
+ * ContentInfo that d2i_CMS_ContentInfo() accepted as SignedData. It
+ * returns 0 when the digestAlgorithms set is non-empty and every entry can
+ * be set up the way CMS_dataInit() does it; -1 otherwise (or when the
+ * set cannot be found): the caller reports a malformed CMS. A SignerInfo
+ * whose digest is missing from the set is left to CMS_verify(), which
+ * fails its signature without leaking. The OpenSSL error queue is left
+ * empty.
  */
 #ifndef BUZON_CMS_CHECK_H
 #define BUZON_CMS_CHECK_H
 
 #include <stddef.h>
 
-#include <openssl/cms.h>
-
-int	bz_cms_check_digests(const unsigned char *der, size_t len,
-	    CMS_ContentInfo *cms);
+int	bz_cms_check_digests(const unsigned char *der, size_t len);
 
 #endif
