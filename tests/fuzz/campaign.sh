@@ -16,16 +16,18 @@
 #     directory that replaces it, so the next campaign starts from the
 #     smallest corpus with the same coverage.
 #  3. every finding (crash-*, leak-*, timeout-*, oom-*) is minimised
-#     (-minimize_crash=1 where it still reproduces) and copied to
-#     REGRESSIONS/TARGET/ (default tests/fuzz/regressions/TARGET/ of the
-#     tree: commit it with the fix; `make check` replays that directory
-#     under the sanitizers, tests/fuzz/replay.sh).
-# At the end it prints, per target, the executions (summed over jobs from
-# libFuzzer's final stats), the rate, the corpus size and the findings.
+#     (-minimize_crash=1, at most CAMPAIGN_MINIMIZE_SECONDS, default 60)
+#     and copied to REGRESSIONS/TARGET/ (default tests/fuzz/regressions/
+#     TARGET/ of the tree: commit it with the fix; `make check` replays
+#     that directory under the sanitizers, tests/fuzz/replay.sh).
+# At the end it prints, per target, the seconds it ran, the executions
+# (summed over jobs from libFuzzer's final stats), the rate, the corpus
+# size and the findings (WORKDIR/summary).
 # Run it under `nice -n 19` on a shared machine.
 #
 # Environment: CLANG, OPENSSL, top_srcdir as run-fuzz.sh; CAMPAIGN_TARGETS
-# (space separated, default all); REGRESSIONS (where findings go).
+# (space separated, default all); REGRESSIONS (where findings go);
+# CAMPAIGN_MINIMIZE_SECONDS.
 # Exit status: 0 no finding; 1 findings (listed, copied); 77 no
 # libFuzzer ("SKIP: ..."); 99 build or set-up failure.
 
@@ -57,11 +59,14 @@ for t in $TARGETS; do
 	rm -rf "$logs"
 	mkdir -p "$logs" "$WORK/findings/$t"
 	echo "== $t: $(ls "$corpus" | wc -l) inputs, $SECONDS_PER_TARGET s, $JOBS jobs"
+	t0=$(date +%s)
 	(cd "$logs" && ASAN_OPTIONS=detect_leaks=1 "$WORK/fuzz_$t" \
 	    -jobs="$JOBS" -workers="$JOBS" -max_total_time="$SECONDS_PER_TARGET" \
 	    -max_len=65536 -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
 	    -dict="$top_srcdir/tests/fuzz/$t.dict" \
 	    -artifact_prefix="$WORK/findings/$t/" "$corpus" > parent.log 2>&1)
+	elapsed=$(( $(date +%s) - t0 ))
+	[ "$elapsed" -gt 0 ] || elapsed=1
 	execs=0
 	for l in "$logs"/fuzz-*.log; do
 		[ -f "$l" ] || continue
@@ -89,7 +94,7 @@ for t in $TARGETS; do
 		[ -f "$f" ] || continue
 		case $f in *.min) continue ;; esac
 		(cd "$logs" && ASAN_OPTIONS=detect_leaks=1 "$WORK/fuzz_$t" \
-		    -minimize_crash=1 -runs=20000 -timeout=20 \
+		    -minimize_crash=1 -runs=5000 -max_total_time="${CAMPAIGN_MINIMIZE_SECONDS:-60}" -timeout=20 \
 		    -exact_artifact_path="$f.min" "$f" > "minimize-$(basename "$f").log" 2>&1)
 		mkdir -p "$REGRESSIONS/$t"
 		if [ -s "$f.min" ]; then
@@ -102,8 +107,7 @@ for t in $TARGETS; do
 	done
 	found=$((found + nf))
 	printf '%-12s %3s jobs %6s s %12s execs %8s exec/s %6s corpus %3s findings\n' \
-	    "$t" "$JOBS" "$SECONDS_PER_TARGET" "$execs" \
-	    "$((execs / (SECONDS_PER_TARGET > 0 ? SECONDS_PER_TARGET : 1)))" \
+	    "$t" "$JOBS" "$elapsed" "$execs" "$((execs / elapsed))" \
 	    "$(ls "$corpus" | wc -l)" "$nf" | tee -a "$WORK/summary"
 done
 
