@@ -119,7 +119,6 @@ bz_cms_check_digests(const unsigned char *der, size_t len)
 	STACK_OF(X509_ALGOR) *set = digest_algorithms(der, len);
 	int rc = -1;
 
-
 	if (set == NULL || sk_X509_ALGOR_num(set) == 0)
 		goto out;
 	for (int i = 0; i < sk_X509_ALGOR_num(set); i++)
