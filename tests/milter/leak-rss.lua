@@ -8,13 +8,13 @@
 -- /proc, the message is sent COUNT more times (default 10,000) on the same
 -- connection, each refused 550 at end of message (BZ-SIG-MALFORMED), and
 -- VmRSS is read again (and every 1,000 messages). The figures are printed;
--- the growth must stay under BUZON_RSS_LIMIT_KB (tests/milter/leak-rss.sh
+-- the growth must stay under BUZON_RSS_LIMIT_KB (tests/milter/rss-flat.sh
 -- sets it by build kind: a generous bound, well above what the fixed
 -- daemon shows and well below what the leak did).
 -- Under a wrapper (valgrind: BUZON_MILTER_WRAPPER) RSS means nothing and
 -- every message costs a hundred times more: 200 messages are sent and
 -- the wrapper's own leak check at exit is the verdict.
--- tests/milter/leak-rss.sh runs this with ASan's quarantine off, so that
+-- tests/milter/rss-flat.sh runs this with ASan's quarantine off, so that
 -- an ASan build's RSS shows live memory, not recently freed blocks.
 -- config: LogLevel notice
 dofile(os.getenv("top_srcdir") .. "/tests/milter/common.lua")
