@@ -23,6 +23,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "buzon/cms_check.h"
 #include "buzon/efirma.h"
 #include "buzon/log.h"
 #include "buzon/smime.h"
@@ -278,6 +279,12 @@ bz_smime_verify_capped(const unsigned char *der, size_t der_len,
 		bz_reasons_add(reasons, "BZ-SIG-MULTIPLE-SIGNERS");
 	if (content == NULL && CMS_is_detached(cms)) {
 		/* Opaque form without eContent: there is nothing signed. */
+		bz_reasons_add(reasons, "BZ-SIG-MALFORMED");
+		goto done;
+	}
+	/* OpenSSL 3.0's CMS_verify leaks when it cannot set these digests up:
+	 * see include/buzon/cms_check.h. */
+	if (bz_cms_check_digests(der, der_len) != 0) {
 		bz_reasons_add(reasons, "BZ-SIG-MALFORMED");
 		goto done;
 	}

@@ -784,6 +784,47 @@ START_TEST(test_mime_limits)
 }
 END_TEST
 
+/* Issue 16: the regression file of the fuzz corpus (a detached SignedData
+ * whose digestAlgorithms is empty, tests/fuzz/digestless.py) through the
+ * milter's entry point: refused as malformed, and, under LeakSanitizer,
+ * without the 272 bytes OpenSSL 3.0's CMS_verify leaks for it. */
+START_TEST(test_empty_digest_set_message)
+{
+	struct bz_config *cfg = test_pki_config("");
+	struct bz_buf err = BZ_BUF_INIT, msg = BZ_BUF_INIT;
+	struct bz_verify_ctx *ctx;
+	struct bz_verification v;
+	char *path = xasprintf("%s/tests/fuzz/regressions/verify/"
+	    "cms-empty-digest-algorithms.eml", test_srcdir());
+	FILE *fp = fopen(path, "rb");
+	char chunk[4096];
+	size_t n;
+
+	ck_assert_msg(fp != NULL, "%s: %s", path, strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		bz_buf_append(&msg, chunk, n);
+	fclose(fp);
+	ck_assert_ptr_nonnull(cfg);
+	ctx = bz_verify_ctx_new(cfg, &err);
+	ck_assert_msg(ctx != NULL, "%s", bz_buf_str(&err));
+	for (int i = 0; i < 100; i++) {
+		bz_verify_message(ctx, (const unsigned char *)msg.data, msg.len,
+		    TEST_PKI_INSTANT, &v);
+		ck_assert_int_eq(v.verdict, BZ_VERDICT_REJECTED);
+		ck_assert_int_eq(v.integrity, BZ_CHECK_UNKNOWN);
+		ck_assert_msg(v.reasons.n == 1 && bz_reasons_has(&v.reasons,
+		    "BZ-SIG-MALFORMED"), "%zu reasons (first %s)", v.reasons.n,
+		    v.reasons.n ? v.reasons.items[0]->code : "-");
+		bz_verification_free(&v);
+	}
+	bz_verify_ctx_free(ctx);
+	bz_config_unref(cfg);
+	bz_buf_free(&err);
+	bz_buf_free(&msg);
+	free(path);
+}
+END_TEST
+
 Suite *
 suite_verify(void)
 {
@@ -808,6 +849,7 @@ suite_verify(void)
 	tcase_add_loop_test(tc, test_bad_inputs, 0,
 	    sizeof(bad_inputs) / sizeof(bad_inputs[0]));
 	tcase_add_test(tc, test_preamble_not_a_part);
+	tcase_add_test(tc, test_empty_digest_set_message);
 	suite_add_tcase(s, tc);
 	return s;
 }
