@@ -145,35 +145,46 @@ fail:
 	return BZ_STORE_TEMPFAIL;
 }
 
-/* bz_store_sealed_folios - folios named by "submission" events, in order */
-enum bz_store_status
-bz_store_sealed_folios(struct bz_store *st, char ***folios, size_t *n)
+/* text_column - the text values of a one-column query, NULLs skipped */
+static enum bz_store_status
+text_column(struct bz_store *st, const char *sql, const char *what,
+    char ***values, size_t *n)
 {
 	sqlite3_stmt *s;
 	char **v = NULL;
 	size_t k = 0;
 	int rc;
 
-	*folios = NULL;
+	*values = NULL;
 	*n = 0;
-	if ((s = store_prepare(st, NULL, "SELECT folio FROM events WHERE kind = "
-	    "'submission' AND folio IS NOT NULL GROUP BY folio ORDER BY min(id)")) == NULL)
+	if ((s = store_prepare(st, NULL, sql)) == NULL)
 		return BZ_STORE_TEMPFAIL;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (sqlite3_column_type(s, 0) != SQLITE_TEXT)
+			continue;
 		v = xrealloc(v, (k + 1) * sizeof(*v));
 		v[k++] = store_column_dup(s, 0);
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
-		store_log_error(st, NULL, "list sealed folios");
+		store_log_error(st, NULL, what);
 		for (size_t i = 0; i < k; i++)
 			free(v[i]);
 		free(v);
 		return BZ_STORE_TEMPFAIL;
 	}
-	*folios = v;
+	*values = v;
 	*n = k;
 	return BZ_STORE_OK;
+}
+
+/* bz_store_sealed_folios - folios named by "submission" events, in order */
+enum bz_store_status
+bz_store_sealed_folios(struct bz_store *st, char ***folios, size_t *n)
+{
+	return text_column(st, "SELECT folio FROM events WHERE kind = "
+	    "'submission' AND folio IS NOT NULL GROUP BY folio ORDER BY min(id)",
+	    "list sealed folios", folios, n);
 }
 
 /*
@@ -185,35 +196,10 @@ bz_store_sealed_folios(struct bz_store *st, char ***folios, size_t *n)
 enum bz_store_status
 bz_store_named_copies(struct bz_store *st, char ***names, size_t *n)
 {
-	sqlite3_stmt *s;
-	char **v = NULL;
-	size_t k = 0;
-	int rc;
-
-	*names = NULL;
-	*n = 0;
-	if ((s = store_prepare(st, NULL, "SELECT message_sha256 FROM submissions "
+	return text_column(st, "SELECT message_sha256 FROM submissions "
 	    "UNION SELECT spool_path FROM submissions "
 	    "UNION SELECT json_extract(detail, '$.message_sha256') FROM events "
 	    "WHERE json_valid(detail) "
 	    "UNION SELECT json_extract(detail, '$.spool_path') FROM events "
-	    "WHERE json_valid(detail)")) == NULL)
-		return BZ_STORE_TEMPFAIL;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (sqlite3_column_type(s, 0) != SQLITE_TEXT)
-			continue;
-		v = xrealloc(v, (k + 1) * sizeof(*v));
-		v[k++] = store_column_dup(s, 0);
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		store_log_error(st, NULL, "list named spool copies");
-		for (size_t i = 0; i < k; i++)
-			free(v[i]);
-		free(v);
-		return BZ_STORE_TEMPFAIL;
-	}
-	*names = v;
-	*n = k;
-	return BZ_STORE_OK;
+	    "WHERE json_valid(detail)", "list named spool copies", names, n);
 }

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pki.h"
 #include "suites.h"
 
 static const struct {
@@ -174,6 +175,10 @@ main(int argc, char **argv)
 		rmdir(base_path);
 		return 99;
 	}
+	/* The test PKI before any test forks: generating it takes seconds
+	 * (more under the sanitizers, and suites run in parallel), which the
+	 * first test to ask would otherwise pay out of its own deadline. */
+	(void)test_pki_dir();
 	srunner_run_all(sr, CK_VERBOSE);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
