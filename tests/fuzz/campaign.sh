@@ -26,8 +26,10 @@
 # Run it under `nice -n 19` on a shared machine.
 #
 # Environment: CLANG, OPENSSL, top_srcdir as run-fuzz.sh; CAMPAIGN_TARGETS
-# (space separated, default all); REGRESSIONS (where findings go);
-# CAMPAIGN_MINIMIZE_SECONDS.
+# (space separated, default all); CAMPAIGN_RUNS (stop each target after
+# about this many executions, split evenly over the jobs: libFuzzer's
+# -runs counts per job; SECONDS stays the upper bound); REGRESSIONS (where
+# findings go); CAMPAIGN_MINIMIZE_SECONDS.
 # Exit status: 0 no finding; 1 findings (listed, copied); 77 no
 # libFuzzer ("SKIP: ..."); 99 build or set-up failure.
 
@@ -50,6 +52,11 @@ fz_build $TARGETS
 fz_setup
 echo "campaign: $TARGETS, $SECONDS_PER_TARGET s each with $JOBS jobs; work in $WORK"
 
+runs_flag=
+if [ -n "${CAMPAIGN_RUNS:-}" ]; then
+	runs_flag="-runs=$(( (CAMPAIGN_RUNS + JOBS - 1) / JOBS ))"
+fi
+
 found=0
 : > "$WORK/summary"
 for t in $TARGETS; do
@@ -61,7 +68,7 @@ for t in $TARGETS; do
 	echo "== $t: $(ls "$corpus" | wc -l) inputs, $SECONDS_PER_TARGET s, $JOBS jobs"
 	t0=$(date +%s)
 	(cd "$logs" && ASAN_OPTIONS=detect_leaks=1 "$WORK/fuzz_$t" \
-	    -jobs="$JOBS" -workers="$JOBS" -max_total_time="$SECONDS_PER_TARGET" \
+	    -jobs="$JOBS" -workers="$JOBS" -max_total_time="$SECONDS_PER_TARGET" $runs_flag \
 	    -max_len=65536 -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
 	    -dict="$top_srcdir/tests/fuzz/$t.dict" \
 	    -artifact_prefix="$WORK/findings/$t/" "$corpus" > parent.log 2>&1)
