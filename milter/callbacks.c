@@ -22,7 +22,7 @@
  * MaxMessageSize it is rejected at once (552 5.3.4 BZ-MSG-TOO-LARGE). Any
  * message, ours or not, with more than MAX_OURS incoming X-Buzon-*
  * headers is rejected at once (550 5.7.1 BZ-MSG-FORGED-HEADERS). At end
- * of message decide() (decide.c) gives the outcome for ours: verification,
+ * of message decide() (core/submission.c) gives the outcome for ours: verification,
  * legal instant, the durable record and its acuse; on accept every
  * incoming X-Buzon-* header is deleted and ours are added.
  *
@@ -49,8 +49,8 @@
 #include "buzon/reason.h"
 #include "buzon/runtime.h"
 #include "buzon/spool.h"
+#include "buzon/submission.h"
 #include "buzon/xalloc.h"
-#include "decide.h"
 #include "milter.h"
 
 #define OUR_PREFIX	"X-Buzon-"

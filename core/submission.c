@@ -1,7 +1,7 @@
 /*
- * decide - what the milter does with one message at end of message
+ * submission - what happens to one message of ours at end of message
  *
- * See milter/decide.h for the pipeline. Every step after a positive
+ * See include/buzon/submission.h for the pipeline. Every step after a positive
  * verification either completes or turns the whole answer into a 451:
  * the CAS file is durable before the store transaction, the transaction
  * holds the record and its acuse together, and the headers are only
@@ -29,10 +29,10 @@
 #include "buzon/outbox.h"
 #include "buzon/receipt.h"
 #include "buzon/store.h"
+#include "buzon/submission.h"
 #include "buzon/tz.h"
 #include "buzon/verify.h"
 #include "buzon/xalloc.h"
-#include "decide.h"
 
 /* MaxConcurrentVerifications: messages verified at once, the rest wait. */
 static struct bz_gate verify_gate = BZ_GATE_INIT;
