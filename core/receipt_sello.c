@@ -196,8 +196,8 @@ fail:
 struct bz_receipt_signer *
 bz_receipt_signer_from_config(const struct bz_config *cfg, struct bz_buf *err)
 {
-	const char *cert = bz_config_str(cfg, "InstitutionCertificate");
-	const char *key = bz_config_str(cfg, "InstitutionKey");
+	const char *cert = bz_config_str(cfg, BZ_KEY_InstitutionCertificate);
+	const char *key = bz_config_str(cfg, BZ_KEY_InstitutionKey);
 
 	if (cert == NULL || key == NULL) {
 		bz_buf_reset(err);
@@ -205,7 +205,7 @@ bz_receipt_signer_from_config(const struct bz_config *cfg, struct bz_buf *err)
 		return NULL;
 	}
 	return bz_receipt_signer_load(cert, key,
-	    bz_config_str(cfg, "InstitutionChain"), err);
+	    bz_config_str(cfg, BZ_KEY_InstitutionChain), err);
 }
 
 /* bz_receipt_signer_ref - one more holder */

@@ -219,7 +219,7 @@ spool_unless_repeat(const struct decide_input *in, const struct bz_verification 
 	/* The message is durable before any record points at it. (A copy
 	 * filed meanwhile by another connection makes this one a repeat
 	 * whose event names this spooled copy: it is kept, not lost.) */
-	if (bz_cas_put(bz_config_str(in->rt->cfg, "SpoolDirectory"), in->msg, in->len,
+	if (bz_cas_put(bz_config_str(in->rt->cfg, BZ_KEY_SpoolDirectory), in->msg, in->len,
 	    sha, path, err) != 0)
 		return -1;
 	return 1;
@@ -323,7 +323,7 @@ record(const struct decide_input *in, const struct bz_verification *v,
 	/* The wall clock, not TestClock: the resend interval limits how
 	 * often replays of one submission make the outbox mail its acuse. */
 	ropts.now = rctx.now;
-	ropts.resend_interval = bz_config_num(rt->cfg, "RepeatResendInterval");
+	ropts.resend_interval = bz_config_num(rt->cfg, BZ_KEY_RepeatResendInterval);
 	/* Rendered even when nothing is sent: the row keeps the acuse and
 	 * the event seals the digests of its cadena. */
 	ropts.no_reply = !send;
@@ -406,7 +406,7 @@ decide(const struct decide_input *in, struct decision *out)
 		return;
 	}
 	arrival = arrival_instant(in);
-	limit = (unsigned)bz_config_num(in->rt->cfg, "MaxConcurrentVerifications");
+	limit = (unsigned)bz_config_num(in->rt->cfg, BZ_KEY_MaxConcurrentVerifications);
 	if ((waited = bz_gate_enter(&verify_gate, limit)) > 0)
 		bz_log(BZ_LOG_INFO, in->qid, "waited %lld ms for a verification slot "
 		    "(MaxConcurrentVerifications %u)", (long long)(waited / 1000), limit);
