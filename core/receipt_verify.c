@@ -279,6 +279,7 @@ bz_receipt_verify(const void *mail, size_t len,
 	else
 		set_check(res, BZ_RECEIPT_CHECK_SCHEMA, BZ_CHECK_FAIL, why.data);
 
+	bz_buf_reset(&why);	/* reasons are appended: a fresh one */
 	if (bz_receipt_from_xml(&res->record, xml.data, xml.len, &why) != 0) {
 		set_check(res, BZ_RECEIPT_CHECK_SELLO, BZ_CHECK_FAIL, why.data);
 		set_check(res, BZ_RECEIPT_CHECK_CALENDAR, BZ_CHECK_UNKNOWN,

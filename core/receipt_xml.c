@@ -117,7 +117,6 @@ bz_receipt_xml(const struct bz_receipt *r, struct bz_buf *out, struct bz_buf *er
 	xmlDocDumpFormatMemoryEnc(doc, &mem, &size, "UTF-8", 1);
 	xmlFreeDoc(doc);
 	if (mem == NULL) {
-		bz_buf_reset(err);
 		bz_buf_puts(err, "cannot serialise the acuse XML");
 		return -1;
 	}
@@ -219,7 +218,6 @@ read_doc(const void *xml, size_t len, struct bz_buf *err)
 	xmlDocPtr doc;
 	const xmlError *e;
 
-	bz_buf_reset(err);
 	if (len > INT32_MAX) {
 		bz_buf_puts(err, "the acuse XML is too large");
 		xmlFreeParserCtxt(ctxt);
@@ -319,7 +317,6 @@ bz_receipt_xml_validate(const void *xml, size_t len, const char *schema_path,
 	schema = xmlSchemaParse(pctxt);
 	xmlSchemaFreeParserCtxt(pctxt);
 	if (schema == NULL) {
-		bz_buf_reset(err);
 		bz_buf_printf(err, "cannot load the schema %s: %s", schema_path,
 		    why.len ? why.data : "unreadable");
 		bz_buf_free(&why);
@@ -332,7 +329,6 @@ bz_receipt_xml_validate(const void *xml, size_t len, const char *schema_path,
 		if (xmlSchemaValidateDoc(vctxt, doc) == 0)
 			rc = 0;
 		else {
-			bz_buf_reset(err);
 			bz_buf_printf(err, "the acuse XML does not match the schema: %s",
 			    why.len ? why.data : "invalid");
 		}

@@ -881,6 +881,30 @@ START_TEST(test_field_table)
 }
 END_TEST
 
+/*
+ * The error convention (include/buzon/buf.h): a failing function appends
+ * its reason to the caller's buffer and never resets it, so a caller's
+ * context prefix survives (the receipt functions used to reset it).
+ */
+START_TEST(test_errors_append)
+{
+	struct bz_receipt r;
+	struct bz_buf err = BZ_BUF_INIT;
+
+	bz_receipt_init(&r);
+	bz_buf_puts(&err, "context: ");
+	ck_assert_int_eq(bz_receipt_from_xml(&r, "<no", 3, &err), -1);
+	ck_assert_msg(strncmp(bz_buf_str(&err), "context: the acuse XML is not well-formed",
+	    41) == 0, "%s", bz_buf_str(&err));
+	bz_buf_reset(&err);
+	bz_buf_puts(&err, "context: ");
+	ck_assert_int_eq(bz_receipt_sello_verify(&r, "x", 1, &err), -1);
+	ck_assert_str_eq(bz_buf_str(&err), "context: not a certificate");
+	bz_receipt_free(&r);
+	bz_buf_free(&err);
+}
+END_TEST
+
 Suite *
 suite_receipt(void)
 {
@@ -906,6 +930,7 @@ suite_receipt(void)
 	tcase_add_test(tc, test_xml_rule_set);
 	tcase_add_test(tc, test_text_rule_set);
 	tcase_add_test(tc, test_field_table);
+	tcase_add_test(tc, test_errors_append);
 	suite_add_tcase(s, tc);
 	return s;
 }
