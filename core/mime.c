@@ -202,6 +202,18 @@ find_in(struct walk *w, const struct entity *e, unsigned depth,
 	return form;
 }
 
+/* mime_begin - GMime ready; the limits to walk with (lim, else the
+ * compiled-in ones in *deflim) */
+static const struct bz_mime_limits *
+mime_begin(const struct bz_mime_limits *lim, struct bz_mime_limits *deflim)
+{
+	bz_mime_init();
+	if (lim != NULL)
+		return lim;
+	bz_mime_limits_default(deflim);
+	return deflim;
+}
+
 /* bz_mime_find_signed - locate the signed entity of a whole message */
 enum bz_mime_form
 bz_mime_find_signed(const unsigned char *msg, size_t len,
@@ -212,11 +224,7 @@ bz_mime_find_signed(const unsigned char *msg, size_t len,
 	struct walk w;
 	struct entity top;
 
-	bz_mime_init();
-	if (lim == NULL) {
-		bz_mime_limits_default(&deflim);
-		lim = &deflim;
-	}
+	lim = mime_begin(lim, &deflim);
 	memset(out, 0, sizeof(*out));
 	bz_buf_init(&out->cms);
 	bz_mime_canon_make(msg, len, lim->tmpdir, &out->canon);
@@ -320,11 +328,7 @@ bz_mime_parts(const unsigned char *entity, size_t len,
 	struct walk w;
 	struct entity top;
 
-	bz_mime_init();
-	if (lim == NULL) {
-		bz_mime_limits_default(&deflim);
-		lim = &deflim;
-	}
+	lim = mime_begin(lim, &deflim);
 	bz_mime_canon_make(entity, len, lim->tmpdir, &canon);
 	memset(&w, 0, sizeof(w));
 	w.lim = lim;
