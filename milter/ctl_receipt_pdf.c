@@ -198,7 +198,8 @@ ctl_receipt_pdf_check(const char *pdf_path, const struct bz_receipt *r,
 		goto out;
 	}
 	{
-		char *zbar[] = { "zbarimg", "-q", "--raw", "-Sbinary", png.data, NULL };
+		char *zbar[] = { "zbarimg", "-q", "--nodbus", "--raw", "-Sbinary",
+		    png.data, NULL };
 
 		st = run(zbar, &text);
 	}
