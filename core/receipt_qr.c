@@ -139,8 +139,8 @@ bz_receipt_qr_parse(struct bz_receipt_qr *qr, const char *text, size_t len,
 		} else {
 			size_t k = strlen(names[i - 1]);
 
-			if (n <= k || memcmp(p, names[i - 1], k) != 0 || p[k] != '=') {
-				bz_buf_printf(err, "line %zu of the QR code is not %s=...",
+			if (n <= k + 1 || memcmp(p, names[i - 1], k) != 0 || p[k] != '=') {
+				bz_buf_printf(err, "line %zu of the QR code is not %s=VALUE",
 				    i + 1, names[i - 1]);
 				goto fail;
 			}
