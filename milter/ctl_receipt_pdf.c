@@ -171,7 +171,7 @@ ctl_receipt_pdf_check(const char *pdf_path, const struct bz_receipt *r,
 {
 	char dir[] = "/tmp/buzonctl-pdf.XXXXXX";
 	struct bz_buf root = BZ_BUF_INIT, png = BZ_BUF_INIT, text = BZ_BUF_INIT;
-	struct bz_buf url = BZ_BUF_INIT;
+	struct bz_buf url = BZ_BUF_INIT, file = BZ_BUF_INIT;
 	struct bz_receipt_qr qr;
 	int rc = -1, st;
 
@@ -179,11 +179,13 @@ ctl_receipt_pdf_check(const char *pdf_path, const struct bz_receipt *r,
 		bz_buf_printf(detail, "no scratch directory: %s", strerror(errno));
 		return -1;
 	}
+	/* A file name starting with "-" must not read as an option. */
+	bz_buf_printf(&file, "%s%s", pdf_path[0] == '-' ? "./" : "", pdf_path);
 	bz_buf_printf(&root, "%s/page", dir);
 	bz_buf_printf(&png, "%s/page.png", dir);
 	{
 		char *ppm[] = { "pdftoppm", "-q", "-r", "150", "-f", "1", "-l", "1",
-		    "-singlefile", "-png", (char *)pdf_path, root.data, NULL };
+		    "-singlefile", "-png", file.data, root.data, NULL };
 
 		st = run(ppm, NULL);
 	}
@@ -229,5 +231,6 @@ out:
 	bz_buf_free(&png);
 	bz_buf_free(&text);
 	bz_buf_free(&url);
+	bz_buf_free(&file);
 	return rc;
 }
