@@ -115,12 +115,12 @@ receipt_usage(FILE *fp, int status)
 	    "  RFC, --since: arrived on or after DATE, a local date YYYY-MM-DD).\n"
 	    "resend queues the kept acuse of a folio again, the same bytes, to the\n"
 	    "  recipients it first went to (the address in the signer's certificate).\n"
+	    "  --json    one JSON document on standard output (verify, show, list)\n"
 	    "pdf writes the printable acuse of a folio to FILE (- for standard output):\n"
 	    "  Letter size, the Spanish text, the cadena original, the sello and a QR\n"
 	    "  code with the folio, the RFC, the cadena's SHA-256 and the VerifyURL\n"
 	    "  address; drawn from the acuse kept in the database, the same bytes\n"
 	    "  every time. Needs VerifyURL.\n"
-	    "  --json    one JSON document on standard output\n"
 	    "Bad usage exits 2.\n",
 	    PKGDATADIR);
 	return status;

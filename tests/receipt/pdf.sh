@@ -8,7 +8,8 @@
 # the SHA-256 of the cadena original and the VerifyURL address. Two
 # renderings a second apart are byte-identical. `receipt verify --pdf`
 # accepts the PDF of the acuse and refuses the PDF of another filing, one
-# whose QR names another verification address, and a broken file. A
+# whose QR names another verification address, and a broken file; without
+# pdftoppm on PATH it cannot decide (unknown, exit 1). A
 # VerifyURL without exactly one {folio} is refused when the
 # configuration is read.
 
@@ -98,6 +99,12 @@ head -c 2000 "$T/a.pdf" > "$T/cut.pdf"
 v "$T/cut.pdf" "$eml" > "$T/v" 2>&1
 [ $? -eq 1 ] && grep -q '^  pdf  *fail ' "$T/v" && ok "a truncated PDF is refused" ||
     bad "truncated PDF: $(cat "$T/v")"
+
+# Without the readers the check cannot be decided: unknown, exit 1.
+PATH=/nonexistent "$CTL" -c "$T/buzon.conf" receipt verify --at 2026-06-08T12:00:00Z \
+    --pdf "$T/a.pdf" "$eml" > "$T/v" 2>&1
+[ $? -eq 1 ] && grep -q '^  pdf  *unknown  *pdftoppm not found: install poppler-utils' "$T/v" &&
+    ok "without pdftoppm the pdf check is unknown" || bad "no pdftoppm: $(cat "$T/v")"
 
 # VerifyURL is checked when the configuration is read; unset, no PDF.
 for u in 'https://buzon.imss.test/verifica' 'https://x.test/{folio}/{folio}' \
