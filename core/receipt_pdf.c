@@ -187,10 +187,14 @@ static size_t
 fit(struct layout *l, const char *s, size_t n, double w, int words)
 {
 	size_t end = 0, lastspace = 0, k;
+	double x = 0;
 
+	/* cairo_show_text places glyph after glyph by their advances (no
+	 * kerning), so a line's width is the sum of its characters'. */
 	while (end < n) {
 		k = end + utf8_step(s + end);
-		if (text_width(l, s, k) > w)
+		x += text_width(l, s + end, k - end);
+		if (x > w)
 			break;
 		end = k;
 		if (end < n && s[end] == ' ')
