@@ -8,7 +8,8 @@
 # the SHA-256 of the cadena original and the VerifyURL address. Two
 # renderings a second apart are byte-identical. `receipt verify --pdf`
 # accepts the PDF of the acuse and refuses the PDF of another filing, one
-# whose QR names another verification address, and a broken file; without
+# of the same folio and RFC whose cadena differs, one whose QR names
+# another verification address, and a broken file; without
 # pdftoppm on PATH it cannot decide (unknown, exit 1). A
 # VerifyURL without exactly one {folio} is refused when the
 # configuration is read.
@@ -94,6 +95,18 @@ sed "s|^VerifyURL .*|VerifyURL https://otro.example/verifica/{folio}|" "$T/buzon
 v "$T/evil.pdf" "$eml" > "$T/v" 2>&1
 [ $? -eq 1 ] && grep -q "^  pdf  *fail  *the QR code's verification address \"https://otro.example/verifica/$folio\" differs" "$T/v" &&
     ok "a QR code with another verification address is refused" || bad "other address: $(cat "$T/v")"
+
+# The same folio and RFC from another store (filed on another day): only
+# the cadena differs, and its SHA-256 in the QR code gives it away.
+sed "s|^Database .*|Database $T/twin.db|" "$T/buzon.conf" > "$T/twin.conf"
+twin=$("$MK" record "$T/twin.db" "$PKI/institution.crt" "$PKI/institution.key" \
+    --cinco-de-mayo) || { echo "ERROR: mkfiling record failed"; exit 99; }
+[ "$twin" = "$folio" ] || bad "twin store gave folio $twin"
+"$CTL" -c "$T/twin.conf" receipt pdf "$twin" -o "$T/twin.pdf" || bad "receipt pdf (twin)"
+v "$T/twin.pdf" "$eml" > "$T/v" 2>&1
+[ $? -eq 1 ] && grep -q "^  pdf  *fail  *the QR code's SHA-256 of the cadena original \"[0-9a-f]\{64\}\" differs from the acuse's \"$sha\"" "$T/v" &&
+    ok "a PDF of the same folio and RFC with another cadena is refused" ||
+    bad "same folio, other cadena: $(cat "$T/v")"
 
 head -c 2000 "$T/a.pdf" > "$T/cut.pdf"
 v "$T/cut.pdf" "$eml" > "$T/v" 2>&1
