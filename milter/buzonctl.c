@@ -29,7 +29,7 @@ static const struct {
 	{ "spool", ctl_spool, "delete received messages no record names (gc)" },
 	{ "verify", ctl_verify, "verify a saved message as the milter would, with every reason" },
 	{ "cert", ctl_cert, "judge a certificate as the milter judges a signer (e.firma)" },
-	{ "receipt", ctl_receipt, "acuses: verify one offline, show, list, resend, print (pdf)" },
+	{ "receipt", ctl_receipt, "acuses: verify one offline, show, list, resend" },
 };
 
 /* ctl_safe - s escaped for a text report, in one of a ring of buffers
