@@ -209,6 +209,13 @@ START_TEST(test_pdf_render)
 	ck_assert_uint_ge(count(&a, "DejaVuSans"), 1);
 	ck_assert_uint_ge(count(&a, "DejaVuSansMono"), 1);
 
+	/* A notificacion draws too (its own labels in the text). */
+	bz_receipt_set(&r.event, "notificacion");
+	bz_buf_reset(&b);
+	ck_assert_int_eq(bz_receipt_pdf(&r, URL, &b, &err), 0);
+	ck_assert(b.len > 1000 && (b.len != a.len || memcmp(a.data, b.data, a.len) != 0));
+	bz_receipt_set(&r.event, BZ_RECEIPT_EVENT_SUBMISSION);
+
 	/* Refusals: no VerifyURL, a bad one, an unsealed record. */
 	bz_buf_reset(&a);
 	ck_assert_int_eq(bz_receipt_pdf(&r, NULL, &a, &err), -1);
