@@ -22,6 +22,7 @@
 #include "buzon/config.h"
 #include "buzon/instant.h"
 #include "buzon/log.h"
+#include "buzon/receipt_pdf.h"
 #include "buzon/xalloc.h"
 
 struct cfg_value {
@@ -394,7 +395,8 @@ parse_line(struct bz_config *cfg, char *line, unsigned lineno, const char **keyn
 	return NULL;
 }
 
-/* cross_check - rules that involve more than one key */
+/* cross_check - rules that involve more than one key, and the VerifyURL
+ * template (its rule lives with the QR payload, core/receipt_qr.c) */
 static const char *
 cross_check(struct bz_config *cfg, const char **keyname, unsigned *line)
 {
@@ -403,6 +405,15 @@ cross_check(struct bz_config *cfg, const char **keyname, unsigned *line)
 		*keyname = bz_config_keys[BZ_KEY_TestClock].name;
 		*line = bz_config_line(cfg, BZ_KEY_TestClock);
 		return "allowed only with TestMode yes";
+	}
+	if (cfg->values[BZ_KEY_VerifyURL].n > 0) {
+		const char *why = bz_verify_url_check(bz_config_str(cfg, BZ_KEY_VerifyURL));
+
+		if (why != NULL) {
+			*keyname = bz_config_keys[BZ_KEY_VerifyURL].name;
+			*line = bz_config_line(cfg, BZ_KEY_VerifyURL);
+			return why;
+		}
 	}
 	return NULL;
 }

@@ -38,6 +38,7 @@
 #include "buzon/receipt.h"
 #include "buzon/store.h"
 #include "buzon/tz.h"
+#include "buzon/xalloc.h"
 #include "buzonctl.h"
 #include "ctl_receipt.h"
 
@@ -239,6 +240,44 @@ ctl_receipt_show(const char *folio, int json, const char *config_path)
 	env_close(&e);
 	bz_buf_free(&out);
 	return CTL_EXIT_OK;
+}
+
+/*
+ * ctl_receipt_kept - the sealed record of a filing as its kept acuse says
+ * it, and VerifyURL (xstrdup, NULL when unset), for receipt pdf; exit
+ * status, or -1 when r is filled. A filing without a sealed acuse exits 1:
+ * a printed acuse without a sello would be no acuse.
+ */
+int
+ctl_receipt_kept(const char *folio, const char *config_path, struct bz_receipt *r,
+    char **verify_url)
+{
+	struct env e;
+	struct bz_submission sub;
+	const char *url;
+	int rc, kept;
+
+	*verify_url = NULL;
+	if ((rc = env_open(&e, config_path, BZ_STORE_READONLY)) >= 0 ||
+	    (rc = get_submission(&e, folio, &sub)) >= 0) {
+		env_close(&e);
+		return rc;
+	}
+	bz_receipt_library_init();
+	rc = -1;
+	if ((kept = kept_record(&e, &sub, r)) < 0) {
+		fprintf(stderr, "buzonctl receipt: the acuse kept for %s cannot be "
+		    "read\n", sub.folio);
+		rc = CTL_EXIT_TEMPFAIL;
+	} else if (kept == 1) {
+		fprintf(stderr, "buzonctl receipt: no sealed acuse is kept for %s\n",
+		    sub.folio);
+		rc = CTL_EXIT_NO;
+	} else if ((url = bz_config_str(e.cfg, BZ_KEY_VerifyURL)) != NULL)
+		*verify_url = xstrdup(url);
+	bz_submission_free(&sub);
+	env_close(&e);
+	return rc;
 }
 
 /* ctl_receipt_resend - "receipt resend FOLIO" */

@@ -51,6 +51,7 @@ static const struct {
 	{ "reason", suite_reason },
 	{ "json", suite_json },
 	{ "submission", suite_submission },
+	{ "receipt_pdf", suite_receipt_pdf },
 };
 
 static char base_path[4096];	/* this run's directory, made before forking */

@@ -26,6 +26,7 @@ Suite	*suite_receipt(void);
 Suite	*suite_reason(void);
 Suite	*suite_json(void);
 Suite	*suite_submission(void);
+Suite	*suite_receipt_pdf(void);
 
 /* Directory of the source tree (tests read fixtures from it). */
 const char *test_srcdir(void);
