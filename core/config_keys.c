@@ -146,8 +146,20 @@ const struct bz_cfg_key bz_config_keys[] = {
 	  .min = 0, .max = 300000 },
 
 	/* The outbox: acuses handed to the MTA */
+	{ "OutboxTransport", BZ_CFG_ENUM, "smtp", 0, "smtp|sendmail",
+	  "How the outbox hands acuses to the MTA: smtp (one persistent SMTP "
+	  "session to SubmissionServer, several messages per connection; works "
+	  "under systemd's NoNewPrivileges=yes) or sendmail (one SendmailCommand "
+	  "process per message; Postfix's sendmail needs its setgid postdrop, "
+	  "which NoNewPrivileges=yes disables)." },
+	{ "SubmissionServer", BZ_CFG_SOCKET, "inet:25@127.0.0.1", 0, NULL,
+	  "The MTA's SMTP listener for OutboxTransport smtp: inet:PORT@HOST or "
+	  "inet6:PORT@HOST (an address or a name), e.g. inet:25@127.0.0.1. It "
+	  "must relay for the daemon's address (Postfix: mynetworks) without "
+	  "authentication; the acuses are sent from the null sender <>." },
 	{ "SendmailCommand", BZ_CFG_ARGV, "/usr/sbin/sendmail", 0, NULL,
-	  "Command (run without a shell) that hands a generated mail to the MTA; "
+	  "Command (run without a shell) that hands a generated mail to the MTA "
+	  "when OutboxTransport is sendmail; "
 	  "the outbox appends -i -f <> -- RECIPIENT and writes the message on its "
 	  "standard input. Exit status 0 means accepted. For a Postfix with its "
 	  "own configuration directory: /usr/sbin/sendmail -C DIR." },
@@ -163,8 +175,8 @@ const struct bz_cfg_key bz_config_keys[] = {
 	  "Longest wait in seconds between two attempts.",
 	  .min = 1, .max = 604800 },
 	{ "OutboxTimeout", BZ_CFG_INT, "120", 0, NULL,
-	  "Seconds SendmailCommand may run before it is killed and the attempt "
-	  "counts as failed.", .min = 1, .max = 3600 },
+	  "Seconds one hand-off may take (a SendmailCommand run before it is "
+	  "killed, or one SMTP transfer) before the attempt counts as failed.", .min = 1, .max = 3600 },
 	{ "RepeatResendInterval", BZ_CFG_INT, "3600", 0, NULL,
 	  "Seconds during which a repeat (the same signed content from the same "
 	  "signer again) does not queue its acuse again. A repeat is always "

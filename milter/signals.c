@@ -57,6 +57,7 @@ static const char *const restart_keys[] = {
 	"Socket", "UserID", "UMask", "PidFile", "Syslog", "SyslogFacility",
 	/* the store and the outbox worker are opened once, at start-up */
 	"Database", "DatabaseBusyTimeout", "SendmailCommand", "OutboxMaxAttempts",
+	"OutboxTransport", "SubmissionServer",
 	"OutboxRetryInterval", "OutboxRetryMaxInterval", "OutboxTimeout",
 };
 
