@@ -116,54 +116,64 @@ run_pass(struct bz_store *st, const struct bz_outbox_opts *o, struct bz_outbox_s
     int64_t now, struct bz_outbox_pass *pass)
 {
 	struct bz_outbox_item *items;
+	struct bz_outbox_mark *marks;
+	struct bz_buf *diag;
+	enum bz_store_status r;
 	size_t n;
-	int rc = 0;
 
 	memset(pass, 0, sizeof(*pass));
 	if (bz_store_outbox_due(st, now, BATCH, &items, &n) != BZ_STORE_OK)
 		return -1;
-	for (size_t i = 0; i < n && rc == 0; i++) {
+	/*
+	 * Hand every due row to the MTA, then save all the outcomes in one
+	 * transaction: one fsync and one turn of the write lock per pass, not
+	 * per acuse. A crash (or a failed save) in between hands the sent
+	 * ones over again: delivery was always at least once.
+	 */
+	marks = xcalloc(n ? n : 1, sizeof(*marks));
+	diag = xcalloc(n ? n : 1, sizeof(*diag));
+	for (size_t i = 0; i < n; i++) {
 		struct bz_outbox_item *it = &items[i];
-		struct bz_buf diag = BZ_BUF_INIT;
-		int status, give_up;
-		enum bz_store_status r;
 
-		status = hand_off(o, smtp, it, &diag);
-		if (status == 0) {
-			r = bz_store_outbox_mark_sent(st, it->id, now);
-			if (r == BZ_STORE_OK) {
-				pass->sent++;
-				bz_log(BZ_LOG_INFO, NULL, "outbox %" PRId64 ": %s %s handed "
-				    "to the MTA", it->id, it->kind, it->folio ? it->folio : "-");
-				bz_log_personal(NULL, "outbox %" PRId64 ": recipient %s", it->id,
-				    it->recipient);
-			}
-		} else {
-			give_up = it->attempts + 1 >= o->max_attempts;
-			r = bz_store_outbox_mark_failed(st, it->id, now,
-			    now + bz_outbox_backoff(o, it->attempts + 1), bz_buf_str(&diag),
-			    give_up);
-			if (r == BZ_STORE_OK && give_up) {
-				pass->gave_up++;
-				bz_log(BZ_LOG_ERR, NULL, "outbox %" PRId64 ": %s %s: giving up "
-				    "after %d attempts: %s", it->id, it->kind,
-				    it->folio ? it->folio : "-", it->attempts + 1,
-				    bz_buf_str(&diag));
-			} else if (r == BZ_STORE_OK) {
-				pass->retried++;
-				bz_log(BZ_LOG_WARNING, NULL, "outbox %" PRId64 ": %s %s: attempt "
-				    "%d failed, retry in %" PRId64 "s: %s", it->id, it->kind,
-				    it->folio ? it->folio : "-", it->attempts + 1,
-				    bz_outbox_backoff(o, it->attempts + 1), bz_buf_str(&diag));
-			}
+		marks[i].id = it->id;
+		marks[i].sent = hand_off(o, smtp, it, &diag[i]) == 0;
+		if (!marks[i].sent) {
+			marks[i].give_up = it->attempts + 1 >= o->max_attempts;
+			marks[i].next_attempt_utc = now + bz_outbox_backoff(o, it->attempts + 1);
+			marks[i].error = bz_buf_str(&diag[i]);
 		}
-		bz_buf_free(&diag);
-		/* The state was not saved: stop here, the row is tried again. */
-		if (r != BZ_STORE_OK)
-			rc = -1;
 	}
+	r = bz_store_outbox_mark_all(st, marks, n, now);
+	for (size_t i = 0; i < n && r == BZ_STORE_OK; i++) {
+		struct bz_outbox_item *it = &items[i];
+
+		if (marks[i].sent) {
+			pass->sent++;
+			bz_log(BZ_LOG_INFO, NULL, "outbox %" PRId64 ": %s %s handed "
+			    "to the MTA", it->id, it->kind, it->folio ? it->folio : "-");
+			bz_log_personal(NULL, "outbox %" PRId64 ": recipient %s", it->id,
+			    it->recipient);
+		} else if (marks[i].give_up) {
+			pass->gave_up++;
+			bz_log(BZ_LOG_ERR, NULL, "outbox %" PRId64 ": %s %s: giving up "
+			    "after %d attempts: %s", it->id, it->kind,
+			    it->folio ? it->folio : "-", it->attempts + 1,
+			    bz_buf_str(&diag[i]));
+		} else {
+			pass->retried++;
+			bz_log(BZ_LOG_WARNING, NULL, "outbox %" PRId64 ": %s %s: attempt "
+			    "%d failed, retry in %" PRId64 "s: %s", it->id, it->kind,
+			    it->folio ? it->folio : "-", it->attempts + 1,
+			    bz_outbox_backoff(o, it->attempts + 1), bz_buf_str(&diag[i]));
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		bz_buf_free(&diag[i]);
+	free(diag);
+	free(marks);
 	bz_outbox_items_free(items, n);
-	return rc;
+	/* The outcomes were not saved: the rows are tried again. */
+	return r == BZ_STORE_OK ? 0 : -1;
 }
 
 /* bz_outbox_run_once - try every due row once (a session of its own) */

@@ -16,9 +16,10 @@
  * missing) is a failed attempt: retried after OutboxRetryInterval seconds, doubling per
  * failure up to OutboxRetryMaxInterval, until OutboxMaxAttempts, when the
  * row is marked failed (error log + "outbox-gave-up" event). The state is
- * in the database, so retries survive restarts. Delivery is at least
- * once: a crash between the MTA's acceptance and the "sent" update sends
- * that acuse again after restart.
+ * in the database, so retries survive restarts. The outcomes of one pass
+ * (at most 16 rows) are saved together in one transaction. Delivery is at
+ * least once: a crash between the MTA's acceptance and that save sends
+ * those acuses again after restart.
  *
  * The worker never holds a database transaction while sendmail runs, so
  * milter threads are never blocked by a slow MTA.

@@ -329,6 +329,17 @@ enum bz_store_status bz_store_outbox_mark_sent(struct bz_store *st, int64_t id,
 /* Failed attempt: attempts+1, retry at next_attempt_utc, or give up. */
 enum bz_store_status bz_store_outbox_mark_failed(struct bz_store *st, int64_t id,
 	    int64_t now, int64_t next_attempt_utc, const char *error, int give_up);
+/* The outcomes of several attempts in one transaction (the worker's pass):
+ * all saved (OK) or none (TEMPFAIL). */
+struct bz_outbox_mark {
+	int64_t		 id;
+	int		 sent;			/* else a failed attempt: */
+	int64_t		 next_attempt_utc;
+	const char	*error;
+	int		 give_up;
+};
+enum bz_store_status bz_store_outbox_mark_all(struct bz_store *st,
+	    const struct bz_outbox_mark *marks, size_t n, int64_t now);
 
 struct bz_store_stats {
 	int64_t		 submissions;

@@ -670,6 +670,51 @@ START_TEST(test_group_commit)
 }
 END_TEST
 
+/*
+ * The outbox worker saves a pass's outcomes in one transaction
+ * (bz_store_outbox_mark_all): a sent row, a retried one and one given up,
+ * each as the single-row calls would leave it.
+ */
+START_TEST(test_outbox_mark_all)
+{
+	const char *path = db_path("markall.db");
+	struct bz_store *st = open_ok(path, 1000);
+	struct render_state rs = { 0 };
+	struct bz_outbox_mark m[3];
+	char sig[65];
+
+	for (int i = 0; i < 3; i++) {
+		struct bz_submission in;
+		struct bz_submission_out out;
+
+		snprintf(sig, sizeof(sig), "%064x", 9000 + i);
+		in = sample(2026, sig, SHA_B);
+		ck_assert_int_eq(bz_store_record_submission(st, &in, render, &rs, &out),
+		    BZ_STORE_OK);
+	}
+	memset(m, 0, sizeof(m));
+	m[0].id = 1;
+	m[0].sent = 1;
+	m[1].id = 2;
+	m[1].next_attempt_utc = 1781600600;
+	m[1].error = "SMTP to smtp://127.0.0.1:25/: Couldn't connect to server";
+	m[2].id = 3;
+	m[2].error = "gave up";
+	m[2].give_up = 1;
+	ck_assert_int_eq(bz_store_outbox_mark_all(st, m, 3, 1781600000), BZ_STORE_OK);
+	bz_store_close(st);
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM outbox WHERE id = 1 AND "
+	    "status = 'sent' AND attempts = 1 AND sent_utc = 1781600000"), 1);
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM outbox WHERE id = 2 AND "
+	    "status = 'pending' AND attempts = 1 AND next_attempt_utc = 1781600600 AND "
+	    "last_error LIKE 'SMTP to %'"), 1);
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM outbox WHERE id = 3 AND "
+	    "status = 'failed' AND attempts = 1"), 1);
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM events WHERE kind IN "
+	    "('outbox-sent', 'outbox-gave-up')"), 2);
+}
+END_TEST
+
 START_TEST(test_repeat_same_folio)
 {
 	const char *path = db_path("repeat.db");
@@ -1469,6 +1514,7 @@ suite_store(void)
 	tcase_add_test(tc, test_folio_per_year);
 	tcase_add_test(tc, test_folio_unique_under_threads);
 	tcase_add_test(tc, test_group_commit);
+	tcase_add_test(tc, test_outbox_mark_all);
 	tcase_add_test(tc, test_repeat_same_folio);
 	tcase_add_test(tc, test_repeat_after_resend);
 	tcase_add_test(tc, test_kept_acuse_and_digests);
