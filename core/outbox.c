@@ -2,8 +2,9 @@
  * outbox - the worker thread that hands queued mail to the MTA
  *
  * See include/buzon/outbox.h for the life cycle and the retry policy.
- * Running sendmail is in core/outbox_sendmail.c, loop safety in
- * core/outbox_loop.c. The worker sleeps on a condition variable until the
+ * Running sendmail is in core/outbox_sendmail.c, the SMTP session in
+ * core/outbox_smtp.c (the worker keeps one open across passes), loop
+ * safety in core/outbox_loop.c. The worker sleeps on a condition variable until the
  * earliest next_attempt_utc (at most POLL_MAX seconds, so rows queued by
  * another process such as `buzonctl receipt resend` are seen too) or
  * until bz_outbox_wake().
@@ -31,6 +32,7 @@
 struct bz_outbox {
 	struct bz_outbox_opts opts;
 	struct bz_store	*st;
+	struct bz_outbox_smtp *smtp;	/* OutboxTransport smtp */
 	pthread_t	 thread;
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 cond;
@@ -60,6 +62,9 @@ bz_outbox_opts_from_config(const struct bz_config *cfg, struct bz_outbox_opts *o
 	memset(o, 0, sizeof(*o));
 	o->db_path = xstrdup(bz_config_str(cfg, BZ_KEY_Database));
 	o->busy_timeout_ms = (int)bz_config_num(cfg, BZ_KEY_DatabaseBusyTimeout);
+	o->transport = strcmp(bz_config_str(cfg, BZ_KEY_OutboxTransport), "sendmail") == 0 ?
+	    BZ_OUTBOX_SENDMAIL : BZ_OUTBOX_SMTP;
+	o->server = xstrdup(bz_config_str(cfg, BZ_KEY_SubmissionServer));
 	o->sendmail_argv = bz_config_argv(bz_config_str(cfg, BZ_KEY_SendmailCommand));
 	o->max_attempts = (int)bz_config_num(cfg, BZ_KEY_OutboxMaxAttempts);
 	o->retry_interval = (int)bz_config_num(cfg, BZ_KEY_OutboxRetryInterval);
@@ -72,6 +77,7 @@ void
 bz_outbox_opts_free(struct bz_outbox_opts *o)
 {
 	free(o->db_path);
+	free(o->server);
 	if (o->sendmail_argv != NULL)
 		for (size_t i = 0; o->sendmail_argv[i] != NULL; i++)
 			free(o->sendmail_argv[i]);
@@ -91,61 +97,104 @@ bz_outbox_backoff(const struct bz_outbox_opts *o, int n)
 	return d < cap ? d : cap;
 }
 
-/* bz_outbox_run_once - try every due row once */
-int
-bz_outbox_run_once(struct bz_store *st, const struct bz_outbox_opts *o, int64_t now,
-    struct bz_outbox_pass *pass)
+/* hand_off - one row to the MTA by the configured transport; 0 accepted */
+static int
+hand_off(const struct bz_outbox_opts *o, struct bz_outbox_smtp *smtp,
+    const struct bz_outbox_item *it, struct bz_buf *diag)
+{
+	const char *msg = it->message.data ? it->message.data : "";
+
+	if (o->transport == BZ_OUTBOX_SMTP)
+		return bz_outbox_smtp_send(smtp, it->recipient, msg, it->message.len, diag);
+	return bz_outbox_sendmail(o->sendmail_argv, it->recipient, msg, it->message.len,
+	    o->timeout, diag);
+}
+
+/* run_pass - try every due row once, with the worker's SMTP session */
+static int
+run_pass(struct bz_store *st, const struct bz_outbox_opts *o, struct bz_outbox_smtp *smtp,
+    int64_t now, struct bz_outbox_pass *pass)
 {
 	struct bz_outbox_item *items;
+	struct bz_outbox_mark *marks;
+	struct bz_buf *diag;
+	enum bz_store_status r;
 	size_t n;
-	int rc = 0;
 
 	memset(pass, 0, sizeof(*pass));
 	if (bz_store_outbox_due(st, now, BATCH, &items, &n) != BZ_STORE_OK)
 		return -1;
-	for (size_t i = 0; i < n && rc == 0; i++) {
+	/*
+	 * Hand every due row to the MTA, then save all the outcomes in one
+	 * transaction: one fsync and one turn of the write lock per pass, not
+	 * per acuse. A crash (or a failed save) in between hands the sent
+	 * ones over again: delivery was always at least once.
+	 */
+	marks = xcalloc(n ? n : 1, sizeof(*marks));
+	diag = xcalloc(n ? n : 1, sizeof(*diag));
+	for (size_t i = 0; i < n; i++) {
 		struct bz_outbox_item *it = &items[i];
-		struct bz_buf diag = BZ_BUF_INIT;
-		int status, give_up;
-		enum bz_store_status r;
 
-		status = bz_outbox_sendmail(o->sendmail_argv, it->recipient,
-		    it->message.data ? it->message.data : "", it->message.len,
-		    o->timeout, &diag);
-		if (status == 0) {
-			r = bz_store_outbox_mark_sent(st, it->id, now);
-			if (r == BZ_STORE_OK) {
-				pass->sent++;
-				bz_log(BZ_LOG_INFO, NULL, "outbox %" PRId64 ": %s %s handed "
-				    "to the MTA", it->id, it->kind, it->folio ? it->folio : "-");
-				bz_log_personal(NULL, "outbox %" PRId64 ": recipient %s", it->id,
-				    it->recipient);
-			}
-		} else {
-			give_up = it->attempts + 1 >= o->max_attempts;
-			r = bz_store_outbox_mark_failed(st, it->id, now,
-			    now + bz_outbox_backoff(o, it->attempts + 1), bz_buf_str(&diag),
-			    give_up);
-			if (r == BZ_STORE_OK && give_up) {
-				pass->gave_up++;
-				bz_log(BZ_LOG_ERR, NULL, "outbox %" PRId64 ": %s %s: giving up "
-				    "after %d attempts: %s", it->id, it->kind,
-				    it->folio ? it->folio : "-", it->attempts + 1,
-				    bz_buf_str(&diag));
-			} else if (r == BZ_STORE_OK) {
-				pass->retried++;
-				bz_log(BZ_LOG_WARNING, NULL, "outbox %" PRId64 ": %s %s: attempt "
-				    "%d failed, retry in %" PRId64 "s: %s", it->id, it->kind,
-				    it->folio ? it->folio : "-", it->attempts + 1,
-				    bz_outbox_backoff(o, it->attempts + 1), bz_buf_str(&diag));
-			}
+		marks[i].id = it->id;
+		marks[i].sent = hand_off(o, smtp, it, &diag[i]) == 0;
+		if (!marks[i].sent) {
+			marks[i].give_up = it->attempts + 1 >= o->max_attempts;
+			marks[i].next_attempt_utc = now + bz_outbox_backoff(o, it->attempts + 1);
+			marks[i].error = bz_buf_str(&diag[i]);
 		}
-		bz_buf_free(&diag);
-		/* The state was not saved: stop here, the row is tried again. */
-		if (r != BZ_STORE_OK)
-			rc = -1;
 	}
+	r = bz_store_outbox_mark_all(st, marks, n, now);
+	for (size_t i = 0; i < n && r == BZ_STORE_OK; i++) {
+		struct bz_outbox_item *it = &items[i];
+
+		if (marks[i].sent) {
+			pass->sent++;
+			bz_log(BZ_LOG_INFO, NULL, "outbox %" PRId64 ": %s %s handed "
+			    "to the MTA", it->id, it->kind, it->folio ? it->folio : "-");
+			bz_log_personal(NULL, "outbox %" PRId64 ": recipient %s", it->id,
+			    it->recipient);
+		} else if (marks[i].give_up) {
+			pass->gave_up++;
+			bz_log(BZ_LOG_ERR, NULL, "outbox %" PRId64 ": %s %s: giving up "
+			    "after %d attempts: %s", it->id, it->kind,
+			    it->folio ? it->folio : "-", it->attempts + 1,
+			    bz_buf_str(&diag[i]));
+		} else {
+			pass->retried++;
+			bz_log(BZ_LOG_WARNING, NULL, "outbox %" PRId64 ": %s %s: attempt "
+			    "%d failed, retry in %" PRId64 "s: %s", it->id, it->kind,
+			    it->folio ? it->folio : "-", it->attempts + 1,
+			    bz_outbox_backoff(o, it->attempts + 1), bz_buf_str(&diag[i]));
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		bz_buf_free(&diag[i]);
+	free(diag);
+	free(marks);
 	bz_outbox_items_free(items, n);
+	/* The outcomes were not saved: the rows are tried again. */
+	return r == BZ_STORE_OK ? 0 : -1;
+}
+
+/* bz_outbox_run_once - try every due row once (a session of its own) */
+int
+bz_outbox_run_once(struct bz_store *st, const struct bz_outbox_opts *o, int64_t now,
+    struct bz_outbox_pass *pass)
+{
+	struct bz_outbox_smtp *smtp = NULL;
+	struct bz_buf err = BZ_BUF_INIT;
+	int rc;
+
+	if (o->transport == BZ_OUTBOX_SMTP &&
+	    (smtp = bz_outbox_smtp_new(o->server, o->timeout, &err)) == NULL) {
+		bz_log(BZ_LOG_ERR, NULL, "outbox: %s", bz_buf_str(&err));
+		bz_buf_free(&err);
+		memset(pass, 0, sizeof(*pass));
+		return -1;
+	}
+	rc = run_pass(st, o, smtp, now, pass);
+	bz_outbox_smtp_free(smtp);
+	bz_buf_free(&err);
 	return rc;
 }
 
@@ -166,7 +215,7 @@ worker(void *arg)
 		pthread_mutex_unlock(&ob->lock);
 
 		now = (int64_t)time(NULL);
-		r = bz_outbox_run_once(ob->st, &ob->opts, now, &pass);
+		r = run_pass(ob->st, &ob->opts, ob->smtp, now, &pass);
 		if (r < 0)
 			wait = DB_RETRY;
 		else if (pass.sent + pass.retried + pass.gave_up >= BATCH)
@@ -196,25 +245,35 @@ struct bz_outbox *
 bz_outbox_start(const struct bz_outbox_opts *opts, struct bz_buf *err)
 {
 	struct bz_outbox *ob;
+	struct bz_outbox_smtp *smtp = NULL;
 	struct bz_store *st;
 	int e;
 
-	if (opts->sendmail_argv == NULL || opts->sendmail_argv[0] == NULL) {
+	if (opts->transport == BZ_OUTBOX_SENDMAIL &&
+	    (opts->sendmail_argv == NULL || opts->sendmail_argv[0] == NULL)) {
 		bz_buf_puts(err, "outbox: SendmailCommand is empty");
 		return NULL;
 	}
-	if ((st = bz_store_open(opts->db_path, opts->busy_timeout_ms, 0, err)) == NULL)
+	if (opts->transport == BZ_OUTBOX_SMTP &&
+	    (smtp = bz_outbox_smtp_new(opts->server, opts->timeout, err)) == NULL)
 		return NULL;
+	if ((st = bz_store_open(opts->db_path, opts->busy_timeout_ms, 0, err)) == NULL) {
+		bz_outbox_smtp_free(smtp);
+		return NULL;
+	}
 	ob = xcalloc(1, sizeof(*ob));
 	ob->opts = *opts;
 	ob->opts.db_path = xstrdup(opts->db_path);
+	ob->opts.server = opts->server ? xstrdup(opts->server) : NULL;
 	ob->opts.sendmail_argv = argv_dup(opts->sendmail_argv);
 	ob->st = st;
+	ob->smtp = smtp;
 	pthread_mutex_init(&ob->lock, NULL);
 	pthread_cond_init(&ob->cond, NULL);
 	if ((e = pthread_create(&ob->thread, NULL, worker, ob)) != 0) {
 		bz_buf_printf(err, "outbox: cannot start worker thread: %s", strerror(e));
 		bz_store_close(st);
+		bz_outbox_smtp_free(smtp);
 		bz_outbox_opts_free(&ob->opts);
 		pthread_mutex_destroy(&ob->lock);
 		pthread_cond_destroy(&ob->cond);
@@ -248,6 +307,7 @@ bz_outbox_stop(struct bz_outbox *ob)
 	pthread_mutex_unlock(&ob->lock);
 	pthread_join(ob->thread, NULL);
 	bz_store_close(ob->st);
+	bz_outbox_smtp_free(ob->smtp);
 	bz_outbox_opts_free(&ob->opts);
 	pthread_mutex_destroy(&ob->lock);
 	pthread_cond_destroy(&ob->cond);

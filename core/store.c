@@ -367,6 +367,7 @@ struct bz_store_pool {
 	size_t		 max_idle;
 	struct bz_store	**idle;
 	size_t		 nidle;
+	struct store_committer *committer;	/* group commit of records */
 };
 
 /* bz_store_pool_new - open and migrate once; keep that connection idle */
@@ -380,6 +381,11 @@ bz_store_pool_new(const char *path, int busy_timeout_ms, size_t max_idle,
 	if ((st = bz_store_open(path, busy_timeout_ms, 0, err)) == NULL)
 		return NULL;
 	pool = xcalloc(1, sizeof(*pool));
+	if ((pool->committer = store_committer_start(path, busy_timeout_ms, err)) == NULL) {
+		bz_store_close(st);
+		free(pool);
+		return NULL;
+	}
 	pthread_mutex_init(&pool->lock, NULL);
 	pool->path = xstrdup(path);
 	pool->busy_timeout_ms = busy_timeout_ms;
@@ -425,12 +431,30 @@ bz_store_pool_put(struct bz_store_pool *pool, struct bz_store *st)
 	bz_store_close(st);
 }
 
+/* bz_store_pool_record - record through the pool's group committer */
+enum bz_store_status
+bz_store_pool_record(struct bz_store_pool *pool, const struct bz_submission *in,
+    bz_store_render_fn render, void *arg, const struct bz_record_opts *opts,
+    struct bz_submission_out *out)
+{
+	return store_committer_record(pool->committer, in, render, arg, opts, out);
+}
+
+/* bz_store_pool_stats - how well the group commit batched */
+void
+bz_store_pool_stats(struct bz_store_pool *pool, uint64_t *records,
+    uint64_t *transactions)
+{
+	store_committer_stats(pool->committer, records, transactions);
+}
+
 /* bz_store_pool_free - close every idle connection (all must be put back) */
 void
 bz_store_pool_free(struct bz_store_pool *pool)
 {
 	if (pool == NULL)
 		return;
+	store_committer_stop(pool->committer);
 	for (size_t i = 0; i < pool->nidle; i++)
 		bz_store_close(pool->idle[i]);
 	pthread_mutex_destroy(&pool->lock);

@@ -44,6 +44,23 @@ void	store_bind_text(sqlite3_stmt *s, int i, const char *v);
 /* Column as xstrdup'ed text or NULL. */
 char	*store_column_dup(sqlite3_stmt *s, int i);
 
+/* Steps 1-2 of a record (core/store_submission.c) inside a transaction
+ * the caller holds: 0, or -1 (the caller rolls back). */
+int	store_record_in_tx(struct bz_store *st, const struct bz_submission *in,
+	    bz_store_render_fn render, void *arg, const struct bz_record_opts *opts,
+	    struct bz_submission_out *out);
+
+/* The pool's group committer (core/store_commit.c). */
+struct store_committer;
+struct store_committer *store_committer_start(const char *path, int busy_timeout_ms,
+	    struct bz_buf *err);
+enum bz_store_status store_committer_record(struct store_committer *c,
+	    const struct bz_submission *in, bz_store_render_fn render, void *arg,
+	    const struct bz_record_opts *opts, struct bz_submission_out *out);
+void	store_committer_stats(struct store_committer *c, uint64_t *records,
+	    uint64_t *transactions);
+void	store_committer_stop(struct store_committer *c);
+
 /* Chain (core/store_events.c), inside a held transaction. */
 int	store_event_append_locked(struct bz_store *st, const char *qid,
 	    int64_t at_utc, const char *kind, const char *folio, const char *detail);

@@ -229,22 +229,52 @@ row_event(struct bz_store *st, int64_t id, int64_t now, const char *kind,
 	return r;
 }
 
+/* mark_locked - one attempt's outcome, inside a held transaction; 0 or -1 */
+static int
+mark_locked(struct bz_store *st, const struct bz_outbox_mark *m, int64_t now)
+{
+	if (m->sent)
+		return exec_bound(st, "UPDATE outbox SET status = 'sent', attempts = "
+		    "attempts + 1, sent_utc = ?2, last_error = NULL WHERE id = ?1",
+		    m->id, now, NULL, 0) < 0 ||
+		    exec_bound(st, "UPDATE submissions SET acuse_status = 'sent' WHERE "
+		    "folio = (SELECT folio FROM outbox WHERE id = ?1 AND kind = 'acuse')",
+		    m->id, now, NULL, 0) < 0 ||
+		    row_event(st, m->id, now, "outbox-sent", NULL) < 0 ? -1 : 0;
+	return exec_bound(st, m->give_up ?
+	    "UPDATE outbox SET status = 'failed', attempts = attempts + 1, "
+	    "next_attempt_utc = ?4, last_error = ?3 WHERE id = ?1" :
+	    "UPDATE outbox SET attempts = attempts + 1, next_attempt_utc = ?4, "
+	    "last_error = ?3 WHERE id = ?1",
+	    m->id, now, m->error, m->next_attempt_utc) < 0 ||
+	    (m->give_up && row_event(st, m->id, now, "outbox-gave-up", m->error) < 0) ?
+	    -1 : 0;
+}
+
+/* bz_store_outbox_mark_all - several outcomes, one transaction (one fsync) */
+enum bz_store_status
+bz_store_outbox_mark_all(struct bz_store *st, const struct bz_outbox_mark *m, size_t n,
+    int64_t now)
+{
+	if (n == 0)
+		return BZ_STORE_OK;
+	if (store_begin(st, NULL) < 0)
+		return BZ_STORE_TEMPFAIL;
+	for (size_t i = 0; i < n; i++)
+		if (mark_locked(st, &m[i], now) < 0) {
+			store_rollback(st);
+			return BZ_STORE_TEMPFAIL;
+		}
+	return store_commit(st, NULL) < 0 ? BZ_STORE_TEMPFAIL : BZ_STORE_OK;
+}
+
 /* bz_store_outbox_mark_sent - the MTA took it (exit status 0) */
 enum bz_store_status
 bz_store_outbox_mark_sent(struct bz_store *st, int64_t id, int64_t now)
 {
-	if (store_begin(st, NULL) < 0)
-		return BZ_STORE_TEMPFAIL;
-	if (exec_bound(st, "UPDATE outbox SET status = 'sent', attempts = attempts + 1, "
-	    "sent_utc = ?2, last_error = NULL WHERE id = ?1", id, now, NULL, 0) < 0 ||
-	    exec_bound(st, "UPDATE submissions SET acuse_status = 'sent' WHERE folio = "
-	    "(SELECT folio FROM outbox WHERE id = ?1 AND kind = 'acuse')", id, now,
-	    NULL, 0) < 0 ||
-	    row_event(st, id, now, "outbox-sent", NULL) < 0) {
-		store_rollback(st);
-		return BZ_STORE_TEMPFAIL;
-	}
-	return store_commit(st, NULL) < 0 ? BZ_STORE_TEMPFAIL : BZ_STORE_OK;
+	struct bz_outbox_mark m = { id, 1, 0, NULL, 0 };
+
+	return bz_store_outbox_mark_all(st, &m, 1, now);
 }
 
 /* bz_store_outbox_mark_failed - count the attempt; retry later or give up */
@@ -252,19 +282,9 @@ enum bz_store_status
 bz_store_outbox_mark_failed(struct bz_store *st, int64_t id, int64_t now,
     int64_t next_attempt_utc, const char *error, int give_up)
 {
-	if (store_begin(st, NULL) < 0)
-		return BZ_STORE_TEMPFAIL;
-	if (exec_bound(st, give_up ?
-	    "UPDATE outbox SET status = 'failed', attempts = attempts + 1, "
-	    "next_attempt_utc = ?4, last_error = ?3 WHERE id = ?1" :
-	    "UPDATE outbox SET attempts = attempts + 1, next_attempt_utc = ?4, "
-	    "last_error = ?3 WHERE id = ?1",
-	    id, now, error, next_attempt_utc) < 0 ||
-	    (give_up && row_event(st, id, now, "outbox-gave-up", error) < 0)) {
-		store_rollback(st);
-		return BZ_STORE_TEMPFAIL;
-	}
-	return store_commit(st, NULL) < 0 ? BZ_STORE_TEMPFAIL : BZ_STORE_OK;
+	struct bz_outbox_mark m = { id, 0, next_attempt_utc, error, give_up };
+
+	return bz_store_outbox_mark_all(st, &m, 1, now);
 }
 
 /* count - one integer from a query without parameters */

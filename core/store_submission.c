@@ -16,7 +16,10 @@
  *   3. COMMIT.
  * BEGIN IMMEDIATE serializes writers across threads and processes, so the
  * counter is strictly increasing and never reused. Any failure rolls the
- * whole transaction back: BZ_STORE_TEMPFAIL.
+ * whole transaction back: BZ_STORE_TEMPFAIL. The daemon records through
+ * its pool's committer (core/store_commit.c), which runs steps 1 and 2
+ * (store_record_in_tx) for several submissions inside one transaction,
+ * each under its own savepoint. Reading back: core/store_submission_get.c.
  */
 #include "build-aux/config.h"
 
@@ -94,46 +97,6 @@ rcpts_text(const struct bz_submission *in, struct bz_buf *out)
 			bz_buf_putc(out, '\n');
 		bz_buf_puts(out, in->env_rcpts[i]);
 	}
-}
-
-/* check_from_name - inverse of bz_check_name */
-static enum bz_check
-check_from_name(const char *s)
-{
-	if (s != NULL && strcmp(s, "pass") == 0)
-		return BZ_CHECK_PASS;
-	if (s != NULL && strcmp(s, "fail") == 0)
-		return BZ_CHECK_FAIL;
-	return BZ_CHECK_UNKNOWN;
-}
-
-/* verdict_from_name - inverse of bz_verdict_name */
-static enum bz_verdict
-verdict_from_name(const char *s)
-{
-	if (s != NULL && strcmp(s, "accepted") == 0)
-		return BZ_VERDICT_ACCEPTED;
-	if (s != NULL && strcmp(s, "rejected") == 0)
-		return BZ_VERDICT_REJECTED;
-	return BZ_VERDICT_TEMPFAIL;
-}
-
-/* rcpts_split - stored recipients back into a vector */
-static void
-rcpts_split(const char *text, struct bz_submission *sub)
-{
-	char **v = NULL;
-	size_t n = 0;
-	const char *p = text, *nl;
-
-	while (p != NULL && *p != '\0') {
-		nl = strchr(p, '\n');
-		v = xrealloc(v, (n + 1) * sizeof(*v));
-		v[n++] = nl ? xstrndup(p, (size_t)(nl - p)) : xstrdup(p);
-		p = nl ? nl + 1 : NULL;
-	}
-	sub->env_rcpts = (const char *const *)v;
-	sub->n_rcpts = n;
 }
 
 /* find_repeat - an earlier filing of the same signed entity by the same signer */
@@ -526,9 +489,9 @@ record_new(struct bz_store *st, const struct bz_submission *in,
 	return r;
 }
 
-/* bz_store_record_submission_at - the whole record in one transaction */
-enum bz_store_status
-bz_store_record_submission_at(struct bz_store *st, const struct bz_submission *in,
+/* store_record_in_tx - the record, inside a transaction the caller holds */
+int
+store_record_in_tx(struct bz_store *st, const struct bz_submission *in,
     bz_store_render_fn render, void *arg, const struct bz_record_opts *opts,
     struct bz_submission_out *out)
 {
@@ -536,13 +499,25 @@ bz_store_record_submission_at(struct bz_store *st, const struct bz_submission *i
 
 	check_input(in);
 	memset(out, 0, sizeof(*out));
-	if (store_begin(st, in->qid) < 0)
-		return BZ_STORE_TEMPFAIL;
 	if ((r = find_repeat(st, in, out)) == 1)
 		r = record_repeat(st, in, render != NULL && !opts->no_reply, opts, out);
 	else if (r == 0)
 		r = record_new(st, in, render, arg, opts, out);
-	if (r < 0 || store_commit(st, in->qid) < 0) {
+	return r < 0 ? -1 : 0;
+}
+
+/* bz_store_record_submission_at - the whole record in one transaction */
+enum bz_store_status
+bz_store_record_submission_at(struct bz_store *st, const struct bz_submission *in,
+    bz_store_render_fn render, void *arg, const struct bz_record_opts *opts,
+    struct bz_submission_out *out)
+{
+	check_input(in);
+	memset(out, 0, sizeof(*out));
+	if (store_begin(st, in->qid) < 0)
+		return BZ_STORE_TEMPFAIL;
+	if (store_record_in_tx(st, in, render, arg, opts, out) < 0 ||
+	    store_commit(st, in->qid) < 0) {
 		store_rollback(st);
 		bz_log(BZ_LOG_ERR, in->qid, "submission not recorded: transaction "
 		    "rolled back (tempfail)");
@@ -560,201 +535,4 @@ bz_store_record_submission(struct bz_store *st, const struct bz_submission *in,
 	struct bz_record_opts opts = { (int64_t)time(NULL), 0, 0 };
 
 	return bz_store_record_submission_at(st, in, render, arg, &opts, out);
-}
-
-/* ---- reading a submission back ---- */
-
-/* reasons_parse - stored codes back into a list; unknown codes skipped */
-static void
-reasons_parse(const char *text, struct bz_reasons *r)
-{
-	char *copy, *tok, *save = NULL;
-
-	bz_reasons_init(r);
-	if (text == NULL)
-		return;
-	copy = xstrdup(text);
-	for (tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
-		if (bz_reason_find(tok) != NULL)
-			bz_reasons_add(r, tok);
-	free(copy);
-}
-
-/* load_parts - the parts of one folio, in order */
-static int
-load_parts(struct bz_store *st, struct bz_submission *sub)
-{
-	sqlite3_stmt *s;
-	struct bz_part *parts = NULL;
-	size_t n = 0;
-	int rc;
-
-	if ((s = store_prepare(st, NULL, "SELECT name, content_type, size, sha256 "
-	    "FROM parts WHERE folio = ? ORDER BY idx")) == NULL)
-		return -1;
-	store_bind_text(s, 1, sub->folio);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const unsigned char *h = sqlite3_column_text(s, 3);
-
-		parts = xrealloc(parts, (n + 1) * sizeof(*parts));
-		memset(&parts[n], 0, sizeof(parts[n]));
-		parts[n].name = store_column_dup(s, 0);
-		parts[n].content_type = store_column_dup(s, 1);
-		parts[n].size = (size_t)sqlite3_column_int64(s, 2);
-		snprintf(parts[n].sha256, sizeof(parts[n].sha256), "%s",
-		    h ? (const char *)h : "");
-		n++;
-	}
-	sqlite3_finalize(s);
-	sub->parts = parts;
-	sub->n_parts = n;
-	if (rc != SQLITE_DONE) {
-		store_log_error(st, NULL, "read parts");
-		return -1;
-	}
-	return 0;
-}
-
-/* bz_store_submission_get - one recorded submission, owned copy */
-enum bz_store_status
-bz_store_submission_get(struct bz_store *st, const char *folio,
-    struct bz_submission *sub)
-{
-	sqlite3_stmt *s;
-	int rc, i = 0;
-
-	memset(sub, 0, sizeof(*sub));
-	if ((s = store_prepare(st, NULL, "SELECT id, folio, year, qid, arrival_utc, "
-	    "legal_utc, legal_rule, legal_basis, first_hour, calendar_version, signer_rfc, "
-	    "signer_rfc_representante, signer_curp, signer_curp_representante, "
-	    "signer_name, signer_moral, signer_no_certificado, signer_serial_hex, "
-	    "signer_cert_sha256, signer_not_before, signer_not_after, integrity, trust, "
-	    "identity, verdict, reasons, message_sha256, signed_sha256, message_id, "
-	    "subject, env_from, env_rcpts, spool_path, acuse_status, created_utc, "
-	    "signer_email, acuse, institution_no_certificado "
-	    "FROM submissions WHERE folio = ?")) == NULL)
-		return BZ_STORE_TEMPFAIL;
-	store_bind_text(s, 1, folio);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		if (rc != SQLITE_DONE)
-			store_log_error(st, NULL, "read submission");
-		sqlite3_finalize(s);
-		return rc == SQLITE_DONE ? BZ_STORE_NOTFOUND : BZ_STORE_TEMPFAIL;
-	}
-	sub->id = sqlite3_column_int64(s, i++);
-	snprintf(sub->folio, sizeof(sub->folio), "%s", sqlite3_column_text(s, i++));
-	sub->legal_year = sqlite3_column_int(s, i++);
-	sub->qid = store_column_dup(s, i++);
-	sub->arrival_utc = sqlite3_column_int64(s, i++);
-	sub->legal_utc = sqlite3_column_int64(s, i++);
-	sub->legal_rule = store_column_dup(s, i++);
-	sub->legal_basis = store_column_dup(s, i++);
-	sub->first_hour = store_column_dup(s, i++);
-	sub->calendar_version = store_column_dup(s, i++);
-	sub->signer.rfc = store_column_dup(s, i++);
-	sub->signer.rfc_representante = store_column_dup(s, i++);
-	sub->signer.curp = store_column_dup(s, i++);
-	sub->signer.curp_representante = store_column_dup(s, i++);
-	sub->signer.name = store_column_dup(s, i++);
-	sub->signer.moral = sqlite3_column_int(s, i++);
-	sub->signer.no_certificado = store_column_dup(s, i++);
-	sub->signer.serial_hex = store_column_dup(s, i++);
-	sub->signer.cert_sha256 = store_column_dup(s, i++);
-	sub->signer.not_before = sqlite3_column_int64(s, i++);
-	sub->signer.not_after = sqlite3_column_int64(s, i++);
-	sub->integrity = check_from_name((const char *)sqlite3_column_text(s, i++));
-	sub->trust = check_from_name((const char *)sqlite3_column_text(s, i++));
-	sub->identity = check_from_name((const char *)sqlite3_column_text(s, i++));
-	sub->verdict = verdict_from_name((const char *)sqlite3_column_text(s, i++));
-	reasons_parse((const char *)sqlite3_column_text(s, i++), &sub->reasons);
-	sub->message_sha256 = store_column_dup(s, i++);
-	sub->signed_sha256 = store_column_dup(s, i++);
-	sub->message_id = store_column_dup(s, i++);
-	sub->subject = store_column_dup(s, i++);
-	sub->env_from = store_column_dup(s, i++);
-	rcpts_split((const char *)sqlite3_column_text(s, i++), sub);
-	sub->spool_path = store_column_dup(s, i++);
-	sub->acuse_status = store_column_dup(s, i++);
-	sub->created_utc = sqlite3_column_int64(s, i++);
-	sub->signer.email = store_column_dup(s, i++);
-	if (sqlite3_column_type(s, i) == SQLITE_BLOB) {
-		sub->acuse_len = (size_t)sqlite3_column_bytes(s, i);
-		sub->acuse = xmalloc(sub->acuse_len + 1);
-		memcpy(sub->acuse, sqlite3_column_blob(s, i), sub->acuse_len);
-		sub->acuse[sub->acuse_len] = '\0';
-	}
-	i++;
-	sub->institution_no_certificado = store_column_dup(s, i++);
-	sqlite3_finalize(s);
-	if (load_parts(st, sub) < 0) {
-		bz_submission_free(sub);
-		return BZ_STORE_TEMPFAIL;
-	}
-	return BZ_STORE_OK;
-}
-
-/* bz_store_submission_list - folios by signer RFC and arrival */
-enum bz_store_status
-bz_store_submission_list(struct bz_store *st, const char *rfc, int64_t since_utc,
-    char ***folios, size_t *n)
-{
-	sqlite3_stmt *s;
-	char **v = NULL;
-	size_t k = 0;
-	int rc;
-
-	*folios = NULL;
-	*n = 0;
-	if ((s = store_prepare(st, NULL, "SELECT folio FROM submissions WHERE "
-	    "(?1 IS NULL OR signer_rfc = ?1) AND arrival_utc >= ?2 ORDER BY id")) == NULL)
-		return BZ_STORE_TEMPFAIL;
-	store_bind_text(s, 1, rfc);
-	sqlite3_bind_int64(s, 2, since_utc > 0 ? since_utc : INT64_MIN);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		v = xrealloc(v, (k + 1) * sizeof(*v));
-		v[k++] = store_column_dup(s, 0);
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		store_log_error(st, NULL, "list submissions");
-		for (size_t i = 0; i < k; i++)
-			free(v[i]);
-		free(v);
-		return BZ_STORE_TEMPFAIL;
-	}
-	*folios = v;
-	*n = k;
-	return BZ_STORE_OK;
-}
-
-/* bz_submission_free - release a record filled by bz_store_submission_get */
-void
-bz_submission_free(struct bz_submission *sub)
-{
-	free((char *)sub->qid);
-	free((char *)sub->legal_rule);
-	free((char *)sub->legal_basis);
-	free((char *)sub->first_hour);
-	free((char *)sub->calendar_version);
-	bz_signer_free(&sub->signer);
-	bz_reasons_free(&sub->reasons);
-	free((char *)sub->message_sha256);
-	free((char *)sub->signed_sha256);
-	free((char *)sub->message_id);
-	free((char *)sub->subject);
-	free((char *)sub->env_from);
-	for (size_t r = 0; r < sub->n_rcpts; r++)
-		free((char *)sub->env_rcpts[r]);
-	free((void *)sub->env_rcpts);
-	free((char *)sub->spool_path);
-	for (size_t p = 0; p < sub->n_parts; p++) {
-		free(sub->parts[p].name);
-		free(sub->parts[p].content_type);
-	}
-	free((void *)sub->parts);
-	free((char *)sub->acuse_status);
-	free(sub->acuse);
-	free(sub->institution_no_certificado);
-	memset(sub, 0, sizeof(*sub));
 }

@@ -327,12 +327,12 @@ record(const struct decide_input *in, const struct bz_verification *v,
 	/* Rendered even when nothing is sent: the row keeps the acuse and
 	 * the event seals the digests of its cadena. */
 	ropts.no_reply = !send;
-	if (in->store != NULL && (st = bz_store_pool_get(in->store)) != NULL) {
-		rc = bz_store_record_submission_at(st, &sub, bz_receipt_store_render,
+	if (in->store != NULL)
+		rc = bz_store_pool_record(in->store, &sub, bz_receipt_store_render,
 		    &rctx, &ropts, &res);
-		/* A repeat answers with the original filing's rule too. */
-		if (rc == BZ_STORE_OK && res.repeat &&
-		    bz_store_submission_get(st, res.folio, &orig) == BZ_STORE_OK)
+	/* A repeat answers with the original filing's rule too. */
+	if (rc == BZ_STORE_OK && res.repeat && (st = bz_store_pool_get(in->store)) != NULL) {
+		if (bz_store_submission_get(st, res.folio, &orig) == BZ_STORE_OK)
 			have_orig = 1;
 		bz_store_pool_put(in->store, st);
 	}

@@ -58,6 +58,7 @@ static const enum bz_cfg_id restart_keys[] = {
 	BZ_KEY_SyslogFacility,
 	/* the store and the outbox worker are opened once, at start-up */
 	BZ_KEY_Database, BZ_KEY_DatabaseBusyTimeout, BZ_KEY_SendmailCommand,
+	BZ_KEY_OutboxTransport, BZ_KEY_SubmissionServer,
 	BZ_KEY_OutboxMaxAttempts, BZ_KEY_OutboxRetryInterval,
 	BZ_KEY_OutboxRetryMaxInterval, BZ_KEY_OutboxTimeout,
 };

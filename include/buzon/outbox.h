@@ -3,17 +3,23 @@
  *
  * Mail is queued in the store's outbox table in the same transaction as
  * the record it answers (bz_store_record_submission). A worker thread in
- * the daemon, with its own database connection, picks due rows and runs
- * `SendmailCommand` once per row, without a shell:
- *     ARGV... -i -f <> -- RECIPIENT     (message on standard input)
- * A row is marked sent only after exit status 0. Anything else (non-zero
- * status, a signal, the OutboxTimeout kill, the command missing) is a
- * failed attempt: retried after OutboxRetryInterval seconds, doubling per
+ * the daemon, with its own database connection, picks due rows and hands
+ * each to the MTA through the OutboxTransport:
+ *   smtp (the default): over one persistent SMTP session to
+ *     SubmissionServer (core/outbox_smtp.c), MAIL FROM:<>, RCPT TO the
+ *     row's recipient, DATA; several rows per connection;
+ *   sendmail: `SendmailCommand` once per row, without a shell:
+ *     ARGV... -i -f <> -- RECIPIENT     (message on standard input).
+ * A row is marked sent only after the MTA accepted it (250 after the
+ * final dot; exit status 0). Anything else (no connection, a 4xx/5xx
+ * reply, non-zero status, a signal, the OutboxTimeout, the command
+ * missing) is a failed attempt: retried after OutboxRetryInterval seconds, doubling per
  * failure up to OutboxRetryMaxInterval, until OutboxMaxAttempts, when the
  * row is marked failed (error log + "outbox-gave-up" event). The state is
- * in the database, so retries survive restarts. Delivery is at least
- * once: a crash between the MTA's acceptance and the "sent" update sends
- * that acuse again after restart.
+ * in the database, so retries survive restarts. The outcomes of one pass
+ * (at most 16 rows) are saved together in one transaction. Delivery is at
+ * least once: a crash between the MTA's acceptance and that save sends
+ * those acuses again after restart.
  *
  * The worker never holds a database transaction while sendmail runs, so
  * milter threads are never blocked by a slow MTA.
@@ -24,8 +30,8 @@
  *     ... after each committed record with out.queued > 0: bz_outbox_wake(ob);
  *     at shutdown, after smfi_main returns: bz_outbox_stop(ob);
  *     bz_outbox_opts_free(&opts);
- * bz_outbox_stop waits for a sendmail run in progress (at most
- * OutboxTimeout seconds).
+ * bz_outbox_stop waits for a hand-off in progress (at most OutboxTimeout
+ * seconds) and closes the SMTP session.
  */
 #ifndef BUZON_OUTBOX_H
 #define BUZON_OUTBOX_H
@@ -38,14 +44,22 @@
 struct bz_config;
 struct bz_store;
 
+/* OutboxTransport; zeroed opts (tools, tests) mean sendmail */
+enum bz_outbox_transport {
+	BZ_OUTBOX_SENDMAIL = 0,
+	BZ_OUTBOX_SMTP
+};
+
 struct bz_outbox_opts {
 	char		*db_path;
 	int		 busy_timeout_ms;
-	char		**sendmail_argv;	/* NULL-terminated */
+	enum bz_outbox_transport transport;
+	char		*server;		/* SubmissionServer (smtp) */
+	char		**sendmail_argv;	/* NULL-terminated (sendmail) */
 	int		 max_attempts;
 	int		 retry_interval;	/* seconds before the first retry */
 	int		 retry_max_interval;
-	int		 timeout;		/* seconds one sendmail run may take */
+	int		 timeout;		/* seconds one hand-off may take */
 };
 
 /* Fill opts from the configuration (allocates); free with bz_outbox_opts_free. */
@@ -88,6 +102,23 @@ int64_t	bz_outbox_backoff(const struct bz_outbox_opts *opts, int n);
  */
 int	bz_outbox_sendmail(char *const *argv, const char *rcpt, const void *msg,
 	    size_t len, int timeout, struct bz_buf *diag);
+
+/*
+ * The SMTP transport (core/outbox_smtp.c): one client session kept across
+ * messages. bz_outbox_smtp_url checks a SubmissionServer value
+ * (inet:PORT@HOST, inet6:PORT@HOST) and returns its smtp:// URL
+ * (allocated; NULL and err when malformed). bz_outbox_smtp_send returns 0
+ * when the MTA accepted the message for rcpt from the null sender, -1 with
+ * a one-line diag otherwise; a connection the MTA closed meanwhile is
+ * reopened once, transparently.
+ */
+struct bz_outbox_smtp;
+char	*bz_outbox_smtp_url(const char *server, struct bz_buf *err);
+struct bz_outbox_smtp *bz_outbox_smtp_new(const char *server, int timeout,
+	    struct bz_buf *err);
+int	bz_outbox_smtp_send(struct bz_outbox_smtp *s, const char *rcpt,
+	    const void *msg, size_t len, struct bz_buf *diag);
+void	bz_outbox_smtp_free(struct bz_outbox_smtp *s);
 
 /*
  * Loop safety (RFC 3834 sections 2 and 3.1.8): what the message's own

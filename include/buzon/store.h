@@ -68,7 +68,8 @@ int	bz_store_schema_version(struct bz_store *st);
 /* A small pool of connections for the daemon's many threads. */
 struct bz_store_pool;
 
-/* Opens (and migrates) one connection at once, so start-up fails early. */
+/* Opens (and migrates) one connection at once, so start-up fails early,
+ * and starts the group committer (bz_store_pool_record) with its own. */
 struct bz_store_pool *bz_store_pool_new(const char *path, int busy_timeout_ms,
 	    size_t max_idle, struct bz_buf *err);
 /* An idle connection or a new one; NULL (logged) when it cannot be opened. */
@@ -211,6 +212,19 @@ enum bz_store_status bz_store_record_submission_at(struct bz_store *st,
 enum bz_store_status bz_store_record_submission(struct bz_store *st,
 	    const struct bz_submission *in, bz_store_render_fn render, void *arg,
 	    struct bz_submission_out *out);
+/*
+ * bz_store_record_submission_at() through the pool's committer thread
+ * (group commit, core/store_commit.c): the records of concurrent callers
+ * share one transaction and one fsync, each under its own savepoint.
+ * Returns only when this record is durable (OK) or was rolled back
+ * (TEMPFAIL); render runs in the committer thread while the caller waits.
+ */
+enum bz_store_status bz_store_pool_record(struct bz_store_pool *pool,
+	    const struct bz_submission *in, bz_store_render_fn render, void *arg,
+	    const struct bz_record_opts *opts, struct bz_submission_out *out);
+/* Records run by the committer and transactions it began, so far. */
+void	bz_store_pool_stats(struct bz_store_pool *pool, uint64_t *records,
+	    uint64_t *transactions);
 
 /* Read one recorded submission (with parts, reasons and signer). */
 enum bz_store_status bz_store_submission_get(struct bz_store *st,
@@ -315,6 +329,17 @@ enum bz_store_status bz_store_outbox_mark_sent(struct bz_store *st, int64_t id,
 /* Failed attempt: attempts+1, retry at next_attempt_utc, or give up. */
 enum bz_store_status bz_store_outbox_mark_failed(struct bz_store *st, int64_t id,
 	    int64_t now, int64_t next_attempt_utc, const char *error, int give_up);
+/* The outcomes of several attempts in one transaction (the worker's pass):
+ * all saved (OK) or none (TEMPFAIL). */
+struct bz_outbox_mark {
+	int64_t		 id;
+	int		 sent;			/* else a failed attempt: */
+	int64_t		 next_attempt_utc;
+	const char	*error;
+	int		 give_up;
+};
+enum bz_store_status bz_store_outbox_mark_all(struct bz_store *st,
+	    const struct bz_outbox_mark *marks, size_t n, int64_t now);
 
 struct bz_store_stats {
 	int64_t		 submissions;

@@ -210,6 +210,8 @@ e2e_init()
 	e2e_conf LogLevel debug
 	e2e_conf Syslog no
 	e2e_conf TestMode yes
+	# the outbox's default transport: SMTP to this instance's smtpd
+	e2e_conf SubmissionServer "inet:$E2E_SMTP_PORT@127.0.0.1"
 	e2e_log "e2e $E2E_NAME: dir $E2E_DIR, smtpd 127.0.0.1:$E2E_SMTP_PORT," \
 	    "sink 127.0.0.1:$E2E_SINK_PORT"
 }
@@ -674,10 +676,19 @@ e2e_sink_has()
 	[ "$(e2e_sent_count)" -ge "$1" ] && [ "$(e2e_sink_count)" -ge "$1" ]
 }
 
-# e2e_sink_find - print the sink file holding the message with TOKEN
+# e2e_sink_find - print the sink file holding the message with TOKEN: the
+# one whose Message-ID carries it when there is one (an acuse names the
+# submission's Message-ID in In-Reply-To and may arrive first), else the
+# first file that contains it
 e2e_sink_find()
 {
 	local f
+	for f in $(e2e_sink_files); do
+		if grep -q -F -- "Message-ID: <$1" "$f"; then
+			echo "$f"
+			return 0
+		fi
+	done
 	for f in $(e2e_sink_files); do
 		if grep -q -F -- "$1" "$f"; then
 			echo "$f"

@@ -20,9 +20,11 @@
 # day, inside every leaf's validity except `expired`). The institution key
 # is copied into the test directory owned by UserID (postfix): the daemon
 # reads it at start as root, but a reload runs as UserID, and production
-# must make it readable the same way. SendmailCommand is
-# tests/e2e/smtp-sendmail.sh (why not Postfix's sendmail -C DIR: see
-# there): acuses go through the same Postfix to the same sink.
+# must make it readable the same way. Acuses go through the same Postfix
+# to the same sink: by the default OutboxTransport smtp to the instance's
+# smtpd (lib.sh sets SubmissionServer); a test that sets OutboxTransport
+# sendmail gets SendmailCommand tests/e2e/smtp-sendmail.sh (why not
+# Postfix's sendmail -C DIR: see there).
 
 SUB_PKI="$top_builddir/tests/pki/generated"
 SUB_CLOCK=2026-06-01T12:00:00Z
@@ -144,6 +146,7 @@ sub_signed()
 sub_plumbing_conf()
 {
 	sub_pki_conf
+	e2e_conf OutboxTransport sendmail
 	e2e_conf SendmailCommand /bin/true
 }
 

@@ -91,6 +91,7 @@ mailbox=buzon@imss.example
 	echo "InstitutionCertificate $dir/inst/institution.crt"
 	echo "InstitutionKey $dir/inst/institution.key"
 	# acuses are "sent" at once: the outbox is not under test here
+	echo "OutboxTransport sendmail"
 	echo "SendmailCommand /bin/true"
 	echo "SpoolMemoryLimit 1K"
 	echo "MaxMessageSize 64K"

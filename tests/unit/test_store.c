@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -574,6 +575,143 @@ START_TEST(test_folio_unique_under_threads)
 	    NTHREADS * PER_THREAD);
 	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM submissions a JOIN "
 	    "submissions b ON a.id < b.id AND a.seq >= b.seq"), 0);
+}
+END_TEST
+
+/*
+ * Group commit (issue 12): "several messages' records in one transaction
+ * and one fsync, each reply still only after its own record is durable".
+ * The first record's render holds the committer until the seven other
+ * threads have queued theirs: those seven then share the second
+ * transaction. One of them fails to render: it alone is rolled back (its
+ * savepoint), the other six commit, and the folio sequence has no gap.
+ */
+#define GC_THREADS 8
+#define GC_FAILING 3
+
+struct gc_job {
+	struct bz_store_pool	*pool;
+	int			 n;
+	enum bz_store_status	 status;
+	struct bz_submission_out out;
+};
+
+static atomic_int gc_queued, gc_holding;
+
+/* gc_render - the first holds the committer; GC_FAILING fails */
+static int
+gc_render(void *arg, const char *folio, const struct bz_submission *sub,
+    struct bz_outmail *mail)
+{
+	struct gc_job *j = arg;
+	struct render_state rs = { 0 };
+
+	if (j->n == 0) {
+		atomic_store(&gc_holding, 1);
+		while (atomic_load(&gc_queued) < GC_THREADS - 1)
+			usleep(1000);
+		usleep(200000);	/* they are inside bz_store_pool_record by now */
+	}
+	rs.fail = j->n == GC_FAILING;
+	return render(&rs, folio, sub, mail);
+}
+
+/* gc_record - one thread's record through the pool's committer */
+static void *
+gc_record(void *arg)
+{
+	struct gc_job *j = arg;
+	struct bz_record_opts opts = { 1781600000, 0, 0 };
+	struct bz_submission in;
+	char sig[65];
+
+	snprintf(sig, sizeof(sig), "%064x", 7000 + j->n);
+	in = sample(2026, sig, SHA_B);
+	if (j->n != 0)
+		atomic_fetch_add(&gc_queued, 1);
+	j->status = bz_store_pool_record(j->pool, &in, gc_render, j, &opts, &j->out);
+	return NULL;
+}
+
+START_TEST(test_group_commit)
+{
+	const char *path = db_path("group.db");
+	struct bz_buf err = BZ_BUF_INIT;
+	struct bz_store_pool *pool = bz_store_pool_new(path, 30000, 2, &err);
+	pthread_t t[GC_THREADS];
+	struct gc_job j[GC_THREADS];
+	uint64_t records, transactions;
+
+	ck_assert_msg(pool != NULL, "%s", bz_buf_str(&err));
+	atomic_store(&gc_queued, 0);
+	atomic_store(&gc_holding, 0);
+	memset(j, 0, sizeof(j));
+	for (int i = 0; i < GC_THREADS; i++) {
+		j[i].pool = pool;
+		j[i].n = i;
+		ck_assert_int_eq(pthread_create(&t[i], NULL, gc_record, &j[i]), 0);
+		/* the first is inside the committer before the others start */
+		while (i == 0 && !atomic_load(&gc_holding))
+			usleep(1000);
+	}
+	for (int i = 0; i < GC_THREADS; i++)
+		pthread_join(t[i], NULL);
+	for (int i = 0; i < GC_THREADS; i++)
+		ck_assert_int_eq(j[i].status, i == GC_FAILING ? BZ_STORE_TEMPFAIL : BZ_STORE_OK);
+	ck_assert_str_eq(j[GC_FAILING].out.folio, "");
+	bz_store_pool_stats(pool, &records, &transactions);
+	ck_assert_int_eq((int)records, GC_THREADS);
+	ck_assert_int_eq((int)transactions, 2);
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM submissions"), GC_THREADS - 1);
+	ck_assert_int_eq(count_rows(path, "SELECT max(seq) FROM submissions"), GC_THREADS - 1);
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM outbox"), GC_THREADS - 1);
+	bz_store_pool_free(pool);
+	bz_buf_free(&err);
+}
+END_TEST
+
+/*
+ * The outbox worker saves a pass's outcomes in one transaction
+ * (bz_store_outbox_mark_all): a sent row, a retried one and one given up,
+ * each as the single-row calls would leave it.
+ */
+START_TEST(test_outbox_mark_all)
+{
+	const char *path = db_path("markall.db");
+	struct bz_store *st = open_ok(path, 1000);
+	struct render_state rs = { 0 };
+	struct bz_outbox_mark m[3];
+	char sig[65];
+
+	for (int i = 0; i < 3; i++) {
+		struct bz_submission in;
+		struct bz_submission_out out;
+
+		snprintf(sig, sizeof(sig), "%064x", 9000 + i);
+		in = sample(2026, sig, SHA_B);
+		ck_assert_int_eq(bz_store_record_submission(st, &in, render, &rs, &out),
+		    BZ_STORE_OK);
+	}
+	memset(m, 0, sizeof(m));
+	m[0].id = 1;
+	m[0].sent = 1;
+	m[1].id = 2;
+	m[1].next_attempt_utc = 1781600600;
+	m[1].error = "SMTP to smtp://127.0.0.1:25/: Couldn't connect to server";
+	m[2].id = 3;
+	m[2].error = "gave up";
+	m[2].give_up = 1;
+	ck_assert_int_eq(bz_store_outbox_mark_all(st, m, 3, 1781600000), BZ_STORE_OK);
+	bz_store_close(st);
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM outbox WHERE id = 1 AND "
+	    "status = 'sent' AND attempts = 1 AND sent_utc = 1781600000"), 1);
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM outbox WHERE id = 2 AND "
+	    "status = 'pending' AND attempts = 1 AND next_attempt_utc = 1781600600 AND "
+	    "last_error LIKE 'SMTP to %'"), 1);
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM outbox WHERE id = 3 AND "
+	    "status = 'failed' AND attempts = 1"), 1);
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM events WHERE kind IN "
+	    "('outbox-sent', 'outbox-gave-up')"), 2);
 }
 END_TEST
 
@@ -1375,6 +1513,8 @@ suite_store(void)
 	tcase_add_test(tc, test_not_wal_refused);
 	tcase_add_test(tc, test_folio_per_year);
 	tcase_add_test(tc, test_folio_unique_under_threads);
+	tcase_add_test(tc, test_group_commit);
+	tcase_add_test(tc, test_outbox_mark_all);
 	tcase_add_test(tc, test_repeat_same_folio);
 	tcase_add_test(tc, test_repeat_after_resend);
 	tcase_add_test(tc, test_kept_acuse_and_digests);
