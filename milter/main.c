@@ -2,6 +2,7 @@
  * buzon-milter - the IMSS Mailbox mail filter daemon
  *
  *   buzon-milter [-c FILE] [-f] [-t]
+ *   buzon-milter -V
  *
  * -c FILE  configuration (default SYSCONFDIR/buzon-milter.conf)
  * -f       stay in the foreground (logs go to stderr when "Syslog no")
@@ -9,6 +10,7 @@
  *          "file:line: key: reason" error, exit 0 or 1; warnings about a
  *          configuration that loads but fails open (warn_config) go to
  *          standard error here and to the log at every start
+ * -V       print the version and those of the libraries in use, exit 0
  *
  * Start-up order, each step needed by the next: block signals (before any
  * thread exists) -> load the configuration -> open the log -> resolve
@@ -51,6 +53,7 @@
 #include "buzon/store.h"
 #include "buzon/xalloc.h"
 #include "milter.h"
+#include "version.h"
 
 /* How long shutdown waits for messages in flight. */
 #define DRAIN_SECONDS	60
@@ -90,9 +93,12 @@ usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 	    "usage: buzon-milter [-c FILE] [-f] [-t]\n"
+	    "       buzon-milter -V\n"
 	    "  -c FILE  configuration file (default %s)\n"
 	    "  -f       run in the foreground\n"
-	    "  -t       check the configuration and exit\n", BZ_CONFIG_DEFAULT);
+	    "  -t       check the configuration and exit\n"
+	    "  -V       print the version and the libraries' versions and exit\n",
+	    BZ_CONFIG_DEFAULT);
 	exit(status);
 }
 
@@ -215,7 +221,7 @@ main(int argc, char **argv)
 	char *spec, *pidfile_copy = NULL;
 	unsigned left;
 
-	while ((opt = getopt(argc, argv, "c:fth")) != -1) {
+	while ((opt = getopt(argc, argv, "c:fthV")) != -1) {
 		switch (opt) {
 		case 'c':
 			config_path = optarg;
@@ -228,6 +234,9 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(0);
+		case 'V':
+			version_print(stdout, "buzon-milter");
+			return 0;
 		default:
 			usage(2);
 		}
