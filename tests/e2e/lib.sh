@@ -370,6 +370,8 @@ e2e_start_milter()
 	e2e_write_conf
 	rm -f "$E2E_SOCKET"
 	cmd=("$E2E_MILTER_BIN" -c "$E2E_DIR/milter.conf" -f "$@")
+	# E2E_MILTER_WRAPPER: a command that execs the daemon (setpriv ...)
+	cmd=(${E2E_MILTER_WRAPPER[@]+"${E2E_MILTER_WRAPPER[@]}"} "${cmd[@]}")
 	if [ "${BUZON_VALGRIND:-0}" = 1 ]; then
 		cmd=(valgrind --quiet --leak-check=full
 		    --errors-for-leak-kinds=definite,indirect
