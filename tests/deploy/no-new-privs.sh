@@ -16,7 +16,8 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 e2e_init no-new-privs
 command -v setpriv >/dev/null 2>&1 || e2e_skip "setpriv not installed (util-linux)"
-if ! "$top_builddir/buzonctl" config --defaults | grep -q '^#\?SubmissionServer[[:space:]]*'; then
+if ! "$top_builddir/buzonctl" config --defaults --json | grep -q '"name": *"SubmissionServer"' &&
+    ! "$top_builddir/buzonctl" config --defaults | grep -Eq '^#? ?SubmissionServer([[:space:]]|$)'; then
 	e2e_skip "SubmissionServer is not a configuration key of this tree: its acuse transport is SendmailCommand, and Postfix's set-group-id postdrop cannot queue under NoNewPrivileges (the systemd unit's hardening); this test needs the SMTP transport of issue 12"
 fi
 . "$top_srcdir/tests/e2e/submission-lib.sh"
