@@ -38,6 +38,7 @@ for f in /usr/sbin/buzon-milter /usr/sbin/buzonctl \
     /usr/share/man/man8/buzon-milter.8.gz /usr/share/man/man8/buzonctl.8.gz \
     /usr/share/man/man5/buzon-milter.conf.5.gz \
     /lib/systemd/system/buzon-milter.service \
+    /lib/systemd/system/buzon-milter-gc.service /lib/systemd/system/buzon-milter-gc.timer \
     /usr/lib/tmpfiles.d/buzon-milter.conf /usr/lib/sysusers.d/buzon-milter.conf \
     /usr/share/doc/buzon-milter/buzon-milter.conf \
     /usr/share/doc/buzon-milter/copyright /usr/share/buzon-milter/acuse-v1.xsd; do

@@ -7,9 +7,10 @@
 # listed; tmpfiles.d and sysusers.d fragments give a user buzon, the state
 # under /var/lib/buzon-milter and the socket directory inside Postfix's
 # chroot; the sample configuration is installed under docdir. Checked here:
-#  - systemd-analyze verify on the installed unit says nothing (its
-#    ExecStart paths pointed at the staging directory, its man pages found
-#    there);
+#  - systemd-analyze verify on the installed units (the daemon's, and the
+#    daily "buzonctl spool gc" service and timer) says nothing (their
+#    ExecStart paths pointed at the staging directory, the man pages
+#    found there);
 #  - the hardening directives are present;
 #  - systemd-sysusers and systemd-tmpfiles apply the fragments to a scratch
 #    root (--root): user buzon, postfix in group buzon, the directories
@@ -40,10 +41,17 @@ unit=$T/stage$systemdsystemunitdir/buzon-milter.service
 grep -q "^ExecStart=$sbindir/buzon-milter " "$unit" || fail "ExecStart is not $sbindir/buzon-milter: $(grep ^ExecStart= "$unit")"
 grep -q '@[a-z]*@' "$unit" && fail "unsubstituted @...@ in the unit"
 
-# systemd-analyze verify: the binaries at their staged place, the man pages too
+# systemd-analyze verify: the binaries at their staged place, the man pages
+# too; with the daily spool clean-up (buzon-milter-gc.service and .timer)
 mkdir "$T/verify"
-sed "s|$sbindir/|$T/stage$sbindir/|g" "$unit" >"$T/verify/buzon-milter.service"
-MANPATH=$T/stage$mandir systemd-analyze verify "$T/verify/buzon-milter.service" >"$T/verify.out" 2>&1
+for u in buzon-milter.service buzon-milter-gc.service buzon-milter-gc.timer; do
+	[ -f "$T/stage$systemdsystemunitdir/$u" ] || fail "make install did not install $u"
+	sed "s|$sbindir/|$T/stage$sbindir/|g" "$T/stage$systemdsystemunitdir/$u" >"$T/verify/$u"
+done
+grep -q "^ExecStart=$sbindir/buzonctl -c .*/buzon-milter.conf spool gc\$" \
+    "$T/stage$systemdsystemunitdir/buzon-milter-gc.service" || fail "buzon-milter-gc.service does not run buzonctl spool gc"
+MANPATH=$T/stage$mandir systemd-analyze verify "$T/verify/buzon-milter.service" \
+    "$T/verify/buzon-milter-gc.service" "$T/verify/buzon-milter-gc.timer" >"$T/verify.out" 2>&1
 rc=$?
 if [ $rc -ne 0 ] || [ -s "$T/verify.out" ]; then
 	fail "systemd-analyze verify (exit $rc):"
