@@ -23,6 +23,7 @@ fi
 . "$top_srcdir/tests/e2e/submission-lib.sh"
 sub_pki_conf
 # the tree's default transport, aimed at the throwaway Postfix
+e2e_conf OutboxTransport
 e2e_conf SendmailCommand
 e2e_conf SubmissionServer "inet:$E2E_SMTP_PORT@127.0.0.1"
 E2E_MILTER_WRAPPER=(setpriv --no-new-privs)
