@@ -28,7 +28,7 @@ static int
 resolve_user(const struct bz_config *cfg, const char *path,
     struct privdrop_user *u, struct bz_buf *err)
 {
-	const char *userid = bz_config_str(cfg, "UserID");
+	const char *userid = bz_config_str(cfg, BZ_KEY_UserID);
 	struct bz_buf why = BZ_BUF_INIT;
 
 	if (geteuid() != 0)
@@ -39,7 +39,7 @@ resolve_user(const struct bz_config *cfg, const char *path,
 		return -1;
 	}
 	if (privdrop_resolve(userid, u, &why) < 0) {
-		bz_buf_printf(err, "%s:%u: %s", path, bz_config_line(cfg, "UserID"),
+		bz_buf_printf(err, "%s:%u: %s", path, bz_config_line(cfg, BZ_KEY_UserID),
 		    bz_buf_str(&why));
 		bz_buf_free(&why);
 		return -1;
@@ -70,11 +70,11 @@ check_load(const char *path, struct privdrop_user *user, int *have_user,
 void
 check_warn(const struct bz_config *cfg)
 {
-	const char *rev = bz_config_str(cfg, "Revocation");
+	const char *rev = bz_config_str(cfg, BZ_KEY_Revocation);
 
 	/* Fail-open: a revoked e.firma would be accepted as good. TestMode
 	 * runs on test hierarchies with no responder, so it stays quiet. */
-	if (!bz_config_bool(cfg, "TestMode") && (rev == NULL ||
+	if (!bz_config_bool(cfg, BZ_KEY_TestMode) && (rev == NULL ||
 	    strcmp(rev, "none") == 0))
 		bz_log(BZ_LOG_WARNING, NULL, "Revocation none: revoked "
 		    "certificates are accepted (set Revocation ocsp or crl)");
@@ -88,7 +88,6 @@ check_config(const char *path, struct bz_buf *msg)
 	struct bz_runtime *rt;
 	int have_user = 0;
 
-	bz_buf_reset(msg);
 	if ((rt = check_load(path, &user, &have_user, msg)) == NULL)
 		return 1;
 	check_warn(rt->cfg);

@@ -27,7 +27,7 @@ struct bz_runtime *check_load(const char *path, struct privdrop_user *user,
 void	check_warn(const struct bz_config *cfg);
 /*
  * check_load, then check_warn; 0 with "FILE: configuration OK (calendar
- * VERSION)" in msg, or 1 with the error line in msg. libxml2 must have
+ * VERSION)" appended to msg, or 1 with the error line appended to msg. libxml2 must have
  * been initialised (bz_receipt_library_init).
  */
 int	check_config(const char *path, struct bz_buf *msg);

@@ -370,8 +370,8 @@ receipt_verify(const struct verify_opts *o, const char *config_path)
 			}
 		}
 	}
-	vo.ca_file = o->ca ? o->ca : cfg ? bz_config_str(cfg, "InstitutionCA") : NULL;
-	vo.schema_path = o->schema ? o->schema : cfg ? bz_config_str(cfg, "AcuseSchema") :
+	vo.ca_file = o->ca ? o->ca : cfg ? bz_config_str(cfg, BZ_KEY_InstitutionCA) : NULL;
+	vo.schema_path = o->schema ? o->schema : cfg ? bz_config_str(cfg, BZ_KEY_AcuseSchema) :
 	    PKGDATADIR "/acuse-v1.xsd";
 	cfg_files = calendar_files(o, cfg, &lc.nfiles);
 	lc.files = cfg_files ? cfg_files : o->cal_files;

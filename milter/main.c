@@ -106,9 +106,9 @@ socket_path(const char *spec)
 static char *
 open_socket(const struct bz_config *cfg, const struct privdrop_user *user)
 {
-	char *spec = xstrdup(bz_config_str(cfg, "Socket"));
+	char *spec = xstrdup(bz_config_str(cfg, BZ_KEY_Socket));
 	const char *path = socket_path(spec);
-	mode_t old = umask((mode_t)bz_config_num(cfg, "UMask"));
+	mode_t old = umask((mode_t)bz_config_num(cfg, BZ_KEY_UMask));
 
 	if (smfi_register(milter_desc) != MI_SUCCESS)
 		bz_fatalx("smfi_register failed");
@@ -223,39 +223,39 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	use_syslog = bz_config_bool(rt->cfg, "Syslog");
+	use_syslog = bz_config_bool(rt->cfg, BZ_KEY_Syslog);
 	bz_log_open("buzon-milter", use_syslog,
-	    bz_log_facility_from_name(bz_config_str(rt->cfg, "SyslogFacility")),
-	    bz_log_level_from_name(bz_config_str(rt->cfg, "LogLevel")));
+	    bz_log_facility_from_name(bz_config_str(rt->cfg, BZ_KEY_SyslogFacility)),
+	    bz_log_level_from_name(bz_config_str(rt->cfg, BZ_KEY_LogLevel)));
 	check_warn(rt->cfg);
 
-	if (geteuid() != 0 && (userid = bz_config_str(rt->cfg, "UserID")) != NULL)
+	if (geteuid() != 0 && (userid = bz_config_str(rt->cfg, BZ_KEY_UserID)) != NULL)
 		bz_log(BZ_LOG_WARNING, NULL, "not started as root: UserID %s ignored",
 		    userid);
 
 	spec = open_socket(rt->cfg, have_user ? &user : NULL);
 	if (!foreground)
 		detach(!use_syslog);
-	if ((pidfile = bz_config_str(rt->cfg, "PidFile")) != NULL) {
+	if ((pidfile = bz_config_str(rt->cfg, BZ_KEY_PidFile)) != NULL) {
 		write_pidfile(pidfile);
 		pidfile_copy = xstrdup(pidfile);
 	}
 	if (have_user)
 		privdrop_apply(&user);
 	/* Checked as the serving user: root's view would say nothing. */
-	if (access(bz_config_str(rt->cfg, "SpoolDirectory"), W_OK | X_OK) < 0)
+	if (access(bz_config_str(rt->cfg, BZ_KEY_SpoolDirectory), W_OK | X_OK) < 0)
 		bz_log(BZ_LOG_WARNING, NULL, "SpoolDirectory %s: %s: messages larger "
 		    "than SpoolMemoryLimit will be deferred (451 BZ-INTERNAL)",
-		    bz_config_str(rt->cfg, "SpoolDirectory"), strerror(errno));
+		    bz_config_str(rt->cfg, BZ_KEY_SpoolDirectory), strerror(errno));
 
 	/*
 	 * The store and the outbox, as the serving user. Start-up fails
 	 * here rather than tempfailing every submission later.
 	 */
-	milter_store = bz_store_pool_new(bz_config_str(rt->cfg, "Database"),
-	    (int)bz_config_num(rt->cfg, "DatabaseBusyTimeout"), 8, &err);
+	milter_store = bz_store_pool_new(bz_config_str(rt->cfg, BZ_KEY_Database),
+	    (int)bz_config_num(rt->cfg, BZ_KEY_DatabaseBusyTimeout), 8, &err);
 	if (milter_store == NULL)
-		bz_fatalx("Database %s: %s", bz_config_str(rt->cfg, "Database"),
+		bz_fatalx("Database %s: %s", bz_config_str(rt->cfg, BZ_KEY_Database),
 		    bz_buf_str(&err));
 	bz_outbox_opts_from_config(rt->cfg, &obopts);
 	if ((milter_outbox = bz_outbox_start(&obopts, &err)) == NULL)
