@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buzon/buf.h"
@@ -114,13 +113,13 @@ bz_store_backup(struct bz_store *st, const char *dest, struct bz_buf *err)
 		    "overwrites)", dest);
 		return -1;
 	}
+	/* mkstemp creates it 0600, whatever the umask */
 	bz_buf_printf(&tmp, "%s.tmp-XXXXXX", dest);
 	if ((fd = mkstemp(tmp.data)) < 0) {
 		bz_buf_printf(err, "cannot create %s: %s", tmp.data, strerror(errno));
 		bz_buf_free(&tmp);
 		return -2;
 	}
-	(void)fchmod(fd, 0600);
 	if (copy_into(st, tmp.data, err) < 0)
 		goto out;
 	if (fsync(fd) < 0) {
