@@ -287,9 +287,14 @@ out:
 	return rc;
 }
 
-/* schema_error - collect the first schema error as one line */
+/*
+ * schema_error - collect the first schema error as one line
+ *
+ * libxml2 2.12 passes a const xmlError *, older ones a plain one:
+ * configure's check says which (BZ_XML_ERROR_CONST).
+ */
 static void
-schema_error(void *arg, xmlErrorPtr e)
+schema_error(void *arg, BZ_XML_ERROR_CONST xmlError *e)
 {
 	struct bz_buf *err = arg;
 

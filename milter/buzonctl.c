@@ -1,7 +1,7 @@
 /*
  * buzonctl - the operator's command line
  *
- * buzonctl [-c FILE] COMMAND [options]. Dispatches to one function per
+ * buzonctl [-c FILE] COMMAND [options], or buzonctl -V. Dispatches to one function per
  * command (milter/ctl_*.c); each command answers --help. The commands reuse
  * the same libbuzon calls as the daemon: whatever the milter decides,
  * buzonctl can recompute and explain.
@@ -16,6 +16,7 @@
 #include "buzon/config.h"
 #include "buzon/utf8.h"
 #include "buzonctl.h"
+#include "version.h"
 
 
 static const struct {
@@ -50,8 +51,10 @@ ctl_safe(const char *s)
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: buzonctl [-c FILE] COMMAND [options]\n\n"
-	    "  -c FILE   configuration file (default %s)\n\ncommands:\n",
+	fprintf(fp, "usage: buzonctl [-c FILE] COMMAND [options]\n"
+	    "       buzonctl -V\n\n"
+	    "  -c FILE   configuration file (default %s)\n"
+	    "  -V        print the version and the libraries' versions\n\ncommands:\n",
 	    BZ_CONFIG_DEFAULT);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(fp, "  %-12s %s\n", commands[i].name, commands[i].summary);
@@ -83,6 +86,9 @@ main(int argc, char **argv)
 			i += 2;
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
+			return CTL_EXIT_OK;
+		} else if (strcmp(argv[i], "-V") == 0) {
+			version_print(stdout, "buzonctl");
 			return CTL_EXIT_OK;
 		} else {
 			fprintf(stderr, "buzonctl: unknown option %s\n", argv[i]);

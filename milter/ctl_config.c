@@ -2,10 +2,11 @@
  * ctl_config - buzonctl config: the configuration table and file checks
  *
  *   buzonctl config --defaults [--json]   every key, its type, default, doc
- *   buzonctl config --check [--json]      load -c FILE as the daemon would
+ *   buzonctl config --check [--json]      load -c FILE as buzon-milter -t does
  *   buzonctl config --man                 the KEYS section of buzon-milter.conf(5)
  *
- * Both read bz_config_keys[], the same table the daemon parses with.
+ * --defaults and --man read bz_config_keys[], the same table the daemon
+ * parses with; --check is the daemon's own check_config (milter/check.c).
  */
 #include "build-aux/config.h"
 
@@ -15,6 +16,9 @@
 #include "buzon/buf.h"
 #include "buzon/config.h"
 #include "buzon/json.h"
+#include "buzon/log.h"
+#include "buzon/receipt.h"
+#include "check.h"
 #include "buzonctl.h"
 
 /* config_usage - help for this command */
@@ -25,8 +29,9 @@ config_usage(FILE *fp, int status)
 	    "       buzonctl [-c FILE] config --check [--json]\n"
 	    "       buzonctl config --man\n\n"
 	    "  --defaults  list every configuration key with its type, default and meaning\n"
-	    "  --check     read FILE exactly as buzon-milter does; exit 0 if it is valid,\n"
-	    "              1 with \"file:line: key: reason\" if not\n"
+	    "  --check     load FILE exactly as buzon-milter -t does (calendar files,\n"
+	    "              trust material, institution key, UserID when root); exit 0\n"
+	    "              if it is valid, 1 with \"file:line: key: reason\" if not\n"
 	    "  --json      one JSON document on standard output\n"
 	    "  --man       the table as roff, for the KEYS section of buzon-milter.conf(5)\n");
 	return status;
@@ -145,31 +150,39 @@ print_defaults_man(void)
 	}
 }
 
-/* check_file - load like the daemon; report in text or JSON */
+/*
+ * check_file - load exactly as the daemon does (check_config, the code of
+ * buzon-milter -t): the file, calendar files, trust material against the
+ * pins, institution certificate and key, UserID when root; the same line
+ * on success or failure, in text or JSON
+ */
 static int
 check_file(const char *config_path, int json)
 {
-	struct bz_buf err = BZ_BUF_INIT, out = BZ_BUF_INIT;
-	struct bz_config *cfg = bz_config_load(config_path, &err);
-	int status = cfg ? CTL_EXIT_OK : CTL_EXIT_NO;
+	struct bz_buf msg = BZ_BUF_INIT, out = BZ_BUF_INIT;
+	int status;
 
+	bz_receipt_library_init();
+	/* Like -t: the verdict and warnings worth acting on, nothing else. */
+	bz_log_set_level(BZ_LOG_WARNING);
+	status = check_config(config_path, &msg) == 0 ? CTL_EXIT_OK : CTL_EXIT_NO;
 	if (json) {
 		struct bz_json j;
 
 		bz_json_init(&j, &out);
 		bz_json_object(&j, NULL);
 		bz_json_str(&j, "file", config_path);
-		bz_json_bool(&j, "valid", cfg != NULL);
-		bz_json_str(&j, "error", cfg ? NULL : bz_buf_str(&err));
+		bz_json_bool(&j, "valid", status == CTL_EXIT_OK);
+		bz_json_str(&j, "error", status == CTL_EXIT_OK ? NULL :
+		    bz_buf_str(&msg));
 		bz_json_end(&j);
 		bz_buf_putc(&out, '\n');
 		fputs(bz_buf_str(&out), stdout);
-	} else if (cfg)
-		printf("%s: configuration OK\n", config_path);
+	} else if (status == CTL_EXIT_OK)
+		printf("%s\n", bz_buf_str(&msg));
 	else
-		fprintf(stderr, "%s\n", bz_buf_str(&err));
-	bz_config_unref(cfg);
-	bz_buf_free(&err);
+		fprintf(stderr, "buzonctl: %s\n", bz_buf_str(&msg));
+	bz_buf_free(&msg);
 	bz_buf_free(&out);
 	return status;
 }

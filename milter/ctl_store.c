@@ -16,10 +16,13 @@
  *   buzonctl [-c FILE] store stats [--json]
  *   buzonctl [-c FILE] store outbox [--all] [--json]
  *       mail waiting for the MTA (with --all also sent and failed)
+ *   buzonctl [-c FILE] store backup DEST
+ *       a consistent copy made with SQLite's online backup while the
+ *       daemon keeps writing (bz_store_backup); never overwrites DEST
  *
  * The database (`Database` from FILE) is opened read-only: buzonctl never
- * migrates or changes it. Exit 2 when it cannot be opened, 3 when reading
- * fails (e.g. locked past `DatabaseBusyTimeout`).
+ * migrates or changes it. Exit 2 when it cannot be opened (or DEST
+ * exists), 3 when reading fails (e.g. locked past `DatabaseBusyTimeout`).
  */
 #include "build-aux/config.h"
 
@@ -45,13 +48,17 @@ store_usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: buzonctl [-c FILE] store verify-chain [--json]\n"
 	    "       buzonctl [-c FILE] store stats [--json]\n"
-	    "       buzonctl [-c FILE] store outbox [--all] [--json]\n\n"
+	    "       buzonctl [-c FILE] store outbox [--all] [--json]\n"
+	    "       buzonctl [-c FILE] store backup DEST\n\n"
 	    "  verify-chain  check the hash chain of the event log end to end and every\n"
 	    "                record against the digests its event sealed; exit 0 when\n"
 	    "                intact, 1 naming the first broken event row and every\n"
 	    "                folio whose row no longer matches\n"
 	    "  stats         submissions, repeats, events, outbox and the last folio\n"
 	    "  outbox        mail waiting to be handed to the MTA (--all: every row)\n"
+	    "  backup        copy the live database to DEST (a new file) with SQLite's\n"
+	    "                online backup, safe while buzon-milter writes; exit 2 if\n"
+	    "                DEST exists, 3 if the copy fails\n"
 	    "  --json        one JSON document on standard output\n\n"
 	    "The database named by Database in FILE is opened read-only.\n");
 	return status;
@@ -343,11 +350,26 @@ outbox(struct bz_store *st, int all, int json)
 	return CTL_EXIT_OK;
 }
 
+/* backup - the live database copied to dest */
+static int
+backup(struct bz_store *st, const char *dest)
+{
+	struct bz_buf err = BZ_BUF_INIT;
+	int rc = bz_store_backup(st, dest, &err);
+
+	if (rc == 0)
+		printf("%s: backup of %s\n", dest, bz_store_path(st));
+	else
+		fprintf(stderr, "buzonctl store: %s\n", bz_buf_str(&err));
+	bz_buf_free(&err);
+	return rc == 0 ? CTL_EXIT_OK : rc == -1 ? CTL_EXIT_USAGE : CTL_EXIT_TEMPFAIL;
+}
+
 /* ctl_store - entry point of "buzonctl store" */
 int
 ctl_store(int argc, char **argv, const char *config_path)
 {
-	const char *sub = NULL;
+	const char *sub = NULL, *dest = NULL;
 	int json = 0, all = 0, status;
 	struct bz_store *st;
 
@@ -360,13 +382,19 @@ ctl_store(int argc, char **argv, const char *config_path)
 			return store_usage(stdout, CTL_EXIT_OK);
 		else if (sub == NULL && argv[i][0] != '-')
 			sub = argv[i];
+		else if (dest == NULL && sub != NULL && strcmp(sub, "backup") == 0 &&
+		    argv[i][0] != '\0')
+			dest = argv[i];
 		else {
 			fprintf(stderr, "buzonctl store: unexpected argument %s\n", argv[i]);
 			return store_usage(stderr, CTL_EXIT_USAGE);
 		}
 	}
 	if (sub == NULL || (strcmp(sub, "verify-chain") != 0 && strcmp(sub, "stats") != 0 &&
-	    strcmp(sub, "outbox") != 0) || (all && strcmp(sub, "outbox") != 0))
+	    strcmp(sub, "outbox") != 0 && strcmp(sub, "backup") != 0) ||
+	    (all && strcmp(sub, "outbox") != 0) ||
+	    ((dest != NULL) != (strcmp(sub, "backup") == 0)) ||
+	    (json && strcmp(sub, "backup") == 0))
 		return store_usage(stderr, CTL_EXIT_USAGE);
 	if ((st = open_store(config_path)) == NULL)
 		return CTL_EXIT_USAGE;
@@ -374,6 +402,8 @@ ctl_store(int argc, char **argv, const char *config_path)
 		status = verify_chain(st, json);
 	else if (strcmp(sub, "stats") == 0)
 		status = stats(st, json);
+	else if (strcmp(sub, "backup") == 0)
+		status = backup(st, dest);
 	else
 		status = outbox(st, all, json);
 	bz_store_close(st);

@@ -2,13 +2,15 @@
  * buzon-milter - the IMSS Mailbox mail filter daemon
  *
  *   buzon-milter [-c FILE] [-f] [-t]
+ *   buzon-milter -V
  *
  * -c FILE  configuration (default SYSCONFDIR/buzon-milter.conf)
  * -f       stay in the foreground (logs go to stderr when "Syslog no")
  * -t       check the configuration, print "FILE: configuration OK" or the
  *          "file:line: key: reason" error, exit 0 or 1; warnings about a
- *          configuration that loads but fails open (warn_config) go to
+ *          configuration that loads but fails open (check_warn) go to
  *          standard error here and to the log at every start
+ * -V       print the version and those of the libraries in use, exit 0
  *
  * Start-up order, each step needed by the next: block signals (before any
  * thread exists) -> load the configuration -> open the log -> resolve
@@ -50,39 +52,12 @@
 #include "buzon/runtime.h"
 #include "buzon/store.h"
 #include "buzon/xalloc.h"
+#include "check.h"
 #include "milter.h"
+#include "version.h"
 
 /* How long shutdown waits for messages in flight. */
 #define DRAIN_SECONDS	60
-
-/*
- * resolve_user - the user to become: 1 when started as root (u filled),
- * 0 when not root (nothing to drop), -1 with "file:line: UserID: reason"
- * in err when root has no usable UserID (never serve mail as root).
- */
-static int
-resolve_user(const struct bz_config *cfg, const char *path,
-    struct privdrop_user *u, struct bz_buf *err)
-{
-	const char *userid = bz_config_str(cfg, BZ_KEY_UserID);
-	struct bz_buf why = BZ_BUF_INIT;
-
-	if (geteuid() != 0)
-		return 0;
-	if (userid == NULL) {
-		bz_buf_printf(err, "%s: UserID: required when started as root "
-		    "(buzon-milter never serves mail as root)", path);
-		return -1;
-	}
-	if (privdrop_resolve(userid, u, &why) < 0) {
-		bz_buf_printf(err, "%s:%u: %s", path, bz_config_line(cfg, BZ_KEY_UserID),
-		    bz_buf_str(&why));
-		bz_buf_free(&why);
-		return -1;
-	}
-	bz_buf_free(&why);
-	return 1;
-}
 
 /* usage - print the synopsis and exit */
 static void __attribute__((noreturn))
@@ -90,9 +65,12 @@ usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 	    "usage: buzon-milter [-c FILE] [-f] [-t]\n"
+	    "       buzon-milter -V\n"
 	    "  -c FILE  configuration file (default %s)\n"
 	    "  -f       run in the foreground\n"
-	    "  -t       check the configuration and exit\n", BZ_CONFIG_DEFAULT);
+	    "  -t       check the configuration and exit\n"
+	    "  -V       print the version and the libraries' versions and exit\n",
+	    BZ_CONFIG_DEFAULT);
 	exit(status);
 }
 
@@ -145,21 +123,6 @@ open_socket(const struct bz_config *cfg, const struct privdrop_user *user)
 	if (path != NULL && user != NULL && lchown(path, user->uid, user->gid) < 0)
 		bz_fatal("chown %s", path);
 	return spec;
-}
-
-/* warn_config - settings that load but leave a hole the operator should
- * know about: said at start-up and by -t, never silently */
-static void
-warn_config(const struct bz_config *cfg)
-{
-	const char *rev = bz_config_str(cfg, BZ_KEY_Revocation);
-
-	/* Fail-open: a revoked e.firma would be accepted as good. TestMode
-	 * runs on test hierarchies with no responder, so it stays quiet. */
-	if (!bz_config_bool(cfg, BZ_KEY_TestMode) && (rev == NULL ||
-	    strcmp(rev, "none") == 0))
-		bz_log(BZ_LOG_WARNING, NULL, "Revocation none: revoked "
-		    "certificates are accepted (set Revocation ocsp or crl)");
 }
 
 /* detach - become a daemon: new session, no terminal, cwd / */
@@ -215,7 +178,7 @@ main(int argc, char **argv)
 	char *spec, *pidfile_copy = NULL;
 	unsigned left;
 
-	while ((opt = getopt(argc, argv, "c:fth")) != -1) {
+	while ((opt = getopt(argc, argv, "c:fthV")) != -1) {
 		switch (opt) {
 		case 'c':
 			config_path = optarg;
@@ -228,6 +191,9 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(0);
+		case 'V':
+			version_print(stdout, "buzon-milter");
+			return 0;
 		default:
 			usage(2);
 		}
@@ -238,36 +204,30 @@ main(int argc, char **argv)
 	block_signals();
 	/* libxml2 (acuse XML) wants its set-up before any thread. */
 	bz_receipt_library_init();
-	/* -t prints the verdict, and warnings worth acting on, nothing else. */
-	if (check)
+	/* -t prints the verdict, and warnings worth acting on, nothing else;
+	 * buzonctl config --check runs the same check_config. */
+	if (check) {
 		bz_log_set_level(BZ_LOG_WARNING);
-	rt = bz_runtime_load(config_path, &err);
+		rc = check_config(config_path, &err);
+		if (rc == 0)
+			printf("%s\n", bz_buf_str(&err));
+		else
+			fprintf(stderr, "buzon-milter: %s\n", bz_buf_str(&err));
+		bz_buf_free(&err);
+		return rc;
+	}
+	rt = check_load(config_path, &user, &have_user, &err);
 	if (rt == NULL) {
 		fprintf(stderr, "buzon-milter: %s\n", bz_buf_str(&err));
 		bz_buf_free(&err);
 		return 1;
-	}
-	/* -t also answers whether this user could start with this file. */
-	have_user = resolve_user(rt->cfg, config_path, &user, &err);
-	if (check && have_user >= 0)
-		warn_config(rt->cfg);
-	if (check || have_user < 0) {
-		if (have_user < 0)
-			fprintf(stderr, "buzon-milter: %s\n", bz_buf_str(&err));
-		else
-			printf("%s: configuration OK (calendar %s)\n", config_path,
-			    bz_calendar_version(rt->calendar));
-		privdrop_user_free(&user);
-		bz_runtime_unref(rt);
-		bz_buf_free(&err);
-		return have_user < 0 ? 1 : 0;
 	}
 
 	use_syslog = bz_config_bool(rt->cfg, BZ_KEY_Syslog);
 	bz_log_open("buzon-milter", use_syslog,
 	    bz_log_facility_from_name(bz_config_str(rt->cfg, BZ_KEY_SyslogFacility)),
 	    bz_log_level_from_name(bz_config_str(rt->cfg, BZ_KEY_LogLevel)));
-	warn_config(rt->cfg);
+	check_warn(rt->cfg);
 
 	if (geteuid() != 0 && (userid = bz_config_str(rt->cfg, BZ_KEY_UserID)) != NULL)
 		bz_log(BZ_LOG_WARNING, NULL, "not started as root: UserID %s ignored",

@@ -64,6 +64,13 @@ void	bz_store_close(struct bz_store *st);
 const char *bz_store_path(const struct bz_store *st);
 /* user_version of the open database (== BZ_STORE_SCHEMA_VERSION when rw). */
 int	bz_store_schema_version(struct bz_store *st);
+/*
+ * A consistent copy of the open database in dest, made with SQLite's online
+ * backup while other connections keep writing (core/store_backup.c): one
+ * self-contained file, mode 0600. 0 done, -1 dest exists (never
+ * overwritten), -2 any other failure; err says which.
+ */
+int	bz_store_backup(struct bz_store *st, const char *dest, struct bz_buf *err);
 
 /* A small pool of connections for the daemon's many threads. */
 struct bz_store_pool;

@@ -119,10 +119,14 @@ for mode in -t -f; do
 	fi
 done
 
-# The sample shipped in contrib/ must stay valid as keys evolve.
+# The sample shipped in contrib/ must stay valid as keys evolve. The
+# check loads what a start loads (issue 13 item 3): the sample's SAT
+# certificates and user are not on this machine, so they are left out.
 sample=$top_srcdir/contrib/buzon-milter.conf
 if [ -x "$top_builddir/buzonctl" ] && [ -f "$sample" ]; then
-	if "$top_builddir/buzonctl" -c "$sample" config --check >"$dir/out" 2>&1; then
+	sed -e 's/^UserID.*/UserID nobody/' -e 's/^TrustAnchors/#&/' \
+	    -e 's/^IssuingCAs/#&/' "$sample" >"$dir/sample.conf"
+	if "$top_builddir/buzonctl" -c "$dir/sample.conf" config --check >"$dir/out" 2>&1; then
 		echo "ok: contrib/buzon-milter.conf: $(head -n 1 "$dir/out")"
 	else
 		echo "FAIL: contrib/buzon-milter.conf is not a valid configuration"

@@ -21,7 +21,9 @@
 #			e2e_received TOKEN FILE, e2e_assert_untouched FILE TOKEN
 #	logs		e2e_maillog_has / e2e_wait_maillog ERE,
 #			e2e_milter_log_has / e2e_wait_milter_log ERE
-#	the daemon	e2e_start_milter, e2e_stop_milter, e2e_kill_milter,
+#	the daemon	e2e_start_milter (E2E_MILTER_WRAPPER=(cmd args): run it
+#			through cmd, which must exec it, e.g. setpriv),
+#			e2e_stop_milter, e2e_kill_milter,
 #			e2e_install_file (files it must read, readable by postfix),
 #			e2e_milter_alive, e2e_write_conf; $E2E_MILTER_PID
 #	Postfix		e2e_start_postfix, e2e_stop_postfix, e2e_queue_count,
@@ -372,6 +374,8 @@ e2e_start_milter()
 	e2e_write_conf
 	rm -f "$E2E_SOCKET"
 	cmd=("$E2E_MILTER_BIN" -c "$E2E_DIR/milter.conf" -f "$@")
+	# E2E_MILTER_WRAPPER: a command that execs the daemon (setpriv ...)
+	cmd=(${E2E_MILTER_WRAPPER[@]+"${E2E_MILTER_WRAPPER[@]}"} "${cmd[@]}")
 	if [ "${BUZON_VALGRIND:-0}" = 1 ]; then
 		cmd=(valgrind --quiet --leak-check=full
 		    --errors-for-leak-kinds=definite,indirect
