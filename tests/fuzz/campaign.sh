@@ -23,7 +23,9 @@
 # At the end it prints, per target, the seconds it ran, the executions
 # (summed over jobs from libFuzzer's final stats), the rate, the corpus
 # size and the findings (WORKDIR/summary).
-# Run it under `nice -n 19` on a shared machine.
+# Run it under `nice -n 19` on a shared machine, and never pause it with
+# SIGSTOP: libFuzzer's -timeout is wall-clock, so the input in flight while
+# stopped comes back as a false "timeout" finding.
 #
 # Environment: CLANG, OPENSSL, top_srcdir as run-fuzz.sh; CAMPAIGN_TARGETS
 # (space separated, default all); CAMPAIGN_RUNS (stop each target after
