@@ -474,7 +474,7 @@ bz_registration_confirm_token(struct bz_store *st, const char *qid,
 	sqlite3_stmt *s;
 	char hash[65], *state = NULL;
 	int64_t id = 0, idx = 0, used = 0, expires = 0;
-	int rc, ok;
+	int rc, ok, dropped = 0;
 
 	memset(res, 0, sizeof(*res));
 	if (bz_contact_token_hash(token, hash) < 0) {
@@ -484,7 +484,8 @@ bz_registration_confirm_token(struct bz_store *st, const char *qid,
 	if (store_begin(st, qid) < 0)
 		return BZ_STORE_TEMPFAIL;
 	if ((s = store_prepare(st, qid, "SELECT a.registration_id, a.idx, a.address, "
-	    "a.token_used_utc, r.state, r.expires_utc FROM registration_addresses a "
+	    "a.token_used_utc, r.state, r.expires_utc, a.dropped "
+	    "FROM registration_addresses a "
 	    "JOIN registrations r ON r.id = a.registration_id "
 	    "WHERE a.token_sha256 = ?")) == NULL) {
 		store_rollback(st);
@@ -498,6 +499,7 @@ bz_registration_confirm_token(struct bz_store *st, const char *qid,
 		used = sqlite3_column_int64(s, 3);
 		state = store_column_dup(s, 4);
 		expires = sqlite3_column_int64(s, 5);
+		dropped = sqlite3_column_int(s, 6);
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -510,7 +512,7 @@ bz_registration_confirm_token(struct bz_store *st, const char *qid,
 		bz_reasons_add(reasons, "BZ-REG-TOKEN-USED");
 	else if (strcmp(state, "replaced") == 0)
 		bz_reasons_add(reasons, "BZ-REG-TOKEN-REPLACED");
-	else if (strcmp(state, "expired") == 0 || now >= expires)
+	else if (strcmp(state, "expired") == 0 || dropped || now >= expires)
 		bz_reasons_add(reasons, "BZ-REG-TOKEN-EXPIRED");
 	free(state);
 	if (rc == SQLITE_DONE || reasons->n > 0) {
@@ -647,15 +649,15 @@ bz_registration_enable_locked(struct bz_store *st, const char *qid,
 	store_bind_text(s, 1, hash);
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int64(s, 3, id);
-	if (store_step_done(st, s, qid, "enable registration") < 0 ||
-	    reg_event(st, qid, now, "registration-enabled", id, "consent_folio",
-	    folio) < 0)
+	if (store_step_done(st, s, qid, "enable registration") < 0)
 		return -1;
 	/* Unconfirmed addresses of an enabled registration go: only confirmed
 	 * contact means stay in force. */
 	if (exec_id(st, qid, "UPDATE registration_addresses SET dropped = 1 WHERE "
 	    "registration_id = ? AND confirmed_utc IS NULL", 0, id,
-	    "drop unconfirmed") < 0)
+	    "drop unconfirmed") < 0 ||
+	    reg_event(st, qid, now, "registration-enabled", id, "consent_folio",
+	    folio) < 0)
 		return -1;
 	return recipients(st, id, rcpts, nrcpts);
 }
@@ -719,4 +721,58 @@ bz_registration_queue_locked(struct bz_store *st, const char *qid,
 {
 	return store_outbox_enqueue_locked(st, qid, folio, "aviso", rcpt, msg, len,
 	    now);
+}
+
+/*
+ * bz_registration_verify_rows - every registration row against the
+ * state_sha256 of its newest event: bad(arg, label, why) for each row
+ * changed behind the log (or without any event)
+ */
+enum bz_store_status
+bz_registration_verify_rows(struct bz_store *st,
+    void (*bad)(void *arg, const char *label, const char *why), void *arg,
+    int64_t *checked)
+{
+	sqlite3_stmt *s, *e;
+	int rc;
+
+	*checked = 0;
+	if ((s = store_prepare(st, NULL, "SELECT id, rfc FROM registrations "
+	    "ORDER BY id")) == NULL)
+		return BZ_STORE_TEMPFAIL;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0);
+		char *label = xasprintf("registration %lld (%s)", (long long)id,
+		    (const char *)sqlite3_column_text(s, 1));
+		char *prefix = xasprintf("{\"registration\": %lld, %%", (long long)id);
+		char digest[65], *want = NULL;
+		const char *d, *p;
+
+		(*checked)++;
+		if ((e = store_prepare(st, NULL, "SELECT detail FROM events WHERE "
+		    "detail LIKE ? ORDER BY id DESC LIMIT 1")) == NULL) {
+			free(label);
+			free(prefix);
+			sqlite3_finalize(s);
+			return BZ_STORE_TEMPFAIL;
+		}
+		store_bind_text(e, 1, prefix);
+		if (sqlite3_step(e) == SQLITE_ROW &&
+		    (d = (const char *)sqlite3_column_text(e, 0)) != NULL &&
+		    (p = strstr(d, "\"state_sha256\": \"")) != NULL)
+			want = xstrndup(p + strlen("\"state_sha256\": \""), 64);
+		sqlite3_finalize(e);
+		if (row_digest(st, id, digest) < 0)
+			bad(arg, label, "the row cannot be read");
+		else if (want == NULL)
+			bad(arg, label, "no registration event seals this row");
+		else if (strcmp(want, digest) != 0)
+			bad(arg, label, "the row (state, contact means, consent) is not "
+			    "the one its newest event sealed");
+		free(want);
+		free(label);
+		free(prefix);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? BZ_STORE_OK : BZ_STORE_TEMPFAIL;
 }

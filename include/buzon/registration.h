@@ -222,6 +222,12 @@ int	bz_registration_enable_locked(struct bz_store *st, const char *qid,
 enum bz_store_status bz_registration_expire(struct bz_store *st, int64_t now,
 	    size_t *n);
 
+/* Every registration row against the state_sha256 its newest event
+ * sealed; bad() once per row changed behind the log. */
+enum bz_store_status bz_registration_verify_rows(struct bz_store *st,
+	    void (*bad)(void *arg, const char *label, const char *why), void *arg,
+	    int64_t *checked);
+
 /* A notice into the outbox, inside the caller's transaction (the outbox
  * enqueue of store_outbox.c): 0 or -1. */
 int	bz_registration_queue_locked(struct bz_store *st, const char *qid,

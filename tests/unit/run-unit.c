@@ -50,6 +50,7 @@ static const struct {
 	{ "receipt", suite_receipt },
 	{ "reason", suite_reason },
 	{ "json", suite_json },
+	{ "registration", suite_registration },
 };
 
 static char base_path[4096];	/* this run's directory, made before forking */
