@@ -776,3 +776,18 @@ bz_registration_verify_rows(struct bz_store *st,
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? BZ_STORE_OK : BZ_STORE_TEMPFAIL;
 }
+
+/* bz_registration_set_event_locked - the acuse's event of a filed step */
+int
+bz_registration_set_event_locked(struct bz_store *st, const char *qid,
+    const char *folio, const char *event)
+{
+	sqlite3_stmt *s;
+
+	if ((s = store_prepare(st, qid, "UPDATE submissions SET event = ? "
+	    "WHERE folio = ?")) == NULL)
+		return -1;
+	store_bind_text(s, 1, event);
+	store_bind_text(s, 2, folio);
+	return store_step_done(st, s, qid, "record the step's event");
+}

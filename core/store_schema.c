@@ -25,7 +25,8 @@
  *            means, their confirmation, consent, the enabled mailbox).
  *            Tokens and codes are kept only as SHA-256 hashes; the
  *            sms_queue row holds the SMS text (with the code) until it
- *            is sent or given up, then it is wiped.
+ *            is sent or given up, then it is wiped. submissions.event:
+ *            the acuse's event of a registration step (NULL: promocion).
  */
 #include "build-aux/config.h"
 
@@ -174,7 +175,10 @@ static const char *const migrations[] = {
 	"  last_error TEXT,"
 	"  created_utc INTEGER NOT NULL,"
 	"  sent_utc INTEGER);"
-	"CREATE INDEX sms_queue_due ON sms_queue (status, next_attempt_utc);",
+	"CREATE INDEX sms_queue_due ON sms_queue (status, next_attempt_utc);"
+	/* The acuse's event of a registration step ("registro", ...); NULL:
+	 * a promocion. verify-chain recomputes the cadena with it. */
+	"ALTER TABLE submissions ADD COLUMN event TEXT;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

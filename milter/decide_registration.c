@@ -128,7 +128,9 @@ render_registro(void *arg, const char *folio, const struct bz_submission *sub,
 	struct bz_buf text = BZ_BUF_INIT;
 	int rc = -1;
 
-	if (bz_receipt_store_render(s->hook.rctx, folio, sub, mail) != 0)
+	if (bz_receipt_store_render(s->hook.rctx, folio, sub, mail) != 0 ||
+	    bz_registration_set_event_locked(s->hook.st, s->in->qid, folio,
+	    s->hook.event) != 0)
 		return -1;
 	add_rcpts(mail, s->hook.rctx, s->req.addresses, s->req.naddresses);
 	memset(&n, 0, sizeof(n));
@@ -171,7 +173,9 @@ render_with_rcpts(void *arg, const char *folio, const struct bz_submission *sub,
 {
 	struct reg_step *s = arg;
 
-	if (bz_receipt_store_render(s->hook.rctx, folio, sub, mail) != 0)
+	if (bz_receipt_store_render(s->hook.rctx, folio, sub, mail) != 0 ||
+	    bz_registration_set_event_locked(s->hook.st, s->in->qid, folio,
+	    s->hook.event) != 0)
 		return -1;
 	add_rcpts(mail, s->hook.rctx, s->rcpts, s->nrcpts);
 	return 0;

@@ -228,6 +228,11 @@ enum bz_store_status bz_registration_verify_rows(struct bz_store *st,
 	    void (*bad)(void *arg, const char *label, const char *why), void *arg,
 	    int64_t *checked);
 
+/* Mark the filing folio as a registration step whose acuse has event
+ * (the row then recomputes that cadena): inside the transaction. */
+int	bz_registration_set_event_locked(struct bz_store *st, const char *qid,
+	    const char *folio, const char *event);
+
 /* A notice into the outbox, inside the caller's transaction (the outbox
  * enqueue of store_outbox.c): 0 or -1. */
 int	bz_registration_queue_locked(struct bz_store *st, const char *qid,

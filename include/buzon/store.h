@@ -129,6 +129,9 @@ struct bz_submission {
 	char		*acuse;
 	size_t		 acuse_len;
 	char		*institution_no_certificado;
+	/* The acuse's event of a registration step (schema 5; written by
+	 * core/registration_store.c), NULL for a promocion. */
+	char		*event;
 };
 
 void	bz_submission_free(struct bz_submission *sub);	/* get's output only */

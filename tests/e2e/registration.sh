@@ -1,0 +1,347 @@
+#!/bin/bash
+# registration - enabling an employer's mailbox by mail (issue 9), through
+# the real Postfix with messages signed by the test PKI's e.firmas
+#
+# Happy path (persona moral EBU200101AB8): a promocion before the mailbox
+# is enabled is refused (RequireEnabledMailbox yes, BZ-REG-MAILBOX-NOT-
+# ENABLED); REGISTRO with two addresses and a mobile -> 250, acuse de
+# registro to the certificate's address and both listed addresses, one
+# signed validation notice with a token to each address, one SMS through
+# SmsCommand (number last argument, "Codigo: NNNNNN" on stdin, never in
+# argv); CONFIRMACION <token> unsigned from a stranger confirms the
+# address; signed CONFIRMACION with the code confirms the mobile;
+# CONFORMIDAD with the published hash enables the mailbox (acuse to the
+# confirmed address and the certificate's, never to the unconfirmed one);
+# then a promocion is filed.
+#
+# Attacks, each a 550 with its own code and nothing recorded: unsigned and
+# CSD-signed REGISTRO, 0 and 6 addresses, a duplicate, a malformed one, a
+# CR inside an address (header injection), data lines outside the signed
+# content (in the header and the multipart/signed preamble: ignored, no
+# mail to that address), a bad mobile; wrong and replayed tokens; a wrong
+# code, the code from another RFC, an unsigned code; consent before
+# confirmation, with another hash, unsigned, from another RFC; a second
+# REGISTRO while pending (replaces: the old token is refused); a token
+# after 72 hours (reload with TestClock + 73 h; the worker expires the
+# registration). No token or code appears in the daemon's log or in
+# Postfix's; the event chain and every record stay intact.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
+. "$top_srcdir/tests/e2e/submission-lib.sh"
+
+e2e_init registration
+sub_pki_conf
+command -v sqlite3 >/dev/null 2>&1 || e2e_skip "sqlite3 shell not installed"
+mkdir -p "$E2E_DIR/sms"
+chown postfix "$E2E_DIR/sms"
+SMS=$(e2e_install_file "$top_srcdir/tests/e2e/sms-capture.sh")
+chmod 0755 "$SMS"
+CONSENT=$(e2e_install_file "$top_srcdir/contrib/conformidad.txt")
+HASH=$(sha256sum "$CONSENT" | cut -d' ' -f1)
+e2e_conf SmsCommand "$SMS $E2E_DIR/sms --gateway=pruebas"
+e2e_conf ConsentText "$CONSENT"
+e2e_conf RequireEnabledMailbox yes
+e2e_conf RepeatResendInterval 0
+e2e_start
+sub_ready 1
+
+MORAL=EBU200101AB8
+DB=$E2E_DIR/spool/buzon.db
+sql() { sqlite3 -cmd '.timeout 10000' "$DB" "$@"; }
+
+# reg_message FILE LEAF SUBJECT BODY - BODY signed by LEAF ("none":
+# unsigned), with SUBJECT; prints the message's token
+reg_message()
+{
+	local tok
+	tok=$(SUB_BODY=$4 sub_message "$1" "$2") || exit 99
+	sed -i "s|^Subject: .*|Subject: $3\r|" "$1"
+	echo "$tok"
+}
+
+# refused ID FILE REASON - 550 5.7.x with REASON, not queued
+refused()
+{
+	e2e_send "$1" --to "$E2E_MAILBOX" --data "@$2"
+	e2e_reply_has "$1" 550 || e2e_fail "$1: expected 550, got: $(sub_last_reply "$1")"
+	e2e_transcript_has "$1" "550[- ]5\.7\.[0-9] $3 " ||
+	    e2e_fail "$1: $3 not in the reply: $(sub_last_reply "$1")"
+	e2e_transcript_has "$1" 'queued as' && e2e_fail "$1: Postfix queued it"
+	e2e_log "ok: $1: 550 $3"
+}
+
+# accepted ID FILE - 250, queued
+accepted()
+{
+	e2e_send "$1" --to "$E2E_MAILBOX" --data "@$2" ||
+	    e2e_fail "$1: refused: $(sub_last_reply "$1")"
+	e2e_accepted "$1" || e2e_fail "$1: not queued: $(sub_last_reply "$1")"
+}
+
+# delivered TOKEN FILE - the accepted message as it reached the sink
+delivered()
+{
+	e2e_wait_until "$E2E_TIMEOUT" e2e_sink_find "Message-ID: <$1@" >/dev/null ||
+	    e2e_fail "message $1 never reached the sink"
+	e2e_received "$1" "$2"
+}
+
+# registrations - rows in the registrations table
+registrations() { sql "SELECT count(*) FROM registrations"; }
+
+# notice_file ADDRESS - the sink file with the validation notice to ADDRESS
+notice_file()
+{
+	grep -l -F "Subject: Validacion de medio de contacto" "$E2E_DIR"/sink/* 2>/dev/null |
+	    xargs -r grep -l -F "To: <$1>" | head -n 1 | grep .
+}
+
+# text_of FILE - the decoded text/plain part of a signed notice or acuse
+text_of()
+{
+	tr -d '\r' <"$1" | awk '
+		/^Content-Type: text\/plain/ { intext = 1; next }
+		intext && !body && $0 == "" { body = 1; next }
+		body && /^--/ { exit }
+		body { print }' | base64 -d | tr -d '\r'
+}
+
+# token_for ADDRESS - wait for its validation notice, print its token
+token_for()
+{
+	local f
+	e2e_wait_until "$E2E_TIMEOUT" notice_file "$1" >/dev/null ||
+	    e2e_fail "no validation notice reached $1"
+	f=$(notice_file "$1")
+	text_of "$f" | sed -n 's/^Token: //p'
+}
+
+# acuse_files FOLIO - the sink files holding an acuse of FOLIO (one per
+# recipient: the outbox hands each recipient its own copy)
+acuse_files() { grep -l -F "Subject: Acuse de recibo $1" "$E2E_DIR"/sink/* 2>/dev/null; }
+acuse_count() { [ "$(acuse_files "$1" | grep -c .)" -ge "$2" ]; }
+# acuse_rcpts FOLIO N - wait for N copies; their envelope recipients, sorted
+acuse_rcpts()
+{
+	e2e_wait_until "$E2E_TIMEOUT" acuse_count "$1" "$2" ||
+	    e2e_fail "only $(acuse_files "$1" | grep -c .) acuse(s) of $1 arrived, expected $2"
+	e2e_wait_until "$E2E_TIMEOUT" sub_sink_complete || e2e_fail "sink files incomplete"
+	for f in $(acuse_files "$1"); do
+		tr -d '\r' <"$f" | sed -n 's/^X-Rcpt-Args: <\([^>]*\)>.*/\1/p'
+	done | sort | tr '\n' ' '
+}
+
+REG_BODY='Registro del buzon IMSS.
+Correo: uno@empresa.test
+Correo: DOS@empresa.test
+Celular: +52 55-1234-5678'
+
+# --- before anything: a promocion is refused --------------------------------
+reg_message "$E2E_DIR/early.eml" efirma-moral "promocion antes del registro" \
+    "Promocion de prueba." >/dev/null
+refused early "$E2E_DIR/early.eml" BZ-REG-MAILBOX-NOT-ENABLED
+e2e_transcript_has early "REGISTRO" || e2e_fail "the refusal does not say how to register"
+
+# --- bad registrations: each refused, nothing recorded ----------------------
+reg_message "$E2E_DIR/r-unsigned.eml" none REGISTRO "$REG_BODY" >/dev/null
+refused r-unsigned "$E2E_DIR/r-unsigned.eml" BZ-MSG-UNSIGNED
+reg_message "$E2E_DIR/r-csd.eml" csd REGISTRO "$REG_BODY" >/dev/null
+refused r-csd "$E2E_DIR/r-csd.eml" BZ-CERT-CSD
+reg_message "$E2E_DIR/r-none.eml" efirma-moral REGISTRO \
+    'Celular: +525512345678' >/dev/null
+refused r-none "$E2E_DIR/r-none.eml" BZ-REG-ADDRESS-COUNT
+reg_message "$E2E_DIR/r-six.eml" efirma-moral REGISTRO "$(printf 'Correo: c%d@empresa.test\n' 1 2 3 4 5 6)
+Celular: +525512345678" >/dev/null
+refused r-six "$E2E_DIR/r-six.eml" BZ-REG-ADDRESS-COUNT
+reg_message "$E2E_DIR/r-dup.eml" efirma-moral REGISTRO 'Correo: uno@empresa.test
+Correo: UNO@Empresa.Test
+Celular: +525512345678' >/dev/null
+refused r-dup "$E2E_DIR/r-dup.eml" BZ-REG-ADDRESS-DUPLICATE
+reg_message "$E2E_DIR/r-bad.eml" efirma-moral REGISTRO 'Correo: uno@empresa.test, victima@otro.test
+Celular: +525512345678' >/dev/null
+refused r-bad "$E2E_DIR/r-bad.eml" BZ-REG-ADDRESS-INVALID
+reg_message "$E2E_DIR/r-mobile.eml" efirma-moral REGISTRO 'Correo: uno@empresa.test
+Celular: 55 1234 5678' >/dev/null
+refused r-mobile "$E2E_DIR/r-mobile.eml" BZ-REG-MOBILE-INVALID
+# a CR inside the address: base64 text, so the CR survives transport
+{
+	printf 'Content-Type: text/plain; charset=utf-8\n'
+	printf 'Content-Transfer-Encoding: base64\n\n'
+	printf 'Correo: uno@empresa.test\rBcc: victima@otro.test\nCelular: +525512345678\n' |
+	    base64
+} >"$E2E_DIR/inject.entity"
+{
+	printf 'From: <patron@empresa.test>\nTo: <%s>\nSubject: REGISTRO\n' "$E2E_MAILBOX"
+	printf 'Message-ID: <inject@empresa.test>\n'
+	openssl cms -sign -in "$E2E_DIR/inject.entity" -md sha256 \
+	    -signer "$SUB_PKI/efirma-moral.crt" -inkey "$SUB_PKI/efirma-moral.key"
+} | sed -e 's/$/\r/' >"$E2E_DIR/r-inject.eml"
+refused r-inject "$E2E_DIR/r-inject.eml" BZ-REG-ADDRESS-INVALID
+[ "$(registrations)" = 0 ] || e2e_fail "a refused REGISTRO left a registration"
+
+# --- the registration ----------------------------------------------------------
+tok=$(reg_message "$E2E_DIR/reg.eml" efirma-moral "Registro de medios" "$REG_BODY")
+# data lines outside the signed content are never read: in the header and
+# in the multipart/signed preamble
+sed -i -e "s|^Subject: \\(.*\\)|Subject: \\1\\nCorreo: victima@otro.test\r|" \
+    -e "s|^This is an S/MIME signed message|Correo: victima@otro.test\r\\nCelular: +525500000000\r\\n&|" \
+    "$E2E_DIR/reg.eml"
+grep -q '^Correo: victima' "$E2E_DIR/reg.eml" || e2e_fail "could not add the unsigned lines"
+accepted reg "$E2E_DIR/reg.eml"
+delivered "$tok" "$E2E_DIR/reg.got"
+[ "$(e2e_header_value X-Buzon-Registration "$E2E_DIR/reg.got")" = pending ] ||
+    e2e_fail "REGISTRO: X-Buzon-Registration is not pending"
+folio=$(sub_folio "$E2E_DIR/reg.got")
+[ -n "$folio" ] || e2e_fail "REGISTRO: no folio"
+sub_acuse "$folio" "$E2E_DIR/acuse-reg.eml"
+r=$(acuse_rcpts "$folio" 3)
+[ "$r" = "contacto@empresa.buzon.test dos@empresa.test uno@empresa.test " ] ||
+    e2e_fail "acuse de registro recipients: $r"
+e2e_log "ok: REGISTRO: folio $folio, acuse to the certificate's and both listed addresses"
+sub_ctl receipt verify --ca "$E2E_DIR/inst/institution-ca.crt" --schema "$SUB_SCHEMA" \
+    "$E2E_DIR/acuse-reg.eml" >"$E2E_DIR/rv.out" 2>&1 ||
+    e2e_fail "acuse de registro does not verify: $(cat "$E2E_DIR/rv.out")"
+T1=$(token_for uno@empresa.test)
+T2=$(token_for dos@empresa.test)
+[ ${#T1} -eq 32 ] && [ ${#T2} -eq 32 ] && [ "$T1" != "$T2" ] ||
+    e2e_fail "tokens: '$T1' '$T2'"
+f=$(notice_file uno@empresa.test)
+e2e_sink_message "$f" >"$E2E_DIR/notice1.eml"
+openssl smime -verify -in "$E2E_DIR/notice1.eml" -CAfile "$E2E_DIR/inst/institution-ca.crt" \
+    -purpose any >/dev/null 2>"$E2E_DIR/notice-verify.err" ||
+    e2e_fail "the validation notice is not signed by the Institute: $(cat "$E2E_DIR/notice-verify.err")"
+text_of "$f" | grep -q "Acepto: $HASH" || e2e_fail "the notice does not quote the consent hash"
+if grep -l -i 'victima@otro.test' "$E2E_DIR"/sink/* | xargs -r grep -l 'X-Rcpt-Args' |
+    xargs -r grep -q -i 'X-Rcpt-Args: <victima@otro.test>'; then
+	e2e_fail "the Institute wrote to an address outside the signed content"
+fi
+[ "$(sql "SELECT mobile FROM registrations")" = "+525512345678" ] ||
+    e2e_fail "the mobile outside the signed content was taken"
+e2e_log "ok: signed notices with 160-bit tokens; unsigned data lines ignored"
+
+e2e_wait_until "$E2E_TIMEOUT" test -e "$E2E_DIR/sms/sms.1.in" || e2e_fail "no SMS was sent"
+[ "$(tail -n 1 "$E2E_DIR/sms/sms.1.args")" = "+525512345678" ] ||
+    e2e_fail "SMS: number not the last argument: $(cat "$E2E_DIR/sms/sms.1.args")"
+CODE=$(sed -n 's/^Codigo: \([0-9]\{6\}\)$/\1/p' "$E2E_DIR/sms/sms.1.in")
+[ ${#CODE} -eq 6 ] || e2e_fail "SMS text without Codigo: $(cat "$E2E_DIR/sms/sms.1.in")"
+grep -q "$CODE" "$E2E_DIR/sms/sms.1.args" && e2e_fail "the code is in argv"
+e2e_log "ok: SMS through SmsCommand, code on stdin only"
+
+# --- consent before confirmation; confirmation attacks -----------------------
+CONSENT_BODY="Acepto: $HASH"
+reg_message "$E2E_DIR/c-early.eml" efirma-moral CONFORMIDAD "$CONSENT_BODY" >/dev/null
+refused c-early "$E2E_DIR/c-early.eml" BZ-REG-NOT-CONFIRMED
+reg_message "$E2E_DIR/t-wrong.eml" none "CONFIRMACION AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" x >/dev/null
+refused t-wrong "$E2E_DIR/t-wrong.eml" BZ-REG-TOKEN-UNKNOWN
+tok=$(reg_message "$E2E_DIR/t-ok.eml" none "CONFIRMACION $T1" "confirmo")
+e2e_send t-ok --from extrano@otro.test --to "$E2E_MAILBOX" --data "@$E2E_DIR/t-ok.eml" ||
+    e2e_fail "token confirmation refused: $(sub_last_reply t-ok)"
+e2e_accepted t-ok || e2e_fail "token confirmation not queued"
+delivered "$tok" "$E2E_DIR/t-ok.got"
+[ "$(e2e_header_value X-Buzon-Status "$E2E_DIR/t-ok.got")" = contact-confirmed ] ||
+    e2e_fail "token confirmation: no X-Buzon-Status contact-confirmed"
+reg_message "$E2E_DIR/t-replay.eml" none "=?utf-8?q?Confirmaci=C3=B3n?= $T1" x >/dev/null
+refused t-replay "$E2E_DIR/t-replay.eml" BZ-REG-TOKEN-USED
+e2e_log "ok: address confirmed by token (unsigned, any sender); replay refused"
+
+reg_message "$E2E_DIR/m-unsigned.eml" none CONFIRMACION "Codigo: $CODE" >/dev/null
+refused m-unsigned "$E2E_DIR/m-unsigned.eml" BZ-MSG-UNSIGNED
+WRONG=$(printf '%06d' $(( (10#$CODE + 1) % 1000000 )))
+reg_message "$E2E_DIR/m-wrong.eml" efirma-moral CONFIRMACION "Codigo: $WRONG" >/dev/null
+refused m-wrong "$E2E_DIR/m-wrong.eml" BZ-REG-CODE-WRONG
+reg_message "$E2E_DIR/m-other.eml" efirma-fisica CONFIRMACION "Codigo: $CODE" >/dev/null
+refused m-other "$E2E_DIR/m-other.eml" BZ-REG-NOT-PENDING
+tok=$(reg_message "$E2E_DIR/m-ok.eml" efirma-moral CONFIRMACION "Codigo: $CODE")
+accepted m-ok "$E2E_DIR/m-ok.eml"
+delivered "$tok" "$E2E_DIR/m-ok.got"
+[ "$(e2e_header_value X-Buzon-Registration "$E2E_DIR/m-ok.got")" = confirmed ] ||
+    e2e_fail "mobile confirmation: registration not confirmed"
+e2e_log "ok: mobile confirmed with the code; wrong, foreign and unsigned codes refused"
+
+# --- consent -------------------------------------------------------------------
+reg_message "$E2E_DIR/c-hash.eml" efirma-moral CONFORMIDAD \
+    "Acepto: $(printf x | sha256sum | cut -d' ' -f1)" >/dev/null
+refused c-hash "$E2E_DIR/c-hash.eml" BZ-REG-CONSENT-HASH
+reg_message "$E2E_DIR/c-unsigned.eml" none CONFORMIDAD "$CONSENT_BODY" >/dev/null
+refused c-unsigned "$E2E_DIR/c-unsigned.eml" BZ-MSG-UNSIGNED
+reg_message "$E2E_DIR/c-other.eml" efirma-fisica CONFORMIDAD "$CONSENT_BODY" >/dev/null
+refused c-other "$E2E_DIR/c-other.eml" BZ-REG-NOT-CONFIRMED
+[ "$(sql "SELECT state FROM registrations WHERE rfc = '$MORAL'")" = confirmed ] ||
+    e2e_fail "a refused consent changed the state"
+tok=$(reg_message "$E2E_DIR/c-ok.eml" efirma-moral CONFORMIDAD "$CONSENT_BODY")
+accepted c-ok "$E2E_DIR/c-ok.eml"
+delivered "$tok" "$E2E_DIR/c-ok.got"
+[ "$(e2e_header_value X-Buzon-Registration "$E2E_DIR/c-ok.got")" = enabled ] ||
+    e2e_fail "consent: mailbox not enabled"
+cfolio=$(sub_folio "$E2E_DIR/c-ok.got")
+r=$(acuse_rcpts "$cfolio" 2)
+[ "$r" = "contacto@empresa.buzon.test uno@empresa.test " ] ||
+    e2e_fail "acuse de conformidad recipients: $r"
+[ "$(sql "SELECT state || ' ' || consent_sha256 FROM registrations WHERE rfc = '$MORAL'")" = \
+    "enabled $HASH" ] || e2e_fail "registration not enabled with the consent hash"
+e2e_log "ok: CONFORMIDAD enabled the mailbox; acuse to the confirmed address only"
+
+# the unconfirmed address's token is dead now
+reg_message "$E2E_DIR/t-late.eml" none "CONFIRMACION $T2" x >/dev/null
+refused t-late "$E2E_DIR/t-late.eml" BZ-REG-TOKEN-EXPIRED
+
+# --- now a promocion is filed ------------------------------------------------------
+tok=$(reg_message "$E2E_DIR/filing.eml" efirma-moral "promocion" "Promocion de prueba.")
+accepted filing "$E2E_DIR/filing.eml"
+delivered "$tok" "$E2E_DIR/filing.got"
+[ "$(e2e_header_value X-Buzon-Status "$E2E_DIR/filing.got")" = accepted ] ||
+    e2e_fail "the promocion after enabling was not filed"
+e2e_log "ok: promocion filed once the mailbox is enabled"
+
+# --- a second REGISTRO while pending; the 72 hours -------------------------------
+FIS_BODY='Correo: juan@persona.test
+Celular: +52 33 1111 2222'
+reg_message "$E2E_DIR/f1.eml" efirma-fisica REGISTRO "$FIS_BODY" >/dev/null
+accepted f1 "$E2E_DIR/f1.eml"
+F1=$(token_for juan@persona.test)
+rm -f "$(notice_file juan@persona.test)"
+# (other signed text: the same text again is a repeat of the first filing,
+# answered with its acuse and changing nothing)
+reg_message "$E2E_DIR/f2.eml" efirma-fisica REGISTRO "Segundo registro.
+$FIS_BODY" >/dev/null
+accepted f2 "$E2E_DIR/f2.eml"
+F2=$(token_for juan@persona.test)
+[ ${#F1} -eq 32 ] && [ ${#F2} -eq 32 ] && [ "$F1" != "$F2" ] ||
+    e2e_fail "second REGISTRO: tokens '$F1' '$F2'"
+reg_message "$E2E_DIR/t-replaced.eml" none "CONFIRMACION $F1" x >/dev/null
+refused t-replaced "$E2E_DIR/t-replaced.eml" BZ-REG-TOKEN-REPLACED
+[ "$(sql "SELECT group_concat(state, ' ') FROM (SELECT state FROM registrations WHERE rfc = 'PEGJ800101AB3' ORDER BY id)")" = \
+    "replaced pending" ] || e2e_fail "second REGISTRO: $(sql "SELECT id, state FROM registrations")"
+
+pid=$(cat "$E2E_DIR/spool/milter.pid")
+e2e_conf TestClock 2026-06-04T13:00:01Z
+e2e_write_conf
+kill -USR1 "$pid"
+e2e_wait_until "$E2E_TIMEOUT" e2e_milter_log_has 'registration: 1 expired' ||
+    e2e_fail "the daemon did not expire the registration after 72 hours"
+reg_message "$E2E_DIR/t-expired.eml" none "CONFIRMACION $F2" x >/dev/null
+refused t-expired "$E2E_DIR/t-expired.eml" BZ-REG-TOKEN-EXPIRED
+[ "$(sql "SELECT state FROM registrations WHERE rfc = 'PEGJ800101AB3' ORDER BY id DESC LIMIT 1")" = \
+    expired ] || e2e_fail "the registration is not expired"
+e2e_log "ok: second REGISTRO replaced the pending one; token refused after 72 h"
+
+# --- secrets never logged; the record intact ------------------------------------------
+for s in "$T1" "$T2" "$F1" "$F2" "$CODE"; do
+	if grep -q -F -- "$s" "$E2E_DIR/milter.log" "$E2E_DIR/maillog" 2>/dev/null; then
+		e2e_fail "a token or code is in a log: $(grep -F -- "$s" "$E2E_DIR/milter.log" "$E2E_DIR/maillog" | head -n 2)"
+	fi
+done
+[ "$(sql "SELECT count(*) FROM registration_addresses WHERE token_sha256 IN ('$T1', '$T2')")" = 0 ] ||
+    e2e_fail "a token is stored in clear"
+[ "$(sql "SELECT count(*) FROM sms_queue WHERE status = 'sent' AND length(message) > 0")" = 0 ] ||
+    e2e_fail "a sent SMS kept its code"
+e2e_log "ok: no token or code in the logs or stored in clear"
+sub_ctl store verify-chain >"$E2E_DIR/chain.out" 2>&1 ||
+    e2e_fail "verify-chain: $(cat "$E2E_DIR/chain.out")"
+grep -q ", 0 altered" "$E2E_DIR/chain.out" || e2e_fail "verify-chain: $(cat "$E2E_DIR/chain.out")"
+sql "UPDATE registrations SET state = 'enabled' WHERE rfc = 'PEGJ800101AB3'"
+sub_ctl store verify-chain >"$E2E_DIR/chain2.out" 2>&1 &&
+    e2e_fail "verify-chain missed a registration changed behind the log"
+grep -q "registration .*(PEGJ800101AB3) ALTERED" "$E2E_DIR/chain2.out" ||
+    e2e_fail "verify-chain: $(cat "$E2E_DIR/chain2.out")"
+e2e_log "ok: verify-chain intact, then names the registration changed behind the log"
+e2e_finish
