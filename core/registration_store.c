@@ -791,3 +791,28 @@ bz_registration_set_event_locked(struct bz_store *st, const char *qid,
 	store_bind_text(s, 2, folio);
 	return store_step_done(st, s, qid, "record the step's event");
 }
+
+/* bz_registration_confirmed_addresses - where rfc's acuses go besides the
+ * certificate's address */
+enum bz_store_status
+bz_registration_confirmed_addresses(struct bz_store *st, const char *rfc,
+    char ***addrs, size_t *n)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*addrs = NULL;
+	*n = 0;
+	if ((s = store_prepare(st, NULL, "SELECT a.address FROM registration_addresses a "
+	    "JOIN registrations r ON r.id = a.registration_id WHERE r.rfc = ? AND "
+	    "r.state = 'enabled' AND a.confirmed_utc IS NOT NULL AND a.dropped = 0 "
+	    "ORDER BY r.id DESC, a.idx")) == NULL)
+		return BZ_STORE_TEMPFAIL;
+	store_bind_text(s, 1, rfc);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*addrs = xrealloc(*addrs, (*n + 1) * sizeof(**addrs));
+		(*addrs)[(*n)++] = store_column_dup(s, 0);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? BZ_STORE_OK : BZ_STORE_TEMPFAIL;
+}

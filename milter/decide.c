@@ -450,8 +450,8 @@ decide(const struct decide_input *in, struct decision *out)
 			    "certificate digest or signed entity digest");
 		else if (action != BZ_REG_NONE)
 			decide_registration(in, &v, arrival, action, out);
-		else if (decide_mailbox_enabled(in, &v, out))
-			record(in, &v, arrival, out, NULL);
+		else
+			decide_promocion(in, &v, arrival, out);
 		break;
 	case BZ_VERDICT_REJECTED:
 	case BZ_VERDICT_TEMPFAIL:

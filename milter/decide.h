@@ -115,9 +115,9 @@ void	decide_confirm_token(const struct decide_input *in, const char *token,
 void	decide_registration(const struct decide_input *in,
 	    const struct bz_verification *v, int64_t arrival, int action,
 	    struct decision *out);
-/* RequireEnabledMailbox: 1 the promocion may be filed, 0 refused (reason
- * added). */
-int	decide_mailbox_enabled(const struct decide_input *in,
-	    const struct bz_verification *v, struct decision *out);
+/* A verified promocion: RequireEnabledMailbox, then filed with its acuse
+ * also to the RFC's confirmed contact addresses. */
+void	decide_promocion(const struct decide_input *in,
+	    const struct bz_verification *v, int64_t arrival, struct decision *out);
 
 #endif

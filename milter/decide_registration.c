@@ -174,8 +174,8 @@ render_with_rcpts(void *arg, const char *folio, const struct bz_submission *sub,
 	struct reg_step *s = arg;
 
 	if (bz_receipt_store_render(s->hook.rctx, folio, sub, mail) != 0 ||
-	    bz_registration_set_event_locked(s->hook.st, s->in->qid, folio,
-	    s->hook.event) != 0)
+	    (s->hook.event != NULL && bz_registration_set_event_locked(s->hook.st,
+	    s->in->qid, folio, s->hook.event) != 0))
 		return -1;
 	add_rcpts(mail, s->hook.rctx, s->rcpts, s->nrcpts);
 	return 0;
@@ -446,29 +446,45 @@ decide_confirm_token(const struct decide_input *in, const char *token,
 	bz_buf_free(&err);
 }
 
-/* decide_mailbox_enabled - RequireEnabledMailbox for a promocion */
-int
-decide_mailbox_enabled(const struct decide_input *in,
-    const struct bz_verification *v, struct decision *out)
+/*
+ * decide_promocion - RequireEnabledMailbox, then file the promocion; its
+ * acuse goes also to the confirmed addresses of the RFC's enabled
+ * registration (issue 9: "every acuse for an RFC goes to its confirmed
+ * addresses and the certificate's address")
+ */
+void
+decide_promocion(const struct decide_input *in, const struct bz_verification *v,
+    int64_t arrival, struct decision *out)
 {
+	struct reg_step s;
 	struct bz_store *st;
-	int enabled;
+	int enabled = 0;
 
-	if (!bz_config_bool(in->rt->cfg, "RequireEnabledMailbox"))
-		return 1;
+	memset(&s, 0, sizeof(s));
+	s.in = in;
+	s.v = v;
+	s.now = arrival;
 	if ((st = with_store(in, out)) == NULL)
-		return 0;
-	enabled = v->signer->rfc != NULL ? bz_registration_enabled(st, v->signer->rfc) : 0;
+		return;
+	if (v->signer->rfc != NULL &&
+	    (enabled = bz_registration_enabled(st, v->signer->rfc)) == 1 &&
+	    bz_registration_confirmed_addresses(st, v->signer->rfc, &s.rcpts,
+	    &s.nrcpts) != BZ_STORE_OK)
+		enabled = -1;
 	bz_store_pool_put(in->store, st);
 	if (enabled < 0) {
 		tempfail(in, out, "BZ-STORE", "the registration could not be read");
-		return 0;
-	}
-	if (enabled == 0) {
+	} else if (enabled == 0 && bz_config_bool(in->rt->cfg, "RequireEnabledMailbox")) {
 		decision_add_reason(out, "BZ-REG-MAILBOX-NOT-ENABLED");
 		bz_log(BZ_LOG_NOTICE, in->qid, "rejected: reasons "
 		    "BZ-REG-MAILBOX-NOT-ENABLED (RequireEnabledMailbox)");
-		return 0;
+	} else if (s.nrcpts == 0) {
+		decide_record(in, v, arrival, out, NULL);
+	} else {
+		s.hook.event = NULL;	/* a promocion */
+		s.hook.render = render_with_rcpts;
+		s.hook.arg = &s;
+		decide_record(in, v, arrival, out, &s.hook);
 	}
-	return 1;
+	step_free(&s);
 }

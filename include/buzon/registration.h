@@ -151,6 +151,9 @@ enum bz_store_status bz_registration_get(struct bz_store *st, const char *rfc,
 /* RFCs with a registration (optionally in one state), newest first. */
 enum bz_store_status bz_registration_list(struct bz_store *st, const char *state,
 	    struct bz_registration **rs, size_t *n);
+/* The confirmed addresses of rfc's enabled registration (none: *n = 0). */
+enum bz_store_status bz_registration_confirmed_addresses(struct bz_store *st,
+	    const char *rfc, char ***addrs, size_t *n);
 /* Is the mailbox of rfc enabled? 1 yes, 0 no, -1 database error. */
 int	bz_registration_enabled(struct bz_store *st, const char *rfc);
 

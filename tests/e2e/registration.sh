@@ -12,7 +12,7 @@
 # address; signed CONFIRMACION with the code confirms the mobile;
 # CONFORMIDAD with the published hash enables the mailbox (acuse to the
 # confirmed address and the certificate's, never to the unconfirmed one);
-# then a promocion is filed.
+# then a promocion is filed and its acuse goes to the confirmed address too.
 #
 # Attacks, each a 550 with its own code and nothing recorded: unsigned and
 # CSD-signed REGISTRO, 0 and 6 addresses, a duplicate, a malformed one, a
@@ -290,7 +290,10 @@ accepted filing "$E2E_DIR/filing.eml"
 delivered "$tok" "$E2E_DIR/filing.got"
 [ "$(e2e_header_value X-Buzon-Status "$E2E_DIR/filing.got")" = accepted ] ||
     e2e_fail "the promocion after enabling was not filed"
-e2e_log "ok: promocion filed once the mailbox is enabled"
+r=$(acuse_rcpts "$(sub_folio "$E2E_DIR/filing.got")" 2)
+[ "$r" = "contacto@empresa.buzon.test uno@empresa.test " ] ||
+    e2e_fail "acuse of the promocion: recipients $r"
+e2e_log "ok: promocion filed once the mailbox is enabled; acuse to the confirmed address too"
 
 # --- a second REGISTRO while pending; the 72 hours -------------------------------
 FIS_BODY='Correo: juan@persona.test
