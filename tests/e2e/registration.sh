@@ -278,7 +278,21 @@ r=$(acuse_rcpts "$cfolio" 2)
     e2e_fail "acuse de conformidad recipients: $r"
 [ "$(sql "SELECT state || ' ' || consent_sha256 FROM registrations WHERE rfc = '$MORAL'")" = \
     "enabled $HASH" ] || e2e_fail "registration not enabled with the consent hash"
-e2e_log "ok: CONFORMIDAD enabled the mailbox; acuse to the confirmed address only"
+sub_ctl registration show $MORAL --json >"$E2E_DIR/show.json" ||
+    e2e_fail "registration show: $(cat "$E2E_DIR/show.json")"
+for want in '"rfc": "EBU200101AB8"' '"state": "enabled"' "\"consent_sha256\": \"$HASH\"" \
+    '{"address": "uno@empresa.test", "confirmed": true' \
+    '"mobile": {"number": "+525512345678", "confirmed": true' '"enabled_at": "2026-06-01T12:00:00Z"'; do
+	grep -q -F -- "$want" "$E2E_DIR/show.json" ||
+	    e2e_fail "registration show --json lacks $want: $(cat "$E2E_DIR/show.json")"
+done
+grep -q dos@empresa.test "$E2E_DIR/show.json" &&
+    e2e_fail "the unconfirmed address is still listed after consent"
+[ "$(sub_ctl registration list --state enabled --json | grep -c '"rfc"')" = 1 ] ||
+    e2e_fail "registration list --state enabled"
+sub_ctl registration show AAA010101AAA >/dev/null 2>&1
+[ $? -eq 1 ] || e2e_fail "registration show of an unknown RFC does not exit 1"
+e2e_log "ok: CONFORMIDAD enabled the mailbox; acuse to the confirmed address only; buzonctl registration show/list"
 
 # the unconfirmed address's token is dead now
 reg_message "$E2E_DIR/t-late.eml" none "CONFIRMACION $T2" x >/dev/null
@@ -315,6 +329,8 @@ refused t-replaced "$E2E_DIR/t-replaced.eml" BZ-REG-TOKEN-REPLACED
 [ "$(sql "SELECT group_concat(state, ' ') FROM (SELECT state FROM registrations WHERE rfc = 'PEGJ800101AB3' ORDER BY id)")" = \
     "replaced pending" ] || e2e_fail "second REGISTRO: $(sql "SELECT id, state FROM registrations")"
 
+[ "$(sub_ctl registration expire --at 2026-06-04T11:59:59Z)" = "0 registration(s) expired" ] ||
+    e2e_fail "registration expire before 72 hours expired something"
 pid=$(cat "$E2E_DIR/spool/milter.pid")
 e2e_conf TestClock 2026-06-04T13:00:01Z
 e2e_write_conf
@@ -323,8 +339,8 @@ e2e_wait_until "$E2E_TIMEOUT" e2e_milter_log_has 'registration: 1 expired' ||
     e2e_fail "the daemon did not expire the registration after 72 hours"
 reg_message "$E2E_DIR/t-expired.eml" none "CONFIRMACION $F2" x >/dev/null
 refused t-expired "$E2E_DIR/t-expired.eml" BZ-REG-TOKEN-EXPIRED
-[ "$(sql "SELECT state FROM registrations WHERE rfc = 'PEGJ800101AB3' ORDER BY id DESC LIMIT 1")" = \
-    expired ] || e2e_fail "the registration is not expired"
+sub_ctl registration show PEGJ800101AB3 --json | grep -q '"state": "expired"' ||
+    e2e_fail "the registration is not expired: $(sub_ctl registration show PEGJ800101AB3)"
 e2e_log "ok: second REGISTRO replaced the pending one; token refused after 72 h"
 
 # --- secrets never logged; the record intact ------------------------------------------
