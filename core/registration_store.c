@@ -116,14 +116,15 @@ load_addresses(struct bz_store *st, struct bz_registration *r)
 	return 0;
 }
 
-/* load_one - one registration by a WHERE clause with one bound text or id */
+/* load_one - the first registration a WHERE (and ORDER BY) clause with one
+ * bound text or id selects */
 static enum bz_store_status
 load_one(struct bz_store *st, const char *where, const char *text, int64_t id,
     struct bz_registration *r)
 {
 	sqlite3_stmt *s;
 	char *sql = xasprintf("SELECT " REG_COLUMNS " FROM registrations WHERE %s "
-	    "ORDER BY id DESC LIMIT 1", where);
+	    "LIMIT 1", where);
 	int rc;
 
 	s = store_prepare(st, NULL, sql);
@@ -151,11 +152,13 @@ load_one(struct bz_store *st, const char *where, const char *text, int64_t id,
 	return BZ_STORE_OK;
 }
 
-/* bz_registration_get - the newest registration of rfc not replaced */
+/* bz_registration_get - rfc's enabled registration, else its newest one
+ * not replaced (a pending ACTUALIZACION shows in list, not here) */
 enum bz_store_status
 bz_registration_get(struct bz_store *st, const char *rfc, struct bz_registration *r)
 {
-	return load_one(st, "rfc = ? AND state != 'replaced'", rfc, 0, r);
+	return load_one(st, "rfc = ? AND state != 'replaced' ORDER BY state = "
+	    "'enabled' DESC, id DESC", rfc, 0, r);
 }
 
 /* bz_registration_list - one row per registration, newest first */
@@ -360,6 +363,15 @@ bz_registration_create_locked(struct bz_store *st, const char *qid,
 	n->replaced = 0;
 	if (replace_live(st, qid, n->rfc, n->now, &n->replaced) < 0)
 		return -1;
+	/* An enabled mailbox stays in force: this is an ACTUALIZACION. */
+	n->update_of = 0;
+	if ((s = store_prepare(st, qid, "SELECT id FROM registrations WHERE rfc = ? "
+	    "AND state = 'enabled' ORDER BY id DESC LIMIT 1")) == NULL)
+		return -1;
+	store_bind_text(s, 1, n->rfc);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n->update_of = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
 	if (bz_contact_code_new(n->code) < 0) {
 		bz_log(BZ_LOG_ERR, qid, "registration: no random bytes for the code");
 		return -1;
@@ -367,8 +379,8 @@ bz_registration_create_locked(struct bz_store *st, const char *qid,
 	bz_contact_code_hash(n->rfc, n->code, hash);
 	if ((s = store_prepare(st, qid, "INSERT INTO registrations (rfc, "
 	    "rfc_representante, state, folio, signer_email, mobile, "
-	    "mobile_code_sha256, created_utc, expires_utc) "
-	    "VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?)")) == NULL)
+	    "mobile_code_sha256, created_utc, expires_utc, update_of) "
+	    "VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)")) == NULL)
 		return -1;
 	store_bind_text(s, 1, n->rfc);
 	store_bind_text(s, 2, n->rfc_representante);
@@ -378,6 +390,10 @@ bz_registration_create_locked(struct bz_store *st, const char *qid,
 	store_bind_text(s, 6, hash);
 	sqlite3_bind_int64(s, 7, n->now);
 	sqlite3_bind_int64(s, 8, n->now + BZ_REG_LIFETIME);
+	if (n->update_of != 0)
+		sqlite3_bind_int64(s, 9, n->update_of);
+	else
+		sqlite3_bind_null(s, 9);
 	if (store_step_done(st, s, qid, "insert registration") < 0)
 		return -1;
 	n->id = sqlite3_last_insert_rowid(st->db);
@@ -422,6 +438,47 @@ recipients(struct bz_store *st, int64_t id, char ***rcpts, size_t *n)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/*
+ * apply_update - an ACTUALIZACION just confirmed takes over: enabled with
+ * the consent of the registration it updates, which is replaced (its
+ * contact means were in force until now). *done = 2.
+ */
+static int
+apply_update(struct bz_store *st, const char *qid, int64_t id, int64_t now,
+    int *done)
+{
+	sqlite3_stmt *s;
+	int64_t old = 0;
+	int rc;
+
+	if ((s = store_prepare(st, qid, "SELECT r.update_of FROM registrations r "
+	    "JOIN registrations o ON o.id = r.update_of WHERE r.id = ? AND "
+	    "o.state = 'enabled'")) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		old = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? 0 : -1;
+	if (exec_id(st, qid, "UPDATE registrations SET state = 'replaced' WHERE id = ?",
+	    0, old, "replace the updated registration") < 0 ||
+	    reg_event(st, qid, now, "registration-replaced", old, NULL, NULL) < 0)
+		return -1;
+	if ((s = store_prepare(st, qid, "UPDATE registrations SET state = 'enabled', "
+	    "enabled_utc = ?1, consent_sha256 = (SELECT consent_sha256 FROM "
+	    "registrations WHERE id = ?2) WHERE id = ?3")) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, old);
+	sqlite3_bind_int64(s, 3, id);
+	if (store_step_done(st, s, qid, "enable the update") < 0 ||
+	    reg_event(st, qid, now, "registration-updated", id, NULL, NULL) < 0)
+		return -1;
+	*done = 2;
+	return 0;
+}
+
 /* maybe_confirmed - pending with the mobile and an address: confirmed */
 static int
 maybe_confirmed(struct bz_store *st, const char *qid, int64_t id, int64_t now,
@@ -442,7 +499,9 @@ maybe_confirmed(struct bz_store *st, const char *qid, int64_t id, int64_t now,
 		return -1;
 	if (sqlite3_changes(st->db) == 1) {
 		*done = 1;
-		return reg_event(st, qid, now, "registration-confirmed", id, NULL, NULL);
+		if (reg_event(st, qid, now, "registration-confirmed", id, NULL, NULL) < 0)
+			return -1;
+		return apply_update(st, qid, id, now, done);
 	}
 	return 0;
 }
@@ -613,6 +672,8 @@ bz_registration_consent_check(struct bz_store *st, const char *rfc,
 	if (rc == BZ_STORE_TEMPFAIL)
 		return -1;
 	(void)now;
+	/* get() prefers the enabled registration: a pending ACTUALIZACION
+	 * needs no second consent. */
 	if (rc == BZ_STORE_NOTFOUND || strcmp(r.state, "confirmed") != 0)
 		bz_reasons_add(reasons, rc == BZ_STORE_OK &&
 		    strcmp(r.state, "enabled") == 0 ? "BZ-REG-ALREADY-ENABLED" :

@@ -152,7 +152,10 @@ static const char *const migrations[] = {
 	"  created_utc INTEGER NOT NULL,"
 	"  expires_utc INTEGER NOT NULL,"
 	"  consent_sha256 TEXT,"
-	"  enabled_utc INTEGER);"
+	"  enabled_utc INTEGER,"
+	/* ACTUALIZACION: the enabled registration this one will replace
+	 * once its contact means are confirmed. */
+	"  update_of INTEGER REFERENCES registrations (id));"
 	"CREATE INDEX registrations_rfc ON registrations (rfc, state);"
 	"CREATE TABLE registration_addresses ("
 	"  registration_id INTEGER NOT NULL REFERENCES registrations (id),"

@@ -8,7 +8,8 @@
  *                 address confirmed in its own store transaction, a signed
  *                 notice to it; the message accepted with X-Buzon-Status
  *                 "contact-confirmed", or refused with the token's reason.
- *   REGISTRO, CONFIRMACION (signed, Codigo:), CONFORMIDAD: verified like a
+ *   REGISTRO, ACTUALIZACION, CONFIRMACION (signed, Codigo:), CONFORMIDAD:
+ *                 verified like a
  *                 promocion first (so unsigned, CSD, untrusted... are refused
  *                 exactly as today), the data read only from the signed
  *                 text, then filed like a promocion (folio, record, acuse
@@ -133,6 +134,8 @@ render_registro(void *arg, const char *folio, const struct bz_submission *sub,
 	    s->hook.event) != 0)
 		return -1;
 	add_rcpts(mail, s->hook.rctx, s->req.addresses, s->req.naddresses);
+	/* An ACTUALIZACION is told to the addresses in force too. */
+	add_rcpts(mail, s->hook.rctx, s->rcpts, s->nrcpts);
 	memset(&n, 0, sizeof(n));
 	n.rfc = g->rfc;
 	n.rfc_representante = g->rfc_representante;
@@ -148,7 +151,8 @@ render_registro(void *arg, const char *folio, const struct bz_submission *sub,
 	for (size_t i = 0; i < s->req.naddresses; i++) {
 		bz_buf_reset(&text);
 		bz_reg_notice_validation_text(&text, folio, s->req.addresses[i],
-		    n.tokens[i], n.now + BZ_REG_LIFETIME, &s->consent);
+		    n.tokens[i], n.now + BZ_REG_LIFETIME,
+		    n.update_of != 0 ? NULL : &s->consent);
 		if (notice(s, s->req.addresses[i], "Validacion de medio de contacto",
 		    &text) != 0)
 			goto out;
@@ -197,6 +201,13 @@ render_conformidad(void *arg, const char *folio, const struct bz_submission *sub
 	return render_with_rcpts(arg, folio, sub, mail);
 }
 
+/* state_name - X-Buzon-Registration after a confirmation */
+static const char *
+state_name(int now_confirmed)
+{
+	return now_confirmed == 2 ? "enabled" : now_confirmed ? "confirmed" : "pending";
+}
+
 /* step_free - release a step */
 static void
 step_free(struct reg_step *s)
@@ -233,9 +244,14 @@ file_step(struct reg_step *s, int64_t arrival, struct decision *out,
 	}
 }
 
-/* registro - REGISTRO: checks, then filed with its registration */
+/*
+ * registro - REGISTRO or ACTUALIZACION: checks, then filed with its
+ * registration. For an RFC whose mailbox is enabled both are an update:
+ * the new contact means are validated the same way while the confirmed
+ * ones stay in force (and hear of it: they get the acuse too).
+ */
 static void
-registro(struct reg_step *s, int64_t arrival, struct decision *out)
+registro(struct reg_step *s, int64_t arrival, struct decision *out, int action)
 {
 	const struct decide_input *in = s->in;
 	struct bz_reasons r;
@@ -247,15 +263,17 @@ registro(struct reg_step *s, int64_t arrival, struct decision *out)
 	if ((st = with_store(in, out)) == NULL)
 		return;
 	enabled = bz_registration_enabled(st, s->v->signer->rfc);
+	if (enabled == 1 && bz_registration_confirmed_addresses(st, s->v->signer->rfc,
+	    &s->rcpts, &s->nrcpts) != BZ_STORE_OK)
+		enabled = -1;
 	bz_store_pool_put(in->store, st);
 	if (enabled < 0) {
 		tempfail(in, out, "BZ-STORE", "the registration could not be read");
 		return;
 	}
-	if (enabled) {
-		/* ACTUALIZACION is not implemented: refused, nothing changes. */
-		bz_reasons_add(&r, "BZ-REG-UPDATE-UNSUPPORTED");
-		refuse(in, &r, out, "REGISTRO");
+	if (!enabled && action == BZ_REG_ACTUALIZACION) {
+		bz_reasons_add(&r, "BZ-REG-MAILBOX-NOT-ENABLED");
+		refuse(in, &r, out, "ACTUALIZACION");
 		bz_reasons_free(&r);
 		return;
 	}
@@ -265,12 +283,14 @@ registro(struct reg_step *s, int64_t arrival, struct decision *out)
 		bz_buf_free(&err);
 		return;
 	}
-	s->hook.event = BZ_RECEIPT_EVENT_REGISTRO;
+	s->hook.event = enabled ? BZ_RECEIPT_EVENT_ACTUALIZACION :
+	    BZ_RECEIPT_EVENT_REGISTRO;
 	s->hook.render = render_registro;
 	file_step(s, arrival, out, "pending");
 	if (out->action == DECIDE_ACCEPT)
-		bz_log(BZ_LOG_NOTICE, in->qid, "registration %s: %zu validation "
-		    "notice(s) and one SMS code queued%s", s->hook.repeat ?
+		bz_log(BZ_LOG_NOTICE, in->qid, "%s %s: %zu validation "
+		    "notice(s) and one SMS code queued%s", enabled ? "update of "
+		    "the contact means" : "registration", s->hook.repeat ?
 		    "repeat (nothing new)" : "pending", s->notices,
 		    s->replaced ? ", the pending one replaced" : "");
 }
@@ -302,7 +322,7 @@ confirm_code(struct reg_step *s, int64_t arrival, struct decision *out)
 		res.nrcpts = 0;
 		s->hook.event = BZ_RECEIPT_EVENT_CONFIRMACION;
 		s->hook.render = render_with_rcpts;
-		file_step(s, arrival, out, res.now_confirmed ? "confirmed" : "pending");
+		file_step(s, arrival, out, state_name(res.now_confirmed));
 		bz_reg_result_free(&res);
 	}
 	bz_reasons_free(&r);
@@ -363,8 +383,6 @@ decide_registration(const struct decide_input *in, const struct bz_verification 
 	    bz_registration_action_name(action));
 	if (v->signer->rfc == NULL) {
 		bz_reasons_add(&r, "BZ-CERT-IDENTITY");
-	} else if (action == BZ_REG_ACTUALIZACION) {
-		bz_reasons_add(&r, "BZ-REG-UPDATE-UNSUPPORTED");
 	} else if (bz_registration_signed_text(in->msg, in->len, v->entity_sha256,
 	    &text, &err) != 0) {
 		bz_log(BZ_LOG_INFO, in->qid, "registration data: %s", bz_buf_str(&err));
@@ -378,8 +396,8 @@ decide_registration(const struct decide_input *in, const struct bz_verification 
 	bz_buf_free(&err);
 	if (r.n > 0)
 		refuse(in, &r, out, bz_registration_action_name(action));
-	else if (action == BZ_REG_REGISTRO)
-		registro(&s, arrival, out);
+	else if (action == BZ_REG_REGISTRO || action == BZ_REG_ACTUALIZACION)
+		registro(&s, arrival, out, action);
 	else if (action == BZ_REG_CONFIRMACION)
 		confirm_code(&s, arrival, out);
 	else
@@ -412,7 +430,7 @@ decide_confirm_token(const struct decide_input *in, const char *token,
 	else {
 		decision_add_header(out, "X-Buzon-Status", "contact-confirmed");
 		decision_add_header(out, "X-Buzon-Registration",
-		    res.now_confirmed ? "confirmed" : "pending");
+		    state_name(res.now_confirmed));
 		if (res.folio != NULL)
 			decision_add_header(out, "X-Buzon-Folio", res.folio);
 		bz_log(BZ_LOG_NOTICE, in->qid, "contact address confirmed%s",
@@ -422,8 +440,10 @@ decide_confirm_token(const struct decide_input *in, const char *token,
 		bz_buf_printf(&text, "Instituto Mexicano del Seguro Social - Buzon IMSS\n\n"
 		    "La direccion %s quedo confirmada como medio de contacto del\n"
 		    "registro %s.\n%s", res.address, res.folio ? res.folio : "-",
-		    res.now_confirmed ? "\nLos medios de contacto estan confirmados: "
-		    "envie ahora la CONFORMIDAD firmada con la e.firma.\n" : "");
+		    res.now_confirmed == 2 ? "\nLos nuevos medios de contacto estan "
+		    "en vigor.\n" : res.now_confirmed ? "\nLos medios de contacto "
+		    "estan confirmados: envie ahora la CONFORMIDAD firmada con la "
+		    "e.firma.\n" : "");
 		mailbox = in->rt->nmailboxes ? in->rt->mailboxes[0] : NULL;
 		n.from = mailbox;
 		n.to = res.address;

@@ -10,6 +10,9 @@
  *                  address the token was sent to
  *   CONFIRMACION   signed by the registrant with "Codigo: NNNNNN": the mobile
  *   CONFORMIDAD    signed by the registrant with "Acepto: <sha256>"
+ *   ACTUALIZACION  signed; new contact means (like REGISTRO) for an enabled
+ *                  mailbox, in force once confirmed (REGISTRO of an enabled
+ *                  RFC is the same)
  *
  * Data are "Clave: valor" lines of the first text/plain part of the
  * SIGNED content (bz_registration_signed_text); headers, the preamble of
@@ -49,6 +52,7 @@
 #define BZ_RECEIPT_EVENT_REGISTRO	"registro"
 #define BZ_RECEIPT_EVENT_CONFIRMACION	"confirmacion"
 #define BZ_RECEIPT_EVENT_CONFORMIDAD	"conformidad"
+#define BZ_RECEIPT_EVENT_ACTUALIZACION	"actualizacion"
 
 enum bz_reg_action {
 	BZ_REG_NONE = 0,	/* an ordinary promocion */
@@ -175,6 +179,8 @@ struct bz_reg_new {
 	char		 code[BZ_REG_CODE_LEN + 1];
 	int64_t		 id;		/* out */
 	int		 replaced;	/* out: a pending one was replaced */
+	int64_t		 update_of;	/* out: the enabled registration this
+					 * ACTUALIZACION will replace (0: none) */
 };
 
 int	bz_registration_create_locked(struct bz_store *st, const char *qid,
@@ -184,7 +190,10 @@ int	bz_registration_create_locked(struct bz_store *st, const char *qid,
 struct bz_reg_result {
 	char		*rfc;		/* xmalloc'ed */
 	char		*address;	/* confirmed address (token) */
-	int		 now_confirmed;	/* every means confirmed: state confirmed */
+	int		 now_confirmed;	/* 1: now confirmed (mobile and an
+					 * address); 2: an ACTUALIZACION now
+					 * confirmed, enabled in place of the
+					 * registration it updates */
 	char		*folio;		/* acuse de registro */
 	char	       **rcpts;		/* confirmed addresses + signer's */
 	size_t		 nrcpts;

@@ -13,6 +13,10 @@
 # CONFORMIDAD with the published hash enables the mailbox (acuse to the
 # confirmed address and the certificate's, never to the unconfirmed one);
 # then a promocion is filed and its acuse goes to the confirmed address too.
+# ACTUALIZACION with new contact means: the acuse also to the address in
+# force, which keeps getting the acuses until the new means are confirmed;
+# then the update is enabled in its place (refused for an RFC without an
+# enabled mailbox).
 #
 # Attacks, each a 550 with its own code and nothing recorded: unsigned and
 # CSD-signed REGISTRO, 0 and 6 addresses, a duplicate, a malformed one, a
@@ -309,6 +313,48 @@ r=$(acuse_rcpts "$(sub_folio "$E2E_DIR/filing.got")" 2)
     e2e_fail "acuse of the promocion: recipients $r"
 e2e_log "ok: promocion filed once the mailbox is enabled; acuse to the confirmed address too"
 
+# --- ACTUALIZACION: new contact means; the confirmed ones stay in force ----------
+reg_message "$E2E_DIR/u-none.eml" efirma-fisica ACTUALIZACION 'Correo: a@persona.test
+Celular: +523311112222' >/dev/null
+refused u-none "$E2E_DIR/u-none.eml" BZ-REG-MAILBOX-NOT-ENABLED
+tok=$(reg_message "$E2E_DIR/upd.eml" efirma-moral ACTUALIZACION 'Correo: tres@empresa.test
+Celular: +52 55 8765 4321')
+# the Subject word in RFC 2047 form, with its accent
+sed -i "s|^Subject: .*|Subject: =?utf-8?q?ACTUALIZACI=C3=93N?= de medios\r|" "$E2E_DIR/upd.eml"
+accepted upd "$E2E_DIR/upd.eml"
+delivered "$tok" "$E2E_DIR/upd.got"
+ufolio=$(sub_folio "$E2E_DIR/upd.got")
+r=$(acuse_rcpts "$ufolio" 3)
+[ "$r" = "contacto@empresa.buzon.test tres@empresa.test uno@empresa.test " ] ||
+    e2e_fail "acuse de actualizacion recipients: $r"
+T3=$(token_for tres@empresa.test)
+[ ${#T3} -eq 32 ] || e2e_fail "update: token '$T3'"
+e2e_wait_until "$E2E_TIMEOUT" test -e "$E2E_DIR/sms/sms.2.in" || e2e_fail "update: no SMS"
+[ "$(tail -n 1 "$E2E_DIR/sms/sms.2.args")" = "+525587654321" ] || e2e_fail "update: SMS number"
+CODE2=$(sed -n 's/^Codigo: \([0-9]\{6\}\)$/\1/p' "$E2E_DIR/sms/sms.2.in")
+# meanwhile the confirmed address is still the one in force
+tok=$(reg_message "$E2E_DIR/filing2.eml" efirma-moral "promocion" "Otra promocion.")
+accepted filing2 "$E2E_DIR/filing2.eml"
+delivered "$tok" "$E2E_DIR/filing2.got"
+r=$(acuse_rcpts "$(sub_folio "$E2E_DIR/filing2.got")" 2)
+[ "$r" = "contacto@empresa.buzon.test uno@empresa.test " ] ||
+    e2e_fail "acuse during the update: recipients $r"
+reg_message "$E2E_DIR/u-tok.eml" none "CONFIRMACION $T3" x >/dev/null
+accepted u-tok "$E2E_DIR/u-tok.eml"
+tok=$(reg_message "$E2E_DIR/u-code.eml" efirma-moral CONFIRMACION "Codigo: $CODE2")
+accepted u-code "$E2E_DIR/u-code.eml"
+delivered "$tok" "$E2E_DIR/u-code.got"
+[ "$(e2e_header_value X-Buzon-Registration "$E2E_DIR/u-code.got")" = enabled ] ||
+    e2e_fail "update: not in force after its confirmation"
+sub_ctl registration show $MORAL --json >"$E2E_DIR/show2.json"
+grep -q -F '{"address": "tres@empresa.test", "confirmed": true' "$E2E_DIR/show2.json" &&
+    grep -q -F '"number": "+525587654321", "confirmed": true' "$E2E_DIR/show2.json" &&
+    grep -q -F '"state": "enabled"' "$E2E_DIR/show2.json" &&
+    grep -q -F "\"consent_sha256\": \"$HASH\"" "$E2E_DIR/show2.json" &&
+    ! grep -q uno@empresa.test "$E2E_DIR/show2.json" ||
+    e2e_fail "after the update: $(cat "$E2E_DIR/show2.json")"
+e2e_log "ok: ACTUALIZACION validated like a REGISTRO; the old means in force until then"
+
 # --- a second REGISTRO while pending; the 72 hours -------------------------------
 FIS_BODY='Correo: juan@persona.test
 Celular: +52 33 1111 2222'
@@ -344,7 +390,7 @@ sub_ctl registration show PEGJ800101AB3 --json | grep -q '"state": "expired"' ||
 e2e_log "ok: second REGISTRO replaced the pending one; token refused after 72 h"
 
 # --- secrets never logged; the record intact ------------------------------------------
-for s in "$T1" "$T2" "$F1" "$F2" "$CODE"; do
+for s in "$T1" "$T2" "$T3" "$F1" "$F2" "$CODE" "$CODE2"; do
 	if grep -q -F -- "$s" "$E2E_DIR/milter.log" "$E2E_DIR/maillog" 2>/dev/null; then
 		e2e_fail "a token or code is in a log: $(grep -F -- "$s" "$E2E_DIR/milter.log" "$E2E_DIR/maillog" | head -n 2)"
 	fi

@@ -334,6 +334,67 @@ START_TEST(test_happy_path)
 }
 END_TEST
 
+/* ACTUALIZACION: the confirmed contact means stay in force until the new
+ * ones are confirmed; then the update is enabled in their place. */
+START_TEST(test_update)
+{
+	char path[512], *s, **addrs;
+	struct bz_store *st = fresh_store("reg-update.db", path);
+	struct bz_reg_new a, u;
+	struct bz_reasons r;
+	char **rcpts = NULL;
+	size_t nrcpts = 0, n;
+
+	registro(st, RFC, 1, T0, &a);
+	token_reason(st, a.tokens[0], T0 + 1, NULL);
+	ck_assert_int_eq(code_reason(st, RFC, a.code, T0 + 2, NULL), 1);
+	ck_assert_int_eq(store_begin(st, "t"), 0);
+	ck_assert_int_eq(bz_registration_enable_locked(st, "t", RFC, NULL, "bb",
+	    T0 + 3, &rcpts, &nrcpts), 0);
+	ck_assert_int_eq(store_commit(st, "t"), 0);
+	for (size_t i = 0; i < nrcpts; i++)
+		free(rcpts[i]);
+	free(rcpts);
+
+	registro(st, RFC, 2, T0 + 10, &u);
+	ck_assert_int_eq(u.update_of, a.id);
+	ck_assert_int_eq(bz_registration_enabled(st, RFC), 1);
+	ck_assert_str_eq((s = state_of(st, RFC)), "enabled");	/* the one in force */
+	free(s);
+	ck_assert_int_eq(bz_registration_confirmed_addresses(st, RFC, &addrs, &n),
+	    BZ_STORE_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(addrs[0], "uno@empresa.mx");
+	free(addrs[0]);
+	free(addrs);
+	/* no second consent while an update is pending */
+	bz_reasons_init(&r);
+	ck_assert_int_eq(bz_registration_consent_check(st, RFC, "bb", "bb", T0, &r), 1);
+	ck_assert(bz_reasons_has(&r, "BZ-REG-ALREADY-ENABLED"));
+	bz_reasons_free(&r);
+	token_reason(st, u.tokens[1], T0 + 11, NULL);
+	ck_assert_int_eq(code_reason(st, RFC, u.code, T0 + 12, NULL), 2);
+	ck_assert_int_eq(bz_registration_confirmed_addresses(st, RFC, &addrs, &n),
+	    BZ_STORE_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(addrs[0], "dos@empresa.mx");
+	free(addrs[0]);
+	free(addrs);
+	ck_assert_int_eq(bz_registration_enabled(st, RFC), 1);
+	/* the old registration is replaced, its consent carried over */
+	{
+		struct bz_registration g;
+
+		ck_assert_int_eq(bz_registration_get(st, RFC, &g), BZ_STORE_OK);
+		ck_assert_int_eq(g.id, u.id);
+		ck_assert_str_eq(g.state, "enabled");
+		ck_assert_str_eq(g.consent_sha256, "bb");
+		bz_registration_free(&g);
+	}
+	bz_store_close(st);
+}
+END_TEST
+
 START_TEST(test_expiry_and_replacement)
 {
 	char path[512], *s;
@@ -511,6 +572,7 @@ suite_registration(void)
 	tcase_add_loop_test(tc, test_parse, 0, sizeof(parses) / sizeof(parses[0]));
 	tcase_add_test(tc, test_tokens);
 	tcase_add_test(tc, test_happy_path);
+	tcase_add_test(tc, test_update);
 	tcase_add_test(tc, test_expiry_and_replacement);
 	tcase_add_test(tc, test_code_attempts);
 	tcase_add_test(tc, test_chain_tamper);
