@@ -31,18 +31,13 @@
 # Postfix's; the event chain and every record stay intact.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 . "$top_srcdir/tests/e2e/submission-lib.sh"
+. "$top_srcdir/tests/e2e/registration-lib.sh"
 
 e2e_init registration
 sub_pki_conf
 command -v sqlite3 >/dev/null 2>&1 || e2e_skip "sqlite3 shell not installed"
-mkdir -p "$E2E_DIR/sms"
-chown postfix "$E2E_DIR/sms"
-SMS=$(e2e_install_file "$top_srcdir/tests/e2e/sms-capture.sh")
-chmod 0755 "$SMS"
-CONSENT=$(e2e_install_file "$top_srcdir/contrib/conformidad.txt")
-HASH=$(sha256sum "$CONSENT" | cut -d' ' -f1)
-e2e_conf SmsCommand "$SMS $E2E_DIR/sms --gateway=pruebas"
-e2e_conf ConsentText "$CONSENT"
+reg_conf
+HASH=$REG_HASH
 e2e_conf RequireEnabledMailbox yes
 e2e_conf RepeatResendInterval 0
 e2e_start
@@ -51,16 +46,6 @@ sub_ready 1
 MORAL=EBU200101AB8
 DB=$E2E_DIR/spool/buzon.db
 sql() { sqlite3 -cmd '.timeout 10000' "$DB" "$@"; }
-
-# reg_message FILE LEAF SUBJECT BODY - BODY signed by LEAF ("none":
-# unsigned), with SUBJECT; prints the message's token
-reg_message()
-{
-	local tok
-	tok=$(SUB_BODY=$4 sub_message "$1" "$2") || exit 99
-	sed -i "s|^Subject: .*|Subject: $3\r|" "$1"
-	echo "$tok"
-}
 
 # refused ID FILE REASON - 550 5.7.x with REASON, not queued
 refused()
@@ -91,33 +76,6 @@ delivered()
 
 # registrations - rows in the registrations table
 registrations() { sql "SELECT count(*) FROM registrations"; }
-
-# notice_file ADDRESS - the sink file with the validation notice to ADDRESS
-notice_file()
-{
-	grep -l -F "Subject: Validacion de medio de contacto" "$E2E_DIR"/sink/* 2>/dev/null |
-	    xargs -r grep -l -F "To: <$1>" | head -n 1 | grep .
-}
-
-# text_of FILE - the decoded text/plain part of a signed notice or acuse
-text_of()
-{
-	tr -d '\r' <"$1" | awk '
-		/^Content-Type: text\/plain/ { intext = 1; next }
-		intext && !body && $0 == "" { body = 1; next }
-		body && /^--/ { exit }
-		body { print }' | base64 -d | tr -d '\r'
-}
-
-# token_for ADDRESS - wait for its validation notice, print its token
-token_for()
-{
-	local f
-	e2e_wait_until "$E2E_TIMEOUT" notice_file "$1" >/dev/null ||
-	    e2e_fail "no validation notice reached $1"
-	f=$(notice_file "$1")
-	text_of "$f" | sed -n 's/^Token: //p'
-}
 
 # acuse_files FOLIO - the sink files holding an acuse of FOLIO (one per
 # recipient: the outbox hands each recipient its own copy)
@@ -204,16 +162,16 @@ e2e_log "ok: REGISTRO: folio $folio, acuse to the certificate's and both listed 
 sub_ctl receipt verify --ca "$E2E_DIR/inst/institution-ca.crt" --schema "$SUB_SCHEMA" \
     "$E2E_DIR/acuse-reg.eml" >"$E2E_DIR/rv.out" 2>&1 ||
     e2e_fail "acuse de registro does not verify: $(cat "$E2E_DIR/rv.out")"
-T1=$(token_for uno@empresa.test)
-T2=$(token_for dos@empresa.test)
+T1=$(reg_token_for uno@empresa.test)
+T2=$(reg_token_for dos@empresa.test)
 [ ${#T1} -eq 32 ] && [ ${#T2} -eq 32 ] && [ "$T1" != "$T2" ] ||
     e2e_fail "tokens: '$T1' '$T2'"
-f=$(notice_file uno@empresa.test)
+f=$(reg_notice_file uno@empresa.test)
 e2e_sink_message "$f" >"$E2E_DIR/notice1.eml"
 openssl smime -verify -in "$E2E_DIR/notice1.eml" -CAfile "$E2E_DIR/inst/institution-ca.crt" \
     -purpose any >/dev/null 2>"$E2E_DIR/notice-verify.err" ||
     e2e_fail "the validation notice is not signed by the Institute: $(cat "$E2E_DIR/notice-verify.err")"
-text_of "$f" | grep -q "Acepto: $HASH" || e2e_fail "the notice does not quote the consent hash"
+reg_text_of "$f" | grep -q "Acepto: $HASH" || e2e_fail "the notice does not quote the consent hash"
 if grep -l -i 'victima@otro.test' "$E2E_DIR"/sink/* | xargs -r grep -l 'X-Rcpt-Args' |
     xargs -r grep -q -i 'X-Rcpt-Args: <victima@otro.test>'; then
 	e2e_fail "the Institute wrote to an address outside the signed content"
@@ -327,7 +285,7 @@ ufolio=$(sub_folio "$E2E_DIR/upd.got")
 r=$(acuse_rcpts "$ufolio" 3)
 [ "$r" = "contacto@empresa.buzon.test tres@empresa.test uno@empresa.test " ] ||
     e2e_fail "acuse de actualizacion recipients: $r"
-T3=$(token_for tres@empresa.test)
+T3=$(reg_token_for tres@empresa.test)
 [ ${#T3} -eq 32 ] || e2e_fail "update: token '$T3'"
 e2e_wait_until "$E2E_TIMEOUT" test -e "$E2E_DIR/sms/sms.2.in" || e2e_fail "update: no SMS"
 [ "$(tail -n 1 "$E2E_DIR/sms/sms.2.args")" = "+525587654321" ] || e2e_fail "update: SMS number"
@@ -360,14 +318,14 @@ FIS_BODY='Correo: juan@persona.test
 Celular: +52 33 1111 2222'
 reg_message "$E2E_DIR/f1.eml" efirma-fisica REGISTRO "$FIS_BODY" >/dev/null
 accepted f1 "$E2E_DIR/f1.eml"
-F1=$(token_for juan@persona.test)
-rm -f "$(notice_file juan@persona.test)"
+F1=$(reg_token_for juan@persona.test)
+rm -f "$(reg_notice_file juan@persona.test)"
 # (other signed text: the same text again is a repeat of the first filing,
 # answered with its acuse and changing nothing)
 reg_message "$E2E_DIR/f2.eml" efirma-fisica REGISTRO "Segundo registro.
 $FIS_BODY" >/dev/null
 accepted f2 "$E2E_DIR/f2.eml"
-F2=$(token_for juan@persona.test)
+F2=$(reg_token_for juan@persona.test)
 [ ${#F1} -eq 32 ] && [ ${#F2} -eq 32 ] && [ "$F1" != "$F2" ] ||
     e2e_fail "second REGISTRO: tokens '$F1' '$F2'"
 reg_message "$E2E_DIR/t-replaced.eml" none "CONFIRMACION $F1" x >/dev/null
