@@ -164,11 +164,12 @@ const struct bz_cfg_key bz_config_keys[] = {
 	  "The consent text the Institute publishes (contrib/conformidad.txt). A "
 	  "CONFORMIDAD must carry \"Acepto: \" and the SHA-256 of this file's "
 	  "bytes; the validation notices quote it whole with its hash." },
-	{ "RequireEnabledMailbox", BZ_CFG_BOOL, "no", 0, NULL,
-	  "yes: a promocion signed for an RFC without an enabled mailbox "
-	  "(REGISTRO, CONFIRMACION, CONFORMIDAD done) is refused with 550 5.7.1 "
-	  "BZ-REG-MAILBOX-NOT-ENABLED. The issue asks for yes as the default; it "
-	  "is no until the test suite registers its signers." },
+	{ "RequireEnabledMailbox", BZ_CFG_BOOL, "yes", 0, NULL,
+	  "A promocion signed for an RFC without an enabled mailbox (REGISTRO, "
+	  "CONFIRMACION of its contact means, CONFORMIDAD) is refused with "
+	  "550 5.7.1 BZ-REG-MAILBOX-NOT-ENABLED, whose text says how to register. "
+	  "no files promociones from any valid e.firma (the registration steps "
+	  "work either way)." },
 	{ "OutboxMaxAttempts", BZ_CFG_INT, "30", 0, NULL,
 	  "Attempts to hand a mail to the MTA before giving up on it (logged as "
 	  "an error and recorded as an outbox-gave-up event).",

@@ -210,6 +210,9 @@ e2e_init()
 	e2e_conf LogLevel debug
 	e2e_conf Syslog no
 	e2e_conf TestMode yes
+	# Tests of filing send promociones from signers that never registered
+	# (issue 9); registration.sh and try-it set it back to yes.
+	e2e_conf RequireEnabledMailbox no
 	e2e_log "e2e $E2E_NAME: dir $E2E_DIR, smtpd 127.0.0.1:$E2E_SMTP_PORT," \
 	    "sink 127.0.0.1:$E2E_SINK_PORT"
 }
