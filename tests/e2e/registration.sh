@@ -38,11 +38,14 @@ sub_pki_conf
 command -v sqlite3 >/dev/null 2>&1 || e2e_skip "sqlite3 shell not installed"
 reg_conf
 HASH=$REG_HASH
-e2e_conf RequireEnabledMailbox yes
+# the default (yes): lib.sh sets no for the other tests
+e2e_conf RequireEnabledMailbox
 e2e_conf RepeatResendInterval 0
 e2e_start
 sub_ready 1
 
+sub_ctl config --defaults | grep -q '^RequireEnabledMailbox yes$' ||
+    e2e_fail "RequireEnabledMailbox does not default to yes"
 MORAL=EBU200101AB8
 DB=$E2E_DIR/spool/buzon.db
 sql() { sqlite3 -cmd '.timeout 10000' "$DB" "$@"; }
