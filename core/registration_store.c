@@ -877,3 +877,27 @@ bz_registration_confirmed_addresses(struct bz_store *st, const char *rfc,
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? BZ_STORE_OK : BZ_STORE_TEMPFAIL;
 }
+
+/*
+ * bz_registration_wipe_notices - the bytes of notices the MTA took (or
+ * the outbox gave up on) are emptied: the token in a validation notice
+ * then exists in clear only until it is handed over. secure_delete makes
+ * SQLite overwrite the freed content; old page images may stay in the WAL
+ * until its next checkpoint.
+ */
+enum bz_store_status
+bz_registration_wipe_notices(struct bz_store *st, size_t *n)
+{
+	sqlite3_stmt *s;
+
+	*n = 0;
+	sqlite3_exec(st->db, "PRAGMA secure_delete = ON", NULL, NULL, NULL);
+	if ((s = store_prepare(st, NULL, "UPDATE outbox SET message = zeroblob(0) "
+	    "WHERE kind = 'aviso' AND status IN ('sent', 'failed') AND "
+	    "length(message) > 0")) == NULL)
+		return BZ_STORE_TEMPFAIL;
+	if (store_step_done(st, s, NULL, "wipe sent notices") < 0)
+		return BZ_STORE_TEMPFAIL;
+	*n = (size_t)sqlite3_changes(st->db);
+	return BZ_STORE_OK;
+}

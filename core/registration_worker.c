@@ -5,7 +5,8 @@
  * SMS rows through SmsCommand (bz_sms_run_once, wall clock), then the
  * 72-hour expiry (bz_registration_expire) at the current configuration
  * generation's "now" (TestClock under TestMode), so a reload with another
- * TestClock moves the registrations' clock in tests. No transaction is
+ * TestClock moves the registrations' clock in tests, then the bytes of
+ * the notices already handed to the MTA are wiped (their tokens). No transaction is
  * held while SmsCommand runs.
  */
 #include "build-aux/config.h"
@@ -37,7 +38,7 @@ pass(struct bz_reg_worker *w)
 {
 	struct bz_runtime *rt = bz_runtime_acquire();
 	struct bz_sms_opts o;
-	size_t sent, failed, expired;
+	size_t sent, failed, expired, wiped;
 	int64_t now = (int64_t)time(NULL);
 
 	if (rt == NULL)
@@ -50,6 +51,8 @@ pass(struct bz_reg_worker *w)
 	    BZ_STORE_OK && expired > 0)
 		bz_log(BZ_LOG_NOTICE, NULL, "registration: %zu expired (72 hours "
 		    "without confirmed contact means)", expired);
+	if (bz_registration_wipe_notices(w->st, &wiped) == BZ_STORE_OK && wiped > 0)
+		bz_log(BZ_LOG_DEBUG, NULL, "registration: %zu sent notice(s) wiped", wiped);
 	bz_sms_opts_free(&o);
 	bz_runtime_unref(rt);
 }

@@ -240,6 +240,10 @@ enum bz_store_status bz_registration_verify_rows(struct bz_store *st,
 	    void (*bad)(void *arg, const char *label, const char *why), void *arg,
 	    int64_t *checked);
 
+/* Empty the message of every notice (outbox kind "aviso") already sent or
+ * given up, so tokens stay in clear only until the hand-off. */
+enum bz_store_status bz_registration_wipe_notices(struct bz_store *st, size_t *n);
+
 /* Mark the filing folio as a registration step whose acuse has event
  * (the row then recomputes that cadena): inside the transaction. */
 int	bz_registration_set_event_locked(struct bz_store *st, const char *qid,

@@ -360,6 +360,11 @@ done
     e2e_fail "a token is stored in clear"
 [ "$(sql "SELECT count(*) FROM sms_queue WHERE status = 'sent' AND length(message) > 0")" = 0 ] ||
     e2e_fail "a sent SMS kept its code"
+# notices handed to the MTA lose their bytes (the worker's next pass)
+wiped() { [ "$(sql "SELECT count(*) FROM outbox WHERE kind = 'aviso' AND status = 'sent' AND length(message) > 0")" = 0 ]; }
+e2e_wait_until "$E2E_TIMEOUT" wiped || e2e_fail "a sent validation notice kept its token"
+[ "$(sql "SELECT count(*) FROM outbox WHERE kind = 'aviso' AND status = 'sent'")" -ge 5 ] ||
+    e2e_fail "fewer notices sent than expected"
 e2e_log "ok: no token or code in the logs or stored in clear"
 sub_ctl store verify-chain >"$E2E_DIR/chain.out" 2>&1 ||
     e2e_fail "verify-chain: $(cat "$E2E_DIR/chain.out")"
