@@ -19,7 +19,9 @@
 #include "buzon/buf.h"
 #include "buzon/registration.h"
 #include "buzon/store.h"
+#include "buzon/receipt.h"
 #include "core/store_int.h"
+#include "pki.h"
 #include "suites.h"
 
 static const char *const mailboxes[] = { "buzon@imss.gob.mx" };
@@ -498,6 +500,65 @@ START_TEST(test_chain_tamper)
 }
 END_TEST
 
+/* ---- the validation notice ---- */
+/* Header safety: nothing a registrant wrote reaches a header but the
+ * plain address; the notice is signed by the Institute and verifies. */
+START_TEST(test_notice)
+{
+	struct bz_buf err = BZ_BUF_INIT, out = BZ_BUF_INIT, text = BZ_BUF_INIT;
+	struct bz_receipt_signer *sg;
+	struct bz_reg_notice n;
+	struct bz_consent c;
+	char *cert, *key;
+	static const char *const bad_to[] = {
+		"a@b.mx\r\nBcc: victima@otro.mx", "a@b.mx, victima@otro.mx",
+		"\"a b\"@b.mx", "<a@b.mx>", "", "a@b.mx\n",
+	};
+
+	cert = strdup(test_pki_path("institution.crt"));
+	key = strdup(test_pki_path("institution.key"));
+	sg = bz_receipt_signer_load(cert, key, NULL, &err);
+	ck_assert_msg(sg != NULL, "%s", bz_buf_str(&err));
+	bz_buf_init(&c.text);
+	bz_buf_puts(&c.text, "Texto de conformidad.\n");
+	strcpy(c.sha256, "2f4c3610f1e5c46811e3d44cee17cc930088265e207688001ce5a76a8fdb5435");
+	bz_reg_notice_validation_text(&text, "BZ-2026-00000001", "uno@empresa.mx",
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", T0 + BZ_REG_LIFETIME, &c);
+	ck_assert_ptr_nonnull(strstr(bz_buf_str(&text), "\nToken: ABCDEFGHIJKLMNOPQRSTUVWXYZ234567\n"));
+	ck_assert_ptr_nonnull(strstr(bz_buf_str(&text), "CONFIRMACION ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"));
+	ck_assert_ptr_nonnull(strstr(bz_buf_str(&text), "Acepto: 2f4c3610"));
+	ck_assert_ptr_nonnull(strstr(bz_buf_str(&text), "2026-06-04T12:00:00Z"));
+	ck_assert_ptr_nonnull(strstr(bz_buf_str(&text), "Texto de conformidad."));
+	n.from = "buzon@imss.gob.mx";
+	n.to = "uno@empresa.mx";
+	n.subject = "Validacion de medio de contacto";
+	n.text = bz_buf_str(&text);
+	n.date = T0;
+	ck_assert_int_eq(bz_reg_notice_render(sg, &n, &out, &err), 0);
+	ck_assert_ptr_nonnull(strstr(bz_buf_str(&out), "\r\nTo: <uno@empresa.mx>\r\n"));
+	ck_assert_ptr_nonnull(strstr(bz_buf_str(&out), "\r\nAuto-Submitted: auto-generated\r\n"));
+	ck_assert_ptr_nonnull(strstr(bz_buf_str(&out), "application/pkcs7-signature"));
+	/* the token is in the base64 body only, never in a header */
+	ck_assert_ptr_null(strstr(bz_buf_str(&out), "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"));
+	for (size_t i = 0; i < sizeof(bad_to) / sizeof(bad_to[0]); i++) {
+		bz_buf_reset(&out);
+		n.to = bad_to[i];
+		ck_assert_msg(bz_reg_notice_render(sg, &n, &out, &err) == -1, "%s", bad_to[i]);
+		ck_assert_uint_eq(out.len, 0);
+	}
+	n.to = "uno@empresa.mx";
+	n.subject = "Aviso\r\nBcc: x@y.mx";
+	ck_assert_int_eq(bz_reg_notice_render(sg, &n, &out, &err), -1);
+	bz_receipt_signer_unref(sg);
+	bz_consent_free(&c);
+	bz_buf_free(&err);
+	bz_buf_free(&out);
+	bz_buf_free(&text);
+	free(cert);
+	free(key);
+}
+END_TEST
+
 /* ---- SmsCommand ---- */
 START_TEST(test_sms_command)
 {
@@ -578,6 +639,7 @@ suite_registration(void)
 	tcase_add_test(tc, test_chain_tamper);
 	tcase_add_test(tc, test_row_tamper);
 	tcase_add_test(tc, test_sms_command);
+	tcase_add_test(tc, test_notice);
 	suite_add_tcase(s, tc);
 	return s;
 }
