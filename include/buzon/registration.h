@@ -23,10 +23,12 @@
  *
  * Modules: registration.c (Subject word, data lines, checks: this header's
  * parsing half), contact_token.c (tokens and codes), registration_store.c
- * (the tables, the state machine and its events, inside the caller's
- * transaction), registration_notice.c (the signed validation notices and
- * the SMS text), sms.c (SmsCommand). The daemon's glue is in
- * milter/decide.c.
+ * (the state machine and its events, some steps inside the caller's
+ * transaction), registration_query.c (reading the rows, checking them
+ * against the log), registration_notice.c (the signed validation notices
+ * and the SMS text), sms.c (SmsCommand), registration_worker.c (the
+ * daemon's thread: SMS, expiry). The daemon's glue is in
+ * milter/decide_registration.c.
  *
  * Failure: bad input is a coded reason (core/reason.c, BZ-REG-*) added to
  * the caller's list; environment errors are BZ_STORE_TEMPFAIL or -1 with
