@@ -27,6 +27,11 @@
 #include "buzon/registration.h"
 #include "buzon/xalloc.h"
 
+/* A registration step is a few lines: a larger signed entity or text is
+ * refused (BZ-REG-NO-DATA) before it is parsed into memory. */
+#define MAX_ENTITY	(256 * 1024)
+#define MAX_TEXT	(64 * 1024)
+
 /* fold_word - ASCII lower case of a UTF-8 word, Spanish accents dropped */
 static char *
 fold_word(const char *s, size_t n)
@@ -342,10 +347,13 @@ entity_text(const unsigned char *ent, size_t len, struct bz_buf *text,
 		GMimeStream *out = g_mime_stream_mem_new_with_byte_array(arr);
 
 		g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(out), FALSE);
-		if (dw != NULL && g_mime_data_wrapper_write_to_stream(dw, out) >= 0) {
+		if (dw != NULL && g_mime_data_wrapper_write_to_stream(dw, out) >= 0 &&
+		    arr->len <= MAX_TEXT) {
 			bz_buf_append(text, arr->data, arr->len);
 			rc = 0;
-		} else
+		} else if (dw != NULL && arr->len > MAX_TEXT)
+			bz_buf_puts(err, "the text/plain part is too large for a registration step");
+		else
 			bz_buf_puts(err, "the text/plain part cannot be decoded");
 		g_object_unref(out);
 		g_byte_array_free(arr, TRUE);
@@ -367,20 +375,25 @@ bz_registration_signed_text(const unsigned char *msg, size_t len,
 	struct bz_reasons r;
 	struct bz_buf ent = BZ_BUF_INIT;
 	char sha[65];
-	int rc = -1;
+	int rc = -1, too_large = 0;
 
 	bz_mime_limits_default(&lim);
 	bz_reasons_init(&r);
 	switch (bz_mime_find_signed(msg, len, &lim, &ms, &r)) {
 	case BZ_MIME_DETACHED:
-		bz_buf_append(&ent, bz_mime_signed_content(&ms), ms.content_len);
+		if (ms.content_len > MAX_ENTITY)
+			too_large = 1;
+		else
+			bz_buf_append(&ent, bz_mime_signed_content(&ms), ms.content_len);
 		break;
 	case BZ_MIME_OPAQUE: {
 		const unsigned char *p = (const unsigned char *)ms.cms.data;
 		CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)ms.cms.len);
 		ASN1_OCTET_STRING **os = cms ? CMS_get0_content(cms) : NULL;
 
-		if (os != NULL && *os != NULL)
+		if (os != NULL && *os != NULL && ASN1_STRING_length(*os) > MAX_ENTITY)
+			too_large = 1;
+		else if (os != NULL && *os != NULL)
 			bz_buf_append(&ent, ASN1_STRING_get0_data(*os),
 			    (size_t)ASN1_STRING_length(*os));
 		CMS_ContentInfo_free(cms);
@@ -392,7 +405,9 @@ bz_registration_signed_text(const unsigned char *msg, size_t len,
 	bz_mime_signed_free(&ms);
 	bz_reasons_free(&r);
 	bz_sha256_hex(ent.len ? (const void *)ent.data : "", ent.len, sha);
-	if (ent.len == 0 || expect_sha256 == NULL || strcmp(sha, expect_sha256) != 0)
+	if (too_large)
+		bz_buf_puts(err, "the signed content is too large for a registration step");
+	else if (ent.len == 0 || expect_sha256 == NULL || strcmp(sha, expect_sha256) != 0)
 		bz_buf_puts(err, "the signed entity found again is not the verified one");
 	else
 		rc = entity_text((const unsigned char *)ent.data, ent.len, text, err);

@@ -100,7 +100,8 @@ char	*bz_registration_mobile(const char *s);
  * The decoded first text/plain part of the signed entity of msg, found
  * again the way verification found it; expect_sha256 is the verified
  * entity's digest (struct bz_verification), so what is read is exactly
- * what was signed. 0, or -1 with err (no such part, digest mismatch).
+ * what was signed. 0, or -1 with err (no such part, digest mismatch, an
+ * entity over 256 KiB or a text over 64 KiB: a step is a few lines).
  */
 int	bz_registration_signed_text(const unsigned char *msg, size_t len,
 	    const char *expect_sha256, struct bz_buf *text, struct bz_buf *err);

@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "buzon/buf.h"
+#include "buzon/digest.h"
+#include "buzon/mime.h"
 #include "buzon/registration.h"
 #include "buzon/store.h"
 #include "buzon/receipt.h"
@@ -129,6 +131,65 @@ START_TEST(test_parse)
 		    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
 	bz_reg_request_free(&req);
 	bz_reasons_free(&r);
+}
+END_TEST
+
+/* ---- the signed text ---- */
+/* signed_msg - a multipart/signed around entity (the signature part is
+ * not checked here: verification vouched for the entity's digest) */
+static void
+signed_msg(struct bz_buf *m, const char *entity)
+{
+	bz_buf_reset(m);
+	bz_buf_puts(m, "Subject: REGISTRO\r\nCorreo: cabecera@otro.mx\r\n"
+	    "MIME-Version: 1.0\r\nContent-Type: multipart/signed; "
+	    "protocol=\"application/pkcs7-signature\"; micalg=sha-256; boundary=\"b\"\r\n"
+	    "\r\nCorreo: preambulo@otro.mx\r\n--b\r\n");
+	bz_buf_puts(m, entity);
+	bz_buf_puts(m, "\r\n--b\r\nContent-Type: application/pkcs7-signature\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\nMIIBAAAA\r\n--b--\r\n");
+}
+
+START_TEST(test_signed_text)
+{
+	struct bz_buf m = BZ_BUF_INIT, text = BZ_BUF_INIT, err = BZ_BUF_INIT, big = BZ_BUF_INIT;
+	const char *entity = "Content-Type: multipart/mixed; boundary=\"i\"\r\n\r\n"
+	    "--i\r\nContent-Type: application/pdf\r\n\r\n%PDF Correo: pdf@otro.mx\r\n"
+	    "--i\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\nQ29ycmVvOiBhQGIubXgK\r\n--i--";
+	char sha[65];
+
+	bz_mime_init();
+	signed_msg(&m, entity);
+	bz_sha256_hex(entity, strlen(entity), sha);
+	ck_assert_msg(bz_registration_signed_text((const unsigned char *)m.data, m.len,
+	    sha, &text, &err) == 0, "%s", bz_buf_str(&err));
+	/* the first text/plain part, decoded; nothing from the header, the
+	 * preamble or another part */
+	ck_assert_str_eq(bz_buf_str(&text), "Correo: a@b.mx\n");
+	bz_buf_reset(&text);
+	ck_assert_int_eq(bz_registration_signed_text((const unsigned char *)m.data,
+	    m.len, "00", &text, &err), -1);
+	ck_assert_uint_eq(text.len, 0);
+	/* no text/plain part */
+	signed_msg(&m, "Content-Type: application/pdf\r\n\r\nCorreo: a@b.mx");
+	bz_sha256_hex("Content-Type: application/pdf\r\n\r\nCorreo: a@b.mx", 47, sha);
+	ck_assert_int_eq(bz_registration_signed_text((const unsigned char *)m.data,
+	    m.len, sha, &text, &err), -1);
+	/* a step is a few lines: 300 KiB is refused before it is parsed */
+	bz_buf_puts(&big, "Content-Type: text/plain\r\n\r\n");
+	for (int i = 0; i < 300 * 16; i++)
+		bz_buf_puts(&big, "Correo: relleno-de-64-bytes-por-linea@empresa-de-prueba.mx..\r\n");
+	signed_msg(&m, bz_buf_str(&big));
+	bz_sha256_hex(big.data, big.len, sha);
+	bz_buf_reset(&err);
+	ck_assert_int_eq(bz_registration_signed_text((const unsigned char *)m.data,
+	    m.len, sha, &text, &err), -1);
+	ck_assert_ptr_nonnull(strstr(bz_buf_str(&err), "too large"));
+	bz_buf_free(&m);
+	bz_buf_free(&text);
+	bz_buf_free(&err);
+	bz_buf_free(&big);
 }
 END_TEST
 
@@ -632,6 +693,7 @@ suite_registration(void)
 	tcase_add_loop_test(tc, test_action, 0, sizeof(actions) / sizeof(actions[0]));
 	tcase_add_loop_test(tc, test_parse, 0, sizeof(parses) / sizeof(parses[0]));
 	tcase_add_test(tc, test_tokens);
+	tcase_add_test(tc, test_signed_text);
 	tcase_add_test(tc, test_happy_path);
 	tcase_add_test(tc, test_update);
 	tcase_add_test(tc, test_expiry_and_replacement);
