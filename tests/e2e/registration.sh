@@ -25,7 +25,8 @@
 # mail to that address), a bad mobile; wrong and replayed tokens; a wrong
 # code, the code from another RFC, an unsigned code; consent before
 # confirmation, with another hash, unsigned, from another RFC; a second
-# REGISTRO while pending (replaces: the old token is refused); a token
+# REGISTRO while pending (replaces: the old token is refused), its SMS
+# gateway down at first (logged, retried, then sent); a token
 # after 72 hours (reload with TestClock + 73 h; the worker expires the
 # registration). No token or code appears in the daemon's log or in
 # Postfix's; the event chain and every record stay intact.
@@ -319,9 +320,19 @@ e2e_log "ok: ACTUALIZACION validated like a REGISTRO; the old means in force unt
 # --- a second REGISTRO while pending; the 72 hours -------------------------------
 FIS_BODY='Correo: juan@persona.test
 Celular: +52 33 1111 2222'
+# the SMS gateway is down for this one: retried like the outbox
+touch "$E2E_DIR/sms/fail"
 reg_message "$E2E_DIR/f1.eml" efirma-fisica REGISTRO "$FIS_BODY" >/dev/null
 accepted f1 "$E2E_DIR/f1.eml"
 F1=$(reg_token_for juan@persona.test)
+e2e_wait_until "$E2E_TIMEOUT" e2e_milter_log_has 'sms [0-9]+: attempt 1 failed' ||
+    e2e_fail "a failed SmsCommand was not logged"
+[ -e "$E2E_DIR/sms/sms.3.in" ] && e2e_fail "an SMS went through a failing gateway"
+rm -f "$E2E_DIR/sms/fail"
+reg_sms_code 3 >/dev/null
+[ "$(tail -n 1 "$E2E_DIR/sms/sms.3.args")" = "+523311112222" ] ||
+    e2e_fail "the retried SMS: $(cat "$E2E_DIR/sms/sms.3.args")"
+e2e_log "ok: SmsCommand failing: logged, retried, sent once it works"
 rm -f "$(reg_notice_file juan@persona.test)"
 # (other signed text: the same text again is a repeat of the first filing,
 # answered with its acuse and changing nothing)
