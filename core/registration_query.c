@@ -47,6 +47,7 @@ bz_reg_result_free(struct bz_reg_result *r)
 	free(r->rfc);
 	free(r->address);
 	free(r->folio);
+	free(r->state);
 	for (size_t i = 0; i < r->nrcpts; i++)
 		free(r->rcpts[i]);
 	free(r->rcpts);

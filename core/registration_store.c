@@ -304,6 +304,7 @@ finish(struct bz_store *st, const char *qid, int64_t id, int ok,
 	}
 	res->rfc = xstrdup(r.rfc);
 	res->folio = r.folio ? xstrdup(r.folio) : NULL;
+	res->state = xstrdup(r.state);
 	bz_registration_free(&r);
 	return store_commit(st, qid) < 0 ? BZ_STORE_TEMPFAIL : BZ_STORE_OK;
 }
@@ -414,6 +415,12 @@ bz_registration_confirm_code(struct bz_store *st, const char *qid,
 		return BZ_STORE_TEMPFAIL;
 	}
 	bz_contact_code_hash(rfc, code, hash);
+	if (rc == SQLITE_ROW && confirmed != 0 && strcmp(hash, want) == 0) {
+		/* The same code again: the sender's MTA retrying after a 451
+		 * (the filing failed after this commit). Nothing changes. */
+		free(want);
+		return finish(st, qid, id, 1, res);
+	}
 	if (rc == SQLITE_DONE || confirmed != 0)
 		bz_reasons_add(reasons, "BZ-REG-NOT-PENDING");
 	else if (now >= expires)

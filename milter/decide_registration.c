@@ -201,13 +201,6 @@ render_conformidad(void *arg, const char *folio, const struct bz_submission *sub
 	return render_with_rcpts(arg, folio, sub, mail);
 }
 
-/* state_name - X-Buzon-Registration after a confirmation */
-static const char *
-state_name(int now_confirmed)
-{
-	return now_confirmed == 2 ? "enabled" : now_confirmed ? "confirmed" : "pending";
-}
-
 /* step_free - release a step */
 static void
 step_free(struct reg_step *s)
@@ -322,7 +315,7 @@ confirm_code(struct reg_step *s, int64_t arrival, struct decision *out)
 		res.nrcpts = 0;
 		s->hook.event = BZ_RECEIPT_EVENT_CONFIRMACION;
 		s->hook.render = render_with_rcpts;
-		file_step(s, arrival, out, state_name(res.now_confirmed));
+		file_step(s, arrival, out, res.state);
 		bz_reg_result_free(&res);
 	}
 	bz_reasons_free(&r);
@@ -429,8 +422,7 @@ decide_confirm_token(const struct decide_input *in, const char *token,
 		tempfail(in, out, "BZ-STORE", "the confirmation could not be recorded");
 	else {
 		decision_add_header(out, "X-Buzon-Status", "contact-confirmed");
-		decision_add_header(out, "X-Buzon-Registration",
-		    state_name(res.now_confirmed));
+		decision_add_header(out, "X-Buzon-Registration", res.state);
 		if (res.folio != NULL)
 			decision_add_header(out, "X-Buzon-Folio", res.folio);
 		bz_log(BZ_LOG_NOTICE, in->qid, "contact address confirmed%s",

@@ -198,6 +198,7 @@ struct bz_reg_result {
 					 * confirmed, enabled in place of the
 					 * registration it updates */
 	char		*folio;		/* acuse de registro */
+	char		*state;		/* the registration's state after it */
 	char	       **rcpts;		/* confirmed addresses + signer's */
 	size_t		 nrcpts;
 };

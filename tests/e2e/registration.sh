@@ -221,6 +221,8 @@ accepted m-ok "$E2E_DIR/m-ok.eml"
 delivered "$tok" "$E2E_DIR/m-ok.got"
 [ "$(e2e_header_value X-Buzon-Registration "$E2E_DIR/m-ok.got")" = confirmed ] ||
     e2e_fail "mobile confirmation: registration not confirmed"
+# the same message again (an MTA retrying): a repeat, accepted, no change
+accepted m-again "$E2E_DIR/m-ok.eml"
 e2e_log "ok: mobile confirmed with the code; wrong, foreign and unsigned codes refused"
 
 # --- consent -------------------------------------------------------------------

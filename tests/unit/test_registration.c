@@ -363,7 +363,9 @@ START_TEST(test_happy_path)
 	ck_assert_int_eq(code_reason(st, RFC, n.code, T0 + 80, NULL), 1);
 	ck_assert_str_eq((s = state_of(st, RFC)), "confirmed");
 	free(s);
-	code_reason(st, RFC, n.code, T0 + 81, "BZ-REG-NOT-PENDING");
+	/* the same code again (an MTA retrying after a 451): accepted, no change */
+	ck_assert_int_eq(code_reason(st, RFC, n.code, T0 + 81, NULL), 0);
+	code_reason(st, RFC, wrong, T0 + 81, "BZ-REG-NOT-PENDING");
 
 	bz_reasons_init(&r);
 	ck_assert_int_eq(bz_registration_consent_check(st, RFC, "aa", "bb", T0, &r), 1);
