@@ -119,10 +119,10 @@ bz_calendar_config_files(const struct bz_config *cfg, size_t *n)
 {
 	const char **files;
 
-	*n = bz_config_count(cfg, "CalendarFile");
+	*n = bz_config_count(cfg, BZ_KEY_CalendarFile);
 	files = xcalloc(*n + 1, sizeof(*files));
 	for (size_t i = 0; i < *n; i++)
-		files[i] = bz_config_nth(cfg, "CalendarFile", i);
+		files[i] = bz_config_nth(cfg, BZ_KEY_CalendarFile, i);
 	return files;
 }
 
@@ -135,8 +135,8 @@ bz_calendar_from_config(const struct bz_config *cfg, struct bz_buf *err)
 	struct bz_calendar *cal;
 
 	cal = bz_calendar_load(files, n,
-	    bz_config_num(cfg, "LegalBasis") == 1 ? BZ_BASIS_LFT_CFF : BZ_BASIS_LFT,
-	    (int)bz_config_num(cfg, "SubmissionFirstHour"), err);
+	    bz_config_num(cfg, BZ_KEY_LegalBasis) == 1 ? BZ_BASIS_LFT_CFF : BZ_BASIS_LFT,
+	    (int)bz_config_num(cfg, BZ_KEY_SubmissionFirstHour), err);
 	free(files);
 	return cal;
 }

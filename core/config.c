@@ -22,6 +22,7 @@
 #include "buzon/config.h"
 #include "buzon/instant.h"
 #include "buzon/log.h"
+#include "buzon/receipt_pdf.h"
 #include "buzon/xalloc.h"
 
 struct cfg_value {
@@ -394,16 +395,25 @@ parse_line(struct bz_config *cfg, char *line, unsigned lineno, const char **keyn
 	return NULL;
 }
 
-/* cross_check - rules that involve more than one key */
+/* cross_check - rules that involve more than one key, and the VerifyURL
+ * template (its rule lives with the QR payload, core/receipt_qr.c) */
 static const char *
-cross_check(struct bz_config *cfg, const char **keyname)
+cross_check(struct bz_config *cfg, const char **keyname, unsigned *line)
 {
-	const struct bz_cfg_key *clock = bz_config_key_find("TestClock");
-
-	if (clock != NULL && cfg->values[clock - bz_config_keys].n > 0 &&
-	    !bz_config_bool(cfg, "TestMode")) {
-		*keyname = clock->name;
+	if (cfg->values[BZ_KEY_TestClock].n > 0 &&
+	    !bz_config_bool(cfg, BZ_KEY_TestMode)) {
+		*keyname = bz_config_keys[BZ_KEY_TestClock].name;
+		*line = bz_config_line(cfg, BZ_KEY_TestClock);
 		return "allowed only with TestMode yes";
+	}
+	if (cfg->values[BZ_KEY_VerifyURL].n > 0) {
+		const char *why = bz_verify_url_check(bz_config_str(cfg, BZ_KEY_VerifyURL));
+
+		if (why != NULL) {
+			*keyname = bz_config_keys[BZ_KEY_VerifyURL].name;
+			*line = bz_config_line(cfg, BZ_KEY_VerifyURL);
+			return why;
+		}
 	}
 	return NULL;
 }
@@ -462,8 +472,8 @@ bz_config_load(const char *path, struct bz_buf *err)
 			reason = "required key is missing";
 			badline = lineno;
 		}
-	if (reason == NULL && (reason = cross_check(cfg, &keyname)) != NULL)
-		badline = bz_config_line(cfg, keyname);
+	if (reason == NULL)
+		reason = cross_check(cfg, &keyname, &badline);
 	if (reason != NULL) {
 		/* keyname may point into line: format before freeing it */
 		bz_buf_printf(err, "%s:%u: %s: %s", path, badline, keyname, reason);
@@ -508,34 +518,32 @@ bz_config_generation(const struct bz_config *cfg)
 	return cfg->generation;
 }
 
-/* lookup - the key row and stored values, panicking on an unknown name */
+/* lookup - the key row and stored values, panicking on a bad identifier */
 static const struct cfg_value *
-lookup(const struct bz_config *cfg, const char *name, const struct bz_cfg_key **keyp)
+lookup(const struct bz_config *cfg, enum bz_cfg_id id, const struct bz_cfg_key **keyp)
 {
-	const struct bz_cfg_key *key = bz_config_key_find(name);
-
-	if (key == NULL)
-		bz_panic("config: no key named %s in the table", name);
-	*keyp = key;
-	return &cfg->values[key - bz_config_keys];
+	if ((unsigned)id >= BZ_CONFIG_NKEYS)
+		bz_panic("config: no key number %d in the table", (int)id);
+	*keyp = &bz_config_keys[id];
+	return &cfg->values[id];
 }
 
 /* bz_config_str - first value, else the default, else NULL */
 const char *
-bz_config_str(const struct bz_config *cfg, const char *name)
+bz_config_str(const struct bz_config *cfg, enum bz_cfg_id id)
 {
 	const struct bz_cfg_key *key;
-	const struct cfg_value *val = lookup(cfg, name, &key);
+	const struct cfg_value *val = lookup(cfg, id, &key);
 
 	return val->n ? val->items[0] : key->def;
 }
 
 /* bz_config_num - numeric value of BOOL/INT/SIZE/OCTAL/ENUM/HHMM/INSTANT keys */
 long long
-bz_config_num(const struct bz_config *cfg, const char *name)
+bz_config_num(const struct bz_config *cfg, enum bz_cfg_id id)
 {
 	const struct bz_cfg_key *key;
-	const struct cfg_value *val = lookup(cfg, name, &key);
+	const struct cfg_value *val = lookup(cfg, id, &key);
 	long long num = 0;
 
 	if (val->n)
@@ -547,27 +555,27 @@ bz_config_num(const struct bz_config *cfg, const char *name)
 
 /* bz_config_bool - boolean value */
 int
-bz_config_bool(const struct bz_config *cfg, const char *name)
+bz_config_bool(const struct bz_config *cfg, enum bz_cfg_id id)
 {
-	return bz_config_num(cfg, name) != 0;
+	return bz_config_num(cfg, id) != 0;
 }
 
 /* bz_config_count - how many values (a default counts as one) */
 size_t
-bz_config_count(const struct bz_config *cfg, const char *name)
+bz_config_count(const struct bz_config *cfg, enum bz_cfg_id id)
 {
 	const struct bz_cfg_key *key;
-	const struct cfg_value *val = lookup(cfg, name, &key);
+	const struct cfg_value *val = lookup(cfg, id, &key);
 
 	return val->n ? val->n : key->def != NULL;
 }
 
 /* bz_config_nth - the i-th value (0-based), NULL past the end */
 const char *
-bz_config_nth(const struct bz_config *cfg, const char *name, size_t i)
+bz_config_nth(const struct bz_config *cfg, enum bz_cfg_id id, size_t i)
 {
 	const struct bz_cfg_key *key;
-	const struct cfg_value *val = lookup(cfg, name, &key);
+	const struct cfg_value *val = lookup(cfg, id, &key);
 
 	if (val->n)
 		return i < val->n ? val->items[i] : NULL;
@@ -578,18 +586,18 @@ bz_config_nth(const struct bz_config *cfg, const char *name, size_t i)
 int64_t
 bz_config_now(const struct bz_config *cfg, int64_t now)
 {
-	if (bz_config_bool(cfg, "TestMode") && bz_config_str(cfg, "TestClock") != NULL)
-		return bz_config_num(cfg, "TestClock");
+	if (bz_config_bool(cfg, BZ_KEY_TestMode) && bz_config_str(cfg, BZ_KEY_TestClock) != NULL)
+		return bz_config_num(cfg, BZ_KEY_TestClock);
 	return now;
 }
 
 /* bz_config_line - line that set the key, 0 for a default */
 unsigned
-bz_config_line(const struct bz_config *cfg, const char *name)
+bz_config_line(const struct bz_config *cfg, enum bz_cfg_id id)
 {
 	const struct bz_cfg_key *key;
 
-	return lookup(cfg, name, &key)->line;
+	return lookup(cfg, id, &key)->line;
 }
 
 /* bz_config_argv - split a command value on blanks */

@@ -137,26 +137,27 @@ bz_efirma_ctx_new(const struct bz_config *cfg, struct bz_buf *err)
 	struct bz_efirma_ctx *ctx = xcalloc(1, sizeof(*ctx));
 	STACK_OF(X509) *anchors = NULL;
 	struct bz_buf why = BZ_BUF_INIT;
-	const char *s, *key = "TrustAnchors";
+	const char *s;
+	enum bz_cfg_id key = BZ_KEY_TrustAnchors;
 
-	ctx->test_mode = bz_config_bool(cfg, "TestMode");
-	if ((anchors = load_certs("TrustAnchors", bz_config_str(cfg, "TrustAnchors"),
+	ctx->test_mode = bz_config_bool(cfg, BZ_KEY_TestMode);
+	if ((anchors = load_certs("TrustAnchors", bz_config_str(cfg, BZ_KEY_TrustAnchors),
 	    &why)) == NULL)
 		goto fail;
-	key = "IssuingCAs";
-	if ((ctx->issuing = load_certs("IssuingCAs", bz_config_str(cfg, "IssuingCAs"),
+	key = BZ_KEY_IssuingCAs;
+	if ((ctx->issuing = load_certs("IssuingCAs", bz_config_str(cfg, BZ_KEY_IssuingCAs),
 	    &why)) == NULL)
 		goto fail;
 	if (!ctx->test_mode) {
-		key = "TrustAnchors";
-		if (check_pinned(key, anchors, BZ_SAT_PIN_ROOT, &why) != 0)
+		key = BZ_KEY_TrustAnchors;
+		if (check_pinned("TrustAnchors", anchors, BZ_SAT_PIN_ROOT, &why) != 0)
 			goto fail;
-		key = "IssuingCAs";
-		if (check_pinned(key, ctx->issuing, BZ_SAT_PIN_ISSUING, &why) != 0)
+		key = BZ_KEY_IssuingCAs;
+		if (check_pinned("IssuingCAs", ctx->issuing, BZ_SAT_PIN_ISSUING, &why) != 0)
 			goto fail;
 	}
 
-	key = "TrustAnchors";
+	key = BZ_KEY_TrustAnchors;
 	ctx->store = X509_STORE_new();
 	for (int i = 0; i < sk_X509_num(anchors); i++)
 		if (!X509_STORE_add_cert(ctx->store, sk_X509_value(anchors, i))) {
@@ -168,7 +169,7 @@ bz_efirma_ctx_new(const struct bz_config *cfg, struct bz_buf *err)
 
 	/* in production the file's CAs all matched a compiled-in pin above;
 	 * in TestMode the file's CAs are the pins */
-	key = "IssuingCAs";
+	key = BZ_KEY_IssuingCAs;
 	ctx->npins = (size_t)sk_X509_num(ctx->issuing);
 	ctx->pins = xcalloc(ctx->npins, sizeof(*ctx->pins));
 	for (size_t i = 0; i < ctx->npins; i++)
@@ -178,19 +179,19 @@ bz_efirma_ctx_new(const struct bz_config *cfg, struct bz_buf *err)
 			goto fail;
 		}
 
-	s = bz_config_str(cfg, "Revocation");
+	s = bz_config_str(cfg, BZ_KEY_Revocation);
 	ctx->revocation = s == NULL || strcmp(s, "none") == 0 ? REV_NONE :
 	    strcmp(s, "crl") == 0 ? REV_CRL : REV_OCSP;
-	s = bz_config_str(cfg, "RevocationFailure");
+	s = bz_config_str(cfg, BZ_KEY_RevocationFailure);
 	ctx->fail_accept = s != NULL && strcmp(s, "accept") == 0;
-	ctx->ocsp.timeout = (int)bz_config_num(cfg, "OCSPTimeout");
+	ctx->ocsp.timeout = (int)bz_config_num(cfg, BZ_KEY_OCSPTimeout);
 	if (ctx->ocsp.timeout <= 0)
 		ctx->ocsp.timeout = 10;
-	ctx->ocsp.nonce = bz_ocsp_nonce_from_name(bz_config_str(cfg, "OCSPNonce"));
-	ctx->ocsp.max_age = (long)bz_config_num(cfg, "OCSPMaxAge");
+	ctx->ocsp.nonce = bz_ocsp_nonce_from_name(bz_config_str(cfg, BZ_KEY_OCSPNonce));
+	ctx->ocsp.max_age = (long)bz_config_num(cfg, BZ_KEY_OCSPMaxAge);
 	if (ctx->revocation == REV_OCSP) {
-		key = "OCSPResponder";
-		s = bz_config_str(cfg, "OCSPResponder");
+		key = BZ_KEY_OCSPResponder;
+		s = bz_config_str(cfg, BZ_KEY_OCSPResponder);
 		if (s == NULL || !bz_ocsp_url_supported(s)) {
 			bz_buf_printf(&why, "OCSPResponder: %s (Revocation ocsp needs "
 			    "an http:// or https:// URL)", s ? "unusable URL" : "not set");
@@ -209,8 +210,8 @@ bz_efirma_ctx_new(const struct bz_config *cfg, struct bz_buf *err)
 		ctx->ocsp.tls = ctx->ocsp_tls;
 	}
 	if (ctx->revocation == REV_CRL) {
-		key = "CRLDirectory";
-		if ((s = bz_config_str(cfg, "CRLDirectory")) == NULL) {
+		key = BZ_KEY_CRLDirectory;
+		if ((s = bz_config_str(cfg, BZ_KEY_CRLDirectory)) == NULL) {
 			bz_buf_puts(&why, "CRLDirectory: not set (Revocation crl needs it)");
 			goto fail;
 		}

@@ -58,13 +58,13 @@ void
 bz_outbox_opts_from_config(const struct bz_config *cfg, struct bz_outbox_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->db_path = xstrdup(bz_config_str(cfg, "Database"));
-	o->busy_timeout_ms = (int)bz_config_num(cfg, "DatabaseBusyTimeout");
-	o->sendmail_argv = bz_config_argv(bz_config_str(cfg, "SendmailCommand"));
-	o->max_attempts = (int)bz_config_num(cfg, "OutboxMaxAttempts");
-	o->retry_interval = (int)bz_config_num(cfg, "OutboxRetryInterval");
-	o->retry_max_interval = (int)bz_config_num(cfg, "OutboxRetryMaxInterval");
-	o->timeout = (int)bz_config_num(cfg, "OutboxTimeout");
+	o->db_path = xstrdup(bz_config_str(cfg, BZ_KEY_Database));
+	o->busy_timeout_ms = (int)bz_config_num(cfg, BZ_KEY_DatabaseBusyTimeout);
+	o->sendmail_argv = bz_config_argv(bz_config_str(cfg, BZ_KEY_SendmailCommand));
+	o->max_attempts = (int)bz_config_num(cfg, BZ_KEY_OutboxMaxAttempts);
+	o->retry_interval = (int)bz_config_num(cfg, BZ_KEY_OutboxRetryInterval);
+	o->retry_max_interval = (int)bz_config_num(cfg, BZ_KEY_OutboxRetryMaxInterval);
+	o->timeout = (int)bz_config_num(cfg, BZ_KEY_OutboxTimeout);
 }
 
 /* bz_outbox_opts_free - release what opts_from_config allocated */

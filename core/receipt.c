@@ -82,19 +82,14 @@ bz_receipt_set_outcome(struct bz_receipt *r, enum bz_check integrity,
 void
 bz_receipt_free(struct bz_receipt *r)
 {
-	char **fields[] = {
-		&r->version, &r->folio, &r->event, &r->rfc, &r->name, &r->curp,
-		&r->rfc_representante, &r->curp_representante,
-		&r->no_certificado, &r->cert_sha256, &r->integrity, &r->trust,
-		&r->identity, &r->verdict, &r->message_id, &r->subject,
-		&r->message_sha256, &r->arrival_utc, &r->arrival_local,
-		&r->legal_utc, &r->legal_local, &r->legal_rule,
-		&r->legal_basis, &r->first_hour, &r->calendar_version, &r->institution_no_certificado, &r->sello,
-	};
+	for (size_t i = 0; i < bz_receipt_nfields; i++) {
+		char **field;
 
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		free(*fields[i]);
-		*fields[i] = NULL;
+		if (bz_receipt_fields[i].flags & BZ_RECEIPT_F_PARTS)
+			continue;
+		field = bz_receipt_field_ptr(r, &bz_receipt_fields[i]);
+		free(*field);
+		*field = NULL;
 	}
 	for (size_t i = 0; i < r->nparts; i++) {
 		free(r->parts[i].name);

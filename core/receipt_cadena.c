@@ -103,48 +103,44 @@ put_number(struct bz_buf *out, uint64_t v)
 	bz_buf_printf(out, "%" PRIu64 "|", v);
 }
 
-/* bz_receipt_cadena - "||v1|v2|...||" in the documented order */
+/* put_parts - the number of parts, then each part's fields */
+static void
+put_parts(struct bz_buf *out, const struct bz_receipt *r)
+{
+	put_number(out, r->nparts);
+	for (size_t i = 0; i < r->nparts; i++)
+		for (size_t k = 0; k < bz_receipt_npart_fields; k++) {
+			const struct bz_receipt_part_field *f = &bz_receipt_part_fields[k];
+
+			if (f->number)
+				put_number(out, r->parts[i].size);
+			else
+				put_field(out, bz_receipt_part_string(&r->parts[i], f));
+		}
+}
+
+/* bz_receipt_cadena - "||v1|v2|...||" in the order of bz_receipt_fields[] */
 void
 bz_receipt_cadena(const struct bz_receipt *r, struct bz_buf *out)
 {
 	bz_buf_puts(out, "||");
-	put_field(out, r->version);
-	put_field(out, r->folio);
-	put_field(out, r->event);
-	put_field(out, r->rfc);
-	put_field(out, r->name);
-	put_field(out, r->curp);
-	put_field(out, r->rfc_representante);
-	put_field(out, r->curp_representante);
-	put_field(out, r->no_certificado);
-	put_field(out, r->cert_sha256);
-	put_field(out, r->integrity);
-	put_field(out, r->trust);
-	put_field(out, r->identity);
-	put_field(out, r->verdict);
-	put_field(out, r->message_id);
-	put_field(out, r->subject);
-	put_field(out, r->message_sha256);
-	put_number(out, r->nparts);
-	for (size_t i = 0; i < r->nparts; i++) {
-		put_field(out, r->parts[i].name);
-		put_field(out, r->parts[i].content_type);
-		put_number(out, r->parts[i].size);
-		put_field(out, r->parts[i].sha256);
+	for (size_t i = 0; i < bz_receipt_nfields; i++) {
+		const struct bz_receipt_field *f = &bz_receipt_fields[i];
+
+		if (!(f->flags & BZ_RECEIPT_F_CADENA))
+			continue;
+		if (f->flags & BZ_RECEIPT_F_PARTS)
+			put_parts(out, r);
+		/* An optional field is left out when absent, so the cadena of
+		 * an acuse sealed before the rule set was recorded is still
+		 * the one its sello covers. Removing them from a sealed acuse
+		 * cannot keep its sello: two fewer fields, and the part count
+		 * fixes every other field's place. */
+		else if (f->flags & BZ_RECEIPT_F_OPTIONAL)
+			put_optional(out, bz_receipt_field_value(r, f));
+		else
+			put_field(out, bz_receipt_field_value(r, f));
 	}
-	put_field(out, r->arrival_utc);
-	put_field(out, r->arrival_local);
-	put_field(out, r->legal_utc);
-	put_field(out, r->legal_local);
-	put_field(out, r->legal_rule);
-	/* Left out when absent, so the cadena of an acuse sealed before the
-	 * rule set was recorded is still the one its sello covers. Removing
-	 * them from a sealed acuse cannot keep its sello: two fewer fields,
-	 * and the part count fixes every other field's place. */
-	put_optional(out, r->legal_basis);
-	put_optional(out, r->first_hour);
-	put_field(out, r->calendar_version);
-	put_field(out, r->institution_no_certificado);
 	/* put_field left one "|": the closing "||" needs one more. */
 	bz_buf_putc(out, '|');
 }

@@ -190,7 +190,6 @@ bz_receipt_render(const struct bz_receipt_signer *s, struct bz_receipt *r,
     const struct bz_receipt_mail *m, struct bz_buf *out, struct bz_buf *msgid,
     struct bz_buf *err)
 {
-	bz_buf_reset(err);
 	if (!safe_folio(r->folio)) {
 		bz_buf_puts(err, "refusing to render an acuse: malformed folio");
 		return -1;
@@ -211,7 +210,6 @@ bz_receipt_render_sealed(const struct bz_receipt_signer *s,
 	const char *domain;
 	int rc = -1;
 
-	bz_buf_reset(err);
 	if (!safe_folio(r->folio)) {
 		bz_buf_puts(err, "refusing to render an acuse: malformed folio");
 		return -1;

@@ -41,7 +41,12 @@ struct bz_receipt_signer {
 	char		*no_certificado;
 };
 
-/* bz_receipt_ossl_error - describe the OpenSSL error queue and clear it */
+/*
+ * bz_receipt_ossl_error - describe the OpenSSL error queue and clear it:
+ * appends "what: error; error" to err, as every error path does (the
+ * convention is in include/buzon/buf.h: append, never reset the caller's
+ * buffer)
+ */
 void
 bz_receipt_ossl_error(struct bz_buf *err, const char *what)
 {
@@ -49,7 +54,6 @@ bz_receipt_ossl_error(struct bz_buf *err, const char *what)
 	char line[256];
 	int first = 1;
 
-	bz_buf_reset(err);
 	bz_buf_puts(err, what);
 	while ((e = ERR_get_error()) != 0) {
 		ERR_error_string_n(e, line, sizeof(line));
@@ -160,7 +164,6 @@ bz_receipt_signer_load(const char *cert_path, const char *key_path,
 		goto fail;
 	}
 	if (EVP_PKEY_get_base_id(s->key) != EVP_PKEY_RSA) {
-		bz_buf_reset(err);
 		bz_buf_puts(err, "InstitutionKey is not an RSA key");
 		goto fail;
 	}
@@ -196,16 +199,15 @@ fail:
 struct bz_receipt_signer *
 bz_receipt_signer_from_config(const struct bz_config *cfg, struct bz_buf *err)
 {
-	const char *cert = bz_config_str(cfg, "InstitutionCertificate");
-	const char *key = bz_config_str(cfg, "InstitutionKey");
+	const char *cert = bz_config_str(cfg, BZ_KEY_InstitutionCertificate);
+	const char *key = bz_config_str(cfg, BZ_KEY_InstitutionKey);
 
 	if (cert == NULL || key == NULL) {
-		bz_buf_reset(err);
 		bz_buf_puts(err, "InstitutionCertificate and InstitutionKey are required to sign acuses");
 		return NULL;
 	}
 	return bz_receipt_signer_load(cert, key,
-	    bz_config_str(cfg, "InstitutionChain"), err);
+	    bz_config_str(cfg, BZ_KEY_InstitutionChain), err);
 }
 
 /* bz_receipt_signer_ref - one more holder */
@@ -330,7 +332,6 @@ bz_receipt_sello_verify_key(const struct bz_receipt *r, EVP_PKEY *pub,
 	EVP_MD_CTX *md;
 	int rc = -1;
 
-	bz_buf_reset(err);
 	if (r->sello == NULL || *r->sello == '\0') {
 		bz_buf_puts(err, "the acuse has no sello");
 		return -1;
@@ -365,7 +366,6 @@ bz_receipt_sello_verify(const struct bz_receipt *r, const void *cert,
 	int rc;
 
 	if (cert_len > INT_MAX) {
-		bz_buf_reset(err);
 		bz_buf_puts(err, "not a certificate");
 		return -1;
 	}
@@ -376,7 +376,6 @@ bz_receipt_sello_verify(const struct bz_receipt *r, const void *cert,
 		x = d2i_X509(NULL, &p, (long)cert_len);
 	ERR_clear_error();
 	if (x == NULL) {
-		bz_buf_reset(err);
 		bz_buf_puts(err, "not a certificate");
 		return -1;
 	}

@@ -147,6 +147,96 @@ put_local(struct bz_buf *out, const char *label, const char *iso)
 	bz_buf_free(&norm);
 }
 
+/* put_parts - the documents: name, type and size, SHA-256 */
+static void
+put_parts(struct bz_buf *out, const struct bz_receipt *r, const char *label)
+{
+	struct bz_buf v = BZ_BUF_INIT;
+
+	if (r->nparts == 0)
+		bz_buf_printf(out, "  %s: ninguno\n", label);
+	else
+		bz_buf_printf(out, "  %s (%zu):\n", label, r->nparts);
+	for (size_t i = 0; i < r->nparts; i++) {
+		const struct bz_receipt_part *p = &r->parts[i];
+
+		bz_buf_reset(&v);
+		bz_receipt_normalize(&v, p->name);
+		bz_buf_printf(out, "  %zu. %s\n", i + 1, v.len ? v.data : "(sin nombre)");
+		bz_buf_reset(&v);
+		bz_receipt_normalize(&v, p->content_type);
+		bz_buf_printf(out, "     Tipo: %s; tamaño: %" PRIu64 " bytes\n", v.data, p->size);
+		bz_buf_reset(&v);
+		bz_receipt_normalize(&v, p->sha256);
+		bz_buf_printf(out, "     SHA-256: %s\n", v.data);
+	}
+	bz_buf_free(&v);
+}
+
+/* put_field - the line of one row of bz_receipt_fields[] */
+static void
+put_field(struct bz_buf *out, const struct bz_receipt *r,
+    const struct bz_receipt_field *f, int notif)
+{
+	const char *label = notif && f->text_label_notif ? f->text_label_notif :
+	    f->text_label;
+	const char *value = f->flags & BZ_RECEIPT_F_PARTS ? NULL :
+	    bz_receipt_field_value(r, f);
+	struct bz_buf v = BZ_BUF_INIT;
+
+	switch (f->text_kind) {
+	case BZ_RECEIPT_TEXT_NONE:
+		break;
+	case BZ_RECEIPT_TEXT_LINE:
+		put_line(out, label, value);
+		break;
+	case BZ_RECEIPT_TEXT_LOCAL:
+		put_local(out, label, value);
+		break;
+	case BZ_RECEIPT_TEXT_CHECK:
+		put_line(out, label, check_text(value));
+		break;
+	case BZ_RECEIPT_TEXT_VERDICT:
+		put_line(out, label, verdict_text(value));
+		break;
+	case BZ_RECEIPT_TEXT_BASIS:
+		put_line(out, label, basis_text(value));
+		break;
+	case BZ_RECEIPT_TEXT_RULE:
+		rule_sentence(&v, r);
+		put_line(out, "Regla aplicada", bz_buf_str(&v));
+		put_line(out, label, value);
+		break;
+	case BZ_RECEIPT_TEXT_PARTS:
+		put_parts(out, r, label);
+		break;
+	}
+	bz_buf_free(&v);
+}
+
+/*
+ * put_fields - every row with a place in the text, in text_rank order,
+ * each section's heading before its first line
+ */
+static void
+put_fields(struct bz_buf *out, const struct bz_receipt *r, int notif)
+{
+	int headings = 0;
+
+	for (int rank = 1; ; rank++) {
+		const struct bz_receipt_field *f = NULL;
+
+		for (size_t i = 0; f == NULL && i < bz_receipt_nfields; i++)
+			if (bz_receipt_fields[i].text_rank == rank)
+				f = &bz_receipt_fields[i];
+		if (f == NULL)
+			break;
+		if (f->text_heading != NULL)
+			bz_buf_printf(out, "%s%s\n", headings++ ? "\n" : "", f->text_heading);
+		put_field(out, r, f, notif);
+	}
+}
+
 /* bz_receipt_text - the whole human-readable acuse */
 void
 bz_receipt_text(const struct bz_receipt *r, struct bz_buf *out)
@@ -161,55 +251,7 @@ bz_receipt_text(const struct bz_receipt *r, struct bz_buf *out)
 	    "El Instituto Mexicano del Seguro Social recibió por el Buzón IMSS la promoción "
 	    "descrita abajo.\n\n");
 
-	bz_buf_puts(out, "Quién la envió\n");
-	put_line(out, "Nombre o razón social", r->name);
-	put_line(out, "RFC", r->rfc);
-	put_line(out, "CURP", r->curp);
-	put_line(out, "RFC del representante legal", r->rfc_representante);
-	put_line(out, "CURP del representante legal", r->curp_representante);
-	put_line(out, "Número de certificado de la e.firma", r->no_certificado);
-	put_line(out, "Huella SHA-256 del certificado", r->cert_sha256);
-
-	bz_buf_puts(out, "\nQué se recibió\n");
-	put_line(out, "Asunto", r->subject);
-	put_line(out, "Identificador del mensaje (Message-ID)", r->message_id);
-	put_line(out, "SHA-256 del mensaje tal como llegó", r->message_sha256);
-	if (r->nparts == 0)
-		bz_buf_puts(out, "  Documentos: ninguno\n");
-	else
-		bz_buf_printf(out, "  Documentos (%zu):\n", r->nparts);
-	for (size_t i = 0; i < r->nparts; i++) {
-		const struct bz_receipt_part *p = &r->parts[i];
-
-		bz_buf_reset(&v);
-		bz_receipt_normalize(&v, p->name);
-		bz_buf_printf(out, "  %zu. %s\n", i + 1, v.len ? v.data : "(sin nombre)");
-		bz_buf_reset(&v);
-		bz_receipt_normalize(&v, p->content_type);
-		bz_buf_printf(out, "     Tipo: %s; tamaño: %" PRIu64 " bytes\n", v.data, p->size);
-		bz_buf_reset(&v);
-		bz_receipt_normalize(&v, p->sha256);
-		bz_buf_printf(out, "     SHA-256: %s\n", v.data);
-	}
-
-	bz_buf_puts(out, "\nCuándo\n");
-	put_local(out, "Llegada", r->arrival_local);
-	put_line(out, "Llegada (UTC)", r->arrival_utc);
-	put_local(out, notif ? "Notificación legal" : "Recepción legal", r->legal_local);
-	put_line(out, "Recepción legal (UTC)", r->legal_utc);
-	bz_buf_reset(&v);
-	rule_sentence(&v, r);
-	put_line(out, "Regla aplicada", bz_buf_str(&v));
-	put_line(out, "Clave de la regla", r->legal_rule);
-	put_line(out, "Días inhábiles por ley", basis_text(r->legal_basis));
-	put_line(out, "Primera hora hábil para promociones", r->first_hour);
-	put_line(out, "Versión del calendario", r->calendar_version);
-
-	bz_buf_puts(out, "\nResultado de la validación\n");
-	bz_buf_printf(out, "  Integridad de la firma: %s\n", check_text(r->integrity));
-	bz_buf_printf(out, "  Confianza en el certificado: %s\n", check_text(r->trust));
-	bz_buf_printf(out, "  Identidad del firmante: %s\n", check_text(r->identity));
-	bz_buf_printf(out, "  Dictamen: %s\n", verdict_text(r->verdict));
+	put_fields(out, r, notif);
 
 	bz_buf_reset(&v);
 	bz_receipt_normalize(&v, r->institution_no_certificado);

@@ -28,6 +28,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
+#include "buzon/cms_check.h"
 #include "buzon/mime.h"
 #include "buzon/receipt.h"
 #include "buzon/xalloc.h"
@@ -217,6 +218,25 @@ check_sello(struct bz_receipt_verify_result *res, X509_STORE *store,
 	bz_buf_free(&why);
 }
 
+/*
+ * digests_ok - may CMS_verify() be called on cms? OpenSSL 3.0 leaks the
+ * copy of a memory BIO of detached content when the SignedData's
+ * digestAlgorithms cannot be set up (include/buzon/cms_check.h), as the
+ * milter's verification does; SMIME_read_CMS gave no DER, so it is
+ * encoded again for the check.
+ */
+static int
+digests_ok(CMS_ContentInfo *cms)
+{
+	unsigned char *der = NULL;
+	int len = i2d_CMS_ContentInfo(cms, &der);
+	int ok = len > 0 && bz_cms_check_digests(der, (size_t)len) == 0;
+
+	OPENSSL_free(der);
+	ERR_clear_error();
+	return ok;
+}
+
 /* bz_receipt_verify - run the four checks on a whole acuse mail */
 int
 bz_receipt_verify(const void *mail, size_t len,
@@ -247,6 +267,10 @@ bz_receipt_verify(const void *mail, size_t len,
 			bz_buf_append(&entity, chunk, (size_t)n);
 		if (store == NULL)
 			set_check(res, BZ_RECEIPT_CHECK_SMIME, BZ_CHECK_UNKNOWN, why.data);
+		else if (!digests_ok(cms))
+			set_check(res, BZ_RECEIPT_CHECK_SMIME, BZ_CHECK_FAIL,
+			    "malformed S/MIME signature: its digestAlgorithms cannot be "
+			    "set up");
 		else {
 			content = BIO_new_mem_buf(entity.data, (int)entity.len);
 			ok = CMS_verify(cms, NULL, store, content, NULL, CMS_BINARY) == 1;
@@ -279,6 +303,7 @@ bz_receipt_verify(const void *mail, size_t len,
 	else
 		set_check(res, BZ_RECEIPT_CHECK_SCHEMA, BZ_CHECK_FAIL, why.data);
 
+	bz_buf_reset(&why);	/* reasons are appended: a fresh one */
 	if (bz_receipt_from_xml(&res->record, xml.data, xml.len, &why) != 0) {
 		set_check(res, BZ_RECEIPT_CHECK_SELLO, BZ_CHECK_FAIL, why.data);
 		set_check(res, BZ_RECEIPT_CHECK_CALENDAR, BZ_CHECK_UNKNOWN,

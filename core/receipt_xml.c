@@ -52,6 +52,25 @@ add_number(xmlNodePtr parent, const char *name, uint64_t v)
 	xmlNewTextChild(parent, NULL, X(name), X(num));
 }
 
+/* add_parts - the parts list: one <parte> per part, its fields in table order */
+static void
+add_parts(xmlNodePtr parent, const char *name, const struct bz_receipt *r)
+{
+	xmlNodePtr partes = xmlNewChild(parent, NULL, X(name), NULL), p;
+
+	for (size_t i = 0; i < r->nparts; i++) {
+		p = xmlNewChild(partes, NULL, X("parte"), NULL);
+		for (size_t k = 0; k < bz_receipt_npart_fields; k++) {
+			const struct bz_receipt_part_field *f = &bz_receipt_part_fields[k];
+
+			if (f->number)
+				add_number(p, f->name, r->parts[i].size);
+			else
+				add_text(p, f->name, bz_receipt_part_string(&r->parts[i], f));
+		}
+	}
+}
+
 /* bz_receipt_library_init - libxml2 set-up, once, before any thread */
 void
 bz_receipt_library_init(void)
@@ -65,9 +84,10 @@ int
 bz_receipt_xml(const struct bz_receipt *r, struct bz_buf *out, struct bz_buf *err)
 {
 	xmlDocPtr doc = xmlNewDoc(X("1.0"));
-	xmlNodePtr root, n, partes, p;
+	xmlNodePtr root, n = NULL;
 	xmlNsPtr ns;
 	xmlChar *mem = NULL;
+	const char *group;
 	int size = 0;
 
 	root = xmlNewDocNode(doc, NULL, X("acuse"), NULL);
@@ -76,50 +96,27 @@ bz_receipt_xml(const struct bz_receipt *r, struct bz_buf *out, struct bz_buf *er
 	xmlSetNs(root, ns);
 	xmlNewProp(root, X("version"), X(BZ_RECEIPT_VERSION));
 
-	add_text(root, "folio", r->folio);
-	add_text(root, "evento", r->event);
-	n = xmlNewChild(root, NULL, X("emisor"), NULL);
-	add_text(n, "rfc", r->rfc);
-	add_text(n, "nombre", r->name);
-	add_text(n, "curp", r->curp);
-	add_text(n, "rfcRepresentante", r->rfc_representante);
-	add_text(n, "curpRepresentante", r->curp_representante);
-	add_text(n, "noCertificado", r->no_certificado);
-	add_text(n, "certificadoSha256", r->cert_sha256);
-	n = xmlNewChild(root, NULL, X("validacion"), NULL);
-	add_text(n, "integridad", r->integrity);
-	add_text(n, "confianza", r->trust);
-	add_text(n, "identidad", r->identity);
-	add_text(n, "dictamen", r->verdict);
-	n = xmlNewChild(root, NULL, X("mensaje"), NULL);
-	add_text(n, "messageId", r->message_id);
-	add_text(n, "asunto", r->subject);
-	add_text(n, "sha256", r->message_sha256);
-	partes = xmlNewChild(n, NULL, X("partes"), NULL);
-	for (size_t i = 0; i < r->nparts; i++) {
-		p = xmlNewChild(partes, NULL, X("parte"), NULL);
-		add_text(p, "nombre", r->parts[i].name);
-		add_text(p, "tipo", r->parts[i].content_type);
-		add_number(p, "tamano", r->parts[i].size);
-		add_text(p, "sha256", r->parts[i].sha256);
+	group = NULL;
+	for (size_t i = 0; i < bz_receipt_nfields; i++) {
+		const struct bz_receipt_field *f = &bz_receipt_fields[i];
+
+		if (f->xml_name == NULL)	/* version: the attribute above */
+			continue;
+		/* Rows of a group are consecutive: open it at its first. */
+		if (f->xml_parent == NULL)
+			n = root;
+		else if (group == NULL || strcmp(group, f->xml_parent) != 0)
+			n = xmlNewChild(root, NULL, X(f->xml_parent), NULL);
+		group = f->xml_parent;
+		if (f->flags & BZ_RECEIPT_F_PARTS)
+			add_parts(n, f->xml_name, r);
+		else
+			add_text(n, f->xml_name, bz_receipt_field_value(r, f));
 	}
-	n = xmlNewChild(root, NULL, X("llegada"), NULL);
-	add_text(n, "utc", r->arrival_utc);
-	add_text(n, "local", r->arrival_local);
-	n = xmlNewChild(root, NULL, X("recepcionLegal"), NULL);
-	add_text(n, "utc", r->legal_utc);
-	add_text(n, "local", r->legal_local);
-	add_text(n, "regla", r->legal_rule);
-	add_text(n, "baseLegal", r->legal_basis);
-	add_text(n, "primeraHora", r->first_hour);
-	add_text(root, "versionCalendario", r->calendar_version);
-	add_text(root, "noCertificadoInstitucion", r->institution_no_certificado);
-	add_text(root, "sello", r->sello);
 
 	xmlDocDumpFormatMemoryEnc(doc, &mem, &size, "UTF-8", 1);
 	xmlFreeDoc(doc);
 	if (mem == NULL) {
-		bz_buf_reset(err);
 		bz_buf_puts(err, "cannot serialise the acuse XML");
 		return -1;
 	}
@@ -178,6 +175,41 @@ get_number(xmlNodePtr parent, const char *name, uint64_t *v)
 	return rc;
 }
 
+/* get_parts - every <parte> of partes (may be NULL) into r; -1 malformed */
+static int
+get_parts(struct bz_receipt *r, xmlNodePtr partes, struct bz_buf *err)
+{
+	for (xmlNodePtr p = partes ? partes->children : NULL; p; p = p->next) {
+		struct bz_receipt_part part;
+		uint64_t size = 0;
+		int ok;
+
+		if (p->type != XML_ELEMENT_NODE)
+			continue;
+		memset(&part, 0, sizeof(part));
+		ok = xmlStrEqual(p->name, X("parte"));
+		for (size_t k = 0; ok && k < bz_receipt_npart_fields; k++) {
+			const struct bz_receipt_part_field *f = &bz_receipt_part_fields[k];
+
+			if (f->number)
+				ok = get_number(p, f->name, &size) == 0;
+			else
+				get_text(p, f->name, bz_receipt_part_field_ptr(&part, f));
+		}
+		if (ok)
+			bz_receipt_add_part(r, part.name, part.content_type, size,
+			    part.sha256);
+		free(part.name);
+		free(part.content_type);
+		free(part.sha256);
+		if (!ok) {
+			bz_buf_puts(err, "malformed parte element in the acuse XML");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* read_doc - parse without network, entities or DTD */
 static xmlDocPtr
 read_doc(const void *xml, size_t len, struct bz_buf *err)
@@ -186,7 +218,6 @@ read_doc(const void *xml, size_t len, struct bz_buf *err)
 	xmlDocPtr doc;
 	const xmlError *e;
 
-	bz_buf_reset(err);
 	if (len > INT32_MAX) {
 		bz_buf_puts(err, "the acuse XML is too large");
 		xmlFreeParserCtxt(ctxt);
@@ -216,7 +247,7 @@ bz_receipt_from_xml(struct bz_receipt *r, const void *xml, size_t len,
     struct bz_buf *err)
 {
 	xmlDocPtr doc = read_doc(xml, len, err);
-	xmlNodePtr root, n, partes;
+	xmlNodePtr root, n;
 	xmlChar *version;
 	int rc = -1;
 
@@ -238,56 +269,18 @@ bz_receipt_from_xml(struct bz_receipt *r, const void *xml, size_t len,
 	bz_receipt_set(&r->version, (const char *)version);
 	xmlFree(version);
 
-	get_text(root, "folio", &r->folio);
-	get_text(root, "evento", &r->event);
-	n = child(root, "emisor");
-	get_text(n, "rfc", &r->rfc);
-	get_text(n, "nombre", &r->name);
-	get_text(n, "curp", &r->curp);
-	get_text(n, "rfcRepresentante", &r->rfc_representante);
-	get_text(n, "curpRepresentante", &r->curp_representante);
-	get_text(n, "noCertificado", &r->no_certificado);
-	get_text(n, "certificadoSha256", &r->cert_sha256);
-	n = child(root, "validacion");
-	get_text(n, "integridad", &r->integrity);
-	get_text(n, "confianza", &r->trust);
-	get_text(n, "identidad", &r->identity);
-	get_text(n, "dictamen", &r->verdict);
-	n = child(root, "mensaje");
-	get_text(n, "messageId", &r->message_id);
-	get_text(n, "asunto", &r->subject);
-	get_text(n, "sha256", &r->message_sha256);
-	partes = child(n, "partes");
-	for (xmlNodePtr p = partes ? partes->children : NULL; p; p = p->next) {
-		char *name = NULL, *type = NULL, *sha = NULL;
-		uint64_t size = 0;
+	for (size_t i = 0; i < bz_receipt_nfields; i++) {
+		const struct bz_receipt_field *f = &bz_receipt_fields[i];
 
-		if (p->type != XML_ELEMENT_NODE)
+		if (f->xml_name == NULL)	/* version: checked above */
 			continue;
-		if (!xmlStrEqual(p->name, X("parte")) || get_number(p, "tamano", &size) != 0) {
-			bz_buf_puts(err, "malformed parte element in the acuse XML");
-			goto out;
-		}
-		get_text(p, "nombre", &name);
-		get_text(p, "tipo", &type);
-		get_text(p, "sha256", &sha);
-		bz_receipt_add_part(r, name, type, size, sha);
-		free(name);
-		free(type);
-		free(sha);
+		n = f->xml_parent == NULL ? root : child(root, f->xml_parent);
+		if (f->flags & BZ_RECEIPT_F_PARTS) {
+			if (get_parts(r, child(n, f->xml_name), err) != 0)
+				goto out;
+		} else
+			get_text(n, f->xml_name, bz_receipt_field_ptr(r, f));
 	}
-	n = child(root, "llegada");
-	get_text(n, "utc", &r->arrival_utc);
-	get_text(n, "local", &r->arrival_local);
-	n = child(root, "recepcionLegal");
-	get_text(n, "utc", &r->legal_utc);
-	get_text(n, "local", &r->legal_local);
-	get_text(n, "regla", &r->legal_rule);
-	get_text(n, "baseLegal", &r->legal_basis);
-	get_text(n, "primeraHora", &r->first_hour);
-	get_text(root, "versionCalendario", &r->calendar_version);
-	get_text(root, "noCertificadoInstitucion", &r->institution_no_certificado);
-	get_text(root, "sello", &r->sello);
 	rc = 0;
 out:
 	xmlFreeDoc(doc);
@@ -324,7 +317,6 @@ bz_receipt_xml_validate(const void *xml, size_t len, const char *schema_path,
 	schema = xmlSchemaParse(pctxt);
 	xmlSchemaFreeParserCtxt(pctxt);
 	if (schema == NULL) {
-		bz_buf_reset(err);
 		bz_buf_printf(err, "cannot load the schema %s: %s", schema_path,
 		    why.len ? why.data : "unreadable");
 		bz_buf_free(&why);
@@ -337,7 +329,6 @@ bz_receipt_xml_validate(const void *xml, size_t len, const char *schema_path,
 		if (xmlSchemaValidateDoc(vctxt, doc) == 0)
 			rc = 0;
 		else {
-			bz_buf_reset(err);
 			bz_buf_printf(err, "the acuse XML does not match the schema: %s",
 			    why.len ? why.data : "invalid");
 		}

@@ -70,7 +70,6 @@ bz_reg_notice_render(const struct bz_receipt_signer *s,
 	char hex[33];
 	int rc = -1;
 
-	bz_buf_reset(err);
 	if (!bz_address_plain(n->from) || !bz_registration_address_ok(n->to) ||
 	    !safe_subject(n->subject)) {
 		bz_buf_puts(err, "refusing to render a notice: unsafe From, To or Subject");

@@ -44,16 +44,16 @@ lower_dup(const char *s, size_t n)
 static int
 mailboxes_init(struct bz_runtime *rt, struct bz_buf *err)
 {
-	size_t n = bz_config_count(rt->cfg, "MailboxAddress");
+	size_t n = bz_config_count(rt->cfg, BZ_KEY_MailboxAddress);
 
 	rt->mailboxes = xcalloc(n ? n : 1, sizeof(*rt->mailboxes));
 	for (size_t i = 0; i < n; i++) {
-		const char *a = bz_config_nth(rt->cfg, "MailboxAddress", i);
+		const char *a = bz_config_nth(rt->cfg, BZ_KEY_MailboxAddress, i);
 
 		rt->mailboxes[i] = lower_dup(a, strlen(a));
 	}
 	rt->nmailboxes = n;
-	rt->delimiters = bz_config_str(rt->cfg, "RecipientDelimiter");
+	rt->delimiters = bz_config_str(rt->cfg, BZ_KEY_RecipientDelimiter);
 	if (rt->delimiters == NULL)
 		rt->delimiters = "";
 	return 0;
@@ -93,8 +93,8 @@ calendar_init(struct bz_runtime *rt, struct bz_buf *err)
 	bz_buf_free(&why);
 	bz_log(BZ_LOG_INFO, NULL, "calendar %s: %zu file%s, basis %s, first hour "
 	    "%02d:%02d, zone %s", bz_calendar_version(rt->calendar),
-	    bz_config_count(rt->cfg, "CalendarFile"),
-	    bz_config_count(rt->cfg, "CalendarFile") == 1 ? "" : "s",
+	    bz_config_count(rt->cfg, BZ_KEY_CalendarFile),
+	    bz_config_count(rt->cfg, BZ_KEY_CalendarFile) == 1 ? "" : "s",
 	    bz_calendar_basis_name(bz_calendar_basis(rt->calendar)),
 	    bz_calendar_first_hour(rt->calendar) / 60,
 	    bz_calendar_first_hour(rt->calendar) % 60, BZ_TZ_MEXICO_CITY);
@@ -129,8 +129,8 @@ verify_init(struct bz_runtime *rt, struct bz_buf *err)
 {
 	struct bz_buf why = BZ_BUF_INIT;
 
-	if (bz_config_str(rt->cfg, "TrustAnchors") == NULL ||
-	    bz_config_str(rt->cfg, "IssuingCAs") == NULL) {
+	if (bz_config_str(rt->cfg, BZ_KEY_TrustAnchors) == NULL ||
+	    bz_config_str(rt->cfg, BZ_KEY_IssuingCAs) == NULL) {
 		rt->verify_missing = "TrustAnchors and IssuingCAs are not set";
 		bz_log(BZ_LOG_WARNING, NULL, "%s: no message for the mailbox can be "
 		    "verified; all are deferred (451 BZ-UNCONFIGURED)",
@@ -166,8 +166,8 @@ signer_init(struct bz_runtime *rt, struct bz_buf *err)
 {
 	struct bz_buf why = BZ_BUF_INIT;
 
-	if (bz_config_str(rt->cfg, "InstitutionCertificate") == NULL ||
-	    bz_config_str(rt->cfg, "InstitutionKey") == NULL) {
+	if (bz_config_str(rt->cfg, BZ_KEY_InstitutionCertificate) == NULL ||
+	    bz_config_str(rt->cfg, BZ_KEY_InstitutionKey) == NULL) {
 		rt->signer_missing = "InstitutionCertificate and InstitutionKey "
 		    "are not set";
 		bz_log(BZ_LOG_WARNING, NULL, "%s: acuses cannot be signed; valid "

@@ -276,13 +276,13 @@ backoff(const struct bz_sms_opts *o, int n)
 void
 bz_sms_opts_from_config(const struct bz_config *cfg, struct bz_sms_opts *o)
 {
-	const char *cmd = bz_config_str(cfg, "SmsCommand");
+	const char *cmd = bz_config_str(cfg, BZ_KEY_SmsCommand);
 
 	o->argv = cmd != NULL && *cmd != '\0' ? bz_config_argv(cmd) : NULL;
-	o->timeout = (int)bz_config_num(cfg, "OutboxTimeout");
-	o->max_attempts = (int)bz_config_num(cfg, "OutboxMaxAttempts");
-	o->retry_interval = (int)bz_config_num(cfg, "OutboxRetryInterval");
-	o->retry_max_interval = (int)bz_config_num(cfg, "OutboxRetryMaxInterval");
+	o->timeout = (int)bz_config_num(cfg, BZ_KEY_OutboxTimeout);
+	o->max_attempts = (int)bz_config_num(cfg, BZ_KEY_OutboxMaxAttempts);
+	o->retry_interval = (int)bz_config_num(cfg, BZ_KEY_OutboxRetryInterval);
+	o->retry_max_interval = (int)bz_config_num(cfg, BZ_KEY_OutboxRetryMaxInterval);
 }
 
 /* bz_sms_opts_free - release argv */

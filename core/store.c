@@ -208,8 +208,8 @@ fail:
 struct bz_store *
 bz_store_open_config(const struct bz_config *cfg, int flags, struct bz_buf *err)
 {
-	return bz_store_open(bz_config_str(cfg, "Database"),
-	    (int)bz_config_num(cfg, "DatabaseBusyTimeout"), flags, err);
+	return bz_store_open(bz_config_str(cfg, BZ_KEY_Database),
+	    (int)bz_config_num(cfg, BZ_KEY_DatabaseBusyTimeout), flags, err);
 }
 
 /* bz_store_close - close the connection (NULL is fine) */

@@ -49,11 +49,11 @@ bz_verify_ctx_new(const struct bz_config *cfg, struct bz_buf *err)
 		/* Both keys are ranged in the table (core/config_keys.c), so
 		 * the casts are safe: the MIME walk recurses once per level on
 		 * a thread's stack, and MaxMimeDepth stops at 100. */
-		ctx->lim.max_depth = (unsigned)bz_config_num(cfg, "MaxMimeDepth");
-		ctx->lim.max_parts = (unsigned)bz_config_num(cfg, "MaxMimeParts");
-		ctx->max_certs = (size_t)bz_config_num(cfg, "MaxCmsCertificates");
+		ctx->lim.max_depth = (unsigned)bz_config_num(cfg, BZ_KEY_MaxMimeDepth);
+		ctx->lim.max_parts = (unsigned)bz_config_num(cfg, BZ_KEY_MaxMimeParts);
+		ctx->max_certs = (size_t)bz_config_num(cfg, BZ_KEY_MaxCmsCertificates);
 		/* A large canonical copy goes where the milter spools. */
-		ctx->tmpdir = xstrdup(bz_config_str(cfg, "SpoolDirectory"));
+		ctx->tmpdir = xstrdup(bz_config_str(cfg, BZ_KEY_SpoolDirectory));
 		ctx->lim.tmpdir = ctx->tmpdir;
 	}
 	if ((ctx->efirma = bz_efirma_ctx_new(cfg, err)) == NULL) {

@@ -22,7 +22,7 @@
  * MaxMessageSize it is rejected at once (552 5.3.4 BZ-MSG-TOO-LARGE). Any
  * message, ours or not, with more than MAX_OURS incoming X-Buzon-*
  * headers is rejected at once (550 5.7.1 BZ-MSG-FORGED-HEADERS). At end
- * of message decide() (decide.c) gives the outcome for ours: verification,
+ * of message decide() (core/submission.c) gives the outcome for ours: verification,
  * legal instant, the durable record and its acuse; on accept every
  * incoming X-Buzon-* header is deleted and ours are added.
  *
@@ -49,8 +49,8 @@
 #include "buzon/reason.h"
 #include "buzon/runtime.h"
 #include "buzon/spool.h"
+#include "buzon/submission.h"
 #include "buzon/xalloc.h"
-#include "decide.h"
 #include "milter.h"
 
 #define OUR_PREFIX	"X-Buzon-"
@@ -286,7 +286,7 @@ spool_result(SMFICTX *ctx, struct conn_ctx *c, enum bz_spool_status st)
 	case BZ_SPOOL_TOO_LARGE:
 		bz_log(BZ_LOG_NOTICE, msg_qid(c->msg),
 		    "message over MaxMessageSize (%lld bytes): rejected",
-		    bz_config_num(c->rt->cfg, "MaxMessageSize"));
+		    bz_config_num(c->rt->cfg, BZ_KEY_MaxMessageSize));
 		return reply_reason(ctx, c, "BZ-MSG-TOO-LARGE");
 	case BZ_SPOOL_ERROR:
 		return internal_error(ctx, c, bz_spool_error(c->msg->spool));
@@ -315,10 +315,10 @@ content_start(SMFICTX *ctx, struct conn_ctx *c)
 	m->started = 1;
 	if (!m->ours)
 		return SMFIS_CONTINUE;
-	dir = bz_config_str(c->rt->cfg, "SpoolDirectory");
+	dir = bz_config_str(c->rt->cfg, BZ_KEY_SpoolDirectory);
 	m->spool = bz_spool_new(dir,
-	    (size_t)bz_config_num(c->rt->cfg, "SpoolMemoryLimit"),
-	    (size_t)bz_config_num(c->rt->cfg, "MaxMessageSize"));
+	    (size_t)bz_config_num(c->rt->cfg, BZ_KEY_SpoolMemoryLimit),
+	    (size_t)bz_config_num(c->rt->cfg, BZ_KEY_MaxMessageSize));
 	return SMFIS_CONTINUE;
 }
 

@@ -103,22 +103,22 @@ open_calendar(const struct cal_opts *o, const char *config_path)
 			return NULL;
 	}
 	if (o->basis) {
-		key = bz_config_key_find("LegalBasis");
+		key = &bz_config_keys[BZ_KEY_LegalBasis];
 		if ((why = bz_config_check_value(key, o->basis, &basis)) != NULL) {
 			bad_input("--basis must be lft or lft+cff", o->basis);
 			goto out;
 		}
 	} else
-		basis = bz_config_num(cfg, "LegalBasis");
+		basis = bz_config_num(cfg, BZ_KEY_LegalBasis);
 	if (o->first_hour) {
-		key = bz_config_key_find("SubmissionFirstHour");
+		key = &bz_config_keys[BZ_KEY_SubmissionFirstHour];
 		if ((why = bz_config_check_value(key, o->first_hour, &minutes)) != NULL) {
 			bad_input("--first-hour expects HH:MM between 00:00 and 23:59",
 			    o->first_hour);
 			goto out;
 		}
 	} else
-		minutes = bz_config_num(cfg, "SubmissionFirstHour");
+		minutes = bz_config_num(cfg, BZ_KEY_SubmissionFirstHour);
 	if (nfiles == 0)
 		files = bz_calendar_config_files(cfg, &nfiles);
 	cal = bz_calendar_load(files, nfiles, basis == 1 ? BZ_BASIS_LFT_CFF :

@@ -3,10 +3,11 @@
  *
  *   buzonctl [-c FILE] receipt verify [--ca FILE] [--schema FILE]
  *       [--calendar FILE]... [--basis lft|lft+cff] [--first-hour HH:MM]
- *       [--at INSTANT] [--json] ACUSE.eml
+ *       [--at INSTANT] [--pdf FILE] [--json] ACUSE.eml
  *   buzonctl [-c FILE] receipt show FOLIO [--json]
  *   buzonctl [-c FILE] receipt list [--rfc RFC] [--since DATE] [--json]
  *   buzonctl [-c FILE] receipt resend FOLIO
+ *   buzonctl [-c FILE] receipt pdf FOLIO -o FILE
  *
  * verify runs four checks, each reported on its own line (or JSON member):
  *   smime     S/MIME signature of the mail against the institution CA
@@ -25,14 +26,18 @@
  * recorded, before the store kept them) is recomputed with --basis/--first-hour
  * when given, and the report says they came from the command line;
  * without them the check is "unknown" (exit 1).
- * Exit 0 only when all four pass; 1 when any fails or cannot be decided;
+ * With --pdf, a fifth check, pdf: the QR code of the printed acuse
+ * FILE decodes to the folio, RFC and cadena SHA-256 of the acuse verified
+ * and to VerifyURL's address for it (ctl_receipt_pdf.c).
+ * Exit 0 only when all checks pass; 1 when any fails or cannot be decided;
  * 2 on bad usage or an unreadable file. Settings come from the options,
  * else from the configuration file (InstitutionCA, AcuseSchema,
  * CalendarFile), read only when some setting is missing: a third party
  * needs no configuration, only --ca (and --calendar for a calendar with
  * institution files).
  *
- * show, list and resend read the store (ctl_receipt_store.c).
+ * show, list and resend read the store (ctl_receipt_store.c); pdf draws
+ * from it too (ctl_receipt_pdf.c).
  */
 #include "build-aux/config.h"
 
@@ -60,7 +65,15 @@ struct verify_opts {
 	const char	*first_hour;
 	const char	*at;
 	const char	*file;
+	const char	*pdf;		/* --pdf: the printed acuse to check */
 	int		 json;
+};
+
+/* The "pdf" check of --pdf, next to the four of bz_receipt_verify. */
+struct pdf_check {
+	int		 asked;
+	enum bz_check	 result;
+	struct bz_buf	 detail;
 };
 
 /* receipt_usage - help for this command */
@@ -69,10 +82,11 @@ receipt_usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: buzonctl [-c FILE] receipt verify [--ca FILE] [--schema FILE]\n"
 	    "           [--calendar FILE]... [--basis lft|lft+cff] [--first-hour HH:MM]\n"
-	    "           [--at INSTANT] [--json] ACUSE.eml\n"
+	    "           [--at INSTANT] [--pdf FILE] [--json] ACUSE.eml\n"
 	    "       buzonctl [-c FILE] receipt show FOLIO [--json]\n"
 	    "       buzonctl [-c FILE] receipt list [--rfc RFC] [--since DATE] [--json]\n"
-	    "       buzonctl [-c FILE] receipt resend FOLIO\n\n"
+	    "       buzonctl [-c FILE] receipt resend FOLIO\n"
+	    "       buzonctl [-c FILE] receipt pdf FOLIO -o FILE\n\n"
 	    "verify checks an acuse mail offline and prints the result of each check:\n"
 	    "  smime     the S/MIME signature, against the institution CA (--ca, else\n"
 	    "            InstitutionCA of the configuration)\n"
@@ -89,6 +103,10 @@ receipt_usage(FILE *fp, int status)
 	    "            that names none (filed before they were recorded) they are used\n"
 	    "            to recompute, and the report says so\n"
 	    "  --at      check certificates at this instant instead of now\n"
+	    "  --pdf     also check the printed acuse FILE (receipt pdf): its QR code,\n"
+	    "            read with pdftoppm and zbarimg, must give the folio, RFC and\n"
+	    "            cadena SHA-256 of ACUSE.eml and VerifyURL's address for it\n"
+	    "            (check \"pdf\"; without VerifyURL only the folio in the address)\n"
 	    "  Exit 0 only when every check passes, 1 otherwise.\n"
 	    "show prints the acuse of a folio as it was sealed and kept in the database\n"
 	    "  (the Spanish text, or the record as JSON) and whether it was sent; it\n"
@@ -97,7 +115,12 @@ receipt_usage(FILE *fp, int status)
 	    "  RFC, --since: arrived on or after DATE, a local date YYYY-MM-DD).\n"
 	    "resend queues the kept acuse of a folio again, the same bytes, to the\n"
 	    "  recipients it first went to (the address in the signer's certificate).\n"
-	    "  --json    one JSON document on standard output\n"
+	    "  --json    one JSON document on standard output (verify, show, list)\n"
+	    "pdf writes the printable acuse of a folio to FILE (- for standard output):\n"
+	    "  Letter size, the Spanish text, the cadena original, the sello and a QR\n"
+	    "  code with the folio, the RFC, the cadena's SHA-256 and the VerifyURL\n"
+	    "  address; drawn from the acuse kept in the database, the same bytes\n"
+	    "  every time. Needs VerifyURL.\n"
 	    "Bad usage exits 2.\n",
 	    PKGDATADIR);
 	return status;
@@ -288,7 +311,8 @@ calendar_files(const struct verify_opts *o, const struct bz_config *cfg, size_t 
 /* print_text - one line per check; text from the mail is normalised so
  * it cannot drive the operator's terminal */
 static void
-print_text(const char *file, const struct bz_receipt_verify_result *res, int ok)
+print_text(const char *file, const struct bz_receipt_verify_result *res,
+    const struct pdf_check *pc, int ok)
 {
 	struct bz_buf v = BZ_BUF_INIT;
 
@@ -301,13 +325,19 @@ print_text(const char *file, const struct bz_receipt_verify_result *res, int ok)
 		printf("  %-9s %-7s %s\n", bz_receipt_check_name(i),
 		    bz_check_name(res->check[i]), bz_buf_str(&v));
 	}
+	if (pc->asked) {
+		bz_buf_reset(&v);
+		bz_receipt_normalize(&v, bz_buf_str(&pc->detail));
+		printf("  %-9s %-7s %s\n", "pdf", bz_check_name(pc->result), bz_buf_str(&v));
+	}
 	printf("%s: %s\n", file, ok ? "acuse valid" : "acuse NOT valid");
 	bz_buf_free(&v);
 }
 
 /* print_json - the same as one JSON object */
 static void
-print_json(const char *file, const struct bz_receipt_verify_result *res, int ok)
+print_json(const char *file, const struct bz_receipt_verify_result *res,
+    const struct pdf_check *pc, int ok)
 {
 	struct bz_buf out = BZ_BUF_INIT;
 	struct bz_json j;
@@ -322,6 +352,12 @@ print_json(const char *file, const struct bz_receipt_verify_result *res, int ok)
 		bz_json_object(&j, bz_receipt_check_name(i));
 		bz_json_str(&j, "result", bz_check_name(res->check[i]));
 		bz_json_str(&j, "detail", bz_buf_str(&res->detail[i]));
+		bz_json_end(&j);
+	}
+	if (pc->asked) {
+		bz_json_object(&j, "pdf");
+		bz_json_str(&j, "result", bz_check_name(pc->result));
+		bz_json_str(&j, "detail", bz_buf_str(&pc->detail));
 		bz_json_end(&j);
 	}
 	bz_json_end(&j);
@@ -340,11 +376,13 @@ receipt_verify(const struct verify_opts *o, const char *config_path)
 	struct bz_buf mail = BZ_BUF_INIT;
 	struct bz_config *cfg = NULL;
 	struct legal_ctx lc;
+	struct pdf_check pc;
 	const char **cfg_files;
 	int ok;
 
 	memset(&vo, 0, sizeof(vo));
 	memset(&lc, 0, sizeof(lc));
+	memset(&pc, 0, sizeof(pc));
 	if (o->at != NULL && bz_instant_parse(o->at, &vo.at) != 0) {
 		fprintf(stderr, "buzonctl receipt: bad --at instant \"%s\"\n", o->at);
 		return CTL_EXIT_USAGE;
@@ -362,7 +400,7 @@ receipt_verify(const struct verify_opts *o, const char *config_path)
 		return CTL_EXIT_USAGE;
 	}
 	/* The configuration only fills in what the options leave open. */
-	if (o->ca == NULL || o->schema == NULL || o->n_cal_files == 0) {
+	if (o->ca == NULL || o->schema == NULL || o->n_cal_files == 0 || o->pdf) {
 		FILE *probe = fopen(config_path, "r");
 
 		if (probe != NULL) {
@@ -373,8 +411,8 @@ receipt_verify(const struct verify_opts *o, const char *config_path)
 			}
 		}
 	}
-	vo.ca_file = o->ca ? o->ca : cfg ? bz_config_str(cfg, "InstitutionCA") : NULL;
-	vo.schema_path = o->schema ? o->schema : cfg ? bz_config_str(cfg, "AcuseSchema") :
+	vo.ca_file = o->ca ? o->ca : cfg ? bz_config_str(cfg, BZ_KEY_InstitutionCA) : NULL;
+	vo.schema_path = o->schema ? o->schema : cfg ? bz_config_str(cfg, BZ_KEY_AcuseSchema) :
 	    PKGDATADIR "/acuse-v1.xsd";
 	cfg_files = calendar_files(o, cfg, &lc.nfiles);
 	lc.files = cfg_files ? cfg_files : o->cal_files;
@@ -384,10 +422,28 @@ receipt_verify(const struct verify_opts *o, const char *config_path)
 	bz_receipt_library_init();
 	bz_receipt_verify_result_init(&res);
 	ok = bz_receipt_verify(mail.data, mail.len, &vo, &res) == 0;
+	if (o->pdf != NULL) {
+		pc.asked = 1;
+		pc.result = BZ_CHECK_UNKNOWN;
+		if (!res.have_record)
+			bz_buf_puts(&pc.detail, "the acuse mail holds no readable record "
+			    "to compare the QR code with");
+		else
+			switch (ctl_receipt_pdf_check(o->pdf, &res.record, cfg ?
+			    bz_config_str(cfg, BZ_KEY_VerifyURL) : NULL, &pc.detail)) {
+			case 1:
+				pc.result = BZ_CHECK_PASS;
+				break;
+			case 0:
+				pc.result = BZ_CHECK_FAIL;
+				break;
+			}
+		ok = ok && pc.result == BZ_CHECK_PASS;
+	}
 	if (o->json)
-		print_json(o->file, &res, ok);
+		print_json(o->file, &res, &pc, ok);
 	else
-		print_text(o->file, &res, ok);
+		print_text(o->file, &res, &pc, ok);
 	/* Refused options are the operator's mistake or a wrong acuse: say
 	 * it where a script's operator looks too. */
 	if (lc.disagree.len != 0)
@@ -397,6 +453,7 @@ receipt_verify(const struct verify_opts *o, const char *config_path)
 	bz_config_unref(cfg);
 	bz_buf_free(&mail);
 	bz_buf_free(&lc.disagree);
+	bz_buf_free(&pc.detail);
 	return ok ? CTL_EXIT_OK : CTL_EXIT_NO;
 }
 
@@ -448,6 +505,8 @@ ctl_receipt(int argc, char **argv, const char *config_path)
 	if (strcmp(argv[1], "show") == 0 || strcmp(argv[1], "list") == 0 ||
 	    strcmp(argv[1], "resend") == 0)
 		return store_command(argc, argv, config_path);
+	if (strcmp(argv[1], "pdf") == 0)
+		return ctl_receipt_pdf(argc, argv, config_path);
 	if (strcmp(argv[1], "verify") != 0) {
 		fprintf(stderr, "buzonctl receipt: unknown subcommand %s\n", argv[1]);
 		return receipt_usage(stderr, CTL_EXIT_USAGE);
@@ -473,6 +532,8 @@ ctl_receipt(int argc, char **argv, const char *config_path)
 			o.first_hour = argv[++i];
 		else if (v != NULL && strcmp(a, "--at") == 0)
 			o.at = argv[++i];
+		else if (v != NULL && strcmp(a, "--pdf") == 0)
+			o.pdf = argv[++i];
 		else if (a[0] == '-' && a[1] != '\0') {
 			fprintf(stderr, "buzonctl receipt: unknown option %s\n", a);
 			free(o.cal_files);

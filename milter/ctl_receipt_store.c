@@ -38,6 +38,7 @@
 #include "buzon/receipt.h"
 #include "buzon/store.h"
 #include "buzon/tz.h"
+#include "buzon/xalloc.h"
 #include "buzonctl.h"
 #include "ctl_receipt.h"
 
@@ -106,7 +107,28 @@ get_submission(struct env *e, const char *folio, struct bz_submission *sub)
 	}
 }
 
-/* record_json - the canonical record as one JSON object */
+/* parts_json - the parts as an array of objects, fields in table order */
+static void
+parts_json(struct bz_json *j, const char *name, const struct bz_receipt *r)
+{
+	bz_json_array(j, name);
+	for (size_t i = 0; i < r->nparts; i++) {
+		bz_json_object(j, NULL);
+		for (size_t k = 0; k < bz_receipt_npart_fields; k++) {
+			const struct bz_receipt_part_field *f = &bz_receipt_part_fields[k];
+
+			if (f->number)
+				bz_json_int(j, f->name, (int64_t)r->parts[i].size);
+			else
+				bz_json_str(j, f->name, bz_receipt_part_string(&r->parts[i], f));
+		}
+		bz_json_end(j);
+	}
+	bz_json_end(j);
+}
+
+/* record_json - the canonical record as one JSON object, fields in the
+ * order of bz_receipt_fields[] */
 static void
 record_json(struct bz_buf *out, const struct bz_receipt *r, const char *status)
 {
@@ -115,42 +137,16 @@ record_json(struct bz_buf *out, const struct bz_receipt *r, const char *status)
 
 	bz_json_init(&j, out);
 	bz_json_object(&j, NULL);
-	bz_json_str(&j, "folio", r->folio);
-	bz_json_str(&j, "evento", r->event);
-	bz_json_str(&j, "rfc", r->rfc);
-	bz_json_str(&j, "nombre", r->name);
-	bz_json_str(&j, "curp", r->curp);
-	bz_json_str(&j, "rfcRepresentante", r->rfc_representante);
-	bz_json_str(&j, "curpRepresentante", r->curp_representante);
-	bz_json_str(&j, "noCertificado", r->no_certificado);
-	bz_json_str(&j, "certificadoSha256", r->cert_sha256);
-	bz_json_str(&j, "integridad", r->integrity);
-	bz_json_str(&j, "confianza", r->trust);
-	bz_json_str(&j, "identidad", r->identity);
-	bz_json_str(&j, "dictamen", r->verdict);
-	bz_json_str(&j, "messageId", r->message_id);
-	bz_json_str(&j, "asunto", r->subject);
-	bz_json_str(&j, "sha256", r->message_sha256);
-	bz_json_array(&j, "partes");
-	for (size_t i = 0; i < r->nparts; i++) {
-		bz_json_object(&j, NULL);
-		bz_json_str(&j, "nombre", r->parts[i].name);
-		bz_json_str(&j, "tipo", r->parts[i].content_type);
-		bz_json_int(&j, "tamano", (int64_t)r->parts[i].size);
-		bz_json_str(&j, "sha256", r->parts[i].sha256);
-		bz_json_end(&j);
+	for (size_t i = 0; i < bz_receipt_nfields; i++) {
+		const struct bz_receipt_field *f = &bz_receipt_fields[i];
+
+		if (f->json_name == NULL)
+			continue;
+		if (f->flags & BZ_RECEIPT_F_PARTS)
+			parts_json(&j, f->json_name, r);
+		else
+			bz_json_str(&j, f->json_name, bz_receipt_field_value(r, f));
 	}
-	bz_json_end(&j);
-	bz_json_str(&j, "llegadaUtc", r->arrival_utc);
-	bz_json_str(&j, "llegadaLocal", r->arrival_local);
-	bz_json_str(&j, "recepcionLegalUtc", r->legal_utc);
-	bz_json_str(&j, "recepcionLegalLocal", r->legal_local);
-	bz_json_str(&j, "regla", r->legal_rule);
-	bz_json_str(&j, "baseLegal", r->legal_basis);
-	bz_json_str(&j, "primeraHora", r->first_hour);
-	bz_json_str(&j, "versionCalendario", r->calendar_version);
-	bz_json_str(&j, "noCertificadoInstitucion", r->institution_no_certificado);
-	bz_json_str(&j, "sello", r->sello);
 	bz_receipt_cadena(r, &cadena);
 	bz_json_str(&j, "cadenaOriginal", cadena.data);
 	bz_json_str(&j, "estadoAcuse", status);
@@ -244,6 +240,44 @@ ctl_receipt_show(const char *folio, int json, const char *config_path)
 	env_close(&e);
 	bz_buf_free(&out);
 	return CTL_EXIT_OK;
+}
+
+/*
+ * ctl_receipt_kept - the sealed record of a filing as its kept acuse says
+ * it, and VerifyURL (xstrdup, NULL when unset), for receipt pdf; exit
+ * status, or -1 when r is filled. A filing without a sealed acuse exits 1:
+ * a printed acuse without a sello would be no acuse.
+ */
+int
+ctl_receipt_kept(const char *folio, const char *config_path, struct bz_receipt *r,
+    char **verify_url)
+{
+	struct env e;
+	struct bz_submission sub;
+	const char *url;
+	int rc, kept;
+
+	*verify_url = NULL;
+	if ((rc = env_open(&e, config_path, BZ_STORE_READONLY)) >= 0 ||
+	    (rc = get_submission(&e, folio, &sub)) >= 0) {
+		env_close(&e);
+		return rc;
+	}
+	bz_receipt_library_init();
+	rc = -1;
+	if ((kept = kept_record(&e, &sub, r)) < 0) {
+		fprintf(stderr, "buzonctl receipt: the acuse kept for %s cannot be "
+		    "read\n", sub.folio);
+		rc = CTL_EXIT_TEMPFAIL;
+	} else if (kept == 1) {
+		fprintf(stderr, "buzonctl receipt: no sealed acuse is kept for %s\n",
+		    sub.folio);
+		rc = CTL_EXIT_NO;
+	} else if ((url = bz_config_str(e.cfg, BZ_KEY_VerifyURL)) != NULL)
+		*verify_url = xstrdup(url);
+	bz_submission_free(&sub);
+	env_close(&e);
+	return rc;
 }
 
 /* ctl_receipt_resend - "receipt resend FOLIO" */

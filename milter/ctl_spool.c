@@ -208,7 +208,7 @@ spool_gc(const char *config_path, long days, int dry_run)
 		rc = CTL_EXIT_TEMPFAIL;
 	} else {
 		qsort(g.names, g.nnames, sizeof(*g.names), cmp_str);
-		rc = walk(&g, bz_config_str(cfg, "SpoolDirectory")) < 0 || g.failed ?
+		rc = walk(&g, bz_config_str(cfg, BZ_KEY_SpoolDirectory)) < 0 || g.failed ?
 		    CTL_EXIT_TEMPFAIL : CTL_EXIT_OK;
 		printf("spool gc: %" PRIu64 " named kept, %" PRIu64 " younger than %ld "
 		    "day%s kept, %" PRIu64 " %s (%" PRIu64 " bytes)\n", g.named, g.young,

@@ -65,7 +65,7 @@ static int
 resolve_user(const struct bz_config *cfg, const char *path,
     struct privdrop_user *u, struct bz_buf *err)
 {
-	const char *userid = bz_config_str(cfg, "UserID");
+	const char *userid = bz_config_str(cfg, BZ_KEY_UserID);
 	struct bz_buf why = BZ_BUF_INIT;
 
 	if (geteuid() != 0)
@@ -76,7 +76,7 @@ resolve_user(const struct bz_config *cfg, const char *path,
 		return -1;
 	}
 	if (privdrop_resolve(userid, u, &why) < 0) {
-		bz_buf_printf(err, "%s:%u: %s", path, bz_config_line(cfg, "UserID"),
+		bz_buf_printf(err, "%s:%u: %s", path, bz_config_line(cfg, BZ_KEY_UserID),
 		    bz_buf_str(&why));
 		bz_buf_free(&why);
 		return -1;
@@ -129,9 +129,9 @@ socket_path(const char *spec)
 static char *
 open_socket(const struct bz_config *cfg, const struct privdrop_user *user)
 {
-	char *spec = xstrdup(bz_config_str(cfg, "Socket"));
+	char *spec = xstrdup(bz_config_str(cfg, BZ_KEY_Socket));
 	const char *path = socket_path(spec);
-	mode_t old = umask((mode_t)bz_config_num(cfg, "UMask"));
+	mode_t old = umask((mode_t)bz_config_num(cfg, BZ_KEY_UMask));
 
 	if (smfi_register(milter_desc) != MI_SUCCESS)
 		bz_fatalx("smfi_register failed");
@@ -153,11 +153,11 @@ open_socket(const struct bz_config *cfg, const struct privdrop_user *user)
 static void
 warn_config(const struct bz_config *cfg)
 {
-	const char *rev = bz_config_str(cfg, "Revocation");
+	const char *rev = bz_config_str(cfg, BZ_KEY_Revocation);
 
 	/* Fail-open: a revoked e.firma would be accepted as good. TestMode
 	 * runs on test hierarchies with no responder, so it stays quiet. */
-	if (!bz_config_bool(cfg, "TestMode") && (rev == NULL ||
+	if (!bz_config_bool(cfg, BZ_KEY_TestMode) && (rev == NULL ||
 	    strcmp(rev, "none") == 0))
 		bz_log(BZ_LOG_WARNING, NULL, "Revocation none: revoked "
 		    "certificates are accepted (set Revocation ocsp or crl)");
@@ -265,46 +265,46 @@ main(int argc, char **argv)
 		return have_user < 0 ? 1 : 0;
 	}
 
-	use_syslog = bz_config_bool(rt->cfg, "Syslog");
+	use_syslog = bz_config_bool(rt->cfg, BZ_KEY_Syslog);
 	bz_log_open("buzon-milter", use_syslog,
-	    bz_log_facility_from_name(bz_config_str(rt->cfg, "SyslogFacility")),
-	    bz_log_level_from_name(bz_config_str(rt->cfg, "LogLevel")));
+	    bz_log_facility_from_name(bz_config_str(rt->cfg, BZ_KEY_SyslogFacility)),
+	    bz_log_level_from_name(bz_config_str(rt->cfg, BZ_KEY_LogLevel)));
 	warn_config(rt->cfg);
 
-	if (geteuid() != 0 && (userid = bz_config_str(rt->cfg, "UserID")) != NULL)
+	if (geteuid() != 0 && (userid = bz_config_str(rt->cfg, BZ_KEY_UserID)) != NULL)
 		bz_log(BZ_LOG_WARNING, NULL, "not started as root: UserID %s ignored",
 		    userid);
 
 	spec = open_socket(rt->cfg, have_user ? &user : NULL);
 	if (!foreground)
 		detach(!use_syslog);
-	if ((pidfile = bz_config_str(rt->cfg, "PidFile")) != NULL) {
+	if ((pidfile = bz_config_str(rt->cfg, BZ_KEY_PidFile)) != NULL) {
 		write_pidfile(pidfile);
 		pidfile_copy = xstrdup(pidfile);
 	}
 	if (have_user)
 		privdrop_apply(&user);
 	/* Checked as the serving user: root's view would say nothing. */
-	if (access(bz_config_str(rt->cfg, "SpoolDirectory"), W_OK | X_OK) < 0)
+	if (access(bz_config_str(rt->cfg, BZ_KEY_SpoolDirectory), W_OK | X_OK) < 0)
 		bz_log(BZ_LOG_WARNING, NULL, "SpoolDirectory %s: %s: messages larger "
 		    "than SpoolMemoryLimit will be deferred (451 BZ-INTERNAL)",
-		    bz_config_str(rt->cfg, "SpoolDirectory"), strerror(errno));
+		    bz_config_str(rt->cfg, BZ_KEY_SpoolDirectory), strerror(errno));
 
 	/*
 	 * The store and the outbox, as the serving user. Start-up fails
 	 * here rather than tempfailing every submission later.
 	 */
-	milter_store = bz_store_pool_new(bz_config_str(rt->cfg, "Database"),
-	    (int)bz_config_num(rt->cfg, "DatabaseBusyTimeout"), 8, &err);
+	milter_store = bz_store_pool_new(bz_config_str(rt->cfg, BZ_KEY_Database),
+	    (int)bz_config_num(rt->cfg, BZ_KEY_DatabaseBusyTimeout), 8, &err);
 	if (milter_store == NULL)
-		bz_fatalx("Database %s: %s", bz_config_str(rt->cfg, "Database"),
+		bz_fatalx("Database %s: %s", bz_config_str(rt->cfg, BZ_KEY_Database),
 		    bz_buf_str(&err));
 	bz_outbox_opts_from_config(rt->cfg, &obopts);
 	if ((milter_outbox = bz_outbox_start(&obopts, &err)) == NULL)
 		bz_fatalx("outbox: %s", bz_buf_str(&err));
 	/* SMS codes and the 72-hour expiry of registrations (issue 9). */
-	if ((reg_worker = bz_reg_worker_start(bz_config_str(rt->cfg, "Database"),
-	    (int)bz_config_num(rt->cfg, "DatabaseBusyTimeout"), &err)) == NULL)
+	if ((reg_worker = bz_reg_worker_start(bz_config_str(rt->cfg, BZ_KEY_Database),
+	    (int)bz_config_num(rt->cfg, BZ_KEY_DatabaseBusyTimeout), &err)) == NULL)
 		bz_fatalx("registration worker: %s", bz_buf_str(&err));
 
 	bz_log(BZ_LOG_NOTICE, NULL, "starting: socket %s, configuration %s "

@@ -3,7 +3,6 @@
  *
  * main.c      options, start-up order, shutdown
  * callbacks.c the libmilter callbacks, per-connection/per-message contexts
- * decide.c    the end-of-message decision (decide.h)
  * privdrop.c  giving up root for good
  * signals.c   the signal thread: reload, drain and stop
  *
@@ -25,7 +24,8 @@ struct bz_outbox;
 /* callbacks.c */
 extern struct smfiDesc milter_desc;
 /* Process-wide services set up by main() before smfi_main and released
- * after it returns; end-of-message hands them to decide(). */
+ * after it returns; end-of-message hands them to decide()
+ * (core/submission.c). */
 extern struct bz_store_pool *milter_store;
 extern struct bz_outbox *milter_outbox;
 /* Wait until no message is in flight, at most timeout seconds; returns

@@ -53,16 +53,18 @@ static atomic_int drained;	/* the thread stopped libmilter itself */
 static char *reload_path;
 static int drain_timeout;
 
-static const char *const restart_keys[] = {
-	"Socket", "UserID", "UMask", "PidFile", "Syslog", "SyslogFacility",
+static const enum bz_cfg_id restart_keys[] = {
+	BZ_KEY_Socket, BZ_KEY_UserID, BZ_KEY_UMask, BZ_KEY_PidFile, BZ_KEY_Syslog,
+	BZ_KEY_SyslogFacility,
 	/* the store and the outbox worker are opened once, at start-up */
-	"Database", "DatabaseBusyTimeout", "SendmailCommand", "OutboxMaxAttempts",
-	"OutboxRetryInterval", "OutboxRetryMaxInterval", "OutboxTimeout",
+	BZ_KEY_Database, BZ_KEY_DatabaseBusyTimeout, BZ_KEY_SendmailCommand,
+	BZ_KEY_OutboxMaxAttempts, BZ_KEY_OutboxRetryInterval,
+	BZ_KEY_OutboxRetryMaxInterval, BZ_KEY_OutboxTimeout,
 };
 
 /* same_value - do two generations agree on a key? */
 static int
-same_value(const struct bz_config *a, const struct bz_config *b, const char *key)
+same_value(const struct bz_config *a, const struct bz_config *b, enum bz_cfg_id key)
 {
 	const char *x = bz_config_str(a, key), *y = bz_config_str(b, key);
 
@@ -90,8 +92,9 @@ reload(void)
 		for (size_t i = 0; i < sizeof(restart_keys) / sizeof(restart_keys[0]); i++)
 			if (!same_value(old->cfg, rt->cfg, restart_keys[i]))
 				bz_log(BZ_LOG_WARNING, NULL, "reload: %s changed; it takes "
-				    "effect only after a restart", restart_keys[i]);
-	bz_log_set_level(bz_log_level_from_name(bz_config_str(rt->cfg, "LogLevel")));
+				    "effect only after a restart",
+				    bz_config_keys[restart_keys[i]].name);
+	bz_log_set_level(bz_log_level_from_name(bz_config_str(rt->cfg, BZ_KEY_LogLevel)));
 	bz_log(BZ_LOG_NOTICE, NULL, "configuration reloaded from %s: generation %llu",
 	    reload_path, (unsigned long long)rt->generation);
 	bz_runtime_install(rt);

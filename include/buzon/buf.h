@@ -12,6 +12,14 @@
  * left open) of at most max bytes; -1 with errno on failure: that of
  * fopen, EFBIG past max, EIO for a read error. What was read before a
  * failure stays appended.
+ *
+ * Error reasons (the one convention of the tree): a function that can
+ * fail takes `struct bz_buf *err` and, on failure, APPENDS one English
+ * line saying why; it never resets the caller's buffer, and writes nothing
+ * on success. A caller passes an empty buffer, or resets one it reuses
+ * before the next call; it may also prefix context of its own
+ * ("acuse signer: " then the callee's reason). Helpers that describe an
+ * error (bz_receipt_ossl_error) follow the same rule.
  */
 #ifndef BUZON_BUF_H
 #define BUZON_BUF_H

@@ -1,8 +1,8 @@
 /*
  * config - the configuration file, driven by one table of keys
  *
- * The table bz_config_keys[] (core/config_keys.c) is the single source of
- * truth: it drives parsing of /etc/buzon-milter.conf (OpenDKIM style "Key
+ * The table bz_config_keys[] (rows in include/buzon/config_keys.def) is
+ * the single source of truth: it drives parsing of /etc/buzon-milter.conf (OpenDKIM style "Key
  * value" lines, "#" comments), type checking, `buzonctl config --defaults`
  * and the KEYS section of buzon-milter.conf(5).
  *
@@ -10,9 +10,14 @@
  * a reload builds a new one and swaps it in; every connection keeps a
  * reference to the generation it started with.
  *
+ * Code names a key by its identifier BZ_KEY_<Name> (bz_config_str(cfg,
+ * BZ_KEY_SpoolDirectory)), made from the same rows: a key that is not in
+ * the table does not compile. Names as text (the file, buzonctl's
+ * arguments) go through bz_config_key_find().
+ *
  * Failure: bz_config_load() returns NULL and writes one line
- * "file:line: Key: reason" into err. Accessors called with a name not in
- * the table are a programmer error (bz_panic).
+ * "file:line: Key: reason" into err. Accessors called with an identifier
+ * out of range are a programmer error (bz_panic).
  */
 #ifndef BUZON_CONFIG_H
 #define BUZON_CONFIG_H
@@ -59,8 +64,16 @@ struct bz_cfg_key {
 	long long	 max;
 };
 
-extern const struct bz_cfg_key bz_config_keys[];
-extern const size_t bz_config_nkeys;
+/* One identifier per row, in table order: BZ_KEY_Socket, BZ_KEY_UserID... */
+enum bz_cfg_id {
+#define BZ_KEY(id, ...) BZ_KEY_##id,
+#include "buzon/config_keys.def"
+#undef BZ_KEY
+	BZ_CONFIG_NKEYS
+};
+
+extern const struct bz_cfg_key bz_config_keys[BZ_CONFIG_NKEYS];
+extern const size_t bz_config_nkeys;	/* = BZ_CONFIG_NKEYS */
 
 struct bz_config;
 
@@ -71,17 +84,17 @@ const char *bz_config_path(const struct bz_config *cfg);
 uint64_t bz_config_generation(const struct bz_config *cfg);
 
 /* First value, else the default, else NULL. */
-const char *bz_config_str(const struct bz_config *cfg, const char *key);
+const char *bz_config_str(const struct bz_config *cfg, enum bz_cfg_id key);
 /* BOOL, INT, SIZE, OCTAL values as numbers (0 when unset, no default). */
-long long bz_config_num(const struct bz_config *cfg, const char *key);
-int	bz_config_bool(const struct bz_config *cfg, const char *key);
+long long bz_config_num(const struct bz_config *cfg, enum bz_cfg_id key);
+int	bz_config_bool(const struct bz_config *cfg, enum bz_cfg_id key);
 /* All values of a key (the default counts as one value when none given). */
-size_t	bz_config_count(const struct bz_config *cfg, const char *key);
-const char *bz_config_nth(const struct bz_config *cfg, const char *key, size_t i);
+size_t	bz_config_count(const struct bz_config *cfg, enum bz_cfg_id key);
+const char *bz_config_nth(const struct bz_config *cfg, enum bz_cfg_id key, size_t i);
 /* The instant to treat as "now": TestClock under TestMode yes, else now. */
 int64_t	bz_config_now(const struct bz_config *cfg, int64_t now);
 /* Line where the key was set, 0 when it comes from the default. */
-unsigned bz_config_line(const struct bz_config *cfg, const char *key);
+unsigned bz_config_line(const struct bz_config *cfg, enum bz_cfg_id key);
 
 const struct bz_cfg_key *bz_config_key_find(const char *name);
 const char *bz_config_type_name(enum bz_cfg_type type);

@@ -116,6 +116,63 @@ struct bz_receipt {
 	char	*sello;			/* set by bz_receipt_seal() */
 };
 
+/*
+ * The acuse's fields, listed once (core/receipt_fields.c). Every
+ * rendering walks bz_receipt_fields[]: the cadena original and the XML in
+ * table order (which is the cadena order above), the Spanish text in
+ * text_rank order, buzonctl's JSON in table order, and bz_receipt_free.
+ * A field is added in one row (and in struct bz_receipt, the schema and
+ * contrib/acuse.md).
+ */
+#define BZ_RECEIPT_F_CADENA	0x01	/* a field of the cadena original */
+#define BZ_RECEIPT_F_OPTIONAL	0x02	/* left out of the cadena when NULL */
+#define BZ_RECEIPT_F_PARTS	0x04	/* the row of the parts list, not a string */
+
+enum bz_receipt_text_kind {
+	BZ_RECEIPT_TEXT_NONE,		/* not a line of the text (or its framing) */
+	BZ_RECEIPT_TEXT_LINE,		/* "label: value", left out when empty */
+	BZ_RECEIPT_TEXT_LOCAL,		/* a local instant, dd/mm/aaaa hh:mm:ss */
+	BZ_RECEIPT_TEXT_CHECK,		/* pass|fail|unknown in Spanish */
+	BZ_RECEIPT_TEXT_VERDICT,	/* accepted|rejected|... in Spanish */
+	BZ_RECEIPT_TEXT_BASIS,		/* the legal basis in words */
+	BZ_RECEIPT_TEXT_RULE,		/* the rule in words, then its id */
+	BZ_RECEIPT_TEXT_PARTS,		/* the list of documents */
+};
+
+struct bz_receipt_field {
+	size_t		 offset;	/* of the char * in struct bz_receipt */
+	unsigned	 flags;		/* BZ_RECEIPT_F_* */
+	const char	*xml_parent;	/* group element; NULL: under <acuse> */
+	const char	*xml_name;	/* NULL: no element (version: an attribute) */
+	const char	*json_name;	/* NULL: not in buzonctl's JSON */
+	int		 text_rank;	/* place in the Spanish text, 0: none */
+	enum bz_receipt_text_kind text_kind;
+	const char	*text_heading;	/* section that starts with this line */
+	const char	*text_label;
+	const char	*text_label_notif; /* for a notificacion; NULL: the same */
+};
+
+/* One string or number of a part, in cadena, XML and JSON order. */
+struct bz_receipt_part_field {
+	size_t		 offset;	/* in struct bz_receipt_part */
+	int		 number;	/* 1: the uint64_t size, else a char * */
+	const char	*name;		/* XML element and JSON member */
+};
+
+extern const struct bz_receipt_field bz_receipt_fields[];
+extern const size_t bz_receipt_nfields;
+extern const struct bz_receipt_part_field bz_receipt_part_fields[];
+extern const size_t bz_receipt_npart_fields;
+/* The string a row names in r, and where it is kept (never for the
+ * parts row); the same for a string field of a part. */
+const char *bz_receipt_field_value(const struct bz_receipt *r,
+	    const struct bz_receipt_field *f);
+char	**bz_receipt_field_ptr(struct bz_receipt *r, const struct bz_receipt_field *f);
+const char *bz_receipt_part_string(const struct bz_receipt_part *p,
+	    const struct bz_receipt_part_field *f);
+char	**bz_receipt_part_field_ptr(struct bz_receipt_part *p,
+	    const struct bz_receipt_part_field *f);
+
 /* Record life cycle (core/receipt.c). */
 void	bz_receipt_init(struct bz_receipt *r);
 void	bz_receipt_free(struct bz_receipt *r);

@@ -43,12 +43,7 @@ text_of()
 # --- the phishing attempt ---------------------------------------------------
 tok=$(sub_message "$E2E_DIR/phish.eml" efirma-fisica)
 sed -i "s|^Subject: .*|Subject: $PHISH $tok\r|" "$E2E_DIR/phish.eml"
-e2e_send phish --from victima@otro-dominio.test --to "$E2E_MAILBOX" \
-    --data "@$E2E_DIR/phish.eml" || e2e_fail "submission refused: $(sub_last_reply phish)"
-e2e_accepted phish || e2e_fail "no 250 for the signed submission"
-e2e_wait_until "$E2E_TIMEOUT" e2e_sink_find "Message-ID: <$tok@" >/dev/null ||
-    e2e_fail "the submission never reached the sink"
-e2e_received "$tok" "$E2E_DIR/phish.got"
+sub_deliver phish victima@otro-dominio.test "$E2E_DIR/phish.eml" "$tok@"
 folio=$(sub_folio "$E2E_DIR/phish.got")
 [ -n "$folio" ] || e2e_fail "no folio on the accepted submission"
 sub_acuse "$folio" "$E2E_DIR/acuse1.eml"
@@ -96,12 +91,7 @@ e2e_log "ok: the repeat's acuse went where the original's did"
 
 # --- MAIL FROM is the certificate's address (other letter case) -------------
 tok2=$(sub_message "$E2E_DIR/own.eml" efirma-fisica)
-e2e_send own --from JUAN.Perez@Pruebas.Buzon.Test --to "$E2E_MAILBOX" \
-    --data "@$E2E_DIR/own.eml" || e2e_fail "submission refused: $(sub_last_reply own)"
-e2e_accepted own || e2e_fail "no 250 for the second submission"
-e2e_wait_until "$E2E_TIMEOUT" e2e_sink_find "Message-ID: <$tok2@" >/dev/null ||
-    e2e_fail "the second submission never reached the sink"
-e2e_received "$tok2" "$E2E_DIR/own.got"
+sub_deliver own JUAN.Perez@Pruebas.Buzon.Test "$E2E_DIR/own.eml" "$tok2@"
 folio2=$(sub_folio "$E2E_DIR/own.got")
 sub_acuse "$folio2" "$E2E_DIR/acuse2.eml"
 [ "$(rcpts_of "$E2E_DIR/acuse2.eml.raw" | tr 'A-Z' 'a-z')" = "$CERT_ADDR" ] ||
@@ -112,12 +102,7 @@ e2e_log "ok: MAIL FROM equal to the certificate's address: one acuse, there"
 
 # --- a certificate without an e-mail address --------------------------------
 tok3=$(sub_message "$E2E_DIR/nomail.eml" efirma-sincorreo)
-e2e_send nomail --from victima@otro-dominio.test --to "$E2E_MAILBOX" \
-    --data "@$E2E_DIR/nomail.eml" || e2e_fail "submission refused: $(sub_last_reply nomail)"
-e2e_accepted nomail || e2e_fail "no 250 for the submission without an address"
-e2e_wait_until "$E2E_TIMEOUT" e2e_sink_find "Message-ID: <$tok3@" >/dev/null ||
-    e2e_fail "the submission without an address never reached the sink"
-e2e_received "$tok3" "$E2E_DIR/nomail.got"
+sub_deliver nomail victima@otro-dominio.test "$E2E_DIR/nomail.eml" "$tok3@"
 folio3=$(sub_folio "$E2E_DIR/nomail.got")
 [ -n "$folio3" ] || e2e_fail "no folio for the submission without an address"
 e2e_milter_log_has "accepted: folio $folio3, .*acuse not sent \(no usable e-mail address in the signer's certificate\)" ||

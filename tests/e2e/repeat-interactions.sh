@@ -54,22 +54,12 @@ resend()
 		    for (i = 1; i <= n; i++) if (xs[i] != "") print xs[i] "\r"; next }
 		hdr && /^\r$/ { hdr = 0 } { print }' id="$id" tok="$RANDOM$RANDOM" \
 	    extra="$(printf '%s\n' "$@")" "$E2E_DIR/$src.eml" >"$E2E_DIR/$id.eml"
-	e2e_send "$id" --from "$from" --to "$E2E_MAILBOX" --data "@$E2E_DIR/$id.eml" ||
-	    e2e_fail "$id refused: $(sub_last_reply "$id")"
-	e2e_accepted "$id" || e2e_fail "$id: no 250"
-	e2e_wait_until "$E2E_TIMEOUT" e2e_sink_find "Message-ID: <$id-" >/dev/null ||
-	    e2e_fail "$id never reached the sink"
-	e2e_received "$id-" "$E2E_DIR/$id.got"
+	sub_deliver "$id" "$from" "$E2E_DIR/$id.eml" "$id-"
 }
 
 # --- a genuine filing, answered at the certificate's address -----------------
 tok=$(sub_message "$E2E_DIR/orig.eml" efirma-moral)
-e2e_send orig --from "$MORAL" --to "$E2E_MAILBOX" --data "@$E2E_DIR/orig.eml" ||
-    e2e_fail "filing refused: $(sub_last_reply orig)"
-e2e_accepted orig || e2e_fail "no 250 for the filing"
-e2e_wait_until "$E2E_TIMEOUT" e2e_sink_find "Message-ID: <$tok@" >/dev/null ||
-    e2e_fail "the filing never reached the sink"
-e2e_received "$tok" "$E2E_DIR/orig.got"
+sub_deliver orig "$MORAL" "$E2E_DIR/orig.eml" "$tok@"
 folio=$(sub_folio "$E2E_DIR/orig.got")
 [ -n "$folio" ] || e2e_fail "no folio"
 sub_acuse "$folio" "$E2E_DIR/acuse1.eml"
@@ -112,12 +102,7 @@ e2e_log "ok: the ordinary repeat is answered at $MORAL only"
 # --- a filing whose acuse was withheld, then sent again: answered now -------
 tok3=$(sub_message "$E2E_DIR/list.eml" efirma-moral \
     'List-Id: Patrones <patrones.lists.empresa.test>')
-e2e_send list --from "$MORAL" --to "$E2E_MAILBOX" --data "@$E2E_DIR/list.eml" ||
-    e2e_fail "list filing refused: $(sub_last_reply list)"
-e2e_accepted list || e2e_fail "no 250 for the list filing"
-e2e_wait_until "$E2E_TIMEOUT" e2e_sink_find "Message-ID: <$tok3@" >/dev/null ||
-    e2e_fail "the list filing never reached the sink"
-e2e_received "$tok3" "$E2E_DIR/list.got"
+sub_deliver list "$MORAL" "$E2E_DIR/list.eml" "$tok3@"
 folio3=$(sub_folio "$E2E_DIR/list.got")
 decision "$(qid_of list)" | grep -q "acuse not sent (loop safety)" ||
     e2e_fail "list filing: $(decision "$(qid_of list)")"
@@ -136,12 +121,7 @@ e2e_log "ok: a filing withheld as list mail gets its kept acuse when sent again 
 
 # --- a certificate whose address is a form of a mailbox: never answered -----
 tok2=$(sub_message "$E2E_DIR/self.eml" efirma-fisica)
-e2e_send self --from patron@empresa.test --to "$E2E_MAILBOX" --data "@$E2E_DIR/self.eml" ||
-    e2e_fail "filing refused: $(sub_last_reply self)"
-e2e_accepted self || e2e_fail "no 250 for the efirma-fisica filing"
-e2e_wait_until "$E2E_TIMEOUT" e2e_sink_find "Message-ID: <$tok2@" >/dev/null ||
-    e2e_fail "the efirma-fisica filing never reached the sink"
-e2e_received "$tok2" "$E2E_DIR/self.got"
+sub_deliver self patron@empresa.test "$E2E_DIR/self.eml" "$tok2@"
 folio2=$(sub_folio "$E2E_DIR/self.got")
 [ -n "$folio2" ] || e2e_fail "efirma-fisica: no folio"
 resend self2 "$FISICA" self

@@ -8,6 +8,7 @@
 #	e2e_start
 #	tok=$(sub_message FILE LEAF [HEADER...])    # signed with a PKI leaf
 #	tok=$(sub_signed FILE TO [HEADER...])       # e2e_message, but signed
+#	sub_deliver ID FROM FILE KEY # send, expect 250, wait, keep ID.got
 #	sub_folio FILE		# X-Buzon-Folio of a delivered message
 #	sub_acuse FOLIO FILE	# wait for the acuse of FOLIO at the sink
 #	sub_xml_of ACUSE	# the decoded acuse-*.xml attachment
@@ -144,6 +145,24 @@ sub_plumbing_conf()
 {
 	sub_pki_conf
 	e2e_conf SendmailCommand /bin/true
+}
+
+# sub_deliver - the send-wait-check of a submission that must be accepted:
+# send FILE from envelope FROM to the mailbox, expect 250, wait until the
+# message whose Message-ID starts with KEY reaches the sink, and keep it as
+# Postfix delivered it in $E2E_DIR/ID.got; any failure ends the test
+# naming ID
+#	usage: sub_deliver ID FROM FILE KEY
+sub_deliver()
+{
+	local id=$1 from=$2 file=$3 key="Message-ID: <$4"
+
+	e2e_send "$id" --from "$from" --to "$E2E_MAILBOX" --data "@$file" ||
+	    e2e_fail "$id: submission refused: $(sub_last_reply "$id")"
+	e2e_accepted "$id" || e2e_fail "$id: no 250"
+	e2e_wait_until "$E2E_TIMEOUT" e2e_sink_find "$key" >/dev/null ||
+	    e2e_fail "$id: never reached the sink"
+	e2e_received "$key" "$E2E_DIR/$id.got"
 }
 
 # sub_folio - the X-Buzon-Folio value of a message file

@@ -48,9 +48,13 @@ fz_build() {
 #define PACKAGE_VERSION "fuzz"
 #define PACKAGE_STRING "buzon-milter fuzz"
 EOH
+	# core/receipt_pdf.c (the printable acuse) draws with cairo and
+	# libqrencode: every core file is built, so they are needed too.
+	FZ_PDF_PKGS="cairo fontconfig libqrencode"
+	FZ_PDF_PKGS_CFLAGS=$(pkg-config --cflags $FZ_PDF_PKGS)
 	fz_inc="-I$WORK -I$top_srcdir/include -I$top_srcdir \
 -DSYSCONFDIR=\"/etc\" -DPKGDATADIR=\"/usr/share/buzon-milter\" \
-$(pkg-config --cflags gmime-3.0 openssl sqlite3 libxml-2.0)"
+$(pkg-config --cflags gmime-3.0 openssl sqlite3 libxml-2.0) $FZ_PDF_PKGS_CFLAGS"
 	# All of libbuzon: the paths under test reach into several modules,
 	# and a hand-kept list breaks whenever one starts using another.
 	fz_objs=
@@ -68,7 +72,8 @@ $(pkg-config --cflags gmime-3.0 openssl sqlite3 libxml-2.0)"
 		# shellcheck disable=SC2086
 		"$CLANG" $FZ_CFLAGS -fsanitize=fuzzer $fz_inc -o "$WORK/fuzz_$t" \
 		    "$top_srcdir/tests/fuzz/fuzz_$t.c" $fz_objs \
-		    $(pkg-config --libs gmime-3.0 openssl sqlite3 libxml-2.0) -lpthread \
+		    $(pkg-config --libs gmime-3.0 openssl sqlite3 libxml-2.0) \
+		    $(pkg-config --libs $FZ_PDF_PKGS) -lpthread \
 		    2>> "$WORK/build.log" ||
 		    { cat "$WORK/build.log"; echo "fuzz build failed: fuzz_$t"; exit 99; }
 	done
@@ -80,15 +85,8 @@ fz_setup() {
 		sh "$top_srcdir/tests/pki/gen-pki.sh" "$PKI" >/dev/null ||
 		    { echo "gen-pki.sh failed"; exit 99; }
 	fi
-	cat > "$WORK/buzon.conf" <<EOC
-Socket unix:$WORK/milter.sock
-MailboxAddress buzon@imss.pruebas.test
-TestMode yes
-TrustAnchors $PKI/trust-anchors.pem
-IssuingCAs $PKI/issuing-cas.pem
-Revocation none
-Syslog no
-EOC
+	sh "$top_srcdir/tests/pki/testmode-conf.sh" "$PKI" "$WORK/milter.sock" \
+	    > "$WORK/buzon.conf" || exit 99
 	BUZON_FUZZ_CONFIG=$WORK/buzon.conf
 	BUZON_FUZZ_PKI=$PKI
 	BUZON_FUZZ_XSD=$top_srcdir/contrib/acuse-v1.xsd

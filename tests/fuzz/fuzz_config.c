@@ -57,13 +57,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((cfg = bz_config_load(path, &err)) != NULL) {
 		for (size_t i = 0; i < bz_config_nkeys; i++) {
 			const struct bz_cfg_key *k = &bz_config_keys[i];
+			enum bz_cfg_id id = (enum bz_cfg_id)i;
 
-			for (size_t j = 0; j < bz_config_count(cfg, k->name); j++)
-				(void)bz_config_nth(cfg, k->name, j);
-			(void)bz_config_str(cfg, k->name);
-			(void)bz_config_line(cfg, k->name);
-			if (k->type == BZ_CFG_ARGV && bz_config_str(cfg, k->name) != NULL)
-				bz_config_argv_free(bz_config_argv(bz_config_str(cfg, k->name)));
+			for (size_t j = 0; j < bz_config_count(cfg, id); j++)
+				(void)bz_config_nth(cfg, id, j);
+			(void)bz_config_str(cfg, id);
+			(void)bz_config_line(cfg, id);
+			if (k->type == BZ_CFG_ARGV && bz_config_str(cfg, id) != NULL)
+				bz_config_argv_free(bz_config_argv(bz_config_str(cfg, id)));
 		}
 		bz_config_unref(cfg);
 	} else if (err.len == 0)

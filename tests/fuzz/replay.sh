@@ -27,15 +27,8 @@ TARGETS=${REPLAY_TARGETS:-verify config calendar acuse ocsp mime_header registra
 sh "$top_srcdir/tests/pki/gen-pki.sh" "$PKI" >/dev/null || { echo "gen-pki.sh failed"; exit 99; }
 rm -rf "$WORK"
 mkdir -p "$WORK"
-cat > "$WORK/buzon.conf" <<EOC
-Socket unix:$WORK/milter.sock
-MailboxAddress buzon@imss.pruebas.test
-TestMode yes
-TrustAnchors $PKI/trust-anchors.pem
-IssuingCAs $PKI/issuing-cas.pem
-Revocation none
-Syslog no
-EOC
+sh "$top_srcdir/tests/pki/testmode-conf.sh" "$PKI" "$WORK/milter.sock" \
+    > "$WORK/buzon.conf" || exit 99
 BUZON_FUZZ_CONFIG=$WORK/buzon.conf
 BUZON_FUZZ_PKI=$PKI
 BUZON_FUZZ_XSD=$top_srcdir/contrib/acuse-v1.xsd

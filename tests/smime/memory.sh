@@ -28,16 +28,8 @@ command -v openssl >/dev/null 2>&1 || { echo "SKIP: openssl not installed"; exit
 sh "$top_srcdir/tests/pki/gen-pki.sh" "$PKI" >/dev/null || { echo "gen-pki.sh failed"; exit 99; }
 rm -rf "$DIR"
 mkdir -p "$DIR" || exit 99
-cat >"$DIR/buzon.conf" <<CONF
-Socket unix:$DIR/unused.sock
-MailboxAddress buzon@imss.test
-TestMode yes
-TestClock 2026-06-01T12:00:00Z
-TrustAnchors $PKI/trust-anchors.pem
-IssuingCAs $PKI/issuing-cas.pem
-Revocation none
-SpoolDirectory $DIR
-CONF
+sh "$top_srcdir/tests/pki/testmode-conf.sh" "$PKI" "$DIR/unused.sock" \
+    "TestClock 2026-06-01T12:00:00Z" "SpoolDirectory $DIR" > "$DIR/buzon.conf" || exit 99
 
 # message FILE KIB - a signed submission with a base64 attachment of about
 # KIB KiB, CRLF line ends

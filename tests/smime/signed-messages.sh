@@ -37,15 +37,8 @@ if [ "$nimpl" -lt 2 ]; then
 	exit 77
 fi
 
-cat > "$OUT/buzon.conf" <<EOF
-Socket unix:$OUT/milter.sock
-MailboxAddress buzon@imss.pruebas.test
-TestMode yes
-TrustAnchors $PKI/trust-anchors.pem
-IssuingCAs $PKI/issuing-cas.pem
-Revocation none
-Syslog no
-EOF
+sh "$top_srcdir/tests/pki/testmode-conf.sh" "$PKI" "$OUT/milter.sock" \
+    > "$OUT/buzon.conf" || exit 99
 
 fail=0
 n=0

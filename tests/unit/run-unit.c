@@ -50,6 +50,8 @@ static const struct {
 	{ "receipt", suite_receipt },
 	{ "reason", suite_reason },
 	{ "json", suite_json },
+	{ "submission", suite_submission },
+	{ "receipt_pdf", suite_receipt_pdf },
 	{ "registration", suite_registration },
 };
 

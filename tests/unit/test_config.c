@@ -47,14 +47,14 @@ START_TEST(test_minimal_file_and_defaults)
 	    "# comment\n\n" MINIMAL "maxmessagesize 2M   # trailing comment\n"), &err);
 
 	ck_assert_msg(cfg != NULL, "%s", bz_buf_str(&err));
-	ck_assert_str_eq(bz_config_str(cfg, "Socket"), "unix:/run/buzon.sock");
-	ck_assert_int_eq(bz_config_num(cfg, "MaxMessageSize"), 2 * 1024 * 1024);
-	ck_assert_int_eq(bz_config_line(cfg, "MaxMessageSize"), 5);
-	ck_assert_int_eq(bz_config_num(cfg, "UMask"), 007);
-	ck_assert_int_eq(bz_config_bool(cfg, "TestMode"), 0);
-	ck_assert_str_eq(bz_config_str(cfg, "LogLevel"), "info");
-	ck_assert_int_eq(bz_config_count(cfg, "MailboxAddress"), 1);
-	ck_assert_ptr_null(bz_config_str(cfg, "PidFile"));
+	ck_assert_str_eq(bz_config_str(cfg, BZ_KEY_Socket), "unix:/run/buzon.sock");
+	ck_assert_int_eq(bz_config_num(cfg, BZ_KEY_MaxMessageSize), 2 * 1024 * 1024);
+	ck_assert_int_eq(bz_config_line(cfg, BZ_KEY_MaxMessageSize), 5);
+	ck_assert_int_eq(bz_config_num(cfg, BZ_KEY_UMask), 007);
+	ck_assert_int_eq(bz_config_bool(cfg, BZ_KEY_TestMode), 0);
+	ck_assert_str_eq(bz_config_str(cfg, BZ_KEY_LogLevel), "info");
+	ck_assert_int_eq(bz_config_count(cfg, BZ_KEY_MailboxAddress), 1);
+	ck_assert_ptr_null(bz_config_str(cfg, BZ_KEY_PidFile));
 	bz_config_unref(cfg);
 	bz_buf_free(&err);
 }
@@ -67,9 +67,9 @@ START_TEST(test_multi_values_keep_order)
 	    MINIMAL "MailboxAddress Otro@IMSS.gob.mx\n"), &err);
 
 	ck_assert_msg(cfg != NULL, "%s", bz_buf_str(&err));
-	ck_assert_int_eq(bz_config_count(cfg, "MailboxAddress"), 2);
-	ck_assert_str_eq(bz_config_nth(cfg, "MailboxAddress", 1), "Otro@IMSS.gob.mx");
-	ck_assert_ptr_null(bz_config_nth(cfg, "MailboxAddress", 2));
+	ck_assert_int_eq(bz_config_count(cfg, BZ_KEY_MailboxAddress), 2);
+	ck_assert_str_eq(bz_config_nth(cfg, BZ_KEY_MailboxAddress, 1), "Otro@IMSS.gob.mx");
+	ck_assert_ptr_null(bz_config_nth(cfg, BZ_KEY_MailboxAddress, 2));
 	bz_config_unref(cfg);
 	bz_buf_free(&err);
 }
@@ -98,7 +98,7 @@ START_TEST(test_recipient_delimiter)
 		bz_buf_puts(&text, delimiter_cases[_i].line);
 	cfg = bz_config_load(write_conf("delim.conf", bz_buf_str(&text)), &err);
 	ck_assert_msg(cfg != NULL, "%s", bz_buf_str(&err));
-	ck_assert_str_eq(bz_config_str(cfg, "RecipientDelimiter"),
+	ck_assert_str_eq(bz_config_str(cfg, BZ_KEY_RecipientDelimiter),
 	    delimiter_cases[_i].want);
 	bz_config_unref(cfg);
 	bz_buf_free(&text);
@@ -219,15 +219,19 @@ check_int_value(const char *key, const char *value, long long want,
 {
 	struct bz_buf err = BZ_BUF_INIT, text = BZ_BUF_INIT, expect = BZ_BUF_INIT;
 	struct bz_config *cfg;
+	const struct bz_cfg_key *row = bz_config_key_find(key);
+	enum bz_cfg_id id;
 	char *path;
 
+	ck_assert_ptr_nonnull(row);
+	id = (enum bz_cfg_id)(row - bz_config_keys);
 	bz_buf_printf(&text, MINIMAL "%s %s\n", key, value);
 	path = write_conf("range.conf", bz_buf_str(&text));
 	cfg = bz_config_load(path, &err);
 	if (reason == NULL) {
 		ck_assert_msg(cfg != NULL, "%s %s: %s", key, value, bz_buf_str(&err));
-		ck_assert_msg(bz_config_num(cfg, key) == want, "%s %s: got %lld", key,
-		    value, bz_config_num(cfg, key));
+		ck_assert_msg(bz_config_num(cfg, id) == want, "%s %s: got %lld", key,
+		    value, bz_config_num(cfg, id));
 	} else {
 		ck_assert_msg(cfg == NULL, "%s %s: accepted", key, value);
 		bz_buf_printf(&expect, "%s:3: %s: %s", path, key, reason);

@@ -6,6 +6,7 @@
  * are checked at the pinned instant 2026-06-01T12:00:00Z.
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -839,6 +840,71 @@ START_TEST(test_text_rule_set)
 }
 END_TEST
 
+/*
+ * The field table drives every rendering, so it must name each string of
+ * struct bz_receipt exactly once, keep the cadena order of receipt.h
+ * (fields 2 and 28 in their places), and give the text one line per place
+ * 1..N without gaps.
+ */
+START_TEST(test_field_table)
+{
+	size_t strings = 0, maxrank = 0;
+	int seen[64] = { 0 };
+
+	for (size_t i = 0; i < bz_receipt_nfields; i++) {
+		const struct bz_receipt_field *f = &bz_receipt_fields[i];
+
+		if (!(f->flags & BZ_RECEIPT_F_PARTS)) {
+			strings++;
+			for (size_t k = 0; k < i; k++)
+				ck_assert_msg(bz_receipt_fields[k].offset != f->offset ||
+				    (bz_receipt_fields[k].flags & BZ_RECEIPT_F_PARTS),
+				    "rows %zu and %zu name the same field", k, i);
+		}
+		if (f->text_rank > 0) {
+			ck_assert_int_lt(f->text_rank, 64);
+			ck_assert_msg(!seen[f->text_rank], "text place %d twice", f->text_rank);
+			seen[f->text_rank] = 1;
+			if ((size_t)f->text_rank > maxrank)
+				maxrank = (size_t)f->text_rank;
+		}
+	}
+	/* every char * of struct bz_receipt: all but parts and nparts */
+	ck_assert_uint_eq(strings, (offsetof(struct bz_receipt, parts) / sizeof(char *)) +
+	    (sizeof(struct bz_receipt) - offsetof(struct bz_receipt, arrival_utc)) /
+	    sizeof(char *));
+	for (size_t r = 1; r <= maxrank; r++)
+		ck_assert_msg(seen[r], "no text line at place %zu", r);
+	ck_assert_uint_eq(bz_receipt_fields[1].offset, offsetof(struct bz_receipt, folio));
+	ck_assert_uint_eq(bz_receipt_fields[bz_receipt_nfields - 2].offset,
+	    offsetof(struct bz_receipt, institution_no_certificado));
+}
+END_TEST
+
+/*
+ * The error convention (include/buzon/buf.h): a failing function appends
+ * its reason to the caller's buffer and never resets it, so a caller's
+ * context prefix survives (the receipt functions used to reset it).
+ */
+START_TEST(test_errors_append)
+{
+	struct bz_receipt r;
+	struct bz_buf err = BZ_BUF_INIT;
+
+	bz_receipt_init(&r);
+	bz_buf_puts(&err, "context: ");
+	ck_assert_int_eq(bz_receipt_from_xml(&r, "<no", 3, &err), -1);
+	ck_assert_msg(strncmp(bz_buf_str(&err), "context: the acuse XML is not well-formed",
+	    41) == 0, "%s", bz_buf_str(&err));
+	bz_buf_reset(&err);
+	bz_buf_puts(&err, "context: ");
+	ck_assert_int_eq(bz_receipt_sello_verify(&r, "x", 1, &err), -1);
+	ck_assert_str_eq(bz_buf_str(&err), "context: not a certificate");
+	bz_receipt_free(&r);
+	bz_buf_free(&err);
+}
+END_TEST
+
 Suite *
 suite_receipt(void)
 {
@@ -863,6 +929,8 @@ suite_receipt(void)
 	tcase_add_test(tc, test_text_part);
 	tcase_add_test(tc, test_xml_rule_set);
 	tcase_add_test(tc, test_text_rule_set);
+	tcase_add_test(tc, test_field_table);
+	tcase_add_test(tc, test_errors_append);
 	suite_add_tcase(s, tc);
 	return s;
 }

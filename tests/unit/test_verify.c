@@ -98,138 +98,6 @@ START_TEST(test_json_moral_with_parts)
 }
 END_TEST
 
-static const char entity[] =
-    "Content-Type: text/plain; charset=utf-8\r\n"
-    "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-    "Declaraci=C3=B3n anual 2026";
-
-enum form { DETACHED, OPAQUE, UNSIGNED };
-
-/* What is done to the CMS after signing: nothing, one byte of the signed
- * text flipped, the messageDigest attribute flipped (the signature over the
- * attributes no longer matches), or the SignerInfo's digestAlgorithm
- * changed to SHA-512 (the digest of the content no longer matches). */
-enum mutation { MUT_NONE, MUT_TAMPER, MUT_MSGDIGEST, MUT_DIGESTALG };
-
-#define MSG_HEADERS	"From: contribuyente@pruebas.buzon.test\r\nSubject: promocion\r\n" \
-			"MIME-Version: 1.0\r\n"
-
-/* The opaque form's Content-Type parameters after smime-type=signed-data:
- * none, or the file name most mail clients add. */
-#define P7M_BARE	""
-#define P7M_NAMED	"; name=smime.p7m"
-
-/* sign_entity - a whole message around `entity`, signed by cert/key with a
- * pinned signingTime, then mutated; the CMS carries the certificates of
- * `chain` besides the signer's (NULL: the leaf only, as mail clients send
- * it), the opaque form's Content-Type ends with `p7m_params` */
-static char *
-sign_entity(X509 *cert, EVP_PKEY *key, STACK_OF(X509) *chain, enum form form,
-    int64_t signed_at, enum mutation tamper, const char *p7m_params)
-{
-	unsigned flags = CMS_BINARY | CMS_PARTIAL | (form == DETACHED ? CMS_DETACHED : 0);
-	CMS_ContentInfo *cms = CMS_sign(cert, key, chain, NULL, flags);
-	BIO *in = BIO_new_mem_buf(entity, sizeof(entity) - 1);
-	ASN1_TIME *st = ASN1_TIME_set(NULL, (time_t)signed_at);
-	CMS_SignerInfo *si;
-	struct bz_buf m = BZ_BUF_INIT;
-	unsigned char *der = NULL, *b64;
-	int derlen;
-
-	ck_assert_ptr_nonnull(cms);
-	si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
-	/* present before CMS_final: OpenSSL then adds no signingTime of its own */
-	ck_assert(CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime,
-	    ASN1_STRING_type(st), st, -1) == 1);
-	ck_assert(CMS_final(cms, in, NULL, flags) == 1);
-	if (tamper == MUT_TAMPER && form == OPAQUE)
-		(*CMS_get0_content(cms))->data[sizeof(entity) - 1 - 3] ^= 1;
-	if (tamper == MUT_MSGDIGEST) {
-		X509_ATTRIBUTE *a = CMS_signed_get_attr(si,
-		    CMS_signed_get_attr_by_NID(si, NID_pkcs9_messageDigest, -1));
-		ASN1_TYPE *t = X509_ATTRIBUTE_get0_type(a, 0);
-
-		ck_assert(t != NULL && t->type == V_ASN1_OCTET_STRING);
-		t->value.octet_string->data[0] ^= 1;
-	}
-	if (tamper == MUT_DIGESTALG) {
-		X509_ALGOR *dig = NULL;
-
-		CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, NULL);
-		ck_assert(X509_ALGOR_set0(dig, OBJ_nid2obj(NID_sha512), V_ASN1_UNDEF, NULL));
-	}
-	ck_assert_int_gt(derlen = i2d_CMS_ContentInfo(cms, &der), 0);
-	b64 = xmalloc(4 * ((size_t)derlen / 3 + 2) + 1);
-	EVP_EncodeBlock(b64, der, derlen);
-	bz_buf_puts(&m, MSG_HEADERS);
-	if (form == DETACHED) {
-		bz_buf_puts(&m, "Content-Type: multipart/signed; protocol=\"application/"
-		    "pkcs7-signature\"; micalg=sha-256; boundary=\"f\"\r\n\r\n--f\r\n");
-		bz_buf_puts(&m, entity);
-		if (tamper == MUT_TAMPER)
-			m.data[m.len - 3] ^= 1;
-		bz_buf_puts(&m, "\r\n--f\r\nContent-Type: application/pkcs7-signature\r\n"
-		    "Content-Transfer-Encoding: base64\r\n\r\n");
-		bz_buf_puts(&m, (char *)b64);
-		bz_buf_puts(&m, "\r\n--f--\r\n");
-	} else {
-		bz_buf_printf(&m, "Content-Type: application/pkcs7-mime; smime-type=signed-data"
-		    "%s\r\nContent-Transfer-Encoding: base64\r\n\r\n", p7m_params);
-		bz_buf_puts(&m, (char *)b64);
-		bz_buf_puts(&m, "\r\n");
-	}
-	free(b64);
-	OPENSSL_free(der);
-	ASN1_TIME_free(st);
-	BIO_free(in);
-	CMS_ContentInfo_free(cms);
-	return bz_buf_steal(&m);
-}
-
-/* pki_key - the private key of a test PKI leaf */
-static EVP_PKEY *
-pki_key(const char *leaf)
-{
-	char *name = xasprintf("%s.key", leaf);
-	FILE *fp = fopen(test_pki_path(name), "r");
-	EVP_PKEY *key;
-
-	ck_assert_msg(fp != NULL, "%s: %s", name, strerror(errno));
-	key = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
-	ck_assert_msg(key != NULL, "%s does not parse", name);
-	fclose(fp);
-	free(name);
-	return key;
-}
-
-/* signed_message - a whole message signed by a test PKI leaf the day
- * before TEST_PKI_INSTANT, the test CA in the CMS and no file name on the
- * opaque form (the SAT rows below cover the leaf-only, named variant);
- * UNSIGNED: the bare entity */
-static char *
-signed_message(const char *leaf, enum form form, int tamper)
-{
-	STACK_OF(X509) *chain;
-	X509 *cert, *ca;
-	EVP_PKEY *key;
-	char *msg;
-
-	if (form == UNSIGNED)
-		return xasprintf("%s%s", MSG_HEADERS, entity);
-	ck_assert_ptr_nonnull(cert = test_pki_cert(leaf));
-	ck_assert_ptr_nonnull(ca = test_pki_cert("ca"));
-	chain = sk_X509_new_null();
-	sk_X509_push(chain, ca);
-	key = pki_key(leaf);
-	msg = sign_entity(cert, key, chain, form, TEST_PKI_INSTANT - 86400,
-	    tamper ? MUT_TAMPER : MUT_NONE, P7M_BARE);
-	EVP_PKEY_free(key);
-	sk_X509_free(chain);
-	X509_free(ca);
-	X509_free(cert);
-	return msg;
-}
-
 #define OCSP_DOWN "Revocation ocsp\nOCSPResponder http://127.0.0.1:9/\nOCSPTimeout 2\n"
 
 static const struct {
@@ -277,7 +145,7 @@ START_TEST(test_verdict_table)
 	ck_assert_ptr_nonnull(cfg);
 	ctx = bz_verify_ctx_new(cfg, &err);
 	ck_assert_msg(ctx != NULL, "%s", bz_buf_str(&err));
-	msg = signed_message(c->leaf, c->form, c->tamper);
+	msg = test_signed_message(c->leaf, c->form, c->tamper);
 	bz_verify_message(ctx, (const unsigned char *)msg, strlen(msg), TEST_PKI_INSTANT, &v);
 	ck_assert_msg(v.verdict == c->verdict, "%s: verdict %s", c->name,
 	    bz_verdict_name(v.verdict));
@@ -305,7 +173,7 @@ START_TEST(test_verdict_table)
 		char sha[65];
 
 		/* The signed entity and its one part, as the acuse lists them. */
-		bz_sha256_hex(entity, sizeof(entity) - 1, sha);
+		bz_sha256_hex(test_entity, strlen(test_entity), sha);
 		ck_assert_str_eq(v.entity_sha256, sha);
 		ck_assert_int_eq(v.nparts, 1);
 		ck_assert_str_eq(v.parts[0].content_type, "text/plain");
@@ -477,7 +345,7 @@ START_TEST(test_sat_messages)
 	ck_assert_msg((ctx = bz_verify_ctx_new(cfg, &err)) != NULL, "%s", bz_buf_str(&err));
 	ck_assert_ptr_nonnull(x = test_load_cert(cer));
 	pk = sat_key(key);
-	msg = sign_entity(x, pk, NULL, c->form, c->signed_at, c->tamper, P7M_NAMED);
+	msg = test_sign_entity(x, pk, NULL, c->form, c->signed_at, c->tamper, P7M_NAMED);
 	bz_verify_message(ctx, (const unsigned char *)msg, strlen(msg), c->at, &v);
 	for (size_t i = 0; i < v.reasons.n; i++)
 		bz_buf_printf(&got, "%s%s", i ? " " : "", v.reasons.items[i]->code);
@@ -700,9 +568,9 @@ START_TEST(test_bad_inputs)
 
 	ck_assert_ptr_nonnull(cfg);
 	ck_assert_msg((ctx = bz_verify_ctx_new(cfg, &err)) != NULL, "%s", bz_buf_str(&err));
-	key = pki_key("efirma-fisica");
+	key = test_pki_key("efirma-fisica");
 	/* signed 2026-05-31, validated at TEST_PKI_INSTANT */
-	msg = sign_entity(cert, key, NULL, c->form, TEST_PKI_INSTANT - 86400, c->mutation,
+	msg = test_sign_entity(cert, key, NULL, c->form, TEST_PKI_INSTANT - 86400, c->mutation,
 	    P7M_NAMED);
 	msg = edit_message(msg, c->edit);
 	bz_verify_message(ctx, (const unsigned char *)msg, strlen(msg), TEST_PKI_INSTANT, &v);
@@ -735,12 +603,12 @@ START_TEST(test_preamble_not_a_part)
 	struct bz_verify_ctx *ctx;
 	struct bz_verification v;
 	X509 *cert = test_pki_cert("efirma-fisica");
-	EVP_PKEY *key = pki_key("efirma-fisica");
+	EVP_PKEY *key = test_pki_key("efirma-fisica");
 	char *msg, sha[65];
 
 	ck_assert_ptr_nonnull(cfg);
 	ck_assert_msg((ctx = bz_verify_ctx_new(cfg, &err)) != NULL, "%s", bz_buf_str(&err));
-	msg = sign_entity(cert, key, NULL, DETACHED, TEST_PKI_INSTANT - 86400, MUT_NONE,
+	msg = test_sign_entity(cert, key, NULL, DETACHED, TEST_PKI_INSTANT - 86400, MUT_NONE,
 	    P7M_NAMED);
 	msg = edit_message(msg, ED_PREAMBLE);
 	bz_verify_message(ctx, (const unsigned char *)msg, strlen(msg), TEST_PKI_INSTANT, &v);
@@ -748,7 +616,7 @@ START_TEST(test_preamble_not_a_part)
 	ck_assert_uint_eq(v.nparts, 1);
 	ck_assert_str_eq(v.parts[0].content_type, "text/plain");
 	ck_assert_uint_eq(v.parts[0].size, strlen("Declaraci\xc3\xb3n anual 2026"));
-	bz_sha256_hex(entity, sizeof(entity) - 1, sha);
+	bz_sha256_hex(test_entity, strlen(test_entity), sha);
 	ck_assert_str_eq(v.entity_sha256, sha);
 	bz_verification_free(&v);
 	free(msg);

@@ -37,7 +37,7 @@
 #include "buzon/store.h"
 #include "buzon/verify.h"
 #include "buzon/xalloc.h"
-#include "decide.h"
+#include "buzon/submission.h"
 
 /* One registration step on its way through record(). */
 struct reg_step {
@@ -270,7 +270,7 @@ registro(struct reg_step *s, int64_t arrival, struct decision *out, int action)
 		bz_reasons_free(&r);
 		return;
 	}
-	if (bz_consent_load(bz_config_str(in->rt->cfg, "ConsentText"), &s->consent,
+	if (bz_consent_load(bz_config_str(in->rt->cfg, BZ_KEY_ConsentText), &s->consent,
 	    &err) != 0) {
 		tempfail(in, out, "BZ-UNCONFIGURED", bz_buf_str(&err));
 		bz_buf_free(&err);
@@ -332,7 +332,7 @@ conformidad(struct reg_step *s, int64_t arrival, struct decision *out)
 	int rc;
 
 	bz_reasons_init(&r);
-	if (bz_consent_load(bz_config_str(in->rt->cfg, "ConsentText"), &s->consent,
+	if (bz_consent_load(bz_config_str(in->rt->cfg, BZ_KEY_ConsentText), &s->consent,
 	    &err) != 0) {
 		tempfail(in, out, "BZ-UNCONFIGURED", bz_buf_str(&err));
 		bz_buf_free(&err);
@@ -486,7 +486,7 @@ decide_promocion(const struct decide_input *in, const struct bz_verification *v,
 	bz_store_pool_put(in->store, st);
 	if (enabled < 0) {
 		tempfail(in, out, "BZ-STORE", "the registration could not be read");
-	} else if (enabled == 0 && bz_config_bool(in->rt->cfg, "RequireEnabledMailbox")) {
+	} else if (enabled == 0 && bz_config_bool(in->rt->cfg, BZ_KEY_RequireEnabledMailbox)) {
 		decision_add_reason(out, "BZ-REG-MAILBOX-NOT-ENABLED");
 		bz_log(BZ_LOG_NOTICE, in->qid, "rejected: reasons "
 		    "BZ-REG-MAILBOX-NOT-ENABLED (RequireEnabledMailbox)");

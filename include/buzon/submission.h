@@ -1,5 +1,5 @@
 /*
- * decide - what the milter does with one message at end of message
+ * submission - what happens to one message of ours at end of message
  *
  * The single place where the outcome for a message of ours is decided:
  * accept (with our X-Buzon-* headers), reject (5xx, every reason found) or
@@ -10,7 +10,7 @@
  * steps plugged in here (verification, calendar, store) are plain libbuzon
  * calls that buzonctl can repeat.
  *
- * Pipeline for a message of ours (decide.c): verify (signature, signer at
+ * Pipeline for a message of ours (core/submission.c): verify (signature, signer at
  * the arrival instant: now, or TestClock under TestMode) -> rejected: 5xx
  * with every reason; cannot decide: 4xx -> accepted: legal instant from
  * the calendar -> the message into the content-addressed spool (fsync'd)
@@ -25,8 +25,8 @@
  * Failure: decide() never fails; an internal error is a decision to
  * tempfail with reason BZ-INTERNAL.
  */
-#ifndef BUZON_MILTER_DECIDE_H
-#define BUZON_MILTER_DECIDE_H
+#ifndef BUZON_SUBMISSION_H
+#define BUZON_SUBMISSION_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -83,7 +83,7 @@ void	decision_add_reason(struct decision *d, const char *code);
 void	decide(const struct decide_input *in, struct decision *out);
 
 /*
- * Registration steps (milter/decide_registration.c, issue 9). A step
+ * Registration steps (core/submission_registration.c, issue 9). A step
  * signed with an e.firma is filed like a promocion (folio, record, acuse)
  * through decide_record with a hook: hook->render runs inside the store
  * transaction with the connection (st) and the acuse context (rctx) that

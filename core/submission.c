@@ -1,7 +1,7 @@
 /*
- * decide - what the milter does with one message at end of message
+ * submission - what happens to one message of ours at end of message
  *
- * See milter/decide.h for the pipeline. Every step after a positive
+ * See include/buzon/submission.h for the pipeline. Every step after a positive
  * verification either completes or turns the whole answer into a 451:
  * the CAS file is durable before the store transaction, the transaction
  * holds the record and its acuse together, and the headers are only
@@ -30,10 +30,10 @@
 #include "buzon/receipt.h"
 #include "buzon/registration.h"
 #include "buzon/store.h"
+#include "buzon/submission.h"
 #include "buzon/tz.h"
 #include "buzon/verify.h"
 #include "buzon/xalloc.h"
-#include "decide.h"
 
 /* MaxConcurrentVerifications: messages verified at once, the rest wait. */
 static struct bz_gate verify_gate = BZ_GATE_INIT;
@@ -220,7 +220,7 @@ spool_unless_repeat(const struct decide_input *in, const struct bz_verification 
 	/* The message is durable before any record points at it. (A copy
 	 * filed meanwhile by another connection makes this one a repeat
 	 * whose event names this spooled copy: it is kept, not lost.) */
-	if (bz_cas_put(bz_config_str(in->rt->cfg, "SpoolDirectory"), in->msg, in->len,
+	if (bz_cas_put(bz_config_str(in->rt->cfg, BZ_KEY_SpoolDirectory), in->msg, in->len,
 	    sha, path, err) != 0)
 		return -1;
 	return 1;
@@ -229,7 +229,7 @@ spool_unless_repeat(const struct decide_input *in, const struct bz_verification 
 /*
  * record - file an accepted submission: legal instant, spool, one store
  * transaction with the acuse, then our headers. Any failure defers. A
- * registration step (hook != NULL, decide_registration.c) is filed the
+ * registration step (hook != NULL, submission_registration.c) is filed the
  * same way, its own writes done by hook->render inside the transaction.
  */
 static void
@@ -326,7 +326,7 @@ record(const struct decide_input *in, const struct bz_verification *v,
 	/* The wall clock, not TestClock: the resend interval limits how
 	 * often replays of one submission make the outbox mail its acuse. */
 	ropts.now = rctx.now;
-	ropts.resend_interval = bz_config_num(rt->cfg, "RepeatResendInterval");
+	ropts.resend_interval = bz_config_num(rt->cfg, BZ_KEY_RepeatResendInterval);
 	/* Rendered even when nothing is sent: the row keeps the acuse and
 	 * the event seals the digests of its cadena. */
 	ropts.no_reply = !send;
@@ -436,7 +436,7 @@ decide(const struct decide_input *in, struct decision *out)
 		return;
 	}
 	free(token);
-	limit = (unsigned)bz_config_num(in->rt->cfg, "MaxConcurrentVerifications");
+	limit = (unsigned)bz_config_num(in->rt->cfg, BZ_KEY_MaxConcurrentVerifications);
 	if ((waited = bz_gate_enter(&verify_gate, limit)) > 0)
 		bz_log(BZ_LOG_INFO, in->qid, "waited %lld ms for a verification slot "
 		    "(MaxConcurrentVerifications %u)", (long long)(waited / 1000), limit);

@@ -1,0 +1,328 @@
+/*
+ * test_submission - the end-of-message pipeline without libmilter
+ *
+ * decide() (core/submission.c) over a real runtime (test PKI, TestMode,
+ * TestClock 2026-06-01T12:00:00Z, the statutory calendar), a real SQLite
+ * store and spool under the test's directory, and messages signed here by
+ * OpenSSL. The rules (DESIGN.md, issues 3, 5 and 8): "Valid: accept" with
+ * a folio, a committed record and its acuse in the outbox; "the acuse goes
+ * to the address in the signer's certificate, not back to the sender"; a
+ * second copy of the same signed entity by the same certificate is a
+ * repeat that keeps its folio; a rejection is a 5xx with every coded
+ * reason; anything that cannot be decided for sure (no store, no trust
+ * configuration) is a 451, nothing accepted without its record.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buzon/runtime.h"
+#include "buzon/store.h"
+#include "buzon/submission.h"
+#include "buzon/xalloc.h"
+#include "pki.h"
+#include "suites.h"
+
+#define MAILBOX		"buzon@example.test"
+#define CERT_ADDRESS	"juan.perez@pruebas.buzon.test"	/* in efirma-fisica.crt */
+#define ENVELOPE_FROM	"<otro.remitente@example.org>"	/* not the certificate's */
+
+/* One message through decide() and everything it needs. */
+struct pipeline {
+	struct bz_runtime *rt;
+	struct bz_store_pool *pool;
+	char	*db;
+};
+
+/* pipeline_open - runtime and store under the test directory; trust: with
+ * TrustAnchors/IssuingCAs of the test PKI (0: unconfigured verification) */
+static void
+pipeline_open(struct pipeline *p, int trust)
+{
+	struct bz_buf err = BZ_BUF_INIT;
+	char *spool = xasprintf("%s/spool", test_tmpdir());
+	char *conf = xasprintf("%s/submission.conf", test_tmpdir());
+	char *anchors = xstrdup(test_pki_path("trust-anchors.pem"));
+	char *cas = xstrdup(test_pki_path("issuing-cas.pem"));
+	char *icert = xstrdup(test_pki_path("institution.crt"));
+	char *ikey = xstrdup(test_pki_path("institution.key"));
+	FILE *f;
+
+	p->db = xasprintf("%s/buzon.db", test_tmpdir());
+	ck_assert(mkdir(spool, 0700) == 0 || errno == EEXIST);
+	ck_assert_ptr_nonnull(f = fopen(conf, "w"));
+	fprintf(f, "Socket unix:/tmp/unused.sock\nMailboxAddress " MAILBOX "\n"
+	    "TestMode yes\nTestClock 2026-06-01T12:00:00Z\nRevocation none\n"
+	    "SpoolDirectory %s\nDatabase %s\n"
+	    /* the test PKI's signers never registered (issue 9) */
+	    "RequireEnabledMailbox no\n"
+	    "InstitutionCertificate %s\nInstitutionKey %s\n",
+	    spool, p->db, icert, ikey);
+	if (trust)
+		fprintf(f, "TrustAnchors %s\nIssuingCAs %s\n", anchors, cas);
+	fclose(f);
+	p->rt = bz_runtime_load(conf, &err);
+	ck_assert_msg(p->rt != NULL, "runtime: %s", bz_buf_str(&err));
+	p->pool = bz_store_pool_new(p->db, 5000, 2, &err);
+	ck_assert_msg(p->pool != NULL, "store: %s", bz_buf_str(&err));
+	bz_buf_free(&err);
+	free(spool);
+	free(conf);
+	free(anchors);
+	free(cas);
+	free(icert);
+	free(ikey);
+}
+
+/* pipeline_close - release what pipeline_open made */
+static void
+pipeline_close(struct pipeline *p)
+{
+	bz_store_pool_free(p->pool);
+	bz_runtime_unref(p->rt);
+	free(p->db);
+}
+
+/* run - decide() on msg sent to the mailbox; store NULL: none */
+static void
+run(struct pipeline *p, const char *msg, struct bz_store_pool *store,
+    struct decision *d)
+{
+	char *rcpts[] = { "<" MAILBOX ">" };
+	struct decide_input in;
+
+	memset(&in, 0, sizeof(in));
+	in.qid = "TESTQID";
+	in.rt = p->rt;
+	in.msg = (const unsigned char *)msg;
+	in.len = strlen(msg);
+	in.envfrom = ENVELOPE_FROM;
+	in.rcpts = rcpts;
+	in.nrcpts = 1;
+	in.arrival = (time_t)TEST_PKI_INSTANT;
+	in.store = store;
+	decision_init(d);
+	decide(&in, d);
+}
+
+/* header - the value of one of our headers in an accepted decision */
+static const char *
+header(const struct decision *d, const char *name)
+{
+	for (size_t i = 0; i < d->nheaders; i++)
+		if (strcmp(d->headers[i].name, name) == 0)
+			return d->headers[i].value;
+	return NULL;
+}
+
+/* has_reason - is code among the decision's reasons? */
+static int
+has_reason(const struct decision *d, const char *code)
+{
+	for (size_t i = 0; i < d->reasons.n; i++)
+		if (strcmp(d->reasons.items[i]->code, code) == 0)
+			return 1;
+	return 0;
+}
+
+/* outbox - every outbox row of the store; *n rows */
+static struct bz_outbox_item *
+outbox(struct pipeline *p, size_t *n)
+{
+	struct bz_store *st = bz_store_pool_get(p->pool);
+	struct bz_outbox_item *items = NULL;
+
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(bz_store_outbox_list(st, NULL, &items, n), BZ_STORE_OK);
+	bz_store_pool_put(p->pool, st);
+	return items;
+}
+
+/* An accepted submission: folio, headers, a committed record, the acuse
+ * queued to the certificate's address (not MAIL FROM, not the mailbox). */
+START_TEST(test_accepted)
+{
+	struct pipeline p;
+	struct decision d;
+	struct bz_submission sub;
+	struct bz_outbox_item *items;
+	struct bz_store *st;
+	char *msg = test_signed_message("efirma-fisica", DETACHED, 0);
+	size_t n;
+
+	pipeline_open(&p, 1);
+	run(&p, msg, p.pool, &d);
+	ck_assert_msg(d.action == DECIDE_ACCEPT, "action %d, %zu reasons: %s",
+	    (int)d.action, d.reasons.n, d.reasons.n ? d.reasons.items[0]->code : "-");
+	ck_assert_str_eq(header(&d, "X-Buzon-Status"), "accepted");
+	ck_assert_str_eq(header(&d, "X-Buzon-Folio"), "BZ-2026-00000001");
+	ck_assert_str_eq(header(&d, "X-Buzon-Signer-RFC"), "PEGJ800101AB3");
+	ck_assert_str_eq(header(&d, "X-Buzon-Signer-Cert"), "30001000000700000001");
+	ck_assert_str_eq(header(&d, "X-Buzon-Verdict"),
+	    "integrity=pass; trust=pass; identity=pass");
+	/* Monday 2026-06-01 06:00 in Mexico City: a working day, on time. */
+	ck_assert_str_eq(header(&d, "X-Buzon-Received"), "2026-06-01T06:00:00-06:00");
+	ck_assert_ptr_null(header(&d, "X-Buzon-Repeat"));
+
+	ck_assert_ptr_nonnull(st = bz_store_pool_get(p.pool));
+	memset(&sub, 0, sizeof(sub));
+	ck_assert_int_eq(bz_store_submission_get(st, "BZ-2026-00000001", &sub),
+	    BZ_STORE_OK);
+	ck_assert_str_eq(sub.signer.rfc, "PEGJ800101AB3");
+	ck_assert_str_eq(sub.env_from, "otro.remitente@example.org");
+	ck_assert_int_eq(sub.arrival_utc, TEST_PKI_INSTANT);
+	ck_assert_ptr_nonnull(sub.spool_path);
+	bz_submission_free(&sub);
+	bz_store_pool_put(p.pool, st);
+
+	items = outbox(&p, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(items[0].folio, "BZ-2026-00000001");
+	ck_assert_str_eq(items[0].kind, "acuse");
+	ck_assert_str_eq(items[0].recipient, CERT_ADDRESS);
+	bz_outbox_items_free(items, n);
+
+	decision_free(&d);
+	pipeline_close(&p);
+	free(msg);
+}
+END_TEST
+
+/* The same signed entity by the same certificate again: a repeat, with the
+ * original folio and instants and no second filing. */
+START_TEST(test_repeat)
+{
+	struct pipeline p;
+	struct decision d1, d2;
+	struct bz_store_stats stats;
+	struct bz_store *st;
+	char *msg = test_signed_message("efirma-fisica", DETACHED, 0);
+
+	pipeline_open(&p, 1);
+	run(&p, msg, p.pool, &d1);
+	ck_assert_int_eq(d1.action, DECIDE_ACCEPT);
+	run(&p, msg, p.pool, &d2);
+	ck_assert_int_eq(d2.action, DECIDE_ACCEPT);
+	ck_assert_str_eq(header(&d2, "X-Buzon-Repeat"), "yes");
+	ck_assert_str_eq(header(&d2, "X-Buzon-Folio"), header(&d1, "X-Buzon-Folio"));
+	ck_assert_str_eq(header(&d2, "X-Buzon-Legal-Received"),
+	    header(&d1, "X-Buzon-Legal-Received"));
+	ck_assert_ptr_nonnull(st = bz_store_pool_get(p.pool));
+	ck_assert_int_eq(bz_store_stats(st, &stats), BZ_STORE_OK);
+	ck_assert_int_eq(stats.submissions, 1);
+	ck_assert_int_eq(stats.repeats, 1);
+	bz_store_pool_put(p.pool, st);
+	decision_free(&d1);
+	decision_free(&d2);
+	pipeline_close(&p);
+	free(msg);
+}
+END_TEST
+
+/* Rejections give their coded reasons and record nothing. */
+static const struct {
+	const char	*name;
+	const char	*leaf;		/* NULL: unsigned */
+	enum form	 form;
+	int		 tamper;
+	const char	*reason;
+} rejections[] = {
+	{ "unsigned", NULL, UNSIGNED, 0, "BZ-MSG-UNSIGNED" },
+	{ "tampered", "efirma-fisica", DETACHED, 1, "BZ-SIG-INVALID" },
+	{ "CSD, not an e.firma", "csd", DETACHED, 0, "BZ-CERT-CSD" },
+};
+
+START_TEST(test_rejected)
+{
+	struct pipeline p;
+	struct decision d;
+	struct bz_store_stats stats;
+	struct bz_store *st;
+	char *msg = test_signed_message(rejections[_i].leaf, rejections[_i].form,
+	    rejections[_i].tamper);
+
+	pipeline_open(&p, 1);
+	run(&p, msg, p.pool, &d);
+	ck_assert_msg(d.action == DECIDE_REJECT, "%s: action %d", rejections[_i].name,
+	    (int)d.action);
+	ck_assert_msg(has_reason(&d, rejections[_i].reason), "%s: no %s",
+	    rejections[_i].name, rejections[_i].reason);
+	ck_assert_uint_eq(d.nheaders, 0);
+	ck_assert_ptr_nonnull(st = bz_store_pool_get(p.pool));
+	ck_assert_int_eq(bz_store_stats(st, &stats), BZ_STORE_OK);
+	ck_assert_int_eq(stats.submissions, 0);
+	bz_store_pool_put(p.pool, st);
+	decision_free(&d);
+	pipeline_close(&p);
+	free(msg);
+}
+END_TEST
+
+/* A valid e.firma without an e-mail address: filed, no acuse queued (the
+ * envelope sender is never a recipient of its own). */
+START_TEST(test_no_certificate_address)
+{
+	struct pipeline p;
+	struct decision d;
+	struct bz_outbox_item *items;
+	char *msg = test_signed_message("efirma-sincorreo", DETACHED, 0);
+	size_t n;
+
+	pipeline_open(&p, 1);
+	run(&p, msg, p.pool, &d);
+	ck_assert_int_eq(d.action, DECIDE_ACCEPT);
+	ck_assert_str_eq(header(&d, "X-Buzon-Folio"), "BZ-2026-00000001");
+	items = outbox(&p, &n);
+	ck_assert_uint_eq(n, 0);
+	bz_outbox_items_free(items, n);
+	decision_free(&d);
+	pipeline_close(&p);
+	free(msg);
+}
+END_TEST
+
+/* Cannot decide for sure: 451 with the reason, no headers. */
+START_TEST(test_tempfail)
+{
+	struct pipeline p;
+	struct decision d;
+	char *msg = test_signed_message("efirma-fisica", DETACHED, 0);
+
+	pipeline_open(&p, 1);
+	run(&p, msg, NULL, &d);			/* no store */
+	ck_assert_int_eq(d.action, DECIDE_TEMPFAIL);
+	ck_assert(has_reason(&d, "BZ-STORE"));
+	ck_assert_uint_eq(d.nheaders, 0);
+	decision_free(&d);
+	pipeline_close(&p);
+
+	pipeline_open(&p, 0);			/* no TrustAnchors */
+	run(&p, msg, p.pool, &d);
+	ck_assert_int_eq(d.action, DECIDE_TEMPFAIL);
+	ck_assert(has_reason(&d, "BZ-UNCONFIGURED"));
+	decision_free(&d);
+	pipeline_close(&p);
+	free(msg);
+}
+END_TEST
+
+Suite *
+suite_submission(void)
+{
+	Suite *s = suite_create("submission");
+	TCase *tc = tcase_create("decide");
+
+	/* Signing, verifying and a SQLite commit per test: sanitizer builds
+	 * need more than Check's default 4 s. */
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_accepted);
+	tcase_add_test(tc, test_repeat);
+	tcase_add_loop_test(tc, test_rejected, 0,
+	    (int)(sizeof(rejections) / sizeof(rejections[0])));
+	tcase_add_test(tc, test_no_certificate_address);
+	tcase_add_test(tc, test_tempfail);
+	suite_add_tcase(s, tc);
+	return s;
+}
