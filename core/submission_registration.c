@@ -1,5 +1,6 @@
 /*
- * decide_registration - the registration steps of issue 9 in the daemon
+ * submission_registration - the registration steps of issue 9 in the
+ *			   end-of-message pipeline (core/submission.c)
  *
  * decide() hands over every message whose Subject names a step
  * (bz_registration_action):

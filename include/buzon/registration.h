@@ -28,7 +28,7 @@
  * against the log), registration_notice.c (the signed validation notices
  * and the SMS text), sms.c (SmsCommand), registration_worker.c (the
  * daemon's thread: SMS, expiry). The daemon's glue is in
- * milter/decide_registration.c.
+ * core/submission_registration.c.
  *
  * Failure: bad input is a coded reason (core/reason.c, BZ-REG-*) added to
  * the caller's list; environment errors are BZ_STORE_TEMPFAIL or -1 with
