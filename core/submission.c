@@ -331,10 +331,8 @@ record(const struct decide_input *in, const struct bz_verification *v,
 	 * the event seals the digests of its cadena. */
 	ropts.no_reply = !send;
 	if (in->store != NULL && (st = bz_store_pool_get(in->store)) != NULL) {
-		if (hook != NULL) {
+		if (hook != NULL)
 			hook->rctx = &rctx;
-			hook->st = st;
-		}
 		rc = bz_store_record_submission_at(st, &sub,
 		    hook != NULL ? hook->render : bz_receipt_store_render,
 		    hook != NULL ? hook->arg : (void *)&rctx, &ropts, &res);

@@ -96,8 +96,8 @@ add_rcpts(struct bz_outmail *mail, const struct bz_receipt_render_ctx *rctx,
 
 /* notice - render one signed notice and queue it inside the transaction */
 static int
-notice(struct reg_step *s, const char *to, const char *subject,
-    const struct bz_buf *text)
+notice(struct reg_step *s, struct bz_store *st, const char *to,
+    const char *subject, const struct bz_buf *text)
 {
 	struct bz_reg_notice n;
 	struct bz_buf msg = BZ_BUF_INIT;
@@ -110,7 +110,7 @@ notice(struct reg_step *s, const char *to, const char *subject,
 	n.date = (int64_t)time(NULL);
 	rc = bz_reg_notice_render(s->in->rt->signer, &n, &msg, &s->hook.rctx->err);
 	if (rc == 0)
-		rc = bz_registration_queue_locked(s->hook.st, s->in->qid, NULL, to,
+		rc = bz_registration_queue_locked(st, s->in->qid, NULL, to,
 		    msg.data, msg.len, n.date);
 	if (rc == 0)
 		s->notices++;
@@ -131,7 +131,7 @@ render_registro(void *arg, const char *folio, const struct bz_submission *sub,
 	int rc = -1;
 
 	if (bz_receipt_store_render(s->hook.rctx, folio, sub, mail) != 0 ||
-	    bz_registration_set_event_locked(s->hook.st, s->in->qid, folio,
+	    bz_registration_set_event_locked(mail->st, s->in->qid, folio,
 	    s->hook.event) != 0)
 		return -1;
 	add_rcpts(mail, s->hook.rctx, s->req.addresses, s->req.naddresses);
@@ -144,7 +144,7 @@ render_registro(void *arg, const char *folio, const struct bz_submission *sub,
 	n.signer_email = s->hook.rctx->to;
 	n.req = &s->req;
 	n.now = s->now;
-	if (bz_registration_create_locked(s->hook.st, s->in->qid, &n) != 0) {
+	if (bz_registration_create_locked(mail->st, s->in->qid, &n) != 0) {
 		bz_buf_puts(&s->hook.rctx->err, "the registration could not be written");
 		goto out;
 	}
@@ -154,13 +154,13 @@ render_registro(void *arg, const char *folio, const struct bz_submission *sub,
 		bz_reg_notice_validation_text(&text, folio, s->req.addresses[i],
 		    n.tokens[i], n.now + BZ_REG_LIFETIME,
 		    n.update_of != 0 ? NULL : &s->consent);
-		if (notice(s, s->req.addresses[i], "Validacion de medio de contacto",
-		    &text) != 0)
+		if (notice(s, mail->st, s->req.addresses[i],
+		    "Validacion de medio de contacto", &text) != 0)
 			goto out;
 	}
 	bz_buf_reset(&text);
 	bz_reg_sms_text(&text, n.code);
-	if (bz_sms_queue_locked(s->hook.st, s->in->qid, n.id, s->req.mobile,
+	if (bz_sms_queue_locked(mail->st, s->in->qid, n.id, s->req.mobile,
 	    bz_buf_str(&text), (int64_t)time(NULL)) != 0)
 		goto out;
 	rc = 0;
@@ -179,7 +179,7 @@ render_with_rcpts(void *arg, const char *folio, const struct bz_submission *sub,
 	struct reg_step *s = arg;
 
 	if (bz_receipt_store_render(s->hook.rctx, folio, sub, mail) != 0 ||
-	    (s->hook.event != NULL && bz_registration_set_event_locked(s->hook.st,
+	    (s->hook.event != NULL && bz_registration_set_event_locked(mail->st,
 	    s->in->qid, folio, s->hook.event) != 0))
 		return -1;
 	add_rcpts(mail, s->hook.rctx, s->rcpts, s->nrcpts);
@@ -194,7 +194,7 @@ render_conformidad(void *arg, const char *folio, const struct bz_submission *sub
 {
 	struct reg_step *s = arg;
 
-	if (bz_registration_enable_locked(s->hook.st, s->in->qid, s->v->signer->rfc,
+	if (bz_registration_enable_locked(mail->st, s->in->qid, s->v->signer->rfc,
 	    folio, s->req.consent_sha256, s->now, &s->rcpts, &s->nrcpts) != 0) {
 		bz_buf_puts(&s->hook.rctx->err, "the consent could not be recorded");
 		return -1;

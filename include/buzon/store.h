@@ -151,6 +151,11 @@ struct bz_outmail {
 	char		 cadena_sha256[65];
 	char		 envelope_sha256[65];
 	char		*institution_no_certificado;
+	/* Set by the store before render: the connection whose transaction
+	 * is open. A render callback may write rows of its own through it
+	 * (a registration step, core/submission_registration.c); they
+	 * commit or roll back with the record. */
+	struct bz_store	*st;
 };
 
 void	bz_outmail_add_rcpt(struct bz_outmail *mail, const char *rcpt);

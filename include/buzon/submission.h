@@ -86,8 +86,9 @@ void	decide(const struct decide_input *in, struct decision *out);
  * Registration steps (core/submission_registration.c, issue 9). A step
  * signed with an e.firma is filed like a promocion (folio, record, acuse)
  * through decide_record with a hook: hook->render runs inside the store
- * transaction with the connection (st) and the acuse context (rctx) that
- * record() fills in, and does the step's own writes there.
+ * transaction, with the acuse context (rctx) that record() fills in, and
+ * does the step's own writes through the transaction's connection
+ * (struct bz_outmail's st).
  */
 struct bz_verification;
 struct bz_receipt_render_ctx;
@@ -101,7 +102,6 @@ struct decide_hook {
 			    const struct bz_submission *sub, struct bz_outmail *mail);
 	void		*arg;
 	struct bz_receipt_render_ctx *rctx;	/* set by record() */
-	struct bz_store	*st;			/* set by record() */
 	int		 repeat;		/* set by record() */
 };
 
