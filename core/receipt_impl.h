@@ -21,6 +21,9 @@ int	bz_receipt_unbase64(struct bz_buf *out, const char *p, size_t n);
 X509	*bz_receipt_signer_cert(const struct bz_receipt_signer *s);
 EVP_PKEY *bz_receipt_signer_key(const struct bz_receipt_signer *s);
 STACK_OF(X509) *bz_receipt_signer_chain(const struct bz_receipt_signer *s);
+/* Detached CMS (SHA-256, DER) by the institution over entity's exact bytes. */
+int	bz_receipt_sign_detached(const struct bz_receipt_signer *s,
+	    const struct bz_buf *entity, struct bz_buf *der, struct bz_buf *err);
 /* Verify the sello with a public key. */
 int	bz_receipt_sello_verify_key(const struct bz_receipt *r, EVP_PKEY *pub,
 	    struct bz_buf *err);

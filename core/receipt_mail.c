@@ -154,9 +154,10 @@ out:
 	return rc;
 }
 
-/* sign_entity - detached CMS over the exact bytes, DER */
-static int
-sign_entity(const struct bz_receipt_signer *s, const struct bz_buf *entity,
+/* bz_receipt_sign_detached - detached CMS over the exact bytes, DER (also
+ * the registration notices, core/registration_notice.c) */
+int
+bz_receipt_sign_detached(const struct bz_receipt_signer *s, const struct bz_buf *entity,
     struct bz_buf *der, struct bz_buf *err)
 {
 	const unsigned flags = CMS_DETACHED | CMS_BINARY | CMS_PARTIAL;
@@ -234,7 +235,7 @@ bz_receipt_render_sealed(const struct bz_receipt_signer *s,
 		if (build_entity(r, b, &entity, err) != 0)
 			goto out;
 	}
-	if (sign_entity(s, &entity, &der, err) != 0)
+	if (bz_receipt_sign_detached(s, &entity, &der, err) != 0)
 		goto out;
 
 	domain = strchr(m->from, '@') + 1;

@@ -58,7 +58,8 @@ bz_receipt_from_submission(struct bz_receipt *r, const char *folio,
     const struct bz_submission *sub, const struct bz_tz *tz, const char *event)
 {
 	bz_receipt_set(&r->folio, folio);
-	bz_receipt_set(&r->event, event ? event : BZ_RECEIPT_EVENT_SUBMISSION);
+	bz_receipt_set(&r->event, event ? event : sub->event ? sub->event :
+	    BZ_RECEIPT_EVENT_SUBMISSION);
 	bz_receipt_set_signer(r, &sub->signer);
 	bz_receipt_set_outcome(r, sub->integrity, sub->trust, sub->identity,
 	    sub->verdict);

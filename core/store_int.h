@@ -65,4 +65,10 @@ void	store_committer_stop(struct store_committer *c);
 int	store_event_append_locked(struct bz_store *st, const char *qid,
 	    int64_t at_utc, const char *kind, const char *folio, const char *detail);
 
+/* Outbox (core/store_outbox.c): bz_store_outbox_enqueue inside a held
+ * transaction; 0 or -1 (logged). */
+int	store_outbox_enqueue_locked(struct bz_store *st, const char *qid,
+	    const char *folio, const char *kind, const char *recipient,
+	    const void *msg, size_t len, int64_t now);
+
 #endif

@@ -38,35 +38,43 @@ bz_outbox_items_free(struct bz_outbox_item *items, size_t n)
 	free(items);
 }
 
-/* bz_store_outbox_enqueue - one pending mail in its own transaction */
-enum bz_store_status
-bz_store_outbox_enqueue(struct bz_store *st, const char *folio, const char *kind,
-    const char *recipient, const void *msg, size_t len, int64_t now)
+/* store_outbox_enqueue_locked - one pending mail and its event, inside a
+ * transaction the caller holds (a registration queues its notices in the
+ * transaction that records it) */
+int
+store_outbox_enqueue_locked(struct bz_store *st, const char *qid,
+    const char *folio, const char *kind, const char *recipient, const void *msg,
+    size_t len, int64_t now)
 {
 	sqlite3_stmt *s;
 
 	if (kind == NULL || recipient == NULL || msg == NULL)
 		bz_panic("bz_store_outbox_enqueue: kind, recipient, message required");
-	if (store_begin(st, NULL) < 0)
-		return BZ_STORE_TEMPFAIL;
-	if ((s = store_prepare(st, NULL, "INSERT INTO outbox (folio, kind, recipient, "
+	if ((s = store_prepare(st, qid, "INSERT INTO outbox (folio, kind, recipient, "
 	    "message, status, attempts, next_attempt_utc, created_utc) "
-	    "VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)")) == NULL) {
-		store_rollback(st);
-		return BZ_STORE_TEMPFAIL;
-	}
+	    "VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)")) == NULL)
+		return -1;
 	store_bind_text(s, 1, folio);
 	store_bind_text(s, 2, kind);
 	store_bind_text(s, 3, recipient);
 	sqlite3_bind_blob64(s, 4, msg, len, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, now);
 	sqlite3_bind_int64(s, 6, now);
-	if (store_step_done(st, s, NULL, "queue mail") < 0) {
-		store_rollback(st);
+	if (store_step_done(st, s, qid, "queue mail") < 0)
+		return -1;
+	return row_event(st, sqlite3_last_insert_rowid(st->db), now, "outbox-queued",
+	    NULL);
+}
+
+/* bz_store_outbox_enqueue - one pending mail in its own transaction */
+enum bz_store_status
+bz_store_outbox_enqueue(struct bz_store *st, const char *folio, const char *kind,
+    const char *recipient, const void *msg, size_t len, int64_t now)
+{
+	if (store_begin(st, NULL) < 0)
 		return BZ_STORE_TEMPFAIL;
-	}
-	if (row_event(st, sqlite3_last_insert_rowid(st->db), now, "outbox-queued",
-	    NULL) < 0) {
+	if (store_outbox_enqueue_locked(st, NULL, folio, kind, recipient, msg, len,
+	    now) < 0) {
 		store_rollback(st);
 		return BZ_STORE_TEMPFAIL;
 	}

@@ -21,6 +21,12 @@
  *            submissions.institution_no_certificado (the institution
  *            certificate the cadena names, so `store verify-chain` can
  *            recompute the cadena from the row). NULL on older rows.
+ * Version 5: registrations and registration_addresses (issue 9: contact
+ *            means, their confirmation, consent, the enabled mailbox).
+ *            Tokens and codes are kept only as SHA-256 hashes; the
+ *            sms_queue row holds the SMS text (with the code) until it
+ *            is sent or given up, then it is wiped. submissions.event:
+ *            the acuse's event of a registration step (NULL: promocion).
  */
 #include "build-aux/config.h"
 
@@ -129,6 +135,53 @@ static const char *const migrations[] = {
 	"ALTER TABLE submissions ADD COLUMN signer_email TEXT;"
 	"ALTER TABLE submissions ADD COLUMN acuse BLOB;"
 	"ALTER TABLE submissions ADD COLUMN institution_no_certificado TEXT;",
+
+	/* 4 -> 5 */
+	"CREATE TABLE registrations ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  rfc TEXT NOT NULL,"
+	"  rfc_representante TEXT,"
+	"  state TEXT NOT NULL CHECK (state IN ('pending', 'confirmed',"
+	"    'enabled', 'expired', 'replaced')),"
+	"  folio TEXT REFERENCES submissions (folio),"
+	"  signer_email TEXT,"
+	"  mobile TEXT NOT NULL,"
+	"  mobile_code_sha256 TEXT NOT NULL,"
+	"  mobile_code_attempts INTEGER NOT NULL DEFAULT 0,"
+	"  mobile_confirmed_utc INTEGER,"
+	"  created_utc INTEGER NOT NULL,"
+	"  expires_utc INTEGER NOT NULL,"
+	"  consent_sha256 TEXT,"
+	"  enabled_utc INTEGER,"
+	/* ACTUALIZACION: the enabled registration this one will replace
+	 * once its contact means are confirmed. */
+	"  update_of INTEGER REFERENCES registrations (id));"
+	"CREATE INDEX registrations_rfc ON registrations (rfc, state);"
+	"CREATE TABLE registration_addresses ("
+	"  registration_id INTEGER NOT NULL REFERENCES registrations (id),"
+	"  idx INTEGER NOT NULL,"
+	"  address TEXT NOT NULL,"
+	"  token_sha256 TEXT NOT NULL UNIQUE,"
+	"  token_used_utc INTEGER,"
+	"  confirmed_utc INTEGER,"
+	"  dropped INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (registration_id, idx));"
+	"CREATE TABLE sms_queue ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  registration_id INTEGER NOT NULL REFERENCES registrations (id),"
+	"  number TEXT NOT NULL,"
+	"  message BLOB NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (status IN ('pending', 'sent', 'failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_utc INTEGER NOT NULL,"
+	"  last_error TEXT,"
+	"  created_utc INTEGER NOT NULL,"
+	"  sent_utc INTEGER);"
+	"CREATE INDEX sms_queue_due ON sms_queue (status, next_attempt_utc);"
+	/* The acuse's event of a registration step ("registro", ...); NULL:
+	 * a promocion. verify-chain recomputes the cadena with it. */
+	"ALTER TABLE submissions ADD COLUMN event TEXT;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -440,6 +440,7 @@ record_new(struct bz_store *st, const struct bz_submission *in,
 	int r;
 
 	memset(&mail, 0, sizeof(mail));
+	mail.st = st;
 	if (next_folio(st, in, &seq) < 0)
 		return -1;
 	bz_folio_format(in->legal_year, seq, out->folio);

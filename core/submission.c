@@ -28,6 +28,7 @@
 #include "buzon/mime.h"
 #include "buzon/outbox.h"
 #include "buzon/receipt.h"
+#include "buzon/registration.h"
 #include "buzon/store.h"
 #include "buzon/submission.h"
 #include "buzon/tz.h"
@@ -227,11 +228,13 @@ spool_unless_repeat(const struct decide_input *in, const struct bz_verification 
 
 /*
  * record - file an accepted submission: legal instant, spool, one store
- * transaction with the acuse, then our headers. Any failure defers.
+ * transaction with the acuse, then our headers. Any failure defers. A
+ * registration step (hook != NULL, submission_registration.c) is filed the
+ * same way, its own writes done by hook->render inside the transaction.
  */
 static void
 record(const struct decide_input *in, const struct bz_verification *v,
-    int64_t arrival, struct decision *out)
+    int64_t arrival, struct decision *out, struct decide_hook *hook)
 {
 	struct bz_runtime *rt = in->rt;
 	struct bz_legal_instant li;
@@ -256,7 +259,7 @@ record(const struct decide_input *in, const struct bz_verification *v,
 	from = bz_address_bare(in->envfrom);
 	reply = acuse_withheld(in) == NULL;
 	to = acuse_address(in, v->signer);
-	send = reply && to != NULL;
+	send = reply && (to != NULL || hook != NULL);
 	if (send && rt->signer == NULL) {
 		defer(in, out, "BZ-UNCONFIGURED", rt->signer_missing);
 		free(from);
@@ -313,7 +316,7 @@ record(const struct decide_input *in, const struct bz_verification *v,
 	rctx.tz = bz_calendar_zone(rt->calendar);
 	rctx.mailbox = mailbox;
 	rctx.now = (int64_t)time(NULL);
-	rctx.event = NULL;
+	rctx.event = hook != NULL ? hook->event : NULL;
 	rctx.to = to;
 	bz_buf_init(&rctx.err);
 
@@ -327,9 +330,16 @@ record(const struct decide_input *in, const struct bz_verification *v,
 	/* Rendered even when nothing is sent: the row keeps the acuse and
 	 * the event seals the digests of its cadena. */
 	ropts.no_reply = !send;
-	if (in->store != NULL)
-		rc = bz_store_pool_record(in->store, &sub, bz_receipt_store_render,
-		    &rctx, &ropts, &res);
+	if (in->store != NULL) {
+		if (hook != NULL)
+			hook->rctx = &rctx;
+		/* Registration steps write their rows in hook->render, through
+		 * the connection the store hands it (the committer's, inside
+		 * this record's savepoint), so they commit with the record. */
+		rc = bz_store_pool_record(in->store, &sub,
+		    hook != NULL ? hook->render : bz_receipt_store_render,
+		    hook != NULL ? hook->arg : (void *)&rctx, &ropts, &res);
+	}
 	/* A repeat answers with the original filing's rule too. */
 	if (rc == BZ_STORE_OK && res.repeat && (st = bz_store_pool_get(in->store)) != NULL) {
 		if (bz_store_submission_get(st, res.folio, &orig) == BZ_STORE_OK)
@@ -360,6 +370,8 @@ record(const struct decide_input *in, const struct bz_verification *v,
 		decision_add_header(out, "X-Buzon-Legal-Rule", rule);
 		if (res.repeat)
 			decision_add_header(out, "X-Buzon-Repeat", "yes");
+		if (hook != NULL)
+			hook->repeat = res.repeat;
 		reason_codes(&v->reasons, &codes);
 		bz_log(BZ_LOG_NOTICE, in->qid, "accepted: folio %s%s, %s, legal %s "
 		    "(%s), acuse %s, reasons %s", res.folio,
@@ -389,6 +401,14 @@ record(const struct decide_input *in, const struct bz_verification *v,
 	free(from);
 }
 
+/* decide_record - record() for the registration steps */
+void
+decide_record(const struct decide_input *in, const struct bz_verification *v,
+    int64_t arrival, struct decision *out, struct decide_hook *hook)
+{
+	record(in, v, arrival, out, hook);
+}
+
 /* decide - the outcome for one complete message of ours */
 void
 decide(const struct decide_input *in, struct decision *out)
@@ -397,7 +417,8 @@ decide(const struct decide_input *in, struct decision *out)
 	struct bz_buf codes = BZ_BUF_INIT;
 	int64_t arrival, waited;
 	unsigned limit;
-	char *vt;
+	char *vt, *subject, *token;
+	enum bz_reg_action action;
 
 	bz_log(BZ_LOG_INFO, in->qid, "received for the mailbox, %zu bytes, "
 	    "generation %llu", in->len, (unsigned long long)in->rt->generation);
@@ -406,6 +427,17 @@ decide(const struct decide_input *in, struct decision *out)
 		return;
 	}
 	arrival = arrival_instant(in);
+	/* A registration step is named by the Subject's first word; a token
+	 * confirmation needs no signature (issue 9). */
+	subject = bz_mime_subject(in->msg, in->len);
+	action = bz_registration_action(subject, &token);
+	free(subject);
+	if (action == BZ_REG_CONFIRMACION && token != NULL) {
+		decide_confirm_token(in, token, arrival, out);
+		free(token);
+		return;
+	}
+	free(token);
 	limit = (unsigned)bz_config_num(in->rt->cfg, BZ_KEY_MaxConcurrentVerifications);
 	if ((waited = bz_gate_enter(&verify_gate, limit)) > 0)
 		bz_log(BZ_LOG_INFO, in->qid, "waited %lld ms for a verification slot "
@@ -418,8 +450,10 @@ decide(const struct decide_input *in, struct decision *out)
 		    v.entity_sha256[0] == '\0')
 			defer(in, out, "BZ-INTERNAL", "accepted without a signer "
 			    "certificate digest or signed entity digest");
+		else if (action != BZ_REG_NONE)
+			decide_registration(in, &v, arrival, action, out);
 		else
-			record(in, &v, arrival, out);
+			decide_promocion(in, &v, arrival, out);
 		break;
 	case BZ_VERDICT_REJECTED:
 	case BZ_VERDICT_TEMPFAIL:

@@ -31,6 +31,7 @@ static const struct {
 	{ "verify", ctl_verify, "verify a saved message as the milter would, with every reason" },
 	{ "cert", ctl_cert, "judge a certificate as the milter judges a signer (e.firma)" },
 	{ "receipt", ctl_receipt, "acuses: verify one offline, show, list, resend" },
+	{ "registration", ctl_registration, "employers' mailboxes: show, list, expire" },
 };
 
 /* ctl_safe - s escaped for a text report, in one of a ring of buffers

@@ -235,7 +235,10 @@ legal_check(const struct bz_receipt *r, void *arg, struct bz_buf *d)
 		bz_buf_puts(d, "the acuse has no valid arrival instant");
 		goto out;
 	}
-	if (same(r->event, BZ_RECEIPT_EVENT_SUBMISSION))
+	/* The registration steps (issue 9) are filed like a promocion. */
+	if (same(r->event, BZ_RECEIPT_EVENT_SUBMISSION) || same(r->event, "registro") ||
+	    same(r->event, "confirmacion") || same(r->event, "conformidad") ||
+	    same(r->event, "actualizacion"))
 		rc = bz_calendar_submission(cal, arrival, &li);
 	else if (same(r->event, "notificacion"))
 		rc = bz_calendar_notification(cal, arrival, &li);

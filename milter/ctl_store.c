@@ -37,6 +37,7 @@
 #include "buzon/instant.h"
 #include "buzon/json.h"
 #include "buzon/receipt.h"
+#include "buzon/registration.h"
 #include "buzon/store.h"
 #include "buzon/tz.h"
 #include "buzon/xalloc.h"
@@ -139,6 +140,13 @@ check_row(struct bz_store *st, const struct bz_tz *tz, const char *folio,
 	return 0;
 }
 
+/* altered_cb - altered() for bz_registration_verify_rows */
+static void
+altered_cb(void *arg, const char *label, const char *why)
+{
+	altered(arg, label, why);
+}
+
 /* check_records - every row, and every sealed folio that lost its row */
 static int
 check_records(struct bz_store *st, const struct bz_tz *tz, struct records_check *rc)
@@ -152,6 +160,14 @@ check_records(struct bz_store *st, const struct bz_tz *tz, struct records_check 
 		status = -1;
 	for (size_t i = 0; status == 0 && i < nrows; i++)
 		status = check_row(st, tz, rows[i], rc);
+	/* Registrations (issue 9): each row against its newest event. */
+	if (status == 0) {
+		int64_t n = 0;
+
+		status = bz_registration_verify_rows(st, altered_cb, rc, &n) ==
+		    BZ_STORE_OK ? 0 : -1;
+		rc->checked += n;
+	}
 	for (size_t i = 0; status == 0 && i < nsealed; i++) {
 		size_t j = 0;
 

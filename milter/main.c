@@ -48,6 +48,7 @@
 #include "buzon/config.h"
 #include "buzon/log.h"
 #include "buzon/outbox.h"
+#include "buzon/registration.h"
 #include "buzon/receipt.h"
 #include "buzon/runtime.h"
 #include "buzon/store.h"
@@ -175,6 +176,7 @@ main(int argc, char **argv)
 	int foreground = 0, check = 0, opt, use_syslog, have_user = 0, rc;
 	struct bz_runtime *rt;
 	struct bz_outbox_opts obopts;
+	struct bz_reg_worker *reg_worker;
 	char *spec, *pidfile_copy = NULL;
 	unsigned left;
 
@@ -260,6 +262,10 @@ main(int argc, char **argv)
 	bz_outbox_opts_from_config(rt->cfg, &obopts);
 	if ((milter_outbox = bz_outbox_start(&obopts, &err)) == NULL)
 		bz_fatalx("outbox: %s", bz_buf_str(&err));
+	/* SMS codes and the 72-hour expiry of registrations (issue 9). */
+	if ((reg_worker = bz_reg_worker_start(bz_config_str(rt->cfg, BZ_KEY_Database),
+	    (int)bz_config_num(rt->cfg, BZ_KEY_DatabaseBusyTimeout), &err)) == NULL)
+		bz_fatalx("registration worker: %s", bz_buf_str(&err));
 
 	bz_log(BZ_LOG_NOTICE, NULL, "starting: socket %s, configuration %s "
 	    "generation %llu", spec, config_path, (unsigned long long)rt->generation);
@@ -277,6 +283,7 @@ main(int argc, char **argv)
 	signals_stop();
 	if (left == 0) {
 		/* No milter thread uses them any more. */
+		bz_reg_worker_stop(reg_worker);
 		bz_outbox_stop(milter_outbox);
 		milter_outbox = NULL;
 		bz_outbox_opts_free(&obopts);

@@ -42,7 +42,7 @@
 struct bz_config;
 
 /* Schema version this binary writes (PRAGMA user_version). */
-#define BZ_STORE_SCHEMA_VERSION 4
+#define BZ_STORE_SCHEMA_VERSION 5
 
 enum bz_store_status {
 	BZ_STORE_OK = 0,
@@ -137,6 +137,9 @@ struct bz_submission {
 	char		*acuse;
 	size_t		 acuse_len;
 	char		*institution_no_certificado;
+	/* The acuse's event of a registration step (schema 5; written by
+	 * core/registration_store.c), NULL for a promocion. */
+	char		*event;
 };
 
 void	bz_submission_free(struct bz_submission *sub);	/* get's output only */
@@ -156,6 +159,11 @@ struct bz_outmail {
 	char		 cadena_sha256[65];
 	char		 envelope_sha256[65];
 	char		*institution_no_certificado;
+	/* Set by the store before render: the connection whose transaction
+	 * is open. A render callback may write rows of its own through it
+	 * (a registration step, core/submission_registration.c); they
+	 * commit or roll back with the record. */
+	struct bz_store	*st;
 };
 
 void	bz_outmail_add_rcpt(struct bz_outmail *mail, const char *rcpt);

@@ -29,6 +29,7 @@
 #define BUZON_SUBMISSION_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "buzon/reason.h"
@@ -80,5 +81,43 @@ void	decision_add_reason(struct decision *d, const char *code);
 
 /* decide - fill out (initialised by the caller) for the message in in. */
 void	decide(const struct decide_input *in, struct decision *out);
+
+/*
+ * Registration steps (core/submission_registration.c, issue 9). A step
+ * signed with an e.firma is filed like a promocion (folio, record, acuse)
+ * through decide_record with a hook: hook->render runs inside the store
+ * transaction, with the acuse context (rctx) that record() fills in, and
+ * does the step's own writes through the transaction's connection
+ * (struct bz_outmail's st).
+ */
+struct bz_verification;
+struct bz_receipt_render_ctx;
+struct bz_store;
+struct bz_submission;
+struct bz_outmail;
+
+struct decide_hook {
+	const char	*event;		/* the acuse's event ("registro", ...) */
+	int		(*render)(void *arg, const char *folio,
+			    const struct bz_submission *sub, struct bz_outmail *mail);
+	void		*arg;
+	struct bz_receipt_render_ctx *rctx;	/* set by record() */
+	int		 repeat;		/* set by record() */
+};
+
+void	decide_record(const struct decide_input *in,
+	    const struct bz_verification *v, int64_t arrival, struct decision *out,
+	    struct decide_hook *hook);
+/* CONFIRMACION <token>: no signature needed. */
+void	decide_confirm_token(const struct decide_input *in, const char *token,
+	    int64_t now, struct decision *out);
+/* REGISTRO, CONFIRMACION (code), CONFORMIDAD, ACTUALIZACION, verified. */
+void	decide_registration(const struct decide_input *in,
+	    const struct bz_verification *v, int64_t arrival, int action,
+	    struct decision *out);
+/* A verified promocion: RequireEnabledMailbox, then filed with its acuse
+ * also to the RFC's confirmed contact addresses. */
+void	decide_promocion(const struct decide_input *in,
+	    const struct bz_verification *v, int64_t arrival, struct decision *out);
 
 #endif

@@ -214,6 +214,9 @@ e2e_init()
 	e2e_conf TestMode yes
 	# the outbox's default transport: SMTP to this instance's smtpd
 	e2e_conf SubmissionServer "inet:$E2E_SMTP_PORT@127.0.0.1"
+	# Tests of filing send promociones from signers that never registered
+	# (issue 9); registration.sh and try-it set it back to yes.
+	e2e_conf RequireEnabledMailbox no
 	e2e_log "e2e $E2E_NAME: dir $E2E_DIR, smtpd 127.0.0.1:$E2E_SMTP_PORT," \
 	    "sink 127.0.0.1:$E2E_SINK_PORT"
 }

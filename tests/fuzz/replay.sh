@@ -22,7 +22,7 @@ set -u
 FZ=$top_srcdir/tests/fuzz
 PKI=$top_builddir/tests/pki/generated
 WORK=$top_builddir/tests/fuzz/replay.work
-TARGETS=${REPLAY_TARGETS:-verify config calendar acuse ocsp mime_header}
+TARGETS=${REPLAY_TARGETS:-verify config calendar acuse ocsp mime_header registration}
 
 sh "$top_srcdir/tests/pki/gen-pki.sh" "$PKI" >/dev/null || { echo "gen-pki.sh failed"; exit 99; }
 rm -rf "$WORK"

@@ -85,6 +85,8 @@ mailbox=buzon@imss.example
 	echo "Database $dir/db/buzon.db"
 	echo "TestMode yes"
 	echo "TestClock 2026-06-01T12:00:00Z"
+	# the signers of these scripts never registered (issue 9)
+	echo "RequireEnabledMailbox no"
 	echo "TrustAnchors $dir/inst/trust-anchors.pem"
 	echo "IssuingCAs $dir/inst/issuing-cas.pem"
 	echo "Revocation none"

@@ -52,6 +52,7 @@ static const struct {
 	{ "json", suite_json },
 	{ "submission", suite_submission },
 	{ "receipt_pdf", suite_receipt_pdf },
+	{ "registration", suite_registration },
 };
 
 static char base_path[4096];	/* this run's directory, made before forking */

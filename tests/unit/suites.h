@@ -27,6 +27,7 @@ Suite	*suite_reason(void);
 Suite	*suite_json(void);
 Suite	*suite_submission(void);
 Suite	*suite_receipt_pdf(void);
+Suite	*suite_registration(void);
 
 /* Directory of the source tree (tests read fixtures from it). */
 const char *test_srcdir(void);

@@ -1,0 +1,122 @@
+/*
+ * registration_worker - the daemon's thread for SMS codes and expiry
+ *
+ * Own database connection (like the outbox worker). Every second: the due
+ * SMS rows through SmsCommand (bz_sms_run_once, wall clock), then the
+ * 72-hour expiry (bz_registration_expire) at the current configuration
+ * generation's "now" (TestClock under TestMode), so a reload with another
+ * TestClock moves the registrations' clock in tests, then the bytes of
+ * the notices already handed to the MTA are wiped (their tokens). No transaction is
+ * held while SmsCommand runs.
+ */
+#include "build-aux/config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buzon/config.h"
+#include "buzon/log.h"
+#include "buzon/registration.h"
+#include "buzon/runtime.h"
+#include "buzon/store.h"
+#include "buzon/xalloc.h"
+
+struct bz_reg_worker {
+	struct bz_store	*st;
+	pthread_t	 thread;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	int		 stopping;
+};
+
+/* pass - one round of SMS and expiry */
+static void
+pass(struct bz_reg_worker *w)
+{
+	struct bz_runtime *rt = bz_runtime_acquire();
+	struct bz_sms_opts o;
+	size_t sent, failed, expired, wiped;
+	int64_t now = (int64_t)time(NULL);
+
+	if (rt == NULL)
+		return;
+	bz_sms_opts_from_config(rt->cfg, &o);
+	if (o.argv != NULL && bz_sms_run_once(w->st, &o, now, &sent, &failed) == 0 &&
+	    sent > 0)
+		bz_log(BZ_LOG_INFO, NULL, "sms: %zu sent", sent);
+	if (bz_registration_expire(w->st, bz_config_now(rt->cfg, now), &expired) ==
+	    BZ_STORE_OK && expired > 0)
+		bz_log(BZ_LOG_NOTICE, NULL, "registration: %zu expired (72 hours "
+		    "without confirmed contact means)", expired);
+	if (bz_registration_wipe_notices(w->st, &wiped) == BZ_STORE_OK && wiped > 0)
+		bz_log(BZ_LOG_DEBUG, NULL, "registration: %zu sent notice(s) wiped", wiped);
+	bz_sms_opts_free(&o);
+	bz_runtime_unref(rt);
+}
+
+/* worker - the thread body */
+static void *
+worker(void *arg)
+{
+	struct bz_reg_worker *w = arg;
+	struct timespec until;
+
+	pthread_mutex_lock(&w->lock);
+	while (!w->stopping) {
+		pthread_mutex_unlock(&w->lock);
+		pass(w);
+		pthread_mutex_lock(&w->lock);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		while (!w->stopping &&
+		    pthread_cond_timedwait(&w->cond, &w->lock, &until) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* bz_reg_worker_start - open the connection, start the thread */
+struct bz_reg_worker *
+bz_reg_worker_start(const char *db_path, int busy_timeout_ms, struct bz_buf *err)
+{
+	struct bz_reg_worker *w;
+	struct bz_store *st;
+	int e;
+
+	if ((st = bz_store_open(db_path, busy_timeout_ms, 0, err)) == NULL)
+		return NULL;
+	w = xcalloc(1, sizeof(*w));
+	w->st = st;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	if ((e = pthread_create(&w->thread, NULL, worker, w)) != 0) {
+		bz_buf_printf(err, "registration worker: cannot start: %s", strerror(e));
+		bz_store_close(st);
+		pthread_mutex_destroy(&w->lock);
+		pthread_cond_destroy(&w->cond);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+/* bz_reg_worker_stop - stop and join, close the connection */
+void
+bz_reg_worker_stop(struct bz_reg_worker *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stopping = 1;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	bz_store_close(w->st);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
+	free(w);
+}
