@@ -24,6 +24,12 @@ STACK_OF(X509) *bz_receipt_signer_chain(const struct bz_receipt_signer *s);
 /* Detached CMS (SHA-256, DER) by the institution over entity's exact bytes. */
 int	bz_receipt_sign_detached(const struct bz_receipt_signer *s,
 	    const struct bz_buf *entity, struct bz_buf *der, struct bz_buf *err);
+/* "Date: ..." CRLF, RFC 5322 in UTC. */
+void	bz_receipt_date_header(struct bz_buf *out, int64_t when);
+/* The multipart/signed body (Content-Type header, entity, signature part)
+ * with boundary "=_firma_<tag>"; the caller has written the other headers. */
+void	bz_receipt_put_signed(struct bz_buf *out, const char *tag,
+	    const struct bz_buf *entity, const struct bz_buf *der);
 /* Verify the sello with a public key. */
 int	bz_receipt_sello_verify_key(const struct bz_receipt *r, EVP_PKEY *pub,
 	    struct bz_buf *err);
