@@ -22,6 +22,9 @@ struct bz_store {
 	int		 busy_timeout_ms;
 };
 
+/* fsync the directory holding path, best effort (a new file's name). */
+void	store_fsync_parent(const char *path);
+
 /* Migrations (core/store_schema.c). */
 int	store_schema_version(sqlite3 *db);
 int	store_schema_migrate(sqlite3 *db, int target, struct bz_buf *err);
@@ -43,6 +46,11 @@ int	store_step_done(struct bz_store *st, sqlite3_stmt *s, const char *qid,
 void	store_bind_text(sqlite3_stmt *s, int i, const char *v);
 /* Column as xstrdup'ed text or NULL. */
 char	*store_column_dup(sqlite3_stmt *s, int i);
+/* Step s (prepared and bound) to its end and finalize it: the text values
+ * of its column 0 (NULLs skipped) as an xmalloc'ed vector; an error is
+ * logged as what and gives BZ_STORE_TEMPFAIL and no vector. */
+enum bz_store_status store_column_strings(struct bz_store *st,
+	    sqlite3_stmt *s, const char *what, char ***values, size_t *n);
 
 /* Steps 1-2 of a record (core/store_submission.c) inside a transaction
  * the caller holds: 0, or -1 (the caller rolls back). */
