@@ -32,7 +32,6 @@
 #include "buzon/instant.h"
 #include "buzon/receipt.h"
 #include "buzon/registration.h"
-#include "receipt_impl.h"
 
 /* safe_subject - printable ASCII only */
 static int
