@@ -19,9 +19,9 @@
 
 #include "buzon/digest.h"
 #include "buzon/registration.h"
+#include "buzon/store_sql.h"
 #include "buzon/xalloc.h"
 #include "registration_int.h"
-#include "store_int.h"
 
 /* bz_registration_free - release one registration */
 void

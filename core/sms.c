@@ -38,8 +38,8 @@
 #include "buzon/log.h"
 #include "buzon/registration.h"
 #include "buzon/spawn.h"
+#include "buzon/store_sql.h"
 #include "buzon/xalloc.h"
-#include "store_int.h"
 
 extern char **environ;
 
@@ -83,8 +83,8 @@ bz_sms_queue_locked(struct bz_store *st, const char *qid, int64_t reg,
 	sqlite3_bind_int64(s, 5, now);
 	if (store_step_done(st, s, qid, "queue sms") < 0)
 		return -1;
-	return sms_event(st, qid, now, "sms-queued", sqlite3_last_insert_rowid(st->db),
-	    reg, 0, NULL);
+	return sms_event(st, qid, now, "sms-queued",
+	    sqlite3_last_insert_rowid(store_db(st)), reg, 0, NULL);
 }
 
 /* bz_sms_send - run argv + number with text on stdin: exit status or -1 */

@@ -323,6 +323,13 @@ store_column_dup(sqlite3_stmt *s, int i)
 	return t ? xstrdup((const char *)t) : NULL;
 }
 
+/* store_db - the connection, for the modules with tables in the database */
+sqlite3 *
+store_db(struct bz_store *st)
+{
+	return st->db;
+}
+
 /* store_column_strings - the text values of column 0 of a prepared
  * query, NULLs skipped; s finalized */
 enum bz_store_status
