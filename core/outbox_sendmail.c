@@ -27,42 +27,12 @@
 #include "buzon/buf.h"
 #include "buzon/log.h"
 #include "buzon/outbox.h"
+#include "buzon/spawn.h"
 #include "buzon/xalloc.h"
 
 #define DIAG_MAX 300	/* bytes of the command's output kept */
 
 extern char **environ;
-
-/* message_fd - the message in an anonymous file, positioned at 0 */
-static int
-message_fd(const void *msg, size_t len)
-{
-	const char *p = msg;
-	int fd = memfd_create("buzon-outbox", MFD_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	while (len > 0) {
-		ssize_t k = write(fd, p, len);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			int e = errno;
-
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		p += k;
-		len -= (size_t)k;
-	}
-	if (lseek(fd, 0, SEEK_SET) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
 
 /* monotonic_ms - a clock that does not jump */
 static int64_t
@@ -90,7 +60,6 @@ bz_outbox_sendmail(char *const *argv, const char *rcpt, const void *msg, size_t 
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	sigset_t none, defaults;
 	struct bz_buf output = BZ_BUF_INIT;
 	char **args;
 	size_t n = 0;
@@ -119,7 +88,7 @@ bz_outbox_sendmail(char *const *argv, const char *rcpt, const void *msg, size_t 
 		free(args);
 		return -1;
 	}
-	if ((in_fd = message_fd(msg, len)) < 0) {
+	if ((in_fd = bz_spawn_input("buzon-outbox", msg, len)) < 0) {
 		bz_buf_printf(diag, "cannot buffer message: %s", strerror(errno));
 		free(args);
 		return -1;
@@ -134,22 +103,9 @@ bz_outbox_sendmail(char *const *argv, const char *rcpt, const void *msg, size_t 
 	posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
 	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, out[1], 2);
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
 	/* libmilter's sockets are not close-on-exec: keep them from the MTA. */
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-#endif
-	posix_spawnattr_init(&attr);
-	sigemptyset(&none);
-	sigemptyset(&defaults);
-	sigaddset(&defaults, SIGPIPE);
-	sigaddset(&defaults, SIGHUP);
-	sigaddset(&defaults, SIGINT);
-	sigaddset(&defaults, SIGTERM);
-	sigaddset(&defaults, SIGUSR1);
-	sigaddset(&defaults, SIGCHLD);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &defaults);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	bz_spawn_close_rest(&fa);
+	bz_spawn_attr(&attr);
 	rc = posix_spawn(&pid, args[0], &fa, &attr, args, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);

@@ -92,9 +92,10 @@ safe_folio(const char *s)
 	return 1;
 }
 
-/* put_date - RFC 5322 date in UTC, independent of the locale */
-static void
-put_date(struct bz_buf *out, int64_t when)
+/* bz_receipt_date_header - RFC 5322 Date: in UTC, independent of the
+ * locale (also the registration notices) */
+void
+bz_receipt_date_header(struct bz_buf *out, int64_t when)
 {
 	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
 	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -152,6 +153,26 @@ out:
 	bz_buf_free(&crlf);
 	bz_buf_free(&xml);
 	return rc;
+}
+
+/* bz_receipt_put_signed - the multipart/signed body: its Content-Type
+ * header, a preamble, entity and the detached signature der; "=_firma_"
+ * tag is the boundary ("=_" never occurs in base64) */
+void
+bz_receipt_put_signed(struct bz_buf *out, const char *tag,
+    const struct bz_buf *entity, const struct bz_buf *der)
+{
+	bz_buf_printf(out, "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\";\r\n"
+	    "\tmicalg=sha-256; boundary=\"=_firma_%s\"\r\n\r\n"
+	    "Este es un mensaje firmado con S/MIME.\r\n\r\n", tag);
+	bz_buf_printf(out, "--=_firma_%s\r\n", tag);
+	bz_buf_append(out, entity->data, entity->len);
+	bz_buf_printf(out, "\r\n--=_firma_%s\r\n"
+	    "Content-Type: application/pkcs7-signature; name=\"smime.p7s\"\r\n"
+	    "Content-Transfer-Encoding: base64\r\n"
+	    "Content-Disposition: attachment; filename=\"smime.p7s\"\r\n\r\n", tag);
+	bz_receipt_base64(out, der->data, der->len, 76);
+	bz_buf_printf(out, "--=_firma_%s--\r\n", tag);
 }
 
 /* bz_receipt_sign_detached - detached CMS over the exact bytes, DER (also
@@ -245,7 +266,7 @@ bz_receipt_render_sealed(const struct bz_receipt_signer *s,
 	else
 		bz_buf_puts(out, "To: undisclosed-recipients:;\r\n");
 	bz_buf_printf(out, "Subject: Acuse de recibo %s\r\n", r->folio);
-	put_date(out, m->date);
+	bz_receipt_date_header(out, m->date);
 	bz_buf_printf(out, "Message-ID: <acuse.%s.%s@%s>\r\n", r->folio, idrand, domain);
 	if (msgid != NULL) {
 		bz_buf_reset(msgid);
@@ -256,17 +277,7 @@ bz_receipt_render_sealed(const struct bz_receipt_signer *s,
 		    m->in_reply_to, m->in_reply_to);
 	bz_buf_puts(out, "Auto-Submitted: auto-replied\r\n"
 	    "MIME-Version: 1.0\r\n");
-	bz_buf_printf(out, "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\";\r\n"
-	    "\tmicalg=sha-256; boundary=\"=_firma_%s\"\r\n\r\n"
-	    "Este es un mensaje firmado con S/MIME.\r\n\r\n", outer);
-	bz_buf_printf(out, "--=_firma_%s\r\n", outer);
-	bz_buf_append(out, entity.data, entity.len);
-	bz_buf_printf(out, "\r\n--=_firma_%s\r\n"
-	    "Content-Type: application/pkcs7-signature; name=\"smime.p7s\"\r\n"
-	    "Content-Transfer-Encoding: base64\r\n"
-	    "Content-Disposition: attachment; filename=\"smime.p7s\"\r\n\r\n", outer);
-	bz_receipt_base64(out, der.data, der.len, 76);
-	bz_buf_printf(out, "--=_firma_%s--\r\n", outer);
+	bz_receipt_put_signed(out, outer, &entity, &der);
 	rc = 0;
 out:
 	bz_buf_free(&entity);

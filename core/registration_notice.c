@@ -32,23 +32,6 @@
 #include "buzon/instant.h"
 #include "buzon/receipt.h"
 #include "buzon/registration.h"
-#include "receipt_impl.h"
-
-/* date_header - RFC 5322 date in UTC */
-static void
-date_header(struct bz_buf *out, int64_t when)
-{
-	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-	    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	time_t t = (time_t)when;
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	bz_buf_printf(out, "Date: %s, %d %s %04d %02d:%02d:%02d +0000\r\n",
-	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
-	    tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
 
 /* safe_subject - printable ASCII only */
 static int
@@ -89,21 +72,12 @@ bz_reg_notice_render(const struct bz_receipt_signer *s,
 		goto out;
 	bz_buf_printf(out, "From: <%s>\r\nTo: <%s>\r\nSubject: %s\r\n", n->from,
 	    n->to, n->subject);
-	date_header(out, n->date);
+	bz_receipt_date_header(out, n->date);
 	bz_buf_printf(out, "Message-ID: <aviso.%s@%s>\r\n", hex,
 	    strchr(n->from, '@') + 1);
-	bz_buf_printf(out, "Auto-Submitted: auto-generated\r\n"
-	    "MIME-Version: 1.0\r\n"
-	    "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\";\r\n"
-	    "\tmicalg=sha-256; boundary=\"=_firma_%s\"\r\n\r\n"
-	    "Este es un mensaje firmado con S/MIME.\r\n\r\n--=_firma_%s\r\n", hex, hex);
-	bz_buf_append(out, entity.data, entity.len);
-	bz_buf_printf(out, "\r\n--=_firma_%s\r\n"
-	    "Content-Type: application/pkcs7-signature; name=\"smime.p7s\"\r\n"
-	    "Content-Transfer-Encoding: base64\r\n"
-	    "Content-Disposition: attachment; filename=\"smime.p7s\"\r\n\r\n", hex);
-	bz_receipt_base64(out, der.data, der.len, 76);
-	bz_buf_printf(out, "--=_firma_%s--\r\n", hex);
+	bz_buf_puts(out, "Auto-Submitted: auto-generated\r\n"
+	    "MIME-Version: 1.0\r\n");
+	bz_receipt_put_signed(out, hex, &entity, &der);
 	rc = 0;
 out:
 	bz_buf_free(&entity);

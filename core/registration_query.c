@@ -19,9 +19,9 @@
 
 #include "buzon/digest.h"
 #include "buzon/registration.h"
+#include "buzon/store_sql.h"
 #include "buzon/xalloc.h"
 #include "registration_int.h"
-#include "store_int.h"
 
 /* bz_registration_free - release one registration */
 void
@@ -309,7 +309,6 @@ bz_registration_confirmed_addresses(struct bz_store *st, const char *rfc,
     char ***addrs, size_t *n)
 {
 	sqlite3_stmt *s;
-	int rc;
 
 	*addrs = NULL;
 	*n = 0;
@@ -319,10 +318,5 @@ bz_registration_confirmed_addresses(struct bz_store *st, const char *rfc,
 	    "ORDER BY r.id DESC, a.idx")) == NULL)
 		return BZ_STORE_TEMPFAIL;
 	store_bind_text(s, 1, rfc);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		*addrs = xrealloc(*addrs, (*n + 1) * sizeof(**addrs));
-		(*addrs)[(*n)++] = store_column_dup(s, 0);
-	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? BZ_STORE_OK : BZ_STORE_TEMPFAIL;
+	return store_column_strings(st, s, "read confirmed addresses", addrs, n);
 }

@@ -36,9 +36,9 @@
 #include "buzon/json.h"
 #include "buzon/log.h"
 #include "buzon/registration.h"
+#include "buzon/store_sql.h"
 #include "buzon/xalloc.h"
 #include "registration_int.h"
-#include "store_int.h"
 
 #define MAX_CODE_ATTEMPTS 5
 
@@ -180,7 +180,7 @@ bz_registration_create_locked(struct bz_store *st, const char *qid,
 		sqlite3_bind_null(s, 9);
 	if (store_step_done(st, s, qid, "insert registration") < 0)
 		return -1;
-	n->id = sqlite3_last_insert_rowid(st->db);
+	n->id = sqlite3_last_insert_rowid(store_db(st));
 	for (size_t i = 0; i < req->naddresses; i++) {
 		if (bz_contact_token_new(n->tokens[i]) < 0) {
 			bz_log(BZ_LOG_ERR, qid, "registration: no random bytes for a token");
@@ -281,7 +281,7 @@ maybe_confirmed(struct bz_store *st, const char *qid, int64_t id, int64_t now,
 	sqlite3_bind_int64(s, 1, id);
 	if ((rc = store_step_done(st, s, qid, "confirm registration")) < 0)
 		return -1;
-	if (sqlite3_changes(st->db) == 1) {
+	if (sqlite3_changes(store_db(st)) == 1) {
 		*done = 1;
 		if (reg_event(st, qid, now, "registration-confirmed", id, NULL, NULL) < 0)
 			return -1;
@@ -556,7 +556,7 @@ bz_registration_expire(struct bz_store *st, int64_t now, size_t *n)
 		ok = exec_id(st, NULL, "UPDATE registration_addresses SET dropped = 1 "
 		    "WHERE registration_id = ? AND confirmed_utc IS NULL AND "
 		    "dropped = 0", 0, ids[i], "drop unconfirmed") == 0;
-		changes = sqlite3_changes(st->db);
+		changes = sqlite3_changes(store_db(st));
 		if (ok && changes > 0)
 			ok = reg_event(st, NULL, now, "contact-dropped", ids[i], NULL,
 			    NULL) == 0;
@@ -564,7 +564,7 @@ bz_registration_expire(struct bz_store *st, int64_t now, size_t *n)
 		 * consent with what was confirmed; anything else expires. */
 		if (ok && (ok = exec_id(st, NULL, "UPDATE registrations SET state = "
 		    "'expired' WHERE id = ? AND state = 'pending'", 0, ids[i],
-		    "expire registration") == 0) && sqlite3_changes(st->db) == 1) {
+		    "expire registration") == 0) && sqlite3_changes(store_db(st)) == 1) {
 			(*n)++;
 			ok = reg_event(st, NULL, now, "registration-expired", ids[i],
 			    NULL, NULL) == 0;
@@ -615,13 +615,13 @@ bz_registration_wipe_notices(struct bz_store *st, size_t *n)
 	sqlite3_stmt *s;
 
 	*n = 0;
-	sqlite3_exec(st->db, "PRAGMA secure_delete = ON", NULL, NULL, NULL);
+	sqlite3_exec(store_db(st), "PRAGMA secure_delete = ON", NULL, NULL, NULL);
 	if ((s = store_prepare(st, NULL, "UPDATE outbox SET message = zeroblob(0) "
 	    "WHERE kind = 'aviso' AND status IN ('sent', 'failed') AND "
 	    "length(message) > 0")) == NULL)
 		return BZ_STORE_TEMPFAIL;
 	if (store_step_done(st, s, NULL, "wipe sent notices") < 0)
 		return BZ_STORE_TEMPFAIL;
-	*n = (size_t)sqlite3_changes(st->db);
+	*n = (size_t)sqlite3_changes(store_db(st));
 	return BZ_STORE_OK;
 }

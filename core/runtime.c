@@ -121,8 +121,9 @@ calendar_free(struct bz_runtime *rt)
 /*
  * verify_init - the verification context (efirma trust, MIME limits).
  * Without TrustAnchors nothing can be verified: the generation still
- * loads, so mail that is not for the mailbox keeps flowing, and decide()
- * defers mail for the mailbox (BZ-UNCONFIGURED). Set but unusable refuses.
+ * loads, so mail that is not for the mailbox keeps flowing, and
+ * bz_submission_decide() defers mail for the mailbox (BZ-UNCONFIGURED).
+ * Set but unusable refuses.
  */
 static int
 verify_init(struct bz_runtime *rt, struct bz_buf *err)

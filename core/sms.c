@@ -37,8 +37,9 @@
 #include "buzon/json.h"
 #include "buzon/log.h"
 #include "buzon/registration.h"
+#include "buzon/spawn.h"
+#include "buzon/store_sql.h"
 #include "buzon/xalloc.h"
-#include "store_int.h"
 
 extern char **environ;
 
@@ -82,23 +83,8 @@ bz_sms_queue_locked(struct bz_store *st, const char *qid, int64_t reg,
 	sqlite3_bind_int64(s, 5, now);
 	if (store_step_done(st, s, qid, "queue sms") < 0)
 		return -1;
-	return sms_event(st, qid, now, "sms-queued", sqlite3_last_insert_rowid(st->db),
-	    reg, 0, NULL);
-}
-
-/* text_fd - the text in an anonymous file at offset 0 */
-static int
-text_fd(const void *p, size_t len)
-{
-	int fd = memfd_create("buzon-sms", MFD_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	if (write(fd, p, len) != (ssize_t)len || lseek(fd, 0, SEEK_SET) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return sms_event(st, qid, now, "sms-queued",
+	    sqlite3_last_insert_rowid(store_db(st)), reg, 0, NULL);
 }
 
 /* bz_sms_send - run argv + number with text on stdin: exit status or -1 */
@@ -108,7 +94,6 @@ bz_sms_send(char *const *argv, const char *number, const void *text, size_t len,
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	sigset_t none, defaults;
 	char **args;
 	size_t n = 0;
 	int fd, status = 0, rc;
@@ -127,7 +112,7 @@ bz_sms_send(char *const *argv, const char *number, const void *text, size_t len,
 		bz_buf_printf(diag, "cannot run %s: %s", argv[0], strerror(errno));
 		return -1;
 	}
-	if ((fd = text_fd(text, len)) < 0) {
+	if ((fd = bz_spawn_input("buzon-sms", text, len)) < 0) {
 		bz_buf_printf(diag, "cannot buffer the text: %s", strerror(errno));
 		return -1;
 	}
@@ -139,21 +124,8 @@ bz_sms_send(char *const *argv, const char *number, const void *text, size_t len,
 	/* The gateway's output may echo the code: never read, never logged. */
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, 1, 2);
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-#endif
-	posix_spawnattr_init(&attr);
-	sigemptyset(&none);
-	sigemptyset(&defaults);
-	sigaddset(&defaults, SIGPIPE);
-	sigaddset(&defaults, SIGHUP);
-	sigaddset(&defaults, SIGINT);
-	sigaddset(&defaults, SIGTERM);
-	sigaddset(&defaults, SIGUSR1);
-	sigaddset(&defaults, SIGCHLD);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &defaults);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	bz_spawn_close_rest(&fa);
+	bz_spawn_attr(&attr);
 	rc = posix_spawn(&pid, args[0], &fa, &attr, args, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);

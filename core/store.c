@@ -32,9 +32,10 @@
 #include "buzon/xalloc.h"
 #include "store_int.h"
 
-/* fsync_parent - make a new file's directory entry durable (best effort) */
-static void
-fsync_parent(const char *path)
+/* store_fsync_parent - make a new file's directory entry durable (best
+ * effort; also the backup's new name, core/store_backup.c) */
+void
+store_fsync_parent(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	char *dir = slash == NULL ? xstrdup(".") : slash == path ? xstrdup("/") :
@@ -75,7 +76,7 @@ create_private(const char *path, struct bz_buf *err)
 		return -1;
 	}
 	close(fd);
-	fsync_parent(path);
+	store_fsync_parent(path);
 	return 0;
 }
 
@@ -320,6 +321,44 @@ store_column_dup(sqlite3_stmt *s, int i)
 	const unsigned char *t = sqlite3_column_text(s, i);
 
 	return t ? xstrdup((const char *)t) : NULL;
+}
+
+/* store_db - the connection, for the modules with tables in the database */
+sqlite3 *
+store_db(struct bz_store *st)
+{
+	return st->db;
+}
+
+/* store_column_strings - the text values of column 0 of a prepared
+ * query, NULLs skipped; s finalized */
+enum bz_store_status
+store_column_strings(struct bz_store *st, sqlite3_stmt *s, const char *what,
+    char ***values, size_t *n)
+{
+	char **v = NULL;
+	size_t k = 0;
+	int rc;
+
+	*values = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (sqlite3_column_type(s, 0) != SQLITE_TEXT)
+			continue;
+		v = xrealloc(v, (k + 1) * sizeof(*v));
+		v[k++] = store_column_dup(s, 0);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_log_error(st, NULL, what);
+		for (size_t i = 0; i < k; i++)
+			free(v[i]);
+		free(v);
+		return BZ_STORE_TEMPFAIL;
+	}
+	*values = v;
+	*n = k;
+	return BZ_STORE_OK;
 }
 
 /* bz_folio_format - "BZ-YYYY-NNNNNNNN" */

@@ -85,22 +85,6 @@ copy_into(struct bz_store *st, const char *tmp, struct bz_buf *err)
 	return 0;
 }
 
-/* sync_dir - make the new name durable (best effort, like fsync_parent) */
-static void
-sync_dir(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir = slash == NULL ? xstrdup(".") : slash == path ? xstrdup("/") :
-	    xstrndup(path, (size_t)(slash - path));
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	free(dir);
-}
-
 /* bz_store_backup - copy the open database to dest, which must not exist */
 int
 bz_store_backup(struct bz_store *st, const char *dest, struct bz_buf *err)
@@ -131,7 +115,7 @@ bz_store_backup(struct bz_store *st, const char *dest, struct bz_buf *err)
 		bz_buf_printf(err, "cannot create %s: %s", dest, strerror(errno));
 		goto out;
 	}
-	sync_dir(dest);
+	store_fsync_parent(dest);
 	rc = 0;
 out:
 	close(fd);

@@ -151,31 +151,12 @@ text_column(struct bz_store *st, const char *sql, const char *what,
     char ***values, size_t *n)
 {
 	sqlite3_stmt *s;
-	char **v = NULL;
-	size_t k = 0;
-	int rc;
 
 	*values = NULL;
 	*n = 0;
 	if ((s = store_prepare(st, NULL, sql)) == NULL)
 		return BZ_STORE_TEMPFAIL;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (sqlite3_column_type(s, 0) != SQLITE_TEXT)
-			continue;
-		v = xrealloc(v, (k + 1) * sizeof(*v));
-		v[k++] = store_column_dup(s, 0);
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		store_log_error(st, NULL, what);
-		for (size_t i = 0; i < k; i++)
-			free(v[i]);
-		free(v);
-		return BZ_STORE_TEMPFAIL;
-	}
-	*values = v;
-	*n = k;
-	return BZ_STORE_OK;
+	return store_column_strings(st, s, what, values, n);
 }
 
 /* bz_store_sealed_folios - folios named by "submission" events, in order */

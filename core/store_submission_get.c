@@ -202,9 +202,6 @@ bz_store_submission_list(struct bz_store *st, const char *rfc, int64_t since_utc
     char ***folios, size_t *n)
 {
 	sqlite3_stmt *s;
-	char **v = NULL;
-	size_t k = 0;
-	int rc;
 
 	*folios = NULL;
 	*n = 0;
@@ -213,21 +210,7 @@ bz_store_submission_list(struct bz_store *st, const char *rfc, int64_t since_utc
 		return BZ_STORE_TEMPFAIL;
 	store_bind_text(s, 1, rfc);
 	sqlite3_bind_int64(s, 2, since_utc > 0 ? since_utc : INT64_MIN);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		v = xrealloc(v, (k + 1) * sizeof(*v));
-		v[k++] = store_column_dup(s, 0);
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		store_log_error(st, NULL, "list submissions");
-		for (size_t i = 0; i < k; i++)
-			free(v[i]);
-		free(v);
-		return BZ_STORE_TEMPFAIL;
-	}
-	*folios = v;
-	*n = k;
-	return BZ_STORE_OK;
+	return store_column_strings(st, s, "list submissions", folios, n);
 }
 
 /* bz_submission_free - release a record filled by bz_store_submission_get */

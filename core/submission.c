@@ -38,19 +38,19 @@
 /* MaxConcurrentVerifications: messages verified at once, the rest wait. */
 static struct bz_gate verify_gate = BZ_GATE_INIT;
 
-/* decision_init - accept with nothing added */
+/* bz_decision_init - accept with nothing added */
 void
-decision_init(struct decision *d)
+bz_decision_init(struct bz_decision *d)
 {
-	d->action = DECIDE_ACCEPT;
+	d->action = BZ_DECISION_ACCEPT;
 	bz_reasons_init(&d->reasons);
 	d->headers = NULL;
 	d->nheaders = 0;
 }
 
-/* decision_free - release headers and reasons */
+/* bz_decision_free - release headers and reasons */
 void
-decision_free(struct decision *d)
+bz_decision_free(struct bz_decision *d)
 {
 	for (size_t i = 0; i < d->nheaders; i++) {
 		free(d->headers[i].name);
@@ -58,12 +58,12 @@ decision_free(struct decision *d)
 	}
 	free(d->headers);
 	bz_reasons_free(&d->reasons);
-	decision_init(d);
+	bz_decision_init(d);
 }
 
-/* decision_add_header - one more of our headers for an accepted message */
+/* bz_decision_add_header - one more of our headers for an accepted message */
 void
-decision_add_header(struct decision *d, const char *name, const char *value)
+bz_decision_add_header(struct bz_decision *d, const char *name, const char *value)
 {
 	if (strncasecmp(name, "X-Buzon-", 8) != 0)
 		bz_panic("decide: header %s is not ours", name);
@@ -73,17 +73,18 @@ decision_add_header(struct decision *d, const char *name, const char *value)
 	d->nheaders++;
 }
 
-/* decision_add_reason - record a reason; tempfail beats reject beats accept */
+/* bz_decision_add_reason - record a reason; tempfail beats reject beats accept */
 void
-decision_add_reason(struct decision *d, const char *code)
+bz_decision_add_reason(struct bz_decision *d, const char *code)
 {
 	bz_reasons_add(&d->reasons, code);
-	d->action = bz_reasons_tempfail(&d->reasons) ? DECIDE_TEMPFAIL : DECIDE_REJECT;
+	d->action = bz_reasons_tempfail(&d->reasons) ? BZ_DECISION_TEMPFAIL :
+	    BZ_DECISION_REJECT;
 }
 
 /* arrival_instant - when the message arrived: TestClock under TestMode */
 static int64_t
-arrival_instant(const struct decide_input *in)
+arrival_instant(const struct bz_submission_input *in)
 {
 	return bz_config_now(in->rt->cfg, (int64_t)in->arrival);
 }
@@ -119,11 +120,11 @@ reason_codes(const struct bz_reasons *r, struct bz_buf *out)
 
 /* defer - tempfail with one reason and a log line saying why */
 static void
-defer(const struct decide_input *in, struct decision *out, const char *code,
+defer(const struct bz_submission_input *in, struct bz_decision *out, const char *code,
     const char *why)
 {
 	bz_log(BZ_LOG_ERR, in->qid, "deferred (%s): %s", code, why);
-	decision_add_reason(out, code);
+	bz_decision_add_reason(out, code);
 }
 
 /* reply_mailbox - the mailbox address the message was sent to (From: of
@@ -131,7 +132,7 @@ defer(const struct decide_input *in, struct decision *out, const char *code,
  * a delimiter extension included; the first configured one when none
  * matches */
 static char *
-reply_mailbox(const struct decide_input *in)
+reply_mailbox(const struct bz_submission_input *in)
 {
 	for (size_t i = 0; i < in->nrcpts; i++) {
 		const char *mb = bz_runtime_mailbox_of(in->rt, in->rcpts[i]);
@@ -150,7 +151,7 @@ reply_mailbox(const struct decide_input *in)
  * submission is recorded either way; only the answer is suppressed.
  */
 static const char *
-acuse_withheld(const struct decide_input *in)
+acuse_withheld(const struct bz_submission_input *in)
 {
 	const struct bz_runtime *rt = in->rt;
 	struct bz_loop_headers h;
@@ -177,7 +178,7 @@ acuse_withheld(const struct decide_input *in)
  * is that same address (case-insensitive) it is the same recipient.
  */
 static const char *
-acuse_address(const struct decide_input *in, const struct bz_signer *g)
+acuse_address(const struct bz_submission_input *in, const struct bz_signer *g)
 {
 	struct bz_runtime *rt = in->rt;
 
@@ -196,7 +197,7 @@ acuse_address(const struct decide_input *in, const struct bz_signer *g)
  * 0 repeat (path left empty), -1 failed (err says why).
  */
 static int
-spool_unless_repeat(const struct decide_input *in, const struct bz_verification *v,
+spool_unless_repeat(const struct bz_submission_input *in, const struct bz_verification *v,
     char sha[65], struct bz_buf *path, struct bz_buf *err)
 {
 	struct bz_store *st;
@@ -233,8 +234,8 @@ spool_unless_repeat(const struct decide_input *in, const struct bz_verification 
  * same way, its own writes done by hook->render inside the transaction.
  */
 static void
-record(const struct decide_input *in, const struct bz_verification *v,
-    int64_t arrival, struct decision *out, struct decide_hook *hook)
+record(const struct bz_submission_input *in, const struct bz_verification *v,
+    int64_t arrival, struct bz_decision *out, struct bz_submission_hook *hook)
 {
 	struct bz_runtime *rt = in->rt;
 	struct bz_legal_instant li;
@@ -358,18 +359,18 @@ record(const struct decide_input *in, const struct bz_verification *v,
 		local_iso(rt->calendar, res.legal_utc, legal);
 		vt = verdict_text(v);
 		lr = xasprintf("%s; rule=%s", legal, rule);
-		decision_add_header(out, "X-Buzon-Status", "accepted");
-		decision_add_header(out, "X-Buzon-Folio", res.folio);
-		decision_add_header(out, "X-Buzon-Signer-RFC",
+		bz_decision_add_header(out, "X-Buzon-Status", "accepted");
+		bz_decision_add_header(out, "X-Buzon-Folio", res.folio);
+		bz_decision_add_header(out, "X-Buzon-Signer-RFC",
 		    v->signer->rfc != NULL ? v->signer->rfc : "");
-		decision_add_header(out, "X-Buzon-Signer-Cert",
+		bz_decision_add_header(out, "X-Buzon-Signer-Cert",
 		    v->signer->no_certificado != NULL ? v->signer->no_certificado : "");
-		decision_add_header(out, "X-Buzon-Verdict", vt);
-		decision_add_header(out, "X-Buzon-Received", when);
-		decision_add_header(out, "X-Buzon-Legal-Received", lr);
-		decision_add_header(out, "X-Buzon-Legal-Rule", rule);
+		bz_decision_add_header(out, "X-Buzon-Verdict", vt);
+		bz_decision_add_header(out, "X-Buzon-Received", when);
+		bz_decision_add_header(out, "X-Buzon-Legal-Received", lr);
+		bz_decision_add_header(out, "X-Buzon-Legal-Rule", rule);
 		if (res.repeat)
-			decision_add_header(out, "X-Buzon-Repeat", "yes");
+			bz_decision_add_header(out, "X-Buzon-Repeat", "yes");
 		if (hook != NULL)
 			hook->repeat = res.repeat;
 		reason_codes(&v->reasons, &codes);
@@ -401,17 +402,17 @@ record(const struct decide_input *in, const struct bz_verification *v,
 	free(from);
 }
 
-/* decide_record - record() for the registration steps */
+/* bz_submission_record - record() for the registration steps */
 void
-decide_record(const struct decide_input *in, const struct bz_verification *v,
-    int64_t arrival, struct decision *out, struct decide_hook *hook)
+bz_submission_record(const struct bz_submission_input *in,
+    const struct bz_verification *v, int64_t arrival, struct bz_decision *out, struct bz_submission_hook *hook)
 {
 	record(in, v, arrival, out, hook);
 }
 
-/* decide - the outcome for one complete message of ours */
+/* bz_submission_decide - the outcome for one complete message of ours */
 void
-decide(const struct decide_input *in, struct decision *out)
+bz_submission_decide(const struct bz_submission_input *in, struct bz_decision *out)
 {
 	struct bz_verification v;
 	struct bz_buf codes = BZ_BUF_INIT;
@@ -433,7 +434,7 @@ decide(const struct decide_input *in, struct decision *out)
 	action = bz_registration_action(subject, &token);
 	free(subject);
 	if (action == BZ_REG_CONFIRMACION && token != NULL) {
-		decide_confirm_token(in, token, arrival, out);
+		bz_submission_confirm_token(in, token, arrival, out);
 		free(token);
 		return;
 	}
@@ -451,20 +452,20 @@ decide(const struct decide_input *in, struct decision *out)
 			defer(in, out, "BZ-INTERNAL", "accepted without a signer "
 			    "certificate digest or signed entity digest");
 		else if (action != BZ_REG_NONE)
-			decide_registration(in, &v, arrival, action, out);
+			bz_submission_registration(in, &v, arrival, action, out);
 		else
-			decide_promocion(in, &v, arrival, out);
+			bz_submission_promocion(in, &v, arrival, out);
 		break;
 	case BZ_VERDICT_REJECTED:
 	case BZ_VERDICT_TEMPFAIL:
 		for (size_t i = 0; i < v.reasons.n; i++)
-			decision_add_reason(out, v.reasons.items[i]->code);
+			bz_decision_add_reason(out, v.reasons.items[i]->code);
 		if (v.reasons.n == 0)
-			decision_add_reason(out, "BZ-INTERNAL");
+			bz_decision_add_reason(out, "BZ-INTERNAL");
 		/* verify's rule: any reject reason rejects, even next to a
 		 * tempfail one (a tampered message stays tampered). */
-		out->action = v.verdict == BZ_VERDICT_REJECTED ? DECIDE_REJECT :
-		    DECIDE_TEMPFAIL;
+		out->action = v.verdict == BZ_VERDICT_REJECTED ? BZ_DECISION_REJECT :
+		    BZ_DECISION_TEMPFAIL;
 		reason_codes(&out->reasons, &codes);
 		vt = verdict_text(&v);
 		bz_log(BZ_LOG_NOTICE, in->qid, "%s: %s, reasons %s",

@@ -2,9 +2,9 @@
  * submission_registration - the registration steps of issue 9 in the
  *			   end-of-message pipeline (core/submission.c)
  *
- * decide() hands over every message whose Subject names a step
+ * bz_submission_decide() hands over every message whose Subject names a step
  * (bz_registration_action):
- *   CONFIRMACION <token>  decide_confirm_token: no signature needed (the
+ *   CONFIRMACION <token>  bz_submission_confirm_token: no signature needed (the
  *                 token proves control of the address it was sent to); the
  *                 address confirmed in its own store transaction, a signed
  *                 notice to it; the message accepted with X-Buzon-Status
@@ -14,7 +14,7 @@
  *                 promocion first (so unsigned, CSD, untrusted... are refused
  *                 exactly as today), the data read only from the signed
  *                 text, then filed like a promocion (folio, record, acuse
- *                 with the step's event name) through decide_record, the
+ *                 with the step's event name) through bz_submission_record, the
  *                 step's own writes inside the same transaction (hook).
  * Recipients of the acuses: the certificate's address and the
  * registration's addresses (listed ones for the acuse de registro,
@@ -42,9 +42,9 @@
 
 /* One registration step on its way through record(). */
 struct reg_step {
-	const struct decide_input *in;
+	const struct bz_submission_input *in;
 	const struct bz_verification *v;
-	struct decide_hook hook;
+	struct bz_submission_hook hook;
 	struct bz_reg_request req;
 	struct bz_consent consent;
 	int64_t		 now;		/* TestClock honoured */
@@ -56,13 +56,13 @@ struct reg_step {
 
 /* refuse - reject with the reasons found; log their codes */
 static void
-refuse(const struct decide_input *in, const struct bz_reasons *r,
-    struct decision *out, const char *step)
+refuse(const struct bz_submission_input *in, const struct bz_reasons *r,
+    struct bz_decision *out, const char *step)
 {
 	struct bz_buf codes = BZ_BUF_INIT;
 
 	for (size_t i = 0; i < r->n; i++) {
-		decision_add_reason(out, r->items[i]->code);
+		bz_decision_add_reason(out, r->items[i]->code);
 		bz_buf_printf(&codes, "%s%s", i ? "," : "", r->items[i]->code);
 	}
 	bz_log(BZ_LOG_NOTICE, in->qid, "%s refused: reasons %s", step,
@@ -72,11 +72,11 @@ refuse(const struct decide_input *in, const struct bz_reasons *r,
 
 /* tempfail - 451 with one reason */
 static void
-tempfail(const struct decide_input *in, struct decision *out, const char *code,
+tempfail(const struct bz_submission_input *in, struct bz_decision *out, const char *code,
     const char *why)
 {
 	bz_log(BZ_LOG_ERR, in->qid, "deferred (%s): %s", code, why);
-	decision_add_reason(out, code);
+	bz_decision_add_reason(out, code);
 }
 
 /* add_rcpts - extra recipients for the acuse, once each */
@@ -215,7 +215,7 @@ step_free(struct reg_step *s)
 
 /* with_store - a pooled connection, or a 451 */
 static struct bz_store *
-with_store(const struct decide_input *in, struct decision *out)
+with_store(const struct bz_submission_input *in, struct bz_decision *out)
 {
 	struct bz_store *st = NULL;
 
@@ -224,15 +224,15 @@ with_store(const struct decide_input *in, struct decision *out)
 	return st;
 }
 
-/* file_step - decide_record with the step's hook; headers on success */
+/* file_step - bz_submission_record with the step's hook; headers on success */
 static void
-file_step(struct reg_step *s, int64_t arrival, struct decision *out,
+file_step(struct reg_step *s, int64_t arrival, struct bz_decision *out,
     const char *state)
 {
 	s->hook.arg = s;
-	decide_record(s->in, s->v, arrival, out, &s->hook);
-	if (out->action == DECIDE_ACCEPT) {
-		decision_add_header(out, "X-Buzon-Registration", state);
+	bz_submission_record(s->in, s->v, arrival, out, &s->hook);
+	if (out->action == BZ_DECISION_ACCEPT) {
+		bz_decision_add_header(out, "X-Buzon-Registration", state);
 		if (s->in->outbox != NULL)
 			bz_outbox_wake(s->in->outbox);
 	}
@@ -245,9 +245,9 @@ file_step(struct reg_step *s, int64_t arrival, struct decision *out,
  * ones stay in force (and hear of it: they get the acuse too).
  */
 static void
-registro(struct reg_step *s, int64_t arrival, struct decision *out, int action)
+registro(struct reg_step *s, int64_t arrival, struct bz_decision *out, int action)
 {
-	const struct decide_input *in = s->in;
+	const struct bz_submission_input *in = s->in;
 	struct bz_reasons r;
 	struct bz_store *st;
 	struct bz_buf err = BZ_BUF_INIT;
@@ -281,7 +281,7 @@ registro(struct reg_step *s, int64_t arrival, struct decision *out, int action)
 	    BZ_RECEIPT_EVENT_REGISTRO;
 	s->hook.render = render_registro;
 	file_step(s, arrival, out, "pending");
-	if (out->action == DECIDE_ACCEPT)
+	if (out->action == BZ_DECISION_ACCEPT)
 		bz_log(BZ_LOG_NOTICE, in->qid, "%s %s: %zu validation "
 		    "notice(s) and one SMS code queued%s", enabled ? "update of "
 		    "the contact means" : "registration", s->hook.repeat ?
@@ -291,9 +291,9 @@ registro(struct reg_step *s, int64_t arrival, struct decision *out, int action)
 
 /* confirm_code - CONFIRMACION with Codigo: signed by the registrant */
 static void
-confirm_code(struct reg_step *s, int64_t arrival, struct decision *out)
+confirm_code(struct reg_step *s, int64_t arrival, struct bz_decision *out)
 {
-	const struct decide_input *in = s->in;
+	const struct bz_submission_input *in = s->in;
 	struct bz_reg_result res;
 	struct bz_reasons r;
 	struct bz_store *st;
@@ -324,9 +324,9 @@ confirm_code(struct reg_step *s, int64_t arrival, struct decision *out)
 
 /* conformidad - CONFORMIDAD: the published hash, a confirmed registration */
 static void
-conformidad(struct reg_step *s, int64_t arrival, struct decision *out)
+conformidad(struct reg_step *s, int64_t arrival, struct bz_decision *out)
 {
-	const struct decide_input *in = s->in;
+	const struct bz_submission_input *in = s->in;
 	struct bz_reasons r;
 	struct bz_store *st;
 	struct bz_buf err = BZ_BUF_INIT;
@@ -352,17 +352,17 @@ conformidad(struct reg_step *s, int64_t arrival, struct decision *out)
 		s->hook.event = BZ_RECEIPT_EVENT_CONFORMIDAD;
 		s->hook.render = render_conformidad;
 		file_step(s, arrival, out, "enabled");
-		if (out->action == DECIDE_ACCEPT)
+		if (out->action == BZ_DECISION_ACCEPT)
 			bz_log(BZ_LOG_NOTICE, in->qid, "mailbox enabled (consent "
 			    "recorded)");
 	}
 	bz_reasons_free(&r);
 }
 
-/* decide_registration - a verified registration step */
+/* bz_submission_registration - a verified registration step */
 void
-decide_registration(const struct decide_input *in, const struct bz_verification *v,
-    int64_t arrival, int action, struct decision *out)
+bz_submission_registration(const struct bz_submission_input *in,
+    const struct bz_verification *v, int64_t arrival, int action, struct bz_decision *out)
 {
 	struct reg_step s;
 	struct bz_reasons r;
@@ -400,10 +400,10 @@ decide_registration(const struct decide_input *in, const struct bz_verification 
 	step_free(&s);
 }
 
-/* decide_confirm_token - CONFIRMACION <token>, signed or not */
+/* bz_submission_confirm_token - CONFIRMACION <token>, signed or not */
 void
-decide_confirm_token(const struct decide_input *in, const char *token,
-    int64_t now, struct decision *out)
+bz_submission_confirm_token(const struct bz_submission_input *in, const char *token,
+    int64_t now, struct bz_decision *out)
 {
 	struct bz_reg_result res;
 	struct bz_reasons r;
@@ -422,10 +422,10 @@ decide_confirm_token(const struct decide_input *in, const char *token,
 	else if (rc != BZ_STORE_OK)
 		tempfail(in, out, "BZ-STORE", "the confirmation could not be recorded");
 	else {
-		decision_add_header(out, "X-Buzon-Status", "contact-confirmed");
-		decision_add_header(out, "X-Buzon-Registration", res.state);
+		bz_decision_add_header(out, "X-Buzon-Status", "contact-confirmed");
+		bz_decision_add_header(out, "X-Buzon-Registration", res.state);
 		if (res.folio != NULL)
-			decision_add_header(out, "X-Buzon-Folio", res.folio);
+			bz_decision_add_header(out, "X-Buzon-Folio", res.folio);
 		bz_log(BZ_LOG_NOTICE, in->qid, "contact address confirmed%s",
 		    res.now_confirmed ? "; every contact means confirmed" : "");
 		bz_log_personal(in->qid, "confirmed %s for RFC %s", res.address, res.rfc);
@@ -460,14 +460,14 @@ decide_confirm_token(const struct decide_input *in, const char *token,
 }
 
 /*
- * decide_promocion - RequireEnabledMailbox, then file the promocion; its
+ * bz_submission_promocion - RequireEnabledMailbox, then file the promocion; its
  * acuse goes also to the confirmed addresses of the RFC's enabled
  * registration (issue 9: "every acuse for an RFC goes to its confirmed
  * addresses and the certificate's address")
  */
 void
-decide_promocion(const struct decide_input *in, const struct bz_verification *v,
-    int64_t arrival, struct decision *out)
+bz_submission_promocion(const struct bz_submission_input *in,
+    const struct bz_verification *v, int64_t arrival, struct bz_decision *out)
 {
 	struct reg_step s;
 	struct bz_store *st;
@@ -488,16 +488,16 @@ decide_promocion(const struct decide_input *in, const struct bz_verification *v,
 	if (enabled < 0) {
 		tempfail(in, out, "BZ-STORE", "the registration could not be read");
 	} else if (enabled == 0 && bz_config_bool(in->rt->cfg, BZ_KEY_RequireEnabledMailbox)) {
-		decision_add_reason(out, "BZ-REG-MAILBOX-NOT-ENABLED");
+		bz_decision_add_reason(out, "BZ-REG-MAILBOX-NOT-ENABLED");
 		bz_log(BZ_LOG_NOTICE, in->qid, "rejected: reasons "
 		    "BZ-REG-MAILBOX-NOT-ENABLED (RequireEnabledMailbox)");
 	} else if (s.nrcpts == 0) {
-		decide_record(in, v, arrival, out, NULL);
+		bz_submission_record(in, v, arrival, out, NULL);
 	} else {
 		s.hook.event = NULL;	/* a promocion */
 		s.hook.render = render_with_rcpts;
 		s.hook.arg = &s;
-		decide_record(in, v, arrival, out, &s.hook);
+		bz_submission_record(in, v, arrival, out, &s.hook);
 	}
 	step_free(&s);
 }

@@ -48,6 +48,15 @@ ctl_safe(const char *s)
 	return bz_buf_str(b);
 }
 
+/* ctl_print_json - a finished JSON document on stdout, one line */
+void
+ctl_print_json(struct bz_buf *out)
+{
+	bz_buf_putc(out, '\n');
+	fputs(bz_buf_str(out), stdout);
+	bz_buf_free(out);
+}
+
 /* usage - the top-level help */
 static void
 usage(FILE *fp)

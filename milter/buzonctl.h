@@ -37,6 +37,10 @@ struct bz_config *ctl_load_config(const char *config_path);
 #define CTL_SAFE_SLOTS	8
 const char *ctl_safe(const char *s);
 
+/* Prints the JSON document in out and a newline on stdout, then frees out
+ * (it stays usable, empty): the tail of every --json report. */
+void	ctl_print_json(struct bz_buf *out);
+
 /* Appends {"verdict", "integrity", "trust", "identity", "reasons",
  * "signer", "parts"} as one JSON object, no trailing newline
  * (milter/ctl_verify_json.c). */

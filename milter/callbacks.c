@@ -22,8 +22,8 @@
  * MaxMessageSize it is rejected at once (552 5.3.4 BZ-MSG-TOO-LARGE). Any
  * message, ours or not, with more than MAX_OURS incoming X-Buzon-*
  * headers is rejected at once (550 5.7.1 BZ-MSG-FORGED-HEADERS). At end
- * of message decide() (core/submission.c) gives the outcome for ours: verification,
- * legal instant, the durable record and its acuse; on accept every
+ * of message bz_submission_decide() (core/submission.c) gives the outcome
+ * for ours: verification, legal instant, the durable record and its acuse; on accept every
  * incoming X-Buzon-* header is deleted and ours are added.
  *
  * Failure behaviour: anything unexpected (spool I/O error, a header change
@@ -376,7 +376,7 @@ accept_not_ours(SMFICTX *ctx, struct conn_ctx *c)
  * "Name:value" otherwise), so the usual single space is ours to give.
  */
 static int
-add_header(SMFICTX *ctx, const struct conn_ctx *c, const struct decide_header *h)
+add_header(SMFICTX *ctx, const struct conn_ctx *c, const struct bz_decision_header *h)
 {
 	char *value = xasprintf("%s%s", c->leadspc ? " " : "", h->value);
 	int rc = smfi_addheader(ctx, h->name, value);
@@ -461,7 +461,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	m = xcalloc(1, sizeof(*m));
 	m->envfrom = xstrdup(argv[0] != NULL ? argv[0] : "");
 	/* {mail_addr}: the sender after the MTA's parsing (Postfix turns
-	 * e.g. a bang path or a source route into local@domain); decide()
+	 * e.g. a bang path or a source route into local@domain); bz_submission_decide()
 	 * checks it as well as the text as written before answering. */
 	resolved = smfi_getsymval(ctx, "{mail_addr}");
 	if (resolved != NULL)
@@ -567,8 +567,8 @@ static sfsistat
 cb_eom(SMFICTX *ctx)
 {
 	struct conn_ctx *c = conn_get(ctx);
-	struct decide_input in;
-	struct decision d;
+	struct bz_submission_input in;
+	struct bz_decision d;
 	enum bz_spool_status sst;
 	sfsistat st = content_start(ctx, c);
 
@@ -590,35 +590,35 @@ cb_eom(SMFICTX *ctx)
 	in.arrival = time(NULL);
 	in.store = milter_store;
 	in.outbox = milter_outbox;
-	decision_init(&d);
-	decide(&in, &d);
+	bz_decision_init(&d);
+	bz_submission_decide(&in, &d);
 	switch (d.action) {
-	case DECIDE_ACCEPT:
+	case BZ_DECISION_ACCEPT:
 		/* Forged headers go first: never pass one on with ours. */
 		if (remove_ours(ctx, c->msg) != 0) {
-			decision_free(&d);
+			bz_decision_free(&d);
 			return internal_error(ctx, c, "the MTA refused to delete a header");
 		}
 		for (size_t i = 0; i < d.nheaders; i++)
 			if (add_header(ctx, c, &d.headers[i]) != 0) {
-				decision_free(&d);
+				bz_decision_free(&d);
 				return internal_error(ctx, c,
 				    "the MTA refused to add a header");
 			}
 		st = SMFIS_ACCEPT;
 		msg_end(c);
 		break;
-	case DECIDE_REJECT:
-	case DECIDE_TEMPFAIL:
+	case BZ_DECISION_REJECT:
+	case BZ_DECISION_TEMPFAIL:
 		if (d.reasons.n == 0)
-			decision_add_reason(&d, "BZ-INTERNAL");
+			bz_decision_add_reason(&d, "BZ-INTERNAL");
 		set_reply(ctx, msg_qid(c->msg), &d.reasons,
-		    d.action == DECIDE_TEMPFAIL);
-		st = d.action == DECIDE_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+		    d.action == BZ_DECISION_TEMPFAIL);
+		st = d.action == BZ_DECISION_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
 		msg_end(c);
 		break;
 	}
-	decision_free(&d);
+	bz_decision_free(&d);
 	return st;
 }
 

@@ -125,9 +125,7 @@ print_json(const char *verdict, enum bz_check trust, enum bz_check identity,
 	bz_json_str(&j, "not_after", na);
 	bz_json_end(&j);
 	bz_json_end(&j);
-	bz_buf_putc(&out, '\n');
-	fputs(bz_buf_str(&out), stdout);
-	bz_buf_free(&out);
+	ctl_print_json(&out);
 }
 
 /* print_text - the human report */

@@ -99,9 +99,7 @@ print_defaults_json(void)
 	}
 	bz_json_end(&j);
 	bz_json_end(&j);
-	bz_buf_putc(&out, '\n');
-	fputs(bz_buf_str(&out), stdout);
-	bz_buf_free(&out);
+	ctl_print_json(&out);
 }
 
 /* roff_text - s escaped for roff: backslashes, and a leading . or ' */
@@ -176,8 +174,7 @@ check_file(const char *config_path, int json)
 		bz_json_str(&j, "error", status == CTL_EXIT_OK ? NULL :
 		    bz_buf_str(&msg));
 		bz_json_end(&j);
-		bz_buf_putc(&out, '\n');
-		fputs(bz_buf_str(&out), stdout);
+		ctl_print_json(&out);
 	} else if (status == CTL_EXIT_OK)
 		printf("%s\n", bz_buf_str(&msg));
 	else

@@ -362,9 +362,7 @@ print_json(const char *file, const struct bz_receipt_verify_result *res,
 	}
 	bz_json_end(&j);
 	bz_json_end(&j);
-	bz_buf_putc(&out, '\n');
-	fputs(bz_buf_str(&out), stdout);
-	bz_buf_free(&out);
+	ctl_print_json(&out);
 }
 
 /* receipt_verify - "buzonctl receipt verify" */

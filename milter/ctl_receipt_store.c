@@ -156,7 +156,8 @@ record_json(struct bz_buf *out, const struct bz_receipt *r, const char *status)
 
 /*
  * kept_record - the record inside the acuse kept for a filing (or, before
- * schema 4, the one first queued); 0 found, 1 none, -1 unreadable
+ * schema 4, the one first queued); 0 found, 1 none, -1 unreadable (said
+ * on standard error)
  */
 static int
 kept_record(struct env *e, const struct bz_submission *sub, struct bz_receipt *r)
@@ -168,6 +169,7 @@ kept_record(struct env *e, const struct bz_submission *sub, struct bz_receipt *r
 	size_t n = 0;
 	int rc = 1;
 
+	bz_receipt_library_init();
 	if (sub->acuse != NULL)
 		bz_buf_append(&acuse, sub->acuse, sub->acuse_len);
 	else if (bz_store_acuse_get(e->st, sub->folio, &acuse, &rcpts, &n) ==
@@ -191,6 +193,9 @@ kept_record(struct env *e, const struct bz_submission *sub, struct bz_receipt *r
 		bz_receipt_verify_result_free(&res);
 	}
 	bz_buf_free(&acuse);
+	if (rc < 0)
+		fprintf(stderr, "buzonctl receipt: the acuse kept for %s cannot be "
+		    "read\n", sub->folio);
 	return rc;
 }
 
@@ -209,11 +214,8 @@ ctl_receipt_show(const char *folio, int json, const char *config_path)
 		env_close(&e);
 		return rc;
 	}
-	bz_receipt_library_init();
 	bz_receipt_init(&r);
 	if ((kept = kept_record(&e, &sub, &r)) < 0) {
-		fprintf(stderr, "buzonctl receipt: the acuse kept for %s cannot be "
-		    "read\n", sub.folio);
 		bz_receipt_free(&r);
 		bz_submission_free(&sub);
 		env_close(&e);
@@ -263,13 +265,10 @@ ctl_receipt_kept(const char *folio, const char *config_path, struct bz_receipt *
 		env_close(&e);
 		return rc;
 	}
-	bz_receipt_library_init();
 	rc = -1;
-	if ((kept = kept_record(&e, &sub, r)) < 0) {
-		fprintf(stderr, "buzonctl receipt: the acuse kept for %s cannot be "
-		    "read\n", sub.folio);
+	if ((kept = kept_record(&e, &sub, r)) < 0)
 		rc = CTL_EXIT_TEMPFAIL;
-	} else if (kept == 1) {
+	else if (kept == 1) {
 		fprintf(stderr, "buzonctl receipt: no sealed acuse is kept for %s\n",
 		    sub.folio);
 		rc = CTL_EXIT_NO;

@@ -146,8 +146,7 @@ show(struct bz_store *st, const char *rfc, int json)
 	if (json) {
 		bz_json_init(&j, &out);
 		put_json(&j, &r);
-		bz_buf_putc(&out, '\n');
-		fputs(bz_buf_str(&out), stdout);
+		ctl_print_json(&out);
 	} else
 		put_text(&r);
 	bz_buf_free(&out);
@@ -172,8 +171,7 @@ list(struct bz_store *st, const char *state, int json)
 		for (size_t i = 0; i < n; i++)
 			put_json(&j, &rs[i]);
 		bz_json_end(&j);
-		bz_buf_putc(&out, '\n');
-		fputs(bz_buf_str(&out), stdout);
+		ctl_print_json(&out);
 	} else
 		for (size_t i = 0; i < n; i++)
 			printf("%-13s %-9s %zu correo(s), celular %s\n", ctl_safe(rs[i].rfc),

@@ -238,8 +238,7 @@ verify_chain(struct bz_store *st, int json)
 		}
 		bz_json_end(&j);
 		bz_json_end(&j);
-		bz_buf_putc(&out, '\n');
-		fputs(bz_buf_str(&out), stdout);
+		ctl_print_json(&out);
 	} else {
 		if (res.broken_id)
 			printf("event log BROKEN at row %" PRId64 ": %s (%" PRId64 " rows read)\n",
@@ -295,9 +294,7 @@ stats(struct bz_store *st, int json)
 		bz_json_end(&j);
 		bz_json_str(&j, "last_folio", folio[0] ? folio : NULL);
 		bz_json_end(&j);
-		bz_buf_putc(&out, '\n');
-		fputs(bz_buf_str(&out), stdout);
-		bz_buf_free(&out);
+		ctl_print_json(&out);
 	} else {
 		printf("database        %s (schema %d)\n", bz_store_path(st),
 		    bz_store_schema_version(st));

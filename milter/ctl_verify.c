@@ -183,8 +183,7 @@ ctl_verify(int argc, char **argv, const char *config_path)
 	bz_verify_message(ctx, bytes, len, at, &v);
 	if (json) {
 		ctl_verification_json(&v, &out);
-		bz_buf_putc(&out, '\n');
-		fputs(bz_buf_str(&out), stdout);
+		ctl_print_json(&out);
 	} else {
 		print_text(&v, at);
 	}

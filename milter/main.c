@@ -290,7 +290,7 @@ main(int argc, char **argv)
 		bz_store_pool_free(milter_store);
 		milter_store = NULL;
 	} else {
-		/* A session thread may still be inside decide(): leave the
+		/* A session thread may still be inside bz_submission_decide(): leave the
 		 * store and the outbox to the process exit (SQLite's journal
 		 * makes an interrupted transaction harmless). */
 		bz_log(BZ_LOG_WARNING, NULL, "store and outbox left open at exit");

@@ -24,7 +24,7 @@ struct bz_outbox;
 /* callbacks.c */
 extern struct smfiDesc milter_desc;
 /* Process-wide services set up by main() before smfi_main and released
- * after it returns; end-of-message hands them to decide()
+ * after it returns; end-of-message hands them to bz_submission_decide()
  * (core/submission.c). */
 extern struct bz_store_pool *milter_store;
 extern struct bz_outbox *milter_outbox;

@@ -260,6 +260,25 @@ int	bz_receipt_render_sealed(const struct bz_receipt_signer *s,
 int	bz_receipt_safe_msgid(const char *s);
 
 /*
+ * The parts of an acuse mail that the Institute's other signed mail (the
+ * registration notices, core/registration_notice.c) is made of, so both
+ * come out alike (core/receipt_mail.c, core/receipt_sello.c).
+ */
+/* err = "what: <OpenSSL error queue>", the queue emptied. */
+void	bz_receipt_ossl_error(struct bz_buf *err, const char *what);
+/* Base64 of bytes; wrap > 0 inserts CRLF every wrap characters. */
+void	bz_receipt_base64(struct bz_buf *out, const void *p, size_t n, int wrap);
+/* Detached CMS (SHA-256, DER) by the institution over entity's exact bytes. */
+int	bz_receipt_sign_detached(const struct bz_receipt_signer *s,
+	    const struct bz_buf *entity, struct bz_buf *der, struct bz_buf *err);
+/* "Date: ..." CRLF, RFC 5322 in UTC. */
+void	bz_receipt_date_header(struct bz_buf *out, int64_t when);
+/* The multipart/signed body (Content-Type header, entity, signature part)
+ * with boundary "=_firma_<tag>"; the caller has written the other headers. */
+void	bz_receipt_put_signed(struct bz_buf *out, const char *tag,
+	    const struct bz_buf *entity, const struct bz_buf *der);
+
+/*
  * The acuse of a stored submission (core/receipt_store.c). The daemon
  * passes bz_receipt_store_render and a filled ctx to
  * bz_store_record_submission(); the callback renders the signed acuse

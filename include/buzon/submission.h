@@ -4,11 +4,11 @@
  * The single place where the outcome for a message of ours is decided:
  * accept (with our X-Buzon-* headers), reject (5xx, every reason found) or
  * tempfail (4xx). The libmilter glue (callbacks.c) gathers the input, calls
- * decide() once, and applies the result: it always removes incoming
- * X-Buzon-* headers first, then adds the headers listed here, or sets the
- * SMTP reply from the reasons. decide() knows nothing of libmilter, so the
- * steps plugged in here (verification, calendar, store) are plain libbuzon
- * calls that buzonctl can repeat.
+ * bz_submission_decide() once, and applies the result: it always removes
+ * incoming X-Buzon-* headers first, then adds the headers listed here, or
+ * sets the SMTP reply from the reasons. bz_submission_decide() knows
+ * nothing of libmilter, so the steps plugged in here (verification,
+ * calendar, store) are plain libbuzon calls that buzonctl can repeat.
  *
  * Pipeline for a message of ours (core/submission.c): verify (signature, signer at
  * the arrival instant: now, or TestClock under TestMode) -> rejected: 5xx
@@ -22,7 +22,7 @@
  * (BZ-STORE, BZ-UNCONFIGURED, BZ-INTERNAL): nothing is accepted without
  * its committed record.
  *
- * Failure: decide() never fails; an internal error is a decision to
+ * Failure: bz_submission_decide() never fails; an internal error is a decision to
  * tempfail with reason BZ-INTERNAL.
  */
 #ifndef BUZON_SUBMISSION_H
@@ -39,7 +39,7 @@ struct bz_store_pool;
 struct bz_outbox;
 
 /* What the glue knows about the message when it is complete. */
-struct decide_input {
+struct bz_submission_input {
 	const char	*qid;		/* MTA queue id, for log lines ("" if unknown) */
 	struct bz_runtime *rt;		/* the connection's generation */
 	const unsigned char *msg;	/* the whole message, wire form (spool map) */
@@ -54,38 +54,41 @@ struct decide_input {
 	struct bz_outbox *outbox;	/* woken when an acuse is queued; may be NULL */
 };
 
-enum decide_action {
-	DECIDE_ACCEPT,		/* deliver, with headers[] added */
-	DECIDE_REJECT,		/* 5xx with every reason in reasons */
-	DECIDE_TEMPFAIL,	/* 4xx: the sender's MTA retries */
+enum bz_decision_action {
+	BZ_DECISION_ACCEPT,		/* deliver, with headers[] added */
+	BZ_DECISION_REJECT,		/* 5xx with every reason in reasons */
+	BZ_DECISION_TEMPFAIL,	/* 4xx: the sender's MTA retries */
 };
 
-struct decide_header {
+struct bz_decision_header {
 	char	*name;		/* must start with "X-Buzon-" */
 	char	*value;
 };
 
-struct decision {
-	enum decide_action action;
+struct bz_decision {
+	enum bz_decision_action action;
 	struct bz_reasons reasons;	/* why (REJECT/TEMPFAIL; may be empty on ACCEPT) */
-	struct decide_header *headers;	/* added on ACCEPT, in this order */
+	struct bz_decision_header *headers;	/* added on ACCEPT, in this order */
 	size_t		 nheaders;
 };
 
-void	decision_init(struct decision *d);
-void	decision_free(struct decision *d);
-void	decision_add_header(struct decision *d, const char *name, const char *value);
+void	bz_decision_init(struct bz_decision *d);
+void	bz_decision_free(struct bz_decision *d);
+void	bz_decision_add_header(struct bz_decision *d, const char *name,
+	    const char *value);
 /* Record a reason; its class (reject/tempfail) sets the action, a
  * tempfail reason winning over reject ones. */
-void	decision_add_reason(struct decision *d, const char *code);
+void	bz_decision_add_reason(struct bz_decision *d, const char *code);
 
-/* decide - fill out (initialised by the caller) for the message in in. */
-void	decide(const struct decide_input *in, struct decision *out);
+/* bz_submission_decide - fill out (initialised by the caller) for the
+ * message in in. */
+void	bz_submission_decide(const struct bz_submission_input *in,
+	    struct bz_decision *out);
 
 /*
  * Registration steps (core/submission_registration.c, issue 9). A step
  * signed with an e.firma is filed like a promocion (folio, record, acuse)
- * through decide_record with a hook: hook->render runs inside the store
+ * through bz_submission_record with a hook: hook->render runs inside the store
  * transaction, with the acuse context (rctx) that record() fills in, and
  * does the step's own writes through the transaction's connection
  * (struct bz_outmail's st).
@@ -96,7 +99,7 @@ struct bz_store;
 struct bz_submission;
 struct bz_outmail;
 
-struct decide_hook {
+struct bz_submission_hook {
 	const char	*event;		/* the acuse's event ("registro", ...) */
 	int		(*render)(void *arg, const char *folio,
 			    const struct bz_submission *sub, struct bz_outmail *mail);
@@ -105,19 +108,19 @@ struct decide_hook {
 	int		 repeat;		/* set by record() */
 };
 
-void	decide_record(const struct decide_input *in,
-	    const struct bz_verification *v, int64_t arrival, struct decision *out,
-	    struct decide_hook *hook);
+void	bz_submission_record(const struct bz_submission_input *in,
+	    const struct bz_verification *v, int64_t arrival, struct bz_decision *out,
+	    struct bz_submission_hook *hook);
 /* CONFIRMACION <token>: no signature needed. */
-void	decide_confirm_token(const struct decide_input *in, const char *token,
-	    int64_t now, struct decision *out);
+void	bz_submission_confirm_token(const struct bz_submission_input *in,
+	    const char *token, int64_t now, struct bz_decision *out);
 /* REGISTRO, CONFIRMACION (code), CONFORMIDAD, ACTUALIZACION, verified. */
-void	decide_registration(const struct decide_input *in,
+void	bz_submission_registration(const struct bz_submission_input *in,
 	    const struct bz_verification *v, int64_t arrival, int action,
-	    struct decision *out);
+	    struct bz_decision *out);
 /* A verified promocion: RequireEnabledMailbox, then filed with its acuse
  * also to the RFC's confirmed contact addresses. */
-void	decide_promocion(const struct decide_input *in,
-	    const struct bz_verification *v, int64_t arrival, struct decision *out);
+void	bz_submission_promocion(const struct bz_submission_input *in,
+	    const struct bz_verification *v, int64_t arrival, struct bz_decision *out);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * test_submission - the end-of-message pipeline without libmilter
  *
- * decide() (core/submission.c) over a real runtime (test PKI, TestMode,
+ * bz_submission_decide() (core/submission.c) over a real runtime (test PKI, TestMode,
  * TestClock 2026-06-01T12:00:00Z, the statutory calendar), a real SQLite
  * store and spool under the test's directory, and messages signed here by
  * OpenSSL. The rules (DESIGN.md, issues 3, 5 and 8): "Valid: accept" with
@@ -29,7 +29,7 @@
 #define CERT_ADDRESS	"juan.perez@pruebas.buzon.test"	/* in efirma-fisica.crt */
 #define ENVELOPE_FROM	"<otro.remitente@example.org>"	/* not the certificate's */
 
-/* One message through decide() and everything it needs. */
+/* One message through bz_submission_decide() and everything it needs. */
 struct pipeline {
 	struct bz_runtime *rt;
 	struct bz_store_pool *pool;
@@ -85,13 +85,13 @@ pipeline_close(struct pipeline *p)
 	free(p->db);
 }
 
-/* run - decide() on msg sent to the mailbox; store NULL: none */
+/* run - bz_submission_decide() on msg sent to the mailbox; store NULL: none */
 static void
 run(struct pipeline *p, const char *msg, struct bz_store_pool *store,
-    struct decision *d)
+    struct bz_decision *d)
 {
 	char *rcpts[] = { "<" MAILBOX ">" };
-	struct decide_input in;
+	struct bz_submission_input in;
 
 	memset(&in, 0, sizeof(in));
 	in.qid = "TESTQID";
@@ -103,13 +103,13 @@ run(struct pipeline *p, const char *msg, struct bz_store_pool *store,
 	in.nrcpts = 1;
 	in.arrival = (time_t)TEST_PKI_INSTANT;
 	in.store = store;
-	decision_init(d);
-	decide(&in, d);
+	bz_decision_init(d);
+	bz_submission_decide(&in, d);
 }
 
 /* header - the value of one of our headers in an accepted decision */
 static const char *
-header(const struct decision *d, const char *name)
+header(const struct bz_decision *d, const char *name)
 {
 	for (size_t i = 0; i < d->nheaders; i++)
 		if (strcmp(d->headers[i].name, name) == 0)
@@ -119,7 +119,7 @@ header(const struct decision *d, const char *name)
 
 /* has_reason - is code among the decision's reasons? */
 static int
-has_reason(const struct decision *d, const char *code)
+has_reason(const struct bz_decision *d, const char *code)
 {
 	for (size_t i = 0; i < d->reasons.n; i++)
 		if (strcmp(d->reasons.items[i]->code, code) == 0)
@@ -145,7 +145,7 @@ outbox(struct pipeline *p, size_t *n)
 START_TEST(test_accepted)
 {
 	struct pipeline p;
-	struct decision d;
+	struct bz_decision d;
 	struct bz_submission sub;
 	struct bz_outbox_item *items;
 	struct bz_store *st;
@@ -154,7 +154,7 @@ START_TEST(test_accepted)
 
 	pipeline_open(&p, 1);
 	run(&p, msg, p.pool, &d);
-	ck_assert_msg(d.action == DECIDE_ACCEPT, "action %d, %zu reasons: %s",
+	ck_assert_msg(d.action == BZ_DECISION_ACCEPT, "action %d, %zu reasons: %s",
 	    (int)d.action, d.reasons.n, d.reasons.n ? d.reasons.items[0]->code : "-");
 	ck_assert_str_eq(header(&d, "X-Buzon-Status"), "accepted");
 	ck_assert_str_eq(header(&d, "X-Buzon-Folio"), "BZ-2026-00000001");
@@ -184,7 +184,7 @@ START_TEST(test_accepted)
 	ck_assert_str_eq(items[0].recipient, CERT_ADDRESS);
 	bz_outbox_items_free(items, n);
 
-	decision_free(&d);
+	bz_decision_free(&d);
 	pipeline_close(&p);
 	free(msg);
 }
@@ -195,16 +195,16 @@ END_TEST
 START_TEST(test_repeat)
 {
 	struct pipeline p;
-	struct decision d1, d2;
+	struct bz_decision d1, d2;
 	struct bz_store_stats stats;
 	struct bz_store *st;
 	char *msg = test_signed_message("efirma-fisica", DETACHED, 0);
 
 	pipeline_open(&p, 1);
 	run(&p, msg, p.pool, &d1);
-	ck_assert_int_eq(d1.action, DECIDE_ACCEPT);
+	ck_assert_int_eq(d1.action, BZ_DECISION_ACCEPT);
 	run(&p, msg, p.pool, &d2);
-	ck_assert_int_eq(d2.action, DECIDE_ACCEPT);
+	ck_assert_int_eq(d2.action, BZ_DECISION_ACCEPT);
 	ck_assert_str_eq(header(&d2, "X-Buzon-Repeat"), "yes");
 	ck_assert_str_eq(header(&d2, "X-Buzon-Folio"), header(&d1, "X-Buzon-Folio"));
 	ck_assert_str_eq(header(&d2, "X-Buzon-Legal-Received"),
@@ -214,8 +214,8 @@ START_TEST(test_repeat)
 	ck_assert_int_eq(stats.submissions, 1);
 	ck_assert_int_eq(stats.repeats, 1);
 	bz_store_pool_put(p.pool, st);
-	decision_free(&d1);
-	decision_free(&d2);
+	bz_decision_free(&d1);
+	bz_decision_free(&d2);
 	pipeline_close(&p);
 	free(msg);
 }
@@ -237,7 +237,7 @@ static const struct {
 START_TEST(test_rejected)
 {
 	struct pipeline p;
-	struct decision d;
+	struct bz_decision d;
 	struct bz_store_stats stats;
 	struct bz_store *st;
 	char *msg = test_signed_message(rejections[_i].leaf, rejections[_i].form,
@@ -245,7 +245,7 @@ START_TEST(test_rejected)
 
 	pipeline_open(&p, 1);
 	run(&p, msg, p.pool, &d);
-	ck_assert_msg(d.action == DECIDE_REJECT, "%s: action %d", rejections[_i].name,
+	ck_assert_msg(d.action == BZ_DECISION_REJECT, "%s: action %d", rejections[_i].name,
 	    (int)d.action);
 	ck_assert_msg(has_reason(&d, rejections[_i].reason), "%s: no %s",
 	    rejections[_i].name, rejections[_i].reason);
@@ -254,7 +254,7 @@ START_TEST(test_rejected)
 	ck_assert_int_eq(bz_store_stats(st, &stats), BZ_STORE_OK);
 	ck_assert_int_eq(stats.submissions, 0);
 	bz_store_pool_put(p.pool, st);
-	decision_free(&d);
+	bz_decision_free(&d);
 	pipeline_close(&p);
 	free(msg);
 }
@@ -265,19 +265,19 @@ END_TEST
 START_TEST(test_no_certificate_address)
 {
 	struct pipeline p;
-	struct decision d;
+	struct bz_decision d;
 	struct bz_outbox_item *items;
 	char *msg = test_signed_message("efirma-sincorreo", DETACHED, 0);
 	size_t n;
 
 	pipeline_open(&p, 1);
 	run(&p, msg, p.pool, &d);
-	ck_assert_int_eq(d.action, DECIDE_ACCEPT);
+	ck_assert_int_eq(d.action, BZ_DECISION_ACCEPT);
 	ck_assert_str_eq(header(&d, "X-Buzon-Folio"), "BZ-2026-00000001");
 	items = outbox(&p, &n);
 	ck_assert_uint_eq(n, 0);
 	bz_outbox_items_free(items, n);
-	decision_free(&d);
+	bz_decision_free(&d);
 	pipeline_close(&p);
 	free(msg);
 }
@@ -287,22 +287,22 @@ END_TEST
 START_TEST(test_tempfail)
 {
 	struct pipeline p;
-	struct decision d;
+	struct bz_decision d;
 	char *msg = test_signed_message("efirma-fisica", DETACHED, 0);
 
 	pipeline_open(&p, 1);
 	run(&p, msg, NULL, &d);			/* no store */
-	ck_assert_int_eq(d.action, DECIDE_TEMPFAIL);
+	ck_assert_int_eq(d.action, BZ_DECISION_TEMPFAIL);
 	ck_assert(has_reason(&d, "BZ-STORE"));
 	ck_assert_uint_eq(d.nheaders, 0);
-	decision_free(&d);
+	bz_decision_free(&d);
 	pipeline_close(&p);
 
 	pipeline_open(&p, 0);			/* no TrustAnchors */
 	run(&p, msg, p.pool, &d);
-	ck_assert_int_eq(d.action, DECIDE_TEMPFAIL);
+	ck_assert_int_eq(d.action, BZ_DECISION_TEMPFAIL);
 	ck_assert(has_reason(&d, "BZ-UNCONFIGURED"));
-	decision_free(&d);
+	bz_decision_free(&d);
 	pipeline_close(&p);
 	free(msg);
 }
