@@ -578,6 +578,54 @@ bz_registration_expire(struct bz_store *st, int64_t now, size_t *n)
 	return store_commit(st, NULL) < 0 ? BZ_STORE_TEMPFAIL : BZ_STORE_OK;
 }
 
+/* count_since - count(*) of sql bound to (text, since) */
+static int64_t
+count_since(struct bz_store *st, const char *sql, const char *text, int64_t since)
+{
+	sqlite3_stmt *s;
+	int64_t n = -1;
+
+	if ((s = store_prepare(st, NULL, sql)) == NULL)
+		return -1;
+	store_bind_text(s, 1, text);
+	sqlite3_bind_int64(s, 2, since);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+/*
+ * bz_registration_rate_check - the bounds of a REGISTRO/ACTUALIZACION.
+ * Every registration row counts, replaced and expired ones too: what is
+ * bounded is what the Institute mailed and texted, not what is in force.
+ */
+int
+bz_registration_rate_check(struct bz_store *st, const char *rfc,
+    const struct bz_reg_request *req, int64_t now, int64_t max_rfc,
+    int64_t max_per_address, struct bz_reasons *reasons)
+{
+	int64_t since = now - BZ_REG_RATE_WINDOW, n;
+	size_t before = reasons->n;
+
+	if ((n = count_since(st, "SELECT count(*) FROM registrations WHERE rfc = ? "
+	    "AND created_utc > ?", rfc, since)) < 0)
+		return -1;
+	if (n >= max_rfc)
+		bz_reasons_add(reasons, "BZ-REG-RATE-LIMIT");
+	for (size_t i = 0; i < req->naddresses; i++) {
+		if ((n = count_since(st, "SELECT count(*) FROM registration_addresses a "
+		    "JOIN registrations r ON r.id = a.registration_id WHERE "
+		    "a.address = ? AND r.created_utc > ?", req->addresses[i], since)) < 0)
+			return -1;
+		if (n >= max_per_address) {
+			bz_reasons_add(reasons, "BZ-REG-ADDRESS-RATE-LIMIT");
+			break;
+		}
+	}
+	return reasons->n > before ? 1 : 0;
+}
+
 /* bz_registration_queue_locked - one notice into the outbox */
 int
 bz_registration_queue_locked(struct bz_store *st, const char *qid,

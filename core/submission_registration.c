@@ -251,7 +251,7 @@ registro(struct reg_step *s, int64_t arrival, struct decision *out, int action)
 	struct bz_reasons r;
 	struct bz_store *st;
 	struct bz_buf err = BZ_BUF_INIT;
-	int enabled;
+	int enabled, limited;
 
 	bz_reasons_init(&r);
 	if ((st = with_store(in, out)) == NULL)
@@ -260,9 +260,22 @@ registro(struct reg_step *s, int64_t arrival, struct decision *out, int action)
 	if (enabled == 1 && bz_registration_confirmed_addresses(st, s->v->signer->rfc,
 	    &s->rcpts, &s->nrcpts) != BZ_STORE_OK)
 		enabled = -1;
+	/* The bounds first: beyond them nothing is written or sent. Read
+	 * outside the filing transaction, so concurrent steps of one RFC may
+	 * pass it together: a few over, never unbounded. */
+	limited = enabled < 0 ? 0 : bz_registration_rate_check(st,
+	    s->v->signer->rfc, &s->req, s->now,
+	    bz_config_num(in->rt->cfg, BZ_KEY_RegistrationMaxPerDay),
+	    bz_config_num(in->rt->cfg, BZ_KEY_RegistrationMaxNoticesPerAddress), &r);
 	bz_store_pool_put(in->store, st);
-	if (enabled < 0) {
+	if (enabled < 0 || limited < 0) {
 		tempfail(in, out, "BZ-STORE", "the registration could not be read");
+		bz_reasons_free(&r);
+		return;
+	}
+	if (limited > 0) {
+		refuse(in, &r, out, bz_registration_action_name(action));
+		bz_reasons_free(&r);
 		return;
 	}
 	if (!enabled && action == BZ_REG_ACTUALIZACION) {

@@ -49,6 +49,7 @@
 #define BZ_REG_TOKEN_BYTES	20		/* 160 random bits */
 #define BZ_REG_TOKEN_LEN	32		/* base32 characters, no padding */
 #define BZ_REG_CODE_LEN		6
+#define BZ_REG_RATE_WINDOW	(24 * 3600)	/* RegistrationMaxPerDay's day */
 
 /* The receipt's event names for the acuses of the registration steps. */
 #define BZ_RECEIPT_EVENT_REGISTRO	"registro"
@@ -237,6 +238,16 @@ int	bz_registration_enable_locked(struct bz_store *st, const char *qid,
  */
 enum bz_store_status bz_registration_expire(struct bz_store *st, int64_t now,
 	    size_t *n);
+
+/*
+ * RegistrationMaxPerDay (max_rfc) and RegistrationMaxNoticesPerAddress
+ * (max_per_address) at instant now (TestClock honoured), over the 24
+ * hours before it: BZ-REG-RATE-LIMIT, BZ-REG-ADDRESS-RATE-LIMIT. Read
+ * only; 0 within bounds, 1 refused (reasons added), -1 database error.
+ */
+int	bz_registration_rate_check(struct bz_store *st, const char *rfc,
+	    const struct bz_reg_request *req, int64_t now, int64_t max_rfc,
+	    int64_t max_per_address, struct bz_reasons *reasons);
 
 /* Every registration row against the state_sha256 its newest event
  * sealed; bad() once per row changed behind the log. */

@@ -28,7 +28,10 @@
 # REGISTRO while pending (replaces: the old token is refused), its SMS
 # gateway down at first (logged, retried, then sent); a token
 # after 72 hours (reload with TestClock + 73 h; the worker expires the
-# registration). No token or code appears in the daemon's log or in
+# registration). Bounds: a third REGISTRO of one RFC in 24 hours
+# (RegistrationMaxPerDay 2) and a third notice to one address
+# (RegistrationMaxNoticesPerAddress 2, from another RFC) refused, nothing
+# sent. No token or code appears in the daemon's log or in
 # Postfix's; the event chain and every record stay intact.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 . "$top_srcdir/tests/e2e/submission-lib.sh"
@@ -42,6 +45,8 @@ HASH=$REG_HASH
 # the default (yes): lib.sh sets no for the other tests
 e2e_conf RequireEnabledMailbox
 e2e_conf RepeatResendInterval 0
+e2e_conf RegistrationMaxPerDay 2
+e2e_conf RegistrationMaxNoticesPerAddress 2
 e2e_start
 sub_ready 1
 
@@ -348,6 +353,24 @@ reg_message "$E2E_DIR/t-replaced.eml" none "CONFIRMACION $F1" x >/dev/null
 refused t-replaced "$E2E_DIR/t-replaced.eml" BZ-REG-TOKEN-REPLACED
 [ "$(sql "SELECT group_concat(state, ' ') FROM (SELECT state FROM registrations WHERE rfc = 'PEGJ800101AB3' ORDER BY id)")" = \
     "replaced pending" ] || e2e_fail "second REGISTRO: $(sql "SELECT id, state FROM registrations")"
+
+# --- the bounds: RegistrationMaxPerDay 2, RegistrationMaxNoticesPerAddress 2 ---
+nreg=$(registrations)
+naviso=$(sql "SELECT count(*) FROM outbox WHERE kind = 'aviso'")
+nsms=$(sql "SELECT count(*) FROM sms_queue")
+reg_message "$E2E_DIR/f3.eml" efirma-fisica REGISTRO 'Tercer registro.
+Correo: otra@persona.test
+Celular: +52 33 1111 2222' >/dev/null
+refused f3 "$E2E_DIR/f3.eml" BZ-REG-RATE-LIMIT
+# a third RFC may not make juan@persona.test get a third notice today
+reg_message "$E2E_DIR/s1.eml" efirma-sincorreo REGISTRO 'Correo: juan@persona.test
+Celular: +52 33 9999 8888' >/dev/null
+refused s1 "$E2E_DIR/s1.eml" BZ-REG-ADDRESS-RATE-LIMIT
+[ "$(registrations)" = "$nreg" ] || e2e_fail "a refused step left a registration"
+[ "$(sql "SELECT count(*) FROM outbox WHERE kind = 'aviso'")" = "$naviso" ] ||
+    e2e_fail "a refused step queued a validation notice"
+[ "$(sql "SELECT count(*) FROM sms_queue")" = "$nsms" ] || e2e_fail "a refused step queued an SMS"
+e2e_log "ok: REGISTRO beyond RegistrationMaxPerDay and a notice beyond RegistrationMaxNoticesPerAddress refused; nothing sent"
 
 [ "$(sub_ctl registration expire --at 2026-06-04T11:59:59Z)" = "0 registration(s) expired" ] ||
     e2e_fail "registration expire before 72 hours expired something"

@@ -485,6 +485,59 @@ START_TEST(test_expiry_and_replacement)
 }
 END_TEST
 
+/* rate_reason - bz_registration_rate_check for rfc naming address */
+static void
+rate_reason(struct bz_store *st, const char *rfc, const char *address, int64_t now,
+    int64_t max_rfc, int64_t max_addr, const char *want)
+{
+	struct bz_reg_request req;
+	struct bz_reasons r;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	req.addresses[0] = (char *)address;
+	req.naddresses = 1;
+	bz_reasons_init(&r);
+	rc = bz_registration_rate_check(st, rfc, &req, now, max_rfc, max_addr, &r);
+	if (want == NULL)
+		ck_assert_msg(rc == 0, "rate: %d %s", rc, r.n ? r.items[0]->code : "");
+	else {
+		ck_assert_int_eq(rc, 1);
+		ck_assert_msg(bz_reasons_has(&r, want), "want %s, got %s", want,
+		    r.n ? r.items[0]->code : "none");
+	}
+	bz_reasons_free(&r);
+}
+
+/* RegistrationMaxPerDay per RFC, RegistrationMaxNoticesPerAddress per
+ * address whatever the RFC; both over the 24 hours before now, replaced
+ * registrations counted (they were mailed and texted all the same). */
+START_TEST(test_rate_limit)
+{
+	char path[512];
+	struct bz_store *st = fresh_store("reg-rate.db", path);
+	struct bz_reg_new a;
+
+	rate_reason(st, RFC, "otra@empresa.mx", T0, 2, 9, NULL);
+	registro(st, RFC, 1, T0, &a);
+	rate_reason(st, RFC, "otra@empresa.mx", T0 + 1, 2, 9, NULL);
+	registro(st, RFC, 1, T0 + 1, &a);		/* replaces the first */
+	rate_reason(st, RFC, "otra@empresa.mx", T0 + 2, 2, 9, "BZ-REG-RATE-LIMIT");
+	rate_reason(st, RFC, "otra@empresa.mx", T0 + BZ_REG_RATE_WINDOW - 1, 2, 9,
+	    "BZ-REG-RATE-LIMIT");
+	rate_reason(st, RFC, "otra@empresa.mx", T0 + 1 + BZ_REG_RATE_WINDOW, 2, 9, NULL);
+	/* uno@empresa.mx had two notices: a third RFC naming it is refused,
+	 * another address from that RFC is not */
+	rate_reason(st, "OTRA800101AB9", "uno@empresa.mx", T0 + 3, 9, 2,
+	    "BZ-REG-ADDRESS-RATE-LIMIT");
+	rate_reason(st, "OTRA800101AB9", "tres@empresa.mx", T0 + 3, 9, 2, NULL);
+	rate_reason(st, "OTRA800101AB9", "uno@empresa.mx", T0 + 3, 9, 3, NULL);
+	rate_reason(st, "OTRA800101AB9", "uno@empresa.mx", T0 + 2 + BZ_REG_RATE_WINDOW,
+	    9, 2, NULL);
+	bz_store_close(st);
+}
+END_TEST
+
 START_TEST(test_code_attempts)
 {
 	char path[512], wrong[16];
@@ -700,6 +753,7 @@ suite_registration(void)
 	tcase_add_test(tc, test_update);
 	tcase_add_test(tc, test_expiry_and_replacement);
 	tcase_add_test(tc, test_code_attempts);
+	tcase_add_test(tc, test_rate_limit);
 	tcase_add_test(tc, test_chain_tamper);
 	tcase_add_test(tc, test_row_tamper);
 	tcase_add_test(tc, test_sms_command);
