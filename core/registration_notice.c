@@ -115,21 +115,20 @@ out:
 /* bz_reg_notice_validation_text - the body of a validation notice */
 void
 bz_reg_notice_validation_text(struct bz_buf *out, const char *folio,
-    const char *address, const char *token, int64_t expires_utc,
-    const struct bz_consent *consent)
+    const char *address, const char *token, const struct bz_consent *consent)
 {
-	char when[BZ_INSTANT_UTC_LEN];
-
-	bz_instant_format_utc(expires_utc, when);
+	/* The deadline runs from the hand-off of this notice, which is not
+	 * known while it is written: said as a span, not an instant. */
 	bz_buf_printf(out,
 	    "Instituto Mexicano del Seguro Social - Buzon IMSS\n\n"
 	    "Se registro esta direccion (%s) como medio de contacto del buzon\n"
 	    "de un patron (acuse de registro %s).\n\n"
 	    "Para confirmarla, responda o envie un mensaje al buzon con el asunto\n\n"
 	    "    CONFIRMACION %s\n\n"
-	    "antes de %s. Si usted no hizo este registro, ignore este aviso.\n\n"
+	    "dentro de las 72 horas siguientes al envio de este aviso. Si usted\n"
+	    "no hizo este registro, ignore este aviso.\n\n"
 	    "Token: %s\n",
-	    address, folio ? folio : "-", token, when, token);
+	    address, folio ? folio : "-", token, token);
 	if (consent != NULL && consent->text.len > 0) {
 		bz_buf_printf(out, "\nUna vez confirmados los medios de contacto, la conformidad\n"
 		    "se expresa con un mensaje firmado con la e.firma, asunto\n"

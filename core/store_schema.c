@@ -33,7 +33,8 @@
  *            hand-off, NULL: clock not started), registrations.
  *            mobile_sent_utc (SmsCommand exit 0); an index on
  *            registration_addresses.address for the per-address bound of
- *            RegistrationMaxNoticesPerAddress.
+ *            RegistrationMaxNoticesPerAddress. Rows from before start
+ *            their clocks at their REGISTRO (what version 5 counted).
  */
 #include "build-aux/config.h"
 
@@ -197,7 +198,12 @@ static const char *const migrations[] = {
 	"CREATE INDEX registration_addresses_address ON registration_addresses "
 	"  (address);"
 	"CREATE INDEX registration_addresses_notice ON registration_addresses "
-	"  (notice_outbox_id);",
+	"  (notice_outbox_id);"
+	/* Registrations from before: their clocks started at the REGISTRO,
+	 * as schema 5 counted them. */
+	"UPDATE registration_addresses SET notice_sent_utc = (SELECT "
+	"  created_utc FROM registrations r WHERE r.id = registration_id);"
+	"UPDATE registrations SET mobile_sent_utc = created_utc;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -152,12 +152,14 @@ render_registro(void *arg, const char *folio, const struct bz_submission *sub,
 	for (size_t i = 0; i < s->req.naddresses; i++) {
 		bz_buf_reset(&text);
 		bz_reg_notice_validation_text(&text, folio, s->req.addresses[i],
-		    n.tokens[i], n.now + BZ_REG_LIFETIME,
-		    n.update_of != 0 ? NULL : &s->consent);
+		    n.tokens[i], n.update_of != 0 ? NULL : &s->consent);
 		if (notice(s, mail->st, s->req.addresses[i],
 		    "Validacion de medio de contacto", &text) != 0)
 			goto out;
 	}
+	/* Each address's 72 hours start when the MTA takes its notice. */
+	if (bz_registration_link_notices_locked(mail->st, s->in->qid, n.id) != 0)
+		goto out;
 	bz_buf_reset(&text);
 	bz_reg_sms_text(&text, n.code);
 	if (bz_sms_queue_locked(mail->st, s->in->qid, n.id, s->req.mobile,

@@ -372,6 +372,13 @@ refused s1 "$E2E_DIR/s1.eml" BZ-REG-ADDRESS-RATE-LIMIT
 [ "$(sql "SELECT count(*) FROM sms_queue")" = "$nsms" ] || e2e_fail "a refused step queued an SMS"
 e2e_log "ok: REGISTRO beyond RegistrationMaxPerDay and a notice beyond RegistrationMaxNoticesPerAddress refused; nothing sent"
 
+# the 72 hours run from each hand-off: the worker records the instant the
+# MTA took the notice and SmsCommand the SMS (on the registration clock:
+# TestClock, pinned at the REGISTRO's instant here)
+reg_sms_code 4 >/dev/null
+handed() { [ "$(sql "SELECT count(*) FROM registration_addresses a JOIN registrations r ON r.id = a.registration_id WHERE r.rfc = 'PEGJ800101AB3' AND r.state = 'pending' AND a.notice_sent_utc = r.created_utc AND r.mobile_sent_utc = r.created_utc")" = 1 ]; }
+e2e_wait_until "$E2E_TIMEOUT" handed ||
+    e2e_fail "hand-offs not recorded: $(sql "SELECT a.notice_outbox_id, a.notice_sent_utc, r.mobile_sent_utc, r.created_utc FROM registration_addresses a JOIN registrations r ON r.id = a.registration_id WHERE r.rfc = 'PEGJ800101AB3'")"
 [ "$(sub_ctl registration expire --at 2026-06-04T11:59:59Z)" = "0 registration(s) expired" ] ||
     e2e_fail "registration expire before 72 hours expired something"
 pid=$(cat "$E2E_DIR/spool/milter.pid")
