@@ -139,6 +139,22 @@ bz_reg_notice_validation_text(struct bz_buf *out, const char *folio,
 	}
 }
 
+/* bz_reg_consent_acuse_text - the consent text and its hash, as the acuse
+ * de registro quotes them after its own lines */
+void
+bz_reg_consent_acuse_text(struct bz_buf *out, const struct bz_consent *consent)
+{
+	bz_buf_printf(out, "\nTexto de conformidad\n"
+	    "  Confirmados los medios de contacto, la conformidad con el uso del\n"
+	    "  Buzón IMSS se expresa con un mensaje firmado con la e.firma, asunto\n"
+	    "  CONFORMIDAD, y la línea\n\n    Acepto: %s\n\n"
+	    "  SHA-256 del texto que el Instituto publica, citado íntegro:\n"
+	    "  SHA-256: %s\n\n", consent->sha256, consent->sha256);
+	bz_buf_append(out, consent->text.data, consent->text.len);
+	if (consent->text.len > 0 && consent->text.data[consent->text.len - 1] != '\n')
+		bz_buf_putc(out, '\n');
+}
+
 /* bz_reg_sms_text - the SMS: one line with the code */
 void
 bz_reg_sms_text(struct bz_buf *out, const char *code)

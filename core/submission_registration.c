@@ -128,12 +128,21 @@ render_registro(void *arg, const char *folio, const struct bz_submission *sub,
 	const struct bz_signer *g = s->v->signer;
 	struct bz_reg_new n;
 	struct bz_buf text = BZ_BUF_INIT;
-	int rc = -1;
+	int rc = -1, r;
 
-	if (bz_receipt_store_render(s->hook.rctx, folio, sub, mail) != 0 ||
-	    bz_registration_set_event_locked(mail->st, s->in->qid, folio,
-	    s->hook.event) != 0)
+	/* The acuse de registro quotes the consent text whole with its hash
+	 * (an ACTUALIZACION's consent was given already). */
+	if (strcmp(s->hook.event, BZ_RECEIPT_EVENT_REGISTRO) == 0)
+		bz_reg_consent_acuse_text(&text, &s->consent);
+	s->hook.rctx->text_appendix = text.len ? bz_buf_str(&text) : NULL;
+	r = bz_receipt_store_render(s->hook.rctx, folio, sub, mail);
+	s->hook.rctx->text_appendix = NULL;
+	bz_buf_reset(&text);
+	if (r != 0 || bz_registration_set_event_locked(mail->st, s->in->qid, folio,
+	    s->hook.event) != 0) {
+		bz_buf_free(&text);
 		return -1;
+	}
 	add_rcpts(mail, s->hook.rctx, s->req.addresses, s->req.naddresses);
 	/* An ACTUALIZACION is told to the addresses in force too. */
 	add_rcpts(mail, s->hook.rctx, s->rcpts, s->nrcpts);

@@ -305,6 +305,9 @@ int	bz_reg_notice_render(const struct bz_receipt_signer *s,
 /* The text of a validation notice carrying token. */
 void	bz_reg_notice_validation_text(struct bz_buf *out, const char *folio,
 	    const char *address, const char *token, const struct bz_consent *consent);
+/* The consent text whole with its hash, for the text part of the acuse
+ * de registro (struct bz_receipt_render_ctx text_appendix). */
+void	bz_reg_consent_acuse_text(struct bz_buf *out, const struct bz_consent *consent);
 /* The SMS text carrying code ("Codigo: NNNNNN"). */
 void	bz_reg_sms_text(struct bz_buf *out, const char *code);
 

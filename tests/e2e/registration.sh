@@ -171,6 +171,20 @@ e2e_log "ok: REGISTRO: folio $folio, acuse to the certificate's and both listed 
 sub_ctl receipt verify --ca "$E2E_DIR/inst/institution-ca.crt" --schema "$SUB_SCHEMA" \
     "$E2E_DIR/acuse-reg.eml" >"$E2E_DIR/rv.out" 2>&1 ||
     e2e_fail "acuse de registro does not verify: $(cat "$E2E_DIR/rv.out")"
+# the acuse de registro quotes the consent text whole with its hash (in its
+# signed text part; the sealed XML is the same kind as every acuse)
+reg_text_of "$E2E_DIR/acuse-reg.eml" >"$E2E_DIR/acuse-reg.txt"
+grep -q -F "Acepto: $HASH" "$E2E_DIR/acuse-reg.txt" &&
+    grep -q -F "SHA-256: $HASH" "$E2E_DIR/acuse-reg.txt" &&
+    tr -d '\r' <"$REG_CONSENT" | grep -v '^$' | while IFS= read -r line; do
+	grep -q -F -- "$line" "$E2E_DIR/acuse-reg.txt" || exit 1
+    done || e2e_fail "the acuse de registro does not quote the consent text with its hash: $(cat "$E2E_DIR/acuse-reg.txt")"
+if command -v xmllint >/dev/null 2>&1; then
+	sub_xml_of "$E2E_DIR/acuse-reg.eml" >"$E2E_DIR/acuse-reg.xml"
+	xmllint --noout --schema "$SUB_SCHEMA" "$E2E_DIR/acuse-reg.xml" 2>"$E2E_DIR/xml.err" ||
+	    e2e_fail "acuse de registro: xmllint --schema: $(cat "$E2E_DIR/xml.err")"
+fi
+e2e_log "ok: the acuse de registro quotes the consent text and its hash; its XML is valid"
 T1=$(reg_token_for uno@empresa.test)
 T2=$(reg_token_for dos@empresa.test)
 [ ${#T1} -eq 32 ] && [ ${#T2} -eq 32 ] && [ "$T1" != "$T2" ] ||

@@ -765,6 +765,16 @@ START_TEST(test_notice)
 	/* the deadline runs from this notice's hand-off: a span, no instant */
 	ck_assert_ptr_nonnull(strstr(bz_buf_str(&text), "72 horas siguientes al envio"));
 	ck_assert_ptr_nonnull(strstr(bz_buf_str(&text), "Texto de conformidad."));
+	/* the acuse de registro's quotation: the text whole, its hash */
+	bz_buf_reset(&text);
+	bz_reg_consent_acuse_text(&text, &c);
+	ck_assert_ptr_nonnull(strstr(bz_buf_str(&text), "\nTexto de conformidad\n"));
+	ck_assert_ptr_nonnull(strstr(bz_buf_str(&text), "    Acepto: 2f4c3610f1e5c468"));
+	ck_assert_ptr_nonnull(strstr(bz_buf_str(&text), "  SHA-256: 2f4c3610f1e5c468"));
+	ck_assert_ptr_nonnull(strstr(bz_buf_str(&text), "\n\nTexto de conformidad.\n"));
+	bz_buf_reset(&text);
+	bz_reg_notice_validation_text(&text, "BZ-2026-00000001", "uno@empresa.mx",
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", &c);
 	n.from = "buzon@imss.gob.mx";
 	n.to = "uno@empresa.mx";
 	n.subject = "Validacion de medio de contacto";
