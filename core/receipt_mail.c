@@ -123,8 +123,8 @@ random_hex(char *out, size_t nbytes)
 
 /* build_entity - the multipart/mixed entity that gets signed */
 static int
-build_entity(const struct bz_receipt *r, const char *boundary,
-    struct bz_buf *out, struct bz_buf *err)
+build_entity(const struct bz_receipt *r, const char *appendix,
+    const char *boundary, struct bz_buf *out, struct bz_buf *err)
 {
 	struct bz_buf text = BZ_BUF_INIT, crlf = BZ_BUF_INIT, xml = BZ_BUF_INIT;
 	int rc = -1;
@@ -132,6 +132,8 @@ build_entity(const struct bz_receipt *r, const char *boundary,
 	if (bz_receipt_xml(r, &xml, err) != 0)
 		goto out;
 	bz_receipt_text(r, &text);
+	if (appendix != NULL)
+		bz_buf_puts(&text, appendix);
 	bz_buf_append_crlf(&crlf, text.data, text.len);
 	bz_buf_printf(out, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n", boundary);
 	bz_buf_printf(out, "--%s\r\n"
@@ -253,7 +255,7 @@ bz_receipt_render_sealed(const struct bz_receipt_signer *s,
 		char b[64];
 
 		snprintf(b, sizeof(b), "=_acuse_%s", inner);
-		if (build_entity(r, b, &entity, err) != 0)
+		if (build_entity(r, m->text_appendix, b, &entity, err) != 0)
 			goto out;
 	}
 	if (bz_receipt_sign_detached(s, &entity, &der, err) != 0)

@@ -162,6 +162,7 @@ render_sealed(const struct bz_receipt_render_ctx *ctx, const char *folio,
 	m.to = ctx->to;
 	m.in_reply_to = irt;
 	m.date = ctx->now;
+	m.text_appendix = ctx->text_appendix;
 	rc = bz_receipt_render(ctx->signer, r, &m, out, NULL, err);
 	free(irt);
 	return rc;

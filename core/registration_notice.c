@@ -89,21 +89,20 @@ out:
 /* bz_reg_notice_validation_text - the body of a validation notice */
 void
 bz_reg_notice_validation_text(struct bz_buf *out, const char *folio,
-    const char *address, const char *token, int64_t expires_utc,
-    const struct bz_consent *consent)
+    const char *address, const char *token, const struct bz_consent *consent)
 {
-	char when[BZ_INSTANT_UTC_LEN];
-
-	bz_instant_format_utc(expires_utc, when);
+	/* The deadline runs from the hand-off of this notice, which is not
+	 * known while it is written: said as a span, not an instant. */
 	bz_buf_printf(out,
 	    "Instituto Mexicano del Seguro Social - Buzon IMSS\n\n"
 	    "Se registro esta direccion (%s) como medio de contacto del buzon\n"
 	    "de un patron (acuse de registro %s).\n\n"
 	    "Para confirmarla, responda o envie un mensaje al buzon con el asunto\n\n"
 	    "    CONFIRMACION %s\n\n"
-	    "antes de %s. Si usted no hizo este registro, ignore este aviso.\n\n"
+	    "dentro de las 72 horas siguientes al envio de este aviso. Si usted\n"
+	    "no hizo este registro, ignore este aviso.\n\n"
 	    "Token: %s\n",
-	    address, folio ? folio : "-", token, when, token);
+	    address, folio ? folio : "-", token, token);
 	if (consent != NULL && consent->text.len > 0) {
 		bz_buf_printf(out, "\nUna vez confirmados los medios de contacto, la conformidad\n"
 		    "se expresa con un mensaje firmado con la e.firma, asunto\n"
@@ -112,6 +111,22 @@ bz_reg_notice_validation_text(struct bz_buf *out, const char *folio,
 		    consent->sha256);
 		bz_buf_append(out, consent->text.data, consent->text.len);
 	}
+}
+
+/* bz_reg_consent_acuse_text - the consent text and its hash, as the acuse
+ * de registro quotes them after its own lines */
+void
+bz_reg_consent_acuse_text(struct bz_buf *out, const struct bz_consent *consent)
+{
+	bz_buf_printf(out, "\nTexto de conformidad\n"
+	    "  Confirmados los medios de contacto, la conformidad con el uso del\n"
+	    "  Buzón IMSS se expresa con un mensaje firmado con la e.firma, asunto\n"
+	    "  CONFORMIDAD, y la línea\n\n    Acepto: %s\n\n"
+	    "  SHA-256 del texto que el Instituto publica, citado íntegro:\n"
+	    "  SHA-256: %s\n\n", consent->sha256, consent->sha256);
+	bz_buf_append(out, consent->text.data, consent->text.len);
+	if (consent->text.len > 0 && consent->text.data[consent->text.len - 1] != '\n')
+		bz_buf_putc(out, '\n');
 }
 
 /* bz_reg_sms_text - the SMS: one line with the code */

@@ -42,11 +42,38 @@
 
 #define MAX_CODE_ATTEMPTS 5
 
-/* Registrations (as r) the 72-hour rule still has work on at instant ?:
- * pending ones, and confirmed ones with addresses left to drop. */
-#define EXPIRABLE "r.expires_utc <= ? AND (r.state = 'pending' OR " \
-	"(r.state = 'confirmed' AND EXISTS (SELECT 1 FROM registration_addresses a " \
-	"WHERE a.registration_id = r.id AND a.confirmed_utc IS NULL AND a.dropped = 0)))"
+/*
+ * The 72 hours run per contact means from its hand-off (issue 9: "from the
+ * hand-off of the validation notice"): an address from notice_sent_utc
+ * (the MTA took its validation notice), the mobile from mobile_sent_utc
+ * (SmsCommand exited 0); both recorded on the registration clock by
+ * bz_registration_handoffs. A means not handed off yet has not started
+ * its clock. A notice or SMS the outbox gave up on can never start one:
+ * it counts as run out.
+ *
+ * ADDR_OUT: an unconfirmed address (as a) whose clock ran out at ?1.
+ * MOBILE_SETTLED: the mobile of r confirmed, or its clock ran out at ?1.
+ * SETTLED: every clock of r has run out (or its means is confirmed).
+ */
+#define LIFETIME_SQL "259200"
+#define ADDR_OUT "(a.confirmed_utc IS NULL AND a.dropped = 0 AND " \
+	"((a.notice_sent_utc IS NOT NULL AND a.notice_sent_utc + " LIFETIME_SQL \
+	" <= ?1) OR EXISTS (SELECT 1 FROM outbox o WHERE o.id = " \
+	"a.notice_outbox_id AND o.status = 'failed')))"
+#define MOBILE_SETTLED "(r.mobile_confirmed_utc IS NOT NULL OR " \
+	"(r.mobile_sent_utc IS NOT NULL AND r.mobile_sent_utc + " LIFETIME_SQL \
+	" <= ?1) OR EXISTS (SELECT 1 FROM sms_queue q WHERE q.registration_id = " \
+	"r.id AND q.status = 'failed'))"
+#define SETTLED "(" MOBILE_SETTLED " AND NOT EXISTS (SELECT 1 FROM " \
+	"registration_addresses a WHERE a.registration_id = r.id AND " \
+	"a.confirmed_utc IS NULL AND a.dropped = 0 AND NOT " ADDR_OUT "))"
+/* Registrations (as r) the 72-hour rule has work on at instant ?1: an
+ * address to drop, or a pending one whose clocks have all run out. */
+#define EXPIRABLE "(r.state IN ('pending', 'confirmed') AND (EXISTS (SELECT 1 " \
+	"FROM registration_addresses a WHERE a.registration_id = r.id AND " \
+	ADDR_OUT ") OR (r.state = 'pending' AND " SETTLED ")))"
+
+_Static_assert(BZ_REG_LIFETIME == 259200, "LIFETIME_SQL is BZ_REG_LIFETIME");
 
 /* reg_event - append kind for registration id with its state digest */
 static int
@@ -327,8 +354,11 @@ bz_registration_confirm_token(struct bz_store *st, const char *qid,
 	}
 	if (store_begin(st, qid) < 0)
 		return BZ_STORE_TEMPFAIL;
+	/* The address's own clock: from its notice's hand-off (not started:
+	 * the token cannot be late, it reached the sender some other way). */
 	if ((s = store_prepare(st, qid, "SELECT a.registration_id, a.idx, a.address, "
-	    "a.token_used_utc, r.state, r.expires_utc, a.dropped "
+	    "a.token_used_utc, r.state, coalesce(a.notice_sent_utc + "
+	    LIFETIME_SQL ", 9223372036854775807), a.dropped "
 	    "FROM registration_addresses a "
 	    "JOIN registrations r ON r.id = a.registration_id "
 	    "WHERE a.token_sha256 = ?")) == NULL) {
@@ -394,8 +424,10 @@ bz_registration_confirm_code(struct bz_store *st, const char *qid,
 	memset(res, 0, sizeof(*res));
 	if (store_begin(st, qid) < 0)
 		return BZ_STORE_TEMPFAIL;
+	/* The mobile's clock: from the SMS hand-off (SmsCommand exit 0). */
 	if ((s = store_prepare(st, qid, "SELECT id, mobile_code_sha256, "
-	    "mobile_code_attempts, expires_utc, mobile_confirmed_utc "
+	    "mobile_code_attempts, coalesce(mobile_sent_utc + " LIFETIME_SQL
+	    ", 9223372036854775807), mobile_confirmed_utc "
 	    "FROM registrations WHERE rfc = ? AND state IN ('pending', 'confirmed') "
 	    "ORDER BY id DESC LIMIT 1")) == NULL) {
 		store_rollback(st);
@@ -553,18 +585,20 @@ bz_registration_expire(struct bz_store *st, int64_t now, size_t *n)
 	for (size_t i = 0; ok && i < nids; i++) {
 		int changes;
 
-		ok = exec_id(st, NULL, "UPDATE registration_addresses SET dropped = 1 "
-		    "WHERE registration_id = ? AND confirmed_utc IS NULL AND "
-		    "dropped = 0", 0, ids[i], "drop unconfirmed") == 0;
+		ok = exec_id(st, NULL, "UPDATE registration_addresses AS a SET "
+		    "dropped = 1 WHERE a.registration_id = ?2 AND " ADDR_OUT, now,
+		    ids[i], "drop unconfirmed") == 0;
 		changes = sqlite3_changes(store_db(st));
 		if (ok && changes > 0)
 			ok = reg_event(st, NULL, now, "contact-dropped", ids[i], NULL,
 			    NULL) == 0;
 		/* Confirmed (mobile + an address) stays confirmed, waiting for
-		 * consent with what was confirmed; anything else expires. */
-		if (ok && (ok = exec_id(st, NULL, "UPDATE registrations SET state = "
-		    "'expired' WHERE id = ? AND state = 'pending'", 0, ids[i],
-		    "expire registration") == 0) && sqlite3_changes(store_db(st)) == 1) {
+		 * consent with what was confirmed; a pending one expires once
+		 * all its clocks have run out. */
+		if (ok && (ok = exec_id(st, NULL, "UPDATE registrations AS r SET "
+		    "state = 'expired' WHERE r.id = ?2 AND r.state = 'pending' AND "
+		    SETTLED, now, ids[i], "expire registration") == 0) &&
+		    sqlite3_changes(store_db(st)) == 1) {
 			(*n)++;
 			ok = reg_event(st, NULL, now, "registration-expired", ids[i],
 			    NULL, NULL) == 0;
@@ -576,6 +610,125 @@ bz_registration_expire(struct bz_store *st, int64_t now, size_t *n)
 		return BZ_STORE_TEMPFAIL;
 	}
 	return store_commit(st, NULL) < 0 ? BZ_STORE_TEMPFAIL : BZ_STORE_OK;
+}
+
+/* bz_registration_link_notices_locked - each address of registration id
+ * to the outbox row of its validation notice, just queued in this
+ * transaction (the newest "aviso" to that address: the write lock is
+ * held, no other can be newer) */
+int
+bz_registration_link_notices_locked(struct bz_store *st, const char *qid,
+    int64_t id)
+{
+	return exec_id(st, qid, "UPDATE registration_addresses SET notice_outbox_id = "
+	    "(SELECT max(o.id) FROM outbox o WHERE o.kind = 'aviso' AND "
+	    "o.recipient = registration_addresses.address) WHERE registration_id = ? "
+	    "AND notice_outbox_id IS NULL", 0, id, "link the notices");
+}
+
+/*
+ * bz_registration_handoffs - start the clocks of the means handed off:
+ * each address whose notice the outbox marked sent, each mobile whose SMS
+ * SmsCommand took. The outbox and the SMS queue stamp the wall clock
+ * (wall = now there); the registration's clock is clock (TestClock under
+ * TestMode), so the instant recorded is clock minus the time since the
+ * hand-off, never before the REGISTRO itself.
+ */
+enum bz_store_status
+bz_registration_handoffs(struct bz_store *st, int64_t clock, int64_t wall,
+    size_t *n)
+{
+	static const char *const sql[] = {
+		"UPDATE registration_addresses SET notice_sent_utc = max("
+		"(SELECT r.created_utc FROM registrations r WHERE r.id = "
+		"registration_id), ?1 - max(0, ?2 - (SELECT o.sent_utc FROM outbox o "
+		"WHERE o.id = notice_outbox_id))) WHERE notice_sent_utc IS NULL AND "
+		"notice_outbox_id IN (SELECT id FROM outbox WHERE status = 'sent')",
+		"UPDATE registrations SET mobile_sent_utc = max(created_utc, ?1 - "
+		"max(0, ?2 - (SELECT max(q.sent_utc) FROM sms_queue q WHERE "
+		"q.registration_id = registrations.id AND q.status = 'sent'))) WHERE "
+		"mobile_sent_utc IS NULL AND EXISTS (SELECT 1 FROM sms_queue q WHERE "
+		"q.registration_id = registrations.id AND q.status = 'sent')",
+	};
+	sqlite3_stmt *s;
+	int rc;
+
+	*n = 0;
+	/* Asked every second: the write lock only when there is work. */
+	if ((s = store_prepare(st, NULL, "SELECT 1 WHERE EXISTS (SELECT 1 FROM "
+	    "registration_addresses a JOIN outbox o ON o.id = a.notice_outbox_id "
+	    "WHERE a.notice_sent_utc IS NULL AND o.status = 'sent') OR EXISTS "
+	    "(SELECT 1 FROM registrations r JOIN sms_queue q ON q.registration_id = "
+	    "r.id WHERE r.mobile_sent_utc IS NULL AND q.status = 'sent')")) == NULL)
+		return BZ_STORE_TEMPFAIL;
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return BZ_STORE_OK;
+	if (rc != SQLITE_ROW || store_begin(st, NULL) < 0)
+		return BZ_STORE_TEMPFAIL;
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		if ((s = store_prepare(st, NULL, sql[i])) == NULL) {
+			store_rollback(st);
+			return BZ_STORE_TEMPFAIL;
+		}
+		sqlite3_bind_int64(s, 1, clock);
+		sqlite3_bind_int64(s, 2, wall);
+		if (store_step_done(st, s, NULL, "record hand-offs") < 0) {
+			store_rollback(st);
+			return BZ_STORE_TEMPFAIL;
+		}
+		*n += (size_t)sqlite3_changes(store_db(st));
+	}
+	return store_commit(st, NULL) < 0 ? BZ_STORE_TEMPFAIL : BZ_STORE_OK;
+}
+
+/* count_since - count(*) of sql bound to (text, since) */
+static int64_t
+count_since(struct bz_store *st, const char *sql, const char *text, int64_t since)
+{
+	sqlite3_stmt *s;
+	int64_t n = -1;
+
+	if ((s = store_prepare(st, NULL, sql)) == NULL)
+		return -1;
+	store_bind_text(s, 1, text);
+	sqlite3_bind_int64(s, 2, since);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+/*
+ * bz_registration_rate_check - the bounds of a REGISTRO/ACTUALIZACION.
+ * Every registration row counts, replaced and expired ones too: what is
+ * bounded is what the Institute mailed and texted, not what is in force.
+ */
+int
+bz_registration_rate_check(struct bz_store *st, const char *rfc,
+    const struct bz_reg_request *req, int64_t now, int64_t max_rfc,
+    int64_t max_per_address, struct bz_reasons *reasons)
+{
+	int64_t since = now - BZ_REG_RATE_WINDOW, n;
+	size_t before = reasons->n;
+
+	if ((n = count_since(st, "SELECT count(*) FROM registrations WHERE rfc = ? "
+	    "AND created_utc > ?", rfc, since)) < 0)
+		return -1;
+	if (n >= max_rfc)
+		bz_reasons_add(reasons, "BZ-REG-RATE-LIMIT");
+	for (size_t i = 0; i < req->naddresses; i++) {
+		if ((n = count_since(st, "SELECT count(*) FROM registration_addresses a "
+		    "JOIN registrations r ON r.id = a.registration_id WHERE "
+		    "a.address = ? AND r.created_utc > ?", req->addresses[i], since)) < 0)
+			return -1;
+		if (n >= max_per_address) {
+			bz_reasons_add(reasons, "BZ-REG-ADDRESS-RATE-LIMIT");
+			break;
+		}
+	}
+	return reasons->n > before ? 1 : 0;
 }
 
 /* bz_registration_queue_locked - one notice into the outbox */

@@ -3,6 +3,7 @@
  *
  * Own database connection (like the outbox worker). Every second: the due
  * SMS rows through SmsCommand (bz_sms_run_once, wall clock), then the
+ * hand-offs of notices and SMS (the start of each means' 72 hours), then the
  * 72-hour expiry (bz_registration_expire) at the current configuration
  * generation's "now" (TestClock under TestMode), so a reload with another
  * TestClock moves the registrations' clock in tests, then the bytes of
@@ -38,7 +39,7 @@ pass(struct bz_reg_worker *w)
 {
 	struct bz_runtime *rt = bz_runtime_acquire();
 	struct bz_sms_opts o;
-	size_t sent, failed, expired, wiped;
+	size_t sent, failed, expired, wiped, handed;
 	int64_t now = (int64_t)time(NULL);
 
 	if (rt == NULL)
@@ -47,6 +48,10 @@ pass(struct bz_reg_worker *w)
 	if (o.argv != NULL && bz_sms_run_once(w->st, &o, now, &sent, &failed) == 0 &&
 	    sent > 0)
 		bz_log(BZ_LOG_INFO, NULL, "sms: %zu sent", sent);
+	if (bz_registration_handoffs(w->st, bz_config_now(rt->cfg, now), now,
+	    &handed) == BZ_STORE_OK && handed > 0)
+		bz_log(BZ_LOG_DEBUG, NULL, "registration: %zu contact means handed "
+		    "off, their 72 hours started", handed);
 	if (bz_registration_expire(w->st, bz_config_now(rt->cfg, now), &expired) ==
 	    BZ_STORE_OK && expired > 0)
 		bz_log(BZ_LOG_NOTICE, NULL, "registration: %zu expired (72 hours "

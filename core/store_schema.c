@@ -27,6 +27,14 @@
  *            sms_queue row holds the SMS text (with the code) until it
  *            is sent or given up, then it is wiped. submissions.event:
  *            the acuse's event of a registration step (NULL: promocion).
+ * Version 6: the 72 hours run from each hand-off (issue 9):
+ *            registration_addresses.notice_outbox_id (the outbox row of
+ *            the address's validation notice) and notice_sent_utc (its
+ *            hand-off, NULL: clock not started), registrations.
+ *            mobile_sent_utc (SmsCommand exit 0); an index on
+ *            registration_addresses.address for the per-address bound of
+ *            RegistrationMaxNoticesPerAddress. Rows from before start
+ *            their clocks at their REGISTRO (what version 5 counted).
  */
 #include "build-aux/config.h"
 
@@ -182,6 +190,20 @@ static const char *const migrations[] = {
 	/* The acuse's event of a registration step ("registro", ...); NULL:
 	 * a promocion. verify-chain recomputes the cadena with it. */
 	"ALTER TABLE submissions ADD COLUMN event TEXT;",
+
+	/* 5 -> 6 */
+	"ALTER TABLE registration_addresses ADD COLUMN notice_outbox_id INTEGER;"
+	"ALTER TABLE registration_addresses ADD COLUMN notice_sent_utc INTEGER;"
+	"ALTER TABLE registrations ADD COLUMN mobile_sent_utc INTEGER;"
+	"CREATE INDEX registration_addresses_address ON registration_addresses "
+	"  (address);"
+	"CREATE INDEX registration_addresses_notice ON registration_addresses "
+	"  (notice_outbox_id);"
+	/* Registrations from before: their clocks started at the REGISTRO,
+	 * as schema 5 counted them. */
+	"UPDATE registration_addresses SET notice_sent_utc = (SELECT "
+	"  created_utc FROM registrations r WHERE r.id = registration_id);"
+	"UPDATE registrations SET mobile_sent_utc = created_utc;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -128,12 +128,21 @@ render_registro(void *arg, const char *folio, const struct bz_submission *sub,
 	const struct bz_signer *g = s->v->signer;
 	struct bz_reg_new n;
 	struct bz_buf text = BZ_BUF_INIT;
-	int rc = -1;
+	int rc = -1, r;
 
-	if (bz_receipt_store_render(s->hook.rctx, folio, sub, mail) != 0 ||
-	    bz_registration_set_event_locked(mail->st, s->in->qid, folio,
-	    s->hook.event) != 0)
+	/* The acuse de registro quotes the consent text whole with its hash
+	 * (an ACTUALIZACION's consent was given already). */
+	if (strcmp(s->hook.event, BZ_RECEIPT_EVENT_REGISTRO) == 0)
+		bz_reg_consent_acuse_text(&text, &s->consent);
+	s->hook.rctx->text_appendix = text.len ? bz_buf_str(&text) : NULL;
+	r = bz_receipt_store_render(s->hook.rctx, folio, sub, mail);
+	s->hook.rctx->text_appendix = NULL;
+	bz_buf_reset(&text);
+	if (r != 0 || bz_registration_set_event_locked(mail->st, s->in->qid, folio,
+	    s->hook.event) != 0) {
+		bz_buf_free(&text);
 		return -1;
+	}
 	add_rcpts(mail, s->hook.rctx, s->req.addresses, s->req.naddresses);
 	/* An ACTUALIZACION is told to the addresses in force too. */
 	add_rcpts(mail, s->hook.rctx, s->rcpts, s->nrcpts);
@@ -152,12 +161,14 @@ render_registro(void *arg, const char *folio, const struct bz_submission *sub,
 	for (size_t i = 0; i < s->req.naddresses; i++) {
 		bz_buf_reset(&text);
 		bz_reg_notice_validation_text(&text, folio, s->req.addresses[i],
-		    n.tokens[i], n.now + BZ_REG_LIFETIME,
-		    n.update_of != 0 ? NULL : &s->consent);
+		    n.tokens[i], n.update_of != 0 ? NULL : &s->consent);
 		if (notice(s, mail->st, s->req.addresses[i],
 		    "Validacion de medio de contacto", &text) != 0)
 			goto out;
 	}
+	/* Each address's 72 hours start when the MTA takes its notice. */
+	if (bz_registration_link_notices_locked(mail->st, s->in->qid, n.id) != 0)
+		goto out;
 	bz_buf_reset(&text);
 	bz_reg_sms_text(&text, n.code);
 	if (bz_sms_queue_locked(mail->st, s->in->qid, n.id, s->req.mobile,
@@ -251,7 +262,7 @@ registro(struct reg_step *s, int64_t arrival, struct bz_decision *out, int actio
 	struct bz_reasons r;
 	struct bz_store *st;
 	struct bz_buf err = BZ_BUF_INIT;
-	int enabled;
+	int enabled, limited;
 
 	bz_reasons_init(&r);
 	if ((st = with_store(in, out)) == NULL)
@@ -260,9 +271,22 @@ registro(struct reg_step *s, int64_t arrival, struct bz_decision *out, int actio
 	if (enabled == 1 && bz_registration_confirmed_addresses(st, s->v->signer->rfc,
 	    &s->rcpts, &s->nrcpts) != BZ_STORE_OK)
 		enabled = -1;
+	/* The bounds first: beyond them nothing is written or sent. Read
+	 * outside the filing transaction, so concurrent steps of one RFC may
+	 * pass it together: a few over, never unbounded. */
+	limited = enabled < 0 ? 0 : bz_registration_rate_check(st,
+	    s->v->signer->rfc, &s->req, s->now,
+	    bz_config_num(in->rt->cfg, BZ_KEY_RegistrationMaxPerDay),
+	    bz_config_num(in->rt->cfg, BZ_KEY_RegistrationMaxNoticesPerAddress), &r);
 	bz_store_pool_put(in->store, st);
-	if (enabled < 0) {
+	if (enabled < 0 || limited < 0) {
 		tempfail(in, out, "BZ-STORE", "the registration could not be read");
+		bz_reasons_free(&r);
+		return;
+	}
+	if (limited > 0) {
+		refuse(in, &r, out, bz_registration_action_name(action));
+		bz_reasons_free(&r);
 		return;
 	}
 	if (!enabled && action == BZ_REG_ACTUALIZACION) {

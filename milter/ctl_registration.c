@@ -193,7 +193,7 @@ ctl_registration(int argc, char **argv, const char *config_path)
 	struct bz_config *cfg = NULL;
 	struct bz_store *st;
 	int json = 0, rc;
-	int64_t when;
+	int64_t when, wall, clock;
 	size_t n;
 
 	if (sub == NULL || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
@@ -236,10 +236,15 @@ ctl_registration(int argc, char **argv, const char *config_path)
 		}
 		if ((st = open_store(config_path, 0, &cfg)) == NULL)
 			return CTL_EXIT_TEMPFAIL;
-		if (at == NULL)
-			when = bz_config_now(cfg, (int64_t)time(NULL));
+		/* The hand-offs are recorded on the current clock, whatever
+		 * --at asks about. */
+		wall = (int64_t)time(NULL);
+		clock = bz_config_now(cfg, wall);
 		bz_config_unref(cfg);
-		if (bz_registration_expire(st, when, &n) != BZ_STORE_OK)
+		if (at == NULL)
+			when = clock;
+		if (bz_registration_handoffs(st, clock, wall, &n) != BZ_STORE_OK ||
+		    bz_registration_expire(st, when, &n) != BZ_STORE_OK)
 			rc = CTL_EXIT_TEMPFAIL;
 		else {
 			printf("%zu registration(s) expired\n", n);

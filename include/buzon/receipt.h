@@ -239,6 +239,10 @@ struct bz_receipt_mail {
 	const char *to;		/* the signer's certificate address; unsafe/NULL -> undisclosed */
 	const char *in_reply_to;	/* submission Message-ID; unsafe -> omitted */
 	int64_t	 date;		/* UTC seconds for the Date: header */
+	/* Appended to the text part after the acuse's own lines (the consent
+	 * text of an acuse de registro); NULL: nothing. Signed with the mail,
+	 * not part of the cadena or the XML. */
+	const char *text_appendix;
 };
 
 /*
@@ -301,6 +305,7 @@ struct bz_receipt_render_ctx {
 	 * certificate; NULL: the acuse is kept but sent to no one. */
 	const char	*to;
 	struct bz_buf	 err;		/* reason of the last failure */
+	const char	*text_appendix;	/* struct bz_receipt_mail's; NULL: none */
 };
 
 void	bz_receipt_from_submission(struct bz_receipt *r, const char *folio,

@@ -49,6 +49,7 @@
 #define BZ_REG_TOKEN_BYTES	20		/* 160 random bits */
 #define BZ_REG_TOKEN_LEN	32		/* base32 characters, no padding */
 #define BZ_REG_CODE_LEN		6
+#define BZ_REG_RATE_WINDOW	(24 * 3600)	/* RegistrationMaxPerDay's day */
 
 /* The receipt's event names for the acuses of the registration steps. */
 #define BZ_RECEIPT_EVENT_REGISTRO	"registro"
@@ -231,12 +232,40 @@ int	bz_registration_enable_locked(struct bz_store *st, const char *qid,
 	    const char *rfc, const char *folio, const char *hash, int64_t now,
 	    char ***rcpts, size_t *nrcpts);
 /*
- * Expire at instant now: unconfirmed addresses of pending registrations
- * past expires_utc are dropped; a registration left without a confirmed
- * address or mobile becomes expired (events). *n = registrations expired.
+ * Expire at instant now. Each contact means has its own 72 hours from its
+ * hand-off (bz_registration_handoffs; not handed off: not started; given
+ * up by the outbox or the SMS queue: run out). Unconfirmed addresses of
+ * pending and confirmed registrations whose clocks ran out are dropped; a
+ * pending registration whose clocks have all run out (it lacks a
+ * confirmed address or the confirmed mobile, or it would be confirmed)
+ * becomes expired (events). *n = registrations expired. expires_utc (72
+ * hours from the REGISTRO) is only the earliest such instant.
  */
 enum bz_store_status bz_registration_expire(struct bz_store *st, int64_t now,
 	    size_t *n);
+
+/*
+ * RegistrationMaxPerDay (max_rfc) and RegistrationMaxNoticesPerAddress
+ * (max_per_address) at instant now (TestClock honoured), over the 24
+ * hours before it: BZ-REG-RATE-LIMIT, BZ-REG-ADDRESS-RATE-LIMIT. Read
+ * only; 0 within bounds, 1 refused (reasons added), -1 database error.
+ */
+int	bz_registration_rate_check(struct bz_store *st, const char *rfc,
+	    const struct bz_reg_request *req, int64_t now, int64_t max_rfc,
+	    int64_t max_per_address, struct bz_reasons *reasons);
+
+/* The outbox rows of the validation notices of registration id just
+ * queued, linked to their addresses (inside the transaction): 0 or -1. */
+int	bz_registration_link_notices_locked(struct bz_store *st, const char *qid,
+	    int64_t id);
+/*
+ * Start the clocks of the contact means handed off since the last call
+ * (notices the outbox marked sent, SMS SmsCommand took): the instant is
+ * on the registration clock (clock: TestClock honoured) for the wall
+ * clock wall the outbox and the SMS queue stamped. *n = means recorded.
+ */
+enum bz_store_status bz_registration_handoffs(struct bz_store *st, int64_t clock,
+	    int64_t wall, size_t *n);
 
 /* Every registration row against the state_sha256 its newest event
  * sealed; bad() once per row changed behind the log. */
@@ -275,8 +304,10 @@ int	bz_reg_notice_render(const struct bz_receipt_signer *s,
 	    const struct bz_reg_notice *n, struct bz_buf *out, struct bz_buf *err);
 /* The text of a validation notice carrying token. */
 void	bz_reg_notice_validation_text(struct bz_buf *out, const char *folio,
-	    const char *address, const char *token, int64_t expires_utc,
-	    const struct bz_consent *consent);
+	    const char *address, const char *token, const struct bz_consent *consent);
+/* The consent text whole with its hash, for the text part of the acuse
+ * de registro (struct bz_receipt_render_ctx text_appendix). */
+void	bz_reg_consent_acuse_text(struct bz_buf *out, const struct bz_consent *consent);
 /* The SMS text carrying code ("Codigo: NNNNNN"). */
 void	bz_reg_sms_text(struct bz_buf *out, const char *code);
 

@@ -28,7 +28,10 @@
 # REGISTRO while pending (replaces: the old token is refused), its SMS
 # gateway down at first (logged, retried, then sent); a token
 # after 72 hours (reload with TestClock + 73 h; the worker expires the
-# registration). No token or code appears in the daemon's log or in
+# registration). Bounds: a third REGISTRO of one RFC in 24 hours
+# (RegistrationMaxPerDay 2) and a third notice to one address
+# (RegistrationMaxNoticesPerAddress 2, from another RFC) refused, nothing
+# sent. No token or code appears in the daemon's log or in
 # Postfix's; the event chain and every record stay intact.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 . "$top_srcdir/tests/e2e/submission-lib.sh"
@@ -42,6 +45,8 @@ HASH=$REG_HASH
 # the default (yes): lib.sh sets no for the other tests
 e2e_conf RequireEnabledMailbox
 e2e_conf RepeatResendInterval 0
+e2e_conf RegistrationMaxPerDay 2
+e2e_conf RegistrationMaxNoticesPerAddress 2
 e2e_start
 sub_ready 1
 
@@ -166,6 +171,20 @@ e2e_log "ok: REGISTRO: folio $folio, acuse to the certificate's and both listed 
 sub_ctl receipt verify --ca "$E2E_DIR/inst/institution-ca.crt" --schema "$SUB_SCHEMA" \
     "$E2E_DIR/acuse-reg.eml" >"$E2E_DIR/rv.out" 2>&1 ||
     e2e_fail "acuse de registro does not verify: $(cat "$E2E_DIR/rv.out")"
+# the acuse de registro quotes the consent text whole with its hash (in its
+# signed text part; the sealed XML is the same kind as every acuse)
+reg_text_of "$E2E_DIR/acuse-reg.eml" >"$E2E_DIR/acuse-reg.txt"
+grep -q -F "Acepto: $HASH" "$E2E_DIR/acuse-reg.txt" &&
+    grep -q -F "SHA-256: $HASH" "$E2E_DIR/acuse-reg.txt" &&
+    tr -d '\r' <"$REG_CONSENT" | grep -v '^$' | while IFS= read -r line; do
+	grep -q -F -- "$line" "$E2E_DIR/acuse-reg.txt" || exit 1
+    done || e2e_fail "the acuse de registro does not quote the consent text with its hash: $(cat "$E2E_DIR/acuse-reg.txt")"
+if command -v xmllint >/dev/null 2>&1; then
+	sub_xml_of "$E2E_DIR/acuse-reg.eml" >"$E2E_DIR/acuse-reg.xml"
+	xmllint --noout --schema "$SUB_SCHEMA" "$E2E_DIR/acuse-reg.xml" 2>"$E2E_DIR/xml.err" ||
+	    e2e_fail "acuse de registro: xmllint --schema: $(cat "$E2E_DIR/xml.err")"
+fi
+e2e_log "ok: the acuse de registro quotes the consent text and its hash; its XML is valid"
 T1=$(reg_token_for uno@empresa.test)
 T2=$(reg_token_for dos@empresa.test)
 [ ${#T1} -eq 32 ] && [ ${#T2} -eq 32 ] && [ "$T1" != "$T2" ] ||
@@ -349,6 +368,31 @@ refused t-replaced "$E2E_DIR/t-replaced.eml" BZ-REG-TOKEN-REPLACED
 [ "$(sql "SELECT group_concat(state, ' ') FROM (SELECT state FROM registrations WHERE rfc = 'PEGJ800101AB3' ORDER BY id)")" = \
     "replaced pending" ] || e2e_fail "second REGISTRO: $(sql "SELECT id, state FROM registrations")"
 
+# --- the bounds: RegistrationMaxPerDay 2, RegistrationMaxNoticesPerAddress 2 ---
+nreg=$(registrations)
+naviso=$(sql "SELECT count(*) FROM outbox WHERE kind = 'aviso'")
+nsms=$(sql "SELECT count(*) FROM sms_queue")
+reg_message "$E2E_DIR/f3.eml" efirma-fisica REGISTRO 'Tercer registro.
+Correo: otra@persona.test
+Celular: +52 33 1111 2222' >/dev/null
+refused f3 "$E2E_DIR/f3.eml" BZ-REG-RATE-LIMIT
+# a third RFC may not make juan@persona.test get a third notice today
+reg_message "$E2E_DIR/s1.eml" efirma-sincorreo REGISTRO 'Correo: juan@persona.test
+Celular: +52 33 9999 8888' >/dev/null
+refused s1 "$E2E_DIR/s1.eml" BZ-REG-ADDRESS-RATE-LIMIT
+[ "$(registrations)" = "$nreg" ] || e2e_fail "a refused step left a registration"
+[ "$(sql "SELECT count(*) FROM outbox WHERE kind = 'aviso'")" = "$naviso" ] ||
+    e2e_fail "a refused step queued a validation notice"
+[ "$(sql "SELECT count(*) FROM sms_queue")" = "$nsms" ] || e2e_fail "a refused step queued an SMS"
+e2e_log "ok: REGISTRO beyond RegistrationMaxPerDay and a notice beyond RegistrationMaxNoticesPerAddress refused; nothing sent"
+
+# the 72 hours run from each hand-off: the worker records the instant the
+# MTA took the notice and SmsCommand the SMS (on the registration clock:
+# TestClock, pinned at the REGISTRO's instant here)
+reg_sms_code 4 >/dev/null
+handed() { [ "$(sql "SELECT count(*) FROM registration_addresses a JOIN registrations r ON r.id = a.registration_id WHERE r.rfc = 'PEGJ800101AB3' AND r.state = 'pending' AND a.notice_sent_utc = r.created_utc AND r.mobile_sent_utc = r.created_utc")" = 1 ]; }
+e2e_wait_until "$E2E_TIMEOUT" handed ||
+    e2e_fail "hand-offs not recorded: $(sql "SELECT a.notice_outbox_id, a.notice_sent_utc, r.mobile_sent_utc, r.created_utc FROM registration_addresses a JOIN registrations r ON r.id = a.registration_id WHERE r.rfc = 'PEGJ800101AB3'")"
 [ "$(sub_ctl registration expire --at 2026-06-04T11:59:59Z)" = "0 registration(s) expired" ] ||
     e2e_fail "registration expire before 72 hours expired something"
 pid=$(cat "$E2E_DIR/spool/milter.pid")

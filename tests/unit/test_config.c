@@ -174,6 +174,8 @@ static const struct {
 	{ "MaxConcurrentVerifications", 1, 1000 },
 	{ "DatabaseBusyTimeout", 0, 300000 },
 	{ "OutboxMaxAttempts", 1, 1000 },
+	{ "RegistrationMaxPerDay", 1, 1000 },
+	{ "RegistrationMaxNoticesPerAddress", 1, 1000 },
 	{ "OutboxRetryInterval", 1, 86400 },
 	{ "OutboxRetryMaxInterval", 1, 604800 },
 	{ "OutboxTimeout", 1, 3600 },

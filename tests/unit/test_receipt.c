@@ -502,12 +502,81 @@ header_block(const struct bz_buf *mail)
 	return strndup(mail->data, (size_t)(end - mail->data) + 2);
 }
 
+/* text_part - the decoded text/plain part of a rendered acuse (malloc'ed) */
+static char *
+text_part(const struct bz_buf *mail)
+{
+	const char *p = strstr(mail->data, "Content-Language: es-MX\r\n\r\n"), *e;
+	struct bz_buf b64 = BZ_BUF_INIT;
+	unsigned char *out;
+	int n;
+
+	ck_assert_ptr_nonnull(p);
+	p += strlen("Content-Language: es-MX\r\n\r\n");
+	e = strstr(p, "\r\n--");
+	ck_assert_ptr_nonnull(e);
+	for (; p < e; p++)
+		if (*p != '\r' && *p != '\n')
+			bz_buf_putc(&b64, *p);
+	out = calloc(1, b64.len + 1);
+	n = EVP_DecodeBlock(out, (const unsigned char *)b64.data, (int)b64.len);
+	ck_assert_int_ge(n, 0);
+	bz_buf_free(&b64);
+	return (char *)out;
+}
+
+/* text_appendix (the consent text of an acuse de registro): at the end of
+ * the signed text part, outside the cadena and the XML, so the acuse
+ * still verifies (S/MIME, schema, sello) like every other kind */
+START_TEST(test_render_text_appendix)
+{
+	struct bz_receipt_signer *s = signer();
+	struct bz_buf err = BZ_BUF_INIT, mail = BZ_BUF_INIT, plain = BZ_BUF_INIT;
+	struct bz_receipt_mail m = { "buzon@imss.pruebas.test", "juan@pruebas.test",
+	    "<m1@pruebas.test>", PINNED, "\nTexto de conformidad\n  SHA-256: abc123\n\n"
+	    "CONFORMIDAD PARA EL USO DEL BUZON IMSS\n" };
+	struct bz_receipt_verify_opts vo = { cert_path, schema_path(), PINNED, NULL, NULL };
+	struct bz_receipt_verify_result res;
+	struct bz_receipt r;
+	char *t, *u;
+
+	sample(&r);
+	ck_assert_msg(bz_receipt_render(s, &r, &m, &mail, NULL, &err) == 0, "%s",
+	    bz_buf_str(&err));
+	t = text_part(&mail);
+	ck_assert_ptr_nonnull(strstr(t, "Sello digital:"));
+	u = strstr(t, "\r\nTexto de conformidad\r\n  SHA-256: abc123\r\n\r\n"
+	    "CONFORMIDAD PARA EL USO DEL BUZON IMSS\r\n");
+	ck_assert_msg(u != NULL, "%s", t);
+	ck_assert(strstr(t, "Sello digital:") < u);
+	free(t);
+	bz_receipt_verify_result_init(&res);
+	bz_receipt_verify(mail.data, mail.len, &vo, &res);
+	ck_assert_int_eq(res.check[BZ_RECEIPT_CHECK_SMIME], BZ_CHECK_PASS);
+	ck_assert_int_eq(res.check[BZ_RECEIPT_CHECK_SCHEMA], BZ_CHECK_PASS);
+	ck_assert_int_eq(res.check[BZ_RECEIPT_CHECK_SELLO], BZ_CHECK_PASS);
+	bz_receipt_verify_result_free(&res);
+	/* without it: the text of every other acuse, unchanged */
+	bz_buf_reset(&mail);
+	m.text_appendix = NULL;
+	ck_assert_int_eq(bz_receipt_render(s, &r, &m, &mail, NULL, &err), 0);
+	t = text_part(&mail);
+	ck_assert_ptr_null(strstr(t, "Texto de conformidad"));
+	free(t);
+	bz_receipt_free(&r);
+	bz_receipt_signer_unref(s);
+	bz_buf_free(&err);
+	bz_buf_free(&mail);
+	bz_buf_free(&plain);
+}
+END_TEST
+
 START_TEST(test_render_and_verify)
 {
 	struct bz_receipt_signer *s = signer();
 	struct bz_buf err = BZ_BUF_INIT, mail = BZ_BUF_INIT, id = BZ_BUF_INIT;
 	struct bz_receipt_mail m = { "buzon@imss.pruebas.test", "juan@pruebas.test",
-	    "<m1@pruebas.test>", PINNED };
+	    "<m1@pruebas.test>", PINNED, NULL };
 	struct bz_receipt_verify_opts vo = { cert_path, schema_path(), PINNED, NULL, NULL };
 	struct bz_receipt_verify_result res;
 	struct bz_receipt r;
@@ -583,7 +652,7 @@ START_TEST(test_unsafe_headers_omitted)
 	struct bz_receipt_signer *s = signer();
 	struct bz_buf err = BZ_BUF_INIT, mail = BZ_BUF_INIT;
 	struct bz_receipt_mail m = { "buzon@imss.pruebas.test", "x@y\r\nBcc: v@w",
-	    "<a@b>\r\nBcc: v@w", PINNED };
+	    "<a@b>\r\nBcc: v@w", PINNED, NULL };
 	struct bz_receipt r;
 	char *h;
 
@@ -627,7 +696,7 @@ render_worker(void *arg)
 {
 	struct worker *w = arg;
 	struct bz_receipt_mail m = { "buzon@imss.pruebas.test", "juan@pruebas.test",
-	    "<m1@pruebas.test>", PINNED };
+	    "<m1@pruebas.test>", PINNED, NULL };
 	struct bz_buf err = BZ_BUF_INIT;
 
 	for (int i = 0; i < PER_THREAD; i++) {
@@ -922,6 +991,7 @@ suite_receipt(void)
 	tcase_add_test(tc, test_xml_refusals);
 	tcase_add_test(tc, test_header_safety);
 	tcase_add_test(tc, test_render_and_verify);
+	tcase_add_test(tc, test_render_text_appendix);
 	tcase_add_test(tc, test_unsafe_headers_omitted);
 	tcase_add_test(tc, test_concurrent_render);
 	tcase_add_test(tc, test_signer_refusals);

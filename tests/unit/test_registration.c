@@ -460,6 +460,122 @@ START_TEST(test_update)
 }
 END_TEST
 
+/* one_int - the integer a query gives (-1: none or NULL) */
+static int64_t
+one_int(struct bz_store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	int64_t v = -1;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* queue_notices - the validation notices of n into the outbox, linked to
+ * their addresses, as render_registro does; and its SMS */
+static void
+queue_notices(struct bz_store *st, const struct bz_reg_new *n, int64_t now)
+{
+	ck_assert_int_eq(store_begin(st, "t"), 0);
+	for (size_t i = 0; i < n->req->naddresses; i++)
+		ck_assert_int_eq(bz_registration_queue_locked(st, "t", NULL,
+		    n->req->addresses[i], "aviso", 5, now), 0);
+	ck_assert_int_eq(bz_registration_link_notices_locked(st, "t", n->id), 0);
+	ck_assert_int_eq(bz_sms_queue_locked(st, "t", n->id, n->req->mobile,
+	    "Codigo: 000000\n", now), 0);
+	ck_assert_int_eq(store_commit(st, "t"), 0);
+}
+
+/* hand_off - the MTA took the notice of address idx of n (-1: SmsCommand
+ * took its SMS) at wall instant wall; the worker notices at registration
+ * clock instant clock */
+static void
+hand_off(struct bz_store *st, const struct bz_reg_new *n, int idx, int64_t wall,
+    int64_t clock)
+{
+	char sql[256];
+	size_t k;
+
+	if (idx >= 0) {
+		snprintf(sql, sizeof(sql), "SELECT notice_outbox_id FROM "
+		    "registration_addresses WHERE registration_id = %lld AND idx = %d",
+		    (long long)n->id, idx);
+		ck_assert_int_eq(bz_store_outbox_mark_sent(st, one_int(st, sql), wall),
+		    BZ_STORE_OK);
+	} else {
+		snprintf(sql, sizeof(sql), "UPDATE sms_queue SET status = 'sent', "
+		    "sent_utc = %lld WHERE registration_id = %lld", (long long)wall,
+		    (long long)n->id);
+		ck_assert_int_eq(sqlite3_exec(st->db, sql, NULL, NULL, NULL), SQLITE_OK);
+	}
+	ck_assert_int_eq(bz_registration_handoffs(st, clock, clock, &k), BZ_STORE_OK);
+	ck_assert_uint_eq(k, 1);
+}
+
+/* "72 hours ... from the hand-off of the validation notice": each
+ * address's clock starts when the MTA takes its notice, the mobile's when
+ * SmsCommand takes the SMS; a means not handed off has not started its
+ * clock; the registration expires once all its clocks have run out. */
+START_TEST(test_handoff_clock)
+{
+	char path[512], sql[256], *s;
+	struct bz_store *st = fresh_store("reg-handoff.db", path);
+	struct bz_reg_new n;
+	size_t k;
+
+	registro(st, RFC, 2, T0, &n);
+	queue_notices(st, &n, T0);
+	ck_assert_int_eq(bz_registration_handoffs(st, T0 + 50, T0 + 50, &k), BZ_STORE_OK);
+	ck_assert_uint_eq(k, 0);		/* nothing handed off yet */
+	hand_off(st, &n, 0, T0 + 100, T0 + 100);
+	hand_off(st, &n, -1, T0 + 200, T0 + 200);
+	/* the first address: 72 hours from ITS notice, not from the REGISTRO */
+	token_reason(st, n.tokens[0], T0 + 100 + BZ_REG_LIFETIME - 1, NULL);
+	/* the mobile: 72 hours from the SMS */
+	code_reason(st, RFC, n.code, T0 + 200 + BZ_REG_LIFETIME, "BZ-REG-TOKEN-EXPIRED");
+	/* the second address never handed off: its clock has not started, the
+	 * registration does not expire */
+	ck_assert_int_eq(bz_registration_expire(st, T0 + 10 * BZ_REG_LIFETIME, &k),
+	    BZ_STORE_OK);
+	ck_assert_uint_eq(k, 0);
+	ck_assert_str_eq((s = state_of(st, RFC)), "pending");
+	free(s);
+	hand_off(st, &n, 1, T0 + 300, T0 + 300);
+	ck_assert_int_eq(bz_registration_expire(st, T0 + 299 + BZ_REG_LIFETIME, &k),
+	    BZ_STORE_OK);
+	ck_assert_uint_eq(k, 0);
+	ck_assert_str_eq((s = state_of(st, RFC)), "pending");
+	free(s);
+	ck_assert_int_eq(bz_registration_expire(st, T0 + 300 + BZ_REG_LIFETIME, &k),
+	    BZ_STORE_OK);
+	ck_assert_uint_eq(k, 1);
+	ck_assert_str_eq((s = state_of(st, RFC)), "expired");
+	free(s);
+
+	/* TestClock: the outbox stamps the wall clock; the registration clock
+	 * gets its instant minus the time since, never before the REGISTRO */
+	registro(st, "OTRA800101AB9", 1, T0 + 1000, &n);
+	queue_notices(st, &n, T0 + 1000);
+	ck_assert_int_eq(bz_store_outbox_mark_sent(st, one_int(st, "SELECT max(id) "
+	    "FROM outbox"), 5000), BZ_STORE_OK);
+	ck_assert_int_eq(bz_registration_handoffs(st, T0 + 1010, 5003, &k), BZ_STORE_OK);
+	snprintf(sql, sizeof(sql), "SELECT notice_sent_utc FROM registration_addresses "
+	    "WHERE registration_id = %lld", (long long)n.id);
+	ck_assert_int_eq(one_int(st, sql), T0 + 1007);
+	snprintf(sql, sizeof(sql), "UPDATE sms_queue SET status = 'sent', sent_utc = "
+	    "5000 WHERE registration_id = %lld", (long long)n.id);
+	ck_assert_int_eq(sqlite3_exec(st->db, sql, NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(bz_registration_handoffs(st, T0 + 1005, 6000, &k), BZ_STORE_OK);
+	snprintf(sql, sizeof(sql), "SELECT mobile_sent_utc FROM registrations "
+	    "WHERE id = %lld", (long long)n.id);
+	ck_assert_int_eq(one_int(st, sql), T0 + 1000);
+	bz_store_close(st);
+}
+END_TEST
+
 START_TEST(test_expiry_and_replacement)
 {
 	char path[512], *s;
@@ -471,6 +587,9 @@ START_TEST(test_expiry_and_replacement)
 	/* a second REGISTRO while pending replaces the first */
 	registro(st, RFC, 1, T0 + 10, &b);
 	ck_assert_int_eq(b.replaced, 1);
+	queue_notices(st, &b, T0 + 10);
+	hand_off(st, &b, 0, T0 + 10, T0 + 10);
+	hand_off(st, &b, -1, T0 + 10, T0 + 10);
 	token_reason(st, a.tokens[0], T0 + 20, "BZ-REG-TOKEN-REPLACED");
 	token_reason(st, b.tokens[0], T0 + 10 + BZ_REG_LIFETIME, "BZ-REG-TOKEN-EXPIRED");
 	code_reason(st, RFC, b.code, T0 + 10 + BZ_REG_LIFETIME, "BZ-REG-TOKEN-EXPIRED");
@@ -481,6 +600,59 @@ START_TEST(test_expiry_and_replacement)
 	ck_assert_str_eq((s = state_of(st, RFC)), "expired");
 	free(s);
 	token_reason(st, b.tokens[0], T0 + 20, "BZ-REG-TOKEN-EXPIRED");
+	bz_store_close(st);
+}
+END_TEST
+
+/* rate_reason - bz_registration_rate_check for rfc naming address */
+static void
+rate_reason(struct bz_store *st, const char *rfc, const char *address, int64_t now,
+    int64_t max_rfc, int64_t max_addr, const char *want)
+{
+	struct bz_reg_request req;
+	struct bz_reasons r;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	req.addresses[0] = (char *)address;
+	req.naddresses = 1;
+	bz_reasons_init(&r);
+	rc = bz_registration_rate_check(st, rfc, &req, now, max_rfc, max_addr, &r);
+	if (want == NULL)
+		ck_assert_msg(rc == 0, "rate: %d %s", rc, r.n ? r.items[0]->code : "");
+	else {
+		ck_assert_int_eq(rc, 1);
+		ck_assert_msg(bz_reasons_has(&r, want), "want %s, got %s", want,
+		    r.n ? r.items[0]->code : "none");
+	}
+	bz_reasons_free(&r);
+}
+
+/* RegistrationMaxPerDay per RFC, RegistrationMaxNoticesPerAddress per
+ * address whatever the RFC; both over the 24 hours before now, replaced
+ * registrations counted (they were mailed and texted all the same). */
+START_TEST(test_rate_limit)
+{
+	char path[512];
+	struct bz_store *st = fresh_store("reg-rate.db", path);
+	struct bz_reg_new a;
+
+	rate_reason(st, RFC, "otra@empresa.mx", T0, 2, 9, NULL);
+	registro(st, RFC, 1, T0, &a);
+	rate_reason(st, RFC, "otra@empresa.mx", T0 + 1, 2, 9, NULL);
+	registro(st, RFC, 1, T0 + 1, &a);		/* replaces the first */
+	rate_reason(st, RFC, "otra@empresa.mx", T0 + 2, 2, 9, "BZ-REG-RATE-LIMIT");
+	rate_reason(st, RFC, "otra@empresa.mx", T0 + BZ_REG_RATE_WINDOW - 1, 2, 9,
+	    "BZ-REG-RATE-LIMIT");
+	rate_reason(st, RFC, "otra@empresa.mx", T0 + 1 + BZ_REG_RATE_WINDOW, 2, 9, NULL);
+	/* uno@empresa.mx had two notices: a third RFC naming it is refused,
+	 * another address from that RFC is not */
+	rate_reason(st, "OTRA800101AB9", "uno@empresa.mx", T0 + 3, 9, 2,
+	    "BZ-REG-ADDRESS-RATE-LIMIT");
+	rate_reason(st, "OTRA800101AB9", "tres@empresa.mx", T0 + 3, 9, 2, NULL);
+	rate_reason(st, "OTRA800101AB9", "uno@empresa.mx", T0 + 3, 9, 3, NULL);
+	rate_reason(st, "OTRA800101AB9", "uno@empresa.mx", T0 + 2 + BZ_REG_RATE_WINDOW,
+	    9, 2, NULL);
 	bz_store_close(st);
 }
 END_TEST
@@ -586,12 +758,23 @@ START_TEST(test_notice)
 	bz_buf_puts(&c.text, "Texto de conformidad.\n");
 	strcpy(c.sha256, "2f4c3610f1e5c46811e3d44cee17cc930088265e207688001ce5a76a8fdb5435");
 	bz_reg_notice_validation_text(&text, "BZ-2026-00000001", "uno@empresa.mx",
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", T0 + BZ_REG_LIFETIME, &c);
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", &c);
 	ck_assert_ptr_nonnull(strstr(bz_buf_str(&text), "\nToken: ABCDEFGHIJKLMNOPQRSTUVWXYZ234567\n"));
 	ck_assert_ptr_nonnull(strstr(bz_buf_str(&text), "CONFIRMACION ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"));
 	ck_assert_ptr_nonnull(strstr(bz_buf_str(&text), "Acepto: 2f4c3610"));
-	ck_assert_ptr_nonnull(strstr(bz_buf_str(&text), "2026-06-04T12:00:00Z"));
+	/* the deadline runs from this notice's hand-off: a span, no instant */
+	ck_assert_ptr_nonnull(strstr(bz_buf_str(&text), "72 horas siguientes al envio"));
 	ck_assert_ptr_nonnull(strstr(bz_buf_str(&text), "Texto de conformidad."));
+	/* the acuse de registro's quotation: the text whole, its hash */
+	bz_buf_reset(&text);
+	bz_reg_consent_acuse_text(&text, &c);
+	ck_assert_ptr_nonnull(strstr(bz_buf_str(&text), "\nTexto de conformidad\n"));
+	ck_assert_ptr_nonnull(strstr(bz_buf_str(&text), "    Acepto: 2f4c3610f1e5c468"));
+	ck_assert_ptr_nonnull(strstr(bz_buf_str(&text), "  SHA-256: 2f4c3610f1e5c468"));
+	ck_assert_ptr_nonnull(strstr(bz_buf_str(&text), "\n\nTexto de conformidad.\n"));
+	bz_buf_reset(&text);
+	bz_reg_notice_validation_text(&text, "BZ-2026-00000001", "uno@empresa.mx",
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", &c);
 	n.from = "buzon@imss.gob.mx";
 	n.to = "uno@empresa.mx";
 	n.subject = "Validacion de medio de contacto";
@@ -700,6 +883,8 @@ suite_registration(void)
 	tcase_add_test(tc, test_update);
 	tcase_add_test(tc, test_expiry_and_replacement);
 	tcase_add_test(tc, test_code_attempts);
+	tcase_add_test(tc, test_rate_limit);
+	tcase_add_test(tc, test_handoff_clock);
 	tcase_add_test(tc, test_chain_tamper);
 	tcase_add_test(tc, test_row_tamper);
 	tcase_add_test(tc, test_sms_command);
