@@ -115,6 +115,11 @@ void	decide_confirm_token(const struct decide_input *in, const char *token,
 void	decide_registration(const struct decide_input *in,
 	    const struct bz_verification *v, int64_t arrival, int action,
 	    struct decision *out);
+/* CONSULTA <folio> (core/submission_consulta.c, issue 11), verified;
+ * subject_folio is the Subject's folio or NULL. */
+void	decide_consulta(const struct decide_input *in,
+	    const struct bz_verification *v, int64_t arrival,
+	    const char *subject_folio, struct decision *out);
 /* A verified promocion: RequireEnabledMailbox, then filed with its acuse
  * also to the RFC's confirmed contact addresses. */
 void	decide_promocion(const struct decide_input *in,
