@@ -53,10 +53,10 @@ refused()
 # filed ID FILE TOKEN - send, expect 250, print the X-Buzon-Folio as delivered
 filed()
 {
-	reg_send "$1" "$2"
+	reg_send "$1" "$2" >&2
 	e2e_wait_until "$E2E_TIMEOUT" e2e_sink_find "Message-ID: <$3@" >/dev/null ||
 	    e2e_fail "$1 never reached the sink"
-	e2e_received "Message-ID: <$3@" "$E2E_DIR/$1.got"
+	e2e_received "Message-ID: <$3@" "$E2E_DIR/$1.got" >&2
 	sub_folio "$E2E_DIR/$1.got"
 }
 
