@@ -63,6 +63,9 @@ filed()
 # resent FOLIO - outbox rows re-sending FOLIO's kept acuse byte for byte
 resent() { sql "SELECT count(*) FROM outbox o JOIN submissions s ON s.folio = o.folio WHERE o.kind = 'consulta' AND o.folio = '$1' AND o.message = s.acuse"; }
 consultas() { sql "SELECT count(*) FROM outbox WHERE kind = 'consulta'"; }
+# reloaded N - wait until the daemon logged its N-th reload
+reloads() { [ "$(grep -c 'configuration reloaded' "$E2E_DIR/milter.log")" -ge "$1" ]; }
+reloaded() { e2e_wait_until "$E2E_TIMEOUT" reloads "$1" || e2e_fail "reload $1 not done"; }
 # reply_text ID - the 550 lines without the queue id
 reply_text() { grep -E '^<[-*~]+ +550' "$E2E_DIR/$1.smtp" | sed 's/^<[-*~]* *//'; }
 
@@ -93,7 +96,7 @@ more() { [ "$(grep -l -F "Subject: Acuse de recibo $P" "$E2E_DIR"/sink/* | grep 
 e2e_wait_until "$E2E_TIMEOUT" more || e2e_fail "the re-sent acuse of $P never reached the sink"
 [ "$(sql "SELECT event FROM submissions WHERE folio = '$C1'")" = consulta ] ||
     e2e_fail "the consultation's acuse event: $(sql "SELECT event FROM submissions WHERE folio = '$C1'")"
-[ "$(sql "SELECT count(*) FROM events WHERE kind = 'consulta' AND folio = '$C1' AND detail LIKE '%\"consulted\":\"$P\"%'")" = 1 ] ||
+[ "$(sql "SELECT count(*) FROM events WHERE kind = 'consulta' AND folio = '$C1' AND detail LIKE '%\"consulted\": \"$P\"%'")" = 1 ] ||
     e2e_fail "no consulta event in the chain: $(sql "SELECT kind, folio, detail FROM events WHERE kind = 'consulta'")"
 sub_acuse "$C1" "$E2E_DIR/c1-acuse.eml"
 e2e_log "ok: CONSULTA $P -> $C1: kept acuse re-sent byte for byte to 2 addresses, own acuse, chain event"
@@ -131,7 +134,7 @@ e2e_conf TestClock 2026-09-01T23:00:00Z
 e2e_conf RepeatResendInterval 0
 e2e_write_conf
 kill -USR1 "$pid"
-sub_ready 2
+reloaded 1
 tok=$(reg_message "$E2E_DIR/c3.eml" efirma-moral "CONSULTA $P" "Folio: $P
 tercera")
 C3=$(filed c3 "$E2E_DIR/c3.eml" "$tok")
@@ -140,7 +143,7 @@ e2e_log "ok: CONSULTA on the available-until day (2026-09-01 17:00 local) -> $C3
 e2e_conf TestClock 2026-09-02T15:00:00Z
 e2e_write_conf
 kill -USR1 "$pid"
-sub_ready 3
+reloaded 2
 reg_message "$E2E_DIR/c4.eml" efirma-moral "CONSULTA $P" "Folio: $P
 cuarta" >/dev/null
 refused c4 "$E2E_DIR/c4.eml" BZ-CONSULTA-EXPIRED
