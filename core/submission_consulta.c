@@ -46,7 +46,26 @@ struct consulta {
 	char		**rcpts;	/* confirmed addresses */
 	size_t		 nrcpts;
 	size_t		 sent;
+	int		 quiet;		/* loop safety: nothing re-sent */
 };
+
+/*
+ * withheld - the loop-safety test record() makes for the acuse (RFC 3834):
+ * a CONSULTA that gets no acuse of its own re-sends nothing either
+ */
+static int
+withheld(const struct decide_input *in)
+{
+	const struct bz_runtime *rt = in->rt;
+	struct bz_loop_headers h;
+
+	bz_loop_headers_scan(&h, in->msg, in->len);
+	return bz_outbox_loop_reason(in->envfrom, (const char *const *)rt->mailboxes,
+	    rt->nmailboxes, rt->delimiters, &h) != NULL ||
+	    (in->envfrom_resolved != NULL && bz_outbox_loop_reason(
+	    in->envfrom_resolved, (const char *const *)rt->mailboxes,
+	    rt->nmailboxes, rt->delimiters, &h) != NULL);
+}
 
 /* refuse - reject with one code, logged */
 static void
@@ -108,8 +127,11 @@ render_consulta(void *arg, const char *folio, const struct bz_submission *sub,
 		if (!dup)
 			bz_outmail_add_rcpt(mail, c->rcpts[i]);
 	}
-	if (bz_store_acuse_get(mail->st, c->consulted, &acuse, &orig, &norig) !=
-	    BZ_STORE_OK) {
+	if (c->quiet) {
+		bz_log(BZ_LOG_NOTICE, c->in->qid, "CONSULTA of %s: nothing re-sent "
+		    "(loop safety)", c->consulted);
+	} else if (bz_store_acuse_get(mail->st, c->consulted, &acuse, &orig,
+	    &norig) != BZ_STORE_OK) {
 		/* Filed without an acuse (no address, loop safety): nothing
 		 * kept to re-send; the consultation's acuse says so by
 		 * its event, the chain by "sent": 0. */
@@ -241,6 +263,7 @@ decide_consulta(const struct decide_input *in, const struct bz_verification *v,
 	else if (code != NULL)
 		refuse(in, out, code);
 	else {
+		c.quiet = withheld(in);
 		c.hook.event = BZ_RECEIPT_EVENT_CONSULTA;
 		c.hook.render = render_consulta;
 		c.hook.arg = &c;
