@@ -2,9 +2,10 @@
  * store_consulta - the store side of CONSULTA (include/buzon/consulta.h)
  *
  * A re-sent acuse is an outbox row of kind "consulta" naming the consulted
- * folio; those rows are also what bounds how often one folio is re-sent.
- * The consultation itself is a filing (its own folio and acuse) and its
- * "consulta" event ties the two folios in the hash chain.
+ * folio. The consultation itself is a filing (its own folio and acuse);
+ * its "consulta" event, under the consulted folio, names the consultation
+ * ({"by": folio, "sent": n}) and is what bounds how often one folio is
+ * re-sent.
  */
 #include "build-aux/config.h"
 
@@ -18,7 +19,8 @@
 #include "buzon/store.h"
 #include "store_int.h"
 
-/* bz_store_consulta_recent - how many re-sends of folio since since_utc */
+/* bz_store_consulta_recent - consultations of folio that re-sent something
+ * since since_utc */
 enum bz_store_status
 bz_store_consulta_recent(struct bz_store *st, const char *folio,
     int64_t since_utc, int64_t *count, int64_t *last)
@@ -28,9 +30,11 @@ bz_store_consulta_recent(struct bz_store *st, const char *folio,
 
 	*count = 0;
 	*last = 0;
-	if ((s = store_prepare(st, NULL, "SELECT count(*), coalesce(max(created_utc), 0) "
-	    "FROM (SELECT DISTINCT created_utc FROM outbox WHERE folio = ?1 "
-	    "AND kind = '" BZ_CONSULTA_OUTBOX_KIND "' AND created_utc >= ?2)")) == NULL)
+	/* One "consulta" event per consultation, under the consulted folio
+	 * (events_folio index): two in the same second count as two. */
+	if ((s = store_prepare(st, NULL, "SELECT count(*), coalesce(max(at_utc), 0) "
+	    "FROM events WHERE folio = ?1 AND kind = 'consulta' AND at_utc >= ?2 "
+	    "AND detail NOT LIKE '%\"sent\": 0}'")) == NULL)
 		return BZ_STORE_TEMPFAIL;
 	store_bind_text(s, 1, folio);
 	sqlite3_bind_int64(s, 2, since_utc);
@@ -62,10 +66,10 @@ bz_store_consulta_event_locked(struct bz_store *st, const char *qid, int64_t now
 
 	bz_json_init(&j, &detail);
 	bz_json_object(&j, NULL);
-	bz_json_str(&j, "consulted", consulted);
+	bz_json_str(&j, "by", folio);
 	bz_json_int(&j, "sent", (int64_t)sent);
 	bz_json_end(&j);
-	rc = store_event_append_locked(st, qid, now, "consulta", folio,
+	rc = store_event_append_locked(st, qid, now, "consulta", consulted,
 	    bz_buf_str(&detail));
 	bz_buf_free(&detail);
 	return rc;

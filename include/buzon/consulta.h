@@ -41,8 +41,8 @@ int	bz_consulta_subject(const char *subject, char **folio);
 char	*bz_consulta_signed_folio(const char *text, size_t len);
 
 /*
- * Re-sends of folio queued since since_utc (*count) and the last one's
- * created_utc (*last, 0 when none).
+ * Consultations of folio since since_utc that re-sent its acuse (*count)
+ * and the last one's instant (*last, 0 when none): the "consulta" events.
  */
 enum bz_store_status bz_store_consulta_recent(struct bz_store *st,
 	    const char *folio, int64_t since_utc, int64_t *count, int64_t *last);
@@ -50,7 +50,8 @@ enum bz_store_status bz_store_consulta_recent(struct bz_store *st,
 int	bz_store_consulta_queue_locked(struct bz_store *st, const char *qid,
 	    const char *folio, const char *rcpt, const void *msg, size_t len,
 	    int64_t now);
-/* The "consulta" event of the chain: which filing was consulted by which. */
+/* The "consulta" event of the chain, under the consulted folio, detail
+ * {"by": folio of the consultation, "sent": copies queued}. */
 int	bz_store_consulta_event_locked(struct bz_store *st, const char *qid,
 	    int64_t now, const char *folio, const char *consulted, size_t sent);
 

@@ -14,7 +14,8 @@
 #     BZ-CONSULTA-UNKNOWN-FOLIO, with the same text;
 #   the folio only in the (unsigned) Subject, or another folio there ->
 #     550 BZ-CONSULTA-NO-FOLIO; unsigned and CSD-signed -> refused;
-#   reload with TestClock on P's available-until day (2026-09-01) -> 250;
+#   reload with TestClock on P's available-until day (2026-09-01) and
+#     RepeatResendInterval 0 -> 250, up to 5 a day, the 6th TOO-SOON;
 #   reload with TestClock the day after -> 550 BZ-CONSULTA-EXPIRED.
 # Nothing refused re-sends anything. Every acuse kind on record (promocion,
 # registro, confirmacion, conformidad, consulta) prints with `buzonctl
@@ -96,7 +97,7 @@ more() { [ "$(grep -l -F "Subject: Acuse de recibo $P" "$E2E_DIR"/sink/* | grep 
 e2e_wait_until "$E2E_TIMEOUT" more || e2e_fail "the re-sent acuse of $P never reached the sink"
 [ "$(sql "SELECT event FROM submissions WHERE folio = '$C1'")" = consulta ] ||
     e2e_fail "the consultation's acuse event: $(sql "SELECT event FROM submissions WHERE folio = '$C1'")"
-[ "$(sql "SELECT count(*) FROM events WHERE kind = 'consulta' AND folio = '$C1' AND detail LIKE '%\"consulted\": \"$P\"%'")" = 1 ] ||
+[ "$(sql "SELECT count(*) FROM events WHERE kind = 'consulta' AND folio = '$P' AND detail = '{\"by\": \"$C1\", \"sent\": 2}'")" = 1 ] ||
     e2e_fail "no consulta event in the chain: $(sql "SELECT kind, folio, detail FROM events WHERE kind = 'consulta'")"
 sub_acuse "$C1" "$E2E_DIR/c1-acuse.eml"
 e2e_log "ok: CONSULTA $P -> $C1: kept acuse re-sent byte for byte to 2 addresses, own acuse, chain event"
@@ -140,6 +141,17 @@ tercera")
 C3=$(filed c3 "$E2E_DIR/c3.eml" "$tok")
 [ "$(resent "$P")" = 4 ] || e2e_fail "on the last day: $(resent "$P") re-sends"
 e2e_log "ok: CONSULTA on the available-until day (2026-09-01 17:00 local) -> $C3"
+# RepeatResendInterval 0 still leaves 5 re-sends of one folio a day
+for n in 3 4 5; do
+	tok=$(reg_message "$E2E_DIR/cf$n.eml" efirma-moral "CONSULTA $P" "Folio: $P
+vez $n")
+	filed cf$n "$E2E_DIR/cf$n.eml" "$tok" >/dev/null
+done
+reg_message "$E2E_DIR/cf6.eml" efirma-moral "CONSULTA $P" "Folio: $P
+vez 6" >/dev/null
+refused cf6 "$E2E_DIR/cf6.eml" BZ-CONSULTA-TOO-SOON
+[ "$(resent "$P")" = 10 ] || e2e_fail "5 consultations re-sent $(resent "$P") copies, expected 10"
+e2e_log "ok: the 6th CONSULTA of one folio within 24 hours refused"
 e2e_conf TestClock 2026-09-02T15:00:00Z
 e2e_write_conf
 kill -USR1 "$pid"
@@ -147,7 +159,7 @@ reloaded 2
 reg_message "$E2E_DIR/c4.eml" efirma-moral "CONSULTA $P" "Folio: $P
 cuarta" >/dev/null
 refused c4 "$E2E_DIR/c4.eml" BZ-CONSULTA-EXPIRED
-[ "$(resent "$P")" = 4 ] || e2e_fail "re-sent after three months"
+[ "$(resent "$P")" = 10 ] || e2e_fail "re-sent after three months"
 
 # --- a PDF of every acuse kind on record
 for ev in registro confirmacion conformidad consulta promocion; do
