@@ -17,7 +17,7 @@
 #   reload with TestClock on P's available-until day (2026-09-01) and
 #     RepeatResendInterval 0 -> 250, up to 5 a day, the 6th TOO-SOON;
 #   reload with TestClock the day after -> 550 BZ-CONSULTA-EXPIRED.
-# Nothing refused re-sends anything. Every acuse kind on record (promocion,
+# Nothing refused re-sends anything, nor an Auto-Submitted CONSULTA. Every acuse kind on record (promocion,
 # registro, confirmacion, conformidad, consulta) prints with `buzonctl
 # receipt pdf` and passes `receipt verify --pdf` with the acuse received;
 # the QR code of the acuse de registro (zbarimg on a pdftoppm raster)
@@ -141,6 +141,14 @@ tercera")
 C3=$(filed c3 "$E2E_DIR/c3.eml" "$tok")
 [ "$(resent "$P")" = 4 ] || e2e_fail "on the last day: $(resent "$P") re-sends"
 e2e_log "ok: CONSULTA on the available-until day (2026-09-01 17:00 local) -> $C3"
+# loop safety (RFC 3834): a CONSULTA that gets no acuse re-sends nothing
+tok=$(reg_message "$E2E_DIR/c-auto.eml" efirma-moral "CONSULTA $P" "Folio: $P
+automatica")
+sed -i "/^Subject: /a Auto-Submitted: auto-replied$(printf '\r')" "$E2E_DIR/c-auto.eml"
+filed c-auto "$E2E_DIR/c-auto.eml" "$tok" >/dev/null
+[ "$(resent "$P")" = 4 ] || e2e_fail "an Auto-Submitted CONSULTA re-sent the acuse"
+e2e_milter_log_has "nothing re-sent \(loop safety\)" || e2e_fail "loop safety not logged"
+e2e_log "ok: an Auto-Submitted CONSULTA is filed and re-sends nothing"
 # RepeatResendInterval 0 still leaves 5 re-sends of one folio a day
 for n in 3 4 5; do
 	tok=$(reg_message "$E2E_DIR/cf$n.eml" efirma-moral "CONSULTA $P" "Folio: $P
