@@ -170,6 +170,20 @@ static const struct bz_reason reasons[] = {
 	{ "BZ-REG-MAILBOX-NOT-ENABLED", BZ_REASON_REJECT, "550", "5.7.1",
 	  "El buzon de este RFC no esta habilitado: envie un mensaje firmado con su e.firma, asunto REGISTRO, con lineas Correo: y Celular:",
 	  "RequireEnabledMailbox: the signer's RFC has no enabled mailbox" },
+	/* CONSULTA <folio> (issue 11). UNKNOWN-FOLIO is also the answer for
+	 * another RFC's folio: the same code and text, nothing disclosed. */
+	{ "BZ-CONSULTA-NO-FOLIO", BZ_REASON_REJECT, "550", "5.7.1",
+	  "La consulta debe traer en el texto firmado una linea Folio: con el folio consultado (el mismo del asunto)",
+	  "CONSULTA without a Folio: line in the signed text, or the Subject names another folio" },
+	{ "BZ-CONSULTA-UNKNOWN-FOLIO", BZ_REASON_REJECT, "550", "5.7.1",
+	  "No existe un acuse con ese folio para el RFC que firma la consulta",
+	  "CONSULTA of a folio that is not a filing of the signer's RFC" },
+	{ "BZ-CONSULTA-EXPIRED", BZ_REASON_REJECT, "550", "5.7.1",
+	  "El acuse de ese folio ya no puede consultarse: el plazo de tres meses desde su emision vencio",
+	  "CONSULTA after the filing's available-until day (three calendar months)" },
+	{ "BZ-CONSULTA-TOO-SOON", BZ_REASON_REJECT, "550", "5.7.1",
+	  "Ese acuse ya se reenvio hace poco; intente mas tarde",
+	  "CONSULTA of a folio re-sent within RepeatResendInterval, or 5 times in 24 hours" },
 };
 
 /* bz_reason_find - catalogue entry for a code, NULL if unknown */

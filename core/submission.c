@@ -21,6 +21,7 @@
 #include "buzon/calendar.h"
 #include "buzon/cas.h"
 #include "buzon/config.h"
+#include "buzon/consulta.h"
 #include "buzon/digest.h"
 #include "buzon/gate.h"
 #include "buzon/instant.h"
@@ -418,8 +419,9 @@ bz_submission_decide(const struct bz_submission_input *in, struct bz_decision *o
 	struct bz_buf codes = BZ_BUF_INIT;
 	int64_t arrival, waited;
 	unsigned limit;
-	char *vt, *subject, *token;
+	char *vt, *subject, *token, *cfolio;
 	enum bz_reg_action action;
+	int consulta;
 
 	bz_log(BZ_LOG_INFO, in->qid, "received for the mailbox, %zu bytes, "
 	    "generation %llu", in->len, (unsigned long long)in->rt->generation);
@@ -432,10 +434,12 @@ bz_submission_decide(const struct bz_submission_input *in, struct bz_decision *o
 	 * confirmation needs no signature (issue 9). */
 	subject = bz_mime_subject(in->msg, in->len);
 	action = bz_registration_action(subject, &token);
+	consulta = bz_consulta_subject(subject, &cfolio);	/* issue 11 */
 	free(subject);
 	if (action == BZ_REG_CONFIRMACION && token != NULL) {
 		bz_submission_confirm_token(in, token, arrival, out);
 		free(token);
+		free(cfolio);
 		return;
 	}
 	free(token);
@@ -451,6 +455,8 @@ bz_submission_decide(const struct bz_submission_input *in, struct bz_decision *o
 		    v.entity_sha256[0] == '\0')
 			defer(in, out, "BZ-INTERNAL", "accepted without a signer "
 			    "certificate digest or signed entity digest");
+		else if (consulta)
+			bz_submission_consulta(in, &v, arrival, cfolio, out);
 		else if (action != BZ_REG_NONE)
 			bz_submission_registration(in, &v, arrival, action, out);
 		else
@@ -477,4 +483,5 @@ bz_submission_decide(const struct bz_submission_input *in, struct bz_decision *o
 	}
 	bz_verification_free(&v);
 	bz_buf_free(&codes);
+	free(cfolio);
 }

@@ -118,6 +118,11 @@ void	bz_submission_confirm_token(const struct bz_submission_input *in,
 void	bz_submission_registration(const struct bz_submission_input *in,
 	    const struct bz_verification *v, int64_t arrival, int action,
 	    struct bz_decision *out);
+/* CONSULTA <folio> (core/submission_consulta.c, issue 11), verified;
+ * subject_folio is the Subject's folio or NULL. */
+void	bz_submission_consulta(const struct bz_submission_input *in,
+	    const struct bz_verification *v, int64_t arrival,
+	    const char *subject_folio, struct bz_decision *out);
 /* A verified promocion: RequireEnabledMailbox, then filed with its acuse
  * also to the RFC's confirmed contact addresses. */
 void	bz_submission_promocion(const struct bz_submission_input *in,

@@ -53,6 +53,7 @@ static const struct {
 	{ "submission", suite_submission },
 	{ "receipt_pdf", suite_receipt_pdf },
 	{ "registration", suite_registration },
+	{ "consulta", suite_consulta },
 };
 
 static char base_path[4096];	/* this run's directory, made before forking */
