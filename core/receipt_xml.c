@@ -23,9 +23,21 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlschemas.h>
+#include <libxml/xmlversion.h>
 
 #include "buzon/receipt.h"
 #include "buzon/xalloc.h"
+
+/* configure probes the callback's type (BZ_XML_ERROR_CONST); a build
+ * without that probe (the fuzz targets' own config.h) goes by the
+ * header's version: libxml2 2.12 made the error const. */
+#ifndef BZ_XML_ERROR_CONST
+#if LIBXML_VERSION >= 21200
+#define BZ_XML_ERROR_CONST const
+#else
+#define BZ_XML_ERROR_CONST
+#endif
+#endif
 
 #define X(s)	((const xmlChar *)(s))
 

@@ -3,8 +3,9 @@
  *
  * States: pending (REGISTRO recorded, contact means being confirmed) ->
  * confirmed (the mobile and at least one address confirmed) -> enabled
- * (CONFORMIDAD with the published hash). pending -> expired when
- * expires_utc (72 h) passes without a confirmed address and mobile;
+ * (CONFORMIDAD with the published hash). pending -> expired when the
+ * 72-hour clocks of its contact means all ran out without a confirmed
+ * address and mobile (core/registration_clock.c);
  * pending/confirmed -> replaced by a newer REGISTRO of the same RFC. An
  * ACTUALIZACION (a registration with update_of, the enabled one of its
  * RFC) goes pending -> confirmed -> enabled at once, the one it updates
@@ -42,42 +43,10 @@
 
 #define MAX_CODE_ATTEMPTS 5
 
-/*
- * The 72 hours run per contact means from its hand-off (issue 9: "from the
- * hand-off of the validation notice"): an address from notice_sent_utc
- * (the MTA took its validation notice), the mobile from mobile_sent_utc
- * (SmsCommand exited 0); both recorded on the registration clock by
- * bz_registration_handoffs. A means not handed off yet has not started
- * its clock. A notice or SMS the outbox gave up on can never start one:
- * it counts as run out.
- *
- * ADDR_OUT: an unconfirmed address (as a) whose clock ran out at ?1.
- * MOBILE_SETTLED: the mobile of r confirmed, or its clock ran out at ?1.
- * SETTLED: every clock of r has run out (or its means is confirmed).
- */
-#define LIFETIME_SQL "259200"
-#define ADDR_OUT "(a.confirmed_utc IS NULL AND a.dropped = 0 AND " \
-	"((a.notice_sent_utc IS NOT NULL AND a.notice_sent_utc + " LIFETIME_SQL \
-	" <= ?1) OR EXISTS (SELECT 1 FROM outbox o WHERE o.id = " \
-	"a.notice_outbox_id AND o.status = 'failed')))"
-#define MOBILE_SETTLED "(r.mobile_confirmed_utc IS NOT NULL OR " \
-	"(r.mobile_sent_utc IS NOT NULL AND r.mobile_sent_utc + " LIFETIME_SQL \
-	" <= ?1) OR EXISTS (SELECT 1 FROM sms_queue q WHERE q.registration_id = " \
-	"r.id AND q.status = 'failed'))"
-#define SETTLED "(" MOBILE_SETTLED " AND NOT EXISTS (SELECT 1 FROM " \
-	"registration_addresses a WHERE a.registration_id = r.id AND " \
-	"a.confirmed_utc IS NULL AND a.dropped = 0 AND NOT " ADDR_OUT "))"
-/* Registrations (as r) the 72-hour rule has work on at instant ?1: an
- * address to drop, or a pending one whose clocks have all run out. */
-#define EXPIRABLE "(r.state IN ('pending', 'confirmed') AND (EXISTS (SELECT 1 " \
-	"FROM registration_addresses a WHERE a.registration_id = r.id AND " \
-	ADDR_OUT ") OR (r.state = 'pending' AND " SETTLED ")))"
 
-_Static_assert(BZ_REG_LIFETIME == 259200, "LIFETIME_SQL is BZ_REG_LIFETIME");
-
-/* reg_event - append kind for registration id with its state digest */
-static int
-reg_event(struct bz_store *st, const char *qid, int64_t now, const char *kind,
+/* registration_event - append kind for registration id with its state digest */
+int
+registration_event(struct bz_store *st, const char *qid, int64_t now, const char *kind,
     int64_t id, const char *name, const char *value)
 {
 	struct bz_buf detail = BZ_BUF_INIT;
@@ -115,9 +84,9 @@ reg_event(struct bz_store *st, const char *qid, int64_t now, const char *kind,
 	return r;
 }
 
-/* exec_id - run one UPDATE bound to (now, id) or (id) */
-static int
-exec_id(struct bz_store *st, const char *qid, const char *sql, int64_t now,
+/* registration_exec_id - run one UPDATE bound to (now, id) or (id) */
+int
+registration_exec_id(struct bz_store *st, const char *qid, const char *sql, int64_t now,
     int64_t id, const char *what)
 {
 	sqlite3_stmt *s;
@@ -152,9 +121,9 @@ replace_live(struct bz_store *st, const char *qid, const char *rfc, int64_t now,
 	if (rc != SQLITE_DONE)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		if (exec_id(st, qid, "UPDATE registrations SET state = 'replaced' "
+		if (registration_exec_id(st, qid, "UPDATE registrations SET state = 'replaced' "
 		    "WHERE id = ?", 0, ids[i], "replace registration") < 0 ||
-		    reg_event(st, qid, now, "registration-replaced", ids[i], NULL,
+		    registration_event(st, qid, now, "registration-replaced", ids[i], NULL,
 		    NULL) < 0)
 			return -1;
 		*replaced = 1;
@@ -225,7 +194,7 @@ bz_registration_create_locked(struct bz_store *st, const char *qid,
 		if (store_step_done(st, s, qid, "insert registration address") < 0)
 			return -1;
 	}
-	return reg_event(st, qid, n->now, "registration-pending", n->id, NULL, NULL);
+	return registration_event(st, qid, n->now, "registration-pending", n->id, NULL, NULL);
 }
 
 /* recipients - confirmed addresses and the signer's, without repeats */
@@ -272,9 +241,9 @@ apply_update(struct bz_store *st, const char *qid, int64_t id, int64_t now,
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW)
 		return rc == SQLITE_DONE ? 0 : -1;
-	if (exec_id(st, qid, "UPDATE registrations SET state = 'replaced' WHERE id = ?",
+	if (registration_exec_id(st, qid, "UPDATE registrations SET state = 'replaced' WHERE id = ?",
 	    0, old, "replace the updated registration") < 0 ||
-	    reg_event(st, qid, now, "registration-replaced", old, NULL, NULL) < 0)
+	    registration_event(st, qid, now, "registration-replaced", old, NULL, NULL) < 0)
 		return -1;
 	if ((s = store_prepare(st, qid, "UPDATE registrations SET state = 'enabled', "
 	    "enabled_utc = ?1, consent_sha256 = (SELECT consent_sha256 FROM "
@@ -284,7 +253,7 @@ apply_update(struct bz_store *st, const char *qid, int64_t id, int64_t now,
 	sqlite3_bind_int64(s, 2, old);
 	sqlite3_bind_int64(s, 3, id);
 	if (store_step_done(st, s, qid, "enable the update") < 0 ||
-	    reg_event(st, qid, now, "registration-updated", id, NULL, NULL) < 0)
+	    registration_event(st, qid, now, "registration-updated", id, NULL, NULL) < 0)
 		return -1;
 	*done = 2;
 	return 0;
@@ -310,7 +279,7 @@ maybe_confirmed(struct bz_store *st, const char *qid, int64_t id, int64_t now,
 		return -1;
 	if (sqlite3_changes(store_db(st)) == 1) {
 		*done = 1;
-		if (reg_event(st, qid, now, "registration-confirmed", id, NULL, NULL) < 0)
+		if (registration_event(st, qid, now, "registration-confirmed", id, NULL, NULL) < 0)
 			return -1;
 		return apply_update(st, qid, id, now, done);
 	}
@@ -403,7 +372,7 @@ bz_registration_confirm_token(struct bz_store *st, const char *qid,
 		sqlite3_bind_int64(s, 2, id);
 		sqlite3_bind_int64(s, 3, idx);
 		ok = store_step_done(st, s, qid, "confirm address") == 0 &&
-		    reg_event(st, qid, now, "contact-confirmed", id, "address",
+		    registration_event(st, qid, now, "contact-confirmed", id, "address",
 		    res->address) == 0 &&
 		    maybe_confirmed(st, qid, id, now, &res->now_confirmed) == 0;
 	}
@@ -461,9 +430,9 @@ bz_registration_confirm_code(struct bz_store *st, const char *qid,
 		bz_reasons_add(reasons, "BZ-REG-CODE-WRONG");
 		/* The failed attempt counts even though the message is refused:
 		 * ten to the six codes, MAX_CODE_ATTEMPTS guesses. */
-		ok = exec_id(st, qid, "UPDATE registrations SET mobile_code_attempts = "
+		ok = registration_exec_id(st, qid, "UPDATE registrations SET mobile_code_attempts = "
 		    "mobile_code_attempts + 1 WHERE id = ?", 0, id, "count code") == 0 &&
-		    reg_event(st, qid, now, "mobile-code-wrong", id, NULL, NULL) == 0;
+		    registration_event(st, qid, now, "mobile-code-wrong", id, NULL, NULL) == 0;
 		free(want);
 		if (!ok || store_commit(st, qid) < 0) {
 			store_rollback(st);
@@ -476,9 +445,9 @@ bz_registration_confirm_code(struct bz_store *st, const char *qid,
 		store_rollback(st);
 		return BZ_STORE_NOTFOUND;
 	}
-	ok = exec_id(st, qid, "UPDATE registrations SET mobile_confirmed_utc = ? "
+	ok = registration_exec_id(st, qid, "UPDATE registrations SET mobile_confirmed_utc = ? "
 	    "WHERE id = ?", now, id, "confirm mobile") == 0 &&
-	    reg_event(st, qid, now, "mobile-confirmed", id, NULL, NULL) == 0 &&
+	    registration_event(st, qid, now, "mobile-confirmed", id, NULL, NULL) == 0 &&
 	    maybe_confirmed(st, qid, id, now, &res->now_confirmed) == 0;
 	return finish(st, qid, id, ok, res);
 }
@@ -537,150 +506,13 @@ bz_registration_enable_locked(struct bz_store *st, const char *qid,
 		return -1;
 	/* Unconfirmed addresses of an enabled registration go: only confirmed
 	 * contact means stay in force. */
-	if (exec_id(st, qid, "UPDATE registration_addresses SET dropped = 1 WHERE "
+	if (registration_exec_id(st, qid, "UPDATE registration_addresses SET dropped = 1 WHERE "
 	    "registration_id = ? AND confirmed_utc IS NULL", 0, id,
 	    "drop unconfirmed") < 0 ||
-	    reg_event(st, qid, now, "registration-enabled", id, "consent_folio",
+	    registration_event(st, qid, now, "registration-enabled", id, "consent_folio",
 	    folio) < 0)
 		return -1;
 	return recipients(st, id, rcpts, nrcpts);
-}
-
-/* bz_registration_expire - the 72-hour rule at instant now */
-enum bz_store_status
-bz_registration_expire(struct bz_store *st, int64_t now, size_t *n)
-{
-	sqlite3_stmt *s;
-	int64_t *ids = NULL;
-	size_t nids = 0;
-	int rc, ok = 1;
-
-	*n = 0;
-	/* The daemon asks every second: take the write lock only when there
-	 * is something to expire. */
-	if ((s = store_prepare(st, NULL, "SELECT 1 FROM registrations r WHERE "
-	    EXPIRABLE " LIMIT 1")) == NULL)
-		return BZ_STORE_TEMPFAIL;
-	sqlite3_bind_int64(s, 1, now);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_DONE)
-		return BZ_STORE_OK;
-	if (rc != SQLITE_ROW)
-		return BZ_STORE_TEMPFAIL;
-	if (store_begin(st, NULL) < 0)
-		return BZ_STORE_TEMPFAIL;
-	if ((s = store_prepare(st, NULL, "SELECT id FROM registrations r WHERE "
-	    EXPIRABLE)) == NULL) {
-		store_rollback(st);
-		return BZ_STORE_TEMPFAIL;
-	}
-	sqlite3_bind_int64(s, 1, now);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ids = xrealloc(ids, (nids + 1) * sizeof(*ids));
-		ids[nids++] = sqlite3_column_int64(s, 0);
-	}
-	sqlite3_finalize(s);
-	ok = rc == SQLITE_DONE;
-	for (size_t i = 0; ok && i < nids; i++) {
-		int changes;
-
-		ok = exec_id(st, NULL, "UPDATE registration_addresses AS a SET "
-		    "dropped = 1 WHERE a.registration_id = ?2 AND " ADDR_OUT, now,
-		    ids[i], "drop unconfirmed") == 0;
-		changes = sqlite3_changes(store_db(st));
-		if (ok && changes > 0)
-			ok = reg_event(st, NULL, now, "contact-dropped", ids[i], NULL,
-			    NULL) == 0;
-		/* Confirmed (mobile + an address) stays confirmed, waiting for
-		 * consent with what was confirmed; a pending one expires once
-		 * all its clocks have run out. */
-		if (ok && (ok = exec_id(st, NULL, "UPDATE registrations AS r SET "
-		    "state = 'expired' WHERE r.id = ?2 AND r.state = 'pending' AND "
-		    SETTLED, now, ids[i], "expire registration") == 0) &&
-		    sqlite3_changes(store_db(st)) == 1) {
-			(*n)++;
-			ok = reg_event(st, NULL, now, "registration-expired", ids[i],
-			    NULL, NULL) == 0;
-		}
-	}
-	free(ids);
-	if (!ok) {
-		store_rollback(st);
-		return BZ_STORE_TEMPFAIL;
-	}
-	return store_commit(st, NULL) < 0 ? BZ_STORE_TEMPFAIL : BZ_STORE_OK;
-}
-
-/* bz_registration_link_notices_locked - each address of registration id
- * to the outbox row of its validation notice, just queued in this
- * transaction (the newest "aviso" to that address: the write lock is
- * held, no other can be newer) */
-int
-bz_registration_link_notices_locked(struct bz_store *st, const char *qid,
-    int64_t id)
-{
-	return exec_id(st, qid, "UPDATE registration_addresses SET notice_outbox_id = "
-	    "(SELECT max(o.id) FROM outbox o WHERE o.kind = 'aviso' AND "
-	    "o.recipient = registration_addresses.address) WHERE registration_id = ? "
-	    "AND notice_outbox_id IS NULL", 0, id, "link the notices");
-}
-
-/*
- * bz_registration_handoffs - start the clocks of the means handed off:
- * each address whose notice the outbox marked sent, each mobile whose SMS
- * SmsCommand took. The outbox and the SMS queue stamp the wall clock
- * (wall = now there); the registration's clock is clock (TestClock under
- * TestMode), so the instant recorded is clock minus the time since the
- * hand-off, never before the REGISTRO itself.
- */
-enum bz_store_status
-bz_registration_handoffs(struct bz_store *st, int64_t clock, int64_t wall,
-    size_t *n)
-{
-	static const char *const sql[] = {
-		"UPDATE registration_addresses SET notice_sent_utc = max("
-		"(SELECT r.created_utc FROM registrations r WHERE r.id = "
-		"registration_id), ?1 - max(0, ?2 - (SELECT o.sent_utc FROM outbox o "
-		"WHERE o.id = notice_outbox_id))) WHERE notice_sent_utc IS NULL AND "
-		"notice_outbox_id IN (SELECT id FROM outbox WHERE status = 'sent')",
-		"UPDATE registrations SET mobile_sent_utc = max(created_utc, ?1 - "
-		"max(0, ?2 - (SELECT max(q.sent_utc) FROM sms_queue q WHERE "
-		"q.registration_id = registrations.id AND q.status = 'sent'))) WHERE "
-		"mobile_sent_utc IS NULL AND EXISTS (SELECT 1 FROM sms_queue q WHERE "
-		"q.registration_id = registrations.id AND q.status = 'sent')",
-	};
-	sqlite3_stmt *s;
-	int rc;
-
-	*n = 0;
-	/* Asked every second: the write lock only when there is work. */
-	if ((s = store_prepare(st, NULL, "SELECT 1 WHERE EXISTS (SELECT 1 FROM "
-	    "registration_addresses a JOIN outbox o ON o.id = a.notice_outbox_id "
-	    "WHERE a.notice_sent_utc IS NULL AND o.status = 'sent') OR EXISTS "
-	    "(SELECT 1 FROM registrations r JOIN sms_queue q ON q.registration_id = "
-	    "r.id WHERE r.mobile_sent_utc IS NULL AND q.status = 'sent')")) == NULL)
-		return BZ_STORE_TEMPFAIL;
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_DONE)
-		return BZ_STORE_OK;
-	if (rc != SQLITE_ROW || store_begin(st, NULL) < 0)
-		return BZ_STORE_TEMPFAIL;
-	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
-		if ((s = store_prepare(st, NULL, sql[i])) == NULL) {
-			store_rollback(st);
-			return BZ_STORE_TEMPFAIL;
-		}
-		sqlite3_bind_int64(s, 1, clock);
-		sqlite3_bind_int64(s, 2, wall);
-		if (store_step_done(st, s, NULL, "record hand-offs") < 0) {
-			store_rollback(st);
-			return BZ_STORE_TEMPFAIL;
-		}
-		*n += (size_t)sqlite3_changes(store_db(st));
-	}
-	return store_commit(st, NULL) < 0 ? BZ_STORE_TEMPFAIL : BZ_STORE_OK;
 }
 
 /* count_since - count(*) of sql bound to (text, since) */

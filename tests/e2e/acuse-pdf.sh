@@ -38,7 +38,7 @@ cadena=$(sed -n '/^Cadena original:$/{n;p;}' "$E2E_DIR/show")
 [ -n "$cadena" ] || e2e_fail "no cadena in receipt show"
 sha=$(printf '%s' "$cadena" | sha256sum | cut -d' ' -f1)
 
-pdftotext "$pdf" "$E2E_DIR/acuse.txt" || e2e_fail "pdftotext cannot read the PDF"
+pdftotext -raw "$pdf" "$E2E_DIR/acuse.txt" || e2e_fail "pdftotext cannot read the PDF"
 e2e_check "pdftotext: the folio" grep -q "Folio: $folio" "$E2E_DIR/acuse.txt"
 grep -v "^Acuse $folio - página [0-9]*\$" "$E2E_DIR/acuse.txt" | tr -d '\n\f' >"$E2E_DIR/joined"
 e2e_check "pdftotext: the cadena original" grep -qF -- "$cadena" "$E2E_DIR/joined"

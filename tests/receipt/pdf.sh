@@ -51,7 +51,7 @@ pages=$(sed -n 's/^Pages: *//p' "$T/info")
 grep -q '^CreationDate: *Mon Jun  8 06:00:00 2026 UTC' "$T/info" &&
     grep -q '^ModDate: *Mon Jun  8 06:00:00 2026 UTC' "$T/info" &&
     ok "document dates are the legal instant of the acuse" || bad "dates: $(cat "$T/info")"
-pdftotext "$T/a.pdf" "$T/a.txt" || bad "pdftotext failed"
+pdftotext -raw "$T/a.pdf" "$T/a.txt" || bad "pdftotext failed"
 grep -q "Folio: $folio" "$T/a.txt" && ok "pdftotext finds the folio" || bad "no folio in: $(head "$T/a.txt")"
 grep -v "^Acuse $folio - página [0-9]*\$" "$T/a.txt" | tr -d '\n\f' > "$T/a.joined"
 grep -qF -- "$cadena" "$T/a.joined" && ok "pdftotext finds the cadena original" ||

@@ -1,0 +1,161 @@
+/*
+ * registration_clock - the 72-hour rule: hand-offs start the clocks,
+ * expiry drops what ran out
+ *
+ * bz_registration_handoffs records when each validation notice and each
+ * SMS was handed off (the instants the clocks count from);
+ * bz_registration_expire drops unconfirmed addresses whose clock ran out
+ * and expires pending registrations whose clocks all ran out, each
+ * change an event in the chain (core/registration_store.c holds the
+ * state machine and the event helper; the SQL conditions are in
+ * registration_int.h, shared with the token and code checks there).
+ *
+ * Failure: SQLite errors are logged and give BZ_STORE_TEMPFAIL; the
+ * transaction is rolled back.
+ */
+#include "build-aux/config.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include "buzon/registration.h"
+#include "buzon/store_sql.h"
+#include "buzon/xalloc.h"
+#include "registration_int.h"
+
+/* bz_registration_expire - the 72-hour rule at instant now */
+enum bz_store_status
+bz_registration_expire(struct bz_store *st, int64_t now, size_t *n)
+{
+	sqlite3_stmt *s;
+	int64_t *ids = NULL;
+	size_t nids = 0;
+	int rc, ok = 1;
+
+	*n = 0;
+	/* The daemon asks every second: take the write lock only when there
+	 * is something to expire. */
+	if ((s = store_prepare(st, NULL, "SELECT 1 FROM registrations r WHERE "
+	    EXPIRABLE " LIMIT 1")) == NULL)
+		return BZ_STORE_TEMPFAIL;
+	sqlite3_bind_int64(s, 1, now);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return BZ_STORE_OK;
+	if (rc != SQLITE_ROW)
+		return BZ_STORE_TEMPFAIL;
+	if (store_begin(st, NULL) < 0)
+		return BZ_STORE_TEMPFAIL;
+	if ((s = store_prepare(st, NULL, "SELECT id FROM registrations r WHERE "
+	    EXPIRABLE)) == NULL) {
+		store_rollback(st);
+		return BZ_STORE_TEMPFAIL;
+	}
+	sqlite3_bind_int64(s, 1, now);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ids = xrealloc(ids, (nids + 1) * sizeof(*ids));
+		ids[nids++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+	ok = rc == SQLITE_DONE;
+	for (size_t i = 0; ok && i < nids; i++) {
+		int changes;
+
+		ok = registration_exec_id(st, NULL, "UPDATE registration_addresses AS a SET "
+		    "dropped = 1 WHERE a.registration_id = ?2 AND " ADDR_OUT, now,
+		    ids[i], "drop unconfirmed") == 0;
+		changes = sqlite3_changes(store_db(st));
+		if (ok && changes > 0)
+			ok = registration_event(st, NULL, now, "contact-dropped", ids[i], NULL,
+			    NULL) == 0;
+		/* Confirmed (mobile + an address) stays confirmed, waiting for
+		 * consent with what was confirmed; a pending one expires once
+		 * all its clocks have run out. */
+		if (ok && (ok = registration_exec_id(st, NULL, "UPDATE registrations AS r SET "
+		    "state = 'expired' WHERE r.id = ?2 AND r.state = 'pending' AND "
+		    SETTLED, now, ids[i], "expire registration") == 0) &&
+		    sqlite3_changes(store_db(st)) == 1) {
+			(*n)++;
+			ok = registration_event(st, NULL, now, "registration-expired", ids[i],
+			    NULL, NULL) == 0;
+		}
+	}
+	free(ids);
+	if (!ok) {
+		store_rollback(st);
+		return BZ_STORE_TEMPFAIL;
+	}
+	return store_commit(st, NULL) < 0 ? BZ_STORE_TEMPFAIL : BZ_STORE_OK;
+}
+
+/* bz_registration_link_notices_locked - each address of registration id
+ * to the outbox row of its validation notice, just queued in this
+ * transaction (the newest "aviso" to that address: the write lock is
+ * held, no other can be newer) */
+int
+bz_registration_link_notices_locked(struct bz_store *st, const char *qid,
+    int64_t id)
+{
+	return registration_exec_id(st, qid, "UPDATE registration_addresses SET notice_outbox_id = "
+	    "(SELECT max(o.id) FROM outbox o WHERE o.kind = 'aviso' AND "
+	    "o.recipient = registration_addresses.address) WHERE registration_id = ? "
+	    "AND notice_outbox_id IS NULL", 0, id, "link the notices");
+}
+
+/*
+ * bz_registration_handoffs - start the clocks of the means handed off:
+ * each address whose notice the outbox marked sent, each mobile whose SMS
+ * SmsCommand took. The outbox and the SMS queue stamp the wall clock
+ * (wall = now there); the registration's clock is clock (TestClock under
+ * TestMode), so the instant recorded is clock minus the time since the
+ * hand-off, never before the REGISTRO itself.
+ */
+enum bz_store_status
+bz_registration_handoffs(struct bz_store *st, int64_t clock, int64_t wall,
+    size_t *n)
+{
+	static const char *const sql[] = {
+		"UPDATE registration_addresses SET notice_sent_utc = max("
+		"(SELECT r.created_utc FROM registrations r WHERE r.id = "
+		"registration_id), ?1 - max(0, ?2 - (SELECT o.sent_utc FROM outbox o "
+		"WHERE o.id = notice_outbox_id))) WHERE notice_sent_utc IS NULL AND "
+		"notice_outbox_id IN (SELECT id FROM outbox WHERE status = 'sent')",
+		"UPDATE registrations SET mobile_sent_utc = max(created_utc, ?1 - "
+		"max(0, ?2 - (SELECT max(q.sent_utc) FROM sms_queue q WHERE "
+		"q.registration_id = registrations.id AND q.status = 'sent'))) WHERE "
+		"mobile_sent_utc IS NULL AND EXISTS (SELECT 1 FROM sms_queue q WHERE "
+		"q.registration_id = registrations.id AND q.status = 'sent')",
+	};
+	sqlite3_stmt *s;
+	int rc;
+
+	*n = 0;
+	/* Asked every second: the write lock only when there is work. */
+	if ((s = store_prepare(st, NULL, "SELECT 1 WHERE EXISTS (SELECT 1 FROM "
+	    "registration_addresses a JOIN outbox o ON o.id = a.notice_outbox_id "
+	    "WHERE a.notice_sent_utc IS NULL AND o.status = 'sent') OR EXISTS "
+	    "(SELECT 1 FROM registrations r JOIN sms_queue q ON q.registration_id = "
+	    "r.id WHERE r.mobile_sent_utc IS NULL AND q.status = 'sent')")) == NULL)
+		return BZ_STORE_TEMPFAIL;
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return BZ_STORE_OK;
+	if (rc != SQLITE_ROW || store_begin(st, NULL) < 0)
+		return BZ_STORE_TEMPFAIL;
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		if ((s = store_prepare(st, NULL, sql[i])) == NULL) {
+			store_rollback(st);
+			return BZ_STORE_TEMPFAIL;
+		}
+		sqlite3_bind_int64(s, 1, clock);
+		sqlite3_bind_int64(s, 2, wall);
+		if (store_step_done(st, s, NULL, "record hand-offs") < 0) {
+			store_rollback(st);
+			return BZ_STORE_TEMPFAIL;
+		}
+		*n += (size_t)sqlite3_changes(store_db(st));
+	}
+	return store_commit(st, NULL) < 0 ? BZ_STORE_TEMPFAIL : BZ_STORE_OK;
+}
