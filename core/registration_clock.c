@@ -128,7 +128,9 @@ bz_registration_handoffs(struct bz_store *st, int64_t clock, int64_t wall,
 		"q.registration_id = registrations.id AND q.status = 'sent')",
 	};
 	sqlite3_stmt *s;
-	int rc;
+	int64_t *ids = NULL;
+	size_t nids = 0;
+	int rc, ok;
 
 	*n = 0;
 	/* Asked every second: the write lock only when there is work. */
@@ -144,18 +146,43 @@ bz_registration_handoffs(struct bz_store *st, int64_t clock, int64_t wall,
 		return BZ_STORE_OK;
 	if (rc != SQLITE_ROW || store_begin(st, NULL) < 0)
 		return BZ_STORE_TEMPFAIL;
-	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+	/* The registrations whose clocks start now: each gets an event
+	 * sealing its row with the new instants, so an instant moved behind
+	 * the log (a clock restarted to keep a token alive) is named by
+	 * verify-chain like any other edited row. */
+	if ((s = store_prepare(st, NULL, "SELECT a.registration_id FROM "
+	    "registration_addresses a JOIN outbox o ON o.id = a.notice_outbox_id "
+	    "WHERE a.notice_sent_utc IS NULL AND o.status = 'sent' UNION "
+	    "SELECT r.id FROM registrations r JOIN sms_queue q ON "
+	    "q.registration_id = r.id WHERE r.mobile_sent_utc IS NULL AND "
+	    "q.status = 'sent'")) == NULL) {
+		store_rollback(st);
+		return BZ_STORE_TEMPFAIL;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ids = xrealloc(ids, (nids + 1) * sizeof(*ids));
+		ids[nids++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+	ok = rc == SQLITE_DONE;
+	for (size_t i = 0; ok && i < sizeof(sql) / sizeof(sql[0]); i++) {
 		if ((s = store_prepare(st, NULL, sql[i])) == NULL) {
-			store_rollback(st);
-			return BZ_STORE_TEMPFAIL;
+			ok = 0;
+			break;
 		}
 		sqlite3_bind_int64(s, 1, clock);
 		sqlite3_bind_int64(s, 2, wall);
-		if (store_step_done(st, s, NULL, "record hand-offs") < 0) {
-			store_rollback(st);
-			return BZ_STORE_TEMPFAIL;
-		}
-		*n += (size_t)sqlite3_changes(store_db(st));
+		ok = store_step_done(st, s, NULL, "record hand-offs") == 0;
+		if (ok)
+			*n += (size_t)sqlite3_changes(store_db(st));
+	}
+	for (size_t i = 0; ok && i < nids; i++)
+		ok = registration_event(st, NULL, clock, "contact-handed-off", ids[i],
+		    NULL, NULL) == 0;
+	free(ids);
+	if (!ok) {
+		store_rollback(st);
+		return BZ_STORE_TEMPFAIL;
 	}
 	return store_commit(st, NULL) < 0 ? BZ_STORE_TEMPFAIL : BZ_STORE_OK;
 }

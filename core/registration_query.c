@@ -197,6 +197,19 @@ bz_registration_enabled(struct bz_store *st, const char *rfc)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* digest_handoff - a hand-off instant (the start of a 72-hour clock) in
+ * the row's digest, once there is one: "s<len>:<value>;". A row whose
+ * means were not handed off digests as before the column existed, so the
+ * events sealed then still match. */
+static void
+digest_handoff(struct bz_buf *b, sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	if (t != NULL)
+		bz_buf_printf(b, "s%zu:%s;", strlen((const char *)t), (const char *)t);
+}
+
 /*
  * registration_row_digest - SHA-256 of the registration row and its addresses in a
  * fixed text form: what each event's "state_sha256" seals
@@ -210,32 +223,36 @@ registration_row_digest(struct bz_store *st, int64_t id, char out[65])
 
 	if ((s = store_prepare(st, NULL, "SELECT id, rfc, rfc_representante, state, "
 	    "folio, signer_email, mobile, mobile_code_sha256, mobile_confirmed_utc, "
-	    "created_utc, expires_utc, consent_sha256, enabled_utc "
+	    "created_utc, expires_utc, consent_sha256, enabled_utc, mobile_sent_utc "
 	    "FROM registrations WHERE id = ?")) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		for (int i = 0; i < 13; i++) {
 			const unsigned char *t = sqlite3_column_text(s, i);
 
 			bz_buf_printf(&b, "%zu:%s|", t ? strlen((const char *)t) : 0,
 			    t ? (const char *)t : "");
 		}
+		digest_handoff(&b, s, 13);
+	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW)
 		goto fail;
 	if ((s = store_prepare(st, NULL, "SELECT idx, address, token_sha256, "
-	    "token_used_utc, confirmed_utc, dropped FROM registration_addresses "
-	    "WHERE registration_id = ? ORDER BY idx")) == NULL)
+	    "token_used_utc, confirmed_utc, dropped, notice_sent_utc FROM "
+	    "registration_addresses WHERE registration_id = ? ORDER BY idx")) == NULL)
 		goto fail;
 	sqlite3_bind_int64(s, 1, id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		for (int i = 0; i < 6; i++) {
 			const unsigned char *t = sqlite3_column_text(s, i);
 
 			bz_buf_printf(&b, "%zu:%s%c", t ? strlen((const char *)t) : 0,
 			    t ? (const char *)t : "", i == 5 ? ';' : '|');
 		}
+		digest_handoff(&b, s, 6);
+	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		goto fail;

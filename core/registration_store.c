@@ -14,7 +14,8 @@
  * Every transition appends an event ("registration-pending",
  * "registration-replaced", "contact-confirmed", "mobile-confirmed",
  * "mobile-code-wrong", "registration-confirmed", "registration-enabled",
- * "registration-updated", "contact-dropped", "registration-expired") to
+ * "registration-updated", "contact-handed-off", "contact-dropped",
+ * "registration-expired") to
  * the hash chain in the same transaction. Each detail carries
  * "state_sha256": the digest of the registration row and its addresses
  * after the transition (registration_row_digest), so

@@ -711,6 +711,35 @@ START_TEST(test_row_tamper)
 }
 END_TEST
 
+/* The hand-off instants (where the 72 hours start) are sealed too: one
+ * moved behind the log, to keep a token alive, is named like any other
+ * edited row. */
+START_TEST(test_handoff_tamper)
+{
+	char path[512];
+	struct bz_store *st = fresh_store("reg-handoff-row.db", path);
+	struct bz_reg_new a;
+	int64_t checked;
+	int nbad = 0;
+	sqlite3 *db;
+
+	registro(st, RFC, 1, T0, &a);
+	queue_notices(st, &a, T0);
+	hand_off(st, &a, 0, T0 + 100, T0 + 100);
+	ck_assert_int_eq(bz_registration_verify_rows(st, bad_row, &nbad, &checked),
+	    BZ_STORE_OK);
+	ck_assert_int_eq(nbad, 0);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "UPDATE registration_addresses SET "
+	    "notice_sent_utc = notice_sent_utc + 200000", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(bz_registration_verify_rows(st, bad_row, &nbad, &checked),
+	    BZ_STORE_OK);
+	ck_assert_int_eq(nbad, 1);
+	bz_store_close(st);
+}
+END_TEST
+
 /* The chain covers registration events: an edited one is detected. */
 START_TEST(test_chain_tamper)
 {
@@ -887,6 +916,7 @@ suite_registration(void)
 	tcase_add_test(tc, test_handoff_clock);
 	tcase_add_test(tc, test_chain_tamper);
 	tcase_add_test(tc, test_row_tamper);
+	tcase_add_test(tc, test_handoff_tamper);
 	tcase_add_test(tc, test_sms_command);
 	tcase_add_test(tc, test_notice);
 	suite_add_tcase(s, tc);
