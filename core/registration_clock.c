@@ -103,6 +103,15 @@ bz_registration_link_notices_locked(struct bz_store *st, const char *qid,
 	    "AND notice_outbox_id IS NULL", 0, id, "link the notices");
 }
 
+/* The registrations with a notice or an SMS handed off whose clock has not
+ * started yet: one text for the cheap probe and the list of ids. */
+#define HANDED_OFF_IDS \
+	"SELECT a.registration_id FROM registration_addresses a JOIN outbox o " \
+	"ON o.id = a.notice_outbox_id WHERE a.notice_sent_utc IS NULL AND " \
+	"o.status = 'sent' UNION SELECT r.id FROM registrations r JOIN sms_queue " \
+	"q ON q.registration_id = r.id WHERE r.mobile_sent_utc IS NULL AND " \
+	"q.status = 'sent'"
+
 /*
  * bz_registration_handoffs - start the clocks of the means handed off:
  * each address whose notice the outbox marked sent, each mobile whose SMS
@@ -134,11 +143,8 @@ bz_registration_handoffs(struct bz_store *st, int64_t clock, int64_t wall,
 
 	*n = 0;
 	/* Asked every second: the write lock only when there is work. */
-	if ((s = store_prepare(st, NULL, "SELECT 1 WHERE EXISTS (SELECT 1 FROM "
-	    "registration_addresses a JOIN outbox o ON o.id = a.notice_outbox_id "
-	    "WHERE a.notice_sent_utc IS NULL AND o.status = 'sent') OR EXISTS "
-	    "(SELECT 1 FROM registrations r JOIN sms_queue q ON q.registration_id = "
-	    "r.id WHERE r.mobile_sent_utc IS NULL AND q.status = 'sent')")) == NULL)
+	if ((s = store_prepare(st, NULL, "SELECT 1 WHERE EXISTS ("
+	    HANDED_OFF_IDS ")")) == NULL)
 		return BZ_STORE_TEMPFAIL;
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
@@ -150,12 +156,7 @@ bz_registration_handoffs(struct bz_store *st, int64_t clock, int64_t wall,
 	 * sealing its row with the new instants, so an instant moved behind
 	 * the log (a clock restarted to keep a token alive) is named by
 	 * verify-chain like any other edited row. */
-	if ((s = store_prepare(st, NULL, "SELECT a.registration_id FROM "
-	    "registration_addresses a JOIN outbox o ON o.id = a.notice_outbox_id "
-	    "WHERE a.notice_sent_utc IS NULL AND o.status = 'sent' UNION "
-	    "SELECT r.id FROM registrations r JOIN sms_queue q ON "
-	    "q.registration_id = r.id WHERE r.mobile_sent_utc IS NULL AND "
-	    "q.status = 'sent'")) == NULL) {
+	if ((s = store_prepare(st, NULL, HANDED_OFF_IDS)) == NULL) {
 		store_rollback(st);
 		return BZ_STORE_TEMPFAIL;
 	}
