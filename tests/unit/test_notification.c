@@ -376,6 +376,29 @@ START_TEST(test_row_tamper)
 }
 END_TEST
 
+/* A row deleted behind the log is named by the event that created it. */
+START_TEST(test_row_deleted)
+{
+	char path[512];
+	struct bz_store *st = fresh_store("notif-deleted.db", path);
+	struct bz_calendar *cal = calendar();
+	struct bz_notif_new a;
+	int64_t checked;
+	int nbad = 0;
+
+	create(st, cal, MON_2000, "EBU200101AB8", &a);
+	create(st, cal, MON_1000, "PEGJ800101AB3", &a);
+	ck_assert_int_eq(sqlite3_exec(store_db(st), "DELETE FROM notifications "
+	    "WHERE folio = 'NT-2026-00000001'", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(bz_notification_verify_rows(st, bad_row, &nbad, &checked),
+	    BZ_STORE_OK);
+	ck_assert_int_eq(checked, 1);
+	ck_assert_int_eq(nbad, 1);
+	bz_calendar_free(cal);
+	bz_store_close(st);
+}
+END_TEST
+
 /* A row without any event (inserted with SQL) is named too. */
 START_TEST(test_row_without_event)
 {
@@ -472,6 +495,7 @@ suite_notification(void)
 	tcase_add_test(tc, test_list);
 	tcase_add_test(tc, test_row_tamper);
 	tcase_add_test(tc, test_row_without_event);
+	tcase_add_test(tc, test_row_deleted);
 	tcase_add_test(tc, test_hold_outside_window);
 	suite_add_tcase(s, tc);
 	return s;
