@@ -8,7 +8,8 @@
  * generation's "now" (TestClock under TestMode), so a reload with another
  * TestClock moves the registrations' clock in tests, then the bytes of
  * the notices already handed to the MTA are wiped (their tokens). No transaction is
- * held while SmsCommand runs.
+ * held while SmsCommand runs. The same pass releases the notifications'
+ * held avisos and records their hand-off (issue 10, at the same clock).
  */
 #include "build-aux/config.h"
 
@@ -20,6 +21,8 @@
 
 #include "buzon/config.h"
 #include "buzon/log.h"
+#include "buzon/notification.h"
+#include "buzon/outbox.h"
 #include "buzon/registration.h"
 #include "buzon/runtime.h"
 #include "buzon/store.h"
@@ -27,11 +30,47 @@
 
 struct bz_reg_worker {
 	struct bz_store	*st;
+	struct bz_outbox *outbox;	/* woken when avisos are queued; may be NULL */
 	pthread_t	 thread;
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 cond;
 	int		 stopping;
 };
+
+/*
+ * notifications - the avisos of issue 10 whose release has come, then the
+ * hand-off of those the outbox has sent (core/notification_aviso.c), at
+ * the notification clock (TestClock under TestMode). Off without
+ * NotifierAddress.
+ */
+static void
+notifications(struct bz_reg_worker *w, const struct bz_runtime *rt, int64_t clock,
+    int sms)
+{
+	struct bz_notif_release_opts ro;
+	size_t n;
+
+	if (rt->notifier == NULL)
+		return;
+	memset(&ro, 0, sizeof(ro));
+	ro.signer = rt->signer;
+	ro.cal = rt->calendar;
+	ro.from = rt->notifier;
+	ro.sms = sms;
+	if (bz_notification_release(w->st, &ro, clock, &n) == BZ_STORE_OK && n > 0) {
+		bz_log(BZ_LOG_INFO, NULL, "notifications: %zu aviso(s) released to "
+		    "the outbox", n);
+		if (w->outbox != NULL)
+			bz_outbox_wake(w->outbox);
+	}
+	if (bz_notification_hold(w->st, rt->calendar, clock, (int64_t)time(NULL), &n) ==
+	    BZ_STORE_OK && n > 0)
+		bz_log(BZ_LOG_DEBUG, NULL, "notifications: %zu aviso(s) held until "
+		    "the window opens", n);
+	if (bz_notification_handoffs(w->st, clock, &n) == BZ_STORE_OK && n > 0)
+		bz_log(BZ_LOG_INFO, NULL, "notifications: %zu aviso(s) handed to "
+		    "the MTA", n);
+}
 
 /* pass - one round of SMS and expiry */
 static void
@@ -56,6 +95,7 @@ pass(struct bz_reg_worker *w)
 	    BZ_STORE_OK && expired > 0)
 		bz_log(BZ_LOG_NOTICE, NULL, "registration: %zu expired (72 hours "
 		    "without confirmed contact means)", expired);
+	notifications(w, rt, bz_config_now(rt->cfg, now), o.argv != NULL);
 	if (bz_registration_wipe_notices(w->st, &wiped) == BZ_STORE_OK && wiped > 0)
 		bz_log(BZ_LOG_DEBUG, NULL, "registration: %zu sent notice(s) wiped", wiped);
 	bz_sms_opts_free(&o);
@@ -86,7 +126,8 @@ worker(void *arg)
 
 /* bz_reg_worker_start - open the connection, start the thread */
 struct bz_reg_worker *
-bz_reg_worker_start(const char *db_path, int busy_timeout_ms, struct bz_buf *err)
+bz_reg_worker_start(const char *db_path, int busy_timeout_ms,
+    struct bz_outbox *outbox, struct bz_buf *err)
 {
 	struct bz_reg_worker *w;
 	struct bz_store *st;
@@ -96,6 +137,7 @@ bz_reg_worker_start(const char *db_path, int busy_timeout_ms, struct bz_buf *err
 		return NULL;
 	w = xcalloc(1, sizeof(*w));
 	w->st = st;
+	w->outbox = outbox;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
 	if ((e = pthread_create(&w->thread, NULL, worker, w)) != 0) {

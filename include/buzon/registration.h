@@ -297,6 +297,9 @@ struct bz_reg_notice {
 	const char	*subject;	/* ASCII */
 	const char	*text;		/* UTF-8 body, LF */
 	int64_t		 date;
+	/* "<...>" (a notification's aviso, whose replies name it); NULL:
+	 * a random one. */
+	const char	*message_id;
 };
 
 /* The notice as a signed (S/MIME, SHA-256) mail, CRLF. 0 or -1 with err. */
@@ -344,8 +347,11 @@ int	bz_sms_run_once(struct bz_store *st, const struct bz_sms_opts *o,
  */
 struct bz_reg_worker;
 
+struct bz_outbox;
+
+/* outbox (may be NULL) is woken when the pass queues notification avisos. */
 struct bz_reg_worker *bz_reg_worker_start(const char *db_path, int busy_timeout_ms,
-	    struct bz_buf *err);
+	    struct bz_outbox *outbox, struct bz_buf *err);
 void	bz_reg_worker_stop(struct bz_reg_worker *w);
 
 #endif
