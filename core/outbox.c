@@ -209,17 +209,21 @@ worker(void *arg)
 	while (!ob->stopping) {
 		int64_t now, next, wait;
 		struct timespec until;
-		int r;
+		int r, ns;
 
 		ob->kicked = 0;
 		pthread_mutex_unlock(&ob->lock);
 
 		now = (int64_t)time(NULL);
+		/* The acuses sealed since the last pass are signed and queued
+		 * first: this pass hands them to the MTA. */
+		ns = ob->opts.sign_pending != NULL ?
+		    ob->opts.sign_pending(ob->st, now) : 0;
 		r = run_pass(ob->st, &ob->opts, ob->smtp, now, &pass);
-		if (r < 0)
+		if (r < 0 || ns < 0)
 			wait = DB_RETRY;
-		else if (pass.sent + pass.retried + pass.gave_up >= BATCH)
-			wait = 0;	/* maybe more due rows */
+		else if (pass.sent + pass.retried + pass.gave_up >= BATCH || ns > 0)
+			wait = 0;	/* maybe more due rows, or more to sign */
 		else if (bz_store_outbox_next_due(ob->st, &next) == BZ_STORE_OK)
 			wait = next - (int64_t)time(NULL);
 		else

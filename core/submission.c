@@ -320,6 +320,9 @@ record(const struct bz_submission_input *in, const struct bz_verification *v,
 	rctx.now = (int64_t)time(NULL);
 	rctx.event = hook != NULL ? hook->event : NULL;
 	rctx.to = to;
+	/* Sealed in the transaction, signed after it (issue 12): the reply
+	 * waits for the commit only, never for a private-key operation. */
+	rctx.defer = in->sign_later;
 	bz_buf_init(&rctx.err);
 
 	memset(&res, 0, sizeof(res));

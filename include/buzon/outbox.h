@@ -60,6 +60,13 @@ struct bz_outbox_opts {
 	int		 retry_interval;	/* seconds before the first retry */
 	int		 retry_max_interval;
 	int		 timeout;		/* seconds one hand-off may take */
+	/*
+	 * Called by the worker before each pass with its own connection:
+	 * signs the acuses sealed at their commit and not signed yet
+	 * (bz_submission_sign_pending in the daemon). Returns how many it
+	 * signed, -1 on a database error. NULL: nothing to sign.
+	 */
+	int		(*sign_pending)(struct bz_store *st, int64_t now);
 };
 
 /* Fill opts from the configuration (allocates); free with bz_outbox_opts_free. */

@@ -233,6 +233,13 @@ sub_ctl()
 	"$SUB_CTL" -c "$E2E_DIR/milter.conf" "$@"
 }
 
+# sub_all_signed - no acuse sealed at its commit is waiting for its
+# signature (the outbox worker signs them after the 250)
+sub_all_signed()
+{
+	sub_ctl store stats --json 2>/dev/null | grep -q '"acuses_pending_signature": 0'
+}
+
 # sub_smtp_code - the last SMTP reply of transcript ID to the data (3 digits)
 sub_last_reply()
 {
