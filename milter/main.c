@@ -273,6 +273,9 @@ main(int argc, char **argv)
 	bz_log(BZ_LOG_NOTICE, NULL, "starting: socket %s, configuration %s "
 	    "generation %llu", spec, config_path, (unsigned long long)rt->generation);
 	bz_runtime_install(rt);
+	/* Acuses sealed before a crash are signed now: the worker's first
+	 * pass ran before there was a generation to sign with. */
+	bz_outbox_wake(milter_outbox);
 	signals_start(config_path, DRAIN_SECONDS);
 
 	rc = smfi_main();

@@ -94,7 +94,7 @@ sub_ctl receipt show "$folio" >"$E2E_DIR/show2.out" 2>&1 &&
 # Another life of the daemon sends nothing again.
 e2e_kill_milter
 e2e_start_milter
-sleep 2
+e2e_wait_until "$E2E_TIMEOUT" drained || e2e_fail "outbox not drained after the second restart"
 e2e_wait_until "$E2E_TIMEOUT" sub_sink_complete || e2e_fail "sink files incomplete"
 [ "$(acuses_at_sink "$folio")" -eq 1 ] ||
     e2e_fail "$folio: $(acuses_at_sink "$folio") acuses at the sink, expected exactly one"
