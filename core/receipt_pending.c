@@ -83,33 +83,34 @@ unchanged(struct bz_store *st, const struct bz_submission *sub,
 	return NULL;
 }
 
-/* sign_one - 1 signed, 0 refused or gone, -1 database error */
+/*
+ * sign_one - the signed acuse of one pending folio into *p and out:
+ * 1 signed, 0 refused or gone, -1 database error
+ */
 static int
 sign_one(struct bz_store *st, const struct bz_receipt_signer *s,
-    const struct bz_tz *tz, const char *folio, int64_t now)
+    const struct bz_tz *tz, const char *folio, struct bz_acuse_pending *p,
+    struct bz_buf *out)
 {
 	struct bz_submission sub;
-	struct bz_acuse_pending p;
 	struct bz_receipt r;
 	struct bz_receipt_mail m;
-	struct bz_buf out = BZ_BUF_INIT, err = BZ_BUF_INIT, cad = BZ_BUF_INIT;
+	struct bz_buf err = BZ_BUF_INIT, cad = BZ_BUF_INIT;
 	const char *why, *no = bz_receipt_signer_no_certificado(s);
 	enum bz_store_status rc;
 	char *irt = NULL, c2[65], sealed[65], e[65], a[65];
-	size_t queued = 0;
 	int tempfail, ret = 0;
 
-	if ((rc = bz_store_pending_get(st, folio, &p)) != BZ_STORE_OK)
+	if ((rc = bz_store_pending_get(st, folio, p)) != BZ_STORE_OK)
 		return rc == BZ_STORE_NOTFOUND ? 0 : -1;
 	if ((rc = bz_store_submission_get(st, folio, &sub)) != BZ_STORE_OK) {
-		bz_acuse_pending_free(&p);
 		if (rc == BZ_STORE_NOTFOUND)
 			bz_log(BZ_LOG_ERR, NULL, "folio %s: acuse pending for a filing "
 			    "that has no row: not signed", folio);
 		return rc == BZ_STORE_NOTFOUND ? 0 : -1;
 	}
 	bz_receipt_init(&r);
-	if ((why = unchanged(st, &sub, &p, tz, &tempfail)) != NULL) {
+	if ((why = unchanged(st, &sub, p, tz, &tempfail)) != NULL) {
 		if (tempfail)
 			ret = -1;
 		else
@@ -129,15 +130,14 @@ sign_one(struct bz_store *st, const struct bz_receipt_signer *s,
 	}
 	bz_receipt_from_submission(&r, folio, &sub, tz, NULL);
 	irt = trimmed(sub.message_id);
-	m.from = p.mail_from;
-	m.to = p.mail_to;
+	m.from = p->mail_from;
+	m.to = p->mail_to;
 	m.in_reply_to = irt;
-	m.date = p.date_utc;
-	m.text_appendix = p.text_appendix;
-	if (bz_receipt_render(s, &r, &m, &out, NULL, &err) != 0) {
+	m.date = p->date_utc;
+	m.text_appendix = p->text_appendix;
+	if (bz_receipt_render(s, &r, &m, out, NULL, &err) != 0) {
 		bz_log(BZ_LOG_ERR, NULL, "folio %s: acuse could not be signed: %s",
 		    folio, bz_buf_str(&err));
-		ret = -1;
 		goto out;
 	}
 	/* What the sello covers is what the event sealed, exactly. */
@@ -149,37 +149,28 @@ sign_one(struct bz_store *st, const struct bz_receipt_signer *s,
 		    "is not the sealed one", folio);
 		goto out;
 	}
-	switch (bz_store_pending_complete(st, &p, out.data, out.len, now, &queued)) {
-	case BZ_STORE_OK:
-		bz_log(BZ_LOG_INFO, NULL, "folio %s: acuse signed, %zu queued",
-		    folio, queued);
-		ret = 1;
-		break;
-	case BZ_STORE_NOTFOUND:
-		break;			/* signed by another process meanwhile */
-	default:
-		ret = -1;
-		break;
-	}
+	ret = 1;
 out:
 	free(irt);
-	bz_buf_free(&out);
 	bz_buf_free(&err);
 	bz_buf_free(&cad);
 	bz_receipt_free(&r);
 	bz_submission_free(&sub);
-	bz_acuse_pending_free(&p);
 	return ret;
 }
 
-/* bz_receipt_sign_pending - sign what the commits sealed */
+/* bz_receipt_sign_pending - sign what the commits sealed; keep the batch
+ * in one transaction */
 int
 bz_receipt_sign_pending(struct bz_store *st, const struct bz_receipt_signer *s,
     const struct bz_tz *tz, int64_t before, int64_t now, size_t max,
     size_t *nsigned, size_t *nrefused)
 {
+	struct bz_acuse_pending *p;
+	struct bz_acuse_signed *v;
+	struct bz_buf *out;
 	char **folios;
-	size_t n;
+	size_t n, k = 0;
 	int rc = 0, r;
 
 	*nsigned = *nrefused = 0;
@@ -187,17 +178,40 @@ bz_receipt_sign_pending(struct bz_store *st, const struct bz_receipt_signer *s,
 		return 0;
 	if (bz_store_pending_list(st, before, max, &folios, &n) != BZ_STORE_OK)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (rc == 0) {
-			if ((r = sign_one(st, s, tz, folios[i], now)) < 0)
+	p = xcalloc(n ? n : 1, sizeof(*p));
+	v = xcalloc(n ? n : 1, sizeof(*v));
+	out = xcalloc(n ? n : 1, sizeof(*out));
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if ((r = sign_one(st, s, tz, folios[i], &p[k], &out[k])) <= 0) {
+			if (r < 0)
 				rc = -1;
-			else if (r == 1)
-				(*nsigned)++;
 			else
 				(*nrefused)++;
+			bz_acuse_pending_free(&p[k]);
+			bz_buf_free(&out[k]);
+		} else {
+			v[k].pending = &p[k];
+			v[k].acuse = out[k].data;
+			v[k].len = out[k].len;
+			k++;
 		}
-		free(folios[i]);
 	}
+	if (rc == 0 && bz_store_pending_complete(st, v, k, now) != BZ_STORE_OK)
+		rc = -1;
+	for (size_t i = 0; i < k; i++) {
+		if (rc == 0 && v[i].kept) {
+			(*nsigned)++;
+			bz_log(BZ_LOG_INFO, NULL, "folio %s: acuse signed, %zu queued",
+			    p[i].folio, v[i].queued);
+		}
+		bz_acuse_pending_free(&p[i]);
+		bz_buf_free(&out[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(folios[i]);
 	free(folios);
+	free(p);
+	free(v);
+	free(out);
 	return rc;
 }

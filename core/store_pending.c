@@ -291,20 +291,44 @@ complete_locked(struct bz_store *st, const struct bz_acuse_pending *p,
 	return 0;
 }
 
-/* bz_store_pending_complete - keep, seal, queue the signed acuse; drop the row */
+/* bz_store_pending_complete - keep, seal, queue the signed acuses; drop
+ * their rows; one transaction (one fsync) for the batch */
 enum bz_store_status
-bz_store_pending_complete(struct bz_store *st, const struct bz_acuse_pending *p,
-    const void *acuse, size_t len, int64_t now, size_t *queued)
+bz_store_pending_complete(struct bz_store *st, struct bz_acuse_signed *v, size_t n,
+    int64_t now)
 {
-	int r;
+	int r = 0;
 
-	*queued = 0;
+	for (size_t i = 0; i < n; i++)
+		v[i].queued = 0, v[i].kept = 0;
+	if (n == 0)
+		return BZ_STORE_OK;
 	if (store_begin(st, NULL) < 0)
 		return BZ_STORE_TEMPFAIL;
-	r = complete_locked(st, p, acuse, len, now, queued);
-	if (r == 0 && store_commit(st, NULL) == 0)
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		if (sqlite3_exec(st->db, "SAVEPOINT acuse", NULL, NULL, NULL) != SQLITE_OK) {
+			store_log_error(st, NULL, "savepoint");
+			r = -1;
+			break;
+		}
+		r = complete_locked(st, v[i].pending, v[i].acuse, v[i].len, now,
+		    &v[i].queued);
+		if (r == 1) {
+			/* Signed by someone else meanwhile: nothing of it kept. */
+			v[i].queued = 0;
+			if (sqlite3_exec(st->db, "ROLLBACK TO acuse", NULL, NULL, NULL) !=
+			    SQLITE_OK)
+				r = -1;
+		} else if (r == 0)
+			v[i].kept = 1;
+		if (r >= 0 && sqlite3_exec(st->db, "RELEASE acuse", NULL, NULL, NULL) !=
+		    SQLITE_OK)
+			r = -1;
+	}
+	if (r >= 0 && store_commit(st, NULL) == 0)
 		return BZ_STORE_OK;
 	store_rollback(st);
-	*queued = 0;
-	return r == 1 ? BZ_STORE_NOTFOUND : BZ_STORE_TEMPFAIL;
+	for (size_t i = 0; i < n; i++)
+		v[i].queued = 0, v[i].kept = 0;
+	return BZ_STORE_TEMPFAIL;
 }

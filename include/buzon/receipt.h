@@ -341,8 +341,9 @@ int	bz_receipt_store_render(void *arg, const char *folio,
  * or before `before` (core/receipt_pending.c): each rebuilt from its
  * committed record, checked against the digests its event sealed (a
  * record or pending row changed since is refused, logged, and left for
- * `store verify-chain` to name), signed with s and kept, sealed and
- * queued in one transaction (bz_store_pending_complete). At most max;
+ * `store verify-chain` to name), signed with s, and the batch kept,
+ * sealed and queued in one transaction (bz_store_pending_complete: one
+ * fsync for all of them). At most max;
  * the number signed in *nsigned, the number refused in *nrefused.
  * 0, or -1 when the database could not be read or written.
  */

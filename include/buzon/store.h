@@ -301,17 +301,24 @@ enum bz_store_status bz_store_pending_get(struct bz_store *st, const char *folio
 enum bz_store_status bz_store_pending_list(struct bz_store *st, int64_t before,
 	    size_t max, char ***folios, size_t *n);
 /*
- * The signed acuse of a pending row, in one transaction: kept in the
- * submission's row, sealed by an "acuse" event (acuse_sha256 and the
- * pending row's digest, an "acuse-signed" event), one outbox row per recipient (created_utc of
- * the filing: they are its acuse rows, which repeats and receipt resend
- * look for) and the pending row deleted. NOTFOUND when the row is gone
- * (signed by someone else meanwhile): nothing written. *queued: outbox
- * rows added.
+ * Signed acuses of pending rows, in one transaction (one fsync for the
+ * batch): each kept in its submission's row, sealed by an "acuse-signed"
+ * event (acuse_sha256 and the pending row's digest), one outbox row per
+ * recipient (created_utc of the filing: they are its acuse rows, which
+ * repeats and receipt resend look for) and its pending row deleted. One
+ * whose pending row is gone (signed by another process meanwhile) is
+ * skipped: kept 0, nothing of it written. TEMPFAIL: nothing written.
  */
+struct bz_acuse_signed {
+	const struct bz_acuse_pending *pending;
+	const void	*acuse;
+	size_t		 len;
+	int		 kept;			/* out: 1 kept and queued */
+	size_t		 queued;		/* out: outbox rows added */
+};
+
 enum bz_store_status bz_store_pending_complete(struct bz_store *st,
-	    const struct bz_acuse_pending *p, const void *acuse, size_t len,
-	    int64_t now, size_t *queued);
+	    struct bz_acuse_signed *v, size_t n, int64_t now);
 /* The acuse_pending_sha256 the folio's "submission" event sealed ("" none). */
 enum bz_store_status bz_store_sealed_pending(struct bz_store *st,
 	    const char *folio, char pending[65]);
