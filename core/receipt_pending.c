@@ -159,34 +159,55 @@ out:
 	return ret;
 }
 
-/* bz_receipt_sign_pending - sign what the commits sealed; keep the batch
- * in one transaction */
-int
-bz_receipt_sign_pending(struct bz_store *st, const struct bz_receipt_signer *s,
-    const struct bz_tz *tz, int64_t before, int64_t now, size_t max,
-    size_t *nsigned, size_t *nrefused)
+/* skipped - was folio refused earlier? */
+static int
+skipped(const struct bz_receipt_skip *skip, const char *folio)
 {
-	struct bz_acuse_pending *p;
-	struct bz_acuse_signed *v;
-	struct bz_buf *out;
-	char **folios;
-	size_t n, k = 0;
+	for (size_t i = 0; skip != NULL && i < skip->n; i++)
+		if (strcmp(skip->folios[i], folio) == 0)
+			return 1;
+	return 0;
+}
+
+/* bz_receipt_skip_free - release the refused folios */
+void
+bz_receipt_skip_free(struct bz_receipt_skip *skip)
+{
+	for (size_t i = 0; i < skip->n; i++)
+		free(skip->folios[i]);
+	free(skip->folios);
+	skip->folios = NULL;
+	skip->n = 0;
+}
+
+/* sign_page - sign the listed folios, keep the batch; 0 or -1 */
+static int
+sign_page(struct bz_store *st, const struct bz_receipt_signer *s,
+    const struct bz_tz *tz, int64_t now, char **folios, size_t n,
+    struct bz_receipt_skip *skip, size_t *nsigned, size_t *nrefused)
+{
+	struct bz_acuse_pending *p = xcalloc(n ? n : 1, sizeof(*p));
+	struct bz_acuse_signed *v = xcalloc(n ? n : 1, sizeof(*v));
+	struct bz_buf *out = xcalloc(n ? n : 1, sizeof(*out));
+	size_t k = 0;
 	int rc = 0, r;
 
-	*nsigned = *nrefused = 0;
-	if (s == NULL)
-		return 0;
-	if (bz_store_pending_list(st, before, max, &folios, &n) != BZ_STORE_OK)
-		return -1;
-	p = xcalloc(n ? n : 1, sizeof(*p));
-	v = xcalloc(n ? n : 1, sizeof(*v));
-	out = xcalloc(n ? n : 1, sizeof(*out));
 	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (skipped(skip, folios[i]))
+			continue;
 		if ((r = sign_one(st, s, tz, folios[i], &p[k], &out[k])) <= 0) {
 			if (r < 0)
 				rc = -1;
-			else
+			else {
 				(*nrefused)++;
+				/* Not looked at again by this process: once
+				 * logged is enough. */
+				if (skip != NULL) {
+					skip->folios = xrealloc(skip->folios,
+					    (skip->n + 1) * sizeof(*skip->folios));
+					skip->folios[skip->n++] = xstrdup(folios[i]);
+				}
+			}
 			bz_acuse_pending_free(&p[k]);
 			bz_buf_free(&out[k]);
 		} else {
@@ -207,11 +228,40 @@ bz_receipt_sign_pending(struct bz_store *st, const struct bz_receipt_signer *s,
 		bz_acuse_pending_free(&p[i]);
 		bz_buf_free(&out[i]);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(folios[i]);
-	free(folios);
 	free(p);
 	free(v);
 	free(out);
+	return rc;
+}
+
+/* bz_receipt_sign_pending - sign what the commits sealed, a page (one
+ * transaction) at a time */
+int
+bz_receipt_sign_pending(struct bz_store *st, const struct bz_receipt_signer *s,
+    const struct bz_tz *tz, int64_t before, int64_t now, size_t max,
+    struct bz_receipt_skip *skip, size_t *nsigned, size_t *nrefused)
+{
+	char **folios, *after = NULL;
+	size_t n;
+	int rc = 0;
+
+	*nsigned = *nrefused = 0;
+	if (s == NULL)
+		return 0;
+	do {
+		if (bz_store_pending_list(st, before, bz_receipt_signer_no_certificado(s),
+		    after, max, &folios, &n) != BZ_STORE_OK) {
+			rc = -1;
+			break;
+		}
+		rc = sign_page(st, s, tz, now, folios, n, skip, nsigned, nrefused);
+		free(after);
+		after = n > 0 ? xstrdup(folios[n - 1]) : NULL;
+		for (size_t i = 0; i < n; i++)
+			free(folios[i]);
+		free(folios);
+		/* A full page may have been all refused: the next one. */
+	} while (rc == 0 && n == max && *nsigned < max);
+	free(after);
 	return rc;
 }

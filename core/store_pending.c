@@ -191,20 +191,24 @@ bz_store_pending_get(struct bz_store *st, const char *folio, struct bz_acuse_pen
 	    BZ_STORE_TEMPFAIL;
 }
 
-/* bz_store_pending_list - folios waiting for their signature, oldest first */
+/* bz_store_pending_list - folios waiting for their signature, in folio order */
 enum bz_store_status
-bz_store_pending_list(struct bz_store *st, int64_t before, size_t max,
-    char ***folios, size_t *n)
+bz_store_pending_list(struct bz_store *st, int64_t before, const char *cert,
+    const char *after, size_t max, char ***folios, size_t *n)
 {
 	sqlite3_stmt *s;
 
 	*folios = NULL;
 	*n = 0;
-	if ((s = store_prepare(st, NULL, "SELECT folio FROM acuse_pending "
-	    "WHERE created_utc <= ? ORDER BY created_utc, folio LIMIT ?")) == NULL)
+	if ((s = store_prepare(st, NULL, "SELECT p.folio FROM acuse_pending p "
+	    "JOIN submissions s ON s.folio = p.folio WHERE p.created_utc <= ?1 "
+	    "AND p.folio > ?2 AND (?3 IS NULL OR s.institution_no_certificado = ?3) "
+	    "ORDER BY p.folio LIMIT ?4")) == NULL)
 		return BZ_STORE_TEMPFAIL;
 	sqlite3_bind_int64(s, 1, before);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+	store_bind_text(s, 2, after != NULL ? after : "");
+	store_bind_text(s, 3, cert);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)max);
 	return store_column_strings(st, s, "list pending acuses", folios, n);
 }
 

@@ -26,6 +26,11 @@
 
 #define SIGN_BATCH	64	/* acuses signed before the worker delivers */
 
+/* Acuses this process refused to sign (their record no longer matches
+ * their event): logged once, not looked at again until a restart. Only
+ * the outbox's signer thread calls bz_submission_sign_pending. */
+static struct bz_receipt_skip refused;
+
 /* bz_submission_sign_pending - sign what the commits sealed */
 int
 bz_submission_sign_pending(struct bz_store *st, int64_t now)
@@ -40,7 +45,7 @@ bz_submission_sign_pending(struct bz_store *st, int64_t now)
 	if (bz_config_bool(rt->cfg, BZ_KEY_TestMode))
 		before -= bz_config_num(rt->cfg, BZ_KEY_TestAcuseSignDelay);
 	rc = bz_receipt_sign_pending(st, rt->signer, bz_calendar_zone(rt->calendar),
-	    before, now, SIGN_BATCH, &nsigned, &nrefused);
+	    before, now, SIGN_BATCH, &refused, &nsigned, &nrefused);
 	bz_runtime_unref(rt);
 	if (rc < 0)
 		bz_log(BZ_LOG_ERR, NULL, "acuse signing: the database could not be "

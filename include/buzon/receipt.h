@@ -340,17 +340,27 @@ int	bz_receipt_store_render(void *arg, const char *folio,
  * Sign the acuses sealed at their commit and not signed yet, created at
  * or before `before` (core/receipt_pending.c): each rebuilt from its
  * committed record, checked against the digests its event sealed (a
- * record or pending row changed since is refused, logged, and left for
- * `store verify-chain` to name), signed with s, and the batch kept,
- * sealed and queued in one transaction (bz_store_pending_complete: one
- * fsync for all of them). At most max;
- * the number signed in *nsigned, the number refused in *nrefused.
+ * record or pending row changed since is refused, logged once, added to
+ * *skip and left for `store verify-chain` to name), signed with s, and
+ * each batch kept, sealed and queued in one transaction
+ * (bz_store_pending_complete: one fsync for the batch). Only acuses whose
+ * cadena names s's certificate are listed: one sealed under another
+ * institution certificate waits until that one is configured again.
+ * Folios in *skip (refused earlier by this process) are passed over
+ * (skip may be NULL). Pages of max folios; it stops after a page that
+ * brought the count signed to max. How many were signed in *nsigned,
+ * refused now in *nrefused.
  * 0, or -1 when the database could not be read or written.
  */
 struct bz_store;
+struct bz_receipt_skip {
+	char	**folios;
+	size_t	 n;
+};
 int	bz_receipt_sign_pending(struct bz_store *st, const struct bz_receipt_signer *s,
 	    const struct bz_tz *tz, int64_t before, int64_t now, size_t max,
-	    size_t *nsigned, size_t *nrefused);
+	    struct bz_receipt_skip *skip, size_t *nsigned, size_t *nrefused);
+void	bz_receipt_skip_free(struct bz_receipt_skip *skip);
 
 /* Offline verification of a whole acuse mail (core/receipt_verify.c). */
 struct bz_receipt_verify_opts {

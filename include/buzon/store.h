@@ -296,10 +296,12 @@ void	bz_acuse_pending_digest(const struct bz_acuse_pending *p, char hex[65]);
 /* The folio's pending acuse: OK, NOTFOUND (none, or signed already), TEMPFAIL. */
 enum bz_store_status bz_store_pending_get(struct bz_store *st, const char *folio,
 	    struct bz_acuse_pending *p);
-/* Up to max folios with an acuse pending, created at or before `before`
- * (oldest first; free each + vector). */
+/* Up to max folios after `after` (NULL: from the first) in folio order
+ * with an acuse pending, created at or before `before`, whose cadena names
+ * institution certificate `cert` (NULL: any); free each + vector. */
 enum bz_store_status bz_store_pending_list(struct bz_store *st, int64_t before,
-	    size_t max, char ***folios, size_t *n);
+	    const char *cert, const char *after, size_t max, char ***folios,
+	    size_t *n);
 /*
  * Signed acuses of pending rows, in one transaction (one fsync for the
  * batch): each kept in its submission's row, sealed by an "acuse-signed"

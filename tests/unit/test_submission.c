@@ -326,8 +326,8 @@ sign(struct pipeline *p, size_t *refused)
 
 	ck_assert_ptr_nonnull(st);
 	ck_assert_int_eq(bz_receipt_sign_pending(st, p->rt->signer,
-	    bz_calendar_zone(p->rt->calendar), INT64_MAX, 1000, 64, &nsigned,
-	    &nrefused), 0);
+	    bz_calendar_zone(p->rt->calendar), INT64_MAX, 1000, 64, NULL,
+	    &nsigned, &nrefused), 0);
 	bz_store_pool_put(p->pool, st);
 	if (refused != NULL)
 		*refused = nrefused;
