@@ -215,7 +215,10 @@ struct bz_record_opts {
  * reply" (loop safety said no, see bz_outbox_should_reply, or no address
  * to reply to): no outbox row, acuse_status "none". With no_reply render
  * is still called: the row keeps the acuse it renders and the event seals
- * its digests; only its recipients are ignored.
+ * its digests; only its recipients are ignored. A render that deferred
+ * its signature (struct bz_outmail deferred) leaves an acuse_pending row
+ * instead, recipients included (none with no_reply), and queues nothing:
+ * bz_store_pending_complete() keeps and queues the signed acuse later.
  *
  * Repeat (same signed_sha256 and signer.cert_sha256 as a recorded filing):
  * no new folio; out->repeat = 1 with the original folio and instants; a
