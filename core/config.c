@@ -406,12 +406,6 @@ cross_check(struct bz_config *cfg, const char **keyname, unsigned *line)
 		*line = bz_config_line(cfg, BZ_KEY_TestClock);
 		return "allowed only with TestMode yes";
 	}
-	if (cfg->values[BZ_KEY_TestAcuseSignDelay].n > 0 &&
-	    !bz_config_bool(cfg, BZ_KEY_TestMode)) {
-		*keyname = bz_config_keys[BZ_KEY_TestAcuseSignDelay].name;
-		*line = bz_config_line(cfg, BZ_KEY_TestAcuseSignDelay);
-		return "allowed only with TestMode yes";
-	}
 	if (cfg->values[BZ_KEY_VerifyURL].n > 0) {
 		const char *why = bz_verify_url_check(bz_config_str(cfg, BZ_KEY_VerifyURL));
 
