@@ -5,8 +5,8 @@
  * (bz_receipt_render_ctx.defer, core/store_pending.c): the folio, the
  * record its cadena original is computed from, the digests of that cadena
  * and of the envelope data, and the pending row's digest are in the
- * committed "submission" event. The outbox worker calls
- * bz_receipt_sign_pending() before each pass: every pending acuse is
+ * committed "submission" event. The outbox's signer thread calls
+ * bz_receipt_sign_pending() after each such commit: every pending acuse is
  * rebuilt from the committed record exactly as `buzonctl store
  * verify-chain` rebuilds it, compared with what the event sealed, and only
  * then signed (sello and S/MIME) and handed to bz_store_pending_complete.

@@ -8,7 +8,7 @@
  * is computed from, the digests of that cadena and of the envelope data,
  * and an acuse_pending row (From, To, Date, text appendix, recipients)
  * whose digest the same "submission" event seals. The reply waits for
- * that commit only. The outbox worker then signs the acuse from the
+ * that commit only. The outbox's signer thread then signs the acuse from the
  * committed record (core/receipt_pending.c) and bz_store_pending_complete
  * keeps it, seals its digest in an "acuse-signed" event, queues it and deletes
  * the pending row, in one transaction: an acuse is queued once, and one

@@ -40,7 +40,7 @@
  * Version 8: acuse_pending (issue 12): an acuse sealed at its filing's
  *            commit (folio, cadena and the digest of this row in the
  *            "submission" event) but signed afterwards, off the
- *            end-of-message path, by the outbox worker
+ *            end-of-message path, by the outbox's signer thread
  *            (core/receipt_pending.c). The row holds what the signed
  *            mail needs beyond the record (From, To, Date, the text
  *            appendix, the recipients); it is deleted in the transaction

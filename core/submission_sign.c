@@ -1,10 +1,10 @@
 /*
- * submission_sign - the outbox worker's hook: sign the acuses sealed at
- *		     end of message
+ * submission_sign - the outbox signer thread's hook: sign the acuses
+ *		     sealed at end of message
  *
  * bz_submission_decide() seals the acuse in the record's transaction and
- * leaves its signature to the outbox worker (bz_submission_input
- * sign_later). Before each pass the worker calls
+ * leaves its signature to the outbox's signer thread (bz_submission_input
+ * sign_later). Woken after each such commit, the signer calls
  * bz_submission_sign_pending() with its own connection: the current
  * configuration generation gives the institution key and the zone of the
  * local instants; core/receipt_pending.c does the rest. Under TestMode,

@@ -297,7 +297,7 @@ verify_chain(struct bz_store *st, int json)
 		    (int64_t)rc.n_altered, rc.n_altered, rc.unsealed);
 		if (rc.pending > 0)
 			printf("acuses sealed and not signed yet: %" PRId64 " (the "
-			    "daemon's outbox worker signs them)\n", rc.pending);
+			    "daemon's signer thread signs them)\n", rc.pending);
 	}
 	status = res.broken_id || rc.n_altered ? CTL_EXIT_NO : CTL_EXIT_OK;
 out:

@@ -53,14 +53,14 @@ struct bz_submission_input {
 	struct bz_store_pool *store;	/* process-wide (main.c); NULL: none */
 	struct bz_outbox *outbox;	/* woken when an acuse is queued; may be NULL */
 	/* 1: the acuse is sealed in the record's transaction and signed
-	 * after the commit by the outbox worker (bz_submission_sign_pending,
+	 * after the commit by the outbox's signer thread (bz_submission_sign_pending,
 	 * core/receipt_pending.c), off the end-of-message path; 0: signed
 	 * inside the transaction. The daemon sets it when it runs an outbox. */
 	int		 sign_later;
 };
 
 /*
- * The outbox worker's sign_pending hook (core/submission_sign.c): the
+ * The outbox signer thread's sign_pending hook (core/submission_sign.c): the
  * acuses sealed at their commit, signed with the current generation's
  * institution key. Returns how many it signed, -1 on a database error.
  */
