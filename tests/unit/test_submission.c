@@ -368,6 +368,7 @@ START_TEST(test_sign_later)
 	struct bz_store *st;
 	char *msg = test_signed_message("efirma-fisica", DETACHED, 0);
 	char *msg2 = test_signed_message("efirma-moral", DETACHED, 0);
+	char *msg3 = test_signed_message("efirma-sincorreo", DETACHED, 0);
 	size_t n, refused;
 
 	sign_later = 1;
@@ -438,12 +439,30 @@ START_TEST(test_sign_later)
 	items = outbox(&p, &n);
 	ck_assert_uint_eq(n, 1);
 	bz_outbox_items_free(items, n);
+	db_exec(&p, "DELETE FROM acuse_pending");
+
+	/* Sealed under another institution certificate (rotated since):
+	 * only that key may sign its cadena, so it waits, neither signed
+	 * nor refused, and is signed once that certificate is back. */
+	run(&p, msg3, p.pool, &d);
+	ck_assert_str_eq(header(&d, "X-Buzon-Folio"), "BZ-2026-00000003");
+	bz_decision_free(&d);
+	db_exec(&p, "UPDATE submissions SET institution_no_certificado = "
+	    "'99999999999999999999' WHERE folio = 'BZ-2026-00000003'");
+	ck_assert_uint_eq(sign(&p, &refused), 0);
+	ck_assert_uint_eq(refused, 0);
+	db_exec(&p, "UPDATE submissions SET institution_no_certificado = (SELECT "
+	    "institution_no_certificado FROM submissions WHERE folio = "
+	    "'BZ-2026-00000001') WHERE folio = 'BZ-2026-00000003'");
+	ck_assert_uint_eq(sign(&p, &refused), 1);
+	ck_assert_uint_eq(refused, 0);
 
 	bz_buf_free(&err);
 	pipeline_close(&p);
 	sign_later = 0;
 	free(msg);
 	free(msg2);
+	free(msg3);
 }
 END_TEST
 
