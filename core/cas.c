@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -37,6 +38,65 @@ fail(struct bz_buf *err, const char *what, const char *path, int e)
 		bz_buf_printf(err, "spool: %s %s: %s", what, path, strerror(e));
 	errno = e;
 	return -1;
+}
+
+/*
+ * The "ab/" subdirectories whose entry in SpoolDirectory is known durable:
+ * this process fsync'd SpoolDirectory after the subdirectory existed. The
+ * first copy into each one pays that fsync, the others only the file's
+ * and the subdirectory's (issue 12: two fsyncs per message instead of
+ * three). A new process starts with none known: an entry left in the page
+ * cache by a killed one is made durable again by its first writer.
+ */
+static pthread_mutex_t durable_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *durable_dir;		/* the SpoolDirectory they belong to */
+static unsigned char durable[256];
+
+/* hexval - one lower-case hex digit, -1 otherwise */
+static int
+hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* subdir_index - 0..255 for the "ab" of a digest, -1 if not hex */
+static int
+subdir_index(const char *sha256)
+{
+	int hi = hexval(sha256[0]), lo = hexval(sha256[1]);
+
+	return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}
+
+/* subdir_durable - is dir's subdirectory i known durable? */
+static int
+subdir_durable(const char *dir, int i)
+{
+	int known;
+
+	if (i < 0)
+		return 0;
+	pthread_mutex_lock(&durable_lock);
+	known = durable_dir != NULL && strcmp(durable_dir, dir) == 0 && durable[i];
+	pthread_mutex_unlock(&durable_lock);
+	return known;
+}
+
+/* subdir_mark_durable - dir was fsync'd after its subdirectory i existed */
+static void
+subdir_mark_durable(const char *dir, int i)
+{
+	if (i < 0)
+		return;
+	pthread_mutex_lock(&durable_lock);
+	if (durable_dir == NULL || strcmp(durable_dir, dir) != 0) {
+		/* SpoolDirectory changed (reload): start over. */
+		free(durable_dir);
+		durable_dir = xstrdup(dir);
+		memset(durable, 0, sizeof(durable));
+	}
+	durable[i] = 1;
+	pthread_mutex_unlock(&durable_lock);
 }
 
 /* fsync_dir - make a directory's entries durable */
@@ -181,12 +241,16 @@ bz_cas_commit(struct bz_cas_writer *w, char sha256[65], struct bz_buf *path,
 		goto bad;
 	}
 	/*
-	 * Always, not only when we created "ab/": a writer that did may not
-	 * have reached its fsync yet (another thread) or ever (killed in
-	 * between), and our record must not outlive the entry after a crash.
+	 * Not only when we created "ab/": a writer that did may not have
+	 * reached its fsync yet (another thread) or ever (killed in between),
+	 * and our record must not outlive the entry after a crash. Skipped
+	 * once this process fsync'd SpoolDirectory with "ab/" in it.
 	 */
-	if (fsync_dir(w->dir, err) < 0)
-		goto bad;
+	if (!subdir_durable(w->dir, subdir_index(sha256))) {
+		if (fsync_dir(w->dir, err) < 0)
+			goto bad;
+		subdir_mark_durable(w->dir, subdir_index(sha256));
+	}
 	bz_cas_path(w->dir, sha256, path);
 	if (same_content(bz_buf_str(path), sha256)) {
 		/* Already there; its entry may still be only in the page cache

@@ -7,7 +7,9 @@
  * safety in core/outbox_loop.c. The worker sleeps on a condition variable until the
  * earliest next_attempt_utc (at most POLL_MAX seconds, so rows queued by
  * another process such as `buzonctl receipt resend` are seen too) or
- * until bz_outbox_wake().
+ * until bz_outbox_wake(). With opts.sign_pending a second thread, the
+ * signer, signs the acuses sealed at end of message (issue 12) with a
+ * connection of its own and wakes the worker when it queued some.
  */
 #include "build-aux/config.h"
 
@@ -38,6 +40,13 @@ struct bz_outbox {
 	pthread_cond_t	 cond;
 	int		 kicked;	/* wake() since the last pass */
 	int		 stopping;
+	/* The signer (opts.sign_pending): its own thread and connection, so
+	 * the private-key operations overlap the hand-offs to the MTA. */
+	struct bz_store	*sign_st;
+	pthread_t	 sign_thread;
+	pthread_cond_t	 sign_cond;
+	int		 sign_kicked;
+	int		 sign_started;
 };
 
 /* argv_dup - deep copy of a NULL-terminated vector */
@@ -240,6 +249,41 @@ worker(void *arg)
 	return NULL;
 }
 
+/*
+ * signer - sign the acuses sealed at their commit (opts.sign_pending),
+ * wake the worker when some were queued; sleep until a commit sealed
+ * more (bz_outbox_wake), at most POLL_MAX seconds
+ */
+static void *
+signer(void *arg)
+{
+	struct bz_outbox *ob = arg;
+
+	pthread_mutex_lock(&ob->lock);
+	while (!ob->stopping) {
+		struct timespec until;
+		int n;
+
+		ob->sign_kicked = 0;
+		pthread_mutex_unlock(&ob->lock);
+		n = ob->opts.sign_pending(ob->sign_st, (int64_t)time(NULL));
+		pthread_mutex_lock(&ob->lock);
+		if (n > 0) {
+			ob->kicked = 1;
+			pthread_cond_signal(&ob->cond);
+			continue;	/* maybe more to sign */
+		}
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += n < 0 ? DB_RETRY : POLL_MAX;
+		while (!ob->stopping && !ob->sign_kicked)
+			if (pthread_cond_timedwait(&ob->sign_cond, &ob->lock, &until) ==
+			    ETIMEDOUT)
+				break;
+	}
+	pthread_mutex_unlock(&ob->lock);
+	return NULL;
+}
+
 /* bz_outbox_start - own connection, own thread */
 struct bz_outbox *
 bz_outbox_start(const struct bz_outbox_opts *opts, struct bz_buf *err)
@@ -270,6 +314,7 @@ bz_outbox_start(const struct bz_outbox_opts *opts, struct bz_buf *err)
 	ob->smtp = smtp;
 	pthread_mutex_init(&ob->lock, NULL);
 	pthread_cond_init(&ob->cond, NULL);
+	pthread_cond_init(&ob->sign_cond, NULL);
 	if ((e = pthread_create(&ob->thread, NULL, worker, ob)) != 0) {
 		bz_buf_printf(err, "outbox: cannot start worker thread: %s", strerror(e));
 		bz_store_close(st);
@@ -277,8 +322,23 @@ bz_outbox_start(const struct bz_outbox_opts *opts, struct bz_buf *err)
 		bz_outbox_opts_free(&ob->opts);
 		pthread_mutex_destroy(&ob->lock);
 		pthread_cond_destroy(&ob->cond);
+		pthread_cond_destroy(&ob->sign_cond);
 		free(ob);
 		return NULL;
+	}
+	if (opts->sign_pending != NULL) {
+		if ((ob->sign_st = bz_store_open(opts->db_path, opts->busy_timeout_ms, 0,
+		    err)) == NULL) {
+			bz_outbox_stop(ob);
+			return NULL;
+		}
+		if ((e = pthread_create(&ob->sign_thread, NULL, signer, ob)) != 0) {
+			bz_buf_printf(err, "outbox: cannot start the signer thread: %s",
+			    strerror(e));
+			bz_outbox_stop(ob);
+			return NULL;
+		}
+		ob->sign_started = 1;
 	}
 	return ob;
 }
@@ -292,6 +352,8 @@ bz_outbox_wake(struct bz_outbox *ob)
 	pthread_mutex_lock(&ob->lock);
 	ob->kicked = 1;
 	pthread_cond_signal(&ob->cond);
+	ob->sign_kicked = 1;
+	pthread_cond_signal(&ob->sign_cond);
 	pthread_mutex_unlock(&ob->lock);
 }
 
@@ -304,8 +366,13 @@ bz_outbox_stop(struct bz_outbox *ob)
 	pthread_mutex_lock(&ob->lock);
 	ob->stopping = 1;
 	pthread_cond_signal(&ob->cond);
+	pthread_cond_signal(&ob->sign_cond);
 	pthread_mutex_unlock(&ob->lock);
 	pthread_join(ob->thread, NULL);
+	if (ob->sign_started)
+		pthread_join(ob->sign_thread, NULL);
+	bz_store_close(ob->sign_st);
+	pthread_cond_destroy(&ob->sign_cond);
 	bz_store_close(ob->st);
 	bz_outbox_smtp_free(ob->smtp);
 	bz_outbox_opts_free(&ob->opts);

@@ -288,6 +288,13 @@ bz_receipt_unbase64(struct bz_buf *out, const char *p, size_t n)
 	return rc;
 }
 
+/* bz_receipt_signer_no_certificado - the number the cadena names */
+const char *
+bz_receipt_signer_no_certificado(const struct bz_receipt_signer *s)
+{
+	return s->no_certificado;
+}
+
 /* bz_receipt_seal - institution number into the record, then the sello */
 int
 bz_receipt_seal(const struct bz_receipt_signer *s, struct bz_receipt *r,

@@ -184,8 +184,44 @@ bz_receipt_render_submission(const struct bz_receipt_render_ctx *ctx,
 }
 
 /*
+ * render_deferred - seal without signing: the digests of the cadena the
+ * signed acuse will carry (institution certificate included) and what
+ * its mail needs; the store keeps them and bz_receipt_sign_pending signs
+ */
+static int
+render_deferred(struct bz_receipt_render_ctx *ctx, const char *folio,
+    const struct bz_submission *sub, struct bz_outmail *mail)
+{
+	struct bz_receipt r;
+	struct bz_buf b = BZ_BUF_INIT;
+	const char *no = bz_receipt_signer_no_certificado(ctx->signer);
+
+	bz_receipt_init(&r);
+	bz_receipt_from_submission(&r, folio, sub, ctx->tz, ctx->event);
+	bz_receipt_set(&r.institution_no_certificado, no);
+	bz_receipt_cadena(&r, &b);
+	bz_sha256_hex(b.data, b.len, mail->cadena_sha256);
+	bz_buf_reset(&b);
+	bz_receipt_envelope_string(sub, &b);
+	bz_sha256_hex(b.data, b.len, mail->envelope_sha256);
+	bz_buf_free(&b);
+	bz_receipt_free(&r);
+	mail->institution_no_certificado = no != NULL ? xstrdup(no) : NULL;
+	mail->deferred = 1;
+	mail->mail_from = xstrdup(ctx->mailbox != NULL ? ctx->mailbox : "");
+	mail->mail_to = ctx->to != NULL ? xstrdup(ctx->to) : NULL;
+	mail->text_appendix = ctx->text_appendix != NULL ?
+	    xstrdup(ctx->text_appendix) : NULL;
+	mail->mail_date = ctx->now;
+	if (ctx->to != NULL && ctx->to[0] != '\0')
+		bz_outmail_add_rcpt(mail, ctx->to);
+	return 0;
+}
+
+/*
  * bz_receipt_store_render - bz_store_render_fn: the acuse, kept and sent
- * to ctx->to; without an institution signer only the digests
+ * to ctx->to; without an institution signer only the digests; with
+ * ctx->defer sealed now and signed after the commit
  */
 int
 bz_receipt_store_render(void *arg, const char *folio,
@@ -201,6 +237,8 @@ bz_receipt_store_render(void *arg, const char *folio,
 		    mail->cadena_sha256, mail->envelope_sha256);
 		return 0;
 	}
+	if (ctx->defer)
+		return render_deferred(ctx, folio, sub, mail);
 	bz_receipt_init(&r);
 	if (render_sealed(ctx, folio, sub, &r, &mail->message, &ctx->err) != 0) {
 		bz_receipt_free(&r);

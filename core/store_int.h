@@ -35,6 +35,12 @@ int	store_record_in_tx(struct bz_store *st, const struct bz_submission *in,
 	    bz_store_render_fn render, void *arg, const struct bz_record_opts *opts,
 	    struct bz_submission_out *out);
 
+/* The pending row of a deferred acuse, inside the record's transaction
+ * (core/store_pending.c); hex: its digest, sealed by the event. */
+int	store_pending_insert(struct bz_store *st, const char *qid,
+	    const char *folio, const struct bz_outmail *mail, int reply,
+	    int64_t now, char hex[65]);
+
 /* The pool's group committer (core/store_commit.c). */
 struct store_committer;
 struct store_committer *store_committer_start(const char *path, int busy_timeout_ms,

@@ -42,6 +42,15 @@
  *            its actual hand-off, the opening window, and the columns
  *            the opening and the deemed step fill later). See
  *            NOTIFY-API.md and include/buzon/notification.h.
+ * Version 8: acuse_pending (issue 12): an acuse sealed at its filing's
+ *            commit (folio, cadena and the digest of this row in the
+ *            "submission" event) but signed afterwards, off the
+ *            end-of-message path, by the outbox's signer thread
+ *            (core/receipt_pending.c). The row holds what the signed
+ *            mail needs beyond the record (From, To, Date, the text
+ *            appendix, the recipients); it is deleted in the transaction
+ *            that keeps the signed acuse and queues it, so an acuse is
+ *            signed and queued exactly once, also across a crash.
  */
 #include "build-aux/config.h"
 
@@ -256,6 +265,18 @@ static const char *const migrations[] = {
 	"CREATE INDEX notifications_due ON notifications (state, deemed_due_utc);"
 	"CREATE INDEX notifications_hold ON notifications (aviso_queued_utc, "
 	"  aviso_planned_utc);",
+
+	/* 7 -> 8 */
+	"CREATE TABLE acuse_pending ("
+	"  folio TEXT PRIMARY KEY REFERENCES submissions (folio),"
+	"  mail_from TEXT NOT NULL,"
+	"  mail_to TEXT,"
+	"  date_utc INTEGER NOT NULL,"
+	"  text_appendix TEXT,"
+	/* one recipient a line; reply 0: kept, sent to no one */
+	"  rcpts TEXT NOT NULL DEFAULT '',"
+	"  reply INTEGER NOT NULL,"
+	"  created_utc INTEGER NOT NULL);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -66,6 +66,29 @@ json_hex(const char *detail, const char *key, char out[65])
 	}
 }
 
+/* sealed_later - key of the folio's first event of this kind ("" none);
+ * OK even when there is none */
+static enum bz_store_status
+sealed_later(struct bz_store *st, const char *folio, const char *kind,
+    const char *key, char out[65])
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	out[0] = '\0';
+	if ((s = store_prepare(st, NULL, "SELECT detail FROM events WHERE folio = ? "
+	    "AND kind = ? ORDER BY id LIMIT 1")) == NULL)
+		return BZ_STORE_TEMPFAIL;
+	store_bind_text(s, 1, folio);
+	store_bind_text(s, 2, kind);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		json_hex((const char *)sqlite3_column_text(s, 0), key, out);
+	else if (rc != SQLITE_DONE)
+		store_log_error(st, NULL, "read acuse event");
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? BZ_STORE_OK : BZ_STORE_TEMPFAIL;
+}
+
 /* bz_store_sealed_digests - the digests of the folio's submission event */
 enum bz_store_status
 bz_store_sealed_digests(struct bz_store *st, const char *folio, char cadena[65],
@@ -89,8 +112,17 @@ bz_store_sealed_digests(struct bz_store *st, const char *folio, char cadena[65],
 	} else if (rc != SQLITE_DONE)
 		store_log_error(st, NULL, "read submission event");
 	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW && acuse[0] == '\0')
+		return sealed_later(st, folio, "acuse-signed", "acuse_sha256", acuse);
 	return rc == SQLITE_ROW ? BZ_STORE_OK : rc == SQLITE_DONE ? BZ_STORE_NOTFOUND :
 	    BZ_STORE_TEMPFAIL;
+}
+
+/* bz_store_sealed_pending - the pending row's digest the filing sealed */
+enum bz_store_status
+bz_store_sealed_pending(struct bz_store *st, const char *folio, char pending[65])
+{
+	return sealed_later(st, folio, "submission", "acuse_pending_sha256", pending);
 }
 
 /* bz_store_acuse_get - the kept acuse (or the first one queued) and its recipients */

@@ -8,7 +8,9 @@
  *      new folio;
  *   2. otherwise the folio counter of the legal year + 1, the submission
  *      row, its parts, the caller's render callback with the new folio,
- *      the acuse it rendered kept in the row exactly as sealed, a
+ *      the acuse it rendered kept in the row exactly as sealed (or, when
+ *      the render deferred the signing, an acuse_pending row: see
+ *      core/store_pending.c), a
  *      "submission" event sealing the SHA-256 of the cadena original, of
  *      the unsigned envelope data and of that acuse (so `buzonctl store
  *      verify-chain` notices a row changed behind the log), and one
@@ -58,6 +60,9 @@ outmail_free(struct bz_outmail *mail)
 	free(mail->rcpts);
 	bz_buf_free(&mail->message);
 	free(mail->institution_no_certificado);
+	free(mail->mail_from);
+	free(mail->mail_to);
+	free(mail->text_appendix);
 }
 
 /* check_input - missing mandatory fields are the caller's bug */
@@ -398,6 +403,22 @@ queue_mail(struct bz_store *st, const char *qid, const char *folio,
 	return store_step_done(st, s, qid, "acuse status");
 }
 
+/* mark_queued - a deferred acuse with recipients: queued for its
+ * signature (the outbox rows come with it) */
+static int
+mark_queued(struct bz_store *st, const char *qid, const char *folio, size_t n,
+    size_t *queued)
+{
+	sqlite3_stmt *s;
+
+	if ((s = store_prepare(st, qid,
+	    "UPDATE submissions SET acuse_status = 'queued' WHERE folio = ?")) == NULL)
+		return -1;
+	store_bind_text(s, 1, folio);
+	*queued = n;
+	return store_step_done(st, s, qid, "acuse status");
+}
+
 /* keep_acuse - the acuse exactly as sealed and signed, in its row */
 static int
 keep_acuse(struct bz_store *st, const char *qid, const char *folio,
@@ -435,7 +456,7 @@ record_new(struct bz_store *st, const struct bz_submission *in,
 	struct bz_buf detail = BZ_BUF_INIT;
 	struct bz_json j;
 	struct bz_outmail mail;
-	char acuse_sha[65] = "";
+	char acuse_sha[65] = "", pending_sha[65] = "";
 	int64_t seq, now = opts->now;
 	int r;
 
@@ -463,6 +484,12 @@ record_new(struct bz_store *st, const struct bz_submission *in,
 		outmail_free(&mail);
 		return -1;
 	}
+	/* Sealed now, signed after the commit (core/store_pending.c). */
+	if (mail.deferred && store_pending_insert(st, in->qid, out->folio, &mail,
+	    !opts->no_reply, now, pending_sha) < 0) {
+		outmail_free(&mail);
+		return -1;
+	}
 
 	bz_json_init(&j, &detail);
 	bz_json_object(&j, NULL);
@@ -480,11 +507,14 @@ record_new(struct bz_store *st, const struct bz_submission *in,
 	put_digest(&j, "cadena_sha256", mail.cadena_sha256);
 	put_digest(&j, "envelope_sha256", mail.envelope_sha256);
 	put_digest(&j, "acuse_sha256", acuse_sha);
+	put_digest(&j, "acuse_pending_sha256", pending_sha);
 	bz_json_end(&j);
 	r = store_event_append_locked(st, in->qid, now, "submission", out->folio,
 	    bz_buf_str(&detail));
 	bz_buf_free(&detail);
-	if (r == 0 && !opts->no_reply)
+	if (r == 0 && !opts->no_reply && mail.deferred && mail.n_rcpts > 0)
+		r = mark_queued(st, in->qid, out->folio, mail.n_rcpts, &out->queued);
+	else if (r == 0 && !opts->no_reply)
 		r = queue_mail(st, in->qid, out->folio, &mail, now, &out->queued);
 	outmail_free(&mail);
 	return r;

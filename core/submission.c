@@ -320,6 +320,9 @@ record(const struct bz_submission_input *in, const struct bz_verification *v,
 	rctx.now = (int64_t)time(NULL);
 	rctx.event = hook != NULL ? hook->event : NULL;
 	rctx.to = to;
+	/* Sealed in the transaction, signed after it (issue 12): the reply
+	 * waits for the commit only, never for a private-key operation. */
+	rctx.defer = in->sign_later;
 	bz_buf_init(&rctx.err);
 
 	memset(&res, 0, sizeof(res));
@@ -353,7 +356,8 @@ record(const struct bz_submission_input *in, const struct bz_verification *v,
 		    rctx.err.len ? bz_buf_str(&rctx.err) :
 		    "the database did not commit the record (see above)");
 	} else {
-		if (res.queued > 0 && in->outbox != NULL)
+		/* A sealed acuse waits for the worker's signature, sent or not. */
+		if ((res.queued > 0 || (rctx.defer && !res.repeat)) && in->outbox != NULL)
 			bz_outbox_wake(in->outbox);
 		rule = have_orig && orig.legal_rule != NULL ? orig.legal_rule : li.rule;
 		local_iso(rt->calendar, res.arrival_utc, when);

@@ -590,6 +590,8 @@ cb_eom(SMFICTX *ctx)
 	in.arrival = time(NULL);
 	in.store = milter_store;
 	in.outbox = milter_outbox;
+	/* The outbox worker signs the acuse after the commit (issue 12). */
+	in.sign_later = milter_outbox != NULL;
 	bz_decision_init(&d);
 	bz_submission_decide(&in, &d);
 	switch (d.action) {

@@ -17,8 +17,11 @@
  * under a fresh sello. A filing from before schema version 4 has no kept
  * acuse: its first outbox row holds the bytes sent, and show falls back
  * to that; with neither, show prints the row's data marked as such and
- * no sello. show and list open the database read-only; resend writes one
- * outbox row per recipient.
+ * no sello. An acuse sealed at its commit and not signed yet (schema 8)
+ * is shown from the row as "pending-signature", with no sello; resend
+ * and pdf exit 3 for it (try again once the daemon has signed it). show
+ * and list open the database read-only; resend writes one outbox row per
+ * recipient.
  *
  * Exit: 0 done, 1 no such folio (or no acuse was ever addressed for it),
  * 2 bad usage or unusable configuration, 3 the database could not be read.
@@ -199,6 +202,23 @@ kept_record(struct env *e, const struct bz_submission *sub, struct bz_receipt *r
 	return rc;
 }
 
+/*
+ * pending_signature - 1 when the folio's acuse was sealed at its commit
+ * and the daemon has not signed it yet (schema 8), 0 not, -1 unreadable
+ */
+static int
+pending_signature(struct env *e, const char *folio)
+{
+	struct bz_acuse_pending p;
+	enum bz_store_status r = bz_store_pending_get(e->st, folio, &p);
+
+	if (r == BZ_STORE_OK)
+		bz_acuse_pending_free(&p);
+	if (r == BZ_STORE_TEMPFAIL)
+		fprintf(stderr, "buzonctl receipt: cannot read the database\n");
+	return r == BZ_STORE_OK ? 1 : r == BZ_STORE_NOTFOUND ? 0 : -1;
+}
+
 /* ctl_receipt_show - "receipt show FOLIO [--json]" */
 int
 ctl_receipt_show(const char *folio, int json, const char *config_path)
@@ -207,7 +227,8 @@ ctl_receipt_show(const char *folio, int json, const char *config_path)
 	struct bz_submission sub;
 	struct bz_receipt r;
 	struct bz_buf out = BZ_BUF_INIT;
-	int rc, kept;
+	const char *status;
+	int rc, kept, pending = 0;
 
 	if ((rc = env_open(&e, config_path, BZ_STORE_READONLY)) >= 0 ||
 	    (rc = get_submission(&e, folio, &sub)) >= 0) {
@@ -215,7 +236,8 @@ ctl_receipt_show(const char *folio, int json, const char *config_path)
 		return rc;
 	}
 	bz_receipt_init(&r);
-	if ((kept = kept_record(&e, &sub, &r)) < 0) {
+	if ((kept = kept_record(&e, &sub, &r)) < 0 ||
+	    (kept == 1 && (pending = pending_signature(&e, sub.folio)) < 0)) {
 		bz_receipt_free(&r);
 		bz_submission_free(&sub);
 		env_close(&e);
@@ -223,16 +245,28 @@ ctl_receipt_show(const char *folio, int json, const char *config_path)
 	}
 	/* No acuse was ever sealed (e.g. no institution key at the time): the
 	 * row's data, said to be only that. Never a fresh sello. */
-	if (kept == 1)
+	if (kept == 1) {
 		bz_receipt_from_submission(&r, sub.folio, &sub, e.tz, NULL);
+		/* Sealed at the commit: the cadena names the certificate
+		 * that will sign it. */
+		if (pending)
+			bz_receipt_set(&r.institution_no_certificado,
+			    sub.institution_no_certificado);
+	}
+	status = pending ? "pending-signature" :
+	    sub.acuse_status ? sub.acuse_status : "none";
 	if (json) {
-		record_json(&out, &r, sub.acuse_status);
+		record_json(&out, &r, status);
 		bz_buf_puts(&out, "\n");
 	} else {
 		bz_receipt_text(&r, &out);
-		bz_buf_printf(&out, "\nEstado del acuse: %s\n",
-		    sub.acuse_status ? sub.acuse_status : "none");
-		if (kept == 1)
+		bz_buf_printf(&out, "\nEstado del acuse: %s\n", status);
+		if (pending)
+			bz_buf_puts(&out, "(acuse sellado al registrar: folio y cadena "
+			    "original fijos en la bitacora; la firma (sello y S/MIME) "
+			    "esta pendiente y el servicio la hace y lo envia en "
+			    "seguida)\n");
+		else if (kept == 1)
 			bz_buf_puts(&out, "(no se conserva acuse sellado de este folio: "
 			    "datos del registro, sin sello)\n");
 	}
@@ -257,7 +291,7 @@ ctl_receipt_kept(const char *folio, const char *config_path, struct bz_receipt *
 	struct env e;
 	struct bz_submission sub;
 	const char *url;
-	int rc, kept;
+	int rc, kept, pending;
 
 	*verify_url = NULL;
 	if ((rc = env_open(&e, config_path, BZ_STORE_READONLY)) >= 0 ||
@@ -268,7 +302,13 @@ ctl_receipt_kept(const char *folio, const char *config_path, struct bz_receipt *
 	rc = -1;
 	if ((kept = kept_record(&e, &sub, r)) < 0)
 		rc = CTL_EXIT_TEMPFAIL;
-	else if (kept == 1) {
+	else if (kept == 1 && (pending = pending_signature(&e, sub.folio)) != 0) {
+		if (pending > 0)
+			fprintf(stderr, "buzonctl receipt: the acuse of %s is sealed "
+			    "but not signed yet; try again once the daemon has signed "
+			    "it\n", sub.folio);
+		rc = CTL_EXIT_TEMPFAIL;
+	} else if (kept == 1) {
 		fprintf(stderr, "buzonctl receipt: no sealed acuse is kept for %s\n",
 		    sub.folio);
 		rc = CTL_EXIT_NO;
@@ -308,6 +348,14 @@ ctl_receipt_resend(const char *folio, const char *config_path)
 		}
 		break;
 	case BZ_STORE_NOTFOUND:
+		if ((rc = pending_signature(&e, sub.folio)) != 0) {
+			if (rc > 0)
+				fprintf(stderr, "buzonctl receipt: the acuse of %s is "
+				    "sealed but not signed yet; the daemon sends it "
+				    "once signed\n", sub.folio);
+			rc = CTL_EXIT_TEMPFAIL;
+			break;
+		}
 		fprintf(stderr, "buzonctl receipt: no acuse was addressed for %s "
 		    "(no e-mail address in the signer's certificate, or loop "
 		    "safety): nothing to send again\n", sub.folio);

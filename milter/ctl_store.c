@@ -9,7 +9,10 @@
  *       naming the first broken event row and every folio whose row no
  *       longer matches; the head hash printed can be kept elsewhere as an
  *       anchor. Rows filed before the events carried digests are counted
- *       as unsealed, not as altered. The local instants of the cadena are
+ *       as unsealed, not as altered. An acuse sealed at its commit and
+ *       not signed yet (schema 8) must still have the pending row its
+ *       event sealed; one signed since is compared with the digest of its
+ *       "acuse-signed" event. The local instants of the cadena are
  *       recomputed with the zone data installed now (America/Mexico_City
  *       has had one offset since 2022; a zone-data change for an earlier
  *       instant would show as a mismatch, and the kept acuse says which).
@@ -87,6 +90,7 @@ open_store(const char *config_path)
 struct records_check {
 	int64_t		 checked;	/* rows compared with their event */
 	int64_t		 unsealed;	/* rows whose event predates the digests */
+	int64_t		 pending;	/* acuses sealed, not signed yet */
 	char		**altered;	/* folios */
 	const char	**why;
 	size_t		 n_altered;
@@ -100,6 +104,41 @@ altered(struct records_check *rc, const char *folio, const char *why)
 	rc->why = xrealloc(rc->why, (rc->n_altered + 1) * sizeof(*rc->why));
 	rc->altered[rc->n_altered] = xstrdup(folio);
 	rc->why[rc->n_altered++] = why;
+}
+
+/*
+ * check_pending - an acuse sealed at its commit and signed afterwards
+ * (schema 8): until it is signed its pending row must be the one the
+ * event sealed; once signed there must be no pending row left. 0 or -1.
+ */
+static int
+check_pending(struct bz_store *st, const char *folio, const char *acuse,
+    struct records_check *rc)
+{
+	struct bz_acuse_pending p;
+	char sealed[65], now[65];
+	enum bz_store_status r;
+
+	if (bz_store_sealed_pending(st, folio, sealed) != BZ_STORE_OK)
+		return -1;
+	if ((r = bz_store_pending_get(st, folio, &p)) == BZ_STORE_TEMPFAIL)
+		return -1;
+	if (r == BZ_STORE_OK)
+		bz_acuse_pending_digest(&p, now);
+	if (r == BZ_STORE_OK && acuse[0] != '\0')
+		altered(rc, folio, "an acuse is pending signature for a filing whose "
+		    "acuse was signed already");
+	else if (r == BZ_STORE_OK && strcmp(sealed, now) != 0)
+		altered(rc, folio, "the acuse pending signature (From, To, Date, "
+		    "recipients) is not the one its event sealed");
+	else if (r == BZ_STORE_OK)
+		rc->pending++;
+	else if (sealed[0] != '\0' && acuse[0] == '\0')
+		altered(rc, folio, "its event sealed an acuse to be signed, but it is "
+		    "neither signed nor pending");
+	if (r == BZ_STORE_OK)
+		bz_acuse_pending_free(&p);
+	return 0;
 }
 
 /* check_row - one submissions row against its "submission" event */
@@ -136,6 +175,10 @@ check_row(struct bz_store *st, const struct bz_tz *tz, const char *folio,
 			    "MAIL FROM, recipients, spool path, e-mail) changed");
 		else if (strcmp(acuse, a2) != 0)
 			altered(rc, folio, "the kept acuse is not the one its event sealed");
+		else if (check_pending(st, folio, acuse, rc) < 0) {
+			bz_submission_free(&sub);
+			return -1;
+		}
 	}
 	bz_submission_free(&sub);
 	return 0;
@@ -238,6 +281,7 @@ verify_chain(struct bz_store *st, int json)
 		bz_json_str(&j, "head", res.broken_id || res.rows == 0 ? NULL : res.head);
 		bz_json_int(&j, "records_checked", rc.checked);
 		bz_json_int(&j, "records_unsealed", rc.unsealed);
+		bz_json_int(&j, "acuses_pending_signature", rc.pending);
 		bz_json_array(&j, "altered");
 		for (size_t i = 0; i < rc.n_altered; i++) {
 			bz_json_object(&j, NULL);
@@ -260,6 +304,9 @@ verify_chain(struct bz_store *st, int json)
 		printf("records: %" PRId64 " match their event, %zu altered, %" PRId64
 		    " filed before events sealed digests\n", rc.checked -
 		    (int64_t)rc.n_altered, rc.n_altered, rc.unsealed);
+		if (rc.pending > 0)
+			printf("acuses sealed and not signed yet: %" PRId64 " (the "
+			    "daemon's signer thread signs them)\n", rc.pending);
 	}
 	status = res.broken_id || rc.n_altered ? CTL_EXIT_NO : CTL_EXIT_OK;
 out:
@@ -278,8 +325,10 @@ stats(struct bz_store *st, int json)
 {
 	struct bz_store_stats s;
 	char folio[BZ_FOLIO_LEN] = "";
+	int64_t pending;
 
-	if (bz_store_stats(st, &s) != BZ_STORE_OK) {
+	if (bz_store_stats(st, &s) != BZ_STORE_OK ||
+	    bz_store_pending_count(st, &pending) != BZ_STORE_OK) {
 		fprintf(stderr, "buzonctl store: cannot read %s\n", bz_store_path(st));
 		return CTL_EXIT_TEMPFAIL;
 	}
@@ -296,6 +345,7 @@ stats(struct bz_store *st, int json)
 		bz_json_int(&j, "submissions", s.submissions);
 		bz_json_int(&j, "repeats", s.repeats);
 		bz_json_int(&j, "events", s.events);
+		bz_json_int(&j, "acuses_pending_signature", pending);
 		bz_json_object(&j, "outbox");
 		bz_json_int(&j, "pending", s.outbox_pending);
 		bz_json_int(&j, "sent", s.outbox_sent);
@@ -310,6 +360,7 @@ stats(struct bz_store *st, int json)
 		printf("submissions     %" PRId64 "\n", s.submissions);
 		printf("repeats         %" PRId64 "\n", s.repeats);
 		printf("events          %" PRId64 "\n", s.events);
+		printf("acuses to sign  %" PRId64 "\n", pending);
 		printf("outbox pending  %" PRId64 "\n", s.outbox_pending);
 		printf("outbox sent     %" PRId64 "\n", s.outbox_sent);
 		printf("outbox failed   %" PRId64 "\n", s.outbox_failed);

@@ -52,6 +52,7 @@
 #include "buzon/receipt.h"
 #include "buzon/runtime.h"
 #include "buzon/store.h"
+#include "buzon/submission.h"
 #include "buzon/xalloc.h"
 #include "check.h"
 #include "milter.h"
@@ -260,6 +261,8 @@ main(int argc, char **argv)
 		bz_fatalx("Database %s: %s", bz_config_str(rt->cfg, BZ_KEY_Database),
 		    bz_buf_str(&err));
 	bz_outbox_opts_from_config(rt->cfg, &obopts);
+	/* Acuses sealed at end of message are signed by the worker. */
+	obopts.sign_pending = bz_submission_sign_pending;
 	if ((milter_outbox = bz_outbox_start(&obopts, &err)) == NULL)
 		bz_fatalx("outbox: %s", bz_buf_str(&err));
 	/* SMS codes and the 72-hour expiry of registrations (issue 9). */
@@ -271,6 +274,9 @@ main(int argc, char **argv)
 	bz_log(BZ_LOG_NOTICE, NULL, "starting: socket %s, configuration %s "
 	    "generation %llu", spec, config_path, (unsigned long long)rt->generation);
 	bz_runtime_install(rt);
+	/* Acuses sealed before a crash are signed now: the worker's first
+	 * pass ran before there was a generation to sign with. */
+	bz_outbox_wake(milter_outbox);
 	signals_start(config_path, DRAIN_SECONDS);
 
 	rc = smfi_main();

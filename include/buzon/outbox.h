@@ -60,6 +60,15 @@ struct bz_outbox_opts {
 	int		 retry_interval;	/* seconds before the first retry */
 	int		 retry_max_interval;
 	int		 timeout;		/* seconds one hand-off may take */
+	/*
+	 * Called by the outbox's signer thread, with a connection of its
+	 * own, whenever bz_outbox_wake() is called (and every 30 s): signs
+	 * the acuses sealed at their commit and not signed yet
+	 * (bz_submission_sign_pending in the daemon); when it signed some it
+	 * is called again and the worker is woken. Returns how many it
+	 * signed, -1 on a database error. NULL: no signer thread.
+	 */
+	int		(*sign_pending)(struct bz_store *st, int64_t now);
 };
 
 /* Fill opts from the configuration (allocates); free with bz_outbox_opts_free. */

@@ -206,6 +206,8 @@ struct bz_receipt_signer *bz_receipt_signer_from_config(
 struct bz_receipt_signer *bz_receipt_signer_ref(struct bz_receipt_signer *s);
 void	bz_receipt_signer_unref(struct bz_receipt_signer *s);
 
+/* The institution certificate's noCertificado (what a cadena names). */
+const char *bz_receipt_signer_no_certificado(const struct bz_receipt_signer *s);
 /* Set institution_no_certificado, then the sello over the cadena. */
 int	bz_receipt_seal(const struct bz_receipt_signer *s, struct bz_receipt *r,
 	    struct bz_buf *err);
@@ -306,6 +308,14 @@ struct bz_receipt_render_ctx {
 	const char	*to;
 	struct bz_buf	 err;		/* reason of the last failure */
 	const char	*text_appendix;	/* struct bz_receipt_mail's; NULL: none */
+	/*
+	 * 1: seal now, sign later (the daemon, issue 12). The callback fixes
+	 * the cadena (digests and institution certificate in the mail) and
+	 * hands the store what the mail needs (struct bz_outmail deferred);
+	 * no private-key operation runs inside the transaction.
+	 * bz_receipt_sign_pending() signs it after the commit.
+	 */
+	int		 defer;
 };
 
 void	bz_receipt_from_submission(struct bz_receipt *r, const char *folio,
@@ -326,6 +336,31 @@ void	bz_receipt_submission_digests(const char *folio,
 /* A bz_store_render_fn; arg is a struct bz_receipt_render_ctx. */
 int	bz_receipt_store_render(void *arg, const char *folio,
 	    const struct bz_submission *sub, struct bz_outmail *mail);
+/*
+ * Sign the acuses sealed at their commit and not signed yet, created at
+ * or before `before` (core/receipt_pending.c): each rebuilt from its
+ * committed record, checked against the digests its event sealed (a
+ * record or pending row changed since is refused, logged once, added to
+ * *skip and left for `store verify-chain` to name), signed with s, and
+ * each batch kept, sealed and queued in one transaction
+ * (bz_store_pending_complete: one fsync for the batch). Only acuses whose
+ * cadena names s's certificate are listed: one sealed under another
+ * institution certificate waits until that one is configured again.
+ * Folios in *skip (refused earlier by this process) are passed over
+ * (skip may be NULL). Pages of max folios; it stops after a page that
+ * brought the count signed to max. How many were signed in *nsigned,
+ * refused now in *nrefused.
+ * 0, or -1 when the database could not be read or written.
+ */
+struct bz_store;
+struct bz_receipt_skip {
+	char	**folios;
+	size_t	 n;
+};
+int	bz_receipt_sign_pending(struct bz_store *st, const struct bz_receipt_signer *s,
+	    const struct bz_tz *tz, int64_t before, int64_t now, size_t max,
+	    struct bz_receipt_skip *skip, size_t *nsigned, size_t *nrefused);
+void	bz_receipt_skip_free(struct bz_receipt_skip *skip);
 
 /* Offline verification of a whole acuse mail (core/receipt_verify.c). */
 struct bz_receipt_verify_opts {

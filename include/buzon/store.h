@@ -42,7 +42,7 @@
 struct bz_config;
 
 /* Schema version this binary writes (PRAGMA user_version). */
-#define BZ_STORE_SCHEMA_VERSION 7
+#define BZ_STORE_SCHEMA_VERSION 8
 
 enum bz_store_status {
 	BZ_STORE_OK = 0,
@@ -164,6 +164,19 @@ struct bz_outmail {
 	 * (a registration step, core/submission_registration.c); they
 	 * commit or roll back with the record. */
 	struct bz_store	*st;
+	/*
+	 * Signing deferred (schema 8): the render sealed the acuse (the
+	 * digests above, institution_no_certificado) but left message
+	 * empty. The store keeps an acuse_pending row with these and the
+	 * recipients, seals that row's digest (acuse_pending_sha256) in
+	 * the event, and queues nothing yet: bz_receipt_sign_pending()
+	 * signs it later from the committed record. All xmalloc'ed or NULL.
+	 */
+	int		 deferred;
+	char		*mail_from;
+	char		*mail_to;
+	char		*text_appendix;
+	int64_t		 mail_date;
 };
 
 void	bz_outmail_add_rcpt(struct bz_outmail *mail, const char *rcpt);
@@ -202,7 +215,10 @@ struct bz_record_opts {
  * reply" (loop safety said no, see bz_outbox_should_reply, or no address
  * to reply to): no outbox row, acuse_status "none". With no_reply render
  * is still called: the row keeps the acuse it renders and the event seals
- * its digests; only its recipients are ignored.
+ * its digests; only its recipients are ignored. A render that deferred
+ * its signature (struct bz_outmail deferred) leaves an acuse_pending row
+ * instead, recipients included (none with no_reply), and queues nothing:
+ * bz_store_pending_complete() keeps and queues the signed acuse later.
  *
  * Repeat (same signed_sha256 and signer.cert_sha256 as a recorded filing):
  * no new folio; out->repeat = 1 with the original folio and instants; a
@@ -255,10 +271,65 @@ enum bz_store_status bz_store_find_repeat(struct bz_store *st,
 /*
  * What the folio's "submission" event sealed: cadena_sha256,
  * envelope_sha256 and acuse_sha256 (hex; "" when the event predates
- * them or names none). NOTFOUND when the folio has no such event.
+ * them or names none). NOTFOUND when the folio has no such event. An
+ * acuse signed after the commit (schema 8) has its acuse_sha256 in the
+ * folio's first "acuse-signed" event instead; that one is returned.
  */
 enum bz_store_status bz_store_sealed_digests(struct bz_store *st,
 	    const char *folio, char cadena[65], char envelope[65], char acuse[65]);
+/*
+ * An acuse sealed at its filing's commit and not signed yet (schema 8,
+ * core/store_pending.c): what the signed mail needs beyond the record.
+ */
+struct bz_acuse_pending {
+	char		 folio[BZ_FOLIO_LEN];
+	char		*mail_from;
+	char		*mail_to;		/* may be NULL */
+	char		*text_appendix;		/* may be NULL */
+	int64_t		 date_utc;		/* Date: of the acuse */
+	char		**rcpts;
+	size_t		 n_rcpts;
+	int		 reply;			/* 0: kept, sent to no one */
+	int64_t		 created_utc;
+};
+
+void	bz_acuse_pending_free(struct bz_acuse_pending *p);
+/* Hex SHA-256 of the row's content, as the "submission" event seals it. */
+void	bz_acuse_pending_digest(const struct bz_acuse_pending *p, char hex[65]);
+/* The folio's pending acuse: OK, NOTFOUND (none, or signed already), TEMPFAIL. */
+enum bz_store_status bz_store_pending_get(struct bz_store *st, const char *folio,
+	    struct bz_acuse_pending *p);
+/* Up to max folios after `after` (NULL: from the first) in folio order
+ * with an acuse pending, created at or before `before`, whose cadena names
+ * institution certificate `cert` (NULL: any); free each + vector. */
+enum bz_store_status bz_store_pending_list(struct bz_store *st, int64_t before,
+	    const char *cert, const char *after, size_t max, char ***folios,
+	    size_t *n);
+/*
+ * Signed acuses of pending rows, in one transaction (one fsync for the
+ * batch): each kept in its submission's row, sealed by an "acuse-signed"
+ * event (acuse_sha256 and the pending row's digest), one outbox row per
+ * recipient (created_utc of the filing: they are its acuse rows, which
+ * repeats and receipt resend look for) and its pending row deleted. One
+ * whose pending row is gone (signed by another process meanwhile) is
+ * skipped: kept 0, nothing of it written. TEMPFAIL: nothing written.
+ */
+struct bz_acuse_signed {
+	const struct bz_acuse_pending *pending;
+	const void	*acuse;
+	size_t		 len;
+	int		 kept;			/* out: 1 kept and queued */
+	size_t		 queued;		/* out: outbox rows added */
+};
+
+enum bz_store_status bz_store_pending_complete(struct bz_store *st,
+	    struct bz_acuse_signed *v, size_t n, int64_t now);
+/* The acuse_pending_sha256 the folio's "submission" event sealed ("" none). */
+enum bz_store_status bz_store_sealed_pending(struct bz_store *st,
+	    const char *folio, char pending[65]);
+/* Number of acuses sealed and waiting for their signature. */
+enum bz_store_status bz_store_pending_count(struct bz_store *st, int64_t *n);
+
 /* Folios that have a "submission" event, in event order (free each + vector). */
 enum bz_store_status bz_store_sealed_folios(struct bz_store *st,
 	    char ***folios, size_t *n);

@@ -52,7 +52,20 @@ struct bz_submission_input {
 	time_t		 arrival;	/* when the MTA sent end of message */
 	struct bz_store_pool *store;	/* process-wide (main.c); NULL: none */
 	struct bz_outbox *outbox;	/* woken when an acuse is queued; may be NULL */
+	/* 1: the acuse is sealed in the record's transaction and signed
+	 * after the commit by the outbox's signer thread (bz_submission_sign_pending,
+	 * core/receipt_pending.c), off the end-of-message path; 0: signed
+	 * inside the transaction. The daemon sets it when it runs an outbox. */
+	int		 sign_later;
 };
+
+/*
+ * The outbox signer thread's sign_pending hook (core/submission_sign.c): the
+ * acuses sealed at their commit, signed with the current generation's
+ * institution key. Returns how many it signed, -1 on a database error.
+ */
+struct bz_store;
+int	bz_submission_sign_pending(struct bz_store *st, int64_t now);
 
 enum bz_decision_action {
 	BZ_DECISION_ACCEPT,		/* deliver, with headers[] added */

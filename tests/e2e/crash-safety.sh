@@ -86,8 +86,10 @@ e2e_log "$NMSG sent: $n250 got 250, $n451 got 451, $nother other; $kills kills"
 [ "$n250" -ge 1 ] || e2e_fail "no message got 250"
 [ "$((n250 + n451 + nother))" -eq "$NMSG" ] || e2e_fail "results incomplete"
 
-# The outbox drains (the worker of the last life sends what earlier ones left).
-pending() { [ "$(sql "SELECT count(*) FROM outbox WHERE status <> 'sent'")" -eq 0 ]; }
+# The outbox drains (the worker of the last life signs and sends what
+# earlier ones left: an acuse is sealed at the commit, signed after it).
+pending() { [ "$(sql "SELECT count(*) FROM acuse_pending")" -eq 0 ] &&
+    [ "$(sql "SELECT count(*) FROM outbox WHERE status <> 'sent'")" -eq 0 ]; }
 e2e_wait_until "$((E2E_TIMEOUT * 2))" pending ||
     e2e_fail "outbox not drained: $(sql "SELECT id, folio, status, last_error FROM outbox WHERE status <> 'sent'")"
 

@@ -256,7 +256,14 @@ sub_reload()
 	e2e_wait_until "$E2E_TIMEOUT" sub_reloads "$1" || e2e_fail "reload $1 not done"
 }
 
-# sub_smtp_code - the last SMTP reply of transcript ID to the data (3 digits)
+# sub_all_signed - no acuse sealed at its commit is waiting for its
+# signature (the outbox worker signs them after the 250)
+sub_all_signed()
+{
+	sub_ctl store stats --json 2>/dev/null | grep -q '"acuses_pending_signature": 0'
+}
+
+# sub_last_reply - the last SMTP reply of transcript ID to the data (3 digits)
 sub_last_reply()
 {
 	grep -E '^<[-*~]+ +[0-9]{3}' "$E2E_DIR/$1.smtp" | tail -n 3

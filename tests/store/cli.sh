@@ -74,7 +74,7 @@ check "stats" 0 "$CTL" -c "$T/buzon.conf" store stats
 expect "stats submissions" "^submissions *4$" "$T/out"
 expect "stats last folio" "^last folio *BZ-2026-00000004$" "$T/out"
 check "stats json" 0 "$CTL" -c "$T/buzon.conf" store stats --json
-expect "stats json" '"submissions": 4, "repeats": 0, "events": 4, "outbox": {"pending": 4, "sent": 0, "failed": 0}, "last_folio": "BZ-2026-00000004"' "$T/out"
+expect "stats json" '"submissions": 4, "repeats": 0, "events": 4, "acuses_pending_signature": 0, "outbox": {"pending": 4, "sent": 0, "failed": 0}, "last_folio": "BZ-2026-00000004"' "$T/out"
 
 check "outbox" 0 "$CTL" -c "$T/buzon.conf" store outbox
 expect "outbox row" "^3 pending acuse BZ-2026-00000003 rh@empresa.example attempts=0" "$T/out"

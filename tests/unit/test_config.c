@@ -180,6 +180,7 @@ static const struct {
 	{ "OutboxRetryMaxInterval", 1, 604800 },
 	{ "OutboxTimeout", 1, 3600 },
 	{ "RepeatResendInterval", 0, 2592000 },
+	{ "TestAcuseSignDelay", 0, 86400 },
 };
 #define N_INT_RANGES (sizeof(int_ranges) / sizeof(int_ranges[0]))
 

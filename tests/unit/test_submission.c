@@ -18,6 +18,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <sqlite3.h>
+
+#include "buzon/calendar.h"
+#include "buzon/receipt.h"
 #include "buzon/runtime.h"
 #include "buzon/store.h"
 #include "buzon/submission.h"
@@ -85,6 +89,10 @@ pipeline_close(struct pipeline *p)
 	free(p->db);
 }
 
+/* 1: run() seals the acuse and leaves its signature for later, as the
+ * daemon does (bz_submission_input.sign_later). */
+static int sign_later;
+
 /* run - bz_submission_decide() on msg sent to the mailbox; store NULL: none */
 static void
 run(struct pipeline *p, const char *msg, struct bz_store_pool *store,
@@ -103,6 +111,7 @@ run(struct pipeline *p, const char *msg, struct bz_store_pool *store,
 	in.nrcpts = 1;
 	in.arrival = (time_t)TEST_PKI_INSTANT;
 	in.store = store;
+	in.sign_later = sign_later;
 	bz_decision_init(d);
 	bz_submission_decide(&in, d);
 }
@@ -308,6 +317,155 @@ START_TEST(test_tempfail)
 }
 END_TEST
 
+/* sign - bz_receipt_sign_pending with the pipeline's key; signed count */
+static size_t
+sign(struct pipeline *p, size_t *refused)
+{
+	struct bz_store *st = bz_store_pool_get(p->pool);
+	size_t nsigned = 0, nrefused = 0;
+
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(bz_receipt_sign_pending(st, p->rt->signer,
+	    bz_calendar_zone(p->rt->calendar), INT64_MAX, 1000, 64, NULL,
+	    &nsigned, &nrefused), 0);
+	bz_store_pool_put(p->pool, st);
+	if (refused != NULL)
+		*refused = nrefused;
+	return nsigned;
+}
+
+/* db_exec - one statement on the database, behind the store's back */
+static void
+db_exec(struct pipeline *p, const char *sql)
+{
+	sqlite3 *db;
+
+	ck_assert_int_eq(sqlite3_open(p->db, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/*
+ * Issue 12: the acuse sealed at the commit, signed afterwards. After the
+ * 250 the record and a pending acuse are committed and nothing is queued
+ * (a crash here loses nothing: the pending row is durable); a repeat
+ * meanwhile queues nothing more; signing keeps, seals and queues the
+ * acuse once, a second run signs nothing again; the sello is the one a
+ * fresh sello over the record gives (PKCS#1 v1.5 is deterministic); the
+ * acuse verifies. A pending row changed behind the log is refused.
+ */
+START_TEST(test_sign_later)
+{
+	struct pipeline p;
+	struct bz_decision d;
+	struct bz_submission sub;
+	struct bz_acuse_pending pend;
+	struct bz_outbox_item *items;
+	struct bz_receipt r;
+	struct bz_receipt_verify_opts vo;
+	struct bz_receipt_verify_result res;
+	struct bz_buf err = BZ_BUF_INIT;
+	struct bz_store *st;
+	char *msg = test_signed_message("efirma-fisica", DETACHED, 0);
+	char *msg2 = test_signed_message("efirma-moral", DETACHED, 0);
+	char *msg3 = test_signed_message("efirma-sincorreo", DETACHED, 0);
+	size_t n, refused;
+
+	sign_later = 1;
+	pipeline_open(&p, 1);
+	run(&p, msg, p.pool, &d);
+	ck_assert_int_eq(d.action, BZ_DECISION_ACCEPT);
+	ck_assert_str_eq(header(&d, "X-Buzon-Folio"), "BZ-2026-00000001");
+	bz_decision_free(&d);
+	items = outbox(&p, &n);
+	ck_assert_uint_eq(n, 0);
+	bz_outbox_items_free(items, n);
+	ck_assert_ptr_nonnull(st = bz_store_pool_get(p.pool));
+	ck_assert_int_eq(bz_store_pending_get(st, "BZ-2026-00000001", &pend),
+	    BZ_STORE_OK);
+	ck_assert_uint_eq(pend.n_rcpts, 1);
+	ck_assert_str_eq(pend.rcpts[0], CERT_ADDRESS);
+	ck_assert_str_eq(pend.mail_from, MAILBOX);
+	bz_acuse_pending_free(&pend);
+	ck_assert_int_eq(bz_store_submission_get(st, "BZ-2026-00000001", &sub),
+	    BZ_STORE_OK);
+	ck_assert_ptr_null(sub.acuse);
+	ck_assert_str_eq(sub.acuse_status, "queued");
+	bz_submission_free(&sub);
+	bz_store_pool_put(p.pool, st);
+
+	/* A repeat before the signature: no second acuse. */
+	run(&p, msg, p.pool, &d);
+	ck_assert_str_eq(header(&d, "X-Buzon-Repeat"), "yes");
+	bz_decision_free(&d);
+
+	ck_assert_uint_eq(sign(&p, NULL), 1);
+	ck_assert_uint_eq(sign(&p, NULL), 0);		/* exactly once */
+	items = outbox(&p, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(items[0].recipient, CERT_ADDRESS);
+	bz_outbox_items_free(items, n);
+
+	ck_assert_ptr_nonnull(st = bz_store_pool_get(p.pool));
+	ck_assert_int_eq(bz_store_submission_get(st, "BZ-2026-00000001", &sub),
+	    BZ_STORE_OK);
+	ck_assert_ptr_nonnull(sub.acuse);
+	memset(&vo, 0, sizeof(vo));
+	vo.ca_file = test_pki_path("institution-ca.crt");
+	bz_receipt_verify_result_init(&res);
+	(void)bz_receipt_verify(sub.acuse, sub.acuse_len, &vo, &res);
+	ck_assert_int_eq(res.check[BZ_RECEIPT_CHECK_SMIME], BZ_CHECK_PASS);
+	ck_assert_int_eq(res.check[BZ_RECEIPT_CHECK_SELLO], BZ_CHECK_PASS);
+	ck_assert(res.have_record);
+	/* Signed again from the row (as after a crash): the same sello. */
+	bz_receipt_init(&r);
+	bz_receipt_from_submission(&r, sub.folio, &sub, bz_calendar_zone(p.rt->calendar),
+	    NULL);
+	ck_assert_int_eq(bz_receipt_seal(p.rt->signer, &r, &err), 0);
+	ck_assert_str_eq(r.sello, res.record.sello);
+	bz_receipt_free(&r);
+	bz_receipt_verify_result_free(&res);
+	bz_submission_free(&sub);
+	bz_store_pool_put(p.pool, st);
+
+	/* A pending acuse redirected behind the log is not signed. */
+	run(&p, msg2, p.pool, &d);
+	ck_assert_int_eq(d.action, BZ_DECISION_ACCEPT);
+	ck_assert_str_eq(header(&d, "X-Buzon-Folio"), "BZ-2026-00000002");
+	bz_decision_free(&d);
+	db_exec(&p, "UPDATE acuse_pending SET rcpts = 'otro@example.org'");
+	ck_assert_uint_eq(sign(&p, &refused), 0);
+	ck_assert_uint_eq(refused, 1);
+	items = outbox(&p, &n);
+	ck_assert_uint_eq(n, 1);
+	bz_outbox_items_free(items, n);
+	db_exec(&p, "DELETE FROM acuse_pending");
+
+	/* Sealed under another institution certificate (rotated since):
+	 * only that key may sign its cadena, so it waits, neither signed
+	 * nor refused, and is signed once that certificate is back. */
+	run(&p, msg3, p.pool, &d);
+	ck_assert_str_eq(header(&d, "X-Buzon-Folio"), "BZ-2026-00000003");
+	bz_decision_free(&d);
+	db_exec(&p, "UPDATE submissions SET institution_no_certificado = "
+	    "'99999999999999999999' WHERE folio = 'BZ-2026-00000003'");
+	ck_assert_uint_eq(sign(&p, &refused), 0);
+	ck_assert_uint_eq(refused, 0);
+	db_exec(&p, "UPDATE submissions SET institution_no_certificado = (SELECT "
+	    "institution_no_certificado FROM submissions WHERE folio = "
+	    "'BZ-2026-00000001') WHERE folio = 'BZ-2026-00000003'");
+	ck_assert_uint_eq(sign(&p, &refused), 1);
+	ck_assert_uint_eq(refused, 0);
+
+	bz_buf_free(&err);
+	pipeline_close(&p);
+	sign_later = 0;
+	free(msg);
+	free(msg2);
+	free(msg3);
+}
+END_TEST
+
 Suite *
 suite_submission(void)
 {
@@ -323,6 +481,7 @@ suite_submission(void)
 	    (int)(sizeof(rejections) / sizeof(rejections[0])));
 	tcase_add_test(tc, test_no_certificate_address);
 	tcase_add_test(tc, test_tempfail);
+	tcase_add_test(tc, test_sign_later);
 	suite_add_tcase(s, tc);
 	return s;
 }
