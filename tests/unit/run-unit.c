@@ -54,6 +54,7 @@ static const struct {
 	{ "receipt_pdf", suite_receipt_pdf },
 	{ "registration", suite_registration },
 	{ "consulta", suite_consulta },
+	{ "apertura", suite_apertura },
 };
 
 static char base_path[4096];	/* this run's directory, made before forking */
