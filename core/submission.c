@@ -47,6 +47,8 @@ bz_decision_init(struct bz_decision *d)
 	bz_reasons_init(&d->reasons);
 	d->headers = NULL;
 	d->nheaders = 0;
+	d->rcpts = NULL;
+	d->nrcpts = 0;
 }
 
 /* bz_decision_free - release headers and reasons */
@@ -58,6 +60,9 @@ bz_decision_free(struct bz_decision *d)
 		free(d->headers[i].value);
 	}
 	free(d->headers);
+	for (size_t i = 0; i < d->nrcpts; i++)
+		free(d->rcpts[i]);
+	free(d->rcpts);
 	bz_reasons_free(&d->reasons);
 	bz_decision_init(d);
 }
@@ -72,6 +77,19 @@ bz_decision_add_header(struct bz_decision *d, const char *name, const char *valu
 	d->headers[d->nheaders].name = xstrdup(name);
 	d->headers[d->nheaders].value = xstrdup(value);
 	d->nheaders++;
+}
+
+/* bz_decision_add_rcpt - one more envelope recipient, once */
+void
+bz_decision_add_rcpt(struct bz_decision *d, const char *address)
+{
+	if (!bz_address_plain(address))
+		bz_panic("decide: recipient %s is not a plain address", address);
+	for (size_t i = 0; i < d->nrcpts; i++)
+		if (strcasecmp(d->rcpts[i], address) == 0)
+			return;
+	d->rcpts = xrealloc(d->rcpts, (d->nrcpts + 1) * sizeof(*d->rcpts));
+	d->rcpts[d->nrcpts++] = xstrdup(address);
 }
 
 /* bz_decision_add_reason - record a reason; tempfail beats reject beats accept */

@@ -70,6 +70,10 @@ struct bz_decision {
 	struct bz_reasons reasons;	/* why (REJECT/TEMPFAIL; may be empty on ACCEPT) */
 	struct bz_decision_header *headers;	/* added on ACCEPT, in this order */
 	size_t		 nheaders;
+	/* Envelope recipients added on ACCEPT (smfi_addrcpt): a reply to a
+	 * notification also goes to its department (issue 10). */
+	char		**rcpts;
+	size_t		 nrcpts;
 };
 
 void	bz_decision_init(struct bz_decision *d);
@@ -79,6 +83,8 @@ void	bz_decision_add_header(struct bz_decision *d, const char *name,
 /* Record a reason; its class (reject/tempfail) sets the action, a
  * tempfail reason winning over reject ones. */
 void	bz_decision_add_reason(struct bz_decision *d, const char *code);
+/* One more envelope recipient for an accepted message (plain local@domain). */
+void	bz_decision_add_rcpt(struct bz_decision *d, const char *address);
 
 /* bz_submission_decide - fill out (initialised by the caller) for the
  * message in in. */
