@@ -158,6 +158,7 @@ render_sealed(const struct bz_receipt_render_ctx *ctx, const char *folio,
 	int rc;
 
 	bz_receipt_from_submission(r, folio, sub, ctx->tz, ctx->event);
+	memset(&m, 0, sizeof(m));
 	m.from = ctx->mailbox;
 	m.to = ctx->to;
 	m.in_reply_to = irt;

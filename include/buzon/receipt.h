@@ -247,6 +247,11 @@ struct bz_receipt_mail {
 	 * text of an acuse de registro); NULL: nothing. Signed with the mail,
 	 * not part of the cadena or the XML. */
 	const char *text_appendix;
+	/* A notification's acuse or constancia (issue 10): the notified
+	 * message, the department's signed mail byte for byte, attached as
+	 * notificacion-<folio>.eml (base64); NULL: none. */
+	const void *attachment;
+	size_t	 attachment_len;
 };
 
 /*
