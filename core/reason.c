@@ -184,6 +184,26 @@ static const struct bz_reason reasons[] = {
 	{ "BZ-CONSULTA-TOO-SOON", BZ_REASON_REJECT, "550", "5.7.1",
 	  "Ese acuse ya se reenvio hace poco; intente mas tarde",
 	  "CONSULTA of a folio re-sent within RepeatResendInterval, or 5 times in 24 hours" },
+	/* Notifications from the Institute (issue 10): a message to
+	 * NotifierAddress. */
+	{ "BZ-NOTIF-NOT-OFFICIAL", BZ_REASON_REJECT, "550", "5.7.1",
+	  "Solo los servidores publicos autorizados pueden notificar: la e.firma que firma no esta en la lista de la Institucion",
+	  "the signer's RFC is not in OfficialsFile" },
+	{ "BZ-NOTIF-UNSIGNED", BZ_REASON_REJECT, "550", "5.7.1",
+	  "Una notificacion debe venir firmada con la e.firma de un servidor publico autorizado",
+	  "a message to NotifierAddress without a valid e.firma signature" },
+	{ "BZ-NOTIF-NO-RECIPIENT", BZ_REASON_REJECT, "550", "5.7.1",
+	  "El texto firmado debe traer una sola linea Destinatario: con el RFC del patron",
+	  "no (or more than one, or a malformed) Destinatario: line in the signed text" },
+	{ "BZ-NOTIF-NO-SUBJECT", BZ_REASON_REJECT, "550", "5.7.1",
+	  "El texto firmado debe traer una sola linea Asunto: (hasta 200 bytes, sin caracteres de control)",
+	  "no (or more than one, empty, too long) Asunto: line in the signed text" },
+	{ "BZ-NOTIF-BAD-REPLY-TO", BZ_REASON_REJECT, "550", "5.7.1",
+	  "La linea Responder-a: debe ser una sola direccion de correo simple",
+	  "Responder-a: is not one plain address" },
+	{ "BZ-NOTIF-NOT-ENABLED", BZ_REASON_REJECT, "550", "5.7.1",
+	  "El patron no tiene buzon habilitado: notifique por otro medio",
+	  "the employer named by Destinatario: has no enabled mailbox" },
 };
 
 /* bz_reason_find - catalogue entry for a code, NULL if unknown */

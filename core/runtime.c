@@ -19,6 +19,7 @@
 
 #include "buzon/address.h"
 #include "buzon/calendar.h"
+#include "buzon/notification.h"
 #include "buzon/log.h"
 #include "buzon/receipt.h"
 #include "buzon/runtime.h"
@@ -45,12 +46,19 @@ static int
 mailboxes_init(struct bz_runtime *rt, struct bz_buf *err)
 {
 	size_t n = bz_config_count(rt->cfg, BZ_KEY_MailboxAddress);
+	const char *notifier = bz_config_str(rt->cfg, BZ_KEY_NotifierAddress);
 
-	rt->mailboxes = xcalloc(n ? n : 1, sizeof(*rt->mailboxes));
+	rt->mailboxes = xcalloc(n + 1, sizeof(*rt->mailboxes));
 	for (size_t i = 0; i < n; i++) {
 		const char *a = bz_config_nth(rt->cfg, BZ_KEY_MailboxAddress, i);
 
 		rt->mailboxes[i] = lower_dup(a, strlen(a));
+	}
+	/* The notifier is one more address of ours: its mail reaches
+	 * bz_submission_decide, and loop safety never answers it. */
+	if (notifier != NULL) {
+		rt->mailboxes[n] = lower_dup(notifier, strlen(notifier));
+		rt->notifier = rt->mailboxes[n++];
 	}
 	rt->nmailboxes = n;
 	rt->delimiters = bz_config_str(rt->cfg, BZ_KEY_RecipientDelimiter);
@@ -68,6 +76,7 @@ mailboxes_free(struct bz_runtime *rt)
 	free(rt->mailboxes);
 	rt->mailboxes = NULL;
 	rt->nmailboxes = 0;
+	rt->notifier = NULL;
 }
 
 /*
@@ -195,6 +204,45 @@ signer_free(struct bz_runtime *rt)
 	rt->signer = NULL;
 }
 
+/*
+ * officials_init - OfficialsFile, read with NotifierAddress: a malformed
+ * line refuses the generation (start-up, reload, -t) naming the line
+ */
+static int
+officials_init(struct bz_runtime *rt, struct bz_buf *err)
+{
+	const char *path = bz_config_str(rt->cfg, BZ_KEY_OfficialsFile);
+	struct bz_buf why = BZ_BUF_INIT;
+
+	if (rt->notifier == NULL)
+		return 0;
+	if (path == NULL) {
+		bz_buf_puts(err, "NotifierAddress is set but OfficialsFile is not: "
+		    "no official could notify");
+		return -1;
+	}
+	rt->officials = xcalloc(1, sizeof(*rt->officials));
+	if (bz_officials_load(path, rt->officials, &why) != 0) {
+		bz_buf_printf(err, "OfficialsFile: %s", bz_buf_str(&why));
+		bz_buf_free(&why);
+		return -1;
+	}
+	if (rt->officials->n == 0)
+		bz_log(BZ_LOG_WARNING, NULL, "OfficialsFile %s lists no official: "
+		    "every notification is refused", path);
+	return 0;
+}
+
+/* officials_free - release the list (NULL after a failed init) */
+static void
+officials_free(struct bz_runtime *rt)
+{
+	if (rt->officials != NULL)
+		bz_officials_free(rt->officials);
+	free(rt->officials);
+	rt->officials = NULL;
+}
+
 /* The resources of a generation, built in this order, freed in reverse. */
 static const struct {
 	const char *name;
@@ -205,6 +253,7 @@ static const struct {
 	{ "calendar", calendar_init, calendar_free },
 	{ "verification", verify_init, verify_free },
 	{ "acuse signer", signer_init, signer_free },
+	{ "officials", officials_init, officials_free },
 };
 
 #define NRESOURCES (sizeof(resources) / sizeof(resources[0]))
@@ -299,6 +348,21 @@ bz_runtime_mailbox_of(const struct bz_runtime *rt, const char *addr)
 			found = rt->mailboxes[i];
 	free(key);
 	return found;
+}
+
+/* bz_runtime_is_notifier - is addr the NotifierAddress? */
+int
+bz_runtime_is_notifier(const struct bz_runtime *rt, const char *addr)
+{
+	char *key;
+	int r;
+
+	if (rt->notifier == NULL)
+		return 0;
+	key = bz_address_key(addr);
+	r = bz_address_is_mailbox(key, rt->notifier, rt->delimiters);
+	free(key);
+	return r;
 }
 
 /* bz_runtime_is_mailbox - is addr one of the mailboxes? */

@@ -35,6 +35,13 @@
  *            registration_addresses.address for the per-address bound of
  *            RegistrationMaxNoticesPerAddress. Rows from before start
  *            their clocks at their REGISTRO (what version 5 counted).
+ * Version 7: notifications from the Institute (issue 10):
+ *            notification_counter (the NT- folios' own counter, per
+ *            year), notifications (one per accepted notification: the
+ *            employer, the department, the aviso's planned release and
+ *            its actual hand-off, the opening window, and the columns
+ *            the opening and the deemed step fill later). See
+ *            NOTIFY-API.md and include/buzon/notification.h.
  */
 #include "build-aux/config.h"
 
@@ -204,6 +211,51 @@ static const char *const migrations[] = {
 	"UPDATE registration_addresses SET notice_sent_utc = (SELECT "
 	"  created_utc FROM registrations r WHERE r.id = registration_id);"
 	"UPDATE registrations SET mobile_sent_utc = created_utc;",
+
+	/* 6 -> 7 */
+	"CREATE TABLE notification_counter ("
+	"  year INTEGER PRIMARY KEY,"
+	"  last INTEGER NOT NULL);"
+	"CREATE TABLE notifications ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  folio TEXT NOT NULL UNIQUE,"		/* NT-YYYY-NNNNNNNN */
+	"  year INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	/* The department's signed message, filed like a promocion: its
+	 * spool copy, parts, event and acuse de envio. */
+	"  submission_folio TEXT NOT NULL REFERENCES submissions (folio),"
+	"  rfc TEXT NOT NULL,"			/* the employer notified */
+	"  subject TEXT NOT NULL,"
+	"  official_rfc TEXT NOT NULL,"		/* the signer, in OfficialsFile */
+	"  department_address TEXT NOT NULL,"
+	"  department_name TEXT NOT NULL,"
+	"  reply_to TEXT,"			/* Responder-a:, NULL: department */
+	"  state TEXT NOT NULL DEFAULT 'sent'"
+	"    CHECK (state IN ('sent', 'opened', 'deemed')),"
+	"  created_utc INTEGER NOT NULL,"	/* accepted (notification clock) */
+	"  aviso_message_id TEXT NOT NULL UNIQUE,"
+	"  aviso_planned_utc INTEGER NOT NULL,"	/* first window instant >= created */
+	"  aviso_queued_utc INTEGER,"		/* avisos rendered into the outbox */
+	"  aviso_released_utc INTEGER,"		/* first aviso handed to the MTA */
+	"  day1 TEXT NOT NULL,"			/* YYYY-MM-DD, from the planned */
+	"  day2 TEXT NOT NULL,"			/* release */
+	"  day3 TEXT NOT NULL,"
+	"  deemed_date TEXT NOT NULL,"
+	"  deemed_due_utc INTEGER NOT NULL,"	/* 09:30 of deemed_date */
+	"  window_rule TEXT NOT NULL,"
+	"  calendar_version TEXT NOT NULL,"
+	/* Part B: opening, acuse de notificacion, deemed, constancia. */
+	"  opened_utc INTEGER,"
+	"  legal_utc INTEGER,"
+	"  rule TEXT,"
+	"  deemed_utc INTEGER,"
+	"  acuse_folio TEXT,"
+	"  constancia_folio TEXT,"
+	"  UNIQUE (year, seq));"
+	"CREATE INDEX notifications_rfc ON notifications (rfc, state);"
+	"CREATE INDEX notifications_due ON notifications (state, deemed_due_utc);"
+	"CREATE INDEX notifications_hold ON notifications (aviso_queued_utc, "
+	"  aviso_planned_utc);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -39,6 +39,7 @@
 #include "buzon/config.h"
 
 struct bz_calendar;
+struct bz_officials;
 struct bz_receipt_signer;
 struct bz_verify_ctx;
 
@@ -66,6 +67,13 @@ struct bz_runtime {
 	struct bz_receipt_signer *signer;
 	const char	*verify_missing;	/* why verify is NULL (static text) */
 	const char	*signer_missing;	/* why signer is NULL (static text) */
+	/*
+	 * Notifications (issue 10): NotifierAddress (lower case, also the
+	 * last entry of mailboxes, so its mail is ours) and OfficialsFile.
+	 * Both NULL when NotifierAddress is unset.
+	 */
+	const char	*notifier;
+	struct bz_officials *officials;
 };
 
 /* Read path and build every resource; NULL and err on failure. */
@@ -86,5 +94,7 @@ struct bz_runtime *bz_runtime_acquire(void);
 int	bz_runtime_is_mailbox(const struct bz_runtime *rt, const char *addr);
 /* The configured mailbox (lower case) that addr is, or NULL. */
 const char *bz_runtime_mailbox_of(const struct bz_runtime *rt, const char *addr);
+/* Is addr the NotifierAddress (the same comparison)? */
+int	bz_runtime_is_notifier(const struct bz_runtime *rt, const char *addr);
 
 #endif
