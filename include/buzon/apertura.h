@@ -61,4 +61,86 @@ void	bz_apertura_refs_scan(const unsigned char *msg, size_t len,
 	    struct bz_apertura_refs *refs);
 void	bz_apertura_refs_free(struct bz_apertura_refs *refs);
 
+/* ---- the store side (core/notification_acuse.c, notification_open.c,
+ * notification_deemed.c) ---- */
+#include "buzon/buf.h"
+#include "buzon/store.h"
+
+struct bz_notification;
+struct bz_receipt;
+struct bz_receipt_signer;
+struct bz_calendar;
+struct bz_submission;
+struct bz_tz;
+
+/* Outbox kinds of the acuse de notificacion and the constancia. */
+#define BZ_NOTIF_OUTBOX_ACUSE		"acuse-notificacion"
+#define BZ_NOTIF_OUTBOX_CONSTANCIA	"constancia-notificacion"
+/* Chain events (under the NT folio, bz_notification_event_locked). */
+#define BZ_NOTIF_EV_OPENED	"notification-opened"
+#define BZ_NOTIF_EV_DEEMED	"notification-deemed"
+#define BZ_NOTIF_EV_RESENT	"notification-acuse-resent"
+
+struct bz_notif_acuse_opts {
+	const struct bz_receipt_signer *signer;	/* the Institute */
+	const struct bz_tz *tz;			/* Mexico City */
+	const char	*from;			/* From: (the mailbox address) */
+	int64_t		 now;			/* Date: */
+	const char	*appendix;		/* text after the acuse's (a coded
+						 * note on a repeat); NULL: none */
+};
+
+/* The canonical record of n's acuse de notificacion (state opened) or
+ * constancia (deemed), from sub, the record of the department's filing. */
+void	bz_notification_acuse_record(struct bz_receipt *r,
+	    const struct bz_notification *n, const struct bz_submission *sub,
+	    const struct bz_tz *tz);
+/* Its signed mail, the notified message attached; 0 or -1 (err). */
+int	bz_notification_acuse_render(struct bz_store *st,
+	    const struct bz_notification *n, const struct bz_notif_acuse_opts *o,
+	    struct bz_buf *out, char cadena_sha256[65], struct bz_buf *err);
+/* Rendered once and queued to the employer's confirmed addresses and the
+ * department, inside the held transaction; *queued rows. 0 or -1. */
+int	bz_notification_acuse_queue_locked(struct bz_store *st, const char *qid,
+	    const struct bz_notification *n, const struct bz_notif_acuse_opts *o,
+	    int64_t now, size_t *queued, char cadena_sha256[65], struct bz_buf *err);
+
+/*
+ * The opening of notification folio at instant opened (TestClock under
+ * TestMode), inside the held transaction: the row is claimed only while
+ * it is "sent", its aviso queued and its deemed instant not reached
+ * (UPDATE ... WHERE state = 'sent'), so two openings cannot both set the
+ * instant; then opened_utc, legal_utc and rule (bz_calendar_notification),
+ * acuse_folio = by_folio (the opening message's own filing), the
+ * BZ_NOTIF_EV_OPENED event and the acuse queued. 1 opened, 0 not
+ * claimable (nothing written), -1 error (err).
+ */
+int	bz_notification_open_locked(struct bz_store *st, const char *qid,
+	    const char *folio, const struct bz_calendar *cal, int64_t opened,
+	    const char *by_folio, const struct bz_notif_acuse_opts *o,
+	    size_t *queued, struct bz_buf *err);
+/*
+ * The kept acuse (opened) or constancia (deemed) of folio queued again,
+ * its instant unchanged, in a transaction of its own with a
+ * BZ_NOTIF_EV_RESENT event; not when the last re-send is younger than
+ * interval seconds (*queued 0, OK). NOTFOUND when it is neither opened
+ * nor deemed.
+ */
+enum bz_store_status bz_notification_resend(struct bz_store *st, const char *qid,
+	    const char *folio, const struct bz_notif_acuse_opts *o, int64_t now,
+	    int64_t interval, size_t *queued);
+
+/*
+ * The deemed step at instant clock: every notification still "sent" whose
+ * aviso was queued and whose deemed instant (09:30 of the fourth working
+ * day) has come is claimed (state "deemed", legal_utc = deemed_utc = that
+ * instant, rule window.fourth-working-day), its BZ_NOTIF_EV_DEEMED event
+ * appended and its constancia queued, all in ONE transaction per
+ * notification: a crash leaves either all of it or none, and a second
+ * run (or a concurrent one) finds nothing to claim. *n: how many were
+ * deemed now.
+ */
+enum bz_store_status bz_notification_deem(struct bz_store *st,
+	    const struct bz_notif_acuse_opts *o, int64_t clock, size_t *n);
+
 #endif
