@@ -242,7 +242,9 @@ void
 bz_receipt_text(const struct bz_receipt *r, struct bz_buf *out)
 {
 	struct bz_buf v = BZ_BUF_INIT, cadena = BZ_BUF_INIT, folio = BZ_BUF_INIT;
-	int notif = r->event && strcmp(r->event, "notificacion") == 0;
+	/* An acuse de notificacion or a constancia (issue 10 part B). */
+	int notif = r->event && (strcmp(r->event, "notificacion") == 0 ||
+	    strcmp(r->event, "constancia") == 0);
 
 	bz_receipt_normalize(&folio, r->folio);
 	bz_buf_printf(out, "ACUSE DE RECIBO - Buzón IMSS\nFolio: %s\n\n", folio.data);

@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "buzon/address.h"
+#include "buzon/apertura.h"
 #include "buzon/buf.h"
 #include "buzon/calendar.h"
 #include "buzon/cas.h"
@@ -437,9 +438,9 @@ bz_submission_decide(const struct bz_submission_input *in, struct bz_decision *o
 	struct bz_buf codes = BZ_BUF_INIT;
 	int64_t arrival, waited;
 	unsigned limit;
-	char *vt, *subject, *token, *cfolio;
+	char *vt, *subject, *token, *cfolio, *afolio;
 	enum bz_reg_action action;
-	int consulta;
+	int consulta, apertura;
 
 	bz_log(BZ_LOG_INFO, in->qid, "received for the mailbox, %zu bytes, "
 	    "generation %llu", in->len, (unsigned long long)in->rt->generation);
@@ -453,11 +454,13 @@ bz_submission_decide(const struct bz_submission_input *in, struct bz_decision *o
 	subject = bz_mime_subject(in->msg, in->len);
 	action = bz_registration_action(subject, &token);
 	consulta = bz_consulta_subject(subject, &cfolio);	/* issue 11 */
+	apertura = bz_apertura_subject(subject, &afolio);	/* issue 10 */
 	free(subject);
 	if (action == BZ_REG_CONFIRMACION && token != NULL) {
 		bz_submission_confirm_token(in, token, arrival, out);
 		free(token);
 		free(cfolio);
+		free(afolio);
 		return;
 	}
 	free(token);
@@ -475,6 +478,8 @@ bz_submission_decide(const struct bz_submission_input *in, struct bz_decision *o
 			    "certificate digest or signed entity digest");
 		else if (consulta)
 			bz_submission_consulta(in, &v, arrival, cfolio, out);
+		else if (apertura)
+			bz_submission_apertura(in, &v, arrival, afolio, out);
 		else if (action != BZ_REG_NONE)
 			bz_submission_registration(in, &v, arrival, action, out);
 		else
@@ -502,4 +507,5 @@ bz_submission_decide(const struct bz_submission_input *in, struct bz_decision *o
 	bz_verification_free(&v);
 	bz_buf_free(&codes);
 	free(cfolio);
+	free(afolio);
 }

@@ -129,6 +129,11 @@ void	bz_submission_registration(const struct bz_submission_input *in,
 void	bz_submission_consulta(const struct bz_submission_input *in,
 	    const struct bz_verification *v, int64_t arrival,
 	    const char *subject_folio, struct bz_decision *out);
+/* APERTURA <folio> (core/submission_apertura.c, issue 10 part B),
+ * verified; folio is the Subject's notification folio or NULL. */
+void	bz_submission_apertura(const struct bz_submission_input *in,
+	    const struct bz_verification *v, int64_t arrival, const char *folio,
+	    struct bz_decision *out);
 /* A verified promocion: RequireEnabledMailbox, then filed with its acuse
  * also to the RFC's confirmed contact addresses. */
 void	bz_submission_promocion(const struct bz_submission_input *in,
