@@ -143,4 +143,21 @@ enum bz_store_status bz_notification_resend(struct bz_store *st, const char *qid
 enum bz_store_status bz_notification_deem(struct bz_store *st,
 	    const struct bz_notif_acuse_opts *o, int64_t clock, size_t *n);
 
+/* ---- the scheduler (core/notification_worker.c) ---- */
+struct bz_runtime;
+struct bz_outbox;
+struct bz_notif_worker;
+
+/*
+ * The deemed step at clock with a configuration's signer, calendar and
+ * mailbox (the daemon's thread and `buzonctl notification tick`):
+ * NOTFOUND when it lacks the signer or a mailbox (nothing done).
+ */
+enum bz_store_status bz_notification_tick(struct bz_store *st,
+	    const struct bz_runtime *rt, int64_t clock, size_t *n);
+/* The daemon's thread: the step every second at bz_config_now. */
+struct bz_notif_worker *bz_notif_worker_start(const char *db_path,
+	    int busy_timeout_ms, struct bz_outbox *outbox, struct bz_buf *err);
+void	bz_notif_worker_stop(struct bz_notif_worker *w);
+
 #endif
