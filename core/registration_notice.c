@@ -54,7 +54,8 @@ bz_reg_notice_render(const struct bz_receipt_signer *s,
 	int rc = -1;
 
 	if (!bz_address_plain(n->from) || !bz_registration_address_ok(n->to) ||
-	    !safe_subject(n->subject)) {
+	    !safe_subject(n->subject) || (n->message_id != NULL &&
+	    strpbrk(n->message_id, "\r\n") != NULL)) {
 		bz_buf_puts(err, "refusing to render a notice: unsafe From, To or Subject");
 		return -1;
 	}
@@ -73,8 +74,11 @@ bz_reg_notice_render(const struct bz_receipt_signer *s,
 	bz_buf_printf(out, "From: <%s>\r\nTo: <%s>\r\nSubject: %s\r\n", n->from,
 	    n->to, n->subject);
 	bz_receipt_date_header(out, n->date);
-	bz_buf_printf(out, "Message-ID: <aviso.%s@%s>\r\n", hex,
-	    strchr(n->from, '@') + 1);
+	if (n->message_id != NULL)
+		bz_buf_printf(out, "Message-ID: %s\r\n", n->message_id);
+	else
+		bz_buf_printf(out, "Message-ID: <aviso.%s@%s>\r\n", hex,
+		    strchr(n->from, '@') + 1);
 	bz_buf_puts(out, "Auto-Submitted: auto-generated\r\n"
 	    "MIME-Version: 1.0\r\n");
 	bz_receipt_put_signed(out, hex, &entity, &der);

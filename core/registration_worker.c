@@ -8,7 +8,8 @@
  * generation's "now" (TestClock under TestMode), so a reload with another
  * TestClock moves the registrations' clock in tests, then the bytes of
  * the notices already handed to the MTA are wiped (their tokens). No transaction is
- * held while SmsCommand runs.
+ * held while SmsCommand runs. The same pass releases the notifications'
+ * held avisos and records their hand-off (issue 10, at the same clock).
  */
 #include "build-aux/config.h"
 
@@ -20,6 +21,7 @@
 
 #include "buzon/config.h"
 #include "buzon/log.h"
+#include "buzon/notification.h"
 #include "buzon/registration.h"
 #include "buzon/runtime.h"
 #include "buzon/store.h"
@@ -32,6 +34,34 @@ struct bz_reg_worker {
 	pthread_cond_t	 cond;
 	int		 stopping;
 };
+
+/*
+ * notifications - the avisos of issue 10 whose release has come, then the
+ * hand-off of those the outbox has sent (core/notification_aviso.c), at
+ * the notification clock (TestClock under TestMode). Off without
+ * NotifierAddress.
+ */
+static void
+notifications(struct bz_reg_worker *w, const struct bz_runtime *rt, int64_t clock,
+    int sms)
+{
+	struct bz_notif_release_opts ro;
+	size_t n;
+
+	if (rt->notifier == NULL)
+		return;
+	memset(&ro, 0, sizeof(ro));
+	ro.signer = rt->signer;
+	ro.cal = rt->calendar;
+	ro.from = rt->notifier;
+	ro.sms = sms;
+	if (bz_notification_release(w->st, &ro, clock, &n) == BZ_STORE_OK && n > 0)
+		bz_log(BZ_LOG_INFO, NULL, "notifications: %zu aviso(s) released to "
+		    "the outbox", n);
+	if (bz_notification_handoffs(w->st, clock, &n) == BZ_STORE_OK && n > 0)
+		bz_log(BZ_LOG_INFO, NULL, "notifications: %zu aviso(s) handed to "
+		    "the MTA", n);
+}
 
 /* pass - one round of SMS and expiry */
 static void
@@ -56,6 +86,7 @@ pass(struct bz_reg_worker *w)
 	    BZ_STORE_OK && expired > 0)
 		bz_log(BZ_LOG_NOTICE, NULL, "registration: %zu expired (72 hours "
 		    "without confirmed contact means)", expired);
+	notifications(w, rt, bz_config_now(rt->cfg, now), o.argv != NULL);
 	if (bz_registration_wipe_notices(w->st, &wiped) == BZ_STORE_OK && wiped > 0)
 		bz_log(BZ_LOG_DEBUG, NULL, "registration: %zu sent notice(s) wiped", wiped);
 	bz_sms_opts_free(&o);

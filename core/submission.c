@@ -440,7 +440,7 @@ bz_submission_decide(const struct bz_submission_input *in, struct bz_decision *o
 	unsigned limit;
 	char *vt, *subject, *token, *cfolio, *afolio;
 	enum bz_reg_action action;
-	int consulta, apertura;
+	int consulta, apertura, notification = 0;
 
 	bz_log(BZ_LOG_INFO, in->qid, "received for the mailbox, %zu bytes, "
 	    "generation %llu", in->len, (unsigned long long)in->rt->generation);
@@ -456,6 +456,15 @@ bz_submission_decide(const struct bz_submission_input *in, struct bz_decision *o
 	consulta = bz_consulta_subject(subject, &cfolio);	/* issue 11 */
 	apertura = bz_apertura_subject(subject, &afolio);	/* issue 10 */
 	free(subject);
+	/* A message to NotifierAddress is a notification whatever its
+	 * Subject says (issue 10): a registration word there means nothing. */
+	for (size_t i = 0; i < in->nrcpts && !notification; i++)
+		notification = bz_runtime_is_notifier(in->rt, in->rcpts[i]);
+	if (notification) {
+		action = BZ_REG_NONE;
+		consulta = 0;
+		apertura = 0;
+	}
 	if (action == BZ_REG_CONFIRMACION && token != NULL) {
 		bz_submission_confirm_token(in, token, arrival, out);
 		free(token);
@@ -476,6 +485,8 @@ bz_submission_decide(const struct bz_submission_input *in, struct bz_decision *o
 		    v.entity_sha256[0] == '\0')
 			defer(in, out, "BZ-INTERNAL", "accepted without a signer "
 			    "certificate digest or signed entity digest");
+		else if (notification)
+			bz_submission_notification(in, &v, arrival, out);
 		else if (consulta)
 			bz_submission_consulta(in, &v, arrival, cfolio, out);
 		else if (apertura)
@@ -487,6 +498,9 @@ bz_submission_decide(const struct bz_submission_input *in, struct bz_decision *o
 		break;
 	case BZ_VERDICT_REJECTED:
 	case BZ_VERDICT_TEMPFAIL:
+		/* A notification must carry an official's valid e.firma. */
+		if (notification && v.verdict == BZ_VERDICT_REJECTED)
+			bz_decision_add_reason(out, "BZ-NOTIF-UNSIGNED");
 		for (size_t i = 0; i < v.reasons.n; i++)
 			bz_decision_add_reason(out, v.reasons.items[i]->code);
 		if (v.reasons.n == 0)

@@ -103,6 +103,7 @@ notice(struct reg_step *s, struct bz_store *st, const char *to,
 	struct bz_buf msg = BZ_BUF_INIT;
 	int rc;
 
+	memset(&n, 0, sizeof(n));
 	n.from = s->hook.rctx->mailbox;
 	n.to = to;
 	n.subject = subject;
@@ -462,6 +463,7 @@ bz_submission_confirm_token(const struct bz_submission_input *in, const char *to
 		    "estan confirmados: envie ahora la CONFORMIDAD firmada con la "
 		    "e.firma.\n" : "");
 		mailbox = in->rt->nmailboxes ? in->rt->mailboxes[0] : NULL;
+		memset(&n, 0, sizeof(n));
 		n.from = mailbox;
 		n.to = res.address;
 		n.subject = "Medio de contacto confirmado";

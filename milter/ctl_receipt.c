@@ -235,11 +235,13 @@ legal_check(const struct bz_receipt *r, void *arg, struct bz_buf *d)
 		bz_buf_puts(d, "the acuse has no valid arrival instant");
 		goto out;
 	}
-	/* The registration steps (issue 9) and a CONSULTA (issue 11) are
+	/* The registration steps (issue 9), a CONSULTA (issue 11) and a
+	 * department's notification (its acuse de envio, issue 10) are
 	 * filed like a promocion. */
 	if (same(r->event, BZ_RECEIPT_EVENT_SUBMISSION) || same(r->event, "registro") ||
 	    same(r->event, "confirmacion") || same(r->event, "conformidad") ||
-	    same(r->event, "actualizacion") || same(r->event, "consulta"))
+	    same(r->event, "actualizacion") || same(r->event, "consulta") ||
+	    same(r->event, "envio-notificacion"))
 		rc = bz_calendar_submission(cal, arrival, &li);
 	else if (same(r->event, "notificacion"))
 		rc = bz_calendar_notification(cal, arrival, &li);

@@ -37,6 +37,7 @@
 #include "buzon/instant.h"
 #include "buzon/json.h"
 #include "buzon/receipt.h"
+#include "buzon/notification.h"
 #include "buzon/registration.h"
 #include "buzon/store.h"
 #include "buzon/tz.h"
@@ -165,6 +166,14 @@ check_records(struct bz_store *st, const struct bz_tz *tz, struct records_check 
 		int64_t n = 0;
 
 		status = bz_registration_verify_rows(st, altered_cb, rc, &n) ==
+		    BZ_STORE_OK ? 0 : -1;
+		rc->checked += n;
+	}
+	/* Notifications (issue 10): each row against its newest event. */
+	if (status == 0) {
+		int64_t n = 0;
+
+		status = bz_notification_verify_rows(st, altered_cb, rc, &n) ==
 		    BZ_STORE_OK ? 0 : -1;
 		rc->checked += n;
 	}

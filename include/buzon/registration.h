@@ -297,6 +297,9 @@ struct bz_reg_notice {
 	const char	*subject;	/* ASCII */
 	const char	*text;		/* UTF-8 body, LF */
 	int64_t		 date;
+	/* "<...>" (a notification's aviso, whose replies name it); NULL:
+	 * a random one. */
+	const char	*message_id;
 };
 
 /* The notice as a signed (S/MIME, SHA-256) mail, CRLF. 0 or -1 with err. */

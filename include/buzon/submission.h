@@ -129,6 +129,10 @@ void	bz_submission_registration(const struct bz_submission_input *in,
 void	bz_submission_consulta(const struct bz_submission_input *in,
 	    const struct bz_verification *v, int64_t arrival,
 	    const char *subject_folio, struct bz_decision *out);
+/* A verified message to NotifierAddress (core/submission_notification.c,
+ * issue 10): an official's notification, filed with its NT folio. */
+void	bz_submission_notification(const struct bz_submission_input *in,
+	    const struct bz_verification *v, int64_t arrival, struct bz_decision *out);
 /* APERTURA <folio> (core/submission_apertura.c, issue 10 part B),
  * verified; folio is the Subject's notification folio or NULL. */
 void	bz_submission_apertura(const struct bz_submission_input *in,

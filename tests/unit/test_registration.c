@@ -804,6 +804,7 @@ START_TEST(test_notice)
 	bz_buf_reset(&text);
 	bz_reg_notice_validation_text(&text, "BZ-2026-00000001", "uno@empresa.mx",
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", &c);
+	memset(&n, 0, sizeof(n));
 	n.from = "buzon@imss.gob.mx";
 	n.to = "uno@empresa.mx";
 	n.subject = "Validacion de medio de contacto";
