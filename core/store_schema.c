@@ -42,6 +42,9 @@
  *            its actual hand-off, the opening window, and the columns
  *            the opening and the deemed step fill later). See
  *            NOTIFY-API.md and include/buzon/notification.h.
+ * Version 8: submissions.notification_folio (issue 10 part B): the
+ *            notification a promocion answers, named by its record and
+ *            its acuse (so verify-chain's recomputed cadena covers it).
  */
 #include "build-aux/config.h"
 
@@ -256,6 +259,9 @@ static const char *const migrations[] = {
 	"CREATE INDEX notifications_due ON notifications (state, deemed_due_utc);"
 	"CREATE INDEX notifications_hold ON notifications (aviso_queued_utc, "
 	"  aviso_planned_utc);",
+
+	/* 7 -> 8 */
+	"ALTER TABLE submissions ADD COLUMN notification_folio TEXT;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

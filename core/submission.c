@@ -331,6 +331,7 @@ record(const struct bz_submission_input *in, const struct bz_verification *v,
 	sub.spool_path = path.len ? bz_buf_str(&path) : NULL;
 	sub.parts = v->parts;
 	sub.n_parts = v->nparts;
+	sub.notification_folio = in->notification_folio;
 
 	memset(&rctx, 0, sizeof(rctx));
 	rctx.signer = rt->signer;
@@ -494,7 +495,7 @@ bz_submission_decide(const struct bz_submission_input *in, struct bz_decision *o
 		else if (action != BZ_REG_NONE)
 			bz_submission_registration(in, &v, arrival, action, out);
 		else
-			bz_submission_promocion(in, &v, arrival, out);
+			bz_submission_reply(in, &v, arrival, out);
 		break;
 	case BZ_VERDICT_REJECTED:
 	case BZ_VERDICT_TEMPFAIL:

@@ -98,27 +98,6 @@ render_apertura(void *arg, const char *folio, const struct bz_submission *sub,
 	return 0;
 }
 
-/* owner - 1 when the signer may open n: the employer's RFC, or the
- * representative recorded at registration; -1 database error */
-static int
-owner(struct bz_store *st, const struct bz_notification *n, const char *rfc)
-{
-	struct bz_registration reg;
-	enum bz_store_status rc;
-	int ok;
-
-	if (strcasecmp(n->rfc, rfc) == 0)
-		return 1;
-	memset(&reg, 0, sizeof(reg));
-	if ((rc = bz_registration_get(st, n->rfc, &reg)) == BZ_STORE_NOTFOUND)
-		return 0;
-	if (rc != BZ_STORE_OK)
-		return -1;
-	ok = reg.rfc_representante != NULL && strcasecmp(reg.rfc_representante, rfc) == 0;
-	bz_registration_free(&reg);
-	return ok;
-}
-
 /*
  * check - the folio's state for this signer: NULL go on and open it, a
  * refusing code, "" a store failure; *repeat when it is already opened or
@@ -140,7 +119,7 @@ check(struct apertura *a, const struct bz_verification *v, struct bz_store *st,
 		return "BZ-APERTURA-UNKNOWN-FOLIO";
 	if (rc != BZ_STORE_OK)
 		return "";
-	if ((own = owner(st, &n, v->signer->rfc)) < 0)
+	if ((own = bz_notification_owner(st, &n, v->signer->rfc)) < 0)
 		code = "";
 	else if (own == 0 || n.aviso_queued_utc == 0)
 		/* Another RFC's notification, or one the employer was not told

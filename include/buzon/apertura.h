@@ -143,6 +143,21 @@ enum bz_store_status bz_notification_resend(struct bz_store *st, const char *qid
 enum bz_store_status bz_notification_deem(struct bz_store *st,
 	    const struct bz_notif_acuse_opts *o, int64_t clock, size_t *n);
 
+/* ---- who may act on a notification (core/notification_reply.c) ---- */
+/* May rfc act on n (the employer, or the representative recorded at its
+ * registration)? 1 yes, 0 no, -1 database error. */
+int	bz_notification_owner(struct bz_store *st, const struct bz_notification *n,
+	    const char *rfc);
+/*
+ * The notification a message answers: the first of refs' candidates
+ * (Message-IDs first, then folios) that exists, whose aviso was queued
+ * and on which rfc may act. OK (n filled, free with
+ * bz_notification_free), NOTFOUND (none: a plain promocion), TEMPFAIL.
+ */
+enum bz_store_status bz_notification_answered(struct bz_store *st,
+	    const struct bz_apertura_refs *refs, const char *rfc,
+	    struct bz_notification *n);
+
 /* ---- the scheduler (core/notification_worker.c) ---- */
 struct bz_runtime;
 struct bz_outbox;

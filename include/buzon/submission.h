@@ -52,6 +52,9 @@ struct bz_submission_input {
 	time_t		 arrival;	/* when the MTA sent end of message */
 	struct bz_store_pool *store;	/* process-wide (main.c); NULL: none */
 	struct bz_outbox *outbox;	/* woken when an acuse is queued; may be NULL */
+	/* Set by the pipeline, not the glue: the notification (NT- folio) a
+	 * promocion answers, recorded with it (issue 10); NULL: none. */
+	const char	*notification_folio;
 };
 
 enum bz_decision_action {
@@ -138,6 +141,11 @@ void	bz_submission_notification(const struct bz_submission_input *in,
 void	bz_submission_apertura(const struct bz_submission_input *in,
 	    const struct bz_verification *v, int64_t arrival, const char *folio,
 	    struct bz_decision *out);
+/* A verified promocion that may answer a notification (core/submission_reply.c,
+ * issue 10 part B): filed by bz_submission_promocion naming it, and
+ * delivered also to its department. */
+void	bz_submission_reply(const struct bz_submission_input *in,
+	    const struct bz_verification *v, int64_t arrival, struct bz_decision *out);
 /* A verified promocion: RequireEnabledMailbox, then filed with its acuse
  * also to the RFC's confirmed contact addresses. */
 void	bz_submission_promocion(const struct bz_submission_input *in,
