@@ -45,6 +45,7 @@ static char *
 quoted(const char **p, const char *end)
 {
 	struct bz_buf b = BZ_BUF_INIT;
+	char *s;
 
 	while (*p < end && (**p == ' ' || **p == '\t'))
 		(*p)++;
@@ -60,7 +61,9 @@ quoted(const char **p, const char *end)
 		return NULL;
 	}
 	(*p)++;
-	return xstrdup(bz_buf_str(&b));
+	s = xstrdup(bz_buf_str(&b));
+	bz_buf_free(&b);
+	return s;
 }
 
 /* parse_line - one official; NULL, or the reason the line is wrong */

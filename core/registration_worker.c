@@ -22,6 +22,7 @@
 #include "buzon/config.h"
 #include "buzon/log.h"
 #include "buzon/notification.h"
+#include "buzon/outbox.h"
 #include "buzon/registration.h"
 #include "buzon/runtime.h"
 #include "buzon/store.h"
@@ -29,6 +30,7 @@
 
 struct bz_reg_worker {
 	struct bz_store	*st;
+	struct bz_outbox *outbox;	/* woken when avisos are queued; may be NULL */
 	pthread_t	 thread;
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 cond;
@@ -55,9 +57,12 @@ notifications(struct bz_reg_worker *w, const struct bz_runtime *rt, int64_t cloc
 	ro.cal = rt->calendar;
 	ro.from = rt->notifier;
 	ro.sms = sms;
-	if (bz_notification_release(w->st, &ro, clock, &n) == BZ_STORE_OK && n > 0)
+	if (bz_notification_release(w->st, &ro, clock, &n) == BZ_STORE_OK && n > 0) {
 		bz_log(BZ_LOG_INFO, NULL, "notifications: %zu aviso(s) released to "
 		    "the outbox", n);
+		if (w->outbox != NULL)
+			bz_outbox_wake(w->outbox);
+	}
 	if (bz_notification_handoffs(w->st, clock, &n) == BZ_STORE_OK && n > 0)
 		bz_log(BZ_LOG_INFO, NULL, "notifications: %zu aviso(s) handed to "
 		    "the MTA", n);
@@ -117,7 +122,8 @@ worker(void *arg)
 
 /* bz_reg_worker_start - open the connection, start the thread */
 struct bz_reg_worker *
-bz_reg_worker_start(const char *db_path, int busy_timeout_ms, struct bz_buf *err)
+bz_reg_worker_start(const char *db_path, int busy_timeout_ms,
+    struct bz_outbox *outbox, struct bz_buf *err)
 {
 	struct bz_reg_worker *w;
 	struct bz_store *st;
@@ -127,6 +133,7 @@ bz_reg_worker_start(const char *db_path, int busy_timeout_ms, struct bz_buf *err
 		return NULL;
 	w = xcalloc(1, sizeof(*w));
 	w->st = st;
+	w->outbox = outbox;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
 	if ((e = pthread_create(&w->thread, NULL, worker, w)) != 0) {

@@ -266,7 +266,8 @@ main(int argc, char **argv)
 		bz_fatalx("outbox: %s", bz_buf_str(&err));
 	/* SMS codes and the 72-hour expiry of registrations (issue 9). */
 	if ((reg_worker = bz_reg_worker_start(bz_config_str(rt->cfg, BZ_KEY_Database),
-	    (int)bz_config_num(rt->cfg, BZ_KEY_DatabaseBusyTimeout), &err)) == NULL)
+	    (int)bz_config_num(rt->cfg, BZ_KEY_DatabaseBusyTimeout), milter_outbox,
+	    &err)) == NULL)
 		bz_fatalx("registration worker: %s", bz_buf_str(&err));
 	/* Deemed notifications and their constancias (issue 10). */
 	if ((notif_worker = bz_notif_worker_start(bz_config_str(rt->cfg, BZ_KEY_Database),

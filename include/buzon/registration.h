@@ -347,8 +347,11 @@ int	bz_sms_run_once(struct bz_store *st, const struct bz_sms_opts *o,
  */
 struct bz_reg_worker;
 
+struct bz_outbox;
+
+/* outbox (may be NULL) is woken when the pass queues notification avisos. */
 struct bz_reg_worker *bz_reg_worker_start(const char *db_path, int busy_timeout_ms,
-	    struct bz_buf *err);
+	    struct bz_outbox *outbox, struct bz_buf *err);
 void	bz_reg_worker_stop(struct bz_reg_worker *w);
 
 #endif

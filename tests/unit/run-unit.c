@@ -53,6 +53,7 @@ static const struct {
 	{ "submission", suite_submission },
 	{ "receipt_pdf", suite_receipt_pdf },
 	{ "registration", suite_registration },
+	{ "notification", suite_notification },
 	{ "consulta", suite_consulta },
 	{ "apertura", suite_apertura },
 };

@@ -29,6 +29,7 @@ Suite	*suite_submission(void);
 Suite	*suite_receipt_pdf(void);
 Suite	*suite_registration(void);
 Suite	*suite_consulta(void);
+Suite	*suite_notification(void);
 Suite	*suite_apertura(void);
 
 /* Directory of the source tree (tests read fixtures from it). */

@@ -1,0 +1,214 @@
+#!/bin/bash
+# notification - a department's notification (issue 10, part A) through
+# the real Postfix, with messages signed by the test PKI's e.firmas
+#
+# OfficialsFile lists PEGJ800101AB3 (efirma-fisica) for the department
+# cobranza@imss.test; NotifierAddress is notificaciones@imss.test.
+#   unsigned to the notifier                  -> 550 BZ-NOTIF-UNSIGNED
+#   signed by a valid e.firma not listed        -> 550 BZ-NOTIF-NOT-OFFICIAL
+#   official, employer without enabled mailbox  -> 550 BZ-NOTIF-NOT-ENABLED
+#   official, no Asunto: in the signed text     -> 550 BZ-NOTIF-NO-SUBJECT
+#     (an Asunto: only in the unsigned Subject does not count)
+# Then EBU200101AB8 enables its mailbox (uno@empresa.test). TestClock
+# Monday 2026-06-01 20:00 local: the official's notification (a text part
+# and a PDF) -> 250, folio NT-2026-00000001, the acuse de envio (event
+# envio-notificacion) to the certificate's address and the department's;
+# the aviso is held: nothing at the sink, aviso_released_utc null, the
+# days counted from the planned release (Tuesday 09:30): 06-03, 06-04,
+# 06-05, deemed 06-08. Reload with TestClock Tuesday 09:30: the aviso
+# (signed, From the notifier, Message-ID naming the folio) reaches the
+# confirmed address, the courtesy SMS is sent, `notification show --json`
+# has aviso_released_utc 2026-06-02T15:30:00Z and the days; list filters;
+# verify-chain passes, and fails once a notification row is edited.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
+. "$top_srcdir/tests/e2e/submission-lib.sh"
+. "$top_srcdir/tests/e2e/registration-lib.sh"
+
+command -v sqlite3 >/dev/null 2>&1 || { echo "SKIP: sqlite3 not installed"; exit 77; }
+e2e_init notification
+sub_pki_conf
+reg_conf
+NOTIFIER=notificaciones@imss.test
+printf '# who may notify (test)\nPEGJ800101AB3 cobranza@imss.test "Jefatura de Cobranza"\n' \
+    >"$E2E_DIR/officials"
+e2e_conf NotifierAddress "$NOTIFIER"
+e2e_conf OfficialsFile "$(e2e_install_file "$E2E_DIR/officials")"
+e2e_start
+sub_ready 1
+
+DB=$E2E_DIR/spool/buzon.db
+sql() { sqlite3 -cmd '.timeout 10000' "$DB" "$@"; }
+pid=$(cat "$E2E_DIR/spool/milter.pid")
+reloads() { [ "$(grep -c 'configuration reloaded' "$E2E_DIR/milter.log")" -ge "$1" ]; }
+reloaded() { e2e_wait_until "$E2E_TIMEOUT" reloads "$1" || e2e_fail "reload $1 not done"; }
+
+# notif_message FILE LEAF TEXT - TEXT and a small PDF in a multipart/mixed
+# signed by LEAF ("none": unsigned), to the notifier; prints a token
+notif_message()
+{
+	local file=$1 leaf=$2 token="nt$(date +%s%N)$RANDOM"
+	{
+		printf 'Content-Type: multipart/mixed; boundary="docs"\n\n'
+		printf -- '--docs\nContent-Type: text/plain; charset=utf-8\n\n%s\n' "$3"
+		printf -- '--docs\nContent-Type: application/pdf; name="oficio.pdf"\n'
+		printf 'Content-Transfer-Encoding: base64\n\n'
+		printf '%%PDF-1.4 oficio %s\n' "$token" | base64 -w 76
+		printf -- '--docs--\n'
+	} >"$file.entity"
+	{
+		# hostile unsigned headers: a From and Subject that mean nothing
+		printf 'From: Director General <director@imss.test>\n'
+		printf 'To: <%s>\n' "$NOTIFIER"
+		printf 'Subject: Asunto: falso Destinatario: PEGJ800101AB3 %s\n' "$token"
+		printf 'Date: Mon, 01 Jun 2026 20:00:00 -0600\n'
+		printf 'Message-ID: <%s@imss.test>\n' "$token"
+		if [ "$leaf" = none ]; then
+			printf 'MIME-Version: 1.0\n'
+			cat "$file.entity"
+		else
+			"${OPENSSL:-openssl}" cms -sign -in "$file.entity" -md sha256 \
+			    -signer "$SUB_PKI/$leaf.crt" -inkey "$SUB_PKI/$leaf.key" ||
+			    { echo "ERROR: openssl cms -sign failed" >&2; exit 99; }
+		fi
+	} | tr -d '\r' | sed -e 's/$/\r/' >"$file"
+	echo "$token"
+}
+
+# refused ID FILE REASON - 550 5.7.x with REASON, not queued
+refused()
+{
+	e2e_send "$1" --from cobranza@imss.test --to "$NOTIFIER" --data "@$2"
+	e2e_reply_has "$1" 550 || e2e_fail "$1: expected 550, got: $(sub_last_reply "$1")"
+	e2e_transcript_has "$1" "550[- ]5\.7\.[0-9] $3 " ||
+	    e2e_fail "$1: $3 not in the reply: $(sub_last_reply "$1")"
+	e2e_transcript_has "$1" 'queued as' && e2e_fail "$1: Postfix queued it"
+	e2e_log "ok: $1: 550 $3"
+}
+notifications() { sql "SELECT count(*) FROM notifications"; }
+avisos_at_sink() { grep -l -F "Subject: Aviso de notificacion" "$E2E_DIR"/sink/* 2>/dev/null | grep -c .; }
+aviso_file() { grep -l -F "Subject: Aviso de notificacion $1" "$E2E_DIR"/sink/* 2>/dev/null | head -n 1 | grep .; }
+
+GOOD="Destinatario: EBU200101AB8
+Asunto: Requerimiento de pago 2026/123
+Se le requiere el pago."
+
+# --- refusals
+notif_message "$E2E_DIR/n-unsigned.eml" none "$GOOD" >/dev/null
+refused n-unsigned "$E2E_DIR/n-unsigned.eml" BZ-NOTIF-UNSIGNED
+notif_message "$E2E_DIR/n-other.eml" efirma-moral "$GOOD" >/dev/null
+refused n-other "$E2E_DIR/n-other.eml" BZ-NOTIF-NOT-OFFICIAL
+notif_message "$E2E_DIR/n-noenabled.eml" efirma-fisica "$GOOD" >/dev/null
+refused n-noenabled "$E2E_DIR/n-noenabled.eml" BZ-NOTIF-NOT-ENABLED
+notif_message "$E2E_DIR/n-nosubj.eml" efirma-fisica "Destinatario: EBU200101AB8
+Sin asunto." >/dev/null
+refused n-nosubj "$E2E_DIR/n-nosubj.eml" BZ-NOTIF-NO-SUBJECT
+[ "$(notifications)" = 0 ] || e2e_fail "a refused notification was recorded"
+
+reg_walk efirma-moral uno@empresa.test "+52 55 1111 2222" >/dev/null
+e2e_log "ok: EBU200101AB8 enabled (uno@empresa.test confirmed)"
+nsms=$(ls "$E2E_DIR/sms" | grep -c '\.in$')
+
+# --- Monday 20:00 local: accepted, the aviso held overnight
+e2e_conf TestClock 2026-06-02T02:00:00Z
+e2e_write_conf
+kill -USR1 "$pid"
+reloaded 1
+tok=$(notif_message "$E2E_DIR/n1.eml" efirma-fisica "$GOOD")
+e2e_send n1 --from cobranza@imss.test --to "$NOTIFIER" --data "@$E2E_DIR/n1.eml" ||
+    e2e_fail "n1 refused: $(sub_last_reply n1)"
+e2e_accepted n1 || e2e_fail "n1: not queued"
+e2e_wait_until "$E2E_TIMEOUT" e2e_sink_find "Message-ID: <$tok@" >/dev/null ||
+    e2e_fail "n1 never reached the sink"
+e2e_received "Message-ID: <$tok@" "$E2E_DIR/n1.got"
+NT=$(e2e_header_value X-Buzon-Notification "$E2E_DIR/n1.got")
+BZ=$(sub_folio "$E2E_DIR/n1.got")
+[ "$NT" = NT-2026-00000001 ] || e2e_fail "notification folio: '$NT'"
+[[ $BZ =~ ^BZ-2026-[0-9]{8}$ ]] || e2e_fail "record folio: '$BZ'"
+[ "$(sql "SELECT event FROM submissions WHERE folio = '$BZ'")" = envio-notificacion ] ||
+    e2e_fail "acuse de envio event: $(sql "SELECT event FROM submissions WHERE folio = '$BZ'")"
+[ "$(sql "SELECT count(*) FROM parts WHERE folio = '$BZ' AND content_type LIKE 'application/pdf%'")" = 1 ] ||
+    e2e_fail "the document part is not recorded: $(sql "SELECT idx, content_type FROM parts WHERE folio = '$BZ'")"
+sub_acuse "$BZ" "$E2E_DIR/n1-acuse.eml"
+[ "$(sql "SELECT group_concat(recipient, ' ') FROM (SELECT recipient FROM outbox WHERE folio = '$BZ' AND kind = 'acuse' ORDER BY recipient)")" = \
+    "cobranza@imss.test juan.perez@pruebas.buzon.test" ] ||
+    e2e_fail "acuse de envio recipients: $(sql "SELECT recipient FROM outbox WHERE folio = '$BZ'")"
+reg_text_of "$E2E_DIR/n1-acuse.eml" | grep -q -F "Folio de notificacion: $NT" ||
+    e2e_fail "the acuse de envio does not name $NT"
+sub_ctl receipt verify --ca "$E2E_DIR/inst/institution-ca.crt" --schema "$SUB_SCHEMA" \
+    "$E2E_DIR/n1-acuse.eml" >"$E2E_DIR/n1.rv" 2>&1 ||
+    e2e_fail "receipt verify of the acuse de envio: $(cat "$E2E_DIR/n1.rv")"
+e2e_log "ok: $NT accepted at 20:00 (record $BZ, acuse de envio to the official and the department, verifies)"
+
+sub_ctl notification show "$NT" --json >"$E2E_DIR/show1.json" ||
+    e2e_fail "notification show: $(cat "$E2E_DIR/show1.json")"
+for want in '"folio": "NT-2026-00000001"' '"rfc": "EBU200101AB8"' \
+    '"department": "Jefatura de Cobranza"' '"state": "sent"' \
+    '"subject": "Requerimiento de pago 2026/123"' \
+    '"aviso_planned_utc": "2026-06-02T15:30:00Z"' '"aviso_released_utc": null' \
+    '"day1": "2026-06-03"' '"day2": "2026-06-04"' '"day3": "2026-06-05"' \
+    '"deemed_date": "2026-06-08"' '"opened_utc": null' '"legal_utc": null' '"rule": null'; do
+	grep -q -F -- "$want" "$E2E_DIR/show1.json" ||
+	    e2e_fail "show --json (held) lacks $want: $(cat "$E2E_DIR/show1.json")"
+done
+# the worker passes every second: give it several, the aviso must stay
+sleep 4
+[ "$(avisos_at_sink)" = 0 ] || e2e_fail "an aviso left at 20:00"
+[ "$(sql "SELECT count(*) FROM outbox WHERE kind = 'aviso-notificacion'")" = 0 ] ||
+    e2e_fail "an aviso was queued at 20:00"
+e2e_log "ok: the aviso is held overnight (nothing at the sink, nothing queued)"
+
+# --- Tuesday 09:30 local: released
+e2e_conf TestClock 2026-06-02T15:30:00Z
+e2e_write_conf
+kill -USR1 "$pid"
+reloaded 2
+e2e_wait_until "$E2E_TIMEOUT" aviso_file "$NT" >/dev/null ||
+    e2e_fail "the aviso never reached the sink: $(sql "SELECT recipient, status, last_error FROM outbox WHERE kind = 'aviso-notificacion'")"
+f=$(aviso_file "$NT")
+e2e_sink_message "$f" >"$E2E_DIR/aviso.eml"
+grep -q -F "From: <$NOTIFIER>" "$E2E_DIR/aviso.eml" || e2e_fail "aviso From"
+grep -q -F "To: <uno@empresa.test>" "$E2E_DIR/aviso.eml" || e2e_fail "aviso To"
+grep -q -F "Message-ID: <aviso.$NT@imss.test>" "$E2E_DIR/aviso.eml" || e2e_fail "aviso Message-ID"
+grep -q -F 'multipart/signed' "$E2E_DIR/aviso.eml" || e2e_fail "the aviso is not signed"
+reg_text_of "$E2E_DIR/aviso.eml" >"$E2E_DIR/aviso.txt"
+for want in "Folio: $NT" "Dependencia: Jefatura de Cobranza" \
+    "Asunto: Requerimiento de pago 2026/123" "2026-06-03, 2026-06-04 y 2026-06-05" \
+    "se tendra por notificada el 2026-06-08 a las 09:30" "APERTURA $NT"; do
+	grep -q -F -- "$want" "$E2E_DIR/aviso.txt" || e2e_fail "aviso text lacks '$want': $(cat "$E2E_DIR/aviso.txt")"
+done
+grep -q -F "Se le requiere el pago" "$E2E_DIR/aviso.txt" &&
+    e2e_fail "the department's own text is in the Institute's aviso"
+released() { sub_ctl notification show "$NT" --json | grep -q -F '"aviso_released_utc": "2026-06-02T15:30:00Z"'; }
+e2e_wait_until "$E2E_TIMEOUT" released ||
+    e2e_fail "aviso_released_utc not recorded: $(sub_ctl notification show "$NT" --json)"
+sub_ctl notification show "$NT" --json >"$E2E_DIR/show2.json"
+for want in '"day1": "2026-06-03"' '"day3": "2026-06-05"' '"deemed_date": "2026-06-08"' \
+    '"aviso_queued_utc": "2026-06-02T15:30:00Z"'; do
+	grep -q -F -- "$want" "$E2E_DIR/show2.json" ||
+	    e2e_fail "show --json (released) lacks $want: $(cat "$E2E_DIR/show2.json")"
+done
+e2e_log "ok: the aviso left at 09:30 next working day, signed, to the confirmed address; release and days recorded"
+n=$((nsms + 1))
+e2e_wait_until "$E2E_TIMEOUT" test -e "$E2E_DIR/sms/sms.$n.in" || e2e_fail "no courtesy SMS"
+grep -q -F "$NT" "$E2E_DIR/sms/sms.$n.in" || e2e_fail "courtesy SMS: $(cat "$E2E_DIR/sms/sms.$n.in")"
+grep -q -F "+525511112222" "$E2E_DIR/sms/sms.$n.args" || e2e_fail "courtesy SMS number: $(cat "$E2E_DIR/sms/sms.$n.args")"
+e2e_log "ok: courtesy SMS through SmsCommand"
+
+# --- list, and the chain
+[ "$(sub_ctl notification list --rfc EBU200101AB8 --state sent --json | grep -c -F '"folio": "NT-2026-00000001"')" = 1 ] ||
+    e2e_fail "list --rfc --state sent: $(sub_ctl notification list --rfc EBU200101AB8 --json)"
+[ "$(sub_ctl notification list --state opened --json | grep -c -F '"folio"')" = 0 ] ||
+    e2e_fail "list --state opened: $(sub_ctl notification list --state opened --json)"
+sub_ctl notification list | grep -q "^$NT " || e2e_fail "notification list (text)"
+sub_ctl notification show NT-2026-99999999 >/dev/null 2>&1
+[ $? = 1 ] || e2e_fail "show of an unknown folio does not exit 1"
+sub_ctl store verify-chain >"$E2E_DIR/chain.out" 2>&1 ||
+    e2e_fail "verify-chain: $(cat "$E2E_DIR/chain.out")"
+e2e_stop_milter
+sql "UPDATE notifications SET day3 = '2026-06-09' WHERE folio = '$NT'"
+sub_ctl store verify-chain >"$E2E_DIR/chain2.out" 2>&1 &&
+    e2e_fail "verify-chain passes with an edited notification row"
+grep -q "notification $NT" "$E2E_DIR/chain2.out" ||
+    e2e_fail "verify-chain does not name the row: $(cat "$E2E_DIR/chain2.out")"
+e2e_log "ok: verify-chain names a notification row edited behind the log"
+e2e_finish
