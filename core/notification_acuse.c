@@ -7,8 +7,8 @@
  * message (its BZ- filing): folio the NT- folio; event "notificacion"
  * (opened) or "constancia" (deemed); emisor and validation those of the
  * official who signed the act; the documents those of that message;
- * llegada the opening instant (or, for a constancia, the instant the aviso
- * left); recepcion legal the legal notification instant and its rule
+ * llegada the opening instant (or, for a constancia, the aviso's planned
+ * release the opening days count from); recepcion legal the legal notification instant and its rule
  * (notification.* or window.fourth-working-day); rfcNotificado the
  * employer. Everything comes from stored rows, and an RSA PKCS#1 v1.5
  * sello is deterministic, so the acuse rendered again for a second
@@ -63,13 +63,14 @@ bz_notification_acuse_record(struct bz_receipt *r, const struct bz_notification 
 
 	bz_receipt_from_submission(r, n->folio, sub, tz, deemed ?
 	    BZ_RECEIPT_EVENT_CONSTANCIA : BZ_RECEIPT_EVENT_NOTIFICACION);
+	/* A constancia's "llegada" is the aviso's planned release: the
+	 * instant the row's opening days and deemed date were counted from
+	 * (part A; the release itself is on the same local date), so the
+	 * acuse alone recomputes the deemed instant. */
 	set_instant(&r->arrival_utc, &r->arrival_local, deemed ?
-	    n->aviso_released_utc ? n->aviso_released_utc : n->aviso_queued_utc :
-	    n->opened_utc, tz);
+	    n->aviso_planned_utc : n->opened_utc, tz);
 	set_instant(&r->legal_utc, &r->legal_local, n->legal_utc, tz);
 	bz_receipt_set(&r->legal_rule, n->rule);
-	/* Submissions' first hour says nothing about a notification. */
-	bz_receipt_set(&r->first_hour, NULL);
 	bz_receipt_set(&r->calendar_version, n->calendar_version);
 	bz_receipt_set(&r->addressee_rfc, n->rfc);
 }
