@@ -29,8 +29,11 @@
 #                    constancia (rule window.fourth-working-day) to uno@ and
 #                    cobranza@; notification tick finds nothing more
 #   tick --at Wed 06-10 09:30: N4 not deemed (the holiday moved it)
+#   Thu 06-04 20:00  N5 accepted, released Friday: deemed Friday 06-12
 #   Thu 06-11 09:30  the daemon SIGKILLed right after the reload, started
 #                    again: N4 deemed, exactly one constancia per address
+#   Fri 06-12 09:30  the daemon SIGKILLed as soon as N5 is deemed, started
+#                    again: its constancia reaches each address once
 # verify-chain passes; it names an opening instant edited behind the log
 # and a reply whose notification folio was removed from its record.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
@@ -211,6 +214,15 @@ notif_wait_queued "$N4"
 show_has "$N4" day3 '"2026-06-10"' && show_has "$N4" deemed_date '"2026-06-11"' ||
     e2e_fail "N4's window over the holiday: $(sub_ctl notification show "$N4" --json)"
 
+# --- Thursday 20:00: N5 accepted, released Friday 10:00: deemed Friday 06-12
+notif_clock 2026-06-05T02:00:00Z
+tok=$(notif_message "$E2E_DIR/n5.eml" efirma-fisica "$TEXT")
+notif_send n5 "$E2E_DIR/n5.eml" "$tok"
+N5=$NOTIF_FOLIO
+notif_clock 2026-06-05T16:00:00Z
+notif_wait_queued "$N5"
+show_has "$N5" deemed_date '"2026-06-12"' || e2e_fail "N5's window: $(sub_ctl notification show "$N5" --json)"
+
 # --- Monday 09:29 / 09:30: N2 deemed made by the daemon, once
 notif_clock 2026-06-08T15:29:00Z
 sleep 3
@@ -254,6 +266,24 @@ has_rcpts "Subject: Constancia de notificacion $N4" "$NOTIF_DEPT uno@empresa.tes
     e2e_fail "N4 constancia delivered: $(rcpts_of_msg "Subject: Constancia de notificacion $N4")"
 show_has "$N4" legal_utc '"2026-06-11T15:30:00Z"' || e2e_fail "N4 legal instant"
 e2e_log "ok: $N4 deemed Thursday 06-11 (06-09 inhabil); killed daemon: exactly one constancia per address"
+
+# --- Friday 09:30: the daemon killed as soon as N5 is deemed (constancia
+# committed, perhaps not yet sent), started again
+show_has "$N5" state '"sent"' || e2e_fail "N5 deemed before Friday"
+notif_clock 2026-06-12T15:30:00Z
+deemed5() { show_has "$N5" state '"deemed"'; }
+e2e_wait_until "$E2E_TIMEOUT" deemed5 || e2e_fail "N5 not deemed Friday 09:30"
+e2e_kill_milter
+e2e_log "daemon SIGKILLed right after the deemed step; constancias already at the sink: $(count_files "Subject: Constancia de notificacion $N5")"
+e2e_start_milter
+constancias5() { has_rcpts "Subject: Constancia de notificacion $N5" "$NOTIF_DEPT uno@empresa.test"; }
+e2e_wait_until "$E2E_TIMEOUT" constancias5 ||
+    e2e_fail "N5 constancia delivered: $(rcpts_of_msg "Subject: Constancia de notificacion $N5")"
+sub_ctl notification tick >/dev/null 2>&1 || e2e_fail "tick after the second restart"
+sleep 3
+constancias5 || e2e_fail "N5 constancia twice: $(rcpts_of_msg "Subject: Constancia de notificacion $N5")"
+[ "$(outbox_rows constancia-notificacion "$N5")" = 2 ] || e2e_fail "N5 constancia rows: $(outbox_rows constancia-notificacion "$N5")"
+e2e_log "ok: killed right after the deemed step: the constancia goes out once per address"
 
 # --- the chain
 sub_ctl store verify-chain >"$E2E_DIR/chain.out" 2>&1 || e2e_fail "verify-chain: $(cat "$E2E_DIR/chain.out")"
