@@ -56,6 +56,7 @@ static const struct {
 	{ "notification", suite_notification },
 	{ "consulta", suite_consulta },
 	{ "apertura", suite_apertura },
+	{ "apertura_store", suite_apertura_store },
 };
 
 static char base_path[4096];	/* this run's directory, made before forking */
