@@ -143,8 +143,15 @@ render_notification(void *arg, const char *folio, const struct bz_submission *su
 	    BZ_RECEIPT_EVENT_NOTIF_ENVIO) != 0)
 		return -1;
 	/* The department's address from OfficialsFile (not the mail's From),
-	 * besides the certificate's. */
-	if (rctx->to == NULL || strcasecmp(rctx->to, c->official->address) != 0) {
+	 * besides the certificate's; never one of our own addresses (a
+	 * misconfigured file must not make the mailbox mail itself). */
+	if (bz_outbox_loop_reason(c->official->address,
+	    (const char *const *)c->in->rt->mailboxes, c->in->rt->nmailboxes,
+	    c->in->rt->delimiters, NULL) != NULL)
+		bz_log(BZ_LOG_WARNING, c->in->qid, "OfficialsFile: the department "
+		    "address of %s is one of ours: no acuse de envio to it",
+		    c->official->rfc);
+	else if (rctx->to == NULL || strcasecmp(rctx->to, c->official->address) != 0) {
 		int dup = 0;
 
 		for (size_t k = 0; k < mail->n_rcpts; k++)

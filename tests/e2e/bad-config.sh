@@ -104,6 +104,14 @@ check_row missing-socket	"UserID nobody
 MailboxAddress buzon@imss.test"	'@FILE@:[0-9]+: Socket: .*(missing|required)'
 check_row given-twice		"$base
 Socket unix:$dir/other.sock"		'@FILE@:7: Socket: '
+# Notifications (issue 10): the officials are read with the configuration
+printf '# officials\nSAGM800101AB1 a@imss.test "Cobranza"\nSAGM800101AB1 b@imss.test sin comillas\n' \
+    >"$dir/officials"
+check_row notifier-no-officials	"$base
+NotifierAddress notificaciones@imss.test"	'NotifierAddress is set but OfficialsFile is not'
+check_row bad-officials		"$base
+NotifierAddress notificaciones@imss.test
+OfficialsFile $dir/officials"		"OfficialsFile: $dir/officials:3: the department name must follow"
 
 # A configuration file that does not exist.
 for mode in -t -f; do

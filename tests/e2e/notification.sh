@@ -15,7 +15,8 @@
 # envio-notificacion) to the certificate's address and the department's;
 # the aviso is held: nothing at the sink, aviso_released_utc null, the
 # days counted from the planned release (Tuesday 09:30): 06-03, 06-04,
-# 06-05, deemed 06-08. Reload with TestClock Tuesday 09:30: the aviso
+# 06-05, deemed 06-08; the same signed message again is a repeat, no
+# second notification. Reload with TestClock Tuesday 09:30: the aviso
 # (signed, From the notifier, Message-ID naming the folio) reaches the
 # confirmed address, the courtesy SMS is sent, `notification show --json`
 # has aviso_released_utc 2026-06-02T15:30:00Z and the days; list filters;
@@ -103,6 +104,13 @@ sub_ctl receipt verify --ca "$E2E_DIR/inst/institution-ca.crt" --schema "$SUB_SC
     "$E2E_DIR/n1-acuse.eml" >"$E2E_DIR/n1.rv" 2>&1 ||
     e2e_fail "receipt verify of the acuse de envio: $(cat "$E2E_DIR/n1.rv")"
 e2e_log "ok: $NT accepted at 20:00 (record $BZ, acuse de envio to the official and the department, verifies)"
+
+# the same signed message again: a repeat, no second notification
+e2e_send n1-again --from cobranza@imss.test --to "$NOTIFIER" --data "@$E2E_DIR/n1.eml" ||
+    e2e_fail "n1-again refused: $(sub_last_reply n1-again)"
+e2e_accepted n1-again || e2e_fail "n1-again: not queued"
+[ "$(notifications)" = 1 ] || e2e_fail "a repeated notification made another row: $(notifications)"
+e2e_log "ok: the same signed notification again is a repeat: still one notification"
 
 sub_ctl notification show "$NT" --json >"$E2E_DIR/show1.json" ||
     e2e_fail "notification show: $(cat "$E2E_DIR/show1.json")"

@@ -5,7 +5,7 @@
 # Usage: tests/fuzz/campaign.sh SECONDS [JOBS [WORKDIR]]
 #
 # For each target (tests/fuzz/fuzz-lib.sh: verify, config, calendar,
-# acuse, ocsp, mime_header, registration; CAMPAIGN_TARGETS to choose), one after the
+# acuse, ocsp, mime_header, registration, notification; CAMPAIGN_TARGETS to choose), one after the
 # other:
 #  1. libFuzzer runs for SECONDS seconds with JOBS parallel jobs (default
 #     2; -jobs/-workers, sharing WORKDIR/corpus/TARGET, which is seeded
