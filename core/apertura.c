@@ -168,6 +168,28 @@ scan_folios(struct bz_apertura_refs *r, const char *subject)
 	}
 }
 
+/* bz_apertura_text_names - does a signed text agree with the folio? */
+int
+bz_apertura_text_names(const char *text, size_t len, const char *folio)
+{
+	const char *p = text, *end = text + len;
+	int others = 0;
+
+	for (; end - p >= BZ_APERTURA_FOLIO_LEN; p++) {
+		if (p[0] != 'N' || p[1] != 'T' || p[2] != '-' ||
+		    (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '-')) ||
+		    !bz_apertura_folio_ok(p, BZ_APERTURA_FOLIO_LEN) ||
+		    (end - p > BZ_APERTURA_FOLIO_LEN &&
+		    (isalnum((unsigned char)p[BZ_APERTURA_FOLIO_LEN]) ||
+		    p[BZ_APERTURA_FOLIO_LEN] == '-')))
+			continue;
+		if (memcmp(p, folio, BZ_APERTURA_FOLIO_LEN) == 0)
+			return 1;
+		others = 1;
+	}
+	return others ? -1 : 0;
+}
+
 /* bz_apertura_refs_scan - the candidates of a message */
 void
 bz_apertura_refs_scan(const unsigned char *msg, size_t len, struct bz_apertura_refs *r)

@@ -5,8 +5,10 @@
  * bz_submission_decide() hands over a verified message to the mailbox
  * whose Subject's first word is APERTURA (so unsigned, CSD, untrusted...
  * are refused before, exactly as a promocion). In this order:
- *   the Subject names a notification folio NT-YYYY-NNNNNNNN
- *                                                BZ-APERTURA-NO-FOLIO
+ *   the Subject names a notification folio NT-YYYY-NNNNNNNN, and the
+ *     signed text names no other one only (the Subject is not signed: an
+ *     opening replayed under another Subject must not open another
+ *     notification)                              BZ-APERTURA-NO-FOLIO
  *   the notification exists, its aviso has been queued, and it is the
  *     signer's: the certificate's RFC is the employer's, or the RFC of
  *     the representative recorded at registration (another RFC, or an
@@ -163,6 +165,7 @@ bz_submission_apertura(const struct bz_submission_input *in,
     struct bz_decision *out)
 {
 	struct apertura a;
+	struct bz_buf text = BZ_BUF_INIT, err = BZ_BUF_INIT;
 	struct bz_store *st;
 	const char *code;
 	int repeat = 0, failed = 0;
@@ -183,6 +186,16 @@ bz_submission_apertura(const struct bz_submission_input *in,
 		refuse(in, out, "BZ-APERTURA-NO-FOLIO", "no NT- folio in the Subject");
 		return;
 	}
+	if (bz_registration_signed_text(in->msg, in->len, v->entity_sha256, &text,
+	    &err) == 0 && bz_apertura_text_names(text.data, text.len, folio) < 0) {
+		bz_buf_free(&text);
+		bz_buf_free(&err);
+		refuse(in, out, "BZ-APERTURA-NO-FOLIO", "the signed text names another "
+		    "notification than the Subject");
+		return;
+	}
+	bz_buf_free(&text);
+	bz_buf_free(&err);
 	if (in->rt->signer == NULL || a.opts.from == NULL) {
 		bz_log(BZ_LOG_ERR, in->qid, "deferred (BZ-UNCONFIGURED): %s",
 		    in->rt->signer_missing ? in->rt->signer_missing : "no mailbox");

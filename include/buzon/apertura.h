@@ -42,6 +42,15 @@ int	bz_apertura_folio_ok(const char *s, size_t n);
  */
 int	bz_apertura_subject(const char *subject, char **folio);
 
+/*
+ * Does the signed text of an APERTURA agree with the Subject's folio?
+ * 1 it names folio, 0 it names no notification folio (the Subject alone
+ * decides, as the guidelines ask), -1 it names only others: the Subject
+ * is not signed, so an opening re-sent with another Subject must not open
+ * another notification of the same employer.
+ */
+int	bz_apertura_text_names(const char *text, size_t len, const char *folio);
+
 /* Candidates for "this message answers notification X". */
 struct bz_apertura_refs {
 	char	*msgids[BZ_APERTURA_MAX_MSGIDS];	/* "<id>", brackets kept */

@@ -16,12 +16,16 @@
 #                    verifies with buzonctl receipt verify
 #                    APERTURA N2 by SICO800101AB1 and APERTURA of an unknown
 #                    folio: 550 BZ-APERTURA-UNKNOWN-FOLIO, the same text
+#                    a signed text naming N1 under Subject APERTURA N2:
+#                    550 BZ-APERTURA-NO-FOLIO
 #                    the same APERTURA N1 again: 550 BZ-APERTURA-REPEAT, the
 #                    acuse re-sent, the instant unchanged
 #                    a promocion In-Reply-To the aviso of N1: filed naming
 #                    N1 (record and acuse), delivered also to cobranza@;
 #                    the same reference by SICO800101AB1: a plain promocion
-#   Wed 06-03 20:00  APERTURA N3: legal 09:30 Thursday (after-window);
+#   Wed 06-03 20:00  APERTURA N3 by PEGJ800101AB3 (the representative
+#                    recorded at registration, own e.firma): legal 09:30
+#                    Thursday (after-window);
 #                    N4 accepted, its aviso held
 #   Thu 06-04 10:00  N4's aviso released: days 06-05, 06-08, 06-10 (06-09
 #                    inhabil), deemed Thursday 06-11
@@ -141,6 +145,10 @@ for want in "<folio>$N1</folio>" '<evento>notificacion</evento>' \
 	grep -q -F -- "$want" "$E2E_DIR/an1.xml" || e2e_fail "acuse XML lacks $want: $(cat "$E2E_DIR/an1.xml")"
 done
 grep -q -F "notificacion-$N1.eml" "$E2E_DIR/an1.eml" || e2e_fail "the notified message is not attached"
+reg_text_of "$E2E_DIR/an1.eml" >"$E2E_DIR/an1.txt"
+for want in "ACUSE DE NOTIFICACIÓN" "Folio: $N1" "RFC del patrón notificado: EBU200101AB8"; do
+	grep -q -F -- "$want" "$E2E_DIR/an1.txt" || e2e_fail "acuse text lacks '$want': $(cat "$E2E_DIR/an1.txt")"
+done
 e2e_log "ok: APERTURA $N1 at 11:00: legal instant the opening, acuse de notificacion to the employer and the department, verifies"
 
 # --- wrong RFC, unknown folio: the same answer
@@ -152,6 +160,12 @@ refused a9 "$E2E_DIR/a9.eml" BZ-APERTURA-UNKNOWN-FOLIO
     e2e_fail "another RFC's notification is told apart: '$(sub_last_reply a2x)' vs '$(sub_last_reply a9)'"
 show_has "$N2" state '"sent"' || e2e_fail "N2 changed by another RFC's APERTURA"
 e2e_log "ok: APERTURA by another RFC and of an unknown folio: 550 BZ-APERTURA-UNKNOWN-FOLIO, same reply"
+
+# --- an opening of N1 re-sent under N2's Subject: the signed text decides
+reg_message "$E2E_DIR/a2s.eml" efirma-moral "APERTURA $N2" "Abro la notificacion $N1." >/dev/null
+refused a2s "$E2E_DIR/a2s.eml" BZ-APERTURA-NO-FOLIO
+show_has "$N2" state '"sent"' || e2e_fail "N2 opened by a signed text naming $N1"
+e2e_log "ok: a signed text naming $N1 under Subject APERTURA $N2: 550 BZ-APERTURA-NO-FOLIO"
 
 # --- the same opening again: re-sent, instant unchanged
 [ "$(outbox_rows acuse-notificacion "$N1")" = 2 ] || e2e_fail "acuse rows: $(outbox_rows acuse-notificacion "$N1")"
@@ -192,7 +206,7 @@ e2e_log "ok: a reply to the aviso is filed naming $N1 and reaches $NOTIF_DEPT; a
 
 # --- Wednesday 20:00: opening outside the window; N4 held
 notif_clock 2026-06-04T02:00:00Z
-apertura "$E2E_DIR/a3.eml" efirma-moral "$N3"
+apertura "$E2E_DIR/a3.eml" efirma-fisica "$N3"
 reg_send a3 "$E2E_DIR/a3.eml"
 opened3() { show_has "$N3" state '"opened"'; }
 e2e_wait_until "$E2E_TIMEOUT" opened3 || e2e_fail "N3 not opened"
@@ -202,7 +216,7 @@ show_has "$N3" opened_utc '"2026-06-04T02:00:00Z"' &&
     e2e_fail "N3's opening: $(sub_ctl notification show "$N3" --json)"
 acuse_of "Acuse de notificacion $N3" "$E2E_DIR/an3.eml"
 verify_acuse "$E2E_DIR/an3.eml"
-e2e_log "ok: APERTURA $N3 at 20:00: legal instant 09:30 next working day (after-window), verifies"
+e2e_log "ok: APERTURA $N3 at 20:00 by the recorded representative: legal instant 09:30 next working day (after-window), verifies"
 tok=$(notif_message "$E2E_DIR/n4.eml" efirma-fisica "$TEXT")
 notif_send n4 "$E2E_DIR/n4.eml" "$tok"
 N4=$NOTIF_FOLIO
@@ -237,6 +251,7 @@ grep -q '^0 notification(s) deemed made' "$E2E_DIR/tick1.out" || e2e_fail "tick:
 acuse_of "Constancia de notificacion $N2" "$E2E_DIR/c2.eml"
 verify_acuse "$E2E_DIR/c2.eml"
 sub_xml_of "$E2E_DIR/c2.eml" | grep -q -F '<evento>constancia</evento>' || e2e_fail "constancia event"
+reg_text_of "$E2E_DIR/c2.eml" | grep -q -F "CONSTANCIA DE NOTIFICACIÓN" || e2e_fail "constancia text"
 has_rcpts "Subject: Constancia de notificacion $N2" "$NOTIF_DEPT uno@empresa.test" ||
     e2e_fail "constancia recipients: $(rcpts_of_msg "Subject: Constancia de notificacion $N2")"
 [ "$(outbox_rows constancia-notificacion "$N2")" = 2 ] || e2e_fail "constancia rows: $(outbox_rows constancia-notificacion "$N2")"

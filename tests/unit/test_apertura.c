@@ -129,6 +129,30 @@ START_TEST(refs_bounded)
 }
 END_TEST
 
+/* The signed text may name the folio; naming only another one refuses:
+ * the Subject is not signed. */
+START_TEST(text_names)
+{
+	static const struct {
+		const char	*text;
+		int		 want;
+	} t[] = {
+		{ "Abro la notificacion NT-2026-00000001.\n", 1 },
+		{ "Abro.\n", 0 },
+		{ "", 0 },
+		{ "Folio: NT-2026-00000002\n", -1 },
+		{ "NT-2026-00000002 y NT-2026-00000001", 1 },
+		{ "XNT-2026-00000002 NT-2026-000000011 nt-2026-00000002", 0 },
+		{ "NT-2026-00000001", 1 },
+		{ "NT-2026-0000000", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		ck_assert_msg(bz_apertura_text_names(t[i].text, strlen(t[i].text),
+		    "NT-2026-00000001") == t[i].want, "text %zu", i);
+}
+END_TEST
+
 /* suite_apertura - the suite */
 Suite *
 suite_apertura(void)
@@ -139,6 +163,7 @@ suite_apertura(void)
 	tcase_add_test(tc, subject_word);
 	tcase_add_test(tc, refs_basic);
 	tcase_add_test(tc, refs_bounded);
+	tcase_add_test(tc, text_names);
 	suite_add_tcase(s, tc);
 	return s;
 }
