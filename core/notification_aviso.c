@@ -17,7 +17,9 @@
  * aviso_queued_utc and appends "notification-aviso-queued".
  * bz_notification_handoffs() then records the hand-off: once an aviso's
  * outbox row is sent, aviso_released_utc = the clock (never before the
- * planned release) and "notification-aviso-released".
+ * planned release) and "notification-aviso-released". A queued aviso
+ * whose first attempt failed is held again outside the window
+ * (bz_notification_hold), so a retry never leaves at night either.
  *
  * The aviso is rendered at release, not at intake, so its Date: is the
  * instant it leaves and its recipients the addresses confirmed then. Its
@@ -244,6 +246,38 @@ bz_notification_release(struct bz_store *st, const struct bz_notif_release_opts 
 	}
 	free(folios);
 	return bad ? BZ_STORE_TEMPFAIL : BZ_STORE_OK;
+}
+
+/*
+ * bz_notification_hold - outside the window, avisos queued but not yet
+ * handed to the MTA (a first attempt that failed) wait: their outbox rows
+ * due within BZ_NOTIF_HOLD_PUSH / 2 seconds of wall are put
+ * BZ_NOTIF_HOLD_PUSH seconds ahead,
+ * pass after pass, so no retry leaves between 18:00 and 09:30 or on a
+ * non-working day; once the clock is inside the window the outbox's own
+ * schedule resumes (the row is due at most BZ_NOTIF_HOLD_PUSH seconds
+ * later).
+ * The outbox itself (core/outbox.c) knows nothing of windows.
+ */
+enum bz_store_status
+bz_notification_hold(struct bz_store *st, const struct bz_calendar *cal,
+    int64_t clock, int64_t wall, size_t *n)
+{
+	sqlite3_stmt *s;
+
+	*n = 0;
+	if (in_window(cal, clock))
+		return BZ_STORE_OK;
+	if ((s = store_prepare(st, NULL, "UPDATE outbox SET next_attempt_utc = ?1 + ?2 "
+	    "WHERE kind = '" BZ_NOTIF_OUTBOX_KIND "' AND status = 'pending' AND "
+	    "next_attempt_utc <= ?1 + ?2 / 2")) == NULL)
+		return BZ_STORE_TEMPFAIL;
+	sqlite3_bind_int64(s, 1, wall);
+	sqlite3_bind_int64(s, 2, BZ_NOTIF_HOLD_PUSH);
+	if (store_step_done(st, s, NULL, "hold avisos outside the window") < 0)
+		return BZ_STORE_TEMPFAIL;
+	*n = (size_t)sqlite3_changes(store_db(st));
+	return BZ_STORE_OK;
 }
 
 /* bz_notification_handoffs - aviso_released_utc once an aviso was sent */

@@ -7,7 +7,8 @@
  * state, instant, address or day is a different digest. Every event of a
  * row seals the digest after its change; bz_notification_verify_rows
  * compares each row with its newest "notification-*" event (the events'
- * folio index finds it).
+ * folio index finds it), and names every NT folio whose
+ * "notification-sent" event has no row any more.
  */
 #include "build-aux/config.h"
 
@@ -255,6 +256,22 @@ bz_notification_verify_rows(struct bz_store *st,
 	}
 	for (size_t i = 0; i < n; i++)
 		free(folios[i]);
+	free(folios);
+	/* A row deleted behind the log: its "notification-sent" event stays. */
+	if ((s = store_prepare(st, NULL, "SELECT DISTINCT folio FROM events WHERE "
+	    "kind = '" BZ_NOTIF_EV_SENT "' AND folio NOT IN (SELECT folio FROM "
+	    "notifications) ORDER BY folio")) == NULL)
+		return BZ_STORE_TEMPFAIL;
+	if ((rc = store_column_strings(st, s, "notification events", &folios, &n)) !=
+	    BZ_STORE_OK)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		char *label = xasprintf("notification %s", folios[i]);
+
+		bad(arg, label, "its event names a notification that has no row");
+		free(label);
+		free(folios[i]);
+	}
 	free(folios);
 	return BZ_STORE_OK;
 }

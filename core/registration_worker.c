@@ -63,6 +63,10 @@ notifications(struct bz_reg_worker *w, const struct bz_runtime *rt, int64_t cloc
 		if (w->outbox != NULL)
 			bz_outbox_wake(w->outbox);
 	}
+	if (bz_notification_hold(w->st, rt->calendar, clock, (int64_t)time(NULL), &n) ==
+	    BZ_STORE_OK && n > 0)
+		bz_log(BZ_LOG_DEBUG, NULL, "notifications: %zu aviso(s) held until "
+		    "the window opens", n);
 	if (bz_notification_handoffs(w->st, clock, &n) == BZ_STORE_OK && n > 0)
 		bz_log(BZ_LOG_INFO, NULL, "notifications: %zu aviso(s) handed to "
 		    "the MTA", n);

@@ -216,6 +216,15 @@ officials_init(struct bz_runtime *rt, struct bz_buf *err)
 
 	if (rt->notifier == NULL)
 		return 0;
+	/* The notifier is not a mailbox: its mail would be both. */
+	for (size_t i = 0; i + 1 < rt->nmailboxes; i++)
+		if (bz_address_is_mailbox(rt->notifier, rt->mailboxes[i], rt->delimiters) ||
+		    bz_address_is_mailbox(rt->mailboxes[i], rt->notifier, rt->delimiters)) {
+			bz_buf_printf(err, "NotifierAddress %s is (an extension of) the "
+			    "MailboxAddress %s, or the other way round: give it an address "
+			    "of its own", rt->notifier, rt->mailboxes[i]);
+			return -1;
+		}
 	if (path == NULL) {
 		bz_buf_puts(err, "NotifierAddress is set but OfficialsFile is not: "
 		    "no official could notify");

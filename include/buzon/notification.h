@@ -203,6 +203,15 @@ struct bz_notif_release_opts {
 enum bz_store_status bz_notification_release(struct bz_store *st,
 	    const struct bz_notif_release_opts *o, int64_t clock, size_t *n);
 /*
+ * While clock is outside the window: the avisos' pending outbox rows due
+ * within BZ_NOTIF_HOLD_PUSH / 2 seconds of wall are set to wall +
+ * BZ_NOTIF_HOLD_PUSH (a failed first attempt is not retried at night).
+ * *n: rows pushed.
+ */
+#define BZ_NOTIF_HOLD_PUSH	60	/* seconds */
+enum bz_store_status bz_notification_hold(struct bz_store *st,
+	    const struct bz_calendar *cal, int64_t clock, int64_t wall, size_t *n);
+/*
  * Queued avisos whose first outbox row is now sent: aviso_released_utc =
  * clock (never before the planned release) and a BZ_NOTIF_EV_RELEASED
  * event. *n: how many.

@@ -109,6 +109,9 @@ printf '# officials\nSAGM800101AB1 a@imss.test "Cobranza"\nSAGM800101AB1 b@imss.
     >"$dir/officials"
 check_row notifier-no-officials	"$base
 NotifierAddress notificaciones@imss.test"	'NotifierAddress is set but OfficialsFile is not'
+check_row notifier-is-mailbox	"$base
+NotifierAddress buzon+notif@imss.test
+OfficialsFile $dir/officials"		'NotifierAddress buzon\+notif@imss.test is \(an extension of\) the MailboxAddress buzon@imss.test'
 check_row bad-officials		"$base
 NotifierAddress notificaciones@imss.test
 OfficialsFile $dir/officials"		"OfficialsFile: $dir/officials:3: the department name must follow"

@@ -37,8 +37,7 @@ e2e_conf VerifyURL 'https://buzon.imss.test/verifica/{folio}'
 e2e_start
 sub_ready 1
 
-DB=$E2E_DIR/spool/buzon.db
-sql() { sqlite3 -cmd '.timeout 10000' "$DB" "$@"; }
+sql() { sub_sql "$@"; }
 
 # refused ID FILE REASON - 550 5.7.x with REASON, not queued
 refused()
@@ -64,9 +63,6 @@ filed()
 # resent FOLIO - outbox rows re-sending FOLIO's kept acuse byte for byte
 resent() { sql "SELECT count(*) FROM outbox o JOIN submissions s ON s.folio = o.folio WHERE o.kind = 'consulta' AND o.folio = '$1' AND o.message = s.acuse"; }
 consultas() { sql "SELECT count(*) FROM outbox WHERE kind = 'consulta'"; }
-# reloaded N - wait until the daemon logged its N-th reload
-reloads() { [ "$(grep -c 'configuration reloaded' "$E2E_DIR/milter.log")" -ge "$1" ]; }
-reloaded() { e2e_wait_until "$E2E_TIMEOUT" reloads "$1" || e2e_fail "reload $1 not done"; }
 # reply_text ID - the 550 lines without the queue id
 reply_text() { grep -E '^<[-*~]+ +550' "$E2E_DIR/$1.smtp" | sed 's/^<[-*~]* *//'; }
 
@@ -130,12 +126,9 @@ refused c-csd "$E2E_DIR/c-csd.eml" BZ-CERT-CSD
 [ "$(consultas)" = 2 ] || e2e_fail "a refused CONSULTA re-sent something: $(consultas) rows"
 
 # --- the period: P was filed 2026-06-01; available until 2026-09-01
-pid=$(cat "$E2E_DIR/spool/milter.pid")
 e2e_conf TestClock 2026-09-01T23:00:00Z
 e2e_conf RepeatResendInterval 0
-e2e_write_conf
-kill -USR1 "$pid"
-reloaded 1
+sub_reload 1
 tok=$(reg_message "$E2E_DIR/c3.eml" efirma-moral "CONSULTA $P" "Folio: $P
 tercera")
 C3=$(filed c3 "$E2E_DIR/c3.eml" "$tok")
@@ -161,9 +154,7 @@ refused cf6 "$E2E_DIR/cf6.eml" BZ-CONSULTA-TOO-SOON
 [ "$(resent "$P")" = 10 ] || e2e_fail "5 consultations re-sent $(resent "$P") copies, expected 10"
 e2e_log "ok: the 6th CONSULTA of one folio within 24 hours refused"
 e2e_conf TestClock 2026-09-02T15:00:00Z
-e2e_write_conf
-kill -USR1 "$pid"
-reloaded 2
+sub_reload 2
 reg_message "$E2E_DIR/c4.eml" efirma-moral "CONSULTA $P" "Folio: $P
 cuarta" >/dev/null
 refused c4 "$E2E_DIR/c4.eml" BZ-CONSULTA-EXPIRED

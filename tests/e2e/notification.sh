@@ -34,11 +34,7 @@ notif_conf
 e2e_start
 sub_ready 1
 
-DB=$E2E_DIR/spool/buzon.db
-sql() { sqlite3 -cmd '.timeout 10000' "$DB" "$@"; }
-pid=$(cat "$E2E_DIR/spool/milter.pid")
-reloads() { [ "$(grep -c 'configuration reloaded' "$E2E_DIR/milter.log")" -ge "$1" ]; }
-reloaded() { e2e_wait_until "$E2E_TIMEOUT" reloads "$1" || e2e_fail "reload $1 not done"; }
+sql() { sub_sql "$@"; }
 
 # refused ID FILE REASON - 550 5.7.x with REASON, not queued
 refused()
@@ -76,9 +72,7 @@ nsms=$(ls "$E2E_DIR/sms" | grep -c '\.in$')
 
 # --- Monday 20:00 local: accepted, the aviso held overnight
 e2e_conf TestClock 2026-06-02T02:00:00Z
-e2e_write_conf
-kill -USR1 "$pid"
-reloaded 1
+sub_reload 1
 tok=$(notif_message "$E2E_DIR/n1.eml" efirma-fisica "$GOOD")
 e2e_send n1 --from cobranza@imss.test --to "$NOTIFIER" --data "@$E2E_DIR/n1.eml" ||
     e2e_fail "n1 refused: $(sub_last_reply n1)"
@@ -132,9 +126,7 @@ e2e_log "ok: the aviso is held overnight (nothing at the sink, nothing queued)"
 
 # --- Tuesday 09:30 local: released
 e2e_conf TestClock 2026-06-02T15:30:00Z
-e2e_write_conf
-kill -USR1 "$pid"
-reloaded 2
+sub_reload 2
 e2e_wait_until "$E2E_TIMEOUT" aviso_file "$NT" >/dev/null ||
     e2e_fail "the aviso never reached the sink: $(sql "SELECT recipient, status, last_error FROM outbox WHERE kind = 'aviso-notificacion'")"
 f=$(aviso_file "$NT")

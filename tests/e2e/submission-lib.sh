@@ -13,6 +13,8 @@
 #	sub_acuse FOLIO FILE	# wait for the acuse of FOLIO at the sink
 #	sub_xml_of ACUSE	# the decoded acuse-*.xml attachment
 #	sub_ctl ARGS...		# buzonctl with the daemon's configuration
+#	sub_sql ARGS...		# sqlite3 on the daemon's database
+#	sub_reload N		# e2e_write_conf, SIGUSR1, wait for the N-th reload
 #	sub_ready N		# wait for the N-th completed start (store open)
 #
 # The PKI is tests/pki/gen-pki.sh's (generated once per build tree). The
@@ -231,6 +233,27 @@ sub_started()
 sub_ctl()
 {
 	"$SUB_CTL" -c "$E2E_DIR/milter.conf" "$@"
+}
+
+# sub_sql ARGS... - sqlite3 on the daemon's database (waiting for its locks)
+sub_sql()
+{
+	sqlite3 -cmd '.timeout 10000' "$E2E_DIR/spool/buzon.db" "$@"
+}
+
+# sub_reloads N - the daemon logged its N-th reload
+sub_reloads()
+{
+	[ "$(grep -c 'configuration reloaded' "$E2E_DIR/milter.log")" -ge "$1" ]
+}
+
+# sub_reload N - write the configuration (after e2e_conf), SIGUSR1 the
+# daemon and wait for its N-th reload (a reload logs no new start)
+sub_reload()
+{
+	e2e_write_conf
+	kill -USR1 "$(cat "$E2E_DIR/spool/milter.pid")"
+	e2e_wait_until "$E2E_TIMEOUT" sub_reloads "$1" || e2e_fail "reload $1 not done"
 }
 
 # sub_smtp_code - the last SMTP reply of transcript ID to the data (3 digits)

@@ -376,6 +376,29 @@ START_TEST(test_row_tamper)
 }
 END_TEST
 
+/* A row deleted behind the log is named by the event that created it. */
+START_TEST(test_row_deleted)
+{
+	char path[512];
+	struct bz_store *st = fresh_store("notif-deleted.db", path);
+	struct bz_calendar *cal = calendar();
+	struct bz_notif_new a;
+	int64_t checked;
+	int nbad = 0;
+
+	create(st, cal, MON_2000, "EBU200101AB8", &a);
+	create(st, cal, MON_1000, "PEGJ800101AB3", &a);
+	ck_assert_int_eq(sqlite3_exec(store_db(st), "DELETE FROM notifications "
+	    "WHERE folio = 'NT-2026-00000001'", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(bz_notification_verify_rows(st, bad_row, &nbad, &checked),
+	    BZ_STORE_OK);
+	ck_assert_int_eq(checked, 1);
+	ck_assert_int_eq(nbad, 1);
+	bz_calendar_free(cal);
+	bz_store_close(st);
+}
+END_TEST
+
 /* A row without any event (inserted with SQL) is named too. */
 START_TEST(test_row_without_event)
 {
@@ -399,6 +422,62 @@ START_TEST(test_row_without_event)
 }
 END_TEST
 
+/* next_attempt - of outbox row id */
+static int64_t
+next_attempt(struct bz_store *st, int64_t id)
+{
+	sqlite3_stmt *s;
+	int64_t v = -1;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(store_db(st), "SELECT next_attempt_utc "
+	    "FROM outbox WHERE id = ?", -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* A queued aviso whose first attempt failed is not retried at night: its
+ * outbox row is pushed ahead while the clock is outside the window, left
+ * alone inside it; other kinds of mail are never touched. */
+START_TEST(test_hold_outside_window)
+{
+	char path[512];
+	struct bz_store *st = fresh_store("notif-hold.db", path);
+	struct bz_calendar *cal = calendar();
+	int64_t wall = 1900000000, aviso, acuse;
+	size_t n;
+
+	ck_assert_int_eq(store_begin(st, "t"), 0);
+	ck_assert_int_eq(store_outbox_enqueue_locked(st, "t", "BZ-2026-00000007",
+	    BZ_NOTIF_OUTBOX_KIND, "uno@empresa.test", "m", 1, wall), 0);
+	aviso = sqlite3_last_insert_rowid(store_db(st));
+	ck_assert_int_eq(store_outbox_enqueue_locked(st, "t", "BZ-2026-00000007",
+	    "acuse", "juan@imss.test", "m", 1, wall), 0);
+	acuse = sqlite3_last_insert_rowid(store_db(st));
+	ck_assert_int_eq(store_commit(st, "t"), 0);
+	/* 10:00 on a working day: the outbox's schedule stands */
+	ck_assert_int_eq(bz_notification_hold(st, cal, MON_1000, wall, &n), BZ_STORE_OK);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(next_attempt(st, aviso), wall);
+	/* 20:00: held */
+	ck_assert_int_eq(bz_notification_hold(st, cal, MON_2000, wall, &n), BZ_STORE_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(next_attempt(st, aviso), wall + BZ_NOTIF_HOLD_PUSH);
+	ck_assert_int_eq(next_attempt(st, acuse), wall);
+	/* pushed again only when it comes near */
+	ck_assert_int_eq(bz_notification_hold(st, cal, MON_2000, wall + 1, &n), BZ_STORE_OK);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(bz_notification_hold(st, cal, MON_2000,
+	    wall + BZ_NOTIF_HOLD_PUSH, &n), BZ_STORE_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(next_attempt(st, aviso), wall + 2 * BZ_NOTIF_HOLD_PUSH);
+	bz_calendar_free(cal);
+	bz_store_close(st);
+}
+END_TEST
+
 Suite *
 suite_notification(void)
 {
@@ -416,6 +495,8 @@ suite_notification(void)
 	tcase_add_test(tc, test_list);
 	tcase_add_test(tc, test_row_tamper);
 	tcase_add_test(tc, test_row_without_event);
+	tcase_add_test(tc, test_row_deleted);
+	tcase_add_test(tc, test_hold_outside_window);
 	suite_add_tcase(s, tc);
 	return s;
 }
