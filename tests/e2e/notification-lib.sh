@@ -9,7 +9,6 @@
 #	notif_conf			# NotifierAddress, OfficialsFile
 #	e2e_start
 #	sub_ready 1
-#	notif_sql SQL...		# sqlite3 on the daemon's database
 #	notif_clock INSTANT		# TestClock INSTANT by a reload (waits)
 #	tok=$(notif_message FILE LEAF TEXT)  # TEXT + a PDF, signed by LEAF
 #	notif_send ID FILE TOKEN	# to the notifier: 250; NOTIF_FOLIO its NT folio
@@ -31,23 +30,11 @@ notif_conf()
 	e2e_conf OfficialsFile "$(e2e_install_file "$E2E_DIR/officials")"
 }
 
-# notif_sql - sqlite3 on the daemon's database (waits for its lock)
-notif_sql() { sqlite3 -cmd '.timeout 10000' "$E2E_DIR/spool/buzon.db" "$@"; }
-
-# notif_reloads N - at least N reloads in the daemon's log
-notif_reloads() { [ "$(grep -c 'configuration reloaded' "$E2E_DIR/milter.log")" -ge "$1" ]; }
-
-# notif_clock INSTANT - TestClock INSTANT: rewrite the configuration,
-# SIGUSR1 the daemon and wait for the reload
+# notif_clock INSTANT - TestClock INSTANT by a reload (sub_reload), waited for
 notif_clock()
 {
-	local n
-	n=$(( $(grep -c 'configuration reloaded' "$E2E_DIR/milter.log") + 1 ))
 	e2e_conf TestClock "$1"
-	e2e_write_conf
-	kill -USR1 "$E2E_MILTER_PID"
-	e2e_wait_until "$E2E_TIMEOUT" notif_reloads "$n" ||
-	    e2e_fail "reload to TestClock $1 not done"
+	sub_reload "$(( $(grep -c 'configuration reloaded' "$E2E_DIR/milter.log") + 1 ))"
 	e2e_log "TestClock $1"
 }
 
@@ -99,7 +86,7 @@ notif_send()
 # notif_queued NT - has the aviso of NT been rendered into the outbox?
 notif_queued()
 {
-	[ "$(notif_sql "SELECT aviso_queued_utc IS NOT NULL FROM notifications WHERE folio = '$1'")" = 1 ]
+	[ "$(sub_sql "SELECT aviso_queued_utc IS NOT NULL FROM notifications WHERE folio = '$1'")" = 1 ]
 }
 
 # notif_wait_queued NT - wait for the aviso of NT to leave the hold

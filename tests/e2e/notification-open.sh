@@ -114,7 +114,7 @@ acuse_of()
 # outbox_rows KIND FOLIO - outbox rows of KIND for a notification
 outbox_rows()
 {
-	notif_sql "SELECT count(*) FROM outbox o JOIN notifications n ON
+	sub_sql "SELECT count(*) FROM outbox o JOIN notifications n ON
 	    o.folio = n.submission_folio WHERE n.folio = '$2' AND o.kind = '$1'"
 }
 
@@ -201,7 +201,7 @@ R1=$(sub_folio "$E2E_DIR/r1.got")
 routed() { has_rcpts "Message-ID: <$tok@" "$E2E_MAILBOX $NOTIF_DEPT"; }
 e2e_wait_until "$E2E_TIMEOUT" routed ||
     e2e_fail "r1 recipients: $(rcpts_of_msg "Message-ID: <$tok@")"
-[ "$(notif_sql "SELECT notification_folio FROM submissions WHERE folio = '$R1'")" = "$N1" ] ||
+[ "$(sub_sql "SELECT notification_folio FROM submissions WHERE folio = '$R1'")" = "$N1" ] ||
     e2e_fail "r1's record does not name $N1"
 sub_acuse "$R1" "$E2E_DIR/r1-acuse.eml"
 sub_xml_of "$E2E_DIR/r1-acuse.eml" | grep -q -F "<folioNotificacion>$N1</folioNotificacion>" ||
@@ -214,7 +214,7 @@ R2=$(sub_folio "$E2E_DIR/r2.got")
 [ -z "$(e2e_header_value X-Buzon-Notification "$E2E_DIR/r2.got")" ] || e2e_fail "r2 names a notification"
 sleep 2
 has_rcpts "Message-ID: <$tok@" "$E2E_MAILBOX" || e2e_fail "r2 routed: $(rcpts_of_msg "Message-ID: <$tok@")"
-[ -z "$(notif_sql "SELECT notification_folio FROM submissions WHERE folio = '$R2'")" ] ||
+[ -z "$(sub_sql "SELECT notification_folio FROM submissions WHERE folio = '$R2'")" ] ||
     e2e_fail "r2's record names a notification"
 e2e_log "ok: a reply to the aviso is filed naming $N1 and reaches $NOTIF_DEPT; another RFC's reference routes nothing"
 
@@ -289,8 +289,8 @@ constancias4() { [ "$(count_files "Subject: Constancia de notificacion $N4")" -g
 e2e_wait_until "$E2E_TIMEOUT" constancias4 || e2e_fail "N4's constancia never reached the sink"
 sleep 3
 [ "$(outbox_rows constancia-notificacion "$N4")" = 2 ] || e2e_fail "N4 constancia rows: $(outbox_rows constancia-notificacion "$N4")"
-[ "$(notif_sql "SELECT count(*) FROM events WHERE folio = '$N4' AND kind = 'notification-deemed'")" = 1 ] ||
-    e2e_fail "N4 deemed events: $(notif_sql "SELECT count(*) FROM events WHERE folio = '$N4' AND kind = 'notification-deemed'")"
+[ "$(sub_sql "SELECT count(*) FROM events WHERE folio = '$N4' AND kind = 'notification-deemed'")" = 1 ] ||
+    e2e_fail "N4 deemed events: $(sub_sql "SELECT count(*) FROM events WHERE folio = '$N4' AND kind = 'notification-deemed'")"
 reached "Subject: Constancia de notificacion $N4" "$NOTIF_DEPT uno@empresa.test" ||
     e2e_fail "N4 constancia delivered: $(rcpts_of_msg "Subject: Constancia de notificacion $N4")"
 [ "$(msgids "Subject: Constancia de notificacion $N4")" = 1 ] ||
@@ -315,7 +315,7 @@ sub_ctl notification tick >/dev/null 2>&1 || e2e_fail "tick after the second res
 sleep 3
 [ "$(msgids "Subject: Constancia de notificacion $N5")" = 1 ] ||
     e2e_fail "N5: more than one constancia issued"
-[ "$(notif_sql "SELECT count(*) FROM events WHERE folio = '$N5' AND kind = 'notification-deemed'")" = 1 ] ||
+[ "$(sub_sql "SELECT count(*) FROM events WHERE folio = '$N5' AND kind = 'notification-deemed'")" = 1 ] ||
     e2e_fail "N5 deemed events"
 
 [ "$(outbox_rows constancia-notificacion "$N5")" = 2 ] || e2e_fail "N5 constancia rows: $(outbox_rows constancia-notificacion "$N5")"
@@ -323,15 +323,15 @@ e2e_log "ok: killed right after the deemed step: one constancia, reaching each a
 
 # --- the chain
 sub_ctl store verify-chain >"$E2E_DIR/chain.out" 2>&1 || e2e_fail "verify-chain: $(cat "$E2E_DIR/chain.out")"
-[ "$(notif_sql "SELECT count(*) FROM events WHERE folio = '$N1' AND kind = 'notification-opened'")" = 1 ] &&
-    [ "$(notif_sql "SELECT count(*) FROM events WHERE folio = '$N1' AND kind = 'notification-acuse-resent'")" = 1 ] ||
-    e2e_fail "N1's events: $(notif_sql "SELECT kind FROM events WHERE folio = '$N1'")"
+[ "$(sub_sql "SELECT count(*) FROM events WHERE folio = '$N1' AND kind = 'notification-opened'")" = 1 ] &&
+    [ "$(sub_sql "SELECT count(*) FROM events WHERE folio = '$N1' AND kind = 'notification-acuse-resent'")" = 1 ] ||
+    e2e_fail "N1's events: $(sub_sql "SELECT kind FROM events WHERE folio = '$N1'")"
 e2e_stop_milter
-notif_sql "UPDATE notifications SET legal_utc = legal_utc + 60 WHERE folio = '$N1'"
+sub_sql "UPDATE notifications SET legal_utc = legal_utc + 60 WHERE folio = '$N1'"
 sub_ctl store verify-chain >"$E2E_DIR/chain2.out" 2>&1 && e2e_fail "verify-chain passes with an edited opening"
 grep -q "notification $N1" "$E2E_DIR/chain2.out" || e2e_fail "verify-chain does not name $N1: $(cat "$E2E_DIR/chain2.out")"
-notif_sql "UPDATE notifications SET legal_utc = legal_utc - 60 WHERE folio = '$N1'"
-notif_sql "UPDATE submissions SET notification_folio = NULL WHERE folio = '$R1'"
+sub_sql "UPDATE notifications SET legal_utc = legal_utc - 60 WHERE folio = '$N1'"
+sub_sql "UPDATE submissions SET notification_folio = NULL WHERE folio = '$R1'"
 sub_ctl store verify-chain >"$E2E_DIR/chain3.out" 2>&1 && e2e_fail "verify-chain passes with a reply's notification removed"
 grep -q "$R1" "$E2E_DIR/chain3.out" || e2e_fail "verify-chain does not name $R1: $(cat "$E2E_DIR/chain3.out")"
 e2e_log "ok: verify-chain names an edited opening instant and a reply's removed notification folio"
