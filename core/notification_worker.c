@@ -5,7 +5,8 @@
  * Own database connection, like the registration and outbox workers.
  * Every second, at the current configuration generation's "now" (TestClock
  * under TestMode, so a reload with another TestClock steps the days in
- * tests), the deemed step (bz_notification_deem): each notification whose
+ * tests), the deemed step (bz_notification_deem; after a failure, again
+ * only RETRY_SECONDS later): each notification whose
  * fourth working day's 09:30 has come without an opening is deemed made
  * and its constancia queued, then the outbox is woken. Without
  * NotifierAddress (the feature off) or without the Institute's signer (no
@@ -37,7 +38,13 @@ struct bz_notif_worker {
 	pthread_cond_t	 cond;
 	int		 stopping;
 	int		 warned;	/* "no signer" said once */
+	int64_t		 retry_at;	/* after a failed step (wall clock) */
 };
+
+/* A step that failed (a database error, a department's spool copy that
+ * cannot be read) is tried again after this long, not every second: the
+ * row stays "sent" and its error is not logged sixty times a minute. */
+#define RETRY_SECONDS	60
 
 /* bz_notification_tick - the deemed step at clock for a configuration */
 enum bz_store_status
@@ -63,19 +70,25 @@ pass(struct bz_notif_worker *w)
 {
 	struct bz_runtime *rt = bz_runtime_acquire();
 	enum bz_store_status rc;
+	int64_t now = (int64_t)time(NULL);
 	size_t n;
 
 	if (rt == NULL)
 		return;
-	if (rt->notifier != NULL) {
-		rc = bz_notification_tick(w->st, rt,
-		    bz_config_now(rt->cfg, (int64_t)time(NULL)), &n);
+	if (rt->notifier != NULL && now >= w->retry_at) {
+		rc = bz_notification_tick(w->st, rt, bz_config_now(rt->cfg, now), &n);
+		if (rc == BZ_STORE_TEMPFAIL) {
+			bz_log(BZ_LOG_ERR, NULL, "notifications: the deemed step failed "
+			    "(see above); trying again in %d s", RETRY_SECONDS);
+			w->retry_at = now + RETRY_SECONDS;
+		}
 		if (rc == BZ_STORE_NOTFOUND && !w->warned) {
 			bz_log(BZ_LOG_WARNING, NULL, "notifications: no institution "
 			    "signer or mailbox: deemed notifications wait for one");
 			w->warned = 1;
 		}
-		if (rc == BZ_STORE_OK && n > 0 && w->outbox != NULL)
+		/* Some may have been deemed before a later one failed. */
+		if (n > 0 && w->outbox != NULL)
 			bz_outbox_wake(w->outbox);
 	}
 	bz_runtime_unref(rt);

@@ -252,6 +252,39 @@ START_TEST(test_deem_once)
 }
 END_TEST
 
+/* A constancia that cannot be issued (the notified message gone from the
+ * spool) leaves nothing: the row still "sent", no outbox row, no event;
+ * once it can, the next run issues it. */
+START_TEST(test_deem_failure_atomic)
+{
+	struct fixture f;
+	struct bz_notification n;
+	char spool[600], moved[620];
+	size_t k;
+
+	setup(&f, "deem-fail.db");
+	release(&f);
+	snprintf(spool, sizeof(spool), "%s/notified.eml", test_tmpdir());
+	snprintf(moved, sizeof(moved), "%s.away", spool);
+	ck_assert_int_eq(rename(spool, moved), 0);
+	ck_assert_int_eq(bz_notification_deem(f.st, &f.o, MON_0930, &k), BZ_STORE_TEMPFAIL);
+	ck_assert_uint_eq(k, 0);
+	ck_assert_int_eq(bz_notification_get(f.st, f.folio, &n), BZ_STORE_OK);
+	ck_assert_str_eq(n.state, "sent");
+	ck_assert_int_eq(n.deemed_utc, 0);
+	bz_notification_free(&n);
+	ck_assert_int_eq(count(f.st, "SELECT count(*) FROM outbox"), 0);
+	ck_assert_int_eq(count(f.st, "SELECT count(*) FROM events WHERE kind = "
+	    "'notification-deemed'"), 0);
+	ck_assert_int_eq(bad_rows(f.st), 0);
+	ck_assert_int_eq(rename(moved, spool), 0);
+	ck_assert_int_eq(bz_notification_deem(f.st, &f.o, MON_0930, &k), BZ_STORE_OK);
+	ck_assert_uint_eq(k, 1);
+	ck_assert_int_eq(count(f.st, "SELECT count(*) FROM outbox"), 1);
+	teardown(&f);
+}
+END_TEST
+
 struct racer {
 	int64_t	 clock;
 	size_t	 n;
@@ -481,6 +514,7 @@ suite_apertura_store(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_deem_once);
 	tcase_add_test(tc, test_deem_race);
+	tcase_add_test(tc, test_deem_failure_atomic);
 	tcase_add_test(tc, test_open_once);
 	tcase_add_test(tc, test_acuse_record);
 	tcase_add_test(tc, test_tamper);
