@@ -204,6 +204,17 @@ static const struct bz_reason reasons[] = {
 	{ "BZ-NOTIF-NOT-ENABLED", BZ_REASON_REJECT, "550", "5.7.1",
 	  "El patron no tiene buzon habilitado: notifique por otro medio",
 	  "the employer named by Destinatario: has no enabled mailbox" },
+	/* APERTURA <folio> (issue 10 part B). UNKNOWN-FOLIO is also the
+	 * answer for another RFC's notification: nothing disclosed. */
+	{ "BZ-APERTURA-NO-FOLIO", BZ_REASON_REJECT, "550", "5.7.1",
+	  "El asunto debe ser APERTURA seguido del folio de la notificacion (NT-AAAA-NNNNNNNN); si el texto firmado nombra un folio, el mismo",
+	  "APERTURA without a notification folio NT-YYYY-NNNNNNNN in the Subject, or the signed text names only another one" },
+	{ "BZ-APERTURA-UNKNOWN-FOLIO", BZ_REASON_REJECT, "550", "5.7.1",
+	  "No existe una notificacion con ese folio para el RFC que firma la apertura",
+	  "APERTURA of a folio that is no notification of the signer's RFC (or its aviso is still held)" },
+	{ "BZ-APERTURA-REPEAT", BZ_REASON_REJECT, "550", "5.7.1",
+	  "Esa notificacion ya se abrio o se tuvo por notificada; su acuse se reenvia a sus direcciones confirmadas y su instante no cambia",
+	  "APERTURA of a notification already opened or deemed made: its acuse re-sent, the instant unchanged" },
 };
 
 /* bz_reason_find - catalogue entry for a code, NULL if unknown */

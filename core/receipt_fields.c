@@ -76,6 +76,16 @@ const struct bz_receipt_field bz_receipt_fields[] = {
 	  "Primera hora hábil para promociones", NULL },
 	{ F(calendar_version), C, NULL, "versionCalendario", "versionCalendario",
 	  19, BZ_RECEIPT_TEXT_LINE, NULL, "Versión del calendario", NULL },
+	/* Optional (issue 10): the notification a promocion answers; absent
+	 * from every other acuse, so their cadenas are unchanged. */
+	{ F(notification_folio), C | BZ_RECEIPT_F_OPTIONAL, NULL, "folioNotificacion",
+	  "folioNotificacion", 24, BZ_RECEIPT_TEXT_LINE, NULL,
+	  "En respuesta a la notificación", NULL },
+	/* Optional (issue 10): the employer an acuse de notificacion or a
+	 * constancia is about; its emisor is the official who signed. */
+	{ F(addressee_rfc), C | BZ_RECEIPT_F_OPTIONAL, NULL, "rfcNotificado",
+	  "rfcNotificado", 25, BZ_RECEIPT_TEXT_LINE, NULL,
+	  "RFC del patrón notificado", NULL },
 	{ F(institution_no_certificado), C, NULL, "noCertificadoInstitucion",
 	  "noCertificadoInstitucion", 0, BZ_RECEIPT_TEXT_NONE, NULL, NULL, NULL },
 	/* The sello signs the cadena: it is not part of it. */

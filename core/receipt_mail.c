@@ -92,6 +92,17 @@ safe_folio(const char *s)
 	return 1;
 }
 
+/* subject_words - what the Subject calls the acuse (ASCII: no encoding) */
+static const char *
+subject_words(const char *event)
+{
+	if (event != NULL && strcmp(event, "notificacion") == 0)
+		return "Acuse de notificacion";
+	if (event != NULL && strcmp(event, "constancia") == 0)
+		return "Constancia de notificacion";
+	return "Acuse de recibo";
+}
+
 /* bz_receipt_date_header - RFC 5322 Date: in UTC, independent of the
  * locale (also the registration notices) */
 void
@@ -123,9 +134,10 @@ random_hex(char *out, size_t nbytes)
 
 /* build_entity - the multipart/mixed entity that gets signed */
 static int
-build_entity(const struct bz_receipt *r, const char *appendix,
+build_entity(const struct bz_receipt *r, const struct bz_receipt_mail *m,
     const char *boundary, struct bz_buf *out, struct bz_buf *err)
 {
+	const char *appendix = m->text_appendix;
 	struct bz_buf text = BZ_BUF_INIT, crlf = BZ_BUF_INIT, xml = BZ_BUF_INIT;
 	int rc = -1;
 
@@ -148,6 +160,17 @@ build_entity(const struct bz_receipt *r, const char *appendix,
 	    "Content-Disposition: attachment; filename=\"acuse-%s.xml\"\r\n\r\n",
 	    boundary, r->folio, r->folio);
 	bz_receipt_base64(out, xml.data, xml.len, 76);
+	/* The notified documents with the department's own signature, as
+	 * received: base64, since message/rfc822 may not be encoded and the
+	 * bytes must reach the employer unchanged. */
+	if (m->attachment != NULL) {
+		bz_buf_printf(out, "--%s\r\n"
+		    "Content-Type: application/octet-stream; name=\"notificacion-%s.eml\"\r\n"
+		    "Content-Transfer-Encoding: base64\r\n"
+		    "Content-Disposition: attachment; filename=\"notificacion-%s.eml\"\r\n\r\n",
+		    boundary, r->folio, r->folio);
+		bz_receipt_base64(out, m->attachment, m->attachment_len, 76);
+	}
 	bz_buf_printf(out, "--%s--\r\n", boundary);
 	rc = 0;
 out:
@@ -255,7 +278,7 @@ bz_receipt_render_sealed(const struct bz_receipt_signer *s,
 		char b[64];
 
 		snprintf(b, sizeof(b), "=_acuse_%s", inner);
-		if (build_entity(r, m->text_appendix, b, &entity, err) != 0)
+		if (build_entity(r, m, b, &entity, err) != 0)
 			goto out;
 	}
 	if (bz_receipt_sign_detached(s, &entity, &der, err) != 0)
@@ -267,7 +290,7 @@ bz_receipt_render_sealed(const struct bz_receipt_signer *s,
 		bz_buf_printf(out, "To: <%s>\r\n", m->to);
 	else
 		bz_buf_puts(out, "To: undisclosed-recipients:;\r\n");
-	bz_buf_printf(out, "Subject: Acuse de recibo %s\r\n", r->folio);
+	bz_buf_printf(out, "Subject: %s %s\r\n", subject_words(r->event), r->folio);
 	bz_receipt_date_header(out, m->date);
 	bz_buf_printf(out, "Message-ID: <acuse.%s.%s@%s>\r\n", r->folio, idrand, domain);
 	if (msgid != NULL) {

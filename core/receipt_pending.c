@@ -130,6 +130,7 @@ sign_one(struct bz_store *st, const struct bz_receipt_signer *s,
 	}
 	bz_receipt_from_submission(&r, folio, &sub, tz, NULL);
 	irt = trimmed(sub.message_id);
+	memset(&m, 0, sizeof(m));	/* fields added later stay NULL */
 	m.from = p->mail_from;
 	m.to = p->mail_to;
 	m.in_reply_to = irt;

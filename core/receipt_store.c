@@ -75,6 +75,9 @@ bz_receipt_from_submission(struct bz_receipt *r, const char *folio,
 	bz_receipt_set(&r->legal_basis, sub->legal_basis);
 	bz_receipt_set(&r->first_hour, sub->first_hour);
 	bz_receipt_set(&r->calendar_version, sub->calendar_version);
+	/* The notification a promocion answers (issue 10); NULL otherwise,
+	 * so every other acuse's cadena is the one it always was. */
+	bz_receipt_set(&r->notification_folio, sub->notification_folio);
 }
 
 /* put_raw - one envelope value, "|" and "\\" escaped, then "|" */
@@ -158,6 +161,7 @@ render_sealed(const struct bz_receipt_render_ctx *ctx, const char *folio,
 	int rc;
 
 	bz_receipt_from_submission(r, folio, sub, ctx->tz, ctx->event);
+	memset(&m, 0, sizeof(m));
 	m.from = ctx->mailbox;
 	m.to = ctx->to;
 	m.in_reply_to = irt;

@@ -242,11 +242,17 @@ void
 bz_receipt_text(const struct bz_receipt *r, struct bz_buf *out)
 {
 	struct bz_buf v = BZ_BUF_INIT, cadena = BZ_BUF_INIT, folio = BZ_BUF_INIT;
-	int notif = r->event && strcmp(r->event, "notificacion") == 0;
+	/* An acuse de notificacion or a constancia (issue 10 part B). */
+	int deemed = r->event && strcmp(r->event, "constancia") == 0;
+	int notif = deemed || (r->event && strcmp(r->event, "notificacion") == 0);
 
 	bz_receipt_normalize(&folio, r->folio);
-	bz_buf_printf(out, "ACUSE DE RECIBO - Buzón IMSS\nFolio: %s\n\n", folio.data);
-	bz_buf_puts(out, notif ?
+	bz_buf_printf(out, "%s - Buzón IMSS\nFolio: %s\n\n", !notif ? "ACUSE DE RECIBO" :
+	    deemed ? "CONSTANCIA DE NOTIFICACIÓN" : "ACUSE DE NOTIFICACIÓN", folio.data);
+	bz_buf_puts(out, deemed ?
+	    "El Instituto Mexicano del Seguro Social hace constar que la notificación descrita "
+	    "abajo, no abierta en los tres días hábiles siguientes a su aviso, se tiene por "
+	    "hecha.\n\n" : notif ?
 	    "El Instituto Mexicano del Seguro Social hace constar la notificación descrita abajo.\n\n" :
 	    "El Instituto Mexicano del Seguro Social recibió por el Buzón IMSS la promoción "
 	    "descrita abajo.\n\n");

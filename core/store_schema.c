@@ -51,6 +51,9 @@
  *            appendix, the recipients); it is deleted in the transaction
  *            that keeps the signed acuse and queues it, so an acuse is
  *            signed and queued exactly once, also across a crash.
+ * Version 9: submissions.notification_folio (issue 10 part B): the
+ *            notification a promocion answers, named by its record and
+ *            its acuse (so verify-chain's recomputed cadena covers it).
  */
 #include "build-aux/config.h"
 
@@ -277,6 +280,9 @@ static const char *const migrations[] = {
 	"  rcpts TEXT NOT NULL DEFAULT '',"
 	"  reply INTEGER NOT NULL,"
 	"  created_utc INTEGER NOT NULL);",
+
+	/* 8 -> 9 */
+	"ALTER TABLE submissions ADD COLUMN notification_folio TEXT;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

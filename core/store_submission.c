@@ -299,10 +299,11 @@ insert_submission(struct bz_store *st, const struct bz_submission *in,
 	    "signer_name, signer_moral, signer_no_certificado, signer_serial_hex, "
 	    "signer_cert_sha256, signer_not_before, signer_not_after, integrity, trust, "
 	    "identity, verdict, reasons, message_sha256, signed_sha256, message_id, "
-	    "subject, env_from, env_rcpts, spool_path, created_utc, signer_email) "
+	    "subject, env_from, env_rcpts, spool_path, created_utc, signer_email, "
+	    "notification_folio) "
 	    "VALUES (?, ?, ?, "
 	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-	    "?, ?, ?, ?, ?, ?, ?)")) == NULL)
+	    "?, ?, ?, ?, ?, ?, ?, ?)")) == NULL)
 		return -1;
 	reasons_text(&in->reasons, &reasons);
 	rcpts_text(in, &rcpts);
@@ -341,6 +342,7 @@ insert_submission(struct bz_store *st, const struct bz_submission *in,
 	store_bind_text(s, i++, in->spool_path);
 	sqlite3_bind_int64(s, i++, now);
 	store_bind_text(s, i++, g->email);
+	store_bind_text(s, i++, in->notification_folio);
 	bz_buf_free(&reasons);
 	bz_buf_free(&rcpts);
 	if (store_step_done(st, s, in->qid, "insert submission") < 0)

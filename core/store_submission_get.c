@@ -132,8 +132,8 @@ bz_store_submission_get(struct bz_store *st, const char *folio,
 	    "signer_cert_sha256, signer_not_before, signer_not_after, integrity, trust, "
 	    "identity, verdict, reasons, message_sha256, signed_sha256, message_id, "
 	    "subject, env_from, env_rcpts, spool_path, acuse_status, created_utc, "
-	    "signer_email, acuse, institution_no_certificado, event "
-	    "FROM submissions WHERE folio = ?")) == NULL)
+	    "signer_email, acuse, institution_no_certificado, event, "
+	    "notification_folio FROM submissions WHERE folio = ?")) == NULL)
 		return BZ_STORE_TEMPFAIL;
 	store_bind_text(s, 1, folio);
 	rc = sqlite3_step(s);
@@ -188,6 +188,7 @@ bz_store_submission_get(struct bz_store *st, const char *folio,
 	i++;
 	sub->institution_no_certificado = store_column_dup(s, i++);
 	sub->event = store_column_dup(s, i++);
+	sub->notification_folio = store_column_dup(s, i++);
 	sqlite3_finalize(s);
 	if (load_parts(st, sub) < 0) {
 		bz_submission_free(sub);
@@ -242,5 +243,6 @@ bz_submission_free(struct bz_submission *sub)
 	free(sub->acuse);
 	free(sub->institution_no_certificado);
 	free(sub->event);
+	free((char *)sub->notification_folio);
 	memset(sub, 0, sizeof(*sub));
 }

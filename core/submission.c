@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "buzon/address.h"
+#include "buzon/apertura.h"
 #include "buzon/buf.h"
 #include "buzon/calendar.h"
 #include "buzon/cas.h"
@@ -47,6 +48,8 @@ bz_decision_init(struct bz_decision *d)
 	bz_reasons_init(&d->reasons);
 	d->headers = NULL;
 	d->nheaders = 0;
+	d->rcpts = NULL;
+	d->nrcpts = 0;
 }
 
 /* bz_decision_free - release headers and reasons */
@@ -58,6 +61,9 @@ bz_decision_free(struct bz_decision *d)
 		free(d->headers[i].value);
 	}
 	free(d->headers);
+	for (size_t i = 0; i < d->nrcpts; i++)
+		free(d->rcpts[i]);
+	free(d->rcpts);
 	bz_reasons_free(&d->reasons);
 	bz_decision_init(d);
 }
@@ -72,6 +78,19 @@ bz_decision_add_header(struct bz_decision *d, const char *name, const char *valu
 	d->headers[d->nheaders].name = xstrdup(name);
 	d->headers[d->nheaders].value = xstrdup(value);
 	d->nheaders++;
+}
+
+/* bz_decision_add_rcpt - one more envelope recipient, once */
+void
+bz_decision_add_rcpt(struct bz_decision *d, const char *address)
+{
+	if (!bz_address_plain(address))
+		bz_panic("decide: recipient %s is not a plain address", address);
+	for (size_t i = 0; i < d->nrcpts; i++)
+		if (strcasecmp(d->rcpts[i], address) == 0)
+			return;
+	d->rcpts = xrealloc(d->rcpts, (d->nrcpts + 1) * sizeof(*d->rcpts));
+	d->rcpts[d->nrcpts++] = xstrdup(address);
 }
 
 /* bz_decision_add_reason - record a reason; tempfail beats reject beats accept */
@@ -312,6 +331,7 @@ record(const struct bz_submission_input *in, const struct bz_verification *v,
 	sub.spool_path = path.len ? bz_buf_str(&path) : NULL;
 	sub.parts = v->parts;
 	sub.n_parts = v->nparts;
+	sub.notification_folio = in->notification_folio;
 
 	memset(&rctx, 0, sizeof(rctx));
 	rctx.signer = rt->signer;
@@ -423,9 +443,9 @@ bz_submission_decide(const struct bz_submission_input *in, struct bz_decision *o
 	struct bz_buf codes = BZ_BUF_INIT;
 	int64_t arrival, waited;
 	unsigned limit;
-	char *vt, *subject, *token, *cfolio;
+	char *vt, *subject, *token, *cfolio, *afolio;
 	enum bz_reg_action action;
-	int consulta, notification = 0;
+	int consulta, apertura, notification = 0;
 
 	bz_log(BZ_LOG_INFO, in->qid, "received for the mailbox, %zu bytes, "
 	    "generation %llu", in->len, (unsigned long long)in->rt->generation);
@@ -439,6 +459,7 @@ bz_submission_decide(const struct bz_submission_input *in, struct bz_decision *o
 	subject = bz_mime_subject(in->msg, in->len);
 	action = bz_registration_action(subject, &token);
 	consulta = bz_consulta_subject(subject, &cfolio);	/* issue 11 */
+	apertura = bz_apertura_subject(subject, &afolio);	/* issue 10 */
 	free(subject);
 	/* A message to NotifierAddress is a notification whatever its
 	 * Subject says (issue 10): a registration word there means nothing. */
@@ -447,11 +468,13 @@ bz_submission_decide(const struct bz_submission_input *in, struct bz_decision *o
 	if (notification) {
 		action = BZ_REG_NONE;
 		consulta = 0;
+		apertura = 0;
 	}
 	if (action == BZ_REG_CONFIRMACION && token != NULL) {
 		bz_submission_confirm_token(in, token, arrival, out);
 		free(token);
 		free(cfolio);
+		free(afolio);
 		return;
 	}
 	free(token);
@@ -471,10 +494,12 @@ bz_submission_decide(const struct bz_submission_input *in, struct bz_decision *o
 			bz_submission_notification(in, &v, arrival, out);
 		else if (consulta)
 			bz_submission_consulta(in, &v, arrival, cfolio, out);
+		else if (apertura)
+			bz_submission_apertura(in, &v, arrival, afolio, out);
 		else if (action != BZ_REG_NONE)
 			bz_submission_registration(in, &v, arrival, action, out);
 		else
-			bz_submission_promocion(in, &v, arrival, out);
+			bz_submission_reply(in, &v, arrival, out);
 		break;
 	case BZ_VERDICT_REJECTED:
 	case BZ_VERDICT_TEMPFAIL:
@@ -501,4 +526,5 @@ bz_submission_decide(const struct bz_submission_input *in, struct bz_decision *o
 	bz_verification_free(&v);
 	bz_buf_free(&codes);
 	free(cfolio);
+	free(afolio);
 }

@@ -32,7 +32,7 @@ static const struct {
 	{ "cert", ctl_cert, "judge a certificate as the milter judges a signer (e.firma)" },
 	{ "receipt", ctl_receipt, "acuses: verify one offline, show, list, resend" },
 	{ "registration", ctl_registration, "employers' mailboxes: show, list, expire" },
-	{ "notification", ctl_notification, "the Institute's notifications: list, show" },
+	{ "notification", ctl_notification, "the Institute's notifications: list, show, tick" },
 };
 
 /* ctl_safe - s escaped for a text report, in one of a ring of buffers

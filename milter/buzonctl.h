@@ -62,5 +62,6 @@ int	ctl_cert(int argc, char **argv, const char *config_path);
 int	ctl_receipt(int argc, char **argv, const char *config_path);
 int	ctl_registration(int argc, char **argv, const char *config_path);
 int	ctl_notification(int argc, char **argv, const char *config_path);
+int	ctl_notification_tick(int argc, char **argv, const char *config_path);
 
 #endif

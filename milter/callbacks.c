@@ -391,15 +391,17 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
-	/* Add X-Buzon-Status, delete forged X-Buzon-* headers. */
-	const unsigned long need = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
+	/* Add X-Buzon-Status, delete forged X-Buzon-* headers; add the
+	 * department as a recipient of a reply to a notification. */
+	const unsigned long need = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT;
 	/* Steps we never look at; everything else is used. */
 	const unsigned long skip = SMFIP_NOHELO | SMFIP_NOUNKNOWN;
 	struct conn_ctx *c;
 
 	if ((f0 & need) != need) {
 		bz_log(BZ_LOG_ERR, NULL, "the MTA does not offer adding and changing "
-		    "headers (actions 0x%lx): refusing the connection", f0);
+		    "headers and adding recipients (actions 0x%lx): refusing the "
+		    "connection", f0);
 		return SMFIS_REJECT;
 	}
 	*pf0 = need | (f0 & SMFIF_SETSYMLIST);
@@ -607,6 +609,12 @@ cb_eom(SMFICTX *ctx)
 				return internal_error(ctx, c,
 				    "the MTA refused to add a header");
 			}
+		for (size_t i = 0; i < d.nrcpts; i++)
+			if (smfi_addrcpt(ctx, d.rcpts[i]) != MI_SUCCESS) {
+				bz_decision_free(&d);
+				return internal_error(ctx, c,
+				    "the MTA refused to add a recipient");
+			}
 		st = SMFIS_ACCEPT;
 		msg_end(c);
 		break;
@@ -650,7 +658,7 @@ cb_close(SMFICTX *ctx)
 struct smfiDesc milter_desc = {
 	.xxfi_name = "buzon-milter",
 	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_SETSYMLIST,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT | SMFIF_SETSYMLIST,
 	.xxfi_connect = cb_connect,
 	.xxfi_helo = NULL,
 	.xxfi_envfrom = cb_envfrom,

@@ -35,10 +35,13 @@ usage(FILE *fp)
 {
 	fprintf(fp, "usage: buzonctl [-c FILE] notification list [--rfc RFC] "
 	    "[--state S] [--json]\n"
-	    "       buzonctl [-c FILE] notification show FOLIO [--json]\n\n"
+	    "       buzonctl [-c FILE] notification show FOLIO [--json]\n"
+	    "       buzonctl [-c FILE] notification tick [--at INSTANT]\n\n"
 	    "  list     notifications, newest first (S: sent, opened, deemed)\n"
 	    "  show     one notification: employer, department, the aviso's release,\n"
-	    "           the three days to open it and the deemed date\n");
+	    "           the three days to open it and the deemed date\n"
+	    "  tick     deem made the notifications unopened at 09:30 of their fourth\n"
+	    "           working day (now, or at INSTANT) and queue their constancias\n");
 }
 
 /* instant - ISO-8601 UTC or NULL for 0 */
@@ -194,6 +197,8 @@ ctl_notification(int argc, char **argv, const char *config_path)
 		usage(sub == NULL ? stderr : stdout);
 		return sub == NULL ? CTL_EXIT_USAGE : CTL_EXIT_OK;
 	}
+	if (strcmp(sub, "tick") == 0)	/* milter/ctl_notification_tick.c */
+		return ctl_notification_tick(argc - 1, argv + 1, config_path);
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			json = 1;

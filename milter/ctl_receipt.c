@@ -195,6 +195,30 @@ rule_param(struct legal_ctx *lc, const char *key_name, const char *option,
 	return BZ_CHECK_PASS;
 }
 
+/*
+ * constancia_instant - a constancia's legal instant: its arrival is the
+ * aviso's release the opening days count from; deemed made at 09:30 of
+ * the fourth working day after that date (bz_calendar_window)
+ */
+static int
+constancia_instant(const struct bz_calendar *cal, int64_t aviso,
+    struct bz_legal_instant *li)
+{
+	struct bz_local_time lt;
+	struct bz_window w;
+
+	bz_tz_to_local(bz_calendar_zone(cal), aviso, &lt);
+	if (bz_calendar_window(cal, &lt.date, &w) != 0)
+		return -1;
+	memset(li, 0, sizeof(*li));
+	li->input_utc = aviso;
+	li->utc = w.deemed_utc;
+	bz_tz_to_local(bz_calendar_zone(cal), w.deemed_utc, &li->local);
+	li->rule = w.rule;
+	li->version = w.version;
+	return 0;
+}
+
 /* legal_check - recompute the legal instant of the record with its own rule set */
 static enum bz_check
 legal_check(const struct bz_receipt *r, void *arg, struct bz_buf *d)
@@ -241,10 +265,12 @@ legal_check(const struct bz_receipt *r, void *arg, struct bz_buf *d)
 	if (same(r->event, BZ_RECEIPT_EVENT_SUBMISSION) || same(r->event, "registro") ||
 	    same(r->event, "confirmacion") || same(r->event, "conformidad") ||
 	    same(r->event, "actualizacion") || same(r->event, "consulta") ||
-	    same(r->event, "envio-notificacion"))
+	    same(r->event, "envio-notificacion") || same(r->event, "apertura"))
 		rc = bz_calendar_submission(cal, arrival, &li);
 	else if (same(r->event, "notificacion"))
 		rc = bz_calendar_notification(cal, arrival, &li);
+	else if (same(r->event, "constancia"))	/* issue 10: deemed made */
+		rc = constancia_instant(cal, arrival, &li);
 	else {
 		bz_buf_printf(d, "unknown event type %s", r->event ? r->event : "(none)");
 		goto out;

@@ -43,6 +43,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "buzon/apertura.h"
 #include "buzon/buf.h"
 #include "buzon/calendar.h"
 #include "buzon/config.h"
@@ -178,6 +179,7 @@ main(int argc, char **argv)
 	struct bz_runtime *rt;
 	struct bz_outbox_opts obopts;
 	struct bz_reg_worker *reg_worker;
+	struct bz_notif_worker *notif_worker;
 	char *spec, *pidfile_copy = NULL;
 	unsigned left;
 
@@ -270,6 +272,11 @@ main(int argc, char **argv)
 	    (int)bz_config_num(rt->cfg, BZ_KEY_DatabaseBusyTimeout), milter_outbox,
 	    &err)) == NULL)
 		bz_fatalx("registration worker: %s", bz_buf_str(&err));
+	/* Deemed notifications and their constancias (issue 10). */
+	if ((notif_worker = bz_notif_worker_start(bz_config_str(rt->cfg, BZ_KEY_Database),
+	    (int)bz_config_num(rt->cfg, BZ_KEY_DatabaseBusyTimeout), milter_outbox,
+	    &err)) == NULL)
+		bz_fatalx("notification worker: %s", bz_buf_str(&err));
 
 	bz_log(BZ_LOG_NOTICE, NULL, "starting: socket %s, configuration %s "
 	    "generation %llu", spec, config_path, (unsigned long long)rt->generation);
@@ -290,6 +297,7 @@ main(int argc, char **argv)
 	signals_stop();
 	if (left == 0) {
 		/* No milter thread uses them any more. */
+		bz_notif_worker_stop(notif_worker);
 		bz_reg_worker_stop(reg_worker);
 		bz_outbox_stop(milter_outbox);
 		milter_outbox = NULL;

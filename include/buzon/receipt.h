@@ -21,8 +21,11 @@
  * become U+FFFD; every control character (C0, DEL, C1) and every run of
  * white space becomes one ASCII space; leading and trailing spaces are
  * removed. A NULL field and an empty one are the same: an empty value,
- * except fields 25 and 26, which are left out of the cadena (separator
- * included) when NULL: acuses sealed before they existed lack them.
+ * except fields 25, 26, 28 and 29, which are left out of the cadena (separator
+ * included) when NULL: acuses sealed before they existed lack them, and
+ * 28 names the notification a promocion answers (issue 10), when it
+ * answers one; 29 the employer a notification's acuse de notificacion or
+ * constancia is about (whose emisor is the official who signed it).
  * Normalisation is idempotent, so the XML parsed back yields the same
  * cadena. In the cadena, "\" is written "\\" and "|" is written "\|";
  * nothing else is escaped. A value can therefore never add, remove or
@@ -42,8 +45,9 @@
  *      certificate (hex)         25 base legal (lft | lft+cff)
  *   11 integridad (pass|fail|unknown)    26 primera hora (HH:MM)
  *   12 confianza                 27 version del calendario
- *   13 identidad                 28 noCertificado de la institucion
- *   14 dictamen (verdict)
+ *   13 identidad                 28 folio de la notificacion (optional)
+ *   14 dictamen (verdict)        29 RFC notificado (optional)
+ *                                30 noCertificado de la institucion
  * Fields 15 and 16 are empty in acuses issued now (receipt_store.c:
  * top-level headers no signature covers are not repeated under the
  * Institute's sello); acuses issued before carry them and still verify.
@@ -112,6 +116,10 @@ struct bz_receipt {
 	char	*legal_basis;		/* "lft" | "lft+cff" (LegalBasis) */
 	char	*first_hour;		/* "HH:MM" (SubmissionFirstHour) */
 	char	*calendar_version;	/* "sha256:<hex>" of the calendar files */
+	char	*notification_folio;	/* NT-YYYY-NNNNNNNN a promocion answers
+					 * (issue 10); NULL: none */
+	char	*addressee_rfc;		/* a notification's acuse/constancia: the
+					 * employer notified; NULL: none */
 	char	*institution_no_certificado;	/* set by bz_receipt_seal() */
 	char	*sello;			/* set by bz_receipt_seal() */
 };
@@ -245,6 +253,11 @@ struct bz_receipt_mail {
 	 * text of an acuse de registro); NULL: nothing. Signed with the mail,
 	 * not part of the cadena or the XML. */
 	const char *text_appendix;
+	/* A notification's acuse or constancia (issue 10): the notified
+	 * message, the department's signed mail byte for byte, attached as
+	 * notificacion-<folio>.eml (base64); NULL: none. */
+	const void *attachment;
+	size_t	 attachment_len;
 };
 
 /*

@@ -42,7 +42,7 @@
 struct bz_config;
 
 /* Schema version this binary writes (PRAGMA user_version). */
-#define BZ_STORE_SCHEMA_VERSION 8
+#define BZ_STORE_SCHEMA_VERSION 9
 
 enum bz_store_status {
 	BZ_STORE_OK = 0,
@@ -126,6 +126,9 @@ struct bz_submission {
 	const char	*spool_path;		/* from bz_cas_put */
 	const struct bz_part *parts;
 	size_t		 n_parts;
+	/* The notification (NT- folio) a promocion answers (schema 9, issue
+	 * 10): named by its record and its acuse; NULL: none. */
+	const char	*notification_folio;
 
 	/* Output only (bz_store_submission_get). */
 	char		 folio[BZ_FOLIO_LEN];

@@ -57,6 +57,9 @@ struct bz_submission_input {
 	 * core/receipt_pending.c), off the end-of-message path; 0: signed
 	 * inside the transaction. The daemon sets it when it runs an outbox. */
 	int		 sign_later;
+	/* Set by the pipeline, not the glue: the notification (NT- folio) a
+	 * promocion answers, recorded with it (issue 10); NULL: none. */
+	const char	*notification_folio;
 };
 
 /*
@@ -83,6 +86,10 @@ struct bz_decision {
 	struct bz_reasons reasons;	/* why (REJECT/TEMPFAIL; may be empty on ACCEPT) */
 	struct bz_decision_header *headers;	/* added on ACCEPT, in this order */
 	size_t		 nheaders;
+	/* Envelope recipients added on ACCEPT (smfi_addrcpt): a reply to a
+	 * notification also goes to its department (issue 10). */
+	char		**rcpts;
+	size_t		 nrcpts;
 };
 
 void	bz_decision_init(struct bz_decision *d);
@@ -92,6 +99,8 @@ void	bz_decision_add_header(struct bz_decision *d, const char *name,
 /* Record a reason; its class (reject/tempfail) sets the action, a
  * tempfail reason winning over reject ones. */
 void	bz_decision_add_reason(struct bz_decision *d, const char *code);
+/* One more envelope recipient for an accepted message (plain local@domain). */
+void	bz_decision_add_rcpt(struct bz_decision *d, const char *address);
 
 /* bz_submission_decide - fill out (initialised by the caller) for the
  * message in in. */
@@ -139,6 +148,16 @@ void	bz_submission_consulta(const struct bz_submission_input *in,
 /* A verified message to NotifierAddress (core/submission_notification.c,
  * issue 10): an official's notification, filed with its NT folio. */
 void	bz_submission_notification(const struct bz_submission_input *in,
+	    const struct bz_verification *v, int64_t arrival, struct bz_decision *out);
+/* APERTURA <folio> (core/submission_apertura.c, issue 10 part B),
+ * verified; folio is the Subject's notification folio or NULL. */
+void	bz_submission_apertura(const struct bz_submission_input *in,
+	    const struct bz_verification *v, int64_t arrival, const char *folio,
+	    struct bz_decision *out);
+/* A verified promocion that may answer a notification (core/submission_reply.c,
+ * issue 10 part B): filed by bz_submission_promocion naming it, and
+ * delivered also to its department. */
+void	bz_submission_reply(const struct bz_submission_input *in,
 	    const struct bz_verification *v, int64_t arrival, struct bz_decision *out);
 /* A verified promocion: RequireEnabledMailbox, then filed with its acuse
  * also to the RFC's confirmed contact addresses. */

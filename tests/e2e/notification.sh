@@ -24,52 +24,17 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 . "$top_srcdir/tests/e2e/submission-lib.sh"
 . "$top_srcdir/tests/e2e/registration-lib.sh"
+. "$top_srcdir/tests/e2e/notification-lib.sh"
 
 command -v sqlite3 >/dev/null 2>&1 || { echo "SKIP: sqlite3 not installed"; exit 77; }
 e2e_init notification
 sub_pki_conf
 reg_conf
-NOTIFIER=notificaciones@imss.test
-printf '# who may notify (test)\nPEGJ800101AB3 cobranza@imss.test "Jefatura de Cobranza"\n' \
-    >"$E2E_DIR/officials"
-e2e_conf NotifierAddress "$NOTIFIER"
-e2e_conf OfficialsFile "$(e2e_install_file "$E2E_DIR/officials")"
+notif_conf
 e2e_start
 sub_ready 1
 
 sql() { sub_sql "$@"; }
-
-# notif_message FILE LEAF TEXT - TEXT and a small PDF in a multipart/mixed
-# signed by LEAF ("none": unsigned), to the notifier; prints a token
-notif_message()
-{
-	local file=$1 leaf=$2 token="nt$(date +%s%N)$RANDOM"
-	{
-		printf 'Content-Type: multipart/mixed; boundary="docs"\n\n'
-		printf -- '--docs\nContent-Type: text/plain; charset=utf-8\n\n%s\n' "$3"
-		printf -- '--docs\nContent-Type: application/pdf; name="oficio.pdf"\n'
-		printf 'Content-Transfer-Encoding: base64\n\n'
-		printf '%%PDF-1.4 oficio %s\n' "$token" | base64 -w 76
-		printf -- '--docs--\n'
-	} >"$file.entity"
-	{
-		# hostile unsigned headers: a From and Subject that mean nothing
-		printf 'From: Director General <director@imss.test>\n'
-		printf 'To: <%s>\n' "$NOTIFIER"
-		printf 'Subject: Asunto: falso Destinatario: PEGJ800101AB3 %s\n' "$token"
-		printf 'Date: Mon, 01 Jun 2026 20:00:00 -0600\n'
-		printf 'Message-ID: <%s@imss.test>\n' "$token"
-		if [ "$leaf" = none ]; then
-			printf 'MIME-Version: 1.0\n'
-			cat "$file.entity"
-		else
-			"${OPENSSL:-openssl}" cms -sign -in "$file.entity" -md sha256 \
-			    -signer "$SUB_PKI/$leaf.crt" -inkey "$SUB_PKI/$leaf.key" ||
-			    { echo "ERROR: openssl cms -sign failed" >&2; exit 99; }
-		fi
-	} | tr -d '\r' | sed -e 's/$/\r/' >"$file"
-	echo "$token"
-}
 
 # refused ID FILE REASON - 550 5.7.x with REASON, not queued
 refused()

@@ -20,7 +20,7 @@
 #                       test PKI for ocsp, the contrib samples)
 # Targets: $FZ_TARGETS. Dictionary of TARGET: tests/fuzz/TARGET.dict.
 
-FZ_TARGETS="verify config calendar acuse ocsp mime_header registration notification"
+FZ_TARGETS="verify config calendar acuse ocsp mime_header registration notification apertura"
 
 fz_probe() {
 	if ! command -v "$CLANG" >/dev/null 2>&1; then

@@ -3,7 +3,7 @@
 # replay.sh - every fuzz target over its seed and regression corpus
 #
 # For each target of tests/fuzz (verify, config, calendar, acuse, ocsp,
-# mime_header, registration, notification), tests/fuzz/replay-TARGET (tests/fuzz/replay.c, built by
+# mime_header, registration, notification, apertura), tests/fuzz/replay-TARGET (tests/fuzz/replay.c, built by
 # make with the project's flags) feeds every file of
 # tests/fuzz/corpus/TARGET and tests/fuzz/regressions/TARGET to the
 # target's LLVMFuzzerTestOneInput. Every finding of a fuzzing campaign
@@ -22,7 +22,7 @@ set -u
 FZ=$top_srcdir/tests/fuzz
 PKI=$top_builddir/tests/pki/generated
 WORK=$top_builddir/tests/fuzz/replay.work
-TARGETS=${REPLAY_TARGETS:-verify config calendar acuse ocsp mime_header registration notification}
+TARGETS=${REPLAY_TARGETS:-verify config calendar acuse ocsp mime_header registration notification apertura}
 
 sh "$top_srcdir/tests/pki/gen-pki.sh" "$PKI" >/dev/null || { echo "gen-pki.sh failed"; exit 99; }
 rm -rf "$WORK"

@@ -6,7 +6,7 @@
 #
 # TARGET (default verify) is one of tests/fuzz/fuzz_TARGET.c: verify
 # (parse-and-verify), config, calendar, acuse, ocsp, mime_header,
-# registration, notification. It is
+# registration, notification, apertura. It is
 # built with clang -fsanitize=fuzzer,address,undefined from every core/*.c
 # (tests/fuzz/fuzz-lib.sh), the test PKI and a TestMode configuration
 # trusting it are made, the corpus is seeded (tests/fuzz/corpus/TARGET,

@@ -55,6 +55,8 @@ static const struct {
 	{ "registration", suite_registration },
 	{ "notification", suite_notification },
 	{ "consulta", suite_consulta },
+	{ "apertura", suite_apertura },
+	{ "apertura_store", suite_apertura_store },
 };
 
 static char base_path[4096];	/* this run's directory, made before forking */

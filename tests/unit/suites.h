@@ -30,6 +30,8 @@ Suite	*suite_receipt_pdf(void);
 Suite	*suite_registration(void);
 Suite	*suite_consulta(void);
 Suite	*suite_notification(void);
+Suite	*suite_apertura(void);
+Suite	*suite_apertura_store(void);
 
 /* Directory of the source tree (tests read fixtures from it). */
 const char *test_srcdir(void);

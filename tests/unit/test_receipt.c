@@ -534,7 +534,7 @@ START_TEST(test_render_text_appendix)
 	struct bz_buf err = BZ_BUF_INIT, mail = BZ_BUF_INIT, plain = BZ_BUF_INIT;
 	struct bz_receipt_mail m = { "buzon@imss.pruebas.test", "juan@pruebas.test",
 	    "<m1@pruebas.test>", PINNED, "\nTexto de conformidad\n  SHA-256: abc123\n\n"
-	    "CONFORMIDAD PARA EL USO DEL BUZON IMSS\n" };
+	    "CONFORMIDAD PARA EL USO DEL BUZON IMSS\n", NULL, 0 };
 	struct bz_receipt_verify_opts vo = { cert_path, schema_path(), PINNED, NULL, NULL };
 	struct bz_receipt_verify_result res;
 	struct bz_receipt r;
@@ -576,7 +576,7 @@ START_TEST(test_render_and_verify)
 	struct bz_receipt_signer *s = signer();
 	struct bz_buf err = BZ_BUF_INIT, mail = BZ_BUF_INIT, id = BZ_BUF_INIT;
 	struct bz_receipt_mail m = { "buzon@imss.pruebas.test", "juan@pruebas.test",
-	    "<m1@pruebas.test>", PINNED, NULL };
+	    "<m1@pruebas.test>", PINNED, NULL, NULL, 0 };
 	struct bz_receipt_verify_opts vo = { cert_path, schema_path(), PINNED, NULL, NULL };
 	struct bz_receipt_verify_result res;
 	struct bz_receipt r;
@@ -652,7 +652,7 @@ START_TEST(test_unsafe_headers_omitted)
 	struct bz_receipt_signer *s = signer();
 	struct bz_buf err = BZ_BUF_INIT, mail = BZ_BUF_INIT;
 	struct bz_receipt_mail m = { "buzon@imss.pruebas.test", "x@y\r\nBcc: v@w",
-	    "<a@b>\r\nBcc: v@w", PINNED, NULL };
+	    "<a@b>\r\nBcc: v@w", PINNED, NULL, NULL, 0 };
 	struct bz_receipt r;
 	char *h;
 
@@ -696,7 +696,7 @@ render_worker(void *arg)
 {
 	struct worker *w = arg;
 	struct bz_receipt_mail m = { "buzon@imss.pruebas.test", "juan@pruebas.test",
-	    "<m1@pruebas.test>", PINNED, NULL };
+	    "<m1@pruebas.test>", PINNED, NULL, NULL, 0 };
 	struct bz_buf err = BZ_BUF_INIT;
 
 	for (int i = 0; i < PER_THREAD; i++) {

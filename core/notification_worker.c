@@ -1,0 +1,161 @@
+/*
+ * notification_worker - the daemon's thread for deemed notifications
+ *			 (issue 10 part B; include/buzon/apertura.h)
+ *
+ * Own database connection, like the registration and outbox workers.
+ * Every second, at the current configuration generation's "now" (TestClock
+ * under TestMode, so a reload with another TestClock steps the days in
+ * tests), the deemed step (bz_notification_deem; after a failure, again
+ * only RETRY_SECONDS later): each notification whose
+ * fourth working day's 09:30 has come without an opening is deemed made
+ * and its constancia queued, then the outbox is woken. Without
+ * NotifierAddress (the feature off) or without the Institute's signer (no
+ * constancia could be issued) the step does not run: a notification is
+ * never deemed without its constancia.
+ */
+#include "build-aux/config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buzon/apertura.h"
+#include "buzon/calendar.h"
+#include "buzon/config.h"
+#include "buzon/log.h"
+#include "buzon/outbox.h"
+#include "buzon/runtime.h"
+#include "buzon/store.h"
+#include "buzon/xalloc.h"
+
+struct bz_notif_worker {
+	struct bz_store	*st;
+	struct bz_outbox *outbox;
+	pthread_t	 thread;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	int		 stopping;
+	int		 warned;	/* "no signer" said once */
+	int64_t		 retry_at;	/* after a failed step (wall clock) */
+};
+
+/* A step that failed (a database error, a department's spool copy that
+ * cannot be read) is tried again after this long, not every second: the
+ * row stays "sent" and its error is not logged sixty times a minute. */
+#define RETRY_SECONDS	60
+
+/* bz_notification_tick - the deemed step at clock for a configuration */
+enum bz_store_status
+bz_notification_tick(struct bz_store *st, const struct bz_runtime *rt, int64_t clock,
+    size_t *n)
+{
+	struct bz_notif_acuse_opts o;
+
+	*n = 0;
+	if (rt->signer == NULL || rt->nmailboxes == 0 || rt->calendar == NULL)
+		return BZ_STORE_NOTFOUND;
+	memset(&o, 0, sizeof(o));
+	o.signer = rt->signer;
+	o.tz = bz_calendar_zone(rt->calendar);
+	o.from = rt->mailboxes[0];
+	o.now = (int64_t)time(NULL);
+	return bz_notification_deem(st, &o, clock, n);
+}
+
+/* pass - one round of the deemed step */
+static void
+pass(struct bz_notif_worker *w)
+{
+	struct bz_runtime *rt = bz_runtime_acquire();
+	enum bz_store_status rc;
+	int64_t now = (int64_t)time(NULL);
+	size_t n;
+
+	if (rt == NULL)
+		return;
+	if (rt->notifier != NULL && now >= w->retry_at) {
+		rc = bz_notification_tick(w->st, rt, bz_config_now(rt->cfg, now), &n);
+		if (rc == BZ_STORE_TEMPFAIL) {
+			bz_log(BZ_LOG_ERR, NULL, "notifications: the deemed step failed "
+			    "(see above); trying again in %d s", RETRY_SECONDS);
+			w->retry_at = now + RETRY_SECONDS;
+		}
+		if (rc == BZ_STORE_NOTFOUND && !w->warned) {
+			bz_log(BZ_LOG_WARNING, NULL, "notifications: no institution "
+			    "signer or mailbox: deemed notifications wait for one");
+			w->warned = 1;
+		}
+		/* Some may have been deemed before a later one failed. */
+		if (n > 0 && w->outbox != NULL)
+			bz_outbox_wake(w->outbox);
+	}
+	bz_runtime_unref(rt);
+}
+
+/* worker - the thread body */
+static void *
+worker(void *arg)
+{
+	struct bz_notif_worker *w = arg;
+	struct timespec until;
+
+	pthread_mutex_lock(&w->lock);
+	while (!w->stopping) {
+		pthread_mutex_unlock(&w->lock);
+		pass(w);
+		pthread_mutex_lock(&w->lock);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		while (!w->stopping &&
+		    pthread_cond_timedwait(&w->cond, &w->lock, &until) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* bz_notif_worker_start - open the connection, start the thread */
+struct bz_notif_worker *
+bz_notif_worker_start(const char *db_path, int busy_timeout_ms,
+    struct bz_outbox *outbox, struct bz_buf *err)
+{
+	struct bz_notif_worker *w;
+	struct bz_store *st;
+	int e;
+
+	if ((st = bz_store_open(db_path, busy_timeout_ms, 0, err)) == NULL)
+		return NULL;
+	w = xcalloc(1, sizeof(*w));
+	w->st = st;
+	w->outbox = outbox;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	if ((e = pthread_create(&w->thread, NULL, worker, w)) != 0) {
+		bz_buf_printf(err, "notification worker: cannot start: %s", strerror(e));
+		bz_store_close(st);
+		pthread_mutex_destroy(&w->lock);
+		pthread_cond_destroy(&w->cond);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+/* bz_notif_worker_stop - stop and join, close the connection */
+void
+bz_notif_worker_stop(struct bz_notif_worker *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stopping = 1;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	bz_store_close(w->st);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
+	free(w);
+}
