@@ -15,8 +15,6 @@
  */
 #include "build-aux/config.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -28,15 +26,13 @@
 #include "buzon/outbox.h"
 #include "buzon/runtime.h"
 #include "buzon/store.h"
+#include "buzon/ticker.h"
 #include "buzon/xalloc.h"
 
 struct bz_notif_worker {
 	struct bz_store	*st;
 	struct bz_outbox *outbox;
-	pthread_t	 thread;
-	pthread_mutex_t	 lock;
-	pthread_cond_t	 cond;
-	int		 stopping;
+	struct bz_ticker *ticker;
 	int		 warned;	/* "no signer" said once */
 	int64_t		 retry_at;	/* after a failed step (wall clock) */
 };
@@ -66,8 +62,9 @@ bz_notification_tick(struct bz_store *st, const struct bz_runtime *rt, int64_t c
 
 /* pass - one round of the deemed step */
 static void
-pass(struct bz_notif_worker *w)
+pass(void *arg)
 {
+	struct bz_notif_worker *w = arg;
 	struct bz_runtime *rt = bz_runtime_acquire();
 	enum bz_store_status rc;
 	int64_t now = (int64_t)time(NULL);
@@ -94,28 +91,6 @@ pass(struct bz_notif_worker *w)
 	bz_runtime_unref(rt);
 }
 
-/* worker - the thread body */
-static void *
-worker(void *arg)
-{
-	struct bz_notif_worker *w = arg;
-	struct timespec until;
-
-	pthread_mutex_lock(&w->lock);
-	while (!w->stopping) {
-		pthread_mutex_unlock(&w->lock);
-		pass(w);
-		pthread_mutex_lock(&w->lock);
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += 1;
-		while (!w->stopping &&
-		    pthread_cond_timedwait(&w->cond, &w->lock, &until) != ETIMEDOUT)
-			;
-	}
-	pthread_mutex_unlock(&w->lock);
-	return NULL;
-}
-
 /* bz_notif_worker_start - open the connection, start the thread */
 struct bz_notif_worker *
 bz_notif_worker_start(const char *db_path, int busy_timeout_ms,
@@ -123,20 +98,14 @@ bz_notif_worker_start(const char *db_path, int busy_timeout_ms,
 {
 	struct bz_notif_worker *w;
 	struct bz_store *st;
-	int e;
 
 	if ((st = bz_store_open(db_path, busy_timeout_ms, 0, err)) == NULL)
 		return NULL;
 	w = xcalloc(1, sizeof(*w));
 	w->st = st;
 	w->outbox = outbox;
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->cond, NULL);
-	if ((e = pthread_create(&w->thread, NULL, worker, w)) != 0) {
-		bz_buf_printf(err, "notification worker: cannot start: %s", strerror(e));
+	if ((w->ticker = bz_ticker_start("notification worker", pass, w, err)) == NULL) {
 		bz_store_close(st);
-		pthread_mutex_destroy(&w->lock);
-		pthread_cond_destroy(&w->cond);
 		free(w);
 		return NULL;
 	}
@@ -149,13 +118,7 @@ bz_notif_worker_stop(struct bz_notif_worker *w)
 {
 	if (w == NULL)
 		return;
-	pthread_mutex_lock(&w->lock);
-	w->stopping = 1;
-	pthread_cond_signal(&w->cond);
-	pthread_mutex_unlock(&w->lock);
-	pthread_join(w->thread, NULL);
+	bz_ticker_stop(w->ticker);
 	bz_store_close(w->st);
-	pthread_mutex_destroy(&w->lock);
-	pthread_cond_destroy(&w->cond);
 	free(w);
 }

@@ -13,8 +13,6 @@
  */
 #include "build-aux/config.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,15 +24,13 @@
 #include "buzon/registration.h"
 #include "buzon/runtime.h"
 #include "buzon/store.h"
+#include "buzon/ticker.h"
 #include "buzon/xalloc.h"
 
 struct bz_reg_worker {
 	struct bz_store	*st;
 	struct bz_outbox *outbox;	/* woken when avisos are queued; may be NULL */
-	pthread_t	 thread;
-	pthread_mutex_t	 lock;
-	pthread_cond_t	 cond;
-	int		 stopping;
+	struct bz_ticker *ticker;
 };
 
 /*
@@ -74,8 +70,9 @@ notifications(struct bz_reg_worker *w, const struct bz_runtime *rt, int64_t cloc
 
 /* pass - one round of SMS and expiry */
 static void
-pass(struct bz_reg_worker *w)
+pass(void *arg)
 {
+	struct bz_reg_worker *w = arg;
 	struct bz_runtime *rt = bz_runtime_acquire();
 	struct bz_sms_opts o;
 	size_t sent, failed, expired, wiped, handed;
@@ -102,28 +99,6 @@ pass(struct bz_reg_worker *w)
 	bz_runtime_unref(rt);
 }
 
-/* worker - the thread body */
-static void *
-worker(void *arg)
-{
-	struct bz_reg_worker *w = arg;
-	struct timespec until;
-
-	pthread_mutex_lock(&w->lock);
-	while (!w->stopping) {
-		pthread_mutex_unlock(&w->lock);
-		pass(w);
-		pthread_mutex_lock(&w->lock);
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += 1;
-		while (!w->stopping &&
-		    pthread_cond_timedwait(&w->cond, &w->lock, &until) != ETIMEDOUT)
-			;
-	}
-	pthread_mutex_unlock(&w->lock);
-	return NULL;
-}
-
 /* bz_reg_worker_start - open the connection, start the thread */
 struct bz_reg_worker *
 bz_reg_worker_start(const char *db_path, int busy_timeout_ms,
@@ -131,20 +106,14 @@ bz_reg_worker_start(const char *db_path, int busy_timeout_ms,
 {
 	struct bz_reg_worker *w;
 	struct bz_store *st;
-	int e;
 
 	if ((st = bz_store_open(db_path, busy_timeout_ms, 0, err)) == NULL)
 		return NULL;
 	w = xcalloc(1, sizeof(*w));
 	w->st = st;
 	w->outbox = outbox;
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->cond, NULL);
-	if ((e = pthread_create(&w->thread, NULL, worker, w)) != 0) {
-		bz_buf_printf(err, "registration worker: cannot start: %s", strerror(e));
+	if ((w->ticker = bz_ticker_start("registration worker", pass, w, err)) == NULL) {
 		bz_store_close(st);
-		pthread_mutex_destroy(&w->lock);
-		pthread_cond_destroy(&w->cond);
 		free(w);
 		return NULL;
 	}
@@ -157,13 +126,7 @@ bz_reg_worker_stop(struct bz_reg_worker *w)
 {
 	if (w == NULL)
 		return;
-	pthread_mutex_lock(&w->lock);
-	w->stopping = 1;
-	pthread_cond_signal(&w->cond);
-	pthread_mutex_unlock(&w->lock);
-	pthread_join(w->thread, NULL);
+	bz_ticker_stop(w->ticker);
 	bz_store_close(w->st);
-	pthread_mutex_destroy(&w->lock);
-	pthread_cond_destroy(&w->cond);
 	free(w);
 }
