@@ -14,6 +14,7 @@
 
 #include "buzon/buf.h"
 #include "buzon/config.h"
+#include "buzon/store.h"
 #include "buzon/utf8.h"
 #include "buzonctl.h"
 #include "version.h"
@@ -56,6 +57,29 @@ ctl_print_json(struct bz_buf *out)
 	bz_buf_putc(out, '\n');
 	fputs(bz_buf_str(out), stdout);
 	bz_buf_free(out);
+}
+
+/* ctl_open_store - the configured database, or why not on stderr */
+struct bz_store *
+ctl_open_store(const char *config_path, const char *who, int flags,
+    struct bz_config **cfgp)
+{
+	struct bz_config *cfg = ctl_load_config(config_path);
+	struct bz_buf err = BZ_BUF_INIT;
+	struct bz_store *st;
+
+	if (cfgp != NULL)
+		*cfgp = NULL;
+	if (cfg == NULL)
+		return NULL;
+	if ((st = bz_store_open_config(cfg, flags, &err)) == NULL)
+		fprintf(stderr, "buzonctl %s: %s\n", who, bz_buf_str(&err));
+	bz_buf_free(&err);
+	if (cfgp != NULL && st != NULL)
+		*cfgp = cfg;
+	else
+		bz_config_unref(cfg);
+	return st;
 }
 
 /* usage - the top-level help */

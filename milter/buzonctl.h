@@ -22,6 +22,7 @@ typedef int (*ctl_command_fn)(int argc, char **argv, const char *config_path);
 
 struct bz_buf;
 struct bz_config;
+struct bz_store;
 struct bz_json;
 struct bz_reasons;
 struct bz_signer;
@@ -40,6 +41,14 @@ const char *ctl_safe(const char *s);
 /* Prints the JSON document in out and a newline on stdout, then frees out
  * (it stays usable, empty): the tail of every --json report. */
 void	ctl_print_json(struct bz_buf *out);
+/*
+ * The database named by the configuration at config_path (flags as
+ * bz_store_open_config); what went wrong on standard error, prefixed
+ * "buzonctl WHO:". cfgp (may be NULL) keeps the configuration, NULL when
+ * the store could not be opened.
+ */
+struct bz_store *ctl_open_store(const char *config_path, const char *who,
+	    int flags, struct bz_config **cfgp);
 
 /* Appends {"verdict", "integrity", "trust", "identity", "reasons",
  * "signer", "parts"} as one JSON object, no trailing newline

@@ -115,23 +115,6 @@ put_text(const struct bz_notification *n)
 		    n->rule ? n->rule : "-");
 }
 
-/* open_store - the configured database, read-only */
-static struct bz_store *
-open_store(const char *config_path)
-{
-	struct bz_config *cfg = ctl_load_config(config_path);
-	struct bz_buf err = BZ_BUF_INIT;
-	struct bz_store *st;
-
-	if (cfg == NULL)
-		return NULL;
-	if ((st = bz_store_open_config(cfg, BZ_STORE_READONLY, &err)) == NULL)
-		fprintf(stderr, "buzonctl notification: %s\n", bz_buf_str(&err));
-	bz_buf_free(&err);
-	bz_config_unref(cfg);
-	return st;
-}
-
 /* show - one folio */
 static int
 show(struct bz_store *st, const char *folio, int json)
@@ -220,11 +203,13 @@ ctl_notification(int argc, char **argv, const char *config_path)
 		return CTL_EXIT_USAGE;
 	}
 	if (strcmp(sub, "show") == 0 && folio != NULL && state == NULL && rfc == NULL) {
-		if ((st = open_store(config_path)) == NULL)
+		if ((st = ctl_open_store(config_path, "notification", BZ_STORE_READONLY,
+		    NULL)) == NULL)
 			return CTL_EXIT_TEMPFAIL;
 		rc = show(st, folio, json);
 	} else if (strcmp(sub, "list") == 0 && folio == NULL) {
-		if ((st = open_store(config_path)) == NULL)
+		if ((st = ctl_open_store(config_path, "notification", BZ_STORE_READONLY,
+		    NULL)) == NULL)
 			return CTL_EXIT_TEMPFAIL;
 		rc = list(st, rfc, state, json);
 	} else {

@@ -107,26 +107,6 @@ put_text(const struct bz_registration *r)
 	}
 }
 
-/* open_store - the configured database */
-static struct bz_store *
-open_store(const char *config_path, int flags, struct bz_config **cfgp)
-{
-	struct bz_config *cfg = ctl_load_config(config_path);
-	struct bz_buf err = BZ_BUF_INIT;
-	struct bz_store *st;
-
-	if (cfg == NULL)
-		return NULL;
-	if ((st = bz_store_open_config(cfg, flags, &err)) == NULL)
-		fprintf(stderr, "buzonctl registration: %s\n", bz_buf_str(&err));
-	bz_buf_free(&err);
-	if (cfgp != NULL && st != NULL)
-		*cfgp = cfg;
-	else
-		bz_config_unref(cfg);
-	return st;
-}
-
 /* show - one RFC */
 static int
 show(struct bz_store *st, const char *rfc, int json)
@@ -221,11 +201,13 @@ ctl_registration(int argc, char **argv, const char *config_path)
 		return CTL_EXIT_USAGE;
 	}
 	if (strcmp(sub, "show") == 0 && rfc != NULL && state == NULL && at == NULL) {
-		if ((st = open_store(config_path, BZ_STORE_READONLY, NULL)) == NULL)
+		if ((st = ctl_open_store(config_path, "registration", BZ_STORE_READONLY,
+		    NULL)) == NULL)
 			return CTL_EXIT_TEMPFAIL;
 		rc = show(st, rfc, json);
 	} else if (strcmp(sub, "list") == 0 && rfc == NULL && at == NULL) {
-		if ((st = open_store(config_path, BZ_STORE_READONLY, NULL)) == NULL)
+		if ((st = ctl_open_store(config_path, "registration", BZ_STORE_READONLY,
+		    NULL)) == NULL)
 			return CTL_EXIT_TEMPFAIL;
 		rc = list(st, state, json);
 	} else if (strcmp(sub, "expire") == 0 && rfc == NULL && state == NULL && !json) {
@@ -234,7 +216,8 @@ ctl_registration(int argc, char **argv, const char *config_path)
 			    "ISO-8601 instant\n", ctl_safe(at));
 			return CTL_EXIT_USAGE;
 		}
-		if ((st = open_store(config_path, 0, &cfg)) == NULL)
+		if ((st = ctl_open_store(config_path, "registration", 0,
+		    &cfg)) == NULL)
 			return CTL_EXIT_TEMPFAIL;
 		/* The hand-offs are recorded on the current clock, whatever
 		 * --at asks about. */

@@ -69,23 +69,6 @@ store_usage(FILE *fp, int status)
 	return status;
 }
 
-/* open_store - the configured database, read-only, or explain */
-static struct bz_store *
-open_store(const char *config_path)
-{
-	struct bz_config *cfg = ctl_load_config(config_path);
-	struct bz_buf err = BZ_BUF_INIT;
-	struct bz_store *st;
-
-	if (cfg == NULL)
-		return NULL;
-	if ((st = bz_store_open_config(cfg, BZ_STORE_READONLY, &err)) == NULL)
-		fprintf(stderr, "buzonctl store: %s\n", bz_buf_str(&err));
-	bz_buf_free(&err);
-	bz_config_unref(cfg);
-	return st;
-}
-
 /* What the rows say against what their events sealed. */
 struct records_check {
 	int64_t		 checked;	/* rows compared with their event */
@@ -469,7 +452,8 @@ ctl_store(int argc, char **argv, const char *config_path)
 	    ((dest != NULL) != (strcmp(sub, "backup") == 0)) ||
 	    (json && strcmp(sub, "backup") == 0))
 		return store_usage(stderr, CTL_EXIT_USAGE);
-	if ((st = open_store(config_path)) == NULL)
+	if ((st = ctl_open_store(config_path, "store", BZ_STORE_READONLY,
+	    NULL)) == NULL)
 		return CTL_EXIT_USAGE;
 	if (strcmp(sub, "verify-chain") == 0)
 		status = verify_chain(st, json);
