@@ -7,8 +7,8 @@
  * message (its BZ- filing): folio the NT- folio; event "notificacion"
  * (opened) or "constancia" (deemed); emisor and validation those of the
  * official who signed the act; the documents those of that message;
- * llegada the opening instant (or, for a constancia, the aviso's planned
- * release the opening days count from); recepcion legal the legal notification instant and its rule
+ * llegada the opening instant (or, for a constancia, the aviso's release,
+ * the instant the opening days count from); recepcion legal the legal notification instant and its rule
  * (notification.* or window.fourth-working-day); rfcNotificado the
  * employer. Everything comes from stored rows, and an RSA PKCS#1 v1.5
  * sello is deterministic, so the acuse rendered again for a second
@@ -63,12 +63,16 @@ bz_notification_acuse_record(struct bz_receipt *r, const struct bz_notification 
 
 	bz_receipt_from_submission(r, n->folio, sub, tz, deemed ?
 	    BZ_RECEIPT_EVENT_CONSTANCIA : BZ_RECEIPT_EVENT_NOTIFICACION);
-	/* A constancia's "llegada" is the aviso's planned release: the
-	 * instant the row's opening days and deemed date were counted from
-	 * (part A; the release itself is on the same local date), so the
-	 * acuse alone recomputes the deemed instant. */
-	set_instant(&r->arrival_utc, &r->arrival_local, deemed ?
-	    n->aviso_planned_utc : n->opened_utc, tz);
+	/* A constancia's "llegada" is the aviso's release: the hand-off
+	 * recorded (aviso_released_utc), else the instant it was rendered
+	 * into the outbox, else (never released: no confirmed address) the
+	 * planned one. The row's opening days and deemed date count from
+	 * the release's date (core/notification_aviso.c recounts them when
+	 * it comes after the planned date), so the acuse alone recomputes
+	 * the deemed instant. */
+	set_instant(&r->arrival_utc, &r->arrival_local, !deemed ? n->opened_utc :
+	    n->aviso_released_utc != 0 ? n->aviso_released_utc :
+	    n->aviso_queued_utc != 0 ? n->aviso_queued_utc : n->aviso_planned_utc, tz);
 	set_instant(&r->legal_utc, &r->legal_local, n->legal_utc, tz);
 	bz_receipt_set(&r->legal_rule, n->rule);
 	bz_receipt_set(&r->calendar_version, n->calendar_version);
