@@ -16,6 +16,35 @@
  * is new). The mail carries the notified message as received, so the
  * employer holds the documents with the department's own signature.
  *
+ * Signed synchronously, not sealed-then-signed-later: the APERTURA's acuse
+ * de notificacion is still signed (sello and S/MIME: two RSA private-key
+ * operations) inside the opening's end-of-message transaction, unlike the
+ * ordinary acuses of issue 12 (core/store_pending.c). The deferred path
+ * does not take it as it stands:
+ *  - acuse_pending is keyed by a submission folio (PRIMARY KEY REFERENCES
+ *    submissions), and the opening's own BZ- filing already holds that row
+ *    for its ordinary "apertura" acuse in the same transaction; this acuse
+ *    is a second one of that commit, keyed by the NT folio. It needs its
+ *    own pending table (schema 10) or a composite key (SQLite cannot alter
+ *    a primary key: a table rebuild).
+ *  - the signer (core/receipt_pending.c) rebuilds the record with
+ *    bz_receipt_from_submission() and checks it against the digests the
+ *    folio's "submission" event sealed, and bz_store_pending_complete()
+ *    keeps it in submissions.acuse and queues outbox kind "acuse"; this
+ *    acuse is rebuilt from the notifications row plus the department's
+ *    filing (bz_notification_acuse_record), its cadena is sealed by the
+ *    "notification-opened" event (cadena_sha256), it is queued as
+ *    BZ_NOTIF_OUTBOX_ACUSE under the department's submission_folio and
+ *    kept nowhere else: list, check, sign and complete would each need a
+ *    second variant.
+ *  - a repeat (bz_notification_resend) renders a new mail (REPEAT_NOTE
+ *    appendix, new Date) while the first may still be pending: one
+ *    pending row per NT folio would not do.
+ * The attachment is not the obstacle: the department's message is read
+ * back from its spool copy (sub.spool_path) here and could be at signing.
+ * The constancia is signed by the notification worker thread, off the
+ * end-of-message path already.
+ *
  * Failure: -1 with one line in err (unreadable record or spool copy,
  * signing error), the caller's transaction rolled back by the caller.
  */
