@@ -94,6 +94,10 @@ sub_acuse "$BZ" "$E2E_DIR/n1-acuse.eml"
     e2e_fail "acuse de envio recipients: $(sql "SELECT recipient FROM outbox WHERE folio = '$BZ'")"
 reg_text_of "$E2E_DIR/n1-acuse.eml" | grep -q -F "Folio de notificacion: $NT" ||
     e2e_fail "the acuse de envio does not name $NT"
+reg_text_of "$E2E_DIR/n1-acuse.eml" | grep -q -F "la notificación descrita abajo, para notificarla" ||
+    e2e_fail "the acuse de envio does not say it received a notification"
+reg_text_of "$E2E_DIR/n1-acuse.eml" | grep -q -F "promoción" &&
+    e2e_fail "the acuse de envio calls the notification a promocion"
 sub_ctl receipt verify --ca "$E2E_DIR/inst/institution-ca.crt" --schema "$SUB_SCHEMA" \
     "$E2E_DIR/n1-acuse.eml" >"$E2E_DIR/n1.rv" 2>&1 ||
     e2e_fail "receipt verify of the acuse de envio: $(cat "$E2E_DIR/n1.rv")"
