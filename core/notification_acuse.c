@@ -92,15 +92,15 @@ bz_notification_acuse_record(struct bz_receipt *r, const struct bz_notification 
 
 	bz_receipt_from_submission(r, n->folio, sub, tz, deemed ?
 	    BZ_RECEIPT_EVENT_CONSTANCIA : BZ_RECEIPT_EVENT_NOTIFICACION);
-	/* A constancia's "llegada" is the aviso's release: the hand-off
-	 * recorded (aviso_released_utc), else the instant it was rendered
-	 * into the outbox, else (never released: no confirmed address) the
-	 * planned one. The row's opening days and deemed date count from
-	 * the release's date (core/notification_aviso.c recounts them when
-	 * it comes after the planned date), so the acuse alone recomputes
-	 * the deemed instant. */
+	/* A constancia's "llegada" is the aviso's release from the hold
+	 * (aviso_queued_utc; the planned one for a row released before
+	 * that was recorded): the row's opening days and deemed date count
+	 * from its date (core/notification_aviso.c recounts them when it
+	 * comes after the planned date), so the acuse alone recomputes the
+	 * deemed instant (buzonctl receipt verify). The hand-off to the MTA
+	 * (aviso_released_utc) follows within seconds, but an outbox retry
+	 * may put it on a later date the days were not counted from. */
 	set_instant(&r->arrival_utc, &r->arrival_local, !deemed ? n->opened_utc :
-	    n->aviso_released_utc != 0 ? n->aviso_released_utc :
 	    n->aviso_queued_utc != 0 ? n->aviso_queued_utc : n->aviso_planned_utc, tz);
 	set_instant(&r->legal_utc, &r->legal_local, n->legal_utc, tz);
 	bz_receipt_set(&r->legal_rule, n->rule);
