@@ -23,6 +23,8 @@
 # Accepted Tuesday 20:00 and released only Thursday 10:00 (no moment of
 # Wednesday's window seen): days 06-05, 06-08, 06-09, deemed 06-10, as
 # the aviso says, with a notification-days-recounted event.
+# TestClock 06-10 09:30: it is deemed made; its constancia (llegada the
+# release, not the planned 06-03) passes buzonctl receipt verify.
 # verify-chain passes, and fails once a notification row is edited.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 . "$top_srcdir/tests/e2e/submission-lib.sh"
@@ -210,6 +212,21 @@ e2e_log "ok: an aviso released a day late counts its days from the release (06-0
 sub_ctl notification list | grep -q "^$NT " || e2e_fail "notification list (text)"
 sub_ctl notification show NT-2026-99999999 >/dev/null 2>&1
 [ $? = 1 ] || e2e_fail "show of an unknown folio does not exit 1"
+# --- Wednesday 06-10 09:30: the late one is deemed made; its constancia's
+# llegada is the release the days counted from, so it verifies
+e2e_conf TestClock 2026-06-10T15:30:00Z
+sub_reload 5
+e2e_wait_until "$E2E_TIMEOUT" e2e_sink_find "Subject: Constancia de notificacion $N2" >/dev/null ||
+    e2e_fail "no constancia of $N2: $(sub_ctl notification show "$N2" --json)"
+e2e_sink_message "$(e2e_sink_find "Subject: Constancia de notificacion $N2")" >"$E2E_DIR/c2.eml"
+sub_ctl receipt verify --ca "$E2E_DIR/inst/institution-ca.crt" --schema "$SUB_SCHEMA" \
+    "$E2E_DIR/c2.eml" >"$E2E_DIR/c2.rv" 2>&1 ||
+    e2e_fail "receipt verify of the late constancia: $(cat "$E2E_DIR/c2.rv")"
+sub_xml_of "$E2E_DIR/c2.eml" | grep -q -F "2026-06-04T16:00:00Z" ||
+    e2e_fail "constancia llegada is not the release: $(sub_xml_of "$E2E_DIR/c2.eml")"
+sub_ctl notification show "$N2" --json | grep -q -F '"legal_utc": "2026-06-10T15:30:00Z"' ||
+    e2e_fail "late deemed instant: $(sub_ctl notification show "$N2" --json)"
+e2e_log "ok: the late notification deemed 06-10 09:30; its constancia (llegada the release) verifies"
 sub_ctl store verify-chain >"$E2E_DIR/chain.out" 2>&1 ||
     e2e_fail "verify-chain: $(cat "$E2E_DIR/chain.out")"
 e2e_stop_milter
