@@ -7,14 +7,43 @@
  * message (its BZ- filing): folio the NT- folio; event "notificacion"
  * (opened) or "constancia" (deemed); emisor and validation those of the
  * official who signed the act; the documents those of that message;
- * llegada the opening instant (or, for a constancia, the aviso's planned
- * release the opening days count from); recepcion legal the legal notification instant and its rule
+ * llegada the opening instant (or, for a constancia, the aviso's release,
+ * the instant the opening days count from); recepcion legal the legal notification instant and its rule
  * (notification.* or window.fourth-working-day); rfcNotificado the
  * employer. Everything comes from stored rows, and an RSA PKCS#1 v1.5
  * sello is deterministic, so the acuse rendered again for a second
  * opening is the same acuse with the same sello (only the S/MIME wrapper
  * is new). The mail carries the notified message as received, so the
  * employer holds the documents with the department's own signature.
+ *
+ * Signed synchronously, not sealed-then-signed-later: the APERTURA's acuse
+ * de notificacion is still signed (sello and S/MIME: two RSA private-key
+ * operations) inside the opening's end-of-message transaction, unlike the
+ * ordinary acuses of issue 12 (core/store_pending.c). The deferred path
+ * does not take it as it stands:
+ *  - acuse_pending is keyed by a submission folio (PRIMARY KEY REFERENCES
+ *    submissions), and the opening's own BZ- filing already holds that row
+ *    for its ordinary "apertura" acuse in the same transaction; this acuse
+ *    is a second one of that commit, keyed by the NT folio. It needs its
+ *    own pending table (schema 10) or a composite key (SQLite cannot alter
+ *    a primary key: a table rebuild).
+ *  - the signer (core/receipt_pending.c) rebuilds the record with
+ *    bz_receipt_from_submission() and checks it against the digests the
+ *    folio's "submission" event sealed, and bz_store_pending_complete()
+ *    keeps it in submissions.acuse and queues outbox kind "acuse"; this
+ *    acuse is rebuilt from the notifications row plus the department's
+ *    filing (bz_notification_acuse_record), its cadena is sealed by the
+ *    "notification-opened" event (cadena_sha256), it is queued as
+ *    BZ_NOTIF_OUTBOX_ACUSE under the department's submission_folio and
+ *    kept nowhere else: list, check, sign and complete would each need a
+ *    second variant.
+ *  - a repeat (bz_notification_resend) renders a new mail (REPEAT_NOTE
+ *    appendix, new Date) while the first may still be pending: one
+ *    pending row per NT folio would not do.
+ * The attachment is not the obstacle: the department's message is read
+ * back from its spool copy (sub.spool_path) here and could be at signing.
+ * The constancia is signed by the notification worker thread, off the
+ * end-of-message path already.
  *
  * Failure: -1 with one line in err (unreadable record or spool copy,
  * signing error), the caller's transaction rolled back by the caller.
@@ -63,12 +92,16 @@ bz_notification_acuse_record(struct bz_receipt *r, const struct bz_notification 
 
 	bz_receipt_from_submission(r, n->folio, sub, tz, deemed ?
 	    BZ_RECEIPT_EVENT_CONSTANCIA : BZ_RECEIPT_EVENT_NOTIFICACION);
-	/* A constancia's "llegada" is the aviso's planned release: the
-	 * instant the row's opening days and deemed date were counted from
-	 * (part A; the release itself is on the same local date), so the
-	 * acuse alone recomputes the deemed instant. */
-	set_instant(&r->arrival_utc, &r->arrival_local, deemed ?
-	    n->aviso_planned_utc : n->opened_utc, tz);
+	/* A constancia's "llegada" is the aviso's release from the hold
+	 * (aviso_queued_utc; the planned one for a row released before
+	 * that was recorded): the row's opening days and deemed date count
+	 * from its date (core/notification_aviso.c recounts them when it
+	 * comes after the planned date), so the acuse alone recomputes the
+	 * deemed instant (buzonctl receipt verify). The hand-off to the MTA
+	 * (aviso_released_utc) follows within seconds, but an outbox retry
+	 * may put it on a later date the days were not counted from. */
+	set_instant(&r->arrival_utc, &r->arrival_local, !deemed ? n->opened_utc :
+	    n->aviso_queued_utc != 0 ? n->aviso_queued_utc : n->aviso_planned_utc, tz);
 	set_instant(&r->legal_utc, &r->legal_local, n->legal_utc, tz);
 	bz_receipt_set(&r->legal_rule, n->rule);
 	bz_receipt_set(&r->calendar_version, n->calendar_version);

@@ -23,7 +23,13 @@
  *
  * The aviso is rendered at release, not at intake, so its Date: is the
  * instant it leaves and its recipients the addresses confirmed then. Its
- * days are the row's (computed at intake from the planned release).
+ * days are the row's: computed at intake from the planned release and,
+ * when the release comes on a later local date (the daemon down through
+ * the whole window, or a release pass that failed until the next working
+ * day), counted again from the release date in the same transaction
+ * (recount(): day1..day3, deemed_date, deemed_due_utc and a sealed
+ * "notification-days-recounted" event), so the three days count from the
+ * release, as the issue says, and the aviso states the new ones.
  *
  * Failure: database errors roll back that notification's transaction and
  * give BZ_STORE_TEMPFAIL; the next pass tries again.
@@ -58,6 +64,18 @@ local_text(const struct bz_calendar *cal, int64_t utc, struct bz_buf *out)
 	    lt.seconds / 60 % 60);
 }
 
+/* same_date - 1 when a and b fall on the same Mexico City date */
+static int
+same_date(const struct bz_calendar *cal, int64_t a, int64_t b)
+{
+	struct bz_local_time la, lb;
+
+	bz_tz_to_local(bz_calendar_zone(cal), a, &la);
+	bz_tz_to_local(bz_calendar_zone(cal), b, &lb);
+	return la.date.year == lb.date.year && la.date.month == lb.date.month &&
+	    la.date.day == lb.date.day;
+}
+
 /* bz_notification_aviso_text - what the aviso says: the Institute's words
  * and the row's values, nothing the department wrote except the subject */
 void
@@ -82,7 +100,9 @@ bz_notification_aviso_text(struct bz_buf *out, const struct bz_notification *n,
 	    n->day3, n->folio, n->deemed_date);
 	local_text(cal, n->created_utc, out);
 	bz_buf_puts(out, "; sale en horario de notificacion a partir de ");
-	local_text(cal, n->aviso_planned_utc, out);
+	local_text(cal, n->aviso_queued_utc > n->aviso_planned_utc &&
+	    !same_date(cal, n->aviso_queued_utc, n->aviso_planned_utc) ?
+	    n->aviso_queued_utc : n->aviso_planned_utc, out);
 	bz_buf_puts(out, ".\n");
 }
 
@@ -166,6 +186,67 @@ queue_avisos(struct bz_store *st, const struct bz_notif_release_opts *o,
 	return rc;
 }
 
+/*
+ * recount - the days counted again from the release date, when the
+ * release (clock) is on a later local date than the planned one: the row's
+ * day1..day3, deemed_date, deemed_due_utc, window_rule and calendar_version
+ * updated and a BZ_NOTIF_EV_RECOUNTED event sealing them (detail
+ * "aviso_date"), inside the caller's transaction; n updated to match, so
+ * the aviso rendered next states the new days. 0 or -1.
+ */
+static int
+recount(struct bz_store *st, const struct bz_calendar *cal,
+    struct bz_notification *n, int64_t clock)
+{
+	struct bz_local_time lt;
+	struct bz_window w;
+	sqlite3_stmt *s;
+	char days[4][BZ_INSTANT_UTC_LEN], date[BZ_INSTANT_UTC_LEN];
+
+	if (clock <= n->aviso_planned_utc || same_date(cal, clock, n->aviso_planned_utc))
+		return 0;
+	bz_tz_to_local(bz_calendar_zone(cal), clock, &lt);
+	if (bz_calendar_window(cal, &lt.date, &w) != 0) {
+		bz_log(BZ_LOG_ERR, NULL, "notification %s: no opening window from "
+		    "the release date (beyond the calendar's horizon)", n->folio);
+		return -1;
+	}
+	for (int d = 0; d < 3; d++)
+		bz_date_format(&w.day[d], days[d]);
+	bz_date_format(&w.deemed, days[3]);
+	bz_date_format(&lt.date, date);
+	if ((s = store_prepare(st, NULL, "UPDATE notifications SET day1 = ?, "
+	    "day2 = ?, day3 = ?, deemed_date = ?, deemed_due_utc = ?, "
+	    "window_rule = ?, calendar_version = ? WHERE id = ? AND "
+	    "aviso_queued_utc IS NULL")) == NULL)
+		return -1;
+	for (int d = 0; d < 4; d++)
+		store_bind_text(s, d + 1, days[d]);
+	sqlite3_bind_int64(s, 5, w.deemed_utc);
+	store_bind_text(s, 6, w.rule);
+	store_bind_text(s, 7, w.version);
+	sqlite3_bind_int64(s, 8, n->id);
+	if (store_step_done(st, s, NULL, "days recounted") < 0 ||
+	    bz_notification_event_locked(st, NULL, clock, BZ_NOTIF_EV_RECOUNTED,
+	    n->id, "aviso_date", date) < 0)
+		return -1;
+	bz_log(BZ_LOG_NOTICE, NULL, "notification %s: released on %s, after its "
+	    "planned date; opening days %s..%s, deemed %s (were %s..%s, %s)",
+	    n->folio, date, days[0], days[2], days[3], n->day1, n->day3,
+	    n->deemed_date);
+	/* "YYYY-MM-DD" and its NUL: the char[11] of the row's days. */
+	memcpy(n->day1, days[0], sizeof(n->day1));
+	memcpy(n->day2, days[1], sizeof(n->day2));
+	memcpy(n->day3, days[2], sizeof(n->day3));
+	memcpy(n->deemed_date, days[3], sizeof(n->deemed_date));
+	n->deemed_due_utc = w.deemed_utc;
+	free(n->window_rule);
+	n->window_rule = xstrdup(w.rule);
+	free(n->calendar_version);
+	n->calendar_version = xstrdup(w.version);
+	return 0;
+}
+
 /* release_one - the avisos of one held notification, one transaction */
 static int
 release_one(struct bz_store *st, const struct bz_notif_release_opts *o,
@@ -189,6 +270,9 @@ release_one(struct bz_store *st, const struct bz_notif_release_opts *o,
 		store_rollback(st);
 		return 0;
 	}
+	if (recount(st, o->cal, &n, clock) != 0)
+		goto fail;
+	n.aviso_queued_utc = clock;	/* the aviso text's release instant */
 	if (queue_avisos(st, o, &n, now, &count) != 0 ||
 	    (o->sms && queue_sms(st, &n, now) != 0))
 		goto fail;

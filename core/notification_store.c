@@ -36,9 +36,11 @@
  * next working day. The window (days 1-3, deemed date) counts from the
  * planned release's local date. The actual hand-off (aviso_released_utc)
  * is recorded later; it is never before the planned release and, with the
- * daemon running, within seconds of it, on the same local date. Should it
- * slip to a later date (the daemon down through a whole window), the days
- * stay those the aviso states: what the employer was told is what counts.
+ * daemon running, within seconds of it, on the same local date. Should the
+ * release step come on a later date (the daemon down through a whole
+ * window), it counts the days again from that date before rendering the
+ * aviso (core/notification_aviso.c, recount()): the days count from the
+ * release, and the aviso states the days that count.
  */
 int
 bz_notification_plan(const struct bz_calendar *cal, int64_t created_utc,

@@ -215,6 +215,11 @@ static const struct bz_reason reasons[] = {
 	{ "BZ-APERTURA-REPEAT", BZ_REASON_REJECT, "550", "5.7.1",
 	  "Esa notificacion ya se abrio o se tuvo por notificada; su acuse se reenvia a sus direcciones confirmadas y su instante no cambia",
 	  "APERTURA of a notification already opened or deemed made: its acuse re-sent, the instant unchanged" },
+	/* The same, inside RepeatResendInterval of the last re-send: the
+	 * reply must not say the acuse goes out again when it does not. */
+	{ "BZ-APERTURA-NOT-RESENT", BZ_REASON_REJECT, "550", "5.7.1",
+	  "Esa notificacion ya se abrio o se tuvo por notificada y su acuse se reenvio hace poco: no se reenvia otra vez por ahora; su instante no cambia",
+	  "APERTURA of a notification already opened or deemed made whose acuse was re-sent less than RepeatResendInterval ago: not re-sent again, the instant unchanged" },
 };
 
 /* bz_reason_find - catalogue entry for a code, NULL if unknown */

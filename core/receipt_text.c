@@ -73,6 +73,13 @@ basis_text(const char *basis)
 	return basis;
 }
 
+/* is_envio - the acuse de envio of a department's notification (issue 10) */
+static int
+is_envio(const struct bz_receipt *r)
+{
+	return r->event != NULL && strcmp(r->event, "envio-notificacion") == 0;
+}
+
 /*
  * rule_sentence - the rule in words; a filing on a non-working day names
  * the first hour it counts from, so the sentence alone gives the instant
@@ -82,13 +89,21 @@ rule_sentence(struct bz_buf *out, const struct bz_receipt *r)
 {
 	struct bz_buf hour = BZ_BUF_INIT;
 
+	const char *text = bz_receipt_rule_text(r->legal_rule);
+	/* A department's notification is filed like a promocion, under the
+	 * same rule; its acuse de envio says what it received. */
+	const char *what = is_envio(r) ? "La notificación" : "La promoción";
+
 	bz_receipt_normalize(&hour, r->first_hour);
 	if (r->legal_rule != NULL && hour.len != 0 &&
 	    strcmp(r->legal_rule, "submission.next-working-day") == 0)
-		bz_buf_printf(out, "La promoción llegó en día inhábil: se tiene por recibida "
-		    "a las %s horas (primera hora) del siguiente día hábil.", hour.data);
+		bz_buf_printf(out, "%s llegó en día inhábil: se tiene por recibida "
+		    "a las %s horas (primera hora) del siguiente día hábil.", what,
+		    hour.data);
+	else if (strncmp(text, "La promoción ", strlen("La promoción ")) == 0)
+		bz_buf_printf(out, "%s %s", what, text + strlen("La promoción "));
 	else
-		bz_buf_puts(out, bz_receipt_rule_text(r->legal_rule));
+		bz_buf_puts(out, text);
 	bz_buf_free(&hour);
 }
 
@@ -249,7 +264,13 @@ bz_receipt_text(const struct bz_receipt *r, struct bz_buf *out)
 	bz_receipt_normalize(&folio, r->folio);
 	bz_buf_printf(out, "%s - Buzón IMSS\nFolio: %s\n\n", !notif ? "ACUSE DE RECIBO" :
 	    deemed ? "CONSTANCIA DE NOTIFICACIÓN" : "ACUSE DE NOTIFICACIÓN", folio.data);
-	bz_buf_puts(out, deemed ?
+	/* The acuse de envio (event envio-notificacion): what the Institute
+	 * received is a notification to deliver, not a promocion; its
+	 * appendix names the NT folio and the days. */
+	bz_buf_puts(out, is_envio(r) ?
+	    "El Instituto Mexicano del Seguro Social recibió por el Buzón IMSS la notificación "
+	    "descrita abajo, para notificarla al patrón destinatario por el mismo Buzón.\n\n" :
+	    deemed ?
 	    "El Instituto Mexicano del Seguro Social hace constar que la notificación descrita "
 	    "abajo, no abierta en los tres días hábiles siguientes a su aviso, se tiene por "
 	    "hecha.\n\n" : notif ?

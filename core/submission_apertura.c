@@ -17,6 +17,8 @@
  *   already opened or deemed made: its acuse de notificacion (or
  *     constancia) is queued again, built from the row, so its instant
  *     does not change; the opening itself is refused   BZ-APERTURA-REPEAT
+ *     (within RepeatResendInterval of the last re-send nothing is queued,
+ *     and the reply says so)                       BZ-APERTURA-NOT-RESENT
  *     (also once the fourth working day's 09:30 has come: the deemed
  *     step runs first and the constancia is what is re-sent)
  * then the opening is filed through bz_submission_record (own BZ- folio,
@@ -57,6 +59,7 @@ struct apertura {
 	struct bz_submission_hook hook;
 	const char	*folio;		/* the notification's */
 	int64_t		 arrival;
+	size_t		 resent;	/* addresses a repeat re-sent to */
 	struct bz_notif_acuse_opts opts;
 	size_t		 queued;
 	int		 lost;		/* claimed meanwhile by another run */
@@ -151,7 +154,14 @@ resend(struct apertura *a, struct bz_store *st)
 	    (int64_t)time(NULL), bz_config_num(in->rt->cfg, BZ_KEY_RepeatResendInterval),
 	    &queued) != BZ_STORE_OK)
 		return -1;
-	if (queued > 0 && in->outbox != NULL)
+	a->resent = queued;
+	if (queued == 0) {
+		/* bz_notification_resend logged the interval */
+		bz_log(BZ_LOG_NOTICE, in->qid, "APERTURA of %s again: acuse not "
+		    "re-sent this time, instant unchanged", a->folio);
+		return 0;
+	}
+	if (in->outbox != NULL)
 		bz_outbox_wake(in->outbox);
 	bz_log(BZ_LOG_NOTICE, in->qid, "APERTURA of %s again: acuse re-sent to %zu "
 	    "address(es), instant unchanged", a->folio, queued);
@@ -214,8 +224,11 @@ bz_submission_apertura(const struct bz_submission_input *in,
 		tempfail(in, out, "the notification could not be read or its acuse re-sent");
 	else if (code != NULL)
 		refuse(in, out, code, "not a notification of the signer's");
-	else if (repeat)
+	else if (repeat && a.resent > 0)
 		refuse(in, out, "BZ-APERTURA-REPEAT", "already opened or deemed made");
+	else if (repeat)
+		refuse(in, out, "BZ-APERTURA-NOT-RESENT", "already opened or deemed "
+		    "made, its acuse re-sent less than RepeatResendInterval ago");
 	else {
 		a.hook.event = BZ_RECEIPT_EVENT_APERTURA;
 		a.hook.render = render_apertura;

@@ -17,7 +17,9 @@
  * avisos that are due; bz_notification_handoffs() records the instant the
  * first of them reached the MTA (aviso_released_utc). The opening days
  * (day1..day3) and the deemed date are computed at intake from the
- * planned release (bz_calendar_window), so the aviso can state them.
+ * planned release (bz_calendar_window); a release on a later local date
+ * counts them again from its own date before the aviso, which states
+ * them, is rendered (BZ_NOTIF_EV_RECOUNTED).
  *
  * Every change of a row appends an event to the hash chain, under the NT
  * folio, whose detail carries "state_sha256", the digest of the row after
@@ -48,6 +50,8 @@
 #define BZ_NOTIF_EV_SENT	"notification-sent"	/* accepted, aviso held */
 #define BZ_NOTIF_EV_QUEUED	"notification-aviso-queued"
 #define BZ_NOTIF_EV_RELEASED	"notification-aviso-released"
+/* Released on a later date than planned: the days counted from it. */
+#define BZ_NOTIF_EV_RECOUNTED	"notification-days-recounted"
 
 /* ---- OfficialsFile (core/notification_officials.c) ---- */
 struct bz_official {

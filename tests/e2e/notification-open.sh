@@ -20,6 +20,8 @@
 #                    550 BZ-APERTURA-NO-FOLIO
 #                    the same APERTURA N1 again: 550 BZ-APERTURA-REPEAT, the
 #                    acuse re-sent, the instant unchanged
+#                    and a third time (within RepeatResendInterval): 550
+#                    BZ-APERTURA-NOT-RESENT, nothing queued
 #                    a promocion In-Reply-To the aviso of N1: filed naming
 #                    N1 (record and acuse), delivered also to cobranza@;
 #                    the same reference by SICO800101AB1: a plain promocion
@@ -191,6 +193,14 @@ show_has "$N1" legal_utc '"2026-06-03T17:00:00Z"' && show_has "$N1" opened_utc '
 resent() { [ "$(count_files "Subject: Acuse de notificacion $N1")" -ge 2 ]; }
 e2e_wait_until "$E2E_TIMEOUT" resent || e2e_fail "the re-sent acuse never reached the sink"
 e2e_log "ok: replayed APERTURA: 550 BZ-APERTURA-REPEAT, acuse re-sent, instant unchanged"
+# ... and once more within RepeatResendInterval (3600 s): nothing re-sent,
+# and the reply does not claim it was
+refused a1third "$E2E_DIR/a1.eml" BZ-APERTURA-NOT-RESENT
+sub_last_reply a1third | grep -q "no se reenvia otra vez" ||
+    e2e_fail "a1third: $(sub_last_reply a1third)"
+[ "$(outbox_rows acuse-notificacion "$N1")" = 4 ] ||
+    e2e_fail "re-sent within RepeatResendInterval: $(outbox_rows acuse-notificacion "$N1") rows"
+e2e_log "ok: APERTURA again within RepeatResendInterval: 550 BZ-APERTURA-NOT-RESENT, nothing queued"
 
 # --- a reply routed to the department, and one that is not
 tok=$(sub_message "$E2E_DIR/r1.eml" efirma-moral "In-Reply-To: <aviso.$N1@imss.test>")

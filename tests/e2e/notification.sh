@@ -20,6 +20,11 @@
 # (signed, From the notifier, Message-ID naming the folio) reaches the
 # confirmed address, the courtesy SMS is sent, `notification show --json`
 # has aviso_released_utc 2026-06-02T15:30:00Z and the days; list filters;
+# Accepted Tuesday 20:00 and released only Thursday 10:00 (no moment of
+# Wednesday's window seen): days 06-05, 06-08, 06-09, deemed 06-10, as
+# the aviso says, with a notification-days-recounted event.
+# TestClock 06-10 09:30: it is deemed made; its constancia (llegada the
+# release, not the planned 06-03) passes buzonctl receipt verify.
 # verify-chain passes, and fails once a notification row is edited.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 . "$top_srcdir/tests/e2e/submission-lib.sh"
@@ -94,6 +99,10 @@ sub_acuse "$BZ" "$E2E_DIR/n1-acuse.eml"
     e2e_fail "acuse de envio recipients: $(sql "SELECT recipient FROM outbox WHERE folio = '$BZ'")"
 reg_text_of "$E2E_DIR/n1-acuse.eml" | grep -q -F "Folio de notificacion: $NT" ||
     e2e_fail "the acuse de envio does not name $NT"
+reg_text_of "$E2E_DIR/n1-acuse.eml" | grep -q -F "la notificación descrita abajo, para notificarla" ||
+    e2e_fail "the acuse de envio does not say it received a notification"
+reg_text_of "$E2E_DIR/n1-acuse.eml" | grep -q -F "promoción" &&
+    e2e_fail "the acuse de envio calls the notification a promocion"
 sub_ctl receipt verify --ca "$E2E_DIR/inst/institution-ca.crt" --schema "$SUB_SCHEMA" \
     "$E2E_DIR/n1-acuse.eml" >"$E2E_DIR/n1.rv" 2>&1 ||
     e2e_fail "receipt verify of the acuse de envio: $(cat "$E2E_DIR/n1.rv")"
@@ -159,6 +168,42 @@ grep -q -F "$NT" "$E2E_DIR/sms/sms.$n.in" || e2e_fail "courtesy SMS: $(cat "$E2E
 grep -q -F "+525511112222" "$E2E_DIR/sms/sms.$n.args" || e2e_fail "courtesy SMS number: $(cat "$E2E_DIR/sms/sms.$n.args")"
 e2e_log "ok: courtesy SMS through SmsCommand"
 
+# --- released late: accepted Tuesday 20:00, planned Wednesday 09:30, but
+# the daemon sees no moment of Wednesday's window (the clock jumps to
+# Thursday 10:00, as after a day down): the days count from Thursday
+e2e_conf TestClock 2026-06-03T02:00:00Z
+sub_reload 3
+tok=$(notif_message "$E2E_DIR/n2.eml" efirma-fisica "Destinatario: EBU200101AB8
+Asunto: Requerimiento tardio
+Se le requiere el pago.")
+e2e_send n2 --from cobranza@imss.test --to "$NOTIFIER" --data "@$E2E_DIR/n2.eml" ||
+    e2e_fail "n2 refused: $(sub_last_reply n2)"
+e2e_accepted n2 || e2e_fail "n2: not queued"
+N2=NT-2026-00000002
+sub_ctl notification show "$N2" --json | grep -q -F '"day1": "2026-06-04"' ||
+    e2e_fail "n2 at intake: $(sub_ctl notification show "$N2" --json)"
+e2e_conf TestClock 2026-06-04T16:00:00Z
+sub_reload 4
+e2e_wait_until "$E2E_TIMEOUT" aviso_file "$N2" >/dev/null ||
+    e2e_fail "the late aviso never reached the sink"
+e2e_sink_message "$(aviso_file "$N2")" >"$E2E_DIR/aviso2.eml"
+reg_text_of "$E2E_DIR/aviso2.eml" >"$E2E_DIR/aviso2.txt"
+for want in "2026-06-05, 2026-06-08 y 2026-06-09" \
+    "se tendra por notificada el 2026-06-10 a las 09:30" "a partir de 2026-06-04 10:00"; do
+	grep -q -F -- "$want" "$E2E_DIR/aviso2.txt" ||
+	    e2e_fail "late aviso text lacks '$want': $(cat "$E2E_DIR/aviso2.txt")"
+done
+sub_ctl notification show "$N2" --json >"$E2E_DIR/show3.json"
+for want in '"aviso_planned_utc": "2026-06-03T15:30:00Z"' \
+    '"aviso_queued_utc": "2026-06-04T16:00:00Z"' '"day1": "2026-06-05"' \
+    '"day2": "2026-06-08"' '"day3": "2026-06-09"' '"deemed_date": "2026-06-10"'; do
+	grep -q -F -- "$want" "$E2E_DIR/show3.json" ||
+	    e2e_fail "show --json (late) lacks $want: $(cat "$E2E_DIR/show3.json")"
+done
+[ "$(sql "SELECT count(*) FROM events WHERE folio = '$N2' AND kind = 'notification-days-recounted'")" = 1 ] ||
+    e2e_fail "no notification-days-recounted event for $N2"
+e2e_log "ok: an aviso released a day late counts its days from the release (06-05..06-09, deemed 06-10)"
+
 # --- list, and the chain
 [ "$(sub_ctl notification list --rfc EBU200101AB8 --state sent --json | grep -c -F '"folio": "NT-2026-00000001"')" = 1 ] ||
     e2e_fail "list --rfc --state sent: $(sub_ctl notification list --rfc EBU200101AB8 --json)"
@@ -167,6 +212,21 @@ e2e_log "ok: courtesy SMS through SmsCommand"
 sub_ctl notification list | grep -q "^$NT " || e2e_fail "notification list (text)"
 sub_ctl notification show NT-2026-99999999 >/dev/null 2>&1
 [ $? = 1 ] || e2e_fail "show of an unknown folio does not exit 1"
+# --- Wednesday 06-10 09:30: the late one is deemed made; its constancia's
+# llegada is the release the days counted from, so it verifies
+e2e_conf TestClock 2026-06-10T15:30:00Z
+sub_reload 5
+e2e_wait_until "$E2E_TIMEOUT" e2e_sink_find "Subject: Constancia de notificacion $N2" >/dev/null ||
+    e2e_fail "no constancia of $N2: $(sub_ctl notification show "$N2" --json)"
+e2e_sink_message "$(e2e_sink_find "Subject: Constancia de notificacion $N2")" >"$E2E_DIR/c2.eml"
+sub_ctl receipt verify --ca "$E2E_DIR/inst/institution-ca.crt" --schema "$SUB_SCHEMA" \
+    "$E2E_DIR/c2.eml" >"$E2E_DIR/c2.rv" 2>&1 ||
+    e2e_fail "receipt verify of the late constancia: $(cat "$E2E_DIR/c2.rv")"
+sub_xml_of "$E2E_DIR/c2.eml" | grep -q -F "2026-06-04T16:00:00Z" ||
+    e2e_fail "constancia llegada is not the release: $(sub_xml_of "$E2E_DIR/c2.eml")"
+sub_ctl notification show "$N2" --json | grep -q -F '"legal_utc": "2026-06-10T15:30:00Z"' ||
+    e2e_fail "late deemed instant: $(sub_ctl notification show "$N2" --json)"
+e2e_log "ok: the late notification deemed 06-10 09:30; its constancia (llegada the release) verifies"
 sub_ctl store verify-chain >"$E2E_DIR/chain.out" 2>&1 ||
     e2e_fail "verify-chain: $(cat "$E2E_DIR/chain.out")"
 e2e_stop_milter

@@ -31,7 +31,10 @@
 #include "suites.h"
 
 /* Mexico City is UTC-6 (no DST since 2022). */
+#define MON_2000	1780365600	/* 2026-06-02T02:00:00Z: Monday 20:00 local */
+#define TUE_0930	1780414200	/* 2026-06-02T15:30:00Z */
 #define TUE_1000	1780416000	/* 2026-06-02T16:00:00Z: aviso released */
+#define WED_1000	1780502400	/* 2026-06-03T16:00:00Z */
 #define WED_1100	1780506000	/* 2026-06-03T17:00:00Z */
 #define WED_2000	1780538400	/* 2026-06-04T02:00:00Z */
 #define THU_0930	1780587000	/* 2026-06-04T15:30:00Z */
@@ -92,10 +95,10 @@ department_filing(struct bz_store *st, char folio[BZ_FOLIO_LEN])
 	memcpy(folio, out.folio, BZ_FOLIO_LEN);
 }
 
-/* setup - a notification of EBU200101AB8 accepted and its aviso queued
- * Tuesday 10:00: days 06-03..06-05, deemed Monday 06-08 09:30 */
+/* setup_at - a notification of EBU200101AB8 accepted at created (Monday
+ * 20:00 or Tuesday 10:00: days 06-03..06-05, deemed Monday 06-08 09:30) */
 static void
-setup(struct fixture *f, const char *name)
+setup_at(struct fixture *f, const char *name, int64_t created)
 {
 	static struct bz_official off = { "PEGJ800101AB3", "cobranza@imss.test",
 	    "Jefatura de Cobranza" };
@@ -128,9 +131,9 @@ setup(struct fixture *f, const char *name)
 	n.req = &req;
 	n.official = &off;
 	n.message_id_domain = "imss.test";
-	n.created_utc = TUE_1000;
+	n.created_utc = created;
 	n.year = 2026;
-	ck_assert_int_eq(bz_notification_plan(f->cal, TUE_1000, &n.planned_utc, &w), 0);
+	ck_assert_int_eq(bz_notification_plan(f->cal, created, &n.planned_utc, &w), 0);
 	n.day = w.day;
 	n.deemed = &w.deemed;
 	n.deemed_due_utc = w.deemed_utc;
@@ -142,6 +145,13 @@ setup(struct fixture *f, const char *name)
 	ck_assert_int_eq(store_commit(f->st, "t"), 0);
 	snprintf(f->folio, sizeof(f->folio), "%s", n.folio);
 	f->id = n.id;
+}
+
+/* setup - accepted Tuesday 10:00 (see release below) */
+static void
+setup(struct fixture *f, const char *name)
+{
+	setup_at(f, name, TUE_1000);
 }
 
 /* release - the aviso queued (as the release step does: row and event) */
@@ -388,6 +398,102 @@ START_TEST(test_open_once)
 }
 END_TEST
 
+/* release_step - bz_notification_release at clock (no confirmed address:
+ * no aviso mail, the row and its events as always); 1 when it released */
+static size_t
+release_step(struct fixture *f, int64_t clock)
+{
+	struct bz_notif_release_opts ro;
+	size_t k;
+
+	memset(&ro, 0, sizeof(ro));
+	ro.signer = f->signer;
+	ro.cal = f->cal;
+	ro.from = "notificaciones@imss.test";
+	ck_assert_int_eq(bz_notification_release(f->st, &ro, clock, &k), BZ_STORE_OK);
+	return k;
+}
+
+/* "The release instant is recorded; the three days count from it." An
+ * aviso accepted Monday 20:00 is planned for Tuesday 09:30; released on
+ * time its days are 06-03..06-05 (deemed Monday 06-08); not released on
+ * Tuesday (the daemon down all day) but Wednesday 10:00, they count from
+ * Wednesday: 06-04, 06-05, 06-08, deemed Tuesday 06-09 09:30, sealed by
+ * an event, stated by the aviso, and the constancia's llegada is the
+ * release. */
+START_TEST(test_release_late)
+{
+	struct fixture f;
+	struct bz_notification n;
+	struct bz_buf text = BZ_BUF_INIT;
+	size_t k;
+
+	/* on time: nothing recounted */
+	setup_at(&f, "late0.db", MON_2000);
+	ck_assert_uint_eq(release_step(&f, TUE_0930 + 5), 1);
+	ck_assert_int_eq(bz_notification_get(f.st, f.folio, &n), BZ_STORE_OK);
+	ck_assert_str_eq(n.day1, "2026-06-03");
+	ck_assert_str_eq(n.day3, "2026-06-05");
+	ck_assert_str_eq(n.deemed_date, "2026-06-08");
+	ck_assert_int_eq(n.deemed_due_utc, MON_0930);
+	bz_notification_free(&n);
+	ck_assert_int_eq(count(f.st, "SELECT count(*) FROM events WHERE kind = '"
+	    BZ_NOTIF_EV_RECOUNTED "'"), 0);
+	teardown(&f);
+
+	/* late: counted from Wednesday */
+	setup_at(&f, "late1.db", MON_2000);
+	ck_assert_uint_eq(release_step(&f, WED_1000), 1);
+	ck_assert_int_eq(bz_notification_get(f.st, f.folio, &n), BZ_STORE_OK);
+	ck_assert_int_eq(n.aviso_planned_utc, TUE_0930);	/* the plan stays */
+	ck_assert_int_eq(n.aviso_queued_utc, WED_1000);
+	ck_assert_str_eq(n.day1, "2026-06-04");
+	ck_assert_str_eq(n.day2, "2026-06-05");
+	ck_assert_str_eq(n.day3, "2026-06-08");
+	ck_assert_str_eq(n.deemed_date, "2026-06-09");
+	ck_assert_int_eq(n.deemed_due_utc, MON_0930 + 86400);
+	bz_notification_aviso_text(&text, &n, f.cal);
+	ck_assert_msg(strstr(bz_buf_str(&text), "abrirla: 2026-06-04, 2026-06-05 y "
+	    "2026-06-08.") != NULL, "%s", bz_buf_str(&text));
+	ck_assert_msg(strstr(bz_buf_str(&text), "notificada el 2026-06-09 a las "
+	    "09:30") != NULL, "%s", bz_buf_str(&text));
+	ck_assert_msg(strstr(bz_buf_str(&text), "a partir de 2026-06-03 10:00")
+	    != NULL, "%s", bz_buf_str(&text));
+	bz_notification_free(&n);
+	ck_assert_int_eq(count(f.st, "SELECT count(*) FROM events WHERE kind = '"
+	    BZ_NOTIF_EV_RECOUNTED "' AND detail LIKE '%aviso_date%2026-06-03%'"),
+	    1);
+	ck_assert_int_eq(bad_rows(f.st), 0);
+	/* the release step again: already queued, nothing recounted twice */
+	ck_assert_uint_eq(release_step(&f, WED_1000 + 86400), 0);
+	/* the old deemed instant no longer deems it; the new one does */
+	ck_assert_int_eq(bz_notification_deem(f.st, &f.o, MON_0930, &k), BZ_STORE_OK);
+	ck_assert_uint_eq(k, 0);
+	ck_assert_int_eq(bz_notification_deem(f.st, &f.o, MON_0930 + 86400, &k),
+	    BZ_STORE_OK);
+	ck_assert_uint_eq(k, 1);
+	ck_assert_int_eq(bz_notification_get(f.st, f.folio, &n), BZ_STORE_OK);
+	ck_assert_int_eq(n.legal_utc, MON_0930 + 86400);
+	{
+		struct bz_submission sub;
+		struct bz_receipt r;
+
+		memset(&sub, 0, sizeof(sub));
+		ck_assert_int_eq(bz_store_submission_get(f.st, n.submission_folio,
+		    &sub), BZ_STORE_OK);
+		bz_receipt_init(&r);
+		bz_notification_acuse_record(&r, &n, &sub, f.o.tz);
+		ck_assert_str_eq(r.arrival_utc, "2026-06-03T16:00:00Z");
+		bz_receipt_free(&r);
+		bz_submission_free(&sub);
+	}
+	bz_notification_free(&n);
+	ck_assert_int_eq(bad_rows(f.st), 0);
+	bz_buf_free(&text);
+	teardown(&f);
+}
+END_TEST
+
 /* The acuse de notificacion and the constancia: the record names the NT
  * folio, the employer, the rule; the sello is the same when rendered
  * again (a re-send is the same acuse). */
@@ -517,6 +623,7 @@ suite_apertura_store(void)
 	tcase_add_test(tc, test_deem_failure_atomic);
 	tcase_add_test(tc, test_open_once);
 	tcase_add_test(tc, test_acuse_record);
+	tcase_add_test(tc, test_release_late);
 	tcase_add_test(tc, test_tamper);
 	tcase_add_test(tc, test_answered);
 	suite_add_tcase(s, tc);

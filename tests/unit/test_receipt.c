@@ -799,6 +799,38 @@ START_TEST(test_text_part)
 }
 END_TEST
 
+/* The acuse de envio of a department's notification (event
+ * envio-notificacion, issue 10) says the Institute received a
+ * notification, not a promocion (the cadena and XML are unchanged). */
+START_TEST(test_text_envio)
+{
+	struct bz_receipt r;
+	struct bz_buf t = BZ_BUF_INIT;
+
+	sample(&r);
+	bz_receipt_text(&r, &t);
+	ck_assert_ptr_nonnull(strstr(t.data, "recibió por el Buzón IMSS la promoción "
+	    "descrita abajo."));
+	ck_assert_ptr_nonnull(strstr(t.data, "La promoción llegó en día inhábil"));
+	bz_buf_reset(&t);
+	bz_receipt_set(&r.event, "envio-notificacion");
+	bz_receipt_text(&r, &t);
+	ck_assert_msg(strstr(t.data, "recibió por el Buzón IMSS la notificación "
+	    "descrita abajo, para notificarla al patrón") != NULL, "%s", t.data);
+	ck_assert_ptr_nonnull(strstr(t.data, "La notificación llegó en día inhábil: se "
+	    "tiene por recibida a las 00:00 horas"));
+	ck_assert_ptr_null(strstr(t.data, "promoción"));
+	ck_assert_ptr_nonnull(strstr(t.data, "ACUSE DE RECIBO - Buzón IMSS"));
+	bz_buf_reset(&t);
+	bz_receipt_set(&r.legal_rule, "submission.arrival");
+	bz_receipt_text(&r, &t);
+	ck_assert_ptr_nonnull(strstr(t.data, "La notificación llegó en día hábil: se "
+	    "tiene por recibida en el momento de su llegada."));
+	bz_buf_free(&t);
+	bz_receipt_free(&r);
+}
+END_TEST
+
 /*
  * The rule set of the legal instant (LegalBasis, SubmissionFirstHour) in
  * the XML: valid values pass the schema and round-trip into the same
@@ -997,6 +1029,7 @@ suite_receipt(void)
 	tcase_add_test(tc, test_signer_refusals);
 	tcase_add_test(tc, test_rule_text);
 	tcase_add_test(tc, test_text_part);
+	tcase_add_test(tc, test_text_envio);
 	tcase_add_test(tc, test_xml_rule_set);
 	tcase_add_test(tc, test_text_rule_set);
 	tcase_add_test(tc, test_field_table);
