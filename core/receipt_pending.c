@@ -32,23 +32,6 @@
 #include "buzon/store.h"
 #include "buzon/xalloc.h"
 
-/* trimmed - a copy without surrounding blanks (a Message-ID header value) */
-static char *
-trimmed(const char *s)
-{
-	size_t n;
-
-	if (s == NULL)
-		return NULL;
-	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
-		s++;
-	n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' ||
-	    s[n - 1] == '\n'))
-		n--;
-	return xstrndup(s, n);
-}
-
 /*
  * unchanged - NULL when the record and the pending row are what the
  * folio's event sealed, else why not
@@ -129,7 +112,7 @@ sign_one(struct bz_store *st, const struct bz_receipt_signer *s,
 		goto out;
 	}
 	bz_receipt_from_submission(&r, folio, &sub, tz, NULL);
-	irt = trimmed(sub.message_id);
+	irt = bz_receipt_in_reply_to(sub.message_id);
 	memset(&m, 0, sizeof(m));	/* fields added later stay NULL */
 	m.from = p->mail_from;
 	m.to = p->mail_to;

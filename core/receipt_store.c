@@ -133,9 +133,10 @@ bz_receipt_submission_digests(const char *folio, const struct bz_submission *sub
 	bz_receipt_free(&r);
 }
 
-/* trimmed - a copy without surrounding blanks (a Message-ID header value) */
-static char *
-trimmed(const char *s)
+/* bz_receipt_in_reply_to - a Message-ID header value without surrounding
+ * blanks, for the acuse's In-Reply-To (NULL for NULL) */
+char *
+bz_receipt_in_reply_to(const char *s)
 {
 	size_t n;
 
@@ -157,7 +158,7 @@ render_sealed(const struct bz_receipt_render_ctx *ctx, const char *folio,
     struct bz_buf *err)
 {
 	struct bz_receipt_mail m;
-	char *irt = trimmed(sub->message_id);
+	char *irt = bz_receipt_in_reply_to(sub->message_id);
 	int rc;
 
 	bz_receipt_from_submission(r, folio, sub, ctx->tz, ctx->event);

@@ -331,6 +331,9 @@ struct bz_receipt_render_ctx {
 	int		 defer;
 };
 
+/* A Message-ID header value without surrounding blanks, for the acuse's
+ * In-Reply-To (a copy; NULL for NULL). */
+char	*bz_receipt_in_reply_to(const char *message_id);
 void	bz_receipt_from_submission(struct bz_receipt *r, const char *folio,
 	    const struct bz_submission *sub, const struct bz_tz *tz,
 	    const char *event);
