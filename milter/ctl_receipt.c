@@ -120,7 +120,9 @@ receipt_usage(FILE *fp, int status)
 	    "  Letter size, the Spanish text, the cadena original, the sello and a QR\n"
 	    "  code with the folio, the RFC, the cadena's SHA-256 and the VerifyURL\n"
 	    "  address; drawn from the acuse kept in the database, the same bytes\n"
-	    "  every time. Needs VerifyURL.\n"
+	    "  every time. Needs VerifyURL. An NT- folio prints the notification's\n"
+	    "  acuse de notificacion or constancia (its acuse de envio is under the\n"
+	    "  department's BZ- folio).\n"
 	    "Bad usage exits 2.\n",
 	    PKGDATADIR);
 	return status;

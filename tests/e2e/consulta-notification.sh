@@ -19,17 +19,26 @@
 #   Mon 06-08 09:30  N2 deemed made; CONSULTA N2 -> its constancia re-sent
 #   N1's available-until day 17:00 local -> 250; the day after -> 550
 #   BZ-CONSULTA-EXPIRED. Nothing refused re-sends anything; verify-chain.
+# The printable acuse of the new kinds: `buzonctl receipt pdf` of the acuse
+# de envio (the department's BZ- filing), of N1 (acuse de notificacion) and
+# N2 (constancia) passes `receipt verify --pdf` with the acuse mail
+# received (the QR code, read by zbarimg from a pdftoppm raster, gives the
+# XML's folio, RFC and cadena SHA-256), and pdftotext finds the folio.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 . "$top_srcdir/tests/e2e/submission-lib.sh"
 . "$top_srcdir/tests/e2e/registration-lib.sh"
 . "$top_srcdir/tests/e2e/notification-lib.sh"
 
-command -v sqlite3 >/dev/null 2>&1 || { echo "SKIP: sqlite3 not installed"; exit 77; }
+for tool in pdftotext pdftoppm zbarimg sqlite3; do
+	command -v "$tool" >/dev/null 2>&1 ||
+	    { echo "SKIP: $tool not installed (poppler-utils, zbar-tools, sqlite3)"; exit 77; }
+done
 e2e_init consulta-notification
 sub_pki_conf
 reg_conf
 notif_conf
 e2e_conf RepeatResendInterval 0
+e2e_conf VerifyURL 'https://buzon.imss.test/verifica/{folio}'
 e2e_start
 sub_ready 1
 
@@ -142,6 +151,37 @@ filed c2 "$E2E_DIR/c2.eml" "$tok" >/dev/null
 [ "$(resent constancia-notificacion "$N2")" = 2 ] ||
     e2e_fail "kept constancia of $N2 re-sent $(resent constancia-notificacion "$N2") time(s)"
 e2e_log "ok: CONSULTA $N2 (deemed) re-sends its constancia byte for byte"
+
+# --- the printable acuse de envio, de notificacion and constancia
+SF=$(sql "SELECT submission_folio FROM notifications WHERE folio = '$N1'")
+[ "$(sql "SELECT event FROM submissions WHERE folio = '$SF'")" = envio-notificacion ] ||
+    e2e_fail "$SF is not an acuse de envio"
+sub_acuse "$SF" "$E2E_DIR/envio-acuse.eml"
+cp "$E2E_DIR/an1.eml" "$E2E_DIR/notificacion-acuse.eml"
+e2e_wait_until "$E2E_TIMEOUT" e2e_sink_find "Subject: Constancia de notificacion $N2" >/dev/null ||
+    e2e_fail "no constancia of $N2 at the sink"
+e2e_sink_message "$(e2e_sink_find "Subject: Constancia de notificacion $N2")" \
+    >"$E2E_DIR/constancia-acuse.eml"
+for kind in envio:$SF notificacion:$N1 constancia:$N2; do
+	k=${kind%%:*} f=${kind#*:}
+	sub_ctl receipt pdf "$f" -o "$E2E_DIR/$k.pdf" 2>"$E2E_DIR/$k.err" ||
+	    e2e_fail "receipt pdf $k $f: $(cat "$E2E_DIR/$k.err")"
+	sub_ctl receipt verify --ca "$E2E_DIR/inst/institution-ca.crt" --schema "$SUB_SCHEMA" \
+	    --pdf "$E2E_DIR/$k.pdf" "$E2E_DIR/$k-acuse.eml" >"$E2E_DIR/$k.rv" 2>&1 ||
+	    e2e_fail "receipt verify --pdf ($k $f): $(cat "$E2E_DIR/$k.rv")"
+	grep -q '^  pdf  *pass ' "$E2E_DIR/$k.rv" || e2e_fail "verify --pdf $k: $(cat "$E2E_DIR/$k.rv")"
+	pdftotext "$E2E_DIR/$k.pdf" "$E2E_DIR/$k.txt" || e2e_fail "pdftotext $k"
+	grep -q "Folio: $f" "$E2E_DIR/$k.txt" || e2e_fail "pdftotext: no folio in the $k PDF"
+	pdftoppm -r 150 -f 1 -l 1 -singlefile -png "$E2E_DIR/$k.pdf" "$E2E_DIR/$k-page" ||
+	    e2e_fail "pdftoppm $k"
+	zbarimg -q --nodbus --raw "$E2E_DIR/$k-page.png" 2>/dev/null | grep -qx "folio=$f" ||
+	    e2e_fail "the QR code of the $k PDF does not carry folio=$f"
+	e2e_log "ok: acuse $k $f: receipt pdf, verify --pdf pass, pdftotext and zbarimg find the folio"
+done
+grep -q "CONSTANCIA DE NOTIFICACI" "$E2E_DIR/constancia.txt" ||
+    e2e_fail "the constancia PDF does not say what it is: $(head -n 5 "$E2E_DIR/constancia.txt")"
+sub_ctl receipt pdf NT-2026-99999999 -o "$E2E_DIR/none.pdf" 2>/dev/null
+[ $? = 1 ] || e2e_fail "receipt pdf of an unknown NT folio: not exit 1"
 
 # --- three calendar months from the legal instant (N1: 2026-06-03)
 until=$(sub_ctl calendar available-until 2026-06-03 | grep -o '20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]' | tail -n 1)
