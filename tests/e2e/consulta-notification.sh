@@ -24,6 +24,9 @@
 # N2 (constancia) passes `receipt verify --pdf` with the acuse mail
 # received (the QR code, read by zbarimg from a pdftoppm raster, gives the
 # XML's folio, RFC and cadena SHA-256), and pdftotext finds the folio.
+# Every acuse mail carries its PDF (AcusePdf yes by default, VerifyURL set):
+# the part acuse-<folio>.pdf of each acuse received is byte for byte what
+# `receipt pdf` prints (the same record, deterministic drawing).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 . "$top_srcdir/tests/e2e/submission-lib.sh"
 . "$top_srcdir/tests/e2e/registration-lib.sh"
@@ -73,6 +76,15 @@ resent()
 	sql "SELECT count(*) FROM outbox o JOIN notifications n ON o.folio = n.submission_folio
 	    WHERE n.folio = '$2' AND o.kind = 'consulta' AND
 	    o.message = (SELECT message FROM outbox WHERE id = $(kept "$1" "$2"))"
+}
+# pdf_part FILE FOLIO - the decoded acuse-FOLIO.pdf part of an acuse mail
+pdf_part()
+{
+	tr -d '\r' <"$1" | awk -v name="filename=\"acuse-$2.pdf\"" '
+	    in_body && /^--/ { exit }
+	    in_body { print }
+	    in_head && /^$/ { in_body = 1 }
+	    index($0, name) { in_head = 1 }' | base64 -d
 }
 consultas() { sql "SELECT count(*) FROM outbox WHERE kind = 'consulta'"; }
 show_has() { sub_ctl notification show "$1" --json | grep -q -F -- "\"$2\": $3"; }
@@ -176,10 +188,21 @@ for kind in envio:$SF notificacion:$N1 constancia:$N2; do
 	    e2e_fail "pdftoppm $k"
 	zbarimg -q --nodbus --raw "$E2E_DIR/$k-page.png" 2>/dev/null | grep -qx "folio=$f" ||
 	    e2e_fail "the QR code of the $k PDF does not carry folio=$f"
+	pdf_part "$E2E_DIR/$k-acuse.eml" "$f" >"$E2E_DIR/$k-part.pdf" ||
+	    e2e_fail "the $k acuse mail has no readable acuse-$f.pdf part"
+	cmp -s "$E2E_DIR/$k-part.pdf" "$E2E_DIR/$k.pdf" ||
+	    e2e_fail "the PDF inside the $k acuse mail is not receipt pdf's ($(wc -c <"$E2E_DIR/$k-part.pdf") vs $(wc -c <"$E2E_DIR/$k.pdf") bytes)"
+	grep -q -F 'Content-Type: application/pdf; name="acuse-'"$f"'.pdf"' "$E2E_DIR/$k-acuse.eml" ||
+	    e2e_fail "the $k acuse's PDF part is not application/pdf"
 	e2e_log "ok: acuse $k $f: receipt pdf, verify --pdf pass, pdftotext and zbarimg find the folio"
 done
 grep -q "CONSTANCIA DE NOTIFICACI" "$E2E_DIR/constancia.txt" ||
     e2e_fail "the constancia PDF does not say what it is: $(head -n 5 "$E2E_DIR/constancia.txt")"
+sub_acuse "$C1" "$E2E_DIR/c1-acuse.eml"
+sub_ctl receipt pdf "$C1" -o "$E2E_DIR/c1.pdf" || e2e_fail "receipt pdf $C1"
+pdf_part "$E2E_DIR/c1-acuse.eml" "$C1" | cmp -s - "$E2E_DIR/c1.pdf" ||
+    e2e_fail "the consultation's acuse mail does not carry its PDF"
+e2e_log "ok: every acuse mail (envio, notificacion, constancia, consulta) carries its PDF, byte for byte receipt pdf's"
 sub_ctl receipt pdf NT-2026-99999999 -o "$E2E_DIR/none.pdf" 2>/dev/null
 [ $? = 1 ] || e2e_fail "receipt pdf of an unknown NT folio: not exit 1"
 
