@@ -419,6 +419,9 @@ struct bz_receipt_verify_result {
 	struct bz_buf	 detail[BZ_RECEIPT_NCHECKS];
 	struct bz_receipt record;	/* parsed from the XML when readable */
 	int		 have_record;
+	/* The signed entity's application/pdf part (the printable acuse,
+	 * AcusePdf), decoded; empty when there is none. */
+	struct bz_buf	 pdf;
 };
 
 /* "smime" | "schema" | "sello" | "calendar" */

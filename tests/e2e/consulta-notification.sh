@@ -26,7 +26,8 @@
 # XML's folio, RFC and cadena SHA-256), and pdftotext finds the folio.
 # Every acuse mail carries its PDF (AcusePdf yes by default, VerifyURL set):
 # the part acuse-<folio>.pdf of each acuse received is byte for byte what
-# `receipt pdf` prints (the same record, deterministic drawing).
+# `receipt pdf` prints (the same record, deterministic drawing), and
+# `receipt verify` without --pdf checks that PDF's QR code.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 . "$top_srcdir/tests/e2e/submission-lib.sh"
 . "$top_srcdir/tests/e2e/registration-lib.sh"
@@ -194,6 +195,12 @@ for kind in envio:$SF notificacion:$N1 constancia:$N2; do
 	    e2e_fail "the PDF inside the $k acuse mail is not receipt pdf's ($(wc -c <"$E2E_DIR/$k-part.pdf") vs $(wc -c <"$E2E_DIR/$k.pdf") bytes)"
 	grep -q -F 'Content-Type: application/pdf; name="acuse-'"$f"'.pdf"' "$E2E_DIR/$k-acuse.eml" ||
 	    e2e_fail "the $k acuse's PDF part is not application/pdf"
+	# without --pdf, receipt verify reads the QR code of the PDF inside
+	sub_ctl receipt verify --ca "$E2E_DIR/inst/institution-ca.crt" --schema "$SUB_SCHEMA" \
+	    "$E2E_DIR/$k-acuse.eml" >"$E2E_DIR/$k.rv2" 2>&1 ||
+	    e2e_fail "receipt verify ($k $f): $(cat "$E2E_DIR/$k.rv2")"
+	grep -q '^  pdf  *pass  *the PDF inside the mail: ' "$E2E_DIR/$k.rv2" ||
+	    e2e_fail "receipt verify did not check the PDF inside the $k mail: $(cat "$E2E_DIR/$k.rv2")"
 	e2e_log "ok: acuse $k $f: receipt pdf, verify --pdf pass, pdftotext and zbarimg find the folio"
 done
 grep -q "CONSTANCIA DE NOTIFICACI" "$E2E_DIR/constancia.txt" ||
