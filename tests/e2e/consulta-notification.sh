@@ -27,7 +27,8 @@
 # Every acuse mail carries its PDF (AcusePdf yes by default, VerifyURL set):
 # the part acuse-<folio>.pdf of each acuse received is byte for byte what
 # `receipt pdf` prints (the same record, deterministic drawing), and
-# `receipt verify` without --pdf checks that PDF's QR code.
+# `receipt verify` without --pdf checks that PDF's QR code. After a reload
+# with AcusePdf no, a promocion's acuse carries no PDF part.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 . "$top_srcdir/tests/e2e/submission-lib.sh"
 . "$top_srcdir/tests/e2e/registration-lib.sh"
@@ -225,6 +226,19 @@ notif_clock "$(date -u -d "$until + 1 day" +%Y-%m-%d)T15:00:00Z"
 consulta "$E2E_DIR/c4.eml" efirma-moral "$N1" tarde >/dev/null
 refused c4 "$E2E_DIR/c4.eml" BZ-CONSULTA-EXPIRED
 [ "$(consultas)" = "$n" ] || e2e_fail "re-sent after three months"
+
+# --- AcusePdf no: the acuse mail carries no PDF part
+e2e_conf AcusePdf no
+notif_clock 2026-09-04T16:00:00Z
+tok=$(reg_message "$E2E_DIR/p.eml" efirma-moral "Promocion sin PDF" "Escrito.")
+P=$(filed p "$E2E_DIR/p.eml" "$tok")
+sub_acuse "$P" "$E2E_DIR/p-acuse.eml"
+grep -q -F "acuse-$P.xml" "$E2E_DIR/p-acuse.eml" || e2e_fail "the acuse of $P has no XML"
+grep -q -F "acuse-$P.pdf" "$E2E_DIR/p-acuse.eml" && e2e_fail "AcusePdf no: the acuse of $P carries a PDF"
+sub_ctl receipt verify --ca "$E2E_DIR/inst/institution-ca.crt" --schema "$SUB_SCHEMA" \
+    "$E2E_DIR/p-acuse.eml" >"$E2E_DIR/p.rv" 2>&1 || e2e_fail "receipt verify $P: $(cat "$E2E_DIR/p.rv")"
+grep -q '^  pdf ' "$E2E_DIR/p.rv" && e2e_fail "a pdf check without a PDF: $(cat "$E2E_DIR/p.rv")"
+e2e_log "ok: AcusePdf no: the acuse of $P carries no PDF, verifies"
 
 sub_ctl store verify-chain >"$E2E_DIR/chain.out" 2>&1 ||
     e2e_fail "verify-chain: $(cat "$E2E_DIR/chain.out")"
