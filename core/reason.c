@@ -177,13 +177,18 @@ static const struct bz_reason reasons[] = {
 	  "CONSULTA without a Folio: line in the signed text, or the Subject names another folio" },
 	{ "BZ-CONSULTA-UNKNOWN-FOLIO", BZ_REASON_REJECT, "550", "5.7.1",
 	  "No existe un acuse con ese folio para el RFC que firma la consulta",
-	  "CONSULTA of a folio that is not a filing of the signer's RFC" },
+	  "CONSULTA of a folio that is not a filing or notification of the signer's RFC" },
 	{ "BZ-CONSULTA-EXPIRED", BZ_REASON_REJECT, "550", "5.7.1",
 	  "El acuse de ese folio ya no puede consultarse: el plazo de tres meses desde su emision vencio",
 	  "CONSULTA after the filing's available-until day (three calendar months)" },
 	{ "BZ-CONSULTA-TOO-SOON", BZ_REASON_REJECT, "550", "5.7.1",
 	  "Ese acuse ya se reenvio hace poco; intente mas tarde",
 	  "CONSULTA of a folio re-sent within RepeatResendInterval, or 5 times in 24 hours" },
+	/* Said only to the notified employer, whose aviso went out: it
+	 * discloses nothing (core/submission_consulta.c). */
+	{ "BZ-CONSULTA-NOT-NOTIFIED", BZ_REASON_REJECT, "550", "5.7.1",
+	  "Esa notificacion aun no se ha abierto ni tenido por notificada: abrala con un mensaje firmado, asunto APERTURA y su folio",
+	  "CONSULTA of a notification neither opened nor deemed made yet (CONSULTA does not open it)" },
 	/* Notifications from the Institute (issue 10): a message to
 	 * NotifierAddress. */
 	{ "BZ-NOTIF-NOT-OFFICIAL", BZ_REASON_REJECT, "550", "5.7.1",

@@ -9,6 +9,8 @@
  *     multipart/mixed                         <- the signed entity
  *       text/plain; charset=utf-8, base64     (receipt_text.c)
  *       application/xml, acuse-<folio>.xml    (receipt_xml.c)
+ *       application/pdf, acuse-<folio>.pdf    (receipt_pdf.c, when set:
+ *                                              bz_receipt_mail_pdf_url)
  *     application/pkcs7-signature smime.p7s   (CMS, detached, SHA-256)
  *
  * The CMS signature covers the exact bytes of the signed entity as
@@ -30,7 +32,9 @@
  */
 #include "build-aux/config.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -40,6 +44,7 @@
 #include "buzon/address.h"
 #include "buzon/digest.h"
 #include "buzon/receipt.h"
+#include "buzon/xalloc.h"
 #include "receipt_impl.h"
 
 #define MAX_MSGID	250
@@ -132,6 +137,68 @@ random_hex(char *out, size_t nbytes)
 	return 0;
 }
 
+/* The printable acuse's renderer and VerifyURL (bz_receipt_mail_pdf_*). */
+static pthread_mutex_t pdf_lock = PTHREAD_MUTEX_INITIALIZER;
+static bz_receipt_pdf_fn pdf_fn;
+static char *pdf_url;
+
+/* bz_receipt_mail_pdf_renderer - the drawing, from a program linking it */
+void
+bz_receipt_mail_pdf_renderer(bz_receipt_pdf_fn fn)
+{
+	pthread_mutex_lock(&pdf_lock);
+	pdf_fn = fn;
+	pthread_mutex_unlock(&pdf_lock);
+}
+
+/* bz_receipt_mail_pdf_url - the VerifyURL template, NULL: no PDF part */
+void
+bz_receipt_mail_pdf_url(const char *url)
+{
+	char *old, *copy = url != NULL ? xstrdup(url) : NULL;
+
+	pthread_mutex_lock(&pdf_lock);
+	old = pdf_url;
+	pdf_url = copy;
+	pthread_mutex_unlock(&pdf_lock);
+	free(old);
+}
+
+/*
+ * put_pdf - the PDF part of r, when a renderer and a URL are set; 0 (also
+ * when there is none to add), -1 with err. The drawing runs outside the
+ * lock (on a copy of the URL): a reload must not wait for it.
+ */
+static int
+put_pdf(const struct bz_receipt *r, const char *boundary, struct bz_buf *out,
+    struct bz_buf *err)
+{
+	struct bz_buf pdf = BZ_BUF_INIT;
+	bz_receipt_pdf_fn fn;
+	char *url;
+	int rc = 0;
+
+	pthread_mutex_lock(&pdf_lock);
+	fn = pdf_fn;
+	url = pdf_fn != NULL && pdf_url != NULL ? xstrdup(pdf_url) : NULL;
+	pthread_mutex_unlock(&pdf_lock);
+	if (url == NULL)
+		return 0;
+	if (fn(r, url, &pdf, err) != 0)
+		rc = -1;
+	else {
+		bz_buf_printf(out, "--%s\r\n"
+		    "Content-Type: application/pdf; name=\"acuse-%s.pdf\"\r\n"
+		    "Content-Transfer-Encoding: base64\r\n"
+		    "Content-Disposition: attachment; filename=\"acuse-%s.pdf\"\r\n\r\n",
+		    boundary, r->folio, r->folio);
+		bz_receipt_base64(out, pdf.data, pdf.len, 76);
+	}
+	free(url);
+	bz_buf_free(&pdf);
+	return rc;
+}
+
 /* build_entity - the multipart/mixed entity that gets signed */
 static int
 build_entity(const struct bz_receipt *r, const struct bz_receipt_mail *m,
@@ -160,6 +227,8 @@ build_entity(const struct bz_receipt *r, const struct bz_receipt_mail *m,
 	    "Content-Disposition: attachment; filename=\"acuse-%s.xml\"\r\n\r\n",
 	    boundary, r->folio, r->folio);
 	bz_receipt_base64(out, xml.data, xml.len, 76);
+	if (put_pdf(r, boundary, out, err) != 0)
+		goto out;
 	/* The notified documents with the department's own signature, as
 	 * received: base64, since message/rfc822 may not be encoded and the
 	 * bytes must reach the employer unchanged. */

@@ -57,6 +57,7 @@ bz_receipt_verify_result_init(struct bz_receipt_verify_result *res)
 		bz_buf_init(&res->detail[i]);
 	}
 	bz_receipt_init(&res->record);
+	bz_buf_init(&res->pdf);
 }
 
 /* bz_receipt_verify_result_free - release details and the record */
@@ -66,6 +67,7 @@ bz_receipt_verify_result_free(struct bz_receipt_verify_result *res)
 	for (int i = 0; i < BZ_RECEIPT_NCHECKS; i++)
 		bz_buf_free(&res->detail[i]);
 	bz_receipt_free(&res->record);
+	bz_buf_free(&res->pdf);
 }
 
 /* set_check - record one outcome with its explanation */
@@ -137,9 +139,11 @@ chain_ok(X509_STORE *store, X509 *cert, CMS_ContentInfo *cms, struct bz_buf *why
 	return ok;
 }
 
-/* find_xml - decoded bytes of the application/xml part of the entity */
+/* find_part - decoded bytes of the first application/<subtype> part of
+ * the entity (the XML; the printable acuse's PDF) */
 static int
-find_xml(const struct bz_buf *entity, struct bz_buf *xml, struct bz_buf *why)
+find_part(const struct bz_buf *entity, const char *subtype, struct bz_buf *xml,
+    struct bz_buf *why)
 {
 	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(
 	    (const char *)entity->data, entity->len);
@@ -160,7 +164,8 @@ find_xml(const struct bz_buf *entity, struct bz_buf *xml, struct bz_buf *why)
 		GByteArray *bytes;
 		GMimeStream *out;
 
-		if (!GMIME_IS_PART(part) || !g_mime_content_type_is_type(ct, "application", "xml"))
+		if (!GMIME_IS_PART(part) || !g_mime_content_type_is_type(ct, "application",
+		    subtype))
 			continue;
 		if ((content = g_mime_part_get_content(GMIME_PART(part))) == NULL)
 			continue;
@@ -173,7 +178,7 @@ find_xml(const struct bz_buf *entity, struct bz_buf *xml, struct bz_buf *why)
 		break;
 	}
 	if (rc != 0)
-		bz_buf_puts(why, "the signed entity has no application/xml part");
+		bz_buf_printf(why, "the signed entity has no application/%s part", subtype);
 out:
 	if (top != NULL)
 		g_object_unref(top);
@@ -287,7 +292,7 @@ bz_receipt_verify(const void *mail, size_t len,
 	BIO_free(bcont);
 
 	bz_buf_reset(&why);
-	if (entity.len == 0 || find_xml(&entity, &xml, &why) != 0) {
+	if (entity.len == 0 || find_part(&entity, "xml", &xml, &why) != 0) {
 		if (why.len == 0)
 			bz_buf_puts(&why, "no signed entity to read the XML from");
 		set_check(res, BZ_RECEIPT_CHECK_SCHEMA, BZ_CHECK_FAIL, why.data);
@@ -303,6 +308,14 @@ bz_receipt_verify(const void *mail, size_t len,
 	else
 		set_check(res, BZ_RECEIPT_CHECK_SCHEMA, BZ_CHECK_FAIL, why.data);
 
+	{
+		/* The printable acuse the mail carries, if any: signed with
+		 * the rest; the caller may read its QR code. */
+		struct bz_buf none = BZ_BUF_INIT;
+
+		(void)find_part(&entity, "pdf", &res->pdf, &none);
+		bz_buf_free(&none);
+	}
 	bz_buf_reset(&why);	/* reasons are appended: a fresh one */
 	if (bz_receipt_from_xml(&res->record, xml.data, xml.len, &why) != 0) {
 		set_check(res, BZ_RECEIPT_CHECK_SELLO, BZ_CHECK_FAIL, why.data);

@@ -324,6 +324,10 @@ bz_runtime_install(struct bz_runtime *rt)
 {
 	struct bz_runtime *old;
 
+	/* The acuse mail's PDF part follows the generation (AcusePdf,
+	 * VerifyURL); without a registered renderer it stays off. */
+	bz_receipt_mail_pdf_url(rt != NULL && bz_config_bool(rt->cfg, BZ_KEY_AcusePdf) ?
+	    bz_config_str(rt->cfg, BZ_KEY_VerifyURL) : NULL);
 	pthread_mutex_lock(&current_lock);
 	old = current;
 	current = rt;

@@ -5,7 +5,9 @@
  * folio. The consultation itself is a filing (its own folio and acuse);
  * its "consulta" event, under the consulted folio, names the consultation
  * ({"by": folio, "sent": n}) and is what bounds how often one folio is
- * re-sent.
+ * re-sent. A notification's re-sent acuse names, in the outbox, its
+ * department's filing (outbox.folio refers to submissions); its event
+ * names the NT- folio.
  */
 #include "build-aux/config.h"
 
@@ -73,4 +75,30 @@ bz_store_consulta_event_locked(struct bz_store *st, const char *qid, int64_t now
 	    bz_buf_str(&detail));
 	bz_buf_free(&detail);
 	return rc;
+}
+
+/* bz_store_consulta_notification_kept - the acuse de notificacion or
+ * constancia as first queued */
+enum bz_store_status
+bz_store_consulta_notification_kept(struct bz_store *st, const char *submission_folio,
+    const char *kind, struct bz_buf *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	/* The issuing transaction queued one copy per address, the same
+	 * bytes; a repeat (APERTURA again) is a new rendering with a note,
+	 * and comes later: the lowest id is the acuse as issued. */
+	if ((s = store_prepare(st, NULL, "SELECT message FROM outbox WHERE folio = ?1 "
+	    "AND kind = ?2 ORDER BY id LIMIT 1")) == NULL)
+		return BZ_STORE_TEMPFAIL;
+	store_bind_text(s, 1, submission_folio);
+	store_bind_text(s, 2, kind);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		bz_buf_append(out, sqlite3_column_blob(s, 0),
+		    (size_t)sqlite3_column_bytes(s, 0));
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return BZ_STORE_OK;
+	return rc == SQLITE_DONE ? BZ_STORE_NOTFOUND : BZ_STORE_TEMPFAIL;
 }

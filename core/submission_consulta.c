@@ -9,6 +9,11 @@
  *     is the same                                  BZ-CONSULTA-NO-FOLIO
  *   the folio is a filing of the signer's RFC      BZ-CONSULTA-UNKNOWN-FOLIO
  *     (another RFC's folio: the same code and text as an unknown one)
+ *     or an NT- notification of the signer's, as APERTURA decides it (the
+ *     employer's RFC or its recorded representative's), whose aviso has
+ *     been queued (another's, or one still held: the unknown folio's reply)
+ *   a notification opened or deemed made          BZ-CONSULTA-NOT-NOTIFIED
+ *     (see check_notification for why this may be said)
  *   RequireEnabledMailbox                          BZ-REG-MAILBOX-NOT-ENABLED
  *   within the calendar's available-until          BZ-CONSULTA-EXPIRED
  *   not re-sent within RepeatResendInterval, nor
@@ -17,6 +22,10 @@
  * with event "consulta") and, inside the same transaction, the kept acuse
  * of the folio is queued byte for byte to the certificate's address and
  * the RFC's confirmed addresses, with a "consulta" event in the chain.
+ * For a notification the kept mail is its acuse de notificacion or
+ * constancia as first queued (it carries the department's signed message:
+ * the documents), the period runs from its legal notification instant, and
+ * the addresses are the employer's (the notification's RFC).
  */
 #include "build-aux/config.h"
 
@@ -28,8 +37,10 @@
 #include "buzon/calendar.h"
 #include "buzon/config.h"
 #include "buzon/consulta.h"
+#include "buzon/apertura.h"
 #include "buzon/instant.h"
 #include "buzon/log.h"
+#include "buzon/notification.h"
 #include "buzon/outbox.h"
 #include "buzon/receipt.h"
 #include "buzon/registration.h"
@@ -43,6 +54,8 @@ struct consulta {
 	const struct bz_submission_input *in;
 	struct bz_submission_hook hook;
 	const char	*consulted;	/* the folio asked for */
+	char		*outbox_folio;	/* the filing the re-sent rows name */
+	const char	*kept_kind;	/* notification: its acuse's outbox kind */
 	char		**rcpts;	/* confirmed addresses */
 	size_t		 nrcpts;
 	size_t		 sent;
@@ -93,7 +106,7 @@ queue_one(struct consulta *c, struct bz_store *st, char ***done, size_t *ndone,
 	for (size_t i = 0; i < *ndone; i++)
 		if (strcasecmp((*done)[i], rcpt) == 0)
 			return 0;
-	if (bz_store_consulta_queue_locked(st, c->in->qid, c->consulted, rcpt,
+	if (bz_store_consulta_queue_locked(st, c->in->qid, c->outbox_folio, rcpt,
 	    acuse->data, acuse->len, now) != 0)
 		return -1;
 	*done = xrealloc(*done, (*ndone + 1) * sizeof(**done));
@@ -130,7 +143,9 @@ render_consulta(void *arg, const char *folio, const struct bz_submission *sub,
 	if (c->quiet) {
 		bz_log(BZ_LOG_NOTICE, c->in->qid, "CONSULTA of %s: nothing re-sent "
 		    "(loop safety)", c->consulted);
-	} else if (bz_store_acuse_get(mail->st, c->consulted, &acuse, &orig,
+	} else if (c->kept_kind != NULL ? bz_store_consulta_notification_kept(
+	    mail->st, c->outbox_folio, c->kept_kind, &acuse) != BZ_STORE_OK :
+	    bz_store_acuse_get(mail->st, c->consulted, &acuse, &orig,
 	    &norig) != BZ_STORE_OK) {
 		/* Filed without an acuse (no address, loop safety): nothing
 		 * kept to re-send; the consultation's acuse says so by
@@ -159,20 +174,106 @@ out:
 	return rc;
 }
 
-/* expired - 1 when now is past the filing's available-until day */
+/* expired - 1 when now is past the available-until day of what was issued
+ * at issued_utc */
 static int
-expired(const struct bz_runtime *rt, const struct bz_submission *sub, int64_t now)
+expired(const struct bz_runtime *rt, int64_t issued_utc, int64_t now)
 {
 	const struct bz_tz *tz = bz_calendar_zone(rt->calendar);
 	struct bz_local_time emitted, today;
 	struct bz_availability av;
 
-	bz_tz_to_local(tz, sub->arrival_utc, &emitted);
+	bz_tz_to_local(tz, issued_utc, &emitted);
 	bz_tz_to_local(tz, now, &today);
 	if (bz_calendar_available_until(rt->calendar, &emitted.date, &av) != 0)
 		return 0;	/* beyond the calendar's horizon: years away */
 	return bz_days_from_civil(today.date.year, today.date.month, today.date.day) >
 	    bz_days_from_civil(av.until.year, av.until.month, av.until.day);
+}
+
+/* bounded - the mailbox, the period from issued_utc, the bound (the
+ * addresses of rfc into c); as check() answers */
+static const char *
+bounded(struct consulta *c, const char *rfc, int64_t issued_utc, int64_t arrival,
+    struct bz_store *st)
+{
+	const struct bz_submission_input *in = c->in;
+	int64_t interval, count, last, wall = (int64_t)time(NULL);
+	int enabled;
+
+	if ((enabled = bz_registration_enabled(st, rfc)) < 0 ||
+	    (enabled == 1 && bz_registration_confirmed_addresses(st, rfc,
+	    &c->rcpts, &c->nrcpts) != BZ_STORE_OK))
+		return "";
+	if (enabled == 0 && bz_config_bool(in->rt->cfg, BZ_KEY_RequireEnabledMailbox))
+		return "BZ-REG-MAILBOX-NOT-ENABLED";
+	if (expired(in->rt, issued_utc, arrival))
+		return "BZ-CONSULTA-EXPIRED";
+	if (bz_store_consulta_recent(st, c->consulted, wall - 86400, &count,
+	    &last) != BZ_STORE_OK)
+		return "";
+	if (count >= BZ_CONSULTA_MAX_PER_DAY || (last > 0 &&
+	    (interval = bz_config_num(in->rt->cfg, BZ_KEY_RepeatResendInterval)) > 0 &&
+	    wall - last < interval))
+		/* The wall clock, like RepeatResendInterval for repeats. */
+		return "BZ-CONSULTA-TOO-SOON";
+	return NULL;
+}
+
+/*
+ * check_notification - an NT- folio; as check() answers
+ *
+ * Not opened nor deemed yet gets its own code rather than the unknown
+ * folio's reply: the signer is the employer (or its representative) and
+ * its aviso has gone out, so the notification's existence is nothing the
+ * signer does not know already, while the reply tells what to do (open it
+ * with APERTURA). A CONSULTA never opens a notification: opening is the
+ * employer's deliberate act, with its own acuse.
+ */
+static const char *
+check_notification(struct consulta *c, const struct bz_verification *v,
+    int64_t arrival, struct bz_store *st)
+{
+	struct bz_notification n;
+	struct bz_buf kept = BZ_BUF_INIT;
+	enum bz_store_status rc;
+	const char *code = NULL;
+	int own;
+
+	rc = bz_notification_get(st, c->consulted, &n);
+	if (rc == BZ_STORE_NOTFOUND)
+		return "BZ-CONSULTA-UNKNOWN-FOLIO";
+	if (rc != BZ_STORE_OK)
+		return "";
+	if ((own = bz_notification_owner(st, &n, v->signer->rfc)) < 0)
+		code = "";
+	else if (own == 0 || n.aviso_queued_utc == 0)
+		/* Another RFC's, or one the employer was not told of yet. */
+		code = "BZ-CONSULTA-UNKNOWN-FOLIO";
+	else if (strcmp(n.state, "sent") == 0 && arrival >= n.deemed_due_utc) {
+		/* Deemed made already; the worker issues its constancia
+		 * within the second: try again (451), not a wrong 550. */
+		bz_log(BZ_LOG_INFO, c->in->qid, "CONSULTA of %s: its constancia is "
+		    "being issued", c->consulted);
+		code = "";
+	} else if (strcmp(n.state, "sent") == 0)
+		code = "BZ-CONSULTA-NOT-NOTIFIED";
+	else {
+		c->kept_kind = strcmp(n.state, "deemed") == 0 ?
+		    BZ_NOTIF_OUTBOX_CONSTANCIA : BZ_NOTIF_OUTBOX_ACUSE;
+		c->outbox_folio = xstrdup(n.submission_folio);
+		if ((rc = bz_store_consulta_notification_kept(st, n.submission_folio,
+		    c->kept_kind, &kept)) != BZ_STORE_OK) {
+			/* Issued but not kept yet (signed later): 451. */
+			bz_log(BZ_LOG_INFO, c->in->qid, "CONSULTA of %s: its %s is "
+			    "not kept yet", c->consulted, c->kept_kind);
+			code = "";
+		} else
+			code = bounded(c, n.rfc, n.legal_utc, arrival, st);
+	}
+	bz_buf_free(&kept);
+	bz_notification_free(&n);
+	return code;
 }
 
 /* check - the folio's owner, the mailbox, the period, the bound; the code
@@ -181,13 +282,13 @@ static const char *
 check(struct consulta *c, const struct bz_verification *v, int64_t arrival,
     struct bz_store *st)
 {
-	const struct bz_submission_input *in = c->in;
 	struct bz_submission sub;
 	enum bz_store_status rc;
-	const char *code = NULL;
-	int64_t interval, count, last, wall = (int64_t)time(NULL);
-	int enabled;
+	const char *code;
 
+	if (strncmp(c->consulted, "NT-", 3) == 0)
+		return check_notification(c, v, arrival, st);
+	c->outbox_folio = xstrdup(c->consulted);
 	memset(&sub, 0, sizeof(sub));
 	rc = bz_store_submission_get(st, c->consulted, &sub);
 	if (rc == BZ_STORE_NOTFOUND)
@@ -197,23 +298,8 @@ check(struct consulta *c, const struct bz_verification *v, int64_t arrival,
 	/* Another RFC's filing is, to this signer, no filing at all. */
 	if (sub.signer.rfc == NULL || strcasecmp(sub.signer.rfc, v->signer->rfc) != 0)
 		code = "BZ-CONSULTA-UNKNOWN-FOLIO";
-	else if ((enabled = bz_registration_enabled(st, v->signer->rfc)) < 0 ||
-	    (enabled == 1 && bz_registration_confirmed_addresses(st, v->signer->rfc,
-	    &c->rcpts, &c->nrcpts) != BZ_STORE_OK))
-		code = "";
-	else if (enabled == 0 && bz_config_bool(in->rt->cfg,
-	    BZ_KEY_RequireEnabledMailbox))
-		code = "BZ-REG-MAILBOX-NOT-ENABLED";
-	else if (expired(in->rt, &sub, arrival))
-		code = "BZ-CONSULTA-EXPIRED";
-	else if (bz_store_consulta_recent(st, c->consulted, wall - 86400, &count,
-	    &last) != BZ_STORE_OK)
-		code = "";
-	else if (count >= BZ_CONSULTA_MAX_PER_DAY || (last > 0 &&
-	    (interval = bz_config_num(in->rt->cfg, BZ_KEY_RepeatResendInterval)) > 0 &&
-	    wall - last < interval))
-		/* The wall clock, like RepeatResendInterval for repeats. */
-		code = "BZ-CONSULTA-TOO-SOON";
+	else
+		code = bounded(c, v->signer->rfc, sub.arrival_utc, arrival, st);
 	bz_submission_free(&sub);
 	return code;
 }
@@ -280,5 +366,6 @@ bz_submission_consulta(const struct bz_submission_input *in, const struct bz_ver
 	for (size_t i = 0; i < c.nrcpts; i++)
 		free(c.rcpts[i]);
 	free(c.rcpts);
+	free(c.outbox_folio);
 	free(folio);
 }

@@ -26,6 +26,9 @@
  * recorded, before the store kept them) is recomputed with --basis/--first-hour
  * when given, and the report says they came from the command line;
  * without them the check is "unknown" (exit 1).
+ * Without --pdf, an acuse mail that carries its PDF (AcusePdf) gets the
+ * same fifth check on that PDF; "unknown" there (no pdftoppm or zbarimg)
+ * does not fail the acuse, since it was not asked for.
  * With --pdf, a fifth check, pdf: the QR code of the printed acuse
  * FILE decodes to the folio, RFC and cadena SHA-256 of the acuse verified
  * and to VerifyURL's address for it (ctl_receipt_pdf.c).
@@ -45,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buzon/buf.h"
 #include "buzon/calendar.h"
@@ -107,6 +111,8 @@ receipt_usage(FILE *fp, int status)
 	    "            read with pdftoppm and zbarimg, must give the folio, RFC and\n"
 	    "            cadena SHA-256 of ACUSE.eml and VerifyURL's address for it\n"
 	    "            (check \"pdf\"; without VerifyURL only the folio in the address)\n"
+	    "            Without --pdf, the PDF part an acuse mail carries (AcusePdf) gets\n"
+	    "            the same check (unknown there, without the programs, does not fail)\n"
 	    "  Exit 0 only when every check passes, 1 otherwise.\n"
 	    "show prints the acuse of a folio as it was sealed and kept in the database\n"
 	    "  (the Spanish text, or the record as JSON) and whether it was sent; it\n"
@@ -120,7 +126,9 @@ receipt_usage(FILE *fp, int status)
 	    "  Letter size, the Spanish text, the cadena original, the sello and a QR\n"
 	    "  code with the folio, the RFC, the cadena's SHA-256 and the VerifyURL\n"
 	    "  address; drawn from the acuse kept in the database, the same bytes\n"
-	    "  every time. Needs VerifyURL.\n"
+	    "  every time. Needs VerifyURL. An NT- folio prints the notification's\n"
+	    "  acuse de notificacion or constancia (its acuse de envio is under the\n"
+	    "  department's BZ- folio).\n"
 	    "Bad usage exits 2.\n",
 	    PKGDATADIR);
 	return status;
@@ -394,6 +402,30 @@ print_json(const char *file, const struct bz_receipt_verify_result *res,
 	ctl_print_json(&out);
 }
 
+/* mail_pdf_check - the QR code of the PDF inside the acuse mail, through
+ * a scratch file; as ctl_receipt_pdf_check */
+static int
+mail_pdf_check(const struct bz_receipt_verify_result *res, const char *url,
+    struct bz_buf *detail)
+{
+	char path[] = "/tmp/buzonctl-acuse.XXXXXX";
+	int fd, rc = -1;
+
+	if ((fd = mkstemp(path)) < 0) {
+		bz_buf_printf(detail, "no scratch file: %s", strerror(errno));
+		return -1;
+	}
+	if (write(fd, res->pdf.data, res->pdf.len) != (ssize_t)res->pdf.len)
+		bz_buf_printf(detail, "scratch file %s: %s", path, strerror(errno));
+	else {
+		bz_buf_puts(detail, "the PDF inside the mail: ");
+		rc = ctl_receipt_pdf_check(path, &res->record, url, detail);
+	}
+	close(fd);
+	unlink(path);
+	return rc;
+}
+
 /* receipt_verify - "buzonctl receipt verify" */
 static int
 receipt_verify(const struct verify_opts *o, const char *config_path)
@@ -466,6 +498,22 @@ receipt_verify(const struct verify_opts *o, const char *config_path)
 				break;
 			}
 		ok = ok && pc.result == BZ_CHECK_PASS;
+	} else if (res.pdf.len > 0 && res.have_record) {
+		/* The PDF the acuse mail carries (AcusePdf): its QR code is
+		 * checked the same way; without pdftoppm or zbarimg it is
+		 * "unknown" and, not asked for, does not fail the acuse. */
+		pc.asked = 1;
+		pc.result = BZ_CHECK_UNKNOWN;
+		switch (mail_pdf_check(&res, cfg ? bz_config_str(cfg, BZ_KEY_VerifyURL) :
+		    NULL, &pc.detail)) {
+		case 1:
+			pc.result = BZ_CHECK_PASS;
+			break;
+		case 0:
+			pc.result = BZ_CHECK_FAIL;
+			break;
+		}
+		ok = ok && pc.result != BZ_CHECK_FAIL;
 	}
 	if (o->json)
 		print_json(o->file, &res, &pc, ok);

@@ -6,6 +6,9 @@
  *				(include/buzon/receipt_pdf.h), drawn from
  *				the acuse kept in the store exactly as
  *				sealed; FILE "-" is standard output
+ *				(an NT- folio: the notification's acuse
+ *				de notificacion or constancia as first
+ *				queued)
  *
  * The check reads the QR code the way a person's phone would: the first
  * page rasterised by pdftoppm (poppler-utils) at 150 dpi, the image

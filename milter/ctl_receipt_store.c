@@ -34,10 +34,13 @@
 #include <strings.h>
 #include <time.h>
 
+#include "buzon/apertura.h"
 #include "buzon/buf.h"
 #include "buzon/config.h"
+#include "buzon/consulta.h"
 #include "buzon/instant.h"
 #include "buzon/json.h"
+#include "buzon/notification.h"
 #include "buzon/receipt.h"
 #include "buzon/store.h"
 #include "buzon/tz.h"
@@ -202,6 +205,71 @@ kept_record(struct env *e, const struct bz_submission *sub, struct bz_receipt *r
 	return rc;
 }
 
+/* record_of_mail - the record an acuse mail carries into r: 0, or -1 */
+static int
+record_of_mail(const struct bz_buf *acuse, struct bz_receipt *r)
+{
+	struct bz_receipt_verify_opts opts;
+	struct bz_receipt_verify_result res;
+	int rc = -1;
+
+	memset(&opts, 0, sizeof(opts));
+	bz_receipt_verify_result_init(&res);
+	(void)bz_receipt_verify(acuse->data, acuse->len, &opts, &res);
+	if (res.have_record) {
+		bz_receipt_free(r);
+		*r = res.record;
+		bz_receipt_init(&res.record);
+		rc = 0;
+	}
+	bz_receipt_verify_result_free(&res);
+	return rc;
+}
+
+/*
+ * notification_kept - an NT- folio: the record of its acuse de
+ * notificacion (opened) or constancia (deemed) as its kept mail, the one
+ * first queued, says it; exit status, or -1 when r is filled
+ */
+static int
+notification_kept(struct env *e, const char *folio, struct bz_receipt *r)
+{
+	struct bz_notification n;
+	struct bz_buf acuse = BZ_BUF_INIT;
+	enum bz_store_status st;
+	int rc = CTL_EXIT_TEMPFAIL;
+
+	switch (bz_notification_get(e->st, folio, &n)) {
+	case BZ_STORE_OK:
+		break;
+	case BZ_STORE_NOTFOUND:
+		fprintf(stderr, "buzonctl receipt: no notification with folio %s\n", folio);
+		return CTL_EXIT_NO;
+	default:
+		fprintf(stderr, "buzonctl receipt: cannot read the database\n");
+		return CTL_EXIT_TEMPFAIL;
+	}
+	if (strcmp(n.state, "opened") != 0 && strcmp(n.state, "deemed") != 0) {
+		fprintf(stderr, "buzonctl receipt: %s is neither opened nor deemed "
+		    "made: it has no acuse de notificacion or constancia yet\n", folio);
+		rc = CTL_EXIT_NO;
+	} else if ((st = bz_store_consulta_notification_kept(e->st, n.submission_folio,
+	    strcmp(n.state, "deemed") == 0 ? BZ_NOTIF_OUTBOX_CONSTANCIA :
+	    BZ_NOTIF_OUTBOX_ACUSE, &acuse)) == BZ_STORE_NOTFOUND) {
+		fprintf(stderr, "buzonctl receipt: the acuse of %s is not kept yet; "
+		    "try again once the daemon has signed it\n", folio);
+	} else if (st != BZ_STORE_OK)
+		fprintf(stderr, "buzonctl receipt: cannot read the database\n");
+	else if (record_of_mail(&acuse, r) != 0)
+		fprintf(stderr, "buzonctl receipt: the acuse kept for %s cannot be "
+		    "read\n", folio);
+	else
+		rc = -1;
+	bz_buf_free(&acuse);
+	bz_notification_free(&n);
+	return rc;
+}
+
 /*
  * pending_signature - 1 when the folio's acuse was sealed at its commit
  * and the daemon has not signed it yet (schema 8), 0 not, -1 unreadable
@@ -282,7 +350,9 @@ ctl_receipt_show(const char *folio, int json, const char *config_path)
  * ctl_receipt_kept - the sealed record of a filing as its kept acuse says
  * it, and VerifyURL (xstrdup, NULL when unset), for receipt pdf; exit
  * status, or -1 when r is filled. A filing without a sealed acuse exits 1:
- * a printed acuse without a sello would be no acuse.
+ * a printed acuse without a sello would be no acuse. An NT- folio names a
+ * notification: its acuse de notificacion or constancia (the acuse de
+ * envio is its department's filing's, under that BZ- folio).
  */
 int
 ctl_receipt_kept(const char *folio, const char *config_path, struct bz_receipt *r,
@@ -294,8 +364,16 @@ ctl_receipt_kept(const char *folio, const char *config_path, struct bz_receipt *
 	int rc, kept, pending;
 
 	*verify_url = NULL;
-	if ((rc = env_open(&e, config_path, BZ_STORE_READONLY)) >= 0 ||
-	    (rc = get_submission(&e, folio, &sub)) >= 0) {
+	if ((rc = env_open(&e, config_path, BZ_STORE_READONLY)) < 0 &&
+	    strncmp(folio, "NT-", 3) == 0) {
+		bz_receipt_library_init();
+		if ((rc = notification_kept(&e, folio, r)) < 0 &&
+		    (url = bz_config_str(e.cfg, BZ_KEY_VerifyURL)) != NULL)
+			*verify_url = xstrdup(url);
+		env_close(&e);
+		return rc;
+	}
+	if (rc >= 0 || (rc = get_submission(&e, folio, &sub)) >= 0) {
 		env_close(&e);
 		return rc;
 	}

@@ -51,6 +51,7 @@
 #include "buzon/outbox.h"
 #include "buzon/registration.h"
 #include "buzon/receipt.h"
+#include "buzon/receipt_pdf.h"
 #include "buzon/runtime.h"
 #include "buzon/store.h"
 #include "buzon/submission.h"
@@ -280,6 +281,8 @@ main(int argc, char **argv)
 
 	bz_log(BZ_LOG_NOTICE, NULL, "starting: socket %s, configuration %s "
 	    "generation %llu", spec, config_path, (unsigned long long)rt->generation);
+	/* Every acuse mail carries its printable PDF (AcusePdf). */
+	bz_receipt_mail_pdf_renderer(bz_receipt_pdf);
 	bz_runtime_install(rt);
 	/* Acuses sealed before a crash are signed now: the worker's first
 	 * pass ran before there was a generation to sign with. */
@@ -304,6 +307,9 @@ main(int argc, char **argv)
 		bz_outbox_opts_free(&obopts);
 		bz_store_pool_free(milter_store);
 		milter_store = NULL;
+		/* No thread draws any more: cairo's and fontconfig's
+		 * caches, released for the leak checkers. */
+		bz_receipt_pdf_library_end();
 	} else {
 		/* A session thread may still be inside bz_submission_decide(): leave the
 		 * store and the outbox to the process exit (SQLite's journal

@@ -13,6 +13,14 @@
  * A folio of another RFC gets exactly the reply of an unknown folio.
  * One folio is re-sent at most once per RepeatResendInterval and at most
  * BZ_CONSULTA_MAX_PER_DAY times a day (an employer cannot be flooded).
+ *
+ * "CONSULTA NT-YYYY-NNNNNNNN" asks for a notification (issue 10): signed by
+ * the notified employer (or its recorded representative, as for APERTURA),
+ * it re-sends the kept mail of its acuse de notificacion or constancia
+ * (which carries the department's signed message, the documents) to the
+ * certificate's and the employer's confirmed addresses, within three
+ * calendar months of the legal notification instant. Not opened nor
+ * deemed yet: BZ-CONSULTA-NOT-NOTIFIED (CONSULTA never opens one).
  */
 #ifndef BUZON_CONSULTA_H
 #define BUZON_CONSULTA_H
@@ -54,5 +62,14 @@ int	bz_store_consulta_queue_locked(struct bz_store *st, const char *qid,
  * {"by": folio of the consultation, "sent": copies queued}. */
 int	bz_store_consulta_event_locked(struct bz_store *st, const char *qid,
 	    int64_t now, const char *folio, const char *consulted, size_t sent);
+/*
+ * The kept mail of a notification's acuse de notificacion or constancia:
+ * the first outbox row of kind (BZ_NOTIF_OUTBOX_ACUSE / _CONSTANCIA) of its
+ * department's filing submission_folio, appended to out (the exact bytes
+ * queued when it was issued; later re-sends carry a note and are not it).
+ * BZ_STORE_NOTFOUND while none is kept (not issued or not signed yet).
+ */
+enum bz_store_status bz_store_consulta_notification_kept(struct bz_store *st,
+	    const char *submission_folio, const char *kind, struct bz_buf *out);
 
 #endif

@@ -261,6 +261,22 @@ struct bz_receipt_mail {
 };
 
 /*
+ * The printable acuse inside every acuse mail (issue 11): a part
+ * application/pdf acuse-<folio>.pdf after the XML, drawn from the same
+ * record by fn (bz_receipt_pdf, include/buzon/receipt_pdf.h) with the
+ * VerifyURL template url. fn is registered once by a program that links
+ * the drawing (libbuzon_pdf.a: the daemon); url is set by each
+ * bz_runtime_install (AcusePdf yes and VerifyURL set; else NULL: no PDF
+ * part). Both are process-wide, read under a lock at each rendering. A
+ * PDF that cannot be drawn fails the rendering (an acuse without the PDF
+ * it must carry is not sent; AcusePdf no turns the part off).
+ */
+typedef int (*bz_receipt_pdf_fn)(const struct bz_receipt *r, const char *url,
+	    struct bz_buf *out, struct bz_buf *err);
+void	bz_receipt_mail_pdf_renderer(bz_receipt_pdf_fn fn);
+void	bz_receipt_mail_pdf_url(const char *url);
+
+/*
  * Seal r (bz_receipt_seal) and render the complete signed reply, CRLF
  * line endings, ready for sendmail(1). msgid (may be NULL) receives the
  * acuse's own Message-ID with angle brackets. Appends to out.
@@ -406,6 +422,9 @@ struct bz_receipt_verify_result {
 	struct bz_buf	 detail[BZ_RECEIPT_NCHECKS];
 	struct bz_receipt record;	/* parsed from the XML when readable */
 	int		 have_record;
+	/* The signed entity's application/pdf part (the printable acuse,
+	 * AcusePdf), decoded; empty when there is none. */
+	struct bz_buf	 pdf;
 };
 
 /* "smime" | "schema" | "sello" | "calendar" */

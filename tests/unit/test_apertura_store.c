@@ -23,6 +23,7 @@
 #include "buzon/apertura.h"
 #include "buzon/buf.h"
 #include "buzon/calendar.h"
+#include "buzon/consulta.h"
 #include "buzon/notification.h"
 #include "buzon/receipt.h"
 #include "buzon/store.h"
@@ -494,6 +495,49 @@ START_TEST(test_release_late)
 }
 END_TEST
 
+/* CONSULTA of a notification re-sends the acuse de notificacion as first
+ * queued: not a later re-send (a new rendering, with the repeat note),
+ * nothing before the opening, no constancia of an opened one. */
+START_TEST(test_consulta_kept)
+{
+	struct fixture f;
+	struct bz_notification n;
+	struct bz_buf kept = BZ_BUF_INIT, first = BZ_BUF_INIT;
+	sqlite3_stmt *s;
+	size_t k;
+
+	setup(&f, "kept.db");
+	release(&f);
+	ck_assert_int_eq(bz_notification_get(f.st, f.folio, &n), BZ_STORE_OK);
+	ck_assert_int_eq(bz_store_consulta_notification_kept(f.st, n.submission_folio,
+	    BZ_NOTIF_OUTBOX_ACUSE, &kept), BZ_STORE_NOTFOUND);
+	ck_assert_int_eq(open_at(&f, WED_2000), 1);
+	f.o.appendix = "\nAviso: reenvio.\n";
+	ck_assert_int_eq(bz_notification_resend(f.st, "t", f.folio, &f.o, WED_2000 + 10,
+	    0, &k), BZ_STORE_OK);
+	ck_assert_uint_eq(k, 1);
+	ck_assert_int_eq(sqlite3_prepare_v2(store_db(f.st), "SELECT message FROM outbox "
+	    "WHERE kind = 'acuse-notificacion' ORDER BY id", -1, &s, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	bz_buf_append(&first, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);	/* the re-send differs */
+	ck_assert(first.len != (size_t)sqlite3_column_bytes(s, 0) || memcmp(first.data,
+	    sqlite3_column_blob(s, 0), first.len) != 0);
+	sqlite3_finalize(s);
+	ck_assert_int_eq(bz_store_consulta_notification_kept(f.st, n.submission_folio,
+	    BZ_NOTIF_OUTBOX_ACUSE, &kept), BZ_STORE_OK);
+	ck_assert_uint_eq(kept.len, first.len);
+	ck_assert_mem_eq(kept.data, first.data, first.len);
+	bz_buf_reset(&kept);
+	ck_assert_int_eq(bz_store_consulta_notification_kept(f.st, n.submission_folio,
+	    BZ_NOTIF_OUTBOX_CONSTANCIA, &kept), BZ_STORE_NOTFOUND);
+	bz_notification_free(&n);
+	bz_buf_free(&kept);
+	bz_buf_free(&first);
+	teardown(&f);
+}
+END_TEST
+
 /* The acuse de notificacion and the constancia: the record names the NT
  * folio, the employer, the rule; the sello is the same when rendered
  * again (a re-send is the same acuse). */
@@ -622,6 +666,7 @@ suite_apertura_store(void)
 	tcase_add_test(tc, test_deem_race);
 	tcase_add_test(tc, test_deem_failure_atomic);
 	tcase_add_test(tc, test_open_once);
+	tcase_add_test(tc, test_consulta_kept);
 	tcase_add_test(tc, test_acuse_record);
 	tcase_add_test(tc, test_release_late);
 	tcase_add_test(tc, test_tamper);
