@@ -318,6 +318,15 @@ bz_runtime_unref(struct bz_runtime *rt)
 		runtime_free(rt, NRESOURCES);
 }
 
+/* bz_runtime_acuse_pdf - the PDF part of the acuses rendered from now on:
+ * VerifyURL when AcusePdf is on, else none (rt NULL: none) */
+void
+bz_runtime_acuse_pdf(const struct bz_runtime *rt)
+{
+	bz_receipt_mail_pdf_url(rt != NULL && bz_config_bool(rt->cfg, BZ_KEY_AcusePdf) ?
+	    bz_config_str(rt->cfg, BZ_KEY_VerifyURL) : NULL);
+}
+
 /* bz_runtime_install - make rt current (taking the caller's reference) */
 void
 bz_runtime_install(struct bz_runtime *rt)
@@ -326,8 +335,7 @@ bz_runtime_install(struct bz_runtime *rt)
 
 	/* The acuse mail's PDF part follows the generation (AcusePdf,
 	 * VerifyURL); without a registered renderer it stays off. */
-	bz_receipt_mail_pdf_url(rt != NULL && bz_config_bool(rt->cfg, BZ_KEY_AcusePdf) ?
-	    bz_config_str(rt->cfg, BZ_KEY_VerifyURL) : NULL);
+	bz_runtime_acuse_pdf(rt);
 	pthread_mutex_lock(&current_lock);
 	old = current;
 	current = rt;

@@ -23,6 +23,8 @@
 #include "buzon/buf.h"
 #include "buzon/config.h"
 #include "buzon/instant.h"
+#include "buzon/receipt.h"
+#include "buzon/receipt_pdf.h"
 #include "buzon/runtime.h"
 #include "buzon/store.h"
 #include "buzonctl.h"
@@ -66,6 +68,9 @@ ctl_notification_tick(int argc, char **argv, const char *config_path)
 	}
 	if (at == NULL)
 		when = bz_config_now(rt->cfg, (int64_t)time(NULL));
+	/* A constancia issued here carries its PDF like the daemon's. */
+	bz_receipt_mail_pdf_renderer(bz_receipt_pdf);
+	bz_runtime_acuse_pdf(rt);
 	rc = bz_notification_tick(st, rt, when, &n);
 	if (rc == BZ_STORE_NOTFOUND)
 		fprintf(stderr, "buzonctl notification: no InstitutionCertificate/"
@@ -75,5 +80,6 @@ ctl_notification_tick(int argc, char **argv, const char *config_path)
 	bz_store_close(st);
 	bz_runtime_unref(rt);
 	bz_buf_free(&err);
+	bz_receipt_pdf_library_end();
 	return rc == BZ_STORE_OK ? CTL_EXIT_OK : CTL_EXIT_TEMPFAIL;
 }

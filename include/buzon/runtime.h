@@ -85,6 +85,14 @@ void	bz_runtime_unref(struct bz_runtime *rt);
  * reference (NULL clears it) and drops the previous one; acquire returns
  * the current generation with a new reference, or NULL if none. */
 void	bz_runtime_install(struct bz_runtime *rt);
+/*
+ * Set the PDF part of the acuse mails rendered from now on from rt
+ * (AcusePdf, VerifyURL; rt NULL: none): bz_runtime_install does it for
+ * the daemon; a program that renders acuses from a configuration it
+ * loaded without installing it (buzonctl notification tick) calls it
+ * after registering the drawing (bz_receipt_mail_pdf_renderer).
+ */
+void	bz_runtime_acuse_pdf(const struct bz_runtime *rt);
 struct bz_runtime *bz_runtime_acquire(void);
 
 /* Is addr (as in RCPT TO, with or without <>) one of the mailbox

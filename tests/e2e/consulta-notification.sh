@@ -16,7 +16,8 @@
 #                    CONSULTA N1 by the representative (efirma-fisica) -> 250;
 #                    CONSULTA N2 by another RFC (efirma-sincorreo) and of an
 #                    unknown NT folio: the same 550 BZ-CONSULTA-UNKNOWN-FOLIO
-#   Mon 06-08 09:30  N2 deemed made; CONSULTA N2 -> its constancia re-sent
+#   Mon 06-08 09:30  N2 deemed made (notification tick); CONSULTA N2 -> its
+#                    constancia re-sent
 #   N1's available-until day 17:00 local -> 250; the day after -> 550
 #   BZ-CONSULTA-EXPIRED. Nothing refused re-sends anything; verify-chain.
 # The printable acuse of the new kinds: `buzonctl receipt pdf` of the acuse
@@ -156,8 +157,16 @@ refused c9 "$E2E_DIR/c9.eml" BZ-CONSULTA-UNKNOWN-FOLIO
     e2e_fail "another RFC's notification is told apart: '$(sub_last_reply cx)' vs '$(sub_last_reply c9)'"
 n=$(consultas)
 
-# --- deemed made: the constancia
-notif_clock 2026-06-08T15:30:00Z
+# --- deemed made: the constancia, issued by `buzonctl notification tick`
+# (cron's way) while the daemon is stopped; the daemon then sends it, and
+# the checks below find its PDF like the daemon-made acuses'
+e2e_stop_milter
+e2e_conf TestClock 2026-06-08T15:30:00Z
+sub_ctl notification tick --at 2026-06-08T15:30:00Z >"$E2E_DIR/tick.out" 2>&1 ||
+    e2e_fail "notification tick: $(cat "$E2E_DIR/tick.out")"
+grep -q '^1 notification(s) deemed made' "$E2E_DIR/tick.out" ||
+    e2e_fail "notification tick deemed: $(cat "$E2E_DIR/tick.out")"
+e2e_start_milter
 deemed() { show_has "$N2" state '"deemed"' && [ -n "$(kept constancia-notificacion "$N2")" ]; }
 e2e_wait_until "$E2E_TIMEOUT" deemed || e2e_fail "N2 not deemed: $(sub_ctl notification show "$N2" --json)"
 tok=$(consulta "$E2E_DIR/c2.eml" efirma-moral "$N2")
