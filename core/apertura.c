@@ -17,6 +17,7 @@
 
 #include "buzon/apertura.h"
 #include "buzon/mime.h"
+#include "buzon/subject.h"
 #include "buzon/xalloc.h"
 
 #define IRT_MAX		4	/* In-Reply-To names one parent, rarely more */
@@ -40,23 +41,14 @@ bz_apertura_folio_ok(const char *s, size_t n)
 int
 bz_apertura_subject(const char *subject, char **folio)
 {
-	const char *p = subject, *w;
+	const char *w;
+	size_t n;
 
 	*folio = NULL;
-	if (p == NULL)
+	if (!bz_subject_command(subject, "apertura", &w, &n))
 		return 0;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (strncasecmp(p, "apertura", 8) != 0 || (p[8] != '\0' && p[8] != ' ' &&
-	    p[8] != '\t' && p[8] != ':'))
-		return 0;
-	p += 8;
-	while (*p == ' ' || *p == '\t' || *p == ':')
-		p++;
-	for (w = p; *p != '\0' && *p != ' ' && *p != '\t'; p++)
-		;
-	if (bz_apertura_folio_ok(w, (size_t)(p - w)))
-		*folio = xstrndup(w, (size_t)(p - w));
+	if (bz_apertura_folio_ok(w, n))
+		*folio = xstrndup(w, n);
 	return 1;
 }
 

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "buzon/consulta.h"
+#include "buzon/subject.h"
 #include "buzon/xalloc.h"
 
 /* folio_ok - the folio alphabet and length */
@@ -32,23 +33,14 @@ folio_ok(const char *s, size_t n)
 int
 bz_consulta_subject(const char *subject, char **folio)
 {
-	const char *p = subject, *w;
+	const char *w;
+	size_t n;
 
 	*folio = NULL;
-	if (p == NULL)
+	if (!bz_subject_command(subject, "consulta", &w, &n))
 		return 0;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (strncasecmp(p, "consulta", 8) != 0 || (p[8] != '\0' && p[8] != ' ' &&
-	    p[8] != '\t' && p[8] != ':'))
-		return 0;
-	p += 8;
-	while (*p == ' ' || *p == '\t' || *p == ':')
-		p++;
-	for (w = p; *p != '\0' && *p != ' ' && *p != '\t'; p++)
-		;
-	if (p > w)
-		*folio = xstrndup(w, (size_t)(p - w));
+	if (n > 0)
+		*folio = xstrndup(w, n);
 	return 1;
 }
 
