@@ -108,6 +108,39 @@ bz_notification_acuse_record(struct bz_receipt *r, const struct bz_notification 
 	bz_receipt_set(&r->addressee_rfc, n->rfc);
 }
 
+/* bz_notification_acuse_cadena - SHA-256 of the cadena of n's acuse, no
+ * signing (the opening's event seals it; core/notification_due.c signs):
+ * the record and the signer's certificate number, as bz_receipt_seal */
+int
+bz_notification_acuse_cadena(struct bz_store *st, const struct bz_notification *n,
+    const struct bz_notif_acuse_opts *o, char cadena_sha256[65], struct bz_buf *err)
+{
+	struct bz_submission sub;
+	struct bz_receipt r;
+	struct bz_buf cadena = BZ_BUF_INIT;
+
+	if (o->signer == NULL) {
+		bz_buf_puts(err, "no institution signer for the acuse de notificacion");
+		return -1;
+	}
+	memset(&sub, 0, sizeof(sub));
+	if (bz_store_submission_get(st, n->submission_folio, &sub) != BZ_STORE_OK) {
+		bz_buf_printf(err, "the department's filing %s could not be read",
+		    n->submission_folio);
+		return -1;
+	}
+	bz_receipt_init(&r);
+	bz_notification_acuse_record(&r, n, &sub, o->tz);
+	bz_receipt_set(&r.institution_no_certificado,
+	    bz_receipt_signer_no_certificado(o->signer));
+	bz_receipt_cadena(&r, &cadena);
+	bz_sha256_hex(cadena.data, cadena.len, cadena_sha256);
+	bz_receipt_free(&r);
+	bz_submission_free(&sub);
+	bz_buf_free(&cadena);
+	return 0;
+}
+
 /* bz_notification_acuse_render - the signed mail of n's acuse or constancia */
 int
 bz_notification_acuse_render(struct bz_store *st, const struct bz_notification *n,
