@@ -264,7 +264,9 @@ check_notification(struct consulta *c, const struct bz_verification *v,
 		c->outbox_folio = xstrdup(n.submission_folio);
 		if ((rc = bz_store_consulta_notification_kept(st, n.submission_folio,
 		    c->kept_kind, &kept)) != BZ_STORE_OK) {
-			/* Issued but not kept yet (signed later): 451. */
+			/* Opened, its acuse still due (the notification
+			 * worker signs and queues it within the second,
+			 * core/notification_due.c): 451, try again. */
 			bz_log(BZ_LOG_INFO, c->in->qid, "CONSULTA of %s: its %s is "
 			    "not kept yet", c->consulted, c->kept_kind);
 			code = "";

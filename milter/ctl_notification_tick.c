@@ -1,8 +1,10 @@
 /*
  * ctl_notification_tick - buzonctl notification tick [--at INSTANT]
  *
- * The daemon's deemed step (core/notification_worker.c) run once, for
- * cron and tests: every notification whose fourth working day's 09:30
+ * The daemon's notification step (core/notification_worker.c) run once,
+ * for cron and tests: the acuses de notificacion the openings marked due
+ * are issued (core/notification_due.c); then every notification whose
+ * fourth working day's 09:30
  * has come (at INSTANT, ISO-8601 UTC, or the configuration's now:
  * TestClock under TestMode) without an opening is deemed made and its
  * constancia queued in the outbox (the daemon sends it). Idempotent: a
