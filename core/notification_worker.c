@@ -5,7 +5,7 @@
  * Own database connection, like the registration and outbox workers.
  * Every second: first the acuses de notificacion the openings marked due
  * (bz_notification_acuse_due: rendered, signed and queued here, off the
- * APERTURA's end-of-message path), then, at the current configuration
+ * APERTURA's end-of-message path; also with the feature off), then, at the current configuration
  * generation's "now" (TestClock under TestMode, so a reload with another
  * TestClock steps the days in tests), the deemed step
  * (bz_notification_deem; after a failure of either, again only
@@ -46,13 +46,13 @@ struct bz_notif_worker {
  * row stays "sent" and its error is not logged sixty times a minute. */
 #define RETRY_SECONDS	60
 
-/* bz_notification_tick - the due acuses, then the deemed step at clock */
-enum bz_store_status
-bz_notification_tick(struct bz_store *st, const struct bz_runtime *rt, int64_t clock,
+/* step - the due acuses, then (deem) the deemed step at clock */
+static enum bz_store_status
+step(struct bz_store *st, const struct bz_runtime *rt, int64_t clock, int deem,
     size_t *acuses, size_t *n)
 {
 	struct bz_notif_acuse_opts o;
-	enum bz_store_status rc, deem;
+	enum bz_store_status rc, drc = BZ_STORE_OK;
 
 	*acuses = 0;
 	*n = 0;
@@ -66,11 +66,20 @@ bz_notification_tick(struct bz_store *st, const struct bz_runtime *rt, int64_t c
 	/* The openings' acuses first: they are owed already. A failure of
 	 * one does not hold the deemed step back. */
 	rc = bz_notification_acuse_due(st, &o, acuses);
-	deem = bz_notification_deem(st, &o, clock, n);
-	return rc != BZ_STORE_OK ? rc : deem;
+	if (deem)
+		drc = bz_notification_deem(st, &o, clock, n);
+	return rc != BZ_STORE_OK ? rc : drc;
 }
 
-/* pass - one round of the deemed step */
+/* bz_notification_tick - the due acuses, then the deemed step at clock */
+enum bz_store_status
+bz_notification_tick(struct bz_store *st, const struct bz_runtime *rt, int64_t clock,
+    size_t *acuses, size_t *n)
+{
+	return step(st, rt, clock, 1, acuses, n);
+}
+
+/* pass - one round: the due acuses, the deemed step */
 static void
 pass(void *arg)
 {
@@ -82,15 +91,19 @@ pass(void *arg)
 
 	if (rt == NULL)
 		return;
-	if (rt->notifier != NULL && now >= w->retry_at) {
-		rc = bz_notification_tick(w->st, rt, bz_config_now(rt->cfg, now),
+	if (now >= w->retry_at) {
+		/* An opening marked its acuse due may also be answered with
+		 * NotifierAddress unset since (notifications off): its acuse
+		 * is owed all the same; only the deemed step is the
+		 * feature's. */
+		rc = step(w->st, rt, bz_config_now(rt->cfg, now), rt->notifier != NULL,
 		    &acuses, &n);
 		if (rc == BZ_STORE_TEMPFAIL) {
 			bz_log(BZ_LOG_ERR, NULL, "notifications: the step failed "
 			    "(see above); trying again in %d s", RETRY_SECONDS);
 			w->retry_at = now + RETRY_SECONDS;
 		}
-		if (rc == BZ_STORE_NOTFOUND && !w->warned) {
+		if (rc == BZ_STORE_NOTFOUND && rt->notifier != NULL && !w->warned) {
 			bz_log(BZ_LOG_WARNING, NULL, "notifications: no institution "
 			    "signer or mailbox: acuses de notificacion and deemed "
 			    "notifications wait for one");
