@@ -309,9 +309,10 @@ struct racer {
 	int64_t	 clock;
 	size_t	 n;
 	int	 rc;
+	int	 due;		/* the due acuses' step instead */
 };
 
-/* race - one more connection runs the deemed step */
+/* race - one more connection runs the deemed step (or the due acuses') */
 static void *
 race(void *arg)
 {
@@ -331,8 +332,9 @@ race(void *arg)
 	o.tz = cal != NULL ? bz_calendar_zone(cal) : NULL;
 	o.from = "buzon@imss.test";
 	o.now = r->clock;
-	r->rc = st != NULL && cal != NULL && s != NULL ?
-	    (int)bz_notification_deem(st, &o, r->clock, &r->n) : -1;
+	r->rc = st == NULL || cal == NULL || s == NULL ? -1 : r->due ?
+	    (int)bz_notification_acuse_due(st, &o, &r->n) :
+	    (int)bz_notification_deem(st, &o, r->clock, &r->n);
 	bz_receipt_signer_unref(s);
 	bz_calendar_free(cal);
 	bz_store_close(st);
@@ -355,6 +357,7 @@ START_TEST(test_deem_race)
 	for (int i = 0; i < 4; i++) {
 		r[i].clock = MON_0930 + i;
 		r[i].n = 0;
+		r[i].due = 0;
 		ck_assert_int_eq(pthread_create(&t[i], NULL, race, &r[i]), 0);
 	}
 	for (int i = 0; i < 4; i++) {
@@ -365,6 +368,38 @@ START_TEST(test_deem_race)
 	ck_assert_uint_eq(total, 1);
 	ck_assert_int_eq(count(f.st, "SELECT count(*) FROM outbox WHERE kind = "
 	    "'constancia-notificacion'"), 1);
+	teardown(&f);
+}
+END_TEST
+
+/* Four connections run the due acuses' step at once: exactly one issues
+ * the acuse de notificacion. */
+START_TEST(test_acuse_due_race)
+{
+	struct fixture f;
+	struct racer r[4];
+	pthread_t t[4];
+	size_t total = 0;
+
+	setup(&f, "due-race.db");
+	release(&f);
+	ck_assert_int_eq(open_at(&f, WED_2000), 1);
+	(void)test_pki_dir();
+	for (int i = 0; i < 4; i++) {
+		r[i].clock = WED_2000;
+		r[i].n = 0;
+		r[i].due = 1;
+		ck_assert_int_eq(pthread_create(&t[i], NULL, race, &r[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_int_eq(r[i].rc, BZ_STORE_OK);
+		total += r[i].n;
+	}
+	ck_assert_uint_eq(total, 1);
+	ck_assert_int_eq(count(f.st, "SELECT count(*) FROM outbox WHERE kind = "
+	    "'acuse-notificacion'"), 1);
+	ck_assert_int_eq(count(f.st, "SELECT acuse_due FROM notifications"), 0);
 	teardown(&f);
 }
 END_TEST
@@ -802,6 +837,7 @@ suite_apertura_store(void)
 	tcase_add_test(tc, test_deem_failure_atomic);
 	tcase_add_test(tc, test_open_once);
 	tcase_add_test(tc, test_acuse_due);
+	tcase_add_test(tc, test_acuse_due_race);
 	tcase_add_test(tc, test_repeat_while_due);
 	tcase_add_test(tc, test_consulta_kept);
 	tcase_add_test(tc, test_acuse_record);
