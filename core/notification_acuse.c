@@ -16,34 +16,31 @@
  * is new). The mail carries the notified message as received, so the
  * employer holds the documents with the department's own signature.
  *
- * Signed synchronously, not sealed-then-signed-later: the APERTURA's acuse
- * de notificacion is still signed (sello and S/MIME: two RSA private-key
- * operations) inside the opening's end-of-message transaction, unlike the
- * ordinary acuses of issue 12 (core/store_pending.c). The deferred path
- * does not take it as it stands:
+ * Signed off the end-of-message path, like the constancia, but not by
+ * the ordinary deferred signing of issue 12 (acuse_pending,
+ * core/receipt_pending.c, core/store_pending.c), which does not fit:
  *  - acuse_pending is keyed by a submission folio (PRIMARY KEY REFERENCES
  *    submissions), and the opening's own BZ- filing already holds that row
  *    for its ordinary "apertura" acuse in the same transaction; this acuse
- *    is a second one of that commit, keyed by the NT folio. It needs its
- *    own pending table (schema 10) or a composite key (SQLite cannot alter
- *    a primary key: a table rebuild).
- *  - the signer (core/receipt_pending.c) rebuilds the record with
- *    bz_receipt_from_submission() and checks it against the digests the
- *    folio's "submission" event sealed, and bz_store_pending_complete()
+ *    is a second one of that commit, keyed by the NT folio.
+ *  - the signer rebuilds the record with bz_receipt_from_submission(),
+ *    checks it against the digests the folio's "submission" event sealed,
  *    keeps it in submissions.acuse and queues outbox kind "acuse"; this
  *    acuse is rebuilt from the notifications row plus the department's
  *    filing (bz_notification_acuse_record), its cadena is sealed by the
  *    "notification-opened" event (cadena_sha256), it is queued as
  *    BZ_NOTIF_OUTBOX_ACUSE under the department's submission_folio and
- *    kept nowhere else: list, check, sign and complete would each need a
- *    second variant.
- *  - a repeat (bz_notification_resend) renders a new mail (REPEAT_NOTE
- *    appendix, new Date) while the first may still be pending: one
- *    pending row per NT folio would not do.
- * The attachment is not the obstacle: the department's message is read
- * back from its spool copy (sub.spool_path) here and could be at signing.
- * The constancia is signed by the notification worker thread, off the
- * end-of-message path already.
+ *    kept nowhere else.
+ * Instead the opening's transaction (core/notification_open.c) writes
+ * what fixes the acuse (the row, the event sealing the cadena computed
+ * by bz_notification_acuse_cadena without signing) and the mark
+ * notifications.acuse_due; the notification worker thread and `buzonctl
+ * notification tick` render, sign and queue it through
+ * bz_notification_acuse_queue_locked in one transaction that clears the
+ * mark (core/notification_due.c), as they do the constancia
+ * (core/notification_deemed.c). A repeat (bz_notification_resend)
+ * renders a new mail (REPEAT_NOTE appendix, new Date) and is still
+ * signed before its reply (core/submission_apertura.c says why).
  *
  * Failure: -1 with one line in err (unreadable record or spool copy,
  * signing error), the caller's transaction rolled back by the caller.
@@ -106,6 +103,39 @@ bz_notification_acuse_record(struct bz_receipt *r, const struct bz_notification 
 	bz_receipt_set(&r->legal_rule, n->rule);
 	bz_receipt_set(&r->calendar_version, n->calendar_version);
 	bz_receipt_set(&r->addressee_rfc, n->rfc);
+}
+
+/* bz_notification_acuse_cadena - SHA-256 of the cadena of n's acuse, no
+ * signing (the opening's event seals it; core/notification_due.c signs):
+ * the record and the signer's certificate number, as bz_receipt_seal */
+int
+bz_notification_acuse_cadena(struct bz_store *st, const struct bz_notification *n,
+    const struct bz_notif_acuse_opts *o, char cadena_sha256[65], struct bz_buf *err)
+{
+	struct bz_submission sub;
+	struct bz_receipt r;
+	struct bz_buf cadena = BZ_BUF_INIT;
+
+	if (o->signer == NULL) {
+		bz_buf_puts(err, "no institution signer for the acuse de notificacion");
+		return -1;
+	}
+	memset(&sub, 0, sizeof(sub));
+	if (bz_store_submission_get(st, n->submission_folio, &sub) != BZ_STORE_OK) {
+		bz_buf_printf(err, "the department's filing %s could not be read",
+		    n->submission_folio);
+		return -1;
+	}
+	bz_receipt_init(&r);
+	bz_notification_acuse_record(&r, n, &sub, o->tz);
+	bz_receipt_set(&r.institution_no_certificado,
+	    bz_receipt_signer_no_certificado(o->signer));
+	bz_receipt_cadena(&r, &cadena);
+	bz_sha256_hex(cadena.data, cadena.len, cadena_sha256);
+	bz_receipt_free(&r);
+	bz_submission_free(&sub);
+	bz_buf_free(&cadena);
+	return 0;
 }
 
 /* bz_notification_acuse_render - the signed mail of n's acuse or constancia */

@@ -4,10 +4,14 @@
  *
  * The instant of an opening is set once: the row is claimed with
  * "UPDATE ... WHERE state = 'sent'" inside the transaction that also
- * appends its event and queues its acuse, so of two openings racing (two
- * connections, or an opening and the deemed step) exactly one changes
- * the row and the other finds it no longer "sent". A later opening only
- * re-sends the acuse built again from the row: the instant stays.
+ * appends its event and marks its acuse due (acuse_due), so of two
+ * openings racing (two connections, or an opening and the deemed step)
+ * exactly one changes the row and the other finds it no longer "sent".
+ * The notification worker issues the due acuse (core/notification_due.c).
+ * A later opening only re-sends the acuse built again from the row: the
+ * instant stays; if the first acuse is still due, it is issued then
+ * instead of a re-send, so the kept acuse (the first outbox row) is
+ * always the one without the repeat's note.
  */
 #include "build-aux/config.h"
 
@@ -22,11 +26,11 @@
 #include "buzon/store.h"
 #include "buzon/store_sql.h"
 
-/* bz_notification_open_locked - claim, instant, event, acuse */
+/* bz_notification_open_locked - claim, instant, event, the acuse due */
 int
 bz_notification_open_locked(struct bz_store *st, const char *qid, const char *folio,
     const struct bz_calendar *cal, int64_t opened, const char *by_folio,
-    const struct bz_notif_acuse_opts *o, size_t *queued, struct bz_buf *err)
+    const struct bz_notif_acuse_opts *o, struct bz_buf *err)
 {
 	struct bz_legal_instant li;
 	struct bz_notification n;
@@ -34,16 +38,18 @@ bz_notification_open_locked(struct bz_store *st, const char *qid, const char *fo
 	char cadena[65];
 	int rc;
 
-	*queued = 0;
 	if (bz_calendar_notification(cal, opened, &li) != 0) {
 		bz_buf_puts(err, "no working day within the calendar's horizon for the "
 		    "legal notification instant");
 		return -1;
 	}
+	/* acuse_due: the notification worker renders, signs and queues the
+	 * acuse de notificacion (core/notification_due.c); everything that
+	 * fixes its content is written here. */
 	if ((s = store_prepare(st, qid, "UPDATE notifications SET state = 'opened', "
-	    "opened_utc = ?2, legal_utc = ?3, rule = ?4, acuse_folio = ?5 "
-	    "WHERE folio = ?1 AND state = 'sent' AND aviso_queued_utc IS NOT NULL "
-	    "AND deemed_due_utc > ?2")) == NULL) {
+	    "opened_utc = ?2, legal_utc = ?3, rule = ?4, acuse_folio = ?5, "
+	    "acuse_due = 1 WHERE folio = ?1 AND state = 'sent' AND "
+	    "aviso_queued_utc IS NOT NULL AND deemed_due_utc > ?2")) == NULL) {
 		bz_buf_puts(err, "the notification could not be updated");
 		return -1;
 	}
@@ -62,11 +68,11 @@ bz_notification_open_locked(struct bz_store *st, const char *qid, const char *fo
 		bz_buf_puts(err, "the opened notification could not be read back");
 		return -1;
 	}
-	/* The outbox runs on the wall clock (o->now), the instants on the
-	 * notification clock (TestClock under TestMode). */
-	rc = bz_notification_acuse_queue_locked(st, qid, &n, o, o->now, queued, cadena,
-	    err) == 0 && bz_notification_event_locked(st, qid, opened,
-	    BZ_NOTIF_EV_OPENED, n.id, "cadena_sha256", cadena) == 0 ? 1 : -1;
+	/* The event seals the cadena the acuse will carry (no RSA: the
+	 * record alone), so the one signed later is checked against it. */
+	rc = bz_notification_acuse_cadena(st, &n, o, cadena, err) == 0 &&
+	    bz_notification_event_locked(st, qid, opened, BZ_NOTIF_EV_OPENED, n.id,
+	    "cadena_sha256", cadena) == 0 ? 1 : -1;
 	if (rc < 0 && err->len == 0)
 		bz_buf_puts(err, "the opening's event could not be appended");
 	bz_notification_free(&n);
@@ -102,6 +108,7 @@ bz_notification_resend(struct bz_store *st, const char *qid, const char *folio,
 	enum bz_store_status rc;
 	char cadena[65];
 	int64_t last;
+	int due = 0;
 
 	*queued = 0;
 	if (store_begin(st, qid) != 0)
@@ -112,6 +119,16 @@ bz_notification_resend(struct bz_store *st, const char *qid, const char *folio,
 	}
 	if (strcmp(n.state, "opened") != 0 && strcmp(n.state, "deemed") != 0) {
 		rc = BZ_STORE_NOTFOUND;
+	} else if (strcmp(n.state, "opened") == 0 &&
+	    (due = bz_notification_acuse_issue_locked(st, qid, n.id, o, queued,
+	    &err)) != 0) {
+		/* The first acuse was still due (the worker had not run):
+		 * it is issued now, as it stands, instead of a re-send. */
+		if (due < 0) {
+			bz_log(BZ_LOG_ERR, qid, "notification %s: acuse not issued: %s",
+			    folio, bz_buf_str(&err));
+			rc = BZ_STORE_TEMPFAIL;
+		}
 	} else if (last_resend(st, folio, &last) != 0) {
 		rc = BZ_STORE_TEMPFAIL;
 	} else if (last > 0 && interval > 0 && now - last < interval) {

@@ -3,15 +3,19 @@
  *			 (issue 10 part B; include/buzon/apertura.h)
  *
  * Own database connection, like the registration and outbox workers.
- * Every second, at the current configuration generation's "now" (TestClock
- * under TestMode, so a reload with another TestClock steps the days in
- * tests), the deemed step (bz_notification_deem; after a failure, again
- * only RETRY_SECONDS later): each notification whose
+ * Every second: first the acuses de notificacion the openings marked due
+ * (bz_notification_acuse_due: rendered, signed and queued here, off the
+ * APERTURA's end-of-message path; also with the feature off), then, at the current configuration
+ * generation's "now" (TestClock under TestMode, so a reload with another
+ * TestClock steps the days in tests), the deemed step
+ * (bz_notification_deem; after a failure of either, again only
+ * RETRY_SECONDS later): each notification whose
  * fourth working day's 09:30 has come without an opening is deemed made
  * and its constancia queued, then the outbox is woken. Without
  * NotifierAddress (the feature off) or without the Institute's signer (no
  * constancia could be issued) the step does not run: a notification is
- * never deemed without its constancia.
+ * never deemed without its constancia (and an opened one keeps its mark
+ * until an acuse can be signed).
  */
 #include "build-aux/config.h"
 
@@ -42,13 +46,15 @@ struct bz_notif_worker {
  * row stays "sent" and its error is not logged sixty times a minute. */
 #define RETRY_SECONDS	60
 
-/* bz_notification_tick - the deemed step at clock for a configuration */
-enum bz_store_status
-bz_notification_tick(struct bz_store *st, const struct bz_runtime *rt, int64_t clock,
-    size_t *n)
+/* step - the due acuses, then (deem) the deemed step at clock */
+static enum bz_store_status
+step(struct bz_store *st, const struct bz_runtime *rt, int64_t clock, int deem,
+    size_t *acuses, size_t *n)
 {
 	struct bz_notif_acuse_opts o;
+	enum bz_store_status rc, drc = BZ_STORE_OK;
 
+	*acuses = 0;
 	*n = 0;
 	if (rt->signer == NULL || rt->nmailboxes == 0 || rt->calendar == NULL)
 		return BZ_STORE_NOTFOUND;
@@ -57,10 +63,23 @@ bz_notification_tick(struct bz_store *st, const struct bz_runtime *rt, int64_t c
 	o.tz = bz_calendar_zone(rt->calendar);
 	o.from = rt->mailboxes[0];
 	o.now = (int64_t)time(NULL);
-	return bz_notification_deem(st, &o, clock, n);
+	/* The openings' acuses first: they are owed already. A failure of
+	 * one does not hold the deemed step back. */
+	rc = bz_notification_acuse_due(st, &o, acuses);
+	if (deem)
+		drc = bz_notification_deem(st, &o, clock, n);
+	return rc != BZ_STORE_OK ? rc : drc;
 }
 
-/* pass - one round of the deemed step */
+/* bz_notification_tick - the due acuses, then the deemed step at clock */
+enum bz_store_status
+bz_notification_tick(struct bz_store *st, const struct bz_runtime *rt, int64_t clock,
+    size_t *acuses, size_t *n)
+{
+	return step(st, rt, clock, 1, acuses, n);
+}
+
+/* pass - one round: the due acuses, the deemed step */
 static void
 pass(void *arg)
 {
@@ -68,24 +87,30 @@ pass(void *arg)
 	struct bz_runtime *rt = bz_runtime_acquire();
 	enum bz_store_status rc;
 	int64_t now = (int64_t)time(NULL);
-	size_t n;
+	size_t acuses = 0, n = 0;
 
 	if (rt == NULL)
 		return;
-	if (rt->notifier != NULL && now >= w->retry_at) {
-		rc = bz_notification_tick(w->st, rt, bz_config_now(rt->cfg, now), &n);
+	if (now >= w->retry_at) {
+		/* An opening marked its acuse due may also be answered with
+		 * NotifierAddress unset since (notifications off): its acuse
+		 * is owed all the same; only the deemed step is the
+		 * feature's. */
+		rc = step(w->st, rt, bz_config_now(rt->cfg, now), rt->notifier != NULL,
+		    &acuses, &n);
 		if (rc == BZ_STORE_TEMPFAIL) {
-			bz_log(BZ_LOG_ERR, NULL, "notifications: the deemed step failed "
+			bz_log(BZ_LOG_ERR, NULL, "notifications: the step failed "
 			    "(see above); trying again in %d s", RETRY_SECONDS);
 			w->retry_at = now + RETRY_SECONDS;
 		}
-		if (rc == BZ_STORE_NOTFOUND && !w->warned) {
+		if (rc == BZ_STORE_NOTFOUND && rt->notifier != NULL && !w->warned) {
 			bz_log(BZ_LOG_WARNING, NULL, "notifications: no institution "
-			    "signer or mailbox: deemed notifications wait for one");
+			    "signer or mailbox: acuses de notificacion and deemed "
+			    "notifications wait for one");
 			w->warned = 1;
 		}
-		/* Some may have been deemed before a later one failed. */
-		if (n > 0 && w->outbox != NULL)
+		/* Some may have been issued before a later one failed. */
+		if (acuses + n > 0 && w->outbox != NULL)
 			bz_outbox_wake(w->outbox);
 	}
 	bz_runtime_unref(rt);

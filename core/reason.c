@@ -189,6 +189,12 @@ static const struct bz_reason reasons[] = {
 	{ "BZ-CONSULTA-NOT-NOTIFIED", BZ_REASON_REJECT, "550", "5.7.1",
 	  "Esa notificacion aun no se ha abierto ni tenido por notificada: abrala con un mensaje firmado, asunto APERTURA y su folio",
 	  "CONSULTA of a notification neither opened nor deemed made yet (CONSULTA does not open it)" },
+	/* Issued but not kept yet: the notification worker signs and
+	 * queues it within seconds (core/notification_due.c,
+	 * core/notification_deemed.c). */
+	{ "BZ-CONSULTA-PENDING", BZ_REASON_TEMPFAIL, "451", "4.3.0",
+	  "El acuse de esa notificacion se esta emitiendo; intente en unos minutos",
+	  "CONSULTA of a notification whose acuse de notificacion or constancia is not issued yet: deferred" },
 	/* Notifications from the Institute (issue 10): a message to
 	 * NotifierAddress. */
 	{ "BZ-NOTIF-NOT-OFFICIAL", BZ_REASON_REJECT, "550", "5.7.1",

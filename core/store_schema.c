@@ -54,6 +54,10 @@
  * Version 9: submissions.notification_folio (issue 10 part B): the
  *            notification a promocion answers, named by its record and
  *            its acuse (so verify-chain's recomputed cadena covers it).
+ * Version 10: notifications.acuse_due: the opening marks its acuse de
+ *            notificacion due; the notification worker renders, signs
+ *            and queues it and clears the mark in one transaction
+ *            (core/notification_due.c). Not in the row digest.
  */
 #include "build-aux/config.h"
 
@@ -283,6 +287,12 @@ static const char *const migrations[] = {
 
 	/* 8 -> 9 */
 	"ALTER TABLE submissions ADD COLUMN notification_folio TEXT;",
+
+	/* 9 -> 10: the acuse de notificacion of an opening is rendered and
+	 * queued by the notification worker (core/notification_due.c). */
+	"ALTER TABLE notifications ADD COLUMN acuse_due INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX notifications_acuse_due ON notifications (acuse_due) "
+	"  WHERE acuse_due = 1;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

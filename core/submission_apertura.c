@@ -24,8 +24,18 @@
  * then the opening is filed through bz_submission_record (own BZ- folio,
  * acuse with event "apertura" to the certificate's address) and, inside
  * the same transaction, the notification is claimed, its instants set,
- * its event appended and its acuse de notificacion queued to the
- * employer's confirmed addresses and the department.
+ * its event appended (sealing the cadena of its acuse de notificacion)
+ * and that acuse marked due. The acuse itself (two RSA operations and a
+ * PDF) is rendered, signed and queued to the employer's confirmed
+ * addresses and the department by the notification worker
+ * (core/notification_due.c), off this end-of-message path.
+ *
+ * A repeat stays synchronous (bz_notification_resend, in its own
+ * transaction, before the reply): deferring it would need a second mark
+ * per re-send (each is a new mail with the note and its own Date) and a
+ * reply that cannot say whether anything was re-sent; repeats are rare
+ * and bounded by RepeatResendInterval. A repeat that finds the first
+ * acuse still due issues that one instead (without the note).
  */
 #include "build-aux/config.h"
 
@@ -61,7 +71,6 @@ struct apertura {
 	int64_t		 arrival;
 	size_t		 resent;	/* addresses a repeat re-sent to */
 	struct bz_notif_acuse_opts opts;
-	size_t		 queued;
 	int		 lost;		/* claimed meanwhile by another run */
 };
 
@@ -96,7 +105,7 @@ render_apertura(void *arg, const char *folio, const struct bz_submission *sub,
 	    BZ_RECEIPT_EVENT_APERTURA) != 0)
 		return -1;
 	r = bz_notification_open_locked(mail->st, a->in->qid, a->folio,
-	    a->in->rt->calendar, a->arrival, folio, &a->opts, &a->queued, &rctx->err);
+	    a->in->rt->calendar, a->arrival, folio, &a->opts, &rctx->err);
 	if (r < 0)
 		return -1;
 	a->lost = r == 0;
@@ -249,6 +258,6 @@ bz_submission_apertura(const struct bz_submission_input *in,
 		if (in->outbox != NULL)
 			bz_outbox_wake(in->outbox);
 		bz_log(BZ_LOG_NOTICE, in->qid, "APERTURA of %s: opened, acuse de "
-		    "notificacion queued to %zu address(es)", folio, a.queued);
+		    "notificacion due (the notification worker issues it)", folio);
 	}
 }

@@ -255,7 +255,7 @@ check_notification(struct consulta *c, const struct bz_verification *v,
 		 * within the second: try again (451), not a wrong 550. */
 		bz_log(BZ_LOG_INFO, c->in->qid, "CONSULTA of %s: its constancia is "
 		    "being issued", c->consulted);
-		code = "";
+		code = "BZ-CONSULTA-PENDING";
 	} else if (strcmp(n.state, "sent") == 0)
 		code = "BZ-CONSULTA-NOT-NOTIFIED";
 	else {
@@ -264,10 +264,12 @@ check_notification(struct consulta *c, const struct bz_verification *v,
 		c->outbox_folio = xstrdup(n.submission_folio);
 		if ((rc = bz_store_consulta_notification_kept(st, n.submission_folio,
 		    c->kept_kind, &kept)) != BZ_STORE_OK) {
-			/* Issued but not kept yet (signed later): 451. */
+			/* Opened, its acuse still due (the notification
+			 * worker signs and queues it within the second,
+			 * core/notification_due.c): 451, try again. */
 			bz_log(BZ_LOG_INFO, c->in->qid, "CONSULTA of %s: its %s is "
 			    "not kept yet", c->consulted, c->kept_kind);
-			code = "";
+			code = rc == BZ_STORE_NOTFOUND ? "BZ-CONSULTA-PENDING" : "";
 		} else
 			code = bounded(c, n.rfc, n.legal_utc, arrival, st);
 	}

@@ -40,7 +40,8 @@ usage(FILE *fp)
 	    "  list     notifications, newest first (S: sent, opened, deemed)\n"
 	    "  show     one notification: employer, department, the aviso's release,\n"
 	    "           the three days to open it and the deemed date\n"
-	    "  tick     deem made the notifications unopened at 09:30 of their fourth\n"
+	    "  tick     queue the acuses de notificacion of openings still due; deem\n"
+	    "           made the notifications unopened at 09:30 of their fourth\n"
 	    "           working day (now, or at INSTANT) and queue their constancias\n");
 }
 

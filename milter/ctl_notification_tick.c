@@ -1,8 +1,10 @@
 /*
  * ctl_notification_tick - buzonctl notification tick [--at INSTANT]
  *
- * The daemon's deemed step (core/notification_worker.c) run once, for
- * cron and tests: every notification whose fourth working day's 09:30
+ * The daemon's notification step (core/notification_worker.c) run once,
+ * for cron and tests: the acuses de notificacion the openings marked due
+ * are issued (core/notification_due.c); then every notification whose
+ * fourth working day's 09:30
  * has come (at INSTANT, ISO-8601 UTC, or the configuration's now:
  * TestClock under TestMode) without an opening is deemed made and its
  * constancia queued in the outbox (the daemon sends it). Idempotent: a
@@ -39,7 +41,7 @@ ctl_notification_tick(int argc, char **argv, const char *config_path)
 	enum bz_store_status rc;
 	const char *at = NULL;
 	int64_t when;
-	size_t n;
+	size_t acuses = 0, n = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--at") == 0 && i + 1 < argc)
@@ -71,11 +73,13 @@ ctl_notification_tick(int argc, char **argv, const char *config_path)
 	/* A constancia issued here carries its PDF like the daemon's. */
 	bz_receipt_mail_pdf_renderer(bz_receipt_pdf);
 	bz_runtime_acuse_pdf(rt);
-	rc = bz_notification_tick(st, rt, when, &n);
+	rc = bz_notification_tick(st, rt, when, &acuses, &n);
 	if (rc == BZ_STORE_NOTFOUND)
 		fprintf(stderr, "buzonctl notification: no InstitutionCertificate/"
 		    "InstitutionKey or MailboxAddress: no constancia can be issued\n");
-	else if (rc == BZ_STORE_OK)
+	if (acuses > 0)
+		printf("%zu acuse(s) de notificacion issued\n", acuses);
+	if (rc == BZ_STORE_OK)
 		printf("%zu notification(s) deemed made\n", n);
 	bz_store_close(st);
 	bz_runtime_unref(rt);

@@ -273,7 +273,8 @@ main(int argc, char **argv)
 	    (int)bz_config_num(rt->cfg, BZ_KEY_DatabaseBusyTimeout), milter_outbox,
 	    &err)) == NULL)
 		bz_fatalx("registration worker: %s", bz_buf_str(&err));
-	/* Deemed notifications and their constancias (issue 10). */
+	/* The openings' acuses de notificacion, deemed notifications and
+	 * their constancias (issue 10). */
 	if ((notif_worker = bz_notif_worker_start(bz_config_str(rt->cfg, BZ_KEY_Database),
 	    (int)bz_config_num(rt->cfg, BZ_KEY_DatabaseBusyTimeout), milter_outbox,
 	    &err)) == NULL)

@@ -108,6 +108,11 @@ void	bz_notification_acuse_record(struct bz_receipt *r,
 int	bz_notification_acuse_render(struct bz_store *st,
 	    const struct bz_notification *n, const struct bz_notif_acuse_opts *o,
 	    struct bz_buf *out, char cadena_sha256[65], struct bz_buf *err);
+/* The hex SHA-256 of the cadena of n's acuse (the record and o's
+ * signer's certificate number, no signing); 0 or -1 (err). */
+int	bz_notification_acuse_cadena(struct bz_store *st,
+	    const struct bz_notification *n, const struct bz_notif_acuse_opts *o,
+	    char cadena_sha256[65], struct bz_buf *err);
 /* Rendered once and queued to the employer's confirmed addresses and the
  * department, inside the held transaction; *queued rows. 0 or -1. */
 int	bz_notification_acuse_queue_locked(struct bz_store *st, const char *qid,
@@ -121,13 +126,34 @@ int	bz_notification_acuse_queue_locked(struct bz_store *st, const char *qid,
  * (UPDATE ... WHERE state = 'sent'), so two openings cannot both set the
  * instant; then opened_utc, legal_utc and rule (bz_calendar_notification),
  * acuse_folio = by_folio (the opening message's own filing), the
- * BZ_NOTIF_EV_OPENED event and the acuse queued. 1 opened, 0 not
+ * BZ_NOTIF_EV_OPENED event sealing the acuse's cadena and the mark
+ * acuse_due: the acuse is rendered, signed and queued later by
+ * bz_notification_acuse_due (o: its signer and tz for the cadena). 1
+ * opened, 0 not
  * claimable (nothing written), -1 error (err).
  */
 int	bz_notification_open_locked(struct bz_store *st, const char *qid,
 	    const char *folio, const struct bz_calendar *cal, int64_t opened,
 	    const char *by_folio, const struct bz_notif_acuse_opts *o,
-	    size_t *queued, struct bz_buf *err);
+	    struct bz_buf *err);
+/*
+ * The due acuse de notificacion of row id, inside the held transaction:
+ * the mark is claimed (UPDATE ... WHERE acuse_due = 1), the acuse
+ * rendered without any appendix, queued to the employer's confirmed
+ * addresses and the department, and its cadena checked against the one
+ * the opening's event sealed. 1 issued (*queued rows), 0 not due
+ * (nothing written), -1 error (err; the caller rolls back).
+ */
+int	bz_notification_acuse_issue_locked(struct bz_store *st, const char *qid,
+	    int64_t id, const struct bz_notif_acuse_opts *o, size_t *queued,
+	    struct bz_buf *err);
+/*
+ * Every due acuse de notificacion, each in ONE transaction of its own
+ * (bz_notification_acuse_issue_locked): exactly once across crashes and
+ * concurrent runs. *n: how many were issued now.
+ */
+enum bz_store_status bz_notification_acuse_due(struct bz_store *st,
+	    const struct bz_notif_acuse_opts *o, size_t *n);
 /*
  * The kept acuse (opened) or constancia (deemed) of folio queued again,
  * its instant unchanged, in a transaction of its own with a
@@ -173,12 +199,13 @@ struct bz_outbox;
 struct bz_notif_worker;
 
 /*
- * The deemed step at clock with a configuration's signer, calendar and
- * mailbox (the daemon's thread and `buzonctl notification tick`):
- * NOTFOUND when it lacks the signer or a mailbox (nothing done).
+ * The due acuses de notificacion, then the deemed step at clock, with a
+ * configuration's signer, calendar and mailbox (the daemon's thread and
+ * `buzonctl notification tick`): *acuses issued, *n deemed. NOTFOUND when
+ * it lacks the signer or a mailbox (nothing done).
  */
 enum bz_store_status bz_notification_tick(struct bz_store *st,
-	    const struct bz_runtime *rt, int64_t clock, size_t *n);
+	    const struct bz_runtime *rt, int64_t clock, size_t *acuses, size_t *n);
 /* The daemon's thread: the step every second at bz_config_now. */
 struct bz_notif_worker *bz_notif_worker_start(const char *db_path,
 	    int busy_timeout_ms, struct bz_outbox *outbox, struct bz_buf *err);

@@ -20,7 +20,8 @@
  * (which carries the department's signed message, the documents) to the
  * certificate's and the employer's confirmed addresses, within three
  * calendar months of the legal notification instant. Not opened nor
- * deemed yet: BZ-CONSULTA-NOT-NOTIFIED (CONSULTA never opens one).
+ * deemed yet: BZ-CONSULTA-NOT-NOTIFIED (CONSULTA never opens one);
+ * opened or deemed but its acuse not issued yet: 451 BZ-CONSULTA-PENDING.
  */
 #ifndef BUZON_CONSULTA_H
 #define BUZON_CONSULTA_H

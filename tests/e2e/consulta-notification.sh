@@ -8,7 +8,10 @@
 # cobranza@imss.test notifies it N1 and N2 on Tuesday 2026-06-02 10:00.
 #   Wed 06-03 11:00  CONSULTA N1 (not opened yet): 550 BZ-CONSULTA-NOT-NOTIFIED,
 #                    N1 still "sent" (a CONSULTA does not open it);
-#                    APERTURA N1; CONSULTA N1 -> 250, its own folio and acuse
+#                    APERTURA N1 with the notified message kept from the
+#                    worker: CONSULTA N1 -> 451 (acuse still due), then the
+#                    tick issues it once
+#                    CONSULTA N1 -> 250, its own folio and acuse
 #                    (event consulta), the kept acuse de notificacion (the
 #                    exact bytes first queued, the notified message in it)
 #                    re-sent to the certificate's and the confirmed address,
@@ -113,10 +116,35 @@ refused c0 "$E2E_DIR/c0.eml" BZ-CONSULTA-NOT-NOTIFIED
 show_has "$N1" state '"sent"' || e2e_fail "a CONSULTA changed $N1: $(sub_ctl notification show "$N1" --json)"
 
 # --- opened: the kept acuse de notificacion again
+# The opening only marks its acuse de notificacion due; the notification
+# worker signs and queues it. Kept from it (the department's message moved
+# away from the spool: the worker cannot render it), a CONSULTA gets 451.
+spool=$(sql "SELECT s.spool_path FROM submissions s JOIN notifications n ON
+    s.folio = n.submission_folio WHERE n.folio = '$N1'")
+[ -f "$spool" ] || e2e_fail "spool copy of $N1's message: '$spool'"
+mv "$spool" "$spool.away"
 reg_message "$E2E_DIR/a1.eml" efirma-moral "APERTURA $N1" "Abro la notificacion $N1." >/dev/null
 reg_send a1 "$E2E_DIR/a1.eml"
-opened() { show_has "$N1" state '"opened"' && [ -n "$(kept acuse-notificacion "$N1")" ]; }
+opened() { show_has "$N1" state '"opened"'; }
 e2e_wait_until "$E2E_TIMEOUT" opened || e2e_fail "N1 not opened: $(sub_ctl notification show "$N1" --json)"
+[ "$(sql "SELECT acuse_due FROM notifications WHERE folio = '$N1'")" = 1 ] ||
+    e2e_fail "the opening did not mark the acuse due"
+[ -z "$(kept acuse-notificacion "$N1")" ] || e2e_fail "acuse queued while its message is away"
+consulta "$E2E_DIR/c1due.eml" efirma-moral "$N1" >/dev/null
+e2e_send c1due --to "$E2E_MAILBOX" --data "@$E2E_DIR/c1due.eml"
+e2e_reply_has c1due 451 || e2e_fail "c1due: expected 451, got: $(sub_last_reply c1due)"
+e2e_transcript_has c1due "451[- ]4\.3\.0 BZ-CONSULTA-PENDING " ||
+    e2e_fail "c1due: BZ-CONSULTA-PENDING not in the reply: $(sub_last_reply c1due)"
+mv "$spool.away" "$spool"
+sub_ctl notification tick >"$E2E_DIR/tick0.out" 2>&1 || e2e_fail "tick: $(cat "$E2E_DIR/tick0.out")"
+opened() { [ -n "$(kept acuse-notificacion "$N1")" ]; }
+e2e_wait_until "$E2E_TIMEOUT" opened || e2e_fail "N1's acuse never issued: $(cat "$E2E_DIR/tick0.out")"
+[ "$(sql "SELECT acuse_due FROM notifications WHERE folio = '$N1'")" = 0 ] ||
+    e2e_fail "the acuse's mark not cleared"
+[ "$(sql "SELECT count(*) FROM outbox o JOIN notifications n ON o.folio = n.submission_folio
+    WHERE n.folio = '$N1' AND o.kind = 'acuse-notificacion'")" = 2 ] ||
+    e2e_fail "acuse de notificacion rows of $N1 (expected the employer's and the department's)"
+e2e_log "ok: opened, its acuse de notificacion not issued yet: CONSULTA 451; issued once by the tick"
 sinks() { grep -l -F "Subject: Acuse de notificacion $N1" "$E2E_DIR"/sink/* 2>/dev/null | grep -c .; }
 e2e_wait_until "$E2E_TIMEOUT" test "$(sinks)" -ge 2 || true
 before=$(sinks)

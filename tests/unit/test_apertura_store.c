@@ -213,16 +213,25 @@ static int
 open_at(struct fixture *f, int64_t when)
 {
 	struct bz_buf err = BZ_BUF_INIT;
-	size_t queued;
 	int r;
 
 	ck_assert_int_eq(store_begin(f->st, "t"), 0);
 	r = bz_notification_open_locked(f->st, "t", f->folio, f->cal, when,
-	    "BZ-2026-00000099", &f->o, &queued, &err);
+	    "BZ-2026-00000099", &f->o, &err);
 	ck_assert_msg(r >= 0, "%s", bz_buf_str(&err));
 	ck_assert_int_eq(store_commit(f->st, "t"), 0);
 	bz_buf_free(&err);
 	return r;
+}
+
+/* issue_due - the worker's step for due acuses; how many it issued */
+static size_t
+issue_due(struct fixture *f)
+{
+	size_t k;
+
+	ck_assert_int_eq(bz_notification_acuse_due(f->st, &f->o, &k), BZ_STORE_OK);
+	return k;
 }
 
 /* The deemed step is due only from 09:30 of the fourth working day, and
@@ -300,9 +309,10 @@ struct racer {
 	int64_t	 clock;
 	size_t	 n;
 	int	 rc;
+	int	 due;		/* the due acuses' step instead */
 };
 
-/* race - one more connection runs the deemed step */
+/* race - one more connection runs the deemed step (or the due acuses') */
 static void *
 race(void *arg)
 {
@@ -322,8 +332,9 @@ race(void *arg)
 	o.tz = cal != NULL ? bz_calendar_zone(cal) : NULL;
 	o.from = "buzon@imss.test";
 	o.now = r->clock;
-	r->rc = st != NULL && cal != NULL && s != NULL ?
-	    (int)bz_notification_deem(st, &o, r->clock, &r->n) : -1;
+	r->rc = st == NULL || cal == NULL || s == NULL ? -1 : r->due ?
+	    (int)bz_notification_acuse_due(st, &o, &r->n) :
+	    (int)bz_notification_deem(st, &o, r->clock, &r->n);
 	bz_receipt_signer_unref(s);
 	bz_calendar_free(cal);
 	bz_store_close(st);
@@ -346,6 +357,7 @@ START_TEST(test_deem_race)
 	for (int i = 0; i < 4; i++) {
 		r[i].clock = MON_0930 + i;
 		r[i].n = 0;
+		r[i].due = 0;
 		ck_assert_int_eq(pthread_create(&t[i], NULL, race, &r[i]), 0);
 	}
 	for (int i = 0; i < 4; i++) {
@@ -356,6 +368,38 @@ START_TEST(test_deem_race)
 	ck_assert_uint_eq(total, 1);
 	ck_assert_int_eq(count(f.st, "SELECT count(*) FROM outbox WHERE kind = "
 	    "'constancia-notificacion'"), 1);
+	teardown(&f);
+}
+END_TEST
+
+/* Four connections run the due acuses' step at once: exactly one issues
+ * the acuse de notificacion. */
+START_TEST(test_acuse_due_race)
+{
+	struct fixture f;
+	struct racer r[4];
+	pthread_t t[4];
+	size_t total = 0;
+
+	setup(&f, "due-race.db");
+	release(&f);
+	ck_assert_int_eq(open_at(&f, WED_2000), 1);
+	(void)test_pki_dir();
+	for (int i = 0; i < 4; i++) {
+		r[i].clock = WED_2000;
+		r[i].n = 0;
+		r[i].due = 1;
+		ck_assert_int_eq(pthread_create(&t[i], NULL, race, &r[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_int_eq(r[i].rc, BZ_STORE_OK);
+		total += r[i].n;
+	}
+	ck_assert_uint_eq(total, 1);
+	ck_assert_int_eq(count(f.st, "SELECT count(*) FROM outbox WHERE kind = "
+	    "'acuse-notificacion'"), 1);
+	ck_assert_int_eq(count(f.st, "SELECT acuse_due FROM notifications"), 0);
 	teardown(&f);
 }
 END_TEST
@@ -382,6 +426,7 @@ START_TEST(test_open_once)
 	bz_notification_free(&n);
 	ck_assert_int_eq(bz_notification_deem(f.st, &f.o, MON_0930, &k), BZ_STORE_OK);
 	ck_assert_uint_eq(k, 0);
+	ck_assert_uint_eq(issue_due(&f), 1);
 	ck_assert_int_eq(bz_notification_resend(f.st, "t", f.folio, &f.o, WED_2000 + 10,
 	    0, &k), BZ_STORE_OK);
 	ck_assert_uint_eq(k, 1);
@@ -512,6 +557,10 @@ START_TEST(test_consulta_kept)
 	ck_assert_int_eq(bz_store_consulta_notification_kept(f.st, n.submission_folio,
 	    BZ_NOTIF_OUTBOX_ACUSE, &kept), BZ_STORE_NOTFOUND);
 	ck_assert_int_eq(open_at(&f, WED_2000), 1);
+	/* opened, its acuse not issued yet: CONSULTA's 451 path */
+	ck_assert_int_eq(bz_store_consulta_notification_kept(f.st, n.submission_folio,
+	    BZ_NOTIF_OUTBOX_ACUSE, &kept), BZ_STORE_NOTFOUND);
+	ck_assert_uint_eq(issue_due(&f), 1);
 	f.o.appendix = "\nAviso: reenvio.\n";
 	ck_assert_int_eq(bz_notification_resend(f.st, "t", f.folio, &f.o, WED_2000 + 10,
 	    0, &k), BZ_STORE_OK);
@@ -534,6 +583,127 @@ START_TEST(test_consulta_kept)
 	bz_notification_free(&n);
 	bz_buf_free(&kept);
 	bz_buf_free(&first);
+	teardown(&f);
+}
+END_TEST
+
+/* employer_address - one enabled registration of the employer with two
+ * confirmed addresses (the acuse goes to them and the department) */
+static void
+employer_addresses(struct fixture *f)
+{
+	ck_assert_int_eq(sqlite3_exec(store_db(f->st), "INSERT INTO registrations "
+	    "(id, rfc, state, mobile, mobile_code_sha256, created_utc, expires_utc) "
+	    "VALUES (7, 'EBU200101AB8', 'enabled', '5500000000', 'x', 1, 2);"
+	    "INSERT INTO registration_addresses (registration_id, idx, address, "
+	    "token_sha256, confirmed_utc) VALUES "
+	    "(7, 0, 'rh@empresa.test', 't0', 1), (7, 1, 'legal@empresa.test', 't1', 1)",
+	    NULL, NULL, NULL), SQLITE_OK);
+}
+
+/* The opening only marks the acuse de notificacion due: no outbox row in
+ * its transaction; the worker's step issues it once per address and
+ * clears the mark, a second step does nothing, and a mark left by a
+ * crash (the step never ran) is issued once after the store is opened
+ * again. The acuse carries the opening's instant and the cadena its
+ * event sealed. */
+START_TEST(test_acuse_due)
+{
+	static const char *const q_rows = "SELECT count(*) FROM outbox WHERE kind = "
+	    "'acuse-notificacion'";
+	static const char *const q_due = "SELECT acuse_due FROM notifications";
+	struct fixture f;
+	struct bz_buf err = BZ_BUF_INIT;
+	struct bz_notification n;
+	char cadena[65], needle[256];
+
+	setup(&f, "due.db");
+	employer_addresses(&f);
+	release(&f);
+	ck_assert_int_eq(open_at(&f, WED_2000), 1);
+	ck_assert_int_eq(count(f.st, q_rows), 0);
+	ck_assert_int_eq(count(f.st, q_due), 1);
+	ck_assert_int_eq(bad_rows(f.st), 0);
+	ck_assert_uint_eq(issue_due(&f), 1);
+	ck_assert_int_eq(count(f.st, q_rows), 3);	/* two addresses, department */
+	ck_assert_int_eq(count(f.st, "SELECT count(DISTINCT recipient) FROM outbox WHERE "
+	    "kind = 'acuse-notificacion'"), 3);
+	ck_assert_int_eq(count(f.st, "SELECT count(DISTINCT message) FROM outbox WHERE "
+	    "kind = 'acuse-notificacion'"), 1);
+	ck_assert_int_eq(count(f.st, q_due), 0);
+	ck_assert_uint_eq(issue_due(&f), 0);
+	ck_assert_int_eq(count(f.st, q_rows), 3);
+	ck_assert_int_eq(bad_rows(f.st), 0);
+	/* the same acuse as rendered synchronously: cadena sealed by the
+	 * opening's event */
+	ck_assert_int_eq(bz_notification_get(f.st, f.folio, &n), BZ_STORE_OK);
+	ck_assert_int_eq(bz_notification_acuse_cadena(f.st, &n, &f.o, cadena, &err), 0);
+	bz_notification_free(&n);
+	snprintf(needle, sizeof(needle), "SELECT count(*) FROM events WHERE kind = "
+	    "'notification-opened' AND instr(detail, '%s') > 0", cadena);
+	ck_assert_int_eq(count(f.st, needle), 1);
+	teardown(&f);
+
+	/* a crash: the opening committed, the step never ran */
+	setup(&f, "due-crash.db");
+	release(&f);
+	ck_assert_int_eq(open_at(&f, WED_2000), 1);
+	bz_store_close(f.st);
+	f.st = bz_store_open(db_path, 5000, 0, &err);
+	ck_assert_msg(f.st != NULL, "%s", bz_buf_str(&err));
+	ck_assert_int_eq(count(f.st, q_due), 1);
+	ck_assert_int_eq(count(f.st, q_rows), 0);
+	ck_assert_uint_eq(issue_due(&f), 1);
+	ck_assert_uint_eq(issue_due(&f), 0);
+	ck_assert_int_eq(count(f.st, q_rows), 1);	/* the department */
+	ck_assert_int_eq(count(f.st, q_due), 0);
+	teardown(&f);
+
+	/* a row changed behind the log before the step: not issued, the
+	 * mark kept */
+	setup(&f, "due-tamper.db");
+	release(&f);
+	ck_assert_int_eq(open_at(&f, WED_2000), 1);
+	ck_assert_int_eq(sqlite3_exec(store_db(f.st), "UPDATE notifications SET "
+	    "legal_utc = legal_utc + 60", NULL, NULL, NULL), SQLITE_OK);
+	{
+		size_t k;
+
+		ck_assert_int_eq(bz_notification_acuse_due(f.st, &f.o, &k),
+		    BZ_STORE_TEMPFAIL);
+		ck_assert_uint_eq(k, 0);
+	}
+	ck_assert_int_eq(count(f.st, q_rows), 0);
+	ck_assert_int_eq(count(f.st, q_due), 1);
+	teardown(&f);
+	bz_buf_free(&err);
+}
+END_TEST
+
+/* A repeat that finds the first acuse still due issues that one (no
+ * note), so the kept acuse is never the repeat's. */
+START_TEST(test_repeat_while_due)
+{
+	struct fixture f;
+	struct bz_buf kept = BZ_BUF_INIT;
+	struct bz_notification n;
+	size_t k;
+
+	setup(&f, "due-repeat.db");
+	release(&f);
+	ck_assert_int_eq(open_at(&f, WED_2000), 1);
+	f.o.appendix = "\nAviso: reenvio.\n";
+	ck_assert_int_eq(bz_notification_resend(f.st, "t", f.folio, &f.o, WED_2000 + 10,
+	    0, &k), BZ_STORE_OK);
+	ck_assert_uint_eq(k, 1);
+	ck_assert_int_eq(count(f.st, "SELECT acuse_due FROM notifications"), 0);
+	ck_assert_uint_eq(issue_due(&f), 0);
+	ck_assert_int_eq(bz_notification_get(f.st, f.folio, &n), BZ_STORE_OK);
+	ck_assert_int_eq(bz_store_consulta_notification_kept(f.st, n.submission_folio,
+	    BZ_NOTIF_OUTBOX_ACUSE, &kept), BZ_STORE_OK);
+	ck_assert_ptr_null(strstr(bz_buf_str(&kept), "reenvio"));
+	bz_notification_free(&n);
+	bz_buf_free(&kept);
 	teardown(&f);
 }
 END_TEST
@@ -666,6 +836,9 @@ suite_apertura_store(void)
 	tcase_add_test(tc, test_deem_race);
 	tcase_add_test(tc, test_deem_failure_atomic);
 	tcase_add_test(tc, test_open_once);
+	tcase_add_test(tc, test_acuse_due);
+	tcase_add_test(tc, test_acuse_due_race);
+	tcase_add_test(tc, test_repeat_while_due);
 	tcase_add_test(tc, test_consulta_kept);
 	tcase_add_test(tc, test_acuse_record);
 	tcase_add_test(tc, test_release_late);
