@@ -95,6 +95,9 @@ for row in "${rows[@]}"; do
 	qid=$(sed -n 's/.*queued as \([0-9A-F]*\).*/\1/p' "$E2E_DIR/$id.smtp" | tail -n 1)
 	e2e_milter_log_has "$qid: no acuse \(RFC 3834 loop safety\): $why" ||
 	    e2e_fail "$id: the log does not say why ($why) for $qid"
+	# The withheld acuse is still sealed at the commit and signed (kept,
+	# sent to no one) after the 250: look once the signer has been by.
+	e2e_wait_until "$E2E_TIMEOUT" sub_all_signed || e2e_fail "$id: the acuse of $folio was never signed"
 	[ "$(acuse_rows "$folio")" -eq 0 ] || e2e_fail "$id: an acuse was queued for $folio"
 	sub_ctl receipt show "$folio" >"$E2E_DIR/$id.show" 2>&1 ||
 	    e2e_fail "$id: receipt show $folio: $(cat "$E2E_DIR/$id.show")"
