@@ -36,8 +36,10 @@ int
 db_sqlite_open(struct bz_db *db, const char *path, int flags)
 {
 	sqlite3 *h = NULL;
+	/* The store creates its file first (mode 0600, core/store.c); CREATE
+	 * is for the tools and tests that open a new file directly. */
 	int oflags = (flags & BZ_DB_READONLY) ? SQLITE_OPEN_READONLY :
-	    SQLITE_OPEN_READWRITE;
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 
 	/* NOMUTEX: one thread at a time per connection, as the store does. */
 	if (sqlite3_open_v2(path, &h, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {

@@ -36,7 +36,6 @@
  */
 #include "build-aux/config.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,7 +199,7 @@ recount(struct bz_store *st, const struct bz_calendar *cal,
 {
 	struct bz_local_time lt;
 	struct bz_window w;
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	char days[4][BZ_INSTANT_UTC_LEN], date[BZ_INSTANT_UTC_LEN];
 
 	if (clock <= n->aviso_planned_utc || same_date(cal, clock, n->aviso_planned_utc))
@@ -222,10 +221,10 @@ recount(struct bz_store *st, const struct bz_calendar *cal,
 		return -1;
 	for (int d = 0; d < 4; d++)
 		store_bind_text(s, d + 1, days[d]);
-	sqlite3_bind_int64(s, 5, w.deemed_utc);
+	bz_db_bind_int64(s, 5, w.deemed_utc);
 	store_bind_text(s, 6, w.rule);
 	store_bind_text(s, 7, w.version);
-	sqlite3_bind_int64(s, 8, n->id);
+	bz_db_bind_int64(s, 8, n->id);
 	if (store_step_done(st, s, NULL, "days recounted") < 0 ||
 	    bz_notification_event_locked(st, NULL, clock, BZ_NOTIF_EV_RECOUNTED,
 	    n->id, "aviso_date", date) < 0)
@@ -253,7 +252,7 @@ release_one(struct bz_store *st, const struct bz_notif_release_opts *o,
     const char *folio, int64_t clock)
 {
 	struct bz_notification n;
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int64_t now = (int64_t)time(NULL);
 	size_t count = 0;
 	char num[32];
@@ -279,8 +278,8 @@ release_one(struct bz_store *st, const struct bz_notif_release_opts *o,
 	if ((s = store_prepare(st, NULL, "UPDATE notifications SET "
 	    "aviso_queued_utc = ? WHERE id = ? AND aviso_queued_utc IS NULL")) == NULL)
 		goto fail;
-	sqlite3_bind_int64(s, 1, clock);
-	sqlite3_bind_int64(s, 2, n.id);
+	bz_db_bind_int64(s, 1, clock);
+	bz_db_bind_int64(s, 2, n.id);
 	snprintf(num, sizeof(num), "%zu", count);
 	if (store_step_done(st, s, NULL, "aviso queued") < 0 ||
 	    bz_notification_event_locked(st, NULL, clock, BZ_NOTIF_EV_QUEUED, n.id,
@@ -301,7 +300,7 @@ enum bz_store_status
 bz_notification_release(struct bz_store *st, const struct bz_notif_release_opts *o,
     int64_t clock, size_t *n)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	char **folios = NULL;
 	size_t nf = 0;
 	enum bz_store_status rc;
@@ -315,7 +314,7 @@ bz_notification_release(struct bz_store *st, const struct bz_notif_release_opts 
 	    "aviso_queued_utc IS NULL AND aviso_planned_utc <= ? ORDER BY id "
 	    "LIMIT 32")) == NULL)
 		return BZ_STORE_TEMPFAIL;
-	sqlite3_bind_int64(s, 1, clock);
+	bz_db_bind_int64(s, 1, clock);
 	if ((rc = store_column_strings(st, s, "held avisos", &folios, &nf)) !=
 	    BZ_STORE_OK)
 		return rc;
@@ -347,7 +346,7 @@ enum bz_store_status
 bz_notification_hold(struct bz_store *st, const struct bz_calendar *cal,
     int64_t clock, int64_t wall, size_t *n)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 
 	*n = 0;
 	if (in_window(cal, clock))
@@ -356,11 +355,11 @@ bz_notification_hold(struct bz_store *st, const struct bz_calendar *cal,
 	    "WHERE kind = '" BZ_NOTIF_OUTBOX_KIND "' AND status = 'pending' AND "
 	    "next_attempt_utc <= ?1 + ?2 / 2")) == NULL)
 		return BZ_STORE_TEMPFAIL;
-	sqlite3_bind_int64(s, 1, wall);
-	sqlite3_bind_int64(s, 2, BZ_NOTIF_HOLD_PUSH);
+	bz_db_bind_int64(s, 1, wall);
+	bz_db_bind_int64(s, 2, BZ_NOTIF_HOLD_PUSH);
 	if (store_step_done(st, s, NULL, "hold avisos outside the window") < 0)
 		return BZ_STORE_TEMPFAIL;
-	*n = (size_t)sqlite3_changes(store_db(st));
+	*n = (size_t)bz_db_changes(store_db(st));
 	return BZ_STORE_OK;
 }
 
@@ -368,7 +367,7 @@ bz_notification_hold(struct bz_store *st, const struct bz_calendar *cal,
 enum bz_store_status
 bz_notification_handoffs(struct bz_store *st, int64_t clock, size_t *n)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int64_t ids[RELEASE_BATCH];
 	size_t k = 0;
 	int rc;
@@ -380,10 +379,10 @@ bz_notification_handoffs(struct bz_store *st, int64_t clock, size_t *n)
 	    "o.kind = '" BZ_NOTIF_OUTBOX_KIND "' AND o.status = 'sent') "
 	    "ORDER BY id LIMIT 32")) == NULL)
 		return BZ_STORE_TEMPFAIL;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		ids[k++] = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	while ((rc = bz_db_step(s)) == BZ_DB_ROW)
+		ids[k++] = bz_db_column_int64(s, 0);
+	bz_db_finalize(s);
+	if (rc != BZ_DB_DONE)
 		return BZ_STORE_TEMPFAIL;
 	for (size_t i = 0; i < k; i++) {
 		if (store_begin(st, NULL) < 0)
@@ -391,13 +390,14 @@ bz_notification_handoffs(struct bz_store *st, int64_t clock, size_t *n)
 		/* The clock may lag the planned release only in tests stepping
 		 * TestClock back; the hand-off is never before the release. */
 		if ((s = store_prepare(st, NULL, "UPDATE notifications SET "
-		    "aviso_released_utc = max(?1, aviso_planned_utc) WHERE id = ?2 "
+		    "aviso_released_utc = CASE WHEN ?1 > aviso_planned_utc THEN ?1 ELSE "
+		    "aviso_planned_utc END WHERE id = ?2 "
 		    "AND aviso_released_utc IS NULL")) == NULL) {
 			store_rollback(st);
 			return BZ_STORE_TEMPFAIL;
 		}
-		sqlite3_bind_int64(s, 1, clock);
-		sqlite3_bind_int64(s, 2, ids[i]);
+		bz_db_bind_int64(s, 1, clock);
+		bz_db_bind_int64(s, 2, ids[i]);
 		if (store_step_done(st, s, NULL, "aviso released") < 0 ||
 		    bz_notification_event_locked(st, NULL, clock, BZ_NOTIF_EV_RELEASED,
 		    ids[i], NULL, NULL) < 0 || store_commit(st, NULL) < 0) {

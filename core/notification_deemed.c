@@ -15,7 +15,6 @@
  */
 #include "build-aux/config.h"
 
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,7 +32,7 @@
 static int
 due_ids(struct bz_store *st, int64_t clock, int64_t **ids, size_t *n)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int rc;
 
 	*ids = NULL;
@@ -42,14 +41,14 @@ due_ids(struct bz_store *st, int64_t clock, int64_t **ids, size_t *n)
 	    "state = 'sent' AND deemed_due_utc <= ?1 AND aviso_queued_utc IS NOT NULL "
 	    "ORDER BY deemed_due_utc, id LIMIT ?2")) == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, clock);
-	sqlite3_bind_int(s, 2, BATCH);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	bz_db_bind_int64(s, 1, clock);
+	bz_db_bind_int64(s, 2, BATCH);
+	while ((rc = bz_db_step(s)) == BZ_DB_ROW) {
 		*ids = xrealloc(*ids, (*n + 1) * sizeof(**ids));
-		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
+		(*ids)[(*n)++] = bz_db_column_int64(s, 0);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	bz_db_finalize(s);
+	if (rc != BZ_DB_DONE) {
 		store_log_error(st, NULL, "due notifications");
 		free(*ids);
 		*ids = NULL;
@@ -63,16 +62,16 @@ due_ids(struct bz_store *st, int64_t clock, int64_t **ids, size_t *n)
 static char *
 folio_of(struct bz_store *st, int64_t id)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	char *f = NULL;
 
 	if ((s = store_prepare(st, NULL, "SELECT folio FROM notifications WHERE id = ?"))
 	    == NULL)
 		return NULL;
-	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	bz_db_bind_int64(s, 1, id);
+	if (bz_db_step(s) == BZ_DB_ROW)
 		f = store_column_dup(s, 0);
-	sqlite3_finalize(s);
+	bz_db_finalize(s);
 	return f;
 }
 
@@ -86,7 +85,7 @@ deem_one(struct bz_store *st, const struct bz_notif_acuse_opts *o, int64_t clock
 {
 	struct bz_notification n;
 	struct bz_buf err = BZ_BUF_INIT;
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	char cadena[65], *folio = NULL;
 	size_t queued = 0;
 	int rc = -1;
@@ -98,12 +97,12 @@ deem_one(struct bz_store *st, const struct bz_notif_acuse_opts *o, int64_t clock
 	    "constancia_folio = folio WHERE id = ?1 AND state = 'sent' AND "
 	    "deemed_due_utc <= ?2 AND aviso_queued_utc IS NOT NULL")) == NULL)
 		goto out;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, clock);
+	bz_db_bind_int64(s, 1, id);
+	bz_db_bind_int64(s, 2, clock);
 	store_bind_text(s, 3, BZ_RULE_WINDOW_FOURTH_DAY);
 	if (store_step_done(st, s, NULL, "deem notification") != 0)
 		goto out;
-	if (sqlite3_changes(store_db(st)) != 1) {
+	if (bz_db_changes(store_db(st)) != 1) {
 		rc = 0;
 		goto out;
 	}

@@ -28,7 +28,6 @@
  */
 #include "build-aux/config.h"
 
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,7 +45,7 @@
 static int
 due_ids(struct bz_store *st, int64_t **ids, size_t *n)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int rc;
 
 	*ids = NULL;
@@ -54,13 +53,13 @@ due_ids(struct bz_store *st, int64_t **ids, size_t *n)
 	if ((s = store_prepare(st, NULL, "SELECT id FROM notifications WHERE "
 	    "acuse_due = 1 ORDER BY id LIMIT ?1")) == NULL)
 		return -1;
-	sqlite3_bind_int(s, 1, BATCH);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	bz_db_bind_int64(s, 1, BATCH);
+	while ((rc = bz_db_step(s)) == BZ_DB_ROW) {
 		*ids = xrealloc(*ids, (*n + 1) * sizeof(**ids));
-		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
+		(*ids)[(*n)++] = bz_db_column_int64(s, 0);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	bz_db_finalize(s);
+	if (rc != BZ_DB_DONE) {
 		store_log_error(st, NULL, "due acuses de notificacion");
 		free(*ids);
 		*ids = NULL;
@@ -75,19 +74,20 @@ static int
 sealed(struct bz_store *st, const char *qid, const char *folio, const char *cadena)
 {
 	struct bz_buf needle = BZ_BUF_INIT;
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int rc, r = -1;
 
 	bz_buf_printf(&needle, "\"cadena_sha256\": \"%s\"", cadena);
 	if ((s = store_prepare(st, qid, "SELECT count(*) FROM events WHERE folio = ?1 "
-	    "AND kind = '" BZ_NOTIF_EV_OPENED "' AND instr(detail, ?2) > 0")) != NULL) {
+	    "AND kind = '" BZ_NOTIF_EV_OPENED "' AND detail LIKE ('%' || ?2 || '%')"))
+	    != NULL) {
 		store_bind_text(s, 1, folio);
 		store_bind_text(s, 2, bz_buf_str(&needle));
-		if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-			r = sqlite3_column_int64(s, 0) > 0;
+		if ((rc = bz_db_step(s)) == BZ_DB_ROW)
+			r = bz_db_column_int64(s, 0) > 0;
 		else
 			store_log_error(st, qid, "the opening's event");
-		sqlite3_finalize(s);
+		bz_db_finalize(s);
 	}
 	bz_buf_free(&needle);
 	return r;
@@ -100,7 +100,7 @@ bz_notification_acuse_issue_locked(struct bz_store *st, const char *qid, int64_t
 {
 	struct bz_notification n;
 	struct bz_notif_acuse_opts first = *o;
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	char cadena[65], *folio = NULL;
 	int rc = -1;
 
@@ -110,22 +110,22 @@ bz_notification_acuse_issue_locked(struct bz_store *st, const char *qid, int64_t
 		bz_buf_puts(err, "the due acuse could not be claimed");
 		return -1;
 	}
-	sqlite3_bind_int64(s, 1, id);
+	bz_db_bind_int64(s, 1, id);
 	if (store_step_done(st, s, qid, "claim the due acuse") != 0) {
 		bz_buf_puts(err, "the due acuse could not be claimed");
 		return -1;
 	}
-	if (sqlite3_changes(store_db(st)) != 1)
+	if (bz_db_changes(store_db(st)) != 1)
 		return 0;	/* not due: another run issued it */
 	if ((s = store_prepare(st, qid, "SELECT folio FROM notifications WHERE id = ?"))
 	    == NULL) {
 		bz_buf_puts(err, "the opened notification could not be read");
 		return -1;
 	}
-	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	bz_db_bind_int64(s, 1, id);
+	if (bz_db_step(s) == BZ_DB_ROW)
 		folio = store_column_dup(s, 0);
-	sqlite3_finalize(s);
+	bz_db_finalize(s);
 	if (folio == NULL) {
 		bz_buf_puts(err, "the opened notification could not be read");
 		return -1;

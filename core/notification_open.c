@@ -15,7 +15,6 @@
  */
 #include "build-aux/config.h"
 
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,7 +33,7 @@ bz_notification_open_locked(struct bz_store *st, const char *qid, const char *fo
 {
 	struct bz_legal_instant li;
 	struct bz_notification n;
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	char cadena[65];
 	int rc;
 
@@ -54,15 +53,15 @@ bz_notification_open_locked(struct bz_store *st, const char *qid, const char *fo
 		return -1;
 	}
 	store_bind_text(s, 1, folio);
-	sqlite3_bind_int64(s, 2, opened);
-	sqlite3_bind_int64(s, 3, li.utc);
+	bz_db_bind_int64(s, 2, opened);
+	bz_db_bind_int64(s, 3, li.utc);
 	store_bind_text(s, 4, li.rule);
 	store_bind_text(s, 5, by_folio);
 	if (store_step_done(st, s, qid, "open notification") != 0) {
 		bz_buf_puts(err, "the notification could not be updated");
 		return -1;
 	}
-	if (sqlite3_changes(store_db(st)) != 1)
+	if (bz_db_changes(store_db(st)) != 1)
 		return 0;
 	if (bz_notification_get(st, folio, &n) != BZ_STORE_OK) {
 		bz_buf_puts(err, "the opened notification could not be read back");
@@ -83,7 +82,7 @@ bz_notification_open_locked(struct bz_store *st, const char *qid, const char *fo
 static int
 last_resend(struct bz_store *st, const char *folio, int64_t *last)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int rc;
 
 	*last = 0;
@@ -91,10 +90,10 @@ last_resend(struct bz_store *st, const char *folio, int64_t *last)
 	    "WHERE folio = ?1 AND kind = '" BZ_NOTIF_EV_RESENT "'")) == NULL)
 		return -1;
 	store_bind_text(s, 1, folio);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*last = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 0 : -1;
+	if ((rc = bz_db_step(s)) == BZ_DB_ROW)
+		*last = bz_db_column_int64(s, 0);
+	bz_db_finalize(s);
+	return rc == BZ_DB_ROW ? 0 : -1;
 }
 
 /* bz_notification_resend - the kept acuse again, instant unchanged */

@@ -12,7 +12,6 @@
  */
 #include "build-aux/config.h"
 
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,9 +54,9 @@ bz_notification_free(struct bz_notification *n)
 
 /* day - a YYYY-MM-DD column into its fixed field ("" when odd) */
 static void
-day(sqlite3_stmt *s, int i, char out[11])
+day(struct bz_db_stmt *s, int i, char out[11])
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
+	const char *t = bz_db_column_text(s, i);
 
 	out[0] = '\0';
 	if (t != NULL && strlen((const char *)t) == 10)
@@ -66,10 +65,10 @@ day(sqlite3_stmt *s, int i, char out[11])
 
 /* read_row - the COLUMNS of s into n */
 static void
-read_row(sqlite3_stmt *s, struct bz_notification *n)
+read_row(struct bz_db_stmt *s, struct bz_notification *n)
 {
 	memset(n, 0, sizeof(*n));
-	n->id = sqlite3_column_int64(s, 0);
+	n->id = bz_db_column_int64(s, 0);
 	n->folio = store_column_dup(s, 1);
 	n->submission_folio = store_column_dup(s, 4);
 	n->rfc = store_column_dup(s, 5);
@@ -79,22 +78,22 @@ read_row(sqlite3_stmt *s, struct bz_notification *n)
 	n->department_name = store_column_dup(s, 9);
 	n->reply_to = store_column_dup(s, 10);
 	n->state = store_column_dup(s, 11);
-	n->created_utc = sqlite3_column_int64(s, 12);
+	n->created_utc = bz_db_column_int64(s, 12);
 	n->aviso_message_id = store_column_dup(s, 13);
-	n->aviso_planned_utc = sqlite3_column_int64(s, 14);
-	n->aviso_queued_utc = sqlite3_column_int64(s, 15);
-	n->aviso_released_utc = sqlite3_column_int64(s, 16);
+	n->aviso_planned_utc = bz_db_column_int64(s, 14);
+	n->aviso_queued_utc = bz_db_column_int64(s, 15);
+	n->aviso_released_utc = bz_db_column_int64(s, 16);
 	day(s, 17, n->day1);
 	day(s, 18, n->day2);
 	day(s, 19, n->day3);
 	day(s, 20, n->deemed_date);
-	n->deemed_due_utc = sqlite3_column_int64(s, 21);
+	n->deemed_due_utc = bz_db_column_int64(s, 21);
 	n->window_rule = store_column_dup(s, 22);
 	n->calendar_version = store_column_dup(s, 23);
-	n->opened_utc = sqlite3_column_int64(s, 24);
-	n->legal_utc = sqlite3_column_int64(s, 25);
+	n->opened_utc = bz_db_column_int64(s, 24);
+	n->legal_utc = bz_db_column_int64(s, 25);
 	n->rule = store_column_dup(s, 26);
-	n->deemed_utc = sqlite3_column_int64(s, 27);
+	n->deemed_utc = bz_db_column_int64(s, 27);
 	n->acuse_folio = store_column_dup(s, 28);
 	n->constancia_folio = store_column_dup(s, 29);
 }
@@ -103,7 +102,7 @@ read_row(sqlite3_stmt *s, struct bz_notification *n)
 enum bz_store_status
 bz_notification_get(struct bz_store *st, const char *folio, struct bz_notification *n)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int rc;
 
 	memset(n, 0, sizeof(*n));
@@ -111,12 +110,12 @@ bz_notification_get(struct bz_store *st, const char *folio, struct bz_notificati
 	    "WHERE folio = ?")) == NULL)
 		return BZ_STORE_TEMPFAIL;
 	store_bind_text(s, 1, folio);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	if ((rc = bz_db_step(s)) == BZ_DB_ROW)
 		read_row(s, n);
-	else if (rc != SQLITE_DONE)
+	else if (rc != BZ_DB_DONE)
 		store_log_error(st, NULL, "read notification");
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? BZ_STORE_OK : rc == SQLITE_DONE ?
+	bz_db_finalize(s);
+	return rc == BZ_DB_ROW ? BZ_STORE_OK : rc == BZ_DB_DONE ?
 	    BZ_STORE_NOTFOUND : BZ_STORE_TEMPFAIL;
 }
 
@@ -125,7 +124,7 @@ enum bz_store_status
 bz_notification_list(struct bz_store *st, const char *rfc, const char *state,
     struct bz_notification **v, size_t *n)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int rc;
 
 	*v = NULL;
@@ -136,14 +135,14 @@ bz_notification_list(struct bz_store *st, const char *rfc, const char *state,
 		return BZ_STORE_TEMPFAIL;
 	store_bind_text(s, 1, rfc);
 	store_bind_text(s, 2, state);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = bz_db_step(s)) == BZ_DB_ROW) {
 		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
 		read_row(s, &(*v)[(*n)++]);
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != BZ_DB_DONE)
 		store_log_error(st, NULL, "list notifications");
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	bz_db_finalize(s);
+	if (rc != BZ_DB_DONE) {
 		bz_notification_list_free(*v, *n);
 		*v = NULL;
 		*n = 0;
@@ -166,27 +165,27 @@ int
 bz_notification_row_digest(struct bz_store *st, int64_t id, char out[65])
 {
 	struct bz_buf b = BZ_BUF_INIT;
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int rc;
 
 	if ((s = store_prepare(st, NULL, "SELECT " COLUMNS " FROM notifications "
 	    "WHERE id = ?")) == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	bz_db_bind_int64(s, 1, id);
+	if ((rc = bz_db_step(s)) == BZ_DB_ROW)
 		for (int i = 0; i < NCOLUMNS; i++) {
-			const unsigned char *t = sqlite3_column_text(s, i);
+			const char *t = bz_db_column_text(s, i);
 
 			bz_buf_printf(&b, "%zu:%s|", t ? strlen((const char *)t) : 0,
 			    t ? (const char *)t : "");
 		}
 	else
 		store_log_error(st, NULL, "read notification for its digest");
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
+	bz_db_finalize(s);
+	if (rc == BZ_DB_ROW)
 		bz_sha256_hex(b.data, b.len, out);
 	bz_buf_free(&b);
-	return rc == SQLITE_ROW ? 0 : -1;
+	return rc == BZ_DB_ROW ? 0 : -1;
 }
 
 /* newest_digest - state_sha256 of the newest notification event of folio
@@ -194,7 +193,7 @@ bz_notification_row_digest(struct bz_store *st, int64_t id, char out[65])
 static int
 newest_digest(struct bz_store *st, const char *folio, char **want)
 {
-	sqlite3_stmt *e;
+	struct bz_db_stmt *e;
 	const char *d, *p;
 	int rc;
 
@@ -203,13 +202,13 @@ newest_digest(struct bz_store *st, const char *folio, char **want)
 	    "AND kind LIKE 'notification-%' ORDER BY id DESC LIMIT 1")) == NULL)
 		return -1;
 	store_bind_text(e, 1, folio);
-	rc = sqlite3_step(e);
-	if (rc == SQLITE_ROW && (d = (const char *)sqlite3_column_text(e, 0)) != NULL &&
+	rc = bz_db_step(e);
+	if (rc == BZ_DB_ROW && (d = bz_db_column_text(e, 0)) != NULL &&
 	    (p = strstr(d, "\"state_sha256\": \"")) != NULL &&
 	    strlen(p + strlen("\"state_sha256\": \"")) >= 64)
 		*want = xstrndup(p + strlen("\"state_sha256\": \""), 64);
-	sqlite3_finalize(e);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+	bz_db_finalize(e);
+	return rc == BZ_DB_ROW || rc == BZ_DB_DONE ? 0 : -1;
 }
 
 /* bz_notification_verify_rows - every row against its newest event */
@@ -220,7 +219,7 @@ bz_notification_verify_rows(struct bz_store *st,
 {
 	char **folios = NULL;
 	size_t n = 0;
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	enum bz_store_status rc;
 
 	*checked = 0;
@@ -239,9 +238,9 @@ bz_notification_verify_rows(struct bz_store *st,
 		if ((s = store_prepare(st, NULL, "SELECT id FROM notifications "
 		    "WHERE folio = ?")) != NULL) {
 			store_bind_text(s, 1, folios[i]);
-			if (sqlite3_step(s) == SQLITE_ROW)
-				id = sqlite3_column_int64(s, 0);
-			sqlite3_finalize(s);
+			if (bz_db_step(s) == BZ_DB_ROW)
+				id = bz_db_column_int64(s, 0);
+			bz_db_finalize(s);
 		}
 		if (newest_digest(st, folios[i], &want) < 0 || id == 0 ||
 		    bz_notification_row_digest(st, id, digest) < 0)

@@ -12,7 +12,6 @@
  */
 #include "build-aux/config.h"
 
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -51,7 +50,7 @@ bz_notification_owner(struct bz_store *st, const struct bz_notification *n,
 static enum bz_store_status
 folio_by_msgid(struct bz_store *st, const char *msgid, char **folio)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int rc;
 
 	*folio = NULL;
@@ -59,12 +58,12 @@ folio_by_msgid(struct bz_store *st, const char *msgid, char **folio)
 	    "WHERE aviso_message_id = ?")) == NULL)
 		return BZ_STORE_TEMPFAIL;
 	store_bind_text(s, 1, msgid);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	if ((rc = bz_db_step(s)) == BZ_DB_ROW)
 		*folio = store_column_dup(s, 0);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
+	bz_db_finalize(s);
+	if (rc == BZ_DB_ROW)
 		return BZ_STORE_OK;
-	return rc == SQLITE_DONE ? BZ_STORE_NOTFOUND : BZ_STORE_TEMPFAIL;
+	return rc == BZ_DB_DONE ? BZ_STORE_NOTFOUND : BZ_STORE_TEMPFAIL;
 }
 
 /* try_folio - n filled when folio is a told notification rfc may act on */

@@ -16,7 +16,6 @@
  */
 #include "build-aux/config.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,25 +57,25 @@ bz_notification_plan(const struct bz_calendar *cal, int64_t created_utc,
 static int
 next_folio(struct bz_store *st, const char *qid, int year, int64_t *seq)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int rc;
 
 	if ((s = store_prepare(st, qid, "INSERT INTO notification_counter (year, last) "
 	    "VALUES (?1, 1) ON CONFLICT (year) DO UPDATE SET last = last + 1")) == NULL)
 		return -1;
-	sqlite3_bind_int(s, 1, year);
+	bz_db_bind_int64(s, 1, year);
 	if (store_step_done(st, s, qid, "notification counter") < 0)
 		return -1;
 	if ((s = store_prepare(st, qid,
 	    "SELECT last FROM notification_counter WHERE year = ?")) == NULL)
 		return -1;
-	sqlite3_bind_int(s, 1, year);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*seq = sqlite3_column_int64(s, 0);
+	bz_db_bind_int64(s, 1, year);
+	if ((rc = bz_db_step(s)) == BZ_DB_ROW)
+		*seq = bz_db_column_int64(s, 0);
 	else
 		store_log_error(st, qid, "notification counter");
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW)
+	bz_db_finalize(s);
+	if (rc != BZ_DB_ROW)
 		return -1;
 	if (*seq > 99999999) {
 		bz_log(BZ_LOG_ERR, qid, "notification counter of %d exhausted", year);
@@ -92,7 +91,7 @@ bz_notification_event_locked(struct bz_store *st, const char *qid, int64_t now,
 {
 	struct bz_buf detail = BZ_BUF_INIT;
 	struct bz_json j;
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	char digest[65], *folio = NULL, *state = NULL;
 	int r;
 
@@ -101,12 +100,12 @@ bz_notification_event_locked(struct bz_store *st, const char *qid, int64_t now,
 	if ((s = store_prepare(st, qid, "SELECT folio, state FROM notifications "
 	    "WHERE id = ?")) == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	bz_db_bind_int64(s, 1, id);
+	if (bz_db_step(s) == BZ_DB_ROW) {
 		folio = store_column_dup(s, 0);
 		state = store_column_dup(s, 1);
 	}
-	sqlite3_finalize(s);
+	bz_db_finalize(s);
 	if (folio == NULL) {
 		bz_log(BZ_LOG_ERR, qid, "notification %lld vanished", (long long)id);
 		free(state);
@@ -132,7 +131,7 @@ int
 bz_notification_create_locked(struct bz_store *st, const char *qid,
     struct bz_notif_new *n)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	char days[4][BZ_INSTANT_UTC_LEN], *msgid;
 	int64_t seq;
 	int i = 1, year = n->year;
@@ -149,13 +148,13 @@ bz_notification_create_locked(struct bz_store *st, const char *qid,
 	    "department_name, reply_to, state, created_utc, aviso_message_id, "
 	    "aviso_planned_utc, day1, day2, day3, deemed_date, deemed_due_utc, "
 	    "window_rule, calendar_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-	    "'sent', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) == NULL) {
+	    "'sent', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id")) == NULL) {
 		free(msgid);
 		return -1;
 	}
 	store_bind_text(s, i++, n->folio);
-	sqlite3_bind_int(s, i++, year);
-	sqlite3_bind_int64(s, i++, seq);
+	bz_db_bind_int64(s, i++, year);
+	bz_db_bind_int64(s, i++, seq);
 	store_bind_text(s, i++, n->submission_folio);
 	store_bind_text(s, i++, n->req->rfc);
 	store_bind_text(s, i++, n->req->subject);
@@ -163,18 +162,17 @@ bz_notification_create_locked(struct bz_store *st, const char *qid,
 	store_bind_text(s, i++, n->official->address);
 	store_bind_text(s, i++, n->official->name);
 	store_bind_text(s, i++, n->req->reply_to);
-	sqlite3_bind_int64(s, i++, n->created_utc);
+	bz_db_bind_int64(s, i++, n->created_utc);
 	store_bind_text(s, i++, msgid);
-	sqlite3_bind_int64(s, i++, n->planned_utc);
+	bz_db_bind_int64(s, i++, n->planned_utc);
 	for (int d = 0; d < 4; d++)
 		store_bind_text(s, i++, days[d]);
-	sqlite3_bind_int64(s, i++, n->deemed_due_utc);
+	bz_db_bind_int64(s, i++, n->deemed_due_utc);
 	store_bind_text(s, i++, n->window_rule);
 	store_bind_text(s, i++, n->calendar_version);
 	free(msgid);
-	if (store_step_done(st, s, qid, "insert notification") < 0)
+	if (store_step_id(st, s, qid, "insert notification", &n->id) < 0)
 		return -1;
-	n->id = sqlite3_last_insert_rowid(store_db(st));
 	return bz_notification_event_locked(st, qid, n->created_utc, BZ_NOTIF_EV_SENT,
 	    n->id, "submission", n->submission_folio);
 }

@@ -15,7 +15,6 @@
  */
 #include "build-aux/config.h"
 
-#include <sqlite3.h>
 #include <stdlib.h>
 
 #include "buzon/registration.h"
@@ -27,7 +26,7 @@
 enum bz_store_status
 bz_registration_expire(struct bz_store *st, int64_t now, size_t *n)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int64_t *ids = NULL;
 	size_t nids = 0;
 	int rc, ok = 1;
@@ -38,12 +37,12 @@ bz_registration_expire(struct bz_store *st, int64_t now, size_t *n)
 	if ((s = store_prepare(st, NULL, "SELECT 1 FROM registrations r WHERE "
 	    EXPIRABLE " LIMIT 1")) == NULL)
 		return BZ_STORE_TEMPFAIL;
-	sqlite3_bind_int64(s, 1, now);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_DONE)
+	bz_db_bind_int64(s, 1, now);
+	rc = bz_db_step(s);
+	bz_db_finalize(s);
+	if (rc == BZ_DB_DONE)
 		return BZ_STORE_OK;
-	if (rc != SQLITE_ROW)
+	if (rc != BZ_DB_ROW)
 		return BZ_STORE_TEMPFAIL;
 	if (store_begin(st, NULL) < 0)
 		return BZ_STORE_TEMPFAIL;
@@ -52,20 +51,20 @@ bz_registration_expire(struct bz_store *st, int64_t now, size_t *n)
 		store_rollback(st);
 		return BZ_STORE_TEMPFAIL;
 	}
-	sqlite3_bind_int64(s, 1, now);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	bz_db_bind_int64(s, 1, now);
+	while ((rc = bz_db_step(s)) == BZ_DB_ROW) {
 		ids = xrealloc(ids, (nids + 1) * sizeof(*ids));
-		ids[nids++] = sqlite3_column_int64(s, 0);
+		ids[nids++] = bz_db_column_int64(s, 0);
 	}
-	sqlite3_finalize(s);
-	ok = rc == SQLITE_DONE;
+	bz_db_finalize(s);
+	ok = rc == BZ_DB_DONE;
 	for (size_t i = 0; ok && i < nids; i++) {
 		int changes;
 
 		ok = registration_exec_id(st, NULL, "UPDATE registration_addresses AS a SET "
 		    "dropped = 1 WHERE a.registration_id = ?2 AND " ADDR_OUT, now,
 		    ids[i], "drop unconfirmed") == 0;
-		changes = sqlite3_changes(store_db(st));
+		changes = bz_db_changes(store_db(st));
 		if (ok && changes > 0)
 			ok = registration_event(st, NULL, now, "contact-dropped", ids[i], NULL,
 			    NULL) == 0;
@@ -75,7 +74,7 @@ bz_registration_expire(struct bz_store *st, int64_t now, size_t *n)
 		if (ok && (ok = registration_exec_id(st, NULL, "UPDATE registrations AS r SET "
 		    "state = 'expired' WHERE r.id = ?2 AND r.state = 'pending' AND "
 		    SETTLED, now, ids[i], "expire registration") == 0) &&
-		    sqlite3_changes(store_db(st)) == 1) {
+		    bz_db_changes(store_db(st)) == 1) {
 			(*n)++;
 			ok = registration_event(st, NULL, now, "registration-expired", ids[i],
 			    NULL, NULL) == 0;
@@ -136,7 +135,7 @@ bz_registration_handoffs(struct bz_store *st, int64_t clock, int64_t wall,
 		"mobile_sent_utc IS NULL AND EXISTS (SELECT 1 FROM sms_queue q WHERE "
 		"q.registration_id = registrations.id AND q.status = 'sent')",
 	};
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int64_t *ids = NULL;
 	size_t nids = 0;
 	int rc, ok;
@@ -146,11 +145,11 @@ bz_registration_handoffs(struct bz_store *st, int64_t clock, int64_t wall,
 	if ((s = store_prepare(st, NULL, "SELECT 1 WHERE EXISTS ("
 	    HANDED_OFF_IDS ")")) == NULL)
 		return BZ_STORE_TEMPFAIL;
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_DONE)
+	rc = bz_db_step(s);
+	bz_db_finalize(s);
+	if (rc == BZ_DB_DONE)
 		return BZ_STORE_OK;
-	if (rc != SQLITE_ROW || store_begin(st, NULL) < 0)
+	if (rc != BZ_DB_ROW || store_begin(st, NULL) < 0)
 		return BZ_STORE_TEMPFAIL;
 	/* The registrations whose clocks start now: each gets an event
 	 * sealing its row with the new instants, so an instant moved behind
@@ -160,22 +159,22 @@ bz_registration_handoffs(struct bz_store *st, int64_t clock, int64_t wall,
 		store_rollback(st);
 		return BZ_STORE_TEMPFAIL;
 	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = bz_db_step(s)) == BZ_DB_ROW) {
 		ids = xrealloc(ids, (nids + 1) * sizeof(*ids));
-		ids[nids++] = sqlite3_column_int64(s, 0);
+		ids[nids++] = bz_db_column_int64(s, 0);
 	}
-	sqlite3_finalize(s);
-	ok = rc == SQLITE_DONE;
+	bz_db_finalize(s);
+	ok = rc == BZ_DB_DONE;
 	for (size_t i = 0; ok && i < sizeof(sql) / sizeof(sql[0]); i++) {
 		if ((s = store_prepare(st, NULL, sql[i])) == NULL) {
 			ok = 0;
 			break;
 		}
-		sqlite3_bind_int64(s, 1, clock);
-		sqlite3_bind_int64(s, 2, wall);
+		bz_db_bind_int64(s, 1, clock);
+		bz_db_bind_int64(s, 2, wall);
 		ok = store_step_done(st, s, NULL, "record hand-offs") == 0;
 		if (ok)
-			*n += (size_t)sqlite3_changes(store_db(st));
+			*n += (size_t)bz_db_changes(store_db(st));
 	}
 	for (size_t i = 0; ok && i < nids; i++)
 		ok = registration_event(st, NULL, clock, "contact-handed-off", ids[i],

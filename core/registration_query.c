@@ -13,7 +13,6 @@
  */
 #include "build-aux/config.h"
 
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,44 +55,44 @@ bz_reg_result_free(struct bz_reg_result *r)
 
 /* read_row - the REG_COLUMNS of a statement into r */
 static void
-read_row(sqlite3_stmt *s, struct bz_registration *r)
+read_row(struct bz_db_stmt *s, struct bz_registration *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->id = sqlite3_column_int64(s, 0);
+	r->id = bz_db_column_int64(s, 0);
 	r->rfc = store_column_dup(s, 1);
 	r->rfc_representante = store_column_dup(s, 2);
 	r->state = store_column_dup(s, 3);
 	r->folio = store_column_dup(s, 4);
 	r->signer_email = store_column_dup(s, 5);
 	r->mobile = store_column_dup(s, 6);
-	r->mobile_confirmed_utc = sqlite3_column_int64(s, 7);
-	r->created_utc = sqlite3_column_int64(s, 8);
-	r->expires_utc = sqlite3_column_int64(s, 9);
+	r->mobile_confirmed_utc = bz_db_column_int64(s, 7);
+	r->created_utc = bz_db_column_int64(s, 8);
+	r->expires_utc = bz_db_column_int64(s, 9);
 	r->consent_sha256 = store_column_dup(s, 10);
-	r->enabled_utc = sqlite3_column_int64(s, 11);
+	r->enabled_utc = bz_db_column_int64(s, 11);
 }
 
 /* load_addresses - the live (not dropped) addresses of r */
 static int
 load_addresses(struct bz_store *st, struct bz_registration *r)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int rc;
 
 	if ((s = store_prepare(st, NULL, "SELECT address, confirmed_utc FROM "
 	    "registration_addresses WHERE registration_id = ? AND dropped = 0 "
 	    "ORDER BY idx")) == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, r->id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	bz_db_bind_int64(s, 1, r->id);
+	while ((rc = bz_db_step(s)) == BZ_DB_ROW) {
 		r->addresses = xrealloc(r->addresses,
 		    (r->naddresses + 1) * sizeof(*r->addresses));
 		r->addresses[r->naddresses].address = store_column_dup(s, 0);
-		r->addresses[r->naddresses].confirmed_utc = sqlite3_column_int64(s, 1);
+		r->addresses[r->naddresses].confirmed_utc = bz_db_column_int64(s, 1);
 		r->naddresses++;
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	bz_db_finalize(s);
+	if (rc != BZ_DB_DONE) {
 		store_log_error(st, NULL, "read registration addresses");
 		return -1;
 	}
@@ -106,7 +105,7 @@ enum bz_store_status
 registration_load_one(struct bz_store *st, const char *where, const char *text, int64_t id,
     struct bz_registration *r)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	char *sql = xasprintf("SELECT " REG_COLUMNS " FROM registrations WHERE %s "
 	    "LIMIT 1", where);
 	int rc;
@@ -118,14 +117,14 @@ registration_load_one(struct bz_store *st, const char *where, const char *text, 
 	if (text != NULL)
 		store_bind_text(s, 1, text);
 	else
-		sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+		bz_db_bind_int64(s, 1, id);
+	rc = bz_db_step(s);
+	if (rc == BZ_DB_ROW)
 		read_row(s, r);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_DONE)
+	bz_db_finalize(s);
+	if (rc == BZ_DB_DONE)
 		return BZ_STORE_NOTFOUND;
-	if (rc != SQLITE_ROW) {
+	if (rc != BZ_DB_ROW) {
 		store_log_error(st, NULL, "read registration");
 		return BZ_STORE_TEMPFAIL;
 	}
@@ -150,7 +149,7 @@ enum bz_store_status
 bz_registration_list(struct bz_store *st, const char *state,
     struct bz_registration **rs, size_t *n)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int rc;
 
 	*rs = NULL;
@@ -160,15 +159,15 @@ bz_registration_list(struct bz_store *st, const char *state,
 	    "ORDER BY id DESC")) == NULL)
 		return BZ_STORE_TEMPFAIL;
 	store_bind_text(s, 1, state);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = bz_db_step(s)) == BZ_DB_ROW) {
 		*rs = xrealloc(*rs, (*n + 1) * sizeof(**rs));
 		read_row(s, &(*rs)[(*n)++]);
 	}
-	sqlite3_finalize(s);
-	for (size_t i = 0; rc == SQLITE_DONE && i < *n; i++)
+	bz_db_finalize(s);
+	for (size_t i = 0; rc == BZ_DB_DONE && i < *n; i++)
 		if (load_addresses(st, &(*rs)[i]) < 0)
-			rc = SQLITE_ERROR;
-	if (rc != SQLITE_DONE) {
+			rc = BZ_DB_ERROR;
+	if (rc != BZ_DB_DONE) {
 		for (size_t i = 0; i < *n; i++)
 			bz_registration_free(&(*rs)[i]);
 		free(*rs);
@@ -183,18 +182,18 @@ bz_registration_list(struct bz_store *st, const char *state,
 int
 bz_registration_enabled(struct bz_store *st, const char *rfc)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int rc;
 
 	if ((s = store_prepare(st, NULL, "SELECT 1 FROM registrations WHERE rfc = ? "
 	    "AND state = 'enabled' LIMIT 1")) == NULL)
 		return -1;
 	store_bind_text(s, 1, rfc);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
+	rc = bz_db_step(s);
+	bz_db_finalize(s);
+	if (rc == BZ_DB_ROW)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == BZ_DB_DONE ? 0 : -1;
 }
 
 /* digest_handoff - a hand-off instant (the start of a 72-hour clock) in
@@ -202,9 +201,9 @@ bz_registration_enabled(struct bz_store *st, const char *rfc)
  * means were not handed off digests as before the column existed, so the
  * events sealed then still match. */
 static void
-digest_handoff(struct bz_buf *b, sqlite3_stmt *s, int col)
+digest_handoff(struct bz_buf *b, struct bz_db_stmt *s, int col)
 {
-	const unsigned char *t = sqlite3_column_text(s, col);
+	const char *t = bz_db_column_text(s, col);
 
 	if (t != NULL)
 		bz_buf_printf(b, "s%zu:%s;", strlen((const char *)t), (const char *)t);
@@ -217,7 +216,7 @@ digest_handoff(struct bz_buf *b, sqlite3_stmt *s, int col)
 int
 registration_row_digest(struct bz_store *st, int64_t id, char out[65])
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	struct bz_buf b = BZ_BUF_INIT;
 	int rc;
 
@@ -226,35 +225,35 @@ registration_row_digest(struct bz_store *st, int64_t id, char out[65])
 	    "created_utc, expires_utc, consent_sha256, enabled_utc, mobile_sent_utc "
 	    "FROM registrations WHERE id = ?")) == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	bz_db_bind_int64(s, 1, id);
+	if ((rc = bz_db_step(s)) == BZ_DB_ROW) {
 		for (int i = 0; i < 13; i++) {
-			const unsigned char *t = sqlite3_column_text(s, i);
+			const char *t = bz_db_column_text(s, i);
 
 			bz_buf_printf(&b, "%zu:%s|", t ? strlen((const char *)t) : 0,
 			    t ? (const char *)t : "");
 		}
 		digest_handoff(&b, s, 13);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW)
+	bz_db_finalize(s);
+	if (rc != BZ_DB_ROW)
 		goto fail;
 	if ((s = store_prepare(st, NULL, "SELECT idx, address, token_sha256, "
 	    "token_used_utc, confirmed_utc, dropped, notice_sent_utc FROM "
 	    "registration_addresses WHERE registration_id = ? ORDER BY idx")) == NULL)
 		goto fail;
-	sqlite3_bind_int64(s, 1, id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	bz_db_bind_int64(s, 1, id);
+	while ((rc = bz_db_step(s)) == BZ_DB_ROW) {
 		for (int i = 0; i < 6; i++) {
-			const unsigned char *t = sqlite3_column_text(s, i);
+			const char *t = bz_db_column_text(s, i);
 
 			bz_buf_printf(&b, "%zu:%s%c", t ? strlen((const char *)t) : 0,
 			    t ? (const char *)t : "", i == 5 ? ';' : '|');
 		}
 		digest_handoff(&b, s, 6);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	bz_db_finalize(s);
+	if (rc != BZ_DB_DONE)
 		goto fail;
 	bz_sha256_hex(b.data, b.len, out);
 	bz_buf_free(&b);
@@ -275,17 +274,17 @@ bz_registration_verify_rows(struct bz_store *st,
     void (*bad)(void *arg, const char *label, const char *why), void *arg,
     int64_t *checked)
 {
-	sqlite3_stmt *s, *e;
+	struct bz_db_stmt *s, *e;
 	int rc;
 
 	*checked = 0;
 	if ((s = store_prepare(st, NULL, "SELECT id, rfc FROM registrations "
 	    "ORDER BY id")) == NULL)
 		return BZ_STORE_TEMPFAIL;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(s, 0);
+	while ((rc = bz_db_step(s)) == BZ_DB_ROW) {
+		int64_t id = bz_db_column_int64(s, 0);
 		char *label = xasprintf("registration %lld (%s)", (long long)id,
-		    (const char *)sqlite3_column_text(s, 1));
+		    bz_db_column_text(s, 1));
 		char *prefix = xasprintf("{\"registration\": %lld, %%", (long long)id);
 		char digest[65], *want = NULL;
 		const char *d, *p;
@@ -295,15 +294,15 @@ bz_registration_verify_rows(struct bz_store *st,
 		    "detail LIKE ? ORDER BY id DESC LIMIT 1")) == NULL) {
 			free(label);
 			free(prefix);
-			sqlite3_finalize(s);
+			bz_db_finalize(s);
 			return BZ_STORE_TEMPFAIL;
 		}
 		store_bind_text(e, 1, prefix);
-		if (sqlite3_step(e) == SQLITE_ROW &&
-		    (d = (const char *)sqlite3_column_text(e, 0)) != NULL &&
+		if (bz_db_step(e) == BZ_DB_ROW &&
+		    (d = bz_db_column_text(e, 0)) != NULL &&
 		    (p = strstr(d, "\"state_sha256\": \"")) != NULL)
 			want = xstrndup(p + strlen("\"state_sha256\": \""), 64);
-		sqlite3_finalize(e);
+		bz_db_finalize(e);
 		if (registration_row_digest(st, id, digest) < 0)
 			bad(arg, label, "the row cannot be read");
 		else if (want == NULL)
@@ -315,8 +314,8 @@ bz_registration_verify_rows(struct bz_store *st,
 		free(label);
 		free(prefix);
 	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? BZ_STORE_OK : BZ_STORE_TEMPFAIL;
+	bz_db_finalize(s);
+	return rc == BZ_DB_DONE ? BZ_STORE_OK : BZ_STORE_TEMPFAIL;
 }
 
 /* bz_registration_confirmed_addresses - where rfc's acuses go besides the
@@ -325,7 +324,7 @@ enum bz_store_status
 bz_registration_confirmed_addresses(struct bz_store *st, const char *rfc,
     char ***addrs, size_t *n)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 
 	*addrs = NULL;
 	*n = 0;

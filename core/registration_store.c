@@ -30,7 +30,6 @@
 #include "build-aux/config.h"
 
 #include <inttypes.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,7 +51,7 @@ registration_event(struct bz_store *st, const char *qid, int64_t now, const char
 {
 	struct bz_buf detail = BZ_BUF_INIT;
 	struct bz_json j;
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	char digest[65], *folio = NULL, *rfc = NULL, *state = NULL;
 	int r = -1;
 
@@ -61,13 +60,13 @@ registration_event(struct bz_store *st, const char *qid, int64_t now, const char
 	if ((s = store_prepare(st, qid, "SELECT folio, rfc, state FROM registrations "
 	    "WHERE id = ?")) == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	bz_db_bind_int64(s, 1, id);
+	if (bz_db_step(s) == BZ_DB_ROW) {
 		folio = store_column_dup(s, 0);
 		rfc = store_column_dup(s, 1);
 		state = store_column_dup(s, 2);
 	}
-	sqlite3_finalize(s);
+	bz_db_finalize(s);
 	bz_json_init(&j, &detail);
 	bz_json_object(&j, NULL);
 	bz_json_int(&j, "registration", id);
@@ -90,15 +89,16 @@ int
 registration_exec_id(struct bz_store *st, const char *qid, const char *sql, int64_t now,
     int64_t id, const char *what)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 
 	if ((s = store_prepare(st, qid, sql)) == NULL)
 		return -1;
-	if (sqlite3_bind_parameter_count(s) == 2) {
-		sqlite3_bind_int64(s, 1, now);
-		sqlite3_bind_int64(s, 2, id);
+	/* (now, id) or (id): these statements have no '?' in literals */
+	if (strchr(strchr(sql, '?') + 1, '?') != NULL) {
+		bz_db_bind_int64(s, 1, now);
+		bz_db_bind_int64(s, 2, id);
 	} else
-		sqlite3_bind_int64(s, 1, id);
+		bz_db_bind_int64(s, 1, id);
 	return store_step_done(st, s, qid, what);
 }
 
@@ -107,7 +107,7 @@ static int
 replace_live(struct bz_store *st, const char *qid, const char *rfc, int64_t now,
     int *replaced)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int64_t ids[16];
 	size_t n = 0;
 	int rc;
@@ -116,10 +116,10 @@ replace_live(struct bz_store *st, const char *qid, const char *rfc, int64_t now,
 	    "AND state IN ('pending', 'confirmed') LIMIT 16")) == NULL)
 		return -1;
 	store_bind_text(s, 1, rfc);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		ids[n++] = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	while ((rc = bz_db_step(s)) == BZ_DB_ROW)
+		ids[n++] = bz_db_column_int64(s, 0);
+	bz_db_finalize(s);
+	if (rc != BZ_DB_DONE)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		if (registration_exec_id(st, qid, "UPDATE registrations SET state = 'replaced' "
@@ -138,7 +138,7 @@ bz_registration_create_locked(struct bz_store *st, const char *qid,
     struct bz_reg_new *n)
 {
 	const struct bz_reg_request *req = n->req;
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	char hash[65];
 
 	n->replaced = 0;
@@ -150,9 +150,9 @@ bz_registration_create_locked(struct bz_store *st, const char *qid,
 	    "AND state = 'enabled' ORDER BY id DESC LIMIT 1")) == NULL)
 		return -1;
 	store_bind_text(s, 1, n->rfc);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n->update_of = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	if (bz_db_step(s) == BZ_DB_ROW)
+		n->update_of = bz_db_column_int64(s, 0);
+	bz_db_finalize(s);
 	if (bz_contact_code_new(n->code) < 0) {
 		bz_log(BZ_LOG_ERR, qid, "registration: no random bytes for the code");
 		return -1;
@@ -161,7 +161,7 @@ bz_registration_create_locked(struct bz_store *st, const char *qid,
 	if ((s = store_prepare(st, qid, "INSERT INTO registrations (rfc, "
 	    "rfc_representante, state, folio, signer_email, mobile, "
 	    "mobile_code_sha256, created_utc, expires_utc, update_of) "
-	    "VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)")) == NULL)
+	    "VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?) RETURNING id")) == NULL)
 		return -1;
 	store_bind_text(s, 1, n->rfc);
 	store_bind_text(s, 2, n->rfc_representante);
@@ -169,15 +169,14 @@ bz_registration_create_locked(struct bz_store *st, const char *qid,
 	store_bind_text(s, 4, n->signer_email);
 	store_bind_text(s, 5, req->mobile);
 	store_bind_text(s, 6, hash);
-	sqlite3_bind_int64(s, 7, n->now);
-	sqlite3_bind_int64(s, 8, n->now + BZ_REG_LIFETIME);
+	bz_db_bind_int64(s, 7, n->now);
+	bz_db_bind_int64(s, 8, n->now + BZ_REG_LIFETIME);
 	if (n->update_of != 0)
-		sqlite3_bind_int64(s, 9, n->update_of);
+		bz_db_bind_int64(s, 9, n->update_of);
 	else
-		sqlite3_bind_null(s, 9);
-	if (store_step_done(st, s, qid, "insert registration") < 0)
+		bz_db_bind_null(s, 9);
+	if (store_step_id(st, s, qid, "insert registration", &n->id) < 0)
 		return -1;
-	n->id = sqlite3_last_insert_rowid(store_db(st));
 	for (size_t i = 0; i < req->naddresses; i++) {
 		if (bz_contact_token_new(n->tokens[i]) < 0) {
 			bz_log(BZ_LOG_ERR, qid, "registration: no random bytes for a token");
@@ -188,8 +187,8 @@ bz_registration_create_locked(struct bz_store *st, const char *qid,
 		    "(registration_id, idx, address, token_sha256) VALUES (?, ?, ?, ?)"))
 		    == NULL)
 			return -1;
-		sqlite3_bind_int64(s, 1, n->id);
-		sqlite3_bind_int64(s, 2, (int64_t)i);
+		bz_db_bind_int64(s, 1, n->id);
+		bz_db_bind_int64(s, 2, (int64_t)i);
 		store_bind_text(s, 3, req->addresses[i]);
 		store_bind_text(s, 4, hash);
 		if (store_step_done(st, s, qid, "insert registration address") < 0)
@@ -202,7 +201,7 @@ bz_registration_create_locked(struct bz_store *st, const char *qid,
 static int
 recipients(struct bz_store *st, int64_t id, char ***rcpts, size_t *n)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int rc;
 
 	if ((s = store_prepare(st, NULL, "SELECT address FROM registration_addresses "
@@ -210,13 +209,13 @@ recipients(struct bz_store *st, int64_t id, char ***rcpts, size_t *n)
 	    "UNION SELECT lower(signer_email) FROM registrations WHERE id = ?1 AND "
 	    "signer_email IS NOT NULL")) == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	bz_db_bind_int64(s, 1, id);
+	while ((rc = bz_db_step(s)) == BZ_DB_ROW) {
 		*rcpts = xrealloc(*rcpts, (*n + 1) * sizeof(**rcpts));
 		(*rcpts)[(*n)++] = store_column_dup(s, 0);
 	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	bz_db_finalize(s);
+	return rc == BZ_DB_DONE ? 0 : -1;
 }
 
 /*
@@ -228,7 +227,7 @@ static int
 apply_update(struct bz_store *st, const char *qid, int64_t id, int64_t now,
     int *done)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int64_t old = 0;
 	int rc;
 
@@ -236,12 +235,12 @@ apply_update(struct bz_store *st, const char *qid, int64_t id, int64_t now,
 	    "JOIN registrations o ON o.id = r.update_of WHERE r.id = ? AND "
 	    "o.state = 'enabled'")) == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		old = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? 0 : -1;
+	bz_db_bind_int64(s, 1, id);
+	if ((rc = bz_db_step(s)) == BZ_DB_ROW)
+		old = bz_db_column_int64(s, 0);
+	bz_db_finalize(s);
+	if (rc != BZ_DB_ROW)
+		return rc == BZ_DB_DONE ? 0 : -1;
 	if (registration_exec_id(st, qid, "UPDATE registrations SET state = 'replaced' WHERE id = ?",
 	    0, old, "replace the updated registration") < 0 ||
 	    registration_event(st, qid, now, "registration-replaced", old, NULL, NULL) < 0)
@@ -250,9 +249,9 @@ apply_update(struct bz_store *st, const char *qid, int64_t id, int64_t now,
 	    "enabled_utc = ?1, consent_sha256 = (SELECT consent_sha256 FROM "
 	    "registrations WHERE id = ?2) WHERE id = ?3")) == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, now);
-	sqlite3_bind_int64(s, 2, old);
-	sqlite3_bind_int64(s, 3, id);
+	bz_db_bind_int64(s, 1, now);
+	bz_db_bind_int64(s, 2, old);
+	bz_db_bind_int64(s, 3, id);
 	if (store_step_done(st, s, qid, "enable the update") < 0 ||
 	    registration_event(st, qid, now, "registration-updated", id, NULL, NULL) < 0)
 		return -1;
@@ -265,7 +264,7 @@ static int
 maybe_confirmed(struct bz_store *st, const char *qid, int64_t id, int64_t now,
     int *done)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int rc;
 
 	*done = 0;
@@ -275,10 +274,10 @@ maybe_confirmed(struct bz_store *st, const char *qid, int64_t id, int64_t now,
 	    "registration_id = ?1 AND confirmed_utc IS NOT NULL AND dropped = 0)"))
 	    == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
+	bz_db_bind_int64(s, 1, id);
 	if ((rc = store_step_done(st, s, qid, "confirm registration")) < 0)
 		return -1;
-	if (sqlite3_changes(store_db(st)) == 1) {
+	if (bz_db_changes(store_db(st)) == 1) {
 		*done = 1;
 		if (registration_event(st, qid, now, "registration-confirmed", id, NULL, NULL) < 0)
 			return -1;
@@ -312,7 +311,7 @@ bz_registration_confirm_token(struct bz_store *st, const char *qid,
     const char *token, int64_t now, struct bz_reg_result *res,
     struct bz_reasons *reasons)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	char hash[65], *state = NULL;
 	int64_t id = 0, idx = 0, used = 0, expires = 0;
 	int rc, ok, dropped = 0;
@@ -336,21 +335,21 @@ bz_registration_confirm_token(struct bz_store *st, const char *qid,
 		return BZ_STORE_TEMPFAIL;
 	}
 	store_bind_text(s, 1, hash);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		id = sqlite3_column_int64(s, 0);
-		idx = sqlite3_column_int64(s, 1);
+	if ((rc = bz_db_step(s)) == BZ_DB_ROW) {
+		id = bz_db_column_int64(s, 0);
+		idx = bz_db_column_int64(s, 1);
 		res->address = store_column_dup(s, 2);
-		used = sqlite3_column_int64(s, 3);
+		used = bz_db_column_int64(s, 3);
 		state = store_column_dup(s, 4);
-		expires = sqlite3_column_int64(s, 5);
-		dropped = sqlite3_column_int(s, 6);
+		expires = bz_db_column_int64(s, 5);
+		dropped = (int)bz_db_column_int64(s, 6);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	bz_db_finalize(s);
+	if (rc != BZ_DB_ROW && rc != BZ_DB_DONE) {
 		store_rollback(st);
 		return BZ_STORE_TEMPFAIL;
 	}
-	if (rc == SQLITE_DONE)
+	if (rc == BZ_DB_DONE)
 		bz_reasons_add(reasons, "BZ-REG-TOKEN-UNKNOWN");
 	else if (used != 0)
 		bz_reasons_add(reasons, "BZ-REG-TOKEN-USED");
@@ -359,7 +358,7 @@ bz_registration_confirm_token(struct bz_store *st, const char *qid,
 	else if (strcmp(state, "expired") == 0 || dropped || now >= expires)
 		bz_reasons_add(reasons, "BZ-REG-TOKEN-EXPIRED");
 	free(state);
-	if (rc == SQLITE_DONE || reasons->n > 0) {
+	if (rc == BZ_DB_DONE || reasons->n > 0) {
 		store_rollback(st);
 		free(res->address);
 		res->address = NULL;
@@ -369,9 +368,9 @@ bz_registration_confirm_token(struct bz_store *st, const char *qid,
 	    "token_used_utc = ?1, confirmed_utc = ?1 WHERE registration_id = ?2 "
 	    "AND idx = ?3")) != NULL;
 	if (ok) {
-		sqlite3_bind_int64(s, 1, now);
-		sqlite3_bind_int64(s, 2, id);
-		sqlite3_bind_int64(s, 3, idx);
+		bz_db_bind_int64(s, 1, now);
+		bz_db_bind_int64(s, 2, id);
+		bz_db_bind_int64(s, 3, idx);
 		ok = store_step_done(st, s, qid, "confirm address") == 0 &&
 		    registration_event(st, qid, now, "contact-confirmed", id, "address",
 		    res->address) == 0 &&
@@ -386,7 +385,7 @@ bz_registration_confirm_code(struct bz_store *st, const char *qid,
     const char *rfc, const char *code, int64_t now, struct bz_reg_result *res,
     struct bz_reasons *reasons)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	char hash[65], *want = NULL;
 	int64_t id = 0, expires = 0, confirmed = 0;
 	int attempts = 0, rc, ok;
@@ -404,26 +403,26 @@ bz_registration_confirm_code(struct bz_store *st, const char *qid,
 		return BZ_STORE_TEMPFAIL;
 	}
 	store_bind_text(s, 1, rfc);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		id = sqlite3_column_int64(s, 0);
+	if ((rc = bz_db_step(s)) == BZ_DB_ROW) {
+		id = bz_db_column_int64(s, 0);
 		want = store_column_dup(s, 1);
-		attempts = sqlite3_column_int(s, 2);
-		expires = sqlite3_column_int64(s, 3);
-		confirmed = sqlite3_column_int64(s, 4);
+		attempts = (int)bz_db_column_int64(s, 2);
+		expires = bz_db_column_int64(s, 3);
+		confirmed = bz_db_column_int64(s, 4);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	bz_db_finalize(s);
+	if (rc != BZ_DB_ROW && rc != BZ_DB_DONE) {
 		store_rollback(st);
 		return BZ_STORE_TEMPFAIL;
 	}
 	bz_contact_code_hash(rfc, code, hash);
-	if (rc == SQLITE_ROW && confirmed != 0 && strcmp(hash, want) == 0) {
+	if (rc == BZ_DB_ROW && confirmed != 0 && strcmp(hash, want) == 0) {
 		/* The same code again: the sender's MTA retrying after a 451
 		 * (the filing failed after this commit). Nothing changes. */
 		free(want);
 		return finish(st, qid, id, 1, res);
 	}
-	if (rc == SQLITE_DONE || confirmed != 0)
+	if (rc == BZ_DB_DONE || confirmed != 0)
 		bz_reasons_add(reasons, "BZ-REG-NOT-PENDING");
 	else if (now >= expires)
 		bz_reasons_add(reasons, "BZ-REG-TOKEN-EXPIRED");
@@ -484,7 +483,7 @@ bz_registration_enable_locked(struct bz_store *st, const char *qid,
     const char *rfc, const char *folio, const char *hash, int64_t now,
     char ***rcpts, size_t *nrcpts)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int64_t id = 0;
 	int rc;
 
@@ -492,17 +491,17 @@ bz_registration_enable_locked(struct bz_store *st, const char *qid,
 	    "AND state = 'confirmed' ORDER BY id DESC LIMIT 1")) == NULL)
 		return -1;
 	store_bind_text(s, 1, rfc);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW)
+	if ((rc = bz_db_step(s)) == BZ_DB_ROW)
+		id = bz_db_column_int64(s, 0);
+	bz_db_finalize(s);
+	if (rc != BZ_DB_ROW)
 		return -1;		/* checked before: a race, tempfail */
 	if ((s = store_prepare(st, qid, "UPDATE registrations SET state = 'enabled', "
 	    "consent_sha256 = ?, enabled_utc = ? WHERE id = ?")) == NULL)
 		return -1;
 	store_bind_text(s, 1, hash);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_int64(s, 3, id);
+	bz_db_bind_int64(s, 2, now);
+	bz_db_bind_int64(s, 3, id);
 	if (store_step_done(st, s, qid, "enable registration") < 0)
 		return -1;
 	/* Unconfirmed addresses of an enabled registration go: only confirmed
@@ -520,16 +519,16 @@ bz_registration_enable_locked(struct bz_store *st, const char *qid,
 static int64_t
 count_since(struct bz_store *st, const char *sql, const char *text, int64_t since)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int64_t n = -1;
 
 	if ((s = store_prepare(st, NULL, sql)) == NULL)
 		return -1;
 	store_bind_text(s, 1, text);
-	sqlite3_bind_int64(s, 2, since);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	bz_db_bind_int64(s, 2, since);
+	if (bz_db_step(s) == BZ_DB_ROW)
+		n = bz_db_column_int64(s, 0);
+	bz_db_finalize(s);
 	return n;
 }
 
@@ -578,7 +577,7 @@ int
 bz_registration_set_event_locked(struct bz_store *st, const char *qid,
     const char *folio, const char *event)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 
 	if ((s = store_prepare(st, qid, "UPDATE submissions SET event = ? "
 	    "WHERE folio = ?")) == NULL)
@@ -598,16 +597,20 @@ bz_registration_set_event_locked(struct bz_store *st, const char *qid,
 enum bz_store_status
 bz_registration_wipe_notices(struct bz_store *st, size_t *n)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 
 	*n = 0;
-	sqlite3_exec(store_db(st), "PRAGMA secure_delete = ON", NULL, NULL, NULL);
-	if ((s = store_prepare(st, NULL, "UPDATE outbox SET message = zeroblob(0) "
+	/* SQLite: overwrite the freed pages too. PostgreSQL's old row
+	 * versions go with VACUUM, which autovacuum runs. */
+	if (bz_db_kind(store_db(st)) == BZ_DB_SQLITE)
+		bz_db_exec(store_db(st), "PRAGMA secure_delete = ON");
+	if ((s = store_prepare(st, NULL, "UPDATE outbox SET message = ? "
 	    "WHERE kind = 'aviso' AND status IN ('sent', 'failed') AND "
 	    "length(message) > 0")) == NULL)
 		return BZ_STORE_TEMPFAIL;
+	bz_db_bind_blob(s, 1, "", 0);
 	if (store_step_done(st, s, NULL, "wipe sent notices") < 0)
 		return BZ_STORE_TEMPFAIL;
-	*n = (size_t)sqlite3_changes(store_db(st));
+	*n = (size_t)bz_db_changes(store_db(st));
 	return BZ_STORE_OK;
 }

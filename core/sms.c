@@ -23,7 +23,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -70,21 +69,21 @@ int
 bz_sms_queue_locked(struct bz_store *st, const char *qid, int64_t reg,
     const char *number, const char *text, int64_t now)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
+	int64_t id;
 
 	if ((s = store_prepare(st, qid, "INSERT INTO sms_queue (registration_id, "
-	    "number, message, next_attempt_utc, created_utc) VALUES (?, ?, ?, ?, ?)"))
+	    "number, message, next_attempt_utc, created_utc) VALUES (?, ?, ?, ?, ?) RETURNING id"))
 	    == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, reg);
+	bz_db_bind_int64(s, 1, reg);
 	store_bind_text(s, 2, number);
-	sqlite3_bind_blob64(s, 3, text, strlen(text), SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 4, now);
-	sqlite3_bind_int64(s, 5, now);
-	if (store_step_done(st, s, qid, "queue sms") < 0)
+	bz_db_bind_blob(s, 3, text, strlen(text));
+	bz_db_bind_int64(s, 4, now);
+	bz_db_bind_int64(s, 5, now);
+	if (store_step_id(st, s, qid, "queue sms", &id) < 0)
 		return -1;
-	return sms_event(st, qid, now, "sms-queued",
-	    sqlite3_last_insert_rowid(store_db(st)), reg, 0, NULL);
+	return sms_event(st, qid, now, "sms-queued", id, reg, 0, NULL);
 }
 
 /* bz_sms_send - run argv + number with text on stdin: exit status or -1 */
@@ -170,24 +169,24 @@ static int
 one_due(struct bz_store *st, int64_t now, int64_t *id, int64_t *reg, char **number,
     struct bz_buf *text, int *attempts)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int rc;
 
 	if ((s = store_prepare(st, NULL, "SELECT id, registration_id, number, message, "
 	    "attempts FROM sms_queue WHERE status = 'pending' AND next_attempt_utc <= ? "
 	    "ORDER BY next_attempt_utc, id LIMIT 1")) == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, now);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		*id = sqlite3_column_int64(s, 0);
-		*reg = sqlite3_column_int64(s, 1);
+	bz_db_bind_int64(s, 1, now);
+	if ((rc = bz_db_step(s)) == BZ_DB_ROW) {
+		*id = bz_db_column_int64(s, 0);
+		*reg = bz_db_column_int64(s, 1);
 		*number = store_column_dup(s, 2);
-		bz_buf_append(text, sqlite3_column_blob(s, 3),
-		    (size_t)sqlite3_column_bytes(s, 3));
-		*attempts = sqlite3_column_int(s, 4);
+		bz_buf_append(text, bz_db_column_blob(s, 3),
+		    (size_t)bz_db_column_bytes(s, 3));
+		*attempts = (int)bz_db_column_int64(s, 4);
 	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	bz_db_finalize(s);
+	return rc == BZ_DB_ROW ? 1 : rc == BZ_DB_DONE ? 0 : -1;
 }
 
 /* mark - record the outcome of one attempt, with its event */
@@ -195,7 +194,7 @@ static int
 mark(struct bz_store *st, int64_t id, int64_t reg, int64_t now, int attempts,
     int sent, int give_up, int64_t next, const char *error)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 
 	if (store_begin(st, NULL) < 0)
 		return -1;
@@ -210,17 +209,17 @@ mark(struct bz_store *st, int64_t id, int64_t reg, int64_t now, int attempts,
 		store_rollback(st);
 		return -1;
 	}
-	sqlite3_bind_int(s, 1, attempts);
+	bz_db_bind_int64(s, 1, attempts);
 	if (sent) {
-		sqlite3_bind_int64(s, 2, now);
-		sqlite3_bind_int64(s, 3, id);
+		bz_db_bind_int64(s, 2, now);
+		bz_db_bind_int64(s, 3, id);
 	} else {
 		store_bind_text(s, 2, error);
 		if (give_up)
-			sqlite3_bind_int64(s, 3, id);
+			bz_db_bind_int64(s, 3, id);
 		else {
-			sqlite3_bind_int64(s, 3, next);
-			sqlite3_bind_int64(s, 4, id);
+			bz_db_bind_int64(s, 3, next);
+			bz_db_bind_int64(s, 4, id);
 		}
 	}
 	if (store_step_done(st, s, NULL, "mark sms") < 0 ||

@@ -6,7 +6,7 @@
  * core/store_events.c, the outbox rows in core/store_outbox.c, the schema
  * in core/store_schema.c.
  *
- * Opening: the database file is created here with open(O_CREAT, 0600)
+ * Opening a SQLite file: it is created here with open(O_CREAT, 0600)
  * before SQLite sees it, so personal data is never readable by others
  * whatever the process umask; SQLite creates -wal and -shm with the mode
  * of the database file. Then: busy_timeout, journal_mode=WAL,
@@ -27,6 +27,7 @@
 
 #include "buzon/buf.h"
 #include "buzon/config.h"
+#include "buzon/db.h"
 #include "buzon/log.h"
 #include "buzon/store.h"
 #include "buzon/xalloc.h"
@@ -82,28 +83,13 @@ create_private(const char *path, struct bz_buf *err)
 
 /* pragma - run one PRAGMA, reporting failure into err */
 static int
-pragma(sqlite3 *db, const char *sql, const char *path, struct bz_buf *err)
+pragma(struct bz_db *db, const char *sql, struct bz_buf *err)
 {
-	char *msg = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		bz_buf_printf(err, "database %s: %s: %s", path, sql,
-		    msg ? msg : sqlite3_errmsg(db));
-		sqlite3_free(msg);
+	if (bz_db_exec(db, sql) != 0) {
+		bz_buf_printf(err, "database %s: %s: %s", bz_db_target(db), sql,
+		    bz_db_errmsg(db));
 		return -1;
 	}
-	return 0;
-}
-
-/* journal_mode_row - keep the journal mode the PRAGMA answers */
-static int
-journal_mode_row(void *arg, int ncol, char **val, char **name)
-{
-	struct bz_buf *mode = arg;
-
-	(void)name;
-	if (ncol > 0 && val[0] != NULL)
-		bz_buf_puts(mode, val[0]);
 	return 0;
 }
 
@@ -116,83 +102,92 @@ journal_mode_row(void *arg, int ncol, char **val, char **name)
  * but "wal" is an error.
  */
 static int
-set_wal(sqlite3 *db, const char *path, struct bz_buf *err)
+set_wal(struct bz_db *db, struct bz_buf *err)
 {
-	struct bz_buf mode = BZ_BUF_INIT;
-	char *msg = NULL;
-	int r = 0;
+	struct bz_db_stmt *s;
+	const char *mode;
+	int r = -1;
 
-	if (sqlite3_exec(db, "PRAGMA journal_mode = WAL", journal_mode_row, &mode,
-	    &msg) != SQLITE_OK) {
-		bz_buf_printf(err, "database %s: PRAGMA journal_mode = WAL: %s", path,
-		    msg ? msg : sqlite3_errmsg(db));
-		r = -1;
-	} else if (strcasecmp(bz_buf_str(&mode), "wal") != 0) {
+	if ((s = bz_db_prepare(db, "PRAGMA journal_mode = WAL")) == NULL ||
+	    bz_db_step(s) != BZ_DB_ROW) {
+		bz_buf_printf(err, "database %s: PRAGMA journal_mode = WAL: %s",
+		    bz_db_target(db), bz_db_errmsg(db));
+	} else if ((mode = bz_db_column_text(s, 0)) == NULL ||
+	    strcasecmp(mode, "wal") != 0) {
 		bz_buf_printf(err, "database %s: journal mode stays \"%s\", not wal "
 		    "(it needs a local file system with shared memory): refusing it",
-		    path, bz_buf_str(&mode));
-		r = -1;
-	}
-	sqlite3_free(msg);
-	bz_buf_free(&mode);
+		    bz_db_target(db), mode ? mode : "");
+	} else
+		r = 0;
+	bz_db_finalize(s);
 	return r;
 }
 
-/* bz_store_open - open (create, migrate) the database */
+/* open_sqlite - the file (created 0600) with WAL, synchronous=FULL,
+ * foreign keys and the busy timeout */
+static struct bz_db *
+open_sqlite(const char *path, int busy_timeout_ms, int flags, struct bz_buf *err)
+{
+	struct bz_db *db;
+
+	if (!(flags & BZ_STORE_READONLY) && create_private(path, err) < 0)
+		return NULL;
+	if ((db = bz_db_open(path, (flags & BZ_STORE_READONLY) ? BZ_DB_READONLY : 0,
+	    err)) == NULL)
+		return NULL;
+	sqlite3_busy_timeout(bz_db_sqlite(db), busy_timeout_ms);
+	if ((!(flags & BZ_STORE_READONLY) && set_wal(db, err) < 0) ||
+	    pragma(db, "PRAGMA synchronous = FULL", err) < 0 ||
+	    pragma(db, "PRAGMA foreign_keys = ON", err) < 0) {
+		bz_db_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+/* bz_store_open - open (create, migrate) the database: a SQLite file or a
+ * PostgreSQL URI (include/buzon/db.h) */
 struct bz_store *
 bz_store_open(const char *path, int busy_timeout_ms, int flags, struct bz_buf *err)
 {
 	struct bz_store *st;
-	sqlite3 *db = NULL;
-	int oflags, version;
+	struct bz_db *db;
+	int version;
 
 	if (path == NULL || *path == '\0')
 		bz_panic("bz_store_open: no path");
-	if (flags & BZ_STORE_READONLY)
-		oflags = SQLITE_OPEN_READONLY;
-	else {
-		if (create_private(path, err) < 0)
-			return NULL;
-		oflags = SQLITE_OPEN_READWRITE;
-	}
-	oflags |= SQLITE_OPEN_NOMUTEX;	/* one thread at a time per connection */
-	if (sqlite3_open_v2(path, &db, oflags, NULL) != SQLITE_OK) {
-		bz_buf_printf(err, "cannot open database %s: %s", path,
-		    db ? sqlite3_errmsg(db) : "out of memory");
-		sqlite3_close(db);
+	if (bz_db_target_is_pg(path))
+		db = bz_db_open(path, (flags & BZ_STORE_READONLY) ? BZ_DB_READONLY : 0,
+		    err);
+	else
+		db = open_sqlite(path, busy_timeout_ms, flags, err);
+	if (db == NULL)
 		return NULL;
-	}
-	sqlite3_extended_result_codes(db, 1);
-	sqlite3_busy_timeout(db, busy_timeout_ms);
-	if (!(flags & BZ_STORE_READONLY) && set_wal(db, path, err) < 0)
-		goto fail;
-	if (pragma(db, "PRAGMA synchronous = FULL", path, err) < 0 ||
-	    pragma(db, "PRAGMA foreign_keys = ON", path, err) < 0)
-		goto fail;
 	if ((version = store_schema_version(db)) < 0) {
-		bz_buf_printf(err, "database %s: cannot read schema version: %s", path,
-		    sqlite3_errmsg(db));
+		bz_buf_printf(err, "database %s: cannot read schema version: %s",
+		    bz_db_target(db), bz_db_errmsg(db));
 		goto fail;
 	}
 	if (version > BZ_STORE_SCHEMA_VERSION) {
 		bz_buf_printf(err, "database %s has schema version %d, newer than this "
 		    "buzon-milter understands (%d): refusing to open it; install the "
-		    "newer buzon-milter that wrote it", path, version,
+		    "newer buzon-milter that wrote it", bz_db_target(db), version,
 		    BZ_STORE_SCHEMA_VERSION);
 		goto fail;
 	}
 	if (version < BZ_STORE_SCHEMA_VERSION) {
 		if (flags & BZ_STORE_READONLY) {
 			bz_buf_printf(err, "database %s has schema version %d, older than "
-			    "%d: start buzon-milter once to migrate it", path, version,
-			    BZ_STORE_SCHEMA_VERSION);
+			    "%d: start buzon-milter once to migrate it", bz_db_target(db),
+			    version, BZ_STORE_SCHEMA_VERSION);
 			goto fail;
 		}
 		if (store_schema_migrate(db, BZ_STORE_SCHEMA_VERSION, err) < 0)
 			goto fail;
 		if (version > 0)
 			bz_log(BZ_LOG_NOTICE, NULL, "database %s migrated from schema "
-			    "version %d to %d", path, version, BZ_STORE_SCHEMA_VERSION);
+			    "version %d to %d", bz_db_target(db), version,
+			    BZ_STORE_SCHEMA_VERSION);
 	}
 	st = xcalloc(1, sizeof(*st));
 	st->db = db;
@@ -201,7 +196,7 @@ bz_store_open(const char *path, int busy_timeout_ms, int flags, struct bz_buf *e
 	st->busy_timeout_ms = busy_timeout_ms;
 	return st;
 fail:
-	sqlite3_close(db);
+	bz_db_close(db);
 	return NULL;
 }
 
@@ -219,52 +214,51 @@ bz_store_close(struct bz_store *st)
 {
 	if (st == NULL)
 		return;
-	if (sqlite3_close(st->db) != SQLITE_OK)
-		bz_panic("bz_store_close: statements left open on %s", st->path);
+	bz_db_close(st->db);
 	free(st->path);
 	free(st);
 }
 
-/* bz_store_path - the database file name */
+/* bz_store_path - the database as named for logs (a PostgreSQL URI's
+ * password masked) */
 const char *
 bz_store_path(const struct bz_store *st)
 {
-	return st->path;
+	return bz_db_target(st->db);
 }
 
-/* bz_store_schema_version - user_version of the open database */
+/* bz_store_schema_version - the schema version of the open database */
 int
 bz_store_schema_version(struct bz_store *st)
 {
 	return store_schema_version(st->db);
 }
 
-/* store_log_error - one log line naming the operation and SQLite's reason */
+/* store_log_error - one log line naming the operation and the reason */
 void
 store_log_error(struct bz_store *st, const char *qid, const char *what)
 {
-	bz_log(BZ_LOG_ERR, qid, "database %s: %s: %s (%d)", st->path, what,
-	    sqlite3_errmsg(st->db), sqlite3_extended_errcode(st->db));
+	bz_log(BZ_LOG_ERR, qid, "database %s: %s: %s", bz_db_target(st->db), what,
+	    bz_db_errmsg(st->db));
 }
 
 /* store_prepare - prepare or log; NULL on failure */
-sqlite3_stmt *
+struct bz_db_stmt *
 store_prepare(struct bz_store *st, const char *qid, const char *sql)
 {
-	sqlite3_stmt *s = NULL;
+	struct bz_db_stmt *s;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+	if ((s = bz_db_prepare(st->db, sql)) == NULL)
 		store_log_error(st, qid, "prepare");
-		return NULL;
-	}
 	return s;
 }
 
-/* store_begin - BEGIN IMMEDIATE: take the write lock now, wait busy_timeout */
+/* store_begin - the write lock now (SQLite: BEGIN IMMEDIATE, waiting up
+ * to the busy timeout; PostgreSQL: the store's advisory lock) */
 int
 store_begin(struct bz_store *st, const char *qid)
 {
-	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+	if (bz_db_begin_write(st->db) != 0) {
 		store_log_error(st, qid, "begin transaction");
 		return -1;
 	}
@@ -275,7 +269,7 @@ store_begin(struct bz_store *st, const char *qid)
 int
 store_commit(struct bz_store *st, const char *qid)
 {
-	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	if (bz_db_commit(st->db) != 0) {
 		store_log_error(st, qid, "commit");
 		store_rollback(st);
 		return -1;
@@ -283,48 +277,63 @@ store_commit(struct bz_store *st, const char *qid)
 	return 0;
 }
 
-/* store_rollback - ROLLBACK if SQLite has not already done it */
+/* store_rollback - ROLLBACK if the database has not already done it */
 void
 store_rollback(struct bz_store *st)
 {
-	if (!sqlite3_get_autocommit(st->db))
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	bz_db_rollback(st->db);
 }
 
 /* store_step_done - run a statement expected to return no row, then finalize */
 int
-store_step_done(struct bz_store *st, sqlite3_stmt *s, const char *qid, const char *what)
+store_step_done(struct bz_store *st, struct bz_db_stmt *s, const char *qid, const char *what)
 {
-	int rc = sqlite3_step(s);
+	int rc = bz_db_step(s);
 
 	/* Log before finalizing: the message belongs to this step. */
-	if (rc != SQLITE_DONE)
+	if (rc != BZ_DB_DONE)
 		store_log_error(st, qid, what);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	bz_db_finalize(s);
+	return rc == BZ_DB_DONE ? 0 : -1;
+}
+
+/* store_step_id - run an INSERT ... RETURNING id, keep the id, finalize:
+ * 0 done, -1 failed (the portable form of last_insert_rowid) */
+int
+store_step_id(struct bz_store *st, struct bz_db_stmt *s, const char *qid,
+    const char *what, int64_t *id)
+{
+	int rc = bz_db_step(s);
+
+	if (rc == BZ_DB_ROW) {
+		*id = bz_db_column_int64(s, 0);
+		rc = bz_db_step(s);
+	} else if (rc == BZ_DB_DONE)
+		rc = BZ_DB_ERROR;	/* no row: not an INSERT ... RETURNING */
+	if (rc != BZ_DB_DONE)
+		store_log_error(st, qid, what);
+	bz_db_finalize(s);
+	return rc == BZ_DB_DONE ? 0 : -1;
 }
 
 /* store_bind_text - bind a copy of v, or NULL */
 void
-store_bind_text(sqlite3_stmt *s, int i, const char *v)
+store_bind_text(struct bz_db_stmt *s, int i, const char *v)
 {
-	if (v == NULL)
-		sqlite3_bind_null(s, i);
-	else
-		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	bz_db_bind_text(s, i, v);
 }
 
 /* store_column_dup - text column as an owned string, NULL for SQL NULL */
 char *
-store_column_dup(sqlite3_stmt *s, int i)
+store_column_dup(struct bz_db_stmt *s, int i)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
+	const char *t = bz_db_column_text(s, i);
 
-	return t ? xstrdup((const char *)t) : NULL;
+	return t ? xstrdup(t) : NULL;
 }
 
 /* store_db - the connection, for the modules with tables in the database */
-sqlite3 *
+struct bz_db *
 store_db(struct bz_store *st)
 {
 	return st->db;
@@ -333,7 +342,7 @@ store_db(struct bz_store *st)
 /* store_column_strings - the text values of column 0 of a prepared
  * query, NULLs skipped; s finalized */
 enum bz_store_status
-store_column_strings(struct bz_store *st, sqlite3_stmt *s, const char *what,
+store_column_strings(struct bz_store *st, struct bz_db_stmt *s, const char *what,
     char ***values, size_t *n)
 {
 	char **v = NULL;
@@ -342,14 +351,14 @@ store_column_strings(struct bz_store *st, sqlite3_stmt *s, const char *what,
 
 	*values = NULL;
 	*n = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (sqlite3_column_type(s, 0) != SQLITE_TEXT)
+	while ((rc = bz_db_step(s)) == BZ_DB_ROW) {
+		if (bz_db_column_type(s, 0) != BZ_DB_TEXT)
 			continue;
 		v = xrealloc(v, (k + 1) * sizeof(*v));
 		v[k++] = store_column_dup(s, 0);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	bz_db_finalize(s);
+	if (rc != BZ_DB_DONE) {
 		store_log_error(st, NULL, what);
 		for (size_t i = 0; i < k; i++)
 			free(v[i]);

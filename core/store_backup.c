@@ -16,11 +16,15 @@
  *
  * Failure: -1 (destination exists, EEXIST) or -2 (any other failure) with
  * one line in err; nothing is left behind under either name.
+ *
+ * A PostgreSQL store is backed up with the server's own tools (pg_dump,
+ * or a base backup and WAL archiving): -2 and a line saying so.
  */
 #include "build-aux/config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +32,7 @@
 #include <unistd.h>
 
 #include "buzon/buf.h"
+#include "buzon/db.h"
 #include "buzon/store.h"
 #include "buzon/xalloc.h"
 #include "store_int.h"
@@ -47,7 +52,7 @@ copy_into(struct bz_store *st, const char *tmp, struct bz_buf *err)
 		sqlite3_close(dst);
 		return -1;
 	}
-	if ((b = sqlite3_backup_init(dst, "main", st->db, "main")) == NULL) {
+	if ((b = sqlite3_backup_init(dst, "main", bz_db_sqlite(st->db), "main")) == NULL) {
 		bz_buf_printf(err, "cannot start the backup: %s", sqlite3_errmsg(dst));
 		sqlite3_close(dst);
 		return -1;
@@ -92,6 +97,11 @@ bz_store_backup(struct bz_store *st, const char *dest, struct bz_buf *err)
 	struct bz_buf tmp = BZ_BUF_INIT;
 	int fd, rc = -2;
 
+	if (bz_db_kind(st->db) == BZ_DB_PG) {
+		bz_buf_printf(err, "%s is a PostgreSQL database: back it up with "
+		    "pg_dump or the server's base backups", bz_store_path(st));
+		return -2;
+	}
 	if (access(dest, F_OK) == 0) {
 		bz_buf_printf(err, "%s exists: choose a new name (a backup never "
 		    "overwrites)", dest);

@@ -23,7 +23,6 @@
 #include "build-aux/config.h"
 
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +63,7 @@ struct store_committer {
 static int
 savepoint(struct bz_store *st, const char *sql)
 {
-	return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+	return bz_db_exec(st->db, sql) == 0 ? 0 : -1;
 }
 
 /* run_batch - the jobs in one transaction; sets each job's status */
@@ -96,7 +95,7 @@ run_batch(struct bz_store *st, struct job **jobs, size_t n)
 		bz_log(BZ_LOG_ERR, j->in->qid, "submission not recorded: its part of "
 		    "the transaction rolled back (tempfail)");
 		/* An I/O or full-disk error may have ended the whole transaction. */
-		if (sqlite3_get_autocommit(st->db) ||
+		if (!bz_db_in_transaction(st->db) ||
 		    savepoint(st, "ROLLBACK TO record") < 0 ||
 		    savepoint(st, "RELEASE record") < 0)
 			lost = 1;

@@ -11,7 +11,6 @@
  */
 #include "build-aux/config.h"
 
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +26,7 @@ enum bz_store_status
 bz_store_consulta_recent(struct bz_store *st, const char *folio,
     int64_t since_utc, int64_t *count, int64_t *last)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int rc;
 
 	*count = 0;
@@ -39,13 +38,13 @@ bz_store_consulta_recent(struct bz_store *st, const char *folio,
 	    "AND detail NOT LIKE '%\"sent\": 0}'")) == NULL)
 		return BZ_STORE_TEMPFAIL;
 	store_bind_text(s, 1, folio);
-	sqlite3_bind_int64(s, 2, since_utc);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		*count = sqlite3_column_int64(s, 0);
-		*last = sqlite3_column_int64(s, 1);
+	bz_db_bind_int64(s, 2, since_utc);
+	if ((rc = bz_db_step(s)) == BZ_DB_ROW) {
+		*count = bz_db_column_int64(s, 0);
+		*last = bz_db_column_int64(s, 1);
 	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? BZ_STORE_OK : BZ_STORE_TEMPFAIL;
+	bz_db_finalize(s);
+	return rc == BZ_DB_ROW ? BZ_STORE_OK : BZ_STORE_TEMPFAIL;
 }
 
 /* bz_store_consulta_queue_locked - one re-sent acuse into the outbox */
@@ -83,7 +82,7 @@ enum bz_store_status
 bz_store_consulta_notification_kept(struct bz_store *st, const char *submission_folio,
     const char *kind, struct bz_buf *out)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int rc;
 
 	/* The issuing transaction queued one copy per address, the same
@@ -94,11 +93,11 @@ bz_store_consulta_notification_kept(struct bz_store *st, const char *submission_
 		return BZ_STORE_TEMPFAIL;
 	store_bind_text(s, 1, submission_folio);
 	store_bind_text(s, 2, kind);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		bz_buf_append(out, sqlite3_column_blob(s, 0),
-		    (size_t)sqlite3_column_bytes(s, 0));
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
+	if ((rc = bz_db_step(s)) == BZ_DB_ROW)
+		bz_buf_append(out, bz_db_column_blob(s, 0),
+		    (size_t)bz_db_column_bytes(s, 0));
+	bz_db_finalize(s);
+	if (rc == BZ_DB_ROW)
 		return BZ_STORE_OK;
-	return rc == SQLITE_DONE ? BZ_STORE_NOTFOUND : BZ_STORE_TEMPFAIL;
+	return rc == BZ_DB_DONE ? BZ_STORE_NOTFOUND : BZ_STORE_TEMPFAIL;
 }

@@ -15,7 +15,6 @@
 #include "build-aux/config.h"
 
 #include <inttypes.h>
-#include <sqlite3.h>
 #include <string.h>
 
 #include "buzon/buf.h"
@@ -51,7 +50,7 @@ int
 store_event_append_locked(struct bz_store *st, const char *qid, int64_t at_utc,
     const char *kind, const char *folio, const char *detail)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	char prev[65], hash[65];
 	int64_t id = 1;
 	int rc;
@@ -60,30 +59,30 @@ store_event_append_locked(struct bz_store *st, const char *qid, int64_t at_utc,
 	if ((s = store_prepare(st, qid,
 	    "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1")) == NULL)
 		return -1;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *h = sqlite3_column_text(s, 1);
+	rc = bz_db_step(s);
+	if (rc == BZ_DB_ROW) {
+		const char *h = bz_db_column_text(s, 1);
 
-		id = sqlite3_column_int64(s, 0) + 1;
+		id = bz_db_column_int64(s, 0) + 1;
 		if (h == NULL || strlen((const char *)h) != 64) {
 			/* Keep chaining from what is there; verify-chain reports it. */
 			memset(prev, 'x', 64);
 			prev[64] = '\0';
 		} else
 			memcpy(prev, h, sizeof(prev));
-	} else if (rc != SQLITE_DONE) {
+	} else if (rc != BZ_DB_DONE) {
 		store_log_error(st, qid, "read event chain head");
-		sqlite3_finalize(s);
+		bz_db_finalize(s);
 		return -1;
 	}
-	sqlite3_finalize(s);
+	bz_db_finalize(s);
 
 	event_hash(prev, id, at_utc, kind, folio, detail, hash);
 	if ((s = store_prepare(st, qid, "INSERT INTO events (id, at_utc, kind, folio, "
 	    "detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)")) == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, at_utc);
+	bz_db_bind_int64(s, 1, id);
+	bz_db_bind_int64(s, 2, at_utc);
 	store_bind_text(s, 3, kind);
 	store_bind_text(s, 4, folio);
 	store_bind_text(s, 5, detail);
@@ -112,7 +111,7 @@ bz_store_event_append(struct bz_store *st, int64_t at_utc, const char *kind,
 enum bz_store_status
 bz_store_verify_chain(struct bz_store *st, struct bz_chain_result *res)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	char prev[65], hash[65];
 	int64_t expect_id = 1;
 	int rc;
@@ -122,13 +121,13 @@ bz_store_verify_chain(struct bz_store *st, struct bz_chain_result *res)
 	if ((s = store_prepare(st, NULL, "SELECT id, at_utc, kind, folio, detail, "
 	    "prev_hash, hash FROM events ORDER BY id")) == NULL)
 		return BZ_STORE_TEMPFAIL;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(s, 0);
-		const char *kind = (const char *)sqlite3_column_text(s, 2);
-		const char *folio = (const char *)sqlite3_column_text(s, 3);
-		const char *detail = (const char *)sqlite3_column_text(s, 4);
-		const char *rprev = (const char *)sqlite3_column_text(s, 5);
-		const char *rhash = (const char *)sqlite3_column_text(s, 6);
+	while ((rc = bz_db_step(s)) == BZ_DB_ROW) {
+		int64_t id = bz_db_column_int64(s, 0);
+		const char *kind = bz_db_column_text(s, 2);
+		const char *folio = bz_db_column_text(s, 3);
+		const char *detail = bz_db_column_text(s, 4);
+		const char *rprev = bz_db_column_text(s, 5);
+		const char *rhash = bz_db_column_text(s, 6);
 
 		res->rows++;
 		if (id != expect_id)
@@ -138,7 +137,7 @@ bz_store_verify_chain(struct bz_store *st, struct bz_chain_result *res)
 		else if (strcmp(rprev, prev) != 0)
 			res->why = "prev_hash does not match the previous row's hash";
 		else {
-			event_hash(prev, id, sqlite3_column_int64(s, 1), kind, folio,
+			event_hash(prev, id, bz_db_column_int64(s, 1), kind, folio,
 			    detail, hash);
 			if (strcmp(hash, rhash) != 0)
 				res->why = "hash does not match the row's content";
@@ -150,8 +149,8 @@ bz_store_verify_chain(struct bz_store *st, struct bz_chain_result *res)
 		memcpy(prev, rhash, sizeof(prev));
 		expect_id++;
 	}
-	sqlite3_finalize(s);
-	if (res->why == NULL && rc != SQLITE_DONE) {
+	bz_db_finalize(s);
+	if (res->why == NULL && rc != BZ_DB_DONE) {
 		store_log_error(st, NULL, "read events");
 		return BZ_STORE_TEMPFAIL;
 	}

@@ -1,14 +1,13 @@
 /*
  * store_int - what the store's own files share (not a public interface)
  *
- * struct bz_store is one SQLite connection. The helpers that wrap its
+ * struct bz_store is one database connection (include/buzon/db.h). The helpers that wrap its
  * transactions and error reporting, which the modules keeping tables in
  * the same database use too, are in include/buzon/store_sql.h.
  */
 #ifndef BUZON_STORE_INT_H
 #define BUZON_STORE_INT_H
 
-#include <sqlite3.h>
 #include <stdint.h>
 
 #include "buzon/buf.h"
@@ -16,7 +15,7 @@
 #include "buzon/store_sql.h"
 
 struct bz_store {
-	sqlite3		*db;
+	struct bz_db	*db;
 	char		*path;
 	int		 flags;
 	int		 busy_timeout_ms;
@@ -26,8 +25,8 @@ struct bz_store {
 void	store_fsync_parent(const char *path);
 
 /* Migrations (core/store_schema.c). */
-int	store_schema_version(sqlite3 *db);
-int	store_schema_migrate(sqlite3 *db, int target, struct bz_buf *err);
+int	store_schema_version(struct bz_db *db);
+int	store_schema_migrate(struct bz_db *db, int target, struct bz_buf *err);
 
 /* Steps 1-2 of a record (core/store_submission.c) inside a transaction
  * the caller holds: 0, or -1 (the caller rolls back). */

@@ -10,7 +10,6 @@
 #include "build-aux/config.h"
 
 #include <inttypes.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,24 +45,24 @@ store_outbox_enqueue_locked(struct bz_store *st, const char *qid,
     const char *folio, const char *kind, const char *recipient, const void *msg,
     size_t len, int64_t now)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
+	int64_t id;
 
 	if (kind == NULL || recipient == NULL || msg == NULL)
 		bz_panic("bz_store_outbox_enqueue: kind, recipient, message required");
 	if ((s = store_prepare(st, qid, "INSERT INTO outbox (folio, kind, recipient, "
 	    "message, status, attempts, next_attempt_utc, created_utc) "
-	    "VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)")) == NULL)
+	    "VALUES (?, ?, ?, ?, 'pending', 0, ?, ?) RETURNING id")) == NULL)
 		return -1;
 	store_bind_text(s, 1, folio);
 	store_bind_text(s, 2, kind);
 	store_bind_text(s, 3, recipient);
-	sqlite3_bind_blob64(s, 4, msg, len, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, now);
-	sqlite3_bind_int64(s, 6, now);
-	if (store_step_done(st, s, qid, "queue mail") < 0)
+	bz_db_bind_blob(s, 4, msg, len);
+	bz_db_bind_int64(s, 5, now);
+	bz_db_bind_int64(s, 6, now);
+	if (store_step_id(st, s, qid, "queue mail", &id) < 0)
 		return -1;
-	return row_event(st, sqlite3_last_insert_rowid(st->db), now, "outbox-queued",
-	    NULL);
+	return row_event(st, id, now, "outbox-queued", NULL);
 }
 
 /* bz_store_outbox_enqueue - one pending mail in its own transaction */
@@ -83,36 +82,36 @@ bz_store_outbox_enqueue(struct bz_store *st, const char *folio, const char *kind
 
 /* read_items - rows of a SELECT with the item columns in order */
 static enum bz_store_status
-read_items(struct bz_store *st, sqlite3_stmt *s, int with_message,
+read_items(struct bz_store *st, struct bz_db_stmt *s, int with_message,
     struct bz_outbox_item **items, size_t *n)
 {
 	struct bz_outbox_item *v = NULL;
 	size_t k = 0;
 	int rc;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = bz_db_step(s)) == BZ_DB_ROW) {
 		struct bz_outbox_item *it;
 
 		v = xrealloc(v, (k + 1) * sizeof(*v));
 		it = &v[k++];
 		memset(it, 0, sizeof(*it));
-		it->id = sqlite3_column_int64(s, 0);
+		it->id = bz_db_column_int64(s, 0);
 		it->folio = store_column_dup(s, 1);
 		it->kind = store_column_dup(s, 2);
 		it->recipient = store_column_dup(s, 3);
-		it->size = (size_t)sqlite3_column_int64(s, 4);
+		it->size = (size_t)bz_db_column_int64(s, 4);
 		it->status = store_column_dup(s, 5);
-		it->attempts = sqlite3_column_int(s, 6);
-		it->next_attempt_utc = sqlite3_column_int64(s, 7);
+		it->attempts = (int)bz_db_column_int64(s, 6);
+		it->next_attempt_utc = bz_db_column_int64(s, 7);
 		it->last_error = store_column_dup(s, 8);
-		it->created_utc = sqlite3_column_int64(s, 9);
-		it->sent_utc = sqlite3_column_int64(s, 10);
+		it->created_utc = bz_db_column_int64(s, 9);
+		it->sent_utc = bz_db_column_int64(s, 10);
 		if (with_message)
-			bz_buf_append(&it->message, sqlite3_column_blob(s, 11),
-			    (size_t)sqlite3_column_bytes(s, 11));
+			bz_buf_append(&it->message, bz_db_column_blob(s, 11),
+			    (size_t)bz_db_column_bytes(s, 11));
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	bz_db_finalize(s);
+	if (rc != BZ_DB_DONE) {
 		store_log_error(st, NULL, "read outbox");
 		bz_outbox_items_free(v, k);
 		*items = NULL;
@@ -132,7 +131,7 @@ enum bz_store_status
 bz_store_outbox_due(struct bz_store *st, int64_t now, size_t max,
     struct bz_outbox_item **items, size_t *n)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 
 	*items = NULL;
 	*n = 0;
@@ -140,8 +139,8 @@ bz_store_outbox_due(struct bz_store *st, int64_t now, size_t max,
 	    "WHERE status = 'pending' AND next_attempt_utc <= ? "
 	    "ORDER BY next_attempt_utc, id LIMIT ?")) == NULL)
 		return BZ_STORE_TEMPFAIL;
-	sqlite3_bind_int64(s, 1, now);
-	sqlite3_bind_int64(s, 2, (int64_t)max);
+	bz_db_bind_int64(s, 1, now);
+	bz_db_bind_int64(s, 2, (int64_t)max);
 	return read_items(st, s, 1, items, n);
 }
 
@@ -150,7 +149,7 @@ enum bz_store_status
 bz_store_outbox_list(struct bz_store *st, const char *status,
     struct bz_outbox_item **items, size_t *n)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 
 	*items = NULL;
 	*n = 0;
@@ -165,22 +164,22 @@ bz_store_outbox_list(struct bz_store *st, const char *status,
 enum bz_store_status
 bz_store_outbox_next_due(struct bz_store *st, int64_t *when)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	enum bz_store_status r = BZ_STORE_NOTFOUND;
 
 	if ((s = store_prepare(st, NULL, "SELECT min(next_attempt_utc) FROM outbox "
 	    "WHERE status = 'pending'")) == NULL)
 		return BZ_STORE_TEMPFAIL;
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		if (sqlite3_column_type(s, 0) != SQLITE_NULL) {
-			*when = sqlite3_column_int64(s, 0);
+	if (bz_db_step(s) == BZ_DB_ROW) {
+		if (bz_db_column_type(s, 0) != BZ_DB_NULL) {
+			*when = bz_db_column_int64(s, 0);
 			r = BZ_STORE_OK;
 		}
 	} else {
 		store_log_error(st, NULL, "outbox next due");
 		r = BZ_STORE_TEMPFAIL;
 	}
-	sqlite3_finalize(s);
+	bz_db_finalize(s);
 	return r;
 }
 
@@ -193,14 +192,14 @@ static int
 exec_bound(struct bz_store *st, const char *sql, int64_t a, int64_t b,
     const char *text, int64_t c)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 
 	if ((s = store_prepare(st, NULL, sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, a);
-	sqlite3_bind_int64(s, 2, b);
+	bz_db_bind_int64(s, 1, a);
+	bz_db_bind_int64(s, 2, b);
 	store_bind_text(s, 3, text);
-	sqlite3_bind_int64(s, 4, c);
+	bz_db_bind_int64(s, 4, c);
 	return store_step_done(st, s, NULL, "update outbox");
 }
 
@@ -211,19 +210,19 @@ row_event(struct bz_store *st, int64_t id, int64_t now, const char *kind,
 {
 	struct bz_buf detail = BZ_BUF_INIT;
 	struct bz_json j;
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	char *folio = NULL;
 	int attempts = 0, r;
 
 	if ((s = store_prepare(st, NULL,
 	    "SELECT folio, attempts FROM outbox WHERE id = ?")) == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	bz_db_bind_int64(s, 1, id);
+	if (bz_db_step(s) == BZ_DB_ROW) {
 		folio = store_column_dup(s, 0);
-		attempts = sqlite3_column_int(s, 1);
+		attempts = (int)bz_db_column_int64(s, 1);
 	}
-	sqlite3_finalize(s);
+	bz_db_finalize(s);
 	bz_json_init(&j, &detail);
 	bz_json_object(&j, NULL);
 	bz_json_int(&j, "outbox_id", id);
@@ -299,15 +298,15 @@ bz_store_outbox_mark_failed(struct bz_store *st, int64_t id, int64_t now,
 static int
 count(struct bz_store *st, const char *sql, int64_t *v)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int rc;
 
 	if ((s = store_prepare(st, NULL, sql)) == NULL)
 		return -1;
-	rc = sqlite3_step(s);
-	*v = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	rc = bz_db_step(s);
+	*v = rc == BZ_DB_ROW ? bz_db_column_int64(s, 0) : 0;
+	bz_db_finalize(s);
+	if (rc != BZ_DB_ROW && rc != BZ_DB_DONE) {
 		store_log_error(st, NULL, "statistics");
 		return -1;
 	}
@@ -335,15 +334,15 @@ bz_store_stats(struct bz_store *st, struct bz_store_stats *s)
 		return BZ_STORE_TEMPFAIL;
 	s->last_year = (int)year;
 	if (year > 0) {
-		sqlite3_stmt *q;
+		struct bz_db_stmt *q;
 
 		if ((q = store_prepare(st, NULL,
 		    "SELECT last FROM folio_counter WHERE year = ?")) == NULL)
 			return BZ_STORE_TEMPFAIL;
-		sqlite3_bind_int64(q, 1, year);
-		if (sqlite3_step(q) == SQLITE_ROW)
-			s->last_seq = sqlite3_column_int64(q, 0);
-		sqlite3_finalize(q);
+		bz_db_bind_int64(q, 1, year);
+		if (bz_db_step(q) == BZ_DB_ROW)
+			s->last_seq = bz_db_column_int64(q, 0);
+		bz_db_finalize(q);
 	}
 	return BZ_STORE_OK;
 }

@@ -18,7 +18,6 @@
  */
 #include "build-aux/config.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +117,7 @@ store_pending_insert(struct bz_store *st, const char *qid, const char *folio,
 {
 	struct bz_acuse_pending p;
 	struct bz_buf rcpts = BZ_BUF_INIT;
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 
 	memset(&p, 0, sizeof(p));
 	snprintf(p.folio, sizeof(p.folio), "%s", folio);
@@ -140,15 +139,15 @@ store_pending_insert(struct bz_store *st, const char *qid, const char *folio,
 	store_bind_text(s, 1, folio);
 	store_bind_text(s, 2, p.mail_from != NULL ? p.mail_from : "");
 	store_bind_text(s, 3, p.mail_to);
-	sqlite3_bind_int64(s, 4, p.date_utc);
+	bz_db_bind_int64(s, 4, p.date_utc);
 	store_bind_text(s, 5, p.text_appendix);
 	store_bind_text(s, 6, bz_buf_str(&rcpts));
-	sqlite3_bind_int(s, 7, p.reply);
-	sqlite3_bind_int64(s, 8, now);
+	bz_db_bind_int64(s, 7, p.reply);
+	bz_db_bind_int64(s, 8, now);
 	bz_buf_free(&rcpts);
 	if (p.mail_from == NULL) {
 		/* The digest was of NULL: keep them alike. */
-		sqlite3_finalize(s);
+		bz_db_finalize(s);
 		bz_log(BZ_LOG_ERR, qid, "folio %s: deferred acuse without From", folio);
 		return -1;
 	}
@@ -159,7 +158,7 @@ store_pending_insert(struct bz_store *st, const char *qid, const char *folio,
 enum bz_store_status
 bz_store_pending_get(struct bz_store *st, const char *folio, struct bz_acuse_pending *p)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	char *rcpts;
 	int rc;
 
@@ -172,22 +171,22 @@ bz_store_pending_get(struct bz_store *st, const char *folio, struct bz_acuse_pen
 	    "WHERE folio = ?")) == NULL)
 		return BZ_STORE_TEMPFAIL;
 	store_bind_text(s, 1, folio);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	if ((rc = bz_db_step(s)) == BZ_DB_ROW) {
 		snprintf(p->folio, sizeof(p->folio), "%s",
-		    (const char *)sqlite3_column_text(s, 0));
+		    bz_db_column_text(s, 0));
 		p->mail_from = store_column_dup(s, 1);
 		p->mail_to = store_column_dup(s, 2);
-		p->date_utc = sqlite3_column_int64(s, 3);
+		p->date_utc = bz_db_column_int64(s, 3);
 		p->text_appendix = store_column_dup(s, 4);
 		rcpts = store_column_dup(s, 5);
 		rcpts_split(rcpts, &p->rcpts, &p->n_rcpts);
 		free(rcpts);
-		p->reply = sqlite3_column_int(s, 6);
-		p->created_utc = sqlite3_column_int64(s, 7);
-	} else if (rc != SQLITE_DONE)
+		p->reply = (int)bz_db_column_int64(s, 6);
+		p->created_utc = bz_db_column_int64(s, 7);
+	} else if (rc != BZ_DB_DONE)
 		store_log_error(st, NULL, "read pending acuse");
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? BZ_STORE_OK : rc == SQLITE_DONE ? BZ_STORE_NOTFOUND :
+	bz_db_finalize(s);
+	return rc == BZ_DB_ROW ? BZ_STORE_OK : rc == BZ_DB_DONE ? BZ_STORE_NOTFOUND :
 	    BZ_STORE_TEMPFAIL;
 }
 
@@ -196,7 +195,7 @@ enum bz_store_status
 bz_store_pending_list(struct bz_store *st, int64_t before, const char *cert,
     const char *after, size_t max, char ***folios, size_t *n)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 
 	*folios = NULL;
 	*n = 0;
@@ -205,10 +204,10 @@ bz_store_pending_list(struct bz_store *st, int64_t before, const char *cert,
 	    "AND p.folio > ?2 AND (?3 IS NULL OR s.institution_no_certificado = ?3) "
 	    "ORDER BY p.folio LIMIT ?4")) == NULL)
 		return BZ_STORE_TEMPFAIL;
-	sqlite3_bind_int64(s, 1, before);
+	bz_db_bind_int64(s, 1, before);
 	store_bind_text(s, 2, after != NULL ? after : "");
 	store_bind_text(s, 3, cert);
-	sqlite3_bind_int64(s, 4, (sqlite3_int64)max);
+	bz_db_bind_int64(s, 4, (int64_t)max);
 	return store_column_strings(st, s, "list pending acuses", folios, n);
 }
 
@@ -216,7 +215,7 @@ bz_store_pending_list(struct bz_store *st, int64_t before, const char *cert,
 enum bz_store_status
 bz_store_pending_count(struct bz_store *st, int64_t *n)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int rc;
 
 	*n = 0;
@@ -224,12 +223,12 @@ bz_store_pending_count(struct bz_store *st, int64_t *n)
 		return BZ_STORE_OK;
 	if ((s = store_prepare(st, NULL, "SELECT count(*) FROM acuse_pending")) == NULL)
 		return BZ_STORE_TEMPFAIL;
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*n = sqlite3_column_int64(s, 0);
+	if ((rc = bz_db_step(s)) == BZ_DB_ROW)
+		*n = bz_db_column_int64(s, 0);
 	else
 		store_log_error(st, NULL, "count pending acuses");
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? BZ_STORE_OK : BZ_STORE_TEMPFAIL;
+	bz_db_finalize(s);
+	return rc == BZ_DB_ROW ? BZ_STORE_OK : BZ_STORE_TEMPFAIL;
 }
 
 /* complete_locked - the writes of bz_store_pending_complete; 1 gone, 0, -1 */
@@ -239,7 +238,7 @@ complete_locked(struct bz_store *st, const struct bz_acuse_pending *p,
 {
 	struct bz_buf detail = BZ_BUF_INIT;
 	struct bz_json j;
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	char sha[65], digest[65];
 	int r;
 
@@ -250,16 +249,16 @@ complete_locked(struct bz_store *st, const struct bz_acuse_pending *p,
 	store_bind_text(s, 1, p->folio);
 	if (store_step_done(st, s, NULL, "delete pending acuse") < 0)
 		return -1;
-	if (sqlite3_changes(st->db) == 0)
+	if (bz_db_changes(st->db) == 0)
 		return 1;
 	if ((s = store_prepare(st, NULL, "UPDATE submissions SET acuse = ? "
 	    "WHERE folio = ? AND acuse IS NULL")) == NULL)
 		return -1;
-	sqlite3_bind_blob64(s, 1, acuse, len, SQLITE_STATIC);
+	bz_db_bind_blob(s, 1, acuse, len);
 	store_bind_text(s, 2, p->folio);
 	if (store_step_done(st, s, NULL, "keep signed acuse") < 0)
 		return -1;
-	if (sqlite3_changes(st->db) != 1) {
+	if (bz_db_changes(st->db) != 1) {
 		bz_log(BZ_LOG_ERR, NULL, "folio %s: pending acuse without its row, or "
 		    "with an acuse already kept", p->folio);
 		return -1;
@@ -286,8 +285,8 @@ complete_locked(struct bz_store *st, const struct bz_acuse_pending *p,
 			return -1;
 		store_bind_text(s, 1, p->folio);
 		store_bind_text(s, 2, p->rcpts[i]);
-		sqlite3_bind_blob64(s, 3, acuse, len, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 4, now);
+		bz_db_bind_blob(s, 3, acuse, len);
+		bz_db_bind_int64(s, 4, now);
 		if (store_step_done(st, s, NULL, "queue signed acuse") < 0)
 			return -1;
 		(*queued)++;
@@ -310,7 +309,7 @@ bz_store_pending_complete(struct bz_store *st, struct bz_acuse_signed *v, size_t
 	if (store_begin(st, NULL) < 0)
 		return BZ_STORE_TEMPFAIL;
 	for (size_t i = 0; i < n && r >= 0; i++) {
-		if (sqlite3_exec(st->db, "SAVEPOINT acuse", NULL, NULL, NULL) != SQLITE_OK) {
+		if (bz_db_exec(st->db, "SAVEPOINT acuse") != 0) {
 			store_log_error(st, NULL, "savepoint");
 			r = -1;
 			break;
@@ -320,13 +319,11 @@ bz_store_pending_complete(struct bz_store *st, struct bz_acuse_signed *v, size_t
 		if (r == 1) {
 			/* Signed by someone else meanwhile: nothing of it kept. */
 			v[i].queued = 0;
-			if (sqlite3_exec(st->db, "ROLLBACK TO acuse", NULL, NULL, NULL) !=
-			    SQLITE_OK)
+			if (bz_db_exec(st->db, "ROLLBACK TO acuse") != 0)
 				r = -1;
 		} else if (r == 0)
 			v[i].kept = 1;
-		if (r >= 0 && sqlite3_exec(st->db, "RELEASE acuse", NULL, NULL, NULL) !=
-		    SQLITE_OK)
+		if (r >= 0 && bz_db_exec(st->db, "RELEASE acuse") != 0)
 			r = -1;
 	}
 	if (r >= 0 && store_commit(st, NULL) == 0)

@@ -1,7 +1,7 @@
 /*
  * store_schema - the database schema and its forward migrations
  *
- * migrations[i] takes a database from user_version i to i + 1. A new
+ * migrations[i] takes a database from schema version i to i + 1. A new
  * schema change is a new row at the end: never edit a shipped row, since
  * databases in the field already ran it. Each step and the user_version
  * bump run in one transaction, so a crash leaves either version.
@@ -61,16 +61,29 @@
  */
 #include "build-aux/config.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "buzon/buf.h"
+#include "buzon/db.h"
 #include "buzon/store.h"
 #include "store_int.h"
 
-static const char *const migrations[] = {
+/*
+ * One step: common runs on both backends (SQLite's DDL; core/db_pg.c
+ * translates the types, bz_db_ddl), then the backend's own part, for what
+ * only differs in spelling: SQLite's triggers and GLOB, PostgreSQL's
+ * trigger functions and regular expressions.
+ */
+struct migration {
+	const char	*common;
+	const char	*sqlite;
+	const char	*pg;
+};
+
+static const struct migration migrations[] = {
 	/* 0 -> 1 */
-	"CREATE TABLE folio_counter ("
+	{ "CREATE TABLE folio_counter ("
 	"  year INTEGER PRIMARY KEY,"
 	"  last INTEGER NOT NULL);"
 	"CREATE TABLE submissions ("
@@ -129,14 +142,24 @@ static const char *const migrations[] = {
 	"  detail TEXT NOT NULL,"
 	"  prev_hash TEXT NOT NULL,"
 	"  hash TEXT NOT NULL);"
-	"CREATE INDEX events_folio ON events (folio);"
+	"CREATE INDEX events_folio ON events (folio);",
 	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
 	"  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
 	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
 	"  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;",
+	"CREATE FUNCTION buzon_events_append_only() RETURNS trigger"
+	"  LANGUAGE plpgsql AS $$ BEGIN"
+	"  RAISE EXCEPTION 'events are append-only'; END $$;"
+	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
+	"  FOR EACH ROW EXECUTE FUNCTION buzon_events_append_only();"
+	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
+	"  FOR EACH ROW EXECUTE FUNCTION buzon_events_append_only();"
+	/* TRUNCATE skips row triggers. */
+	"CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION buzon_events_append_only();" },
 
 	/* 1 -> 2 */
-	"ALTER TABLE submissions ADD COLUMN"
+	{ "ALTER TABLE submissions ADD COLUMN"
 	"  acuse_status TEXT NOT NULL DEFAULT 'none';"
 	"CREATE TABLE outbox ("
 	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -153,22 +176,24 @@ static const char *const migrations[] = {
 	"  created_utc INTEGER NOT NULL,"
 	"  sent_utc INTEGER);"
 	"CREATE INDEX outbox_due ON outbox (status, next_attempt_utc);"
-	"CREATE INDEX outbox_folio ON outbox (folio);",
+	"CREATE INDEX outbox_folio ON outbox (folio);", NULL, NULL },
 
 	/* 2 -> 3 */
-	"ALTER TABLE submissions ADD COLUMN"
-	"  legal_basis TEXT CHECK (legal_basis IN ('lft', 'lft+cff'));"
+	{ "ALTER TABLE submissions ADD COLUMN"
+	"  legal_basis TEXT CHECK (legal_basis IN ('lft', 'lft+cff'));",
 	"ALTER TABLE submissions ADD COLUMN"
 	"  first_hour TEXT CHECK (first_hour GLOB '[01][0-9]:[0-5][0-9]'"
 	"    OR first_hour GLOB '2[0-3]:[0-5][0-9]');",
+	"ALTER TABLE submissions ADD COLUMN"
+	"  first_hour TEXT CHECK (first_hour ~ '^([01][0-9]|2[0-3]):[0-5][0-9]$');" },
 
 	/* 3 -> 4 */
-	"ALTER TABLE submissions ADD COLUMN signer_email TEXT;"
+	{ "ALTER TABLE submissions ADD COLUMN signer_email TEXT;"
 	"ALTER TABLE submissions ADD COLUMN acuse BLOB;"
-	"ALTER TABLE submissions ADD COLUMN institution_no_certificado TEXT;",
+	"ALTER TABLE submissions ADD COLUMN institution_no_certificado TEXT;", NULL, NULL },
 
 	/* 4 -> 5 */
-	"CREATE TABLE registrations ("
+	{ "CREATE TABLE registrations ("
 	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  rfc TEXT NOT NULL,"
 	"  rfc_representante TEXT,"
@@ -212,10 +237,10 @@ static const char *const migrations[] = {
 	"CREATE INDEX sms_queue_due ON sms_queue (status, next_attempt_utc);"
 	/* The acuse's event of a registration step ("registro", ...); NULL:
 	 * a promocion. verify-chain recomputes the cadena with it. */
-	"ALTER TABLE submissions ADD COLUMN event TEXT;",
+	"ALTER TABLE submissions ADD COLUMN event TEXT;", NULL, NULL },
 
 	/* 5 -> 6 */
-	"ALTER TABLE registration_addresses ADD COLUMN notice_outbox_id INTEGER;"
+	{ "ALTER TABLE registration_addresses ADD COLUMN notice_outbox_id INTEGER;"
 	"ALTER TABLE registration_addresses ADD COLUMN notice_sent_utc INTEGER;"
 	"ALTER TABLE registrations ADD COLUMN mobile_sent_utc INTEGER;"
 	"CREATE INDEX registration_addresses_address ON registration_addresses "
@@ -226,10 +251,10 @@ static const char *const migrations[] = {
 	 * as schema 5 counted them. */
 	"UPDATE registration_addresses SET notice_sent_utc = (SELECT "
 	"  created_utc FROM registrations r WHERE r.id = registration_id);"
-	"UPDATE registrations SET mobile_sent_utc = created_utc;",
+	"UPDATE registrations SET mobile_sent_utc = created_utc;", NULL, NULL },
 
 	/* 6 -> 7 */
-	"CREATE TABLE notification_counter ("
+	{ "CREATE TABLE notification_counter ("
 	"  year INTEGER PRIMARY KEY,"
 	"  last INTEGER NOT NULL);"
 	"CREATE TABLE notifications ("
@@ -271,10 +296,10 @@ static const char *const migrations[] = {
 	"CREATE INDEX notifications_rfc ON notifications (rfc, state);"
 	"CREATE INDEX notifications_due ON notifications (state, deemed_due_utc);"
 	"CREATE INDEX notifications_hold ON notifications (aviso_queued_utc, "
-	"  aviso_planned_utc);",
+	"  aviso_planned_utc);", NULL, NULL },
 
 	/* 7 -> 8 */
-	"CREATE TABLE acuse_pending ("
+	{ "CREATE TABLE acuse_pending ("
 	"  folio TEXT PRIMARY KEY REFERENCES submissions (folio),"
 	"  mail_from TEXT NOT NULL,"
 	"  mail_to TEXT,"
@@ -283,16 +308,16 @@ static const char *const migrations[] = {
 	/* one recipient a line; reply 0: kept, sent to no one */
 	"  rcpts TEXT NOT NULL DEFAULT '',"
 	"  reply INTEGER NOT NULL,"
-	"  created_utc INTEGER NOT NULL);",
+	"  created_utc INTEGER NOT NULL);", NULL, NULL },
 
 	/* 8 -> 9 */
-	"ALTER TABLE submissions ADD COLUMN notification_folio TEXT;",
+	{ "ALTER TABLE submissions ADD COLUMN notification_folio TEXT;", NULL, NULL },
 
 	/* 9 -> 10: the acuse de notificacion of an opening is rendered and
 	 * queued by the notification worker (core/notification_due.c). */
-	"ALTER TABLE notifications ADD COLUMN acuse_due INTEGER NOT NULL DEFAULT 0;"
+	{ "ALTER TABLE notifications ADD COLUMN acuse_due INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX notifications_acuse_due ON notifications (acuse_due) "
-	"  WHERE acuse_due = 1;",
+	"  WHERE acuse_due = 1;", NULL, NULL },
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -300,54 +325,58 @@ static const char *const migrations[] = {
 _Static_assert(NMIGRATIONS == BZ_STORE_SCHEMA_VERSION,
     "one migration per schema version");
 
-/* store_schema_version - PRAGMA user_version, -1 on error */
+/* store_schema_version - the database's schema version, -1 on error */
 int
-store_schema_version(sqlite3 *db)
+store_schema_version(struct bz_db *db)
 {
-	sqlite3_stmt *s;
-	int v = -1;
-
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return v;
+	return bz_db_user_version(db);
 }
 
-/* exec_step - run one migration and bump user_version in one transaction */
+/* run_part - one part of a step in this backend's dialect */
 static int
-exec_step(sqlite3 *db, int from, struct bz_buf *err)
+run_part(struct bz_db *db, const char *sql)
 {
-	char *msg = NULL;
-	char bump[64];
+	char *ddl;
+	int r;
 
-	snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", from + 1);
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
+	if (sql == NULL)
+		return 0;
+	ddl = bz_db_ddl(db, sql);
+	r = bz_db_exec(db, ddl);
+	free(ddl);
+	return r;
+}
+
+/* exec_step - run one migration and bump the version in one transaction */
+static int
+exec_step(struct bz_db *db, int from, struct bz_buf *err)
+{
+	const struct migration *m = &migrations[from];
+
+	if (bz_db_begin_write(db) != 0)
 		goto fail;
 	/* Another process may have migrated while we waited for the lock. */
 	if (store_schema_version(db) != from) {
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		bz_db_rollback(db);
 		return 0;
 	}
-	if (sqlite3_exec(db, migrations[from], NULL, NULL, &msg) != SQLITE_OK ||
-	    sqlite3_exec(db, bump, NULL, NULL, &msg) != SQLITE_OK ||
-	    sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
-		if (!sqlite3_get_autocommit(db))
-			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	if (run_part(db, m->common) != 0 ||
+	    run_part(db, bz_db_kind(db) == BZ_DB_PG ? m->pg : m->sqlite) != 0 ||
+	    bz_db_set_user_version(db, from + 1) != 0 ||
+	    bz_db_commit(db) != 0) {
+		bz_db_rollback(db);
 		goto fail;
 	}
 	return 0;
 fail:
 	bz_buf_printf(err, "schema migration %d -> %d failed: %s", from, from + 1,
-	    msg ? msg : sqlite3_errmsg(db));
-	sqlite3_free(msg);
+	    bz_db_errmsg(db));
 	return -1;
 }
 
 /* store_schema_migrate - bring the database up to version target */
 int
-store_schema_migrate(sqlite3 *db, int target, struct bz_buf *err)
+store_schema_migrate(struct bz_db *db, int target, struct bz_buf *err)
 {
 	int v;
 
@@ -357,7 +386,7 @@ store_schema_migrate(sqlite3 *db, int target, struct bz_buf *err)
 		if (exec_step(db, v, err) < 0)
 			return -1;
 	if (v < 0) {
-		bz_buf_printf(err, "cannot read schema version: %s", sqlite3_errmsg(db));
+		bz_buf_printf(err, "cannot read schema version: %s", bz_db_errmsg(db));
 		return -1;
 	}
 	return 0;

@@ -12,7 +12,6 @@
  */
 #include "build-aux/config.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +26,7 @@ enum bz_store_status
 bz_store_find_repeat(struct bz_store *st, const char *signed_sha256,
     const char *cert_sha256, char folio[BZ_FOLIO_LEN])
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int rc;
 
 	if ((s = store_prepare(st, NULL, "SELECT folio FROM submissions "
@@ -35,13 +34,13 @@ bz_store_find_repeat(struct bz_store *st, const char *signed_sha256,
 		return BZ_STORE_TEMPFAIL;
 	store_bind_text(s, 1, signed_sha256);
 	store_bind_text(s, 2, cert_sha256);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		snprintf(folio, BZ_FOLIO_LEN, "%s", (const char *)sqlite3_column_text(s, 0));
-	else if (rc != SQLITE_DONE)
+	rc = bz_db_step(s);
+	if (rc == BZ_DB_ROW)
+		snprintf(folio, BZ_FOLIO_LEN, "%s", bz_db_column_text(s, 0));
+	else if (rc != BZ_DB_DONE)
 		store_log_error(st, NULL, "repeat lookup");
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? BZ_STORE_OK : rc == SQLITE_DONE ? BZ_STORE_NOTFOUND :
+	bz_db_finalize(s);
+	return rc == BZ_DB_ROW ? BZ_STORE_OK : rc == BZ_DB_DONE ? BZ_STORE_NOTFOUND :
 	    BZ_STORE_TEMPFAIL;
 }
 
@@ -72,7 +71,7 @@ static enum bz_store_status
 sealed_later(struct bz_store *st, const char *folio, const char *kind,
     const char *key, char out[65])
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int rc;
 
 	out[0] = '\0';
@@ -81,12 +80,12 @@ sealed_later(struct bz_store *st, const char *folio, const char *kind,
 		return BZ_STORE_TEMPFAIL;
 	store_bind_text(s, 1, folio);
 	store_bind_text(s, 2, kind);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		json_hex((const char *)sqlite3_column_text(s, 0), key, out);
-	else if (rc != SQLITE_DONE)
+	if ((rc = bz_db_step(s)) == BZ_DB_ROW)
+		json_hex(bz_db_column_text(s, 0), key, out);
+	else if (rc != BZ_DB_DONE)
 		store_log_error(st, NULL, "read acuse event");
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? BZ_STORE_OK : BZ_STORE_TEMPFAIL;
+	bz_db_finalize(s);
+	return rc == BZ_DB_ROW || rc == BZ_DB_DONE ? BZ_STORE_OK : BZ_STORE_TEMPFAIL;
 }
 
 /* bz_store_sealed_digests - the digests of the folio's submission event */
@@ -94,7 +93,7 @@ enum bz_store_status
 bz_store_sealed_digests(struct bz_store *st, const char *folio, char cadena[65],
     char envelope[65], char acuse[65])
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int rc;
 
 	cadena[0] = envelope[0] = acuse[0] = '\0';
@@ -102,19 +101,19 @@ bz_store_sealed_digests(struct bz_store *st, const char *folio, char cadena[65],
 	    "AND kind = 'submission' ORDER BY id LIMIT 1")) == NULL)
 		return BZ_STORE_TEMPFAIL;
 	store_bind_text(s, 1, folio);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		const char *detail = (const char *)sqlite3_column_text(s, 0);
+	rc = bz_db_step(s);
+	if (rc == BZ_DB_ROW) {
+		const char *detail = bz_db_column_text(s, 0);
 
 		json_hex(detail, "cadena_sha256", cadena);
 		json_hex(detail, "envelope_sha256", envelope);
 		json_hex(detail, "acuse_sha256", acuse);
-	} else if (rc != SQLITE_DONE)
+	} else if (rc != BZ_DB_DONE)
 		store_log_error(st, NULL, "read submission event");
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW && acuse[0] == '\0')
+	bz_db_finalize(s);
+	if (rc == BZ_DB_ROW && acuse[0] == '\0')
 		return sealed_later(st, folio, "acuse-signed", "acuse_sha256", acuse);
-	return rc == SQLITE_ROW ? BZ_STORE_OK : rc == SQLITE_DONE ? BZ_STORE_NOTFOUND :
+	return rc == BZ_DB_ROW ? BZ_STORE_OK : rc == BZ_DB_DONE ? BZ_STORE_NOTFOUND :
 	    BZ_STORE_TEMPFAIL;
 }
 
@@ -130,7 +129,7 @@ enum bz_store_status
 bz_store_acuse_get(struct bz_store *st, const char *folio, struct bz_buf *acuse,
     char ***rcpts, size_t *n_rcpts)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	char **v = NULL;
 	size_t n = 0;
 	int rc;
@@ -141,11 +140,11 @@ bz_store_acuse_get(struct bz_store *st, const char *folio, struct bz_buf *acuse,
 	    "WHERE folio = ? AND acuse IS NOT NULL")) == NULL)
 		return BZ_STORE_TEMPFAIL;
 	store_bind_text(s, 1, folio);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		bz_buf_append(acuse, sqlite3_column_blob(s, 0),
-		    (size_t)sqlite3_column_bytes(s, 0));
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if ((rc = bz_db_step(s)) == BZ_DB_ROW)
+		bz_buf_append(acuse, bz_db_column_blob(s, 0),
+		    (size_t)bz_db_column_bytes(s, 0));
+	bz_db_finalize(s);
+	if (rc != BZ_DB_ROW && rc != BZ_DB_DONE)
 		goto fail;
 
 	/* The rows queued in the filing's own transaction: who it went to
@@ -156,15 +155,15 @@ bz_store_acuse_get(struct bz_store *st, const char *folio, struct bz_buf *acuse,
 	    "s.created_utc ORDER BY o.id")) == NULL)
 		return BZ_STORE_TEMPFAIL;
 	store_bind_text(s, 1, folio);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = bz_db_step(s)) == BZ_DB_ROW) {
 		if (acuse->len == 0)
-			bz_buf_append(acuse, sqlite3_column_blob(s, 1),
-			    (size_t)sqlite3_column_bytes(s, 1));
+			bz_buf_append(acuse, bz_db_column_blob(s, 1),
+			    (size_t)bz_db_column_bytes(s, 1));
 		v = xrealloc(v, (n + 1) * sizeof(*v));
 		v[n++] = store_column_dup(s, 0);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	bz_db_finalize(s);
+	if (rc != BZ_DB_DONE)
 		goto fail;
 	*rcpts = v;
 	*n_rcpts = n;
@@ -182,7 +181,7 @@ static enum bz_store_status
 text_column(struct bz_store *st, const char *sql, const char *what,
     char ***values, size_t *n)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 
 	*values = NULL;
 	*n = 0;
@@ -209,6 +208,16 @@ bz_store_sealed_folios(struct bz_store *st, char ***folios, size_t *n)
 enum bz_store_status
 bz_store_named_copies(struct bz_store *st, char ***names, size_t *n)
 {
+	/* PostgreSQL has no json_valid (before 16); our details are written
+	 * by bz_json, one space after each colon, so a pattern finds them. */
+	if (bz_db_kind(store_db(st)) == BZ_DB_PG)
+		return text_column(st, "SELECT message_sha256 FROM submissions "
+		    "UNION SELECT spool_path FROM submissions "
+		    "UNION SELECT substring(detail from "
+		    "'\"message_sha256\": *\"([^\"]*)\"') FROM events "
+		    "UNION SELECT substring(detail from "
+		    "'\"spool_path\": *\"([^\"]*)\"') FROM events",
+		    "list named spool copies", names, n);
 	return text_column(st, "SELECT message_sha256 FROM submissions "
 	    "UNION SELECT spool_path FROM submissions "
 	    "UNION SELECT json_extract(detail, '$.message_sha256') FROM events "

@@ -26,7 +26,6 @@
 #include "build-aux/config.h"
 
 #include <inttypes.h>
-#include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,7 +108,7 @@ static int
 find_repeat(struct bz_store *st, const struct bz_submission *in,
     struct bz_submission_out *out)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int rc;
 
 	if ((s = store_prepare(st, in->qid, "SELECT id, folio, arrival_utc, legal_utc "
@@ -117,18 +116,18 @@ find_repeat(struct bz_store *st, const struct bz_submission *in,
 		return -1;
 	store_bind_text(s, 1, in->signed_sha256);
 	store_bind_text(s, 2, in->signer.cert_sha256);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	rc = bz_db_step(s);
+	if (rc == BZ_DB_ROW) {
 		out->repeat = 1;
-		out->id = sqlite3_column_int64(s, 0);
+		out->id = bz_db_column_int64(s, 0);
 		snprintf(out->folio, sizeof(out->folio), "%s",
-		    (const char *)sqlite3_column_text(s, 1));
-		out->arrival_utc = sqlite3_column_int64(s, 2);
-		out->legal_utc = sqlite3_column_int64(s, 3);
-	} else if (rc != SQLITE_DONE)
+		    bz_db_column_text(s, 1));
+		out->arrival_utc = bz_db_column_int64(s, 2);
+		out->legal_utc = bz_db_column_int64(s, 3);
+	} else if (rc != BZ_DB_DONE)
 		store_log_error(st, in->qid, "repeat lookup");
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	bz_db_finalize(s);
+	return rc == BZ_DB_ROW ? 1 : rc == BZ_DB_DONE ? 0 : -1;
 }
 
 /* last_acuse_queued - newest created_utc of the folio's acuse rows; 1 found,
@@ -137,22 +136,22 @@ static int
 last_acuse_queued(struct bz_store *st, const char *qid, const char *folio,
     int64_t *last)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int rc, found = 0;
 
 	if ((s = store_prepare(st, qid, "SELECT max(created_utc) FROM outbox "
 	    "WHERE folio = ? AND kind = 'acuse'")) == NULL)
 		return -1;
 	store_bind_text(s, 1, folio);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
-		*last = sqlite3_column_int64(s, 0);
+	rc = bz_db_step(s);
+	if (rc == BZ_DB_ROW && bz_db_column_type(s, 0) != BZ_DB_NULL) {
+		*last = bz_db_column_int64(s, 0);
 		found = 1;
-	} else if (rc != SQLITE_ROW) {
+	} else if (rc != BZ_DB_ROW) {
 		store_log_error(st, qid, "last acuse lookup");
 		found = -1;
 	}
-	sqlite3_finalize(s);
+	bz_db_finalize(s);
 	return found;
 }
 
@@ -169,7 +168,7 @@ record_repeat(struct bz_store *st, const struct bz_submission *in, int reply,
 {
 	struct bz_buf detail = BZ_BUF_INIT;
 	struct bz_json j;
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int64_t now = opts->now, last = 0;
 	int r;
 
@@ -214,11 +213,11 @@ record_repeat(struct bz_store *st, const struct bz_submission *in, int reply,
 	    "o.folio WHERE o.folio = ?2 AND o.kind = 'acuse' AND o.repeat_of IS NULL "
 	    "AND o.created_utc = s.created_utc ORDER BY o.id")) == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, now);
+	bz_db_bind_int64(s, 1, now);
 	store_bind_text(s, 2, out->folio);
 	if (store_step_done(st, s, in->qid, "queue repeated acuse") < 0)
 		return -1;
-	out->queued = (size_t)sqlite3_changes(st->db);
+	out->queued = (size_t)bz_db_changes(st->db);
 	if (out->queued > 0)
 		return 0;
 
@@ -236,11 +235,11 @@ record_repeat(struct bz_store *st, const struct bz_submission *in, int reply,
 	    "FROM submissions WHERE folio = ?2 AND signer_email IS NOT NULL "
 	    "AND acuse IS NOT NULL")) == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, now);
+	bz_db_bind_int64(s, 1, now);
 	store_bind_text(s, 2, out->folio);
 	if (store_step_done(st, s, in->qid, "queue kept acuse") < 0)
 		return -1;
-	out->queued = (size_t)sqlite3_changes(st->db);
+	out->queued = (size_t)bz_db_changes(st->db);
 	if (out->queued == 0)
 		return 0;
 	if ((s = store_prepare(st, in->qid,
@@ -254,26 +253,26 @@ record_repeat(struct bz_store *st, const struct bz_submission *in, int reply,
 static int
 next_folio(struct bz_store *st, const struct bz_submission *in, int64_t *seq)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int rc;
 
 	if ((s = store_prepare(st, in->qid, "INSERT INTO folio_counter (year, last) "
 	    "VALUES (?1, 1) ON CONFLICT (year) DO UPDATE SET last = last + 1")) == NULL)
 		return -1;
-	sqlite3_bind_int(s, 1, in->legal_year);
+	bz_db_bind_int64(s, 1, in->legal_year);
 	if (store_step_done(st, s, in->qid, "folio counter") < 0)
 		return -1;
 	if ((s = store_prepare(st, in->qid,
 	    "SELECT last FROM folio_counter WHERE year = ?")) == NULL)
 		return -1;
-	sqlite3_bind_int(s, 1, in->legal_year);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*seq = sqlite3_column_int64(s, 0);
+	bz_db_bind_int64(s, 1, in->legal_year);
+	rc = bz_db_step(s);
+	if (rc == BZ_DB_ROW)
+		*seq = bz_db_column_int64(s, 0);
 	else
 		store_log_error(st, in->qid, "folio counter");
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW)
+	bz_db_finalize(s);
+	if (rc != BZ_DB_ROW)
 		return -1;
 	if (*seq > 99999999) {
 		bz_log(BZ_LOG_ERR, in->qid, "folio counter of %d exhausted", in->legal_year);
@@ -289,7 +288,7 @@ insert_submission(struct bz_store *st, const struct bz_submission *in,
 {
 	struct bz_buf reasons = BZ_BUF_INIT, rcpts = BZ_BUF_INIT;
 	const struct bz_signer *g = &in->signer;
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int i = 1;
 
 	if ((s = store_prepare(st, in->qid, "INSERT INTO submissions (folio, year, seq, "
@@ -303,16 +302,16 @@ insert_submission(struct bz_store *st, const struct bz_submission *in,
 	    "notification_folio) "
 	    "VALUES (?, ?, ?, "
 	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-	    "?, ?, ?, ?, ?, ?, ?, ?)")) == NULL)
+	    "?, ?, ?, ?, ?, ?, ?, ?) RETURNING id")) == NULL)
 		return -1;
 	reasons_text(&in->reasons, &reasons);
 	rcpts_text(in, &rcpts);
 	store_bind_text(s, i++, folio);
-	sqlite3_bind_int(s, i++, in->legal_year);
-	sqlite3_bind_int64(s, i++, seq);
+	bz_db_bind_int64(s, i++, in->legal_year);
+	bz_db_bind_int64(s, i++, seq);
 	store_bind_text(s, i++, in->qid);
-	sqlite3_bind_int64(s, i++, in->arrival_utc);
-	sqlite3_bind_int64(s, i++, in->legal_utc);
+	bz_db_bind_int64(s, i++, in->arrival_utc);
+	bz_db_bind_int64(s, i++, in->legal_utc);
 	store_bind_text(s, i++, in->legal_rule);
 	store_bind_text(s, i++, in->legal_basis);
 	store_bind_text(s, i++, in->first_hour);
@@ -322,12 +321,12 @@ insert_submission(struct bz_store *st, const struct bz_submission *in,
 	store_bind_text(s, i++, g->curp);
 	store_bind_text(s, i++, g->curp_representante);
 	store_bind_text(s, i++, g->name);
-	sqlite3_bind_int(s, i++, g->moral ? 1 : 0);
+	bz_db_bind_int64(s, i++, g->moral ? 1 : 0);
 	store_bind_text(s, i++, g->no_certificado);
 	store_bind_text(s, i++, g->serial_hex);
 	store_bind_text(s, i++, g->cert_sha256);
-	sqlite3_bind_int64(s, i++, g->not_before);
-	sqlite3_bind_int64(s, i++, g->not_after);
+	bz_db_bind_int64(s, i++, g->not_before);
+	bz_db_bind_int64(s, i++, g->not_after);
 	store_bind_text(s, i++, bz_check_name(in->integrity));
 	store_bind_text(s, i++, bz_check_name(in->trust));
 	store_bind_text(s, i++, bz_check_name(in->identity));
@@ -340,15 +339,12 @@ insert_submission(struct bz_store *st, const struct bz_submission *in,
 	store_bind_text(s, i++, in->env_from);
 	store_bind_text(s, i++, bz_buf_str(&rcpts));
 	store_bind_text(s, i++, in->spool_path);
-	sqlite3_bind_int64(s, i++, now);
+	bz_db_bind_int64(s, i++, now);
 	store_bind_text(s, i++, g->email);
 	store_bind_text(s, i++, in->notification_folio);
 	bz_buf_free(&reasons);
 	bz_buf_free(&rcpts);
-	if (store_step_done(st, s, in->qid, "insert submission") < 0)
-		return -1;
-	*id = sqlite3_last_insert_rowid(st->db);
-	return 0;
+	return store_step_id(st, s, in->qid, "insert submission", id);
 }
 
 /* insert_parts - one row per MIME part, in order */
@@ -357,16 +353,16 @@ insert_parts(struct bz_store *st, const struct bz_submission *in, const char *fo
 {
 	for (size_t p = 0; p < in->n_parts; p++) {
 		const struct bz_part *part = &in->parts[p];
-		sqlite3_stmt *s;
+		struct bz_db_stmt *s;
 
 		if ((s = store_prepare(st, in->qid, "INSERT INTO parts (folio, idx, name, "
 		    "content_type, size, sha256) VALUES (?, ?, ?, ?, ?, ?)")) == NULL)
 			return -1;
 		store_bind_text(s, 1, folio);
-		sqlite3_bind_int64(s, 2, (int64_t)p);
+		bz_db_bind_int64(s, 2, (int64_t)p);
 		store_bind_text(s, 3, part->name);
 		store_bind_text(s, 4, part->content_type);
-		sqlite3_bind_int64(s, 5, (int64_t)part->size);
+		bz_db_bind_int64(s, 5, (int64_t)part->size);
 		store_bind_text(s, 6, part->sha256);
 		if (store_step_done(st, s, in->qid, "insert part") < 0)
 			return -1;
@@ -379,7 +375,7 @@ static int
 queue_mail(struct bz_store *st, const char *qid, const char *folio,
     const struct bz_outmail *mail, int64_t now, size_t *queued)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 
 	for (size_t r = 0; r < mail->n_rcpts; r++) {
 		if ((s = store_prepare(st, qid, "INSERT INTO outbox (folio, kind, "
@@ -388,10 +384,10 @@ queue_mail(struct bz_store *st, const char *qid, const char *folio,
 			return -1;
 		store_bind_text(s, 1, folio);
 		store_bind_text(s, 2, mail->rcpts[r]);
-		sqlite3_bind_blob64(s, 3, mail->message.data ? mail->message.data : "",
-		    mail->message.len, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 4, now);
-		sqlite3_bind_int64(s, 5, now);
+		bz_db_bind_blob(s, 3, mail->message.data ? mail->message.data : "",
+		    mail->message.len);
+		bz_db_bind_int64(s, 4, now);
+		bz_db_bind_int64(s, 5, now);
 		if (store_step_done(st, s, qid, "queue acuse") < 0)
 			return -1;
 		(*queued)++;
@@ -411,7 +407,7 @@ static int
 mark_queued(struct bz_store *st, const char *qid, const char *folio, size_t n,
     size_t *queued)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 
 	if ((s = store_prepare(st, qid,
 	    "UPDATE submissions SET acuse_status = 'queued' WHERE folio = ?")) == NULL)
@@ -426,16 +422,15 @@ static int
 keep_acuse(struct bz_store *st, const char *qid, const char *folio,
     const struct bz_outmail *mail)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 
 	if ((s = store_prepare(st, qid, "UPDATE submissions SET acuse = ?, "
 	    "institution_no_certificado = ? WHERE folio = ?")) == NULL)
 		return -1;
 	if (mail->message.len > 0)
-		sqlite3_bind_blob64(s, 1, mail->message.data, mail->message.len,
-		    SQLITE_STATIC);
+		bz_db_bind_blob(s, 1, mail->message.data, mail->message.len);
 	else
-		sqlite3_bind_null(s, 1);
+		bz_db_bind_null(s, 1);
 	store_bind_text(s, 2, mail->institution_no_certificado);
 	store_bind_text(s, 3, folio);
 	return store_step_done(st, s, qid, "keep acuse");

@@ -11,7 +11,6 @@
 #include "build-aux/config.h"
 
 #include <inttypes.h>
-#include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,7 +84,7 @@ reasons_parse(const char *text, struct bz_reasons *r)
 static int
 load_parts(struct bz_store *st, struct bz_submission *sub)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	struct bz_part *parts = NULL;
 	size_t n = 0;
 	int rc;
@@ -94,22 +93,22 @@ load_parts(struct bz_store *st, struct bz_submission *sub)
 	    "FROM parts WHERE folio = ? ORDER BY idx")) == NULL)
 		return -1;
 	store_bind_text(s, 1, sub->folio);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const unsigned char *h = sqlite3_column_text(s, 3);
+	while ((rc = bz_db_step(s)) == BZ_DB_ROW) {
+		const char *h = bz_db_column_text(s, 3);
 
 		parts = xrealloc(parts, (n + 1) * sizeof(*parts));
 		memset(&parts[n], 0, sizeof(parts[n]));
 		parts[n].name = store_column_dup(s, 0);
 		parts[n].content_type = store_column_dup(s, 1);
-		parts[n].size = (size_t)sqlite3_column_int64(s, 2);
+		parts[n].size = (size_t)bz_db_column_int64(s, 2);
 		snprintf(parts[n].sha256, sizeof(parts[n].sha256), "%s",
 		    h ? (const char *)h : "");
 		n++;
 	}
-	sqlite3_finalize(s);
+	bz_db_finalize(s);
 	sub->parts = parts;
 	sub->n_parts = n;
-	if (rc != SQLITE_DONE) {
+	if (rc != BZ_DB_DONE) {
 		store_log_error(st, NULL, "read parts");
 		return -1;
 	}
@@ -121,7 +120,7 @@ enum bz_store_status
 bz_store_submission_get(struct bz_store *st, const char *folio,
     struct bz_submission *sub)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 	int rc, i = 0;
 
 	memset(sub, 0, sizeof(*sub));
@@ -136,19 +135,19 @@ bz_store_submission_get(struct bz_store *st, const char *folio,
 	    "notification_folio FROM submissions WHERE folio = ?")) == NULL)
 		return BZ_STORE_TEMPFAIL;
 	store_bind_text(s, 1, folio);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		if (rc != SQLITE_DONE)
+	rc = bz_db_step(s);
+	if (rc != BZ_DB_ROW) {
+		if (rc != BZ_DB_DONE)
 			store_log_error(st, NULL, "read submission");
-		sqlite3_finalize(s);
-		return rc == SQLITE_DONE ? BZ_STORE_NOTFOUND : BZ_STORE_TEMPFAIL;
+		bz_db_finalize(s);
+		return rc == BZ_DB_DONE ? BZ_STORE_NOTFOUND : BZ_STORE_TEMPFAIL;
 	}
-	sub->id = sqlite3_column_int64(s, i++);
-	snprintf(sub->folio, sizeof(sub->folio), "%s", sqlite3_column_text(s, i++));
-	sub->legal_year = sqlite3_column_int(s, i++);
+	sub->id = bz_db_column_int64(s, i++);
+	snprintf(sub->folio, sizeof(sub->folio), "%s", bz_db_column_text(s, i++));
+	sub->legal_year = (int)bz_db_column_int64(s, i++);
 	sub->qid = store_column_dup(s, i++);
-	sub->arrival_utc = sqlite3_column_int64(s, i++);
-	sub->legal_utc = sqlite3_column_int64(s, i++);
+	sub->arrival_utc = bz_db_column_int64(s, i++);
+	sub->legal_utc = bz_db_column_int64(s, i++);
 	sub->legal_rule = store_column_dup(s, i++);
 	sub->legal_basis = store_column_dup(s, i++);
 	sub->first_hour = store_column_dup(s, i++);
@@ -158,38 +157,38 @@ bz_store_submission_get(struct bz_store *st, const char *folio,
 	sub->signer.curp = store_column_dup(s, i++);
 	sub->signer.curp_representante = store_column_dup(s, i++);
 	sub->signer.name = store_column_dup(s, i++);
-	sub->signer.moral = sqlite3_column_int(s, i++);
+	sub->signer.moral = (int)bz_db_column_int64(s, i++);
 	sub->signer.no_certificado = store_column_dup(s, i++);
 	sub->signer.serial_hex = store_column_dup(s, i++);
 	sub->signer.cert_sha256 = store_column_dup(s, i++);
-	sub->signer.not_before = sqlite3_column_int64(s, i++);
-	sub->signer.not_after = sqlite3_column_int64(s, i++);
-	sub->integrity = check_from_name((const char *)sqlite3_column_text(s, i++));
-	sub->trust = check_from_name((const char *)sqlite3_column_text(s, i++));
-	sub->identity = check_from_name((const char *)sqlite3_column_text(s, i++));
-	sub->verdict = verdict_from_name((const char *)sqlite3_column_text(s, i++));
-	reasons_parse((const char *)sqlite3_column_text(s, i++), &sub->reasons);
+	sub->signer.not_before = bz_db_column_int64(s, i++);
+	sub->signer.not_after = bz_db_column_int64(s, i++);
+	sub->integrity = check_from_name(bz_db_column_text(s, i++));
+	sub->trust = check_from_name(bz_db_column_text(s, i++));
+	sub->identity = check_from_name(bz_db_column_text(s, i++));
+	sub->verdict = verdict_from_name(bz_db_column_text(s, i++));
+	reasons_parse(bz_db_column_text(s, i++), &sub->reasons);
 	sub->message_sha256 = store_column_dup(s, i++);
 	sub->signed_sha256 = store_column_dup(s, i++);
 	sub->message_id = store_column_dup(s, i++);
 	sub->subject = store_column_dup(s, i++);
 	sub->env_from = store_column_dup(s, i++);
-	rcpts_split((const char *)sqlite3_column_text(s, i++), sub);
+	rcpts_split(bz_db_column_text(s, i++), sub);
 	sub->spool_path = store_column_dup(s, i++);
 	sub->acuse_status = store_column_dup(s, i++);
-	sub->created_utc = sqlite3_column_int64(s, i++);
+	sub->created_utc = bz_db_column_int64(s, i++);
 	sub->signer.email = store_column_dup(s, i++);
-	if (sqlite3_column_type(s, i) == SQLITE_BLOB) {
-		sub->acuse_len = (size_t)sqlite3_column_bytes(s, i);
+	if (bz_db_column_type(s, i) == BZ_DB_BLOB) {
+		sub->acuse_len = (size_t)bz_db_column_bytes(s, i);
 		sub->acuse = xmalloc(sub->acuse_len + 1);
-		memcpy(sub->acuse, sqlite3_column_blob(s, i), sub->acuse_len);
+		memcpy(sub->acuse, bz_db_column_blob(s, i), sub->acuse_len);
 		sub->acuse[sub->acuse_len] = '\0';
 	}
 	i++;
 	sub->institution_no_certificado = store_column_dup(s, i++);
 	sub->event = store_column_dup(s, i++);
 	sub->notification_folio = store_column_dup(s, i++);
-	sqlite3_finalize(s);
+	bz_db_finalize(s);
 	if (load_parts(st, sub) < 0) {
 		bz_submission_free(sub);
 		return BZ_STORE_TEMPFAIL;
@@ -202,7 +201,7 @@ enum bz_store_status
 bz_store_submission_list(struct bz_store *st, const char *rfc, int64_t since_utc,
     char ***folios, size_t *n)
 {
-	sqlite3_stmt *s;
+	struct bz_db_stmt *s;
 
 	*folios = NULL;
 	*n = 0;
@@ -210,7 +209,7 @@ bz_store_submission_list(struct bz_store *st, const char *rfc, int64_t since_utc
 	    "(?1 IS NULL OR signer_rfc = ?1) AND arrival_utc >= ?2 ORDER BY id")) == NULL)
 		return BZ_STORE_TEMPFAIL;
 	store_bind_text(s, 1, rfc);
-	sqlite3_bind_int64(s, 2, since_utc > 0 ? since_utc : INT64_MIN);
+	bz_db_bind_int64(s, 2, since_utc > 0 ? since_utc : INT64_MIN);
 	return store_column_strings(st, s, "list submissions", folios, n);
 }
 

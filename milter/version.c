@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 #include <gmime/gmime.h>
 #include <libmilter/mfapi.h>
+#include <libpq-fe.h>
 #include <libxml/parser.h>
 #include <libxml/xmlversion.h>
 #include <openssl/crypto.h>
@@ -49,6 +50,7 @@ version_print(FILE *fp, const char *program)
 	    GMIME_MAJOR_VERSION, GMIME_MINOR_VERSION, GMIME_MICRO_VERSION);
 	fprintf(fp, "SQLite %s (built with %s)\n", sqlite3_libversion(),
 	    SQLITE_VERSION);
+	fprintf(fp, "libpq %d.%d\n", PQlibVersion() / 10000, PQlibVersion() % 10000);
 	fprintf(fp, "libxml2 %s (built with %s)\n", xml, LIBXML_DOTTED_VERSION);
 	fprintf(fp, "libcurl %s (built with %s)\n",
 	    curl_version_info(CURLVERSION_NOW)->version, LIBCURL_VERSION);

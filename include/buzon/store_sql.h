@@ -7,42 +7,46 @@
  * back and reports errors the same way, and store_event_append_locked()
  * appends to the hash chain inside a transaction the caller already
  * holds. The store's state (struct bz_store) stays private to
- * core/store*.c; store_db() is the connection, for sqlite3_changes() and
- * sqlite3_last_insert_rowid().
+ * core/store*.c; store_db() is the connection (include/buzon/db.h).
  */
 #ifndef BUZON_STORE_SQL_H
 #define BUZON_STORE_SQL_H
 
-#include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buzon/db.h"
 #include "buzon/store.h"
 
-sqlite3	*store_db(struct bz_store *st);
+struct bz_db *store_db(struct bz_store *st);
 
 /* Transactions: 0 or -1 (already logged with qid). */
 int	store_begin(struct bz_store *st, const char *qid);
 int	store_commit(struct bz_store *st, const char *qid);
 void	store_rollback(struct bz_store *st);
 
-/* Log the connection's last error: "what: sqlite message". */
+/* Log the connection's last error: "what: the database's message". */
 void	store_log_error(struct bz_store *st, const char *qid, const char *what);
-sqlite3_stmt *store_prepare(struct bz_store *st, const char *qid, const char *sql);
+struct bz_db_stmt *store_prepare(struct bz_store *st, const char *qid, const char *sql);
 /* Step a statement expected to return no row, log on error, finalize:
  * 0 done, -1 failed. */
-int	store_step_done(struct bz_store *st, sqlite3_stmt *s, const char *qid,
+int	store_step_done(struct bz_store *st, struct bz_db_stmt *s, const char *qid,
 	    const char *what);
 
+/* Step an INSERT ... RETURNING id to its end and finalize it, keeping the
+ * new row's id: 0, or -1 (logged as what). */
+int	store_step_id(struct bz_store *st, struct bz_db_stmt *s, const char *qid,
+	    const char *what, int64_t *id);
+
 /* Bind helpers: NULL text binds SQL NULL. */
-void	store_bind_text(sqlite3_stmt *s, int i, const char *v);
+void	store_bind_text(struct bz_db_stmt *s, int i, const char *v);
 /* Column as xstrdup'ed text or NULL. */
-char	*store_column_dup(sqlite3_stmt *s, int i);
+char	*store_column_dup(struct bz_db_stmt *s, int i);
 /* Step s (prepared and bound) to its end and finalize it: the text values
  * of its column 0 (NULLs skipped) as an xmalloc'ed vector; an error is
  * logged as what and gives BZ_STORE_TEMPFAIL and no vector. */
 enum bz_store_status store_column_strings(struct bz_store *st,
-	    sqlite3_stmt *s, const char *what, char ***values, size_t *n);
+	    struct bz_db_stmt *s, const char *what, char ***values, size_t *n);
 
 /* Chain (core/store_events.c), inside a held transaction. */
 int	store_event_append_locked(struct bz_store *st, const char *qid,

@@ -22,6 +22,7 @@
 
 #include "buzon/apertura.h"
 #include "buzon/buf.h"
+#include "buzon/db.h"
 #include "buzon/calendar.h"
 #include "buzon/consulta.h"
 #include "buzon/notification.h"
@@ -160,7 +161,7 @@ static void
 release(struct fixture *f)
 {
 	ck_assert_int_eq(store_begin(f->st, "t"), 0);
-	ck_assert_int_eq(sqlite3_exec(store_db(f->st), "UPDATE notifications SET "
+	ck_assert_int_eq(sqlite3_exec(bz_db_sqlite(store_db(f->st)), "UPDATE notifications SET "
 	    "aviso_queued_utc = 1780416000", NULL, NULL, NULL), SQLITE_OK);
 	ck_assert_int_eq(bz_notification_event_locked(f->st, "t", TUE_1000,
 	    BZ_NOTIF_EV_QUEUED, f->id, "recipients", "1"), 0);
@@ -182,7 +183,7 @@ count(struct bz_store *st, const char *sql)
 	sqlite3_stmt *s;
 	int64_t v = -1;
 
-	ck_assert_int_eq(sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(bz_db_sqlite(store_db(st)), sql, -1, &s, NULL), SQLITE_OK);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
@@ -565,7 +566,7 @@ START_TEST(test_consulta_kept)
 	ck_assert_int_eq(bz_notification_resend(f.st, "t", f.folio, &f.o, WED_2000 + 10,
 	    0, &k), BZ_STORE_OK);
 	ck_assert_uint_eq(k, 1);
-	ck_assert_int_eq(sqlite3_prepare_v2(store_db(f.st), "SELECT message FROM outbox "
+	ck_assert_int_eq(sqlite3_prepare_v2(bz_db_sqlite(store_db(f.st)), "SELECT message FROM outbox "
 	    "WHERE kind = 'acuse-notificacion' ORDER BY id", -1, &s, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
 	bz_buf_append(&first, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0));
@@ -592,7 +593,7 @@ END_TEST
 static void
 employer_addresses(struct fixture *f)
 {
-	ck_assert_int_eq(sqlite3_exec(store_db(f->st), "INSERT INTO registrations "
+	ck_assert_int_eq(sqlite3_exec(bz_db_sqlite(store_db(f->st)), "INSERT INTO registrations "
 	    "(id, rfc, state, mobile, mobile_code_sha256, created_utc, expires_utc) "
 	    "VALUES (7, 'EBU200101AB8', 'enabled', '5500000000', 'x', 1, 2);"
 	    "INSERT INTO registration_addresses (registration_id, idx, address, "
@@ -664,7 +665,7 @@ START_TEST(test_acuse_due)
 	setup(&f, "due-tamper.db");
 	release(&f);
 	ck_assert_int_eq(open_at(&f, WED_2000), 1);
-	ck_assert_int_eq(sqlite3_exec(store_db(f.st), "UPDATE notifications SET "
+	ck_assert_int_eq(sqlite3_exec(bz_db_sqlite(store_db(f.st)), "UPDATE notifications SET "
 	    "legal_utc = legal_utc + 60", NULL, NULL, NULL), SQLITE_OK);
 	{
 		size_t k;
@@ -757,7 +758,7 @@ START_TEST(test_tamper)
 		release(&f);
 		ck_assert_int_eq(open_at(&f, WED_2000), 1);
 		ck_assert_int_eq(bad_rows(f.st), 0);
-		ck_assert_int_eq(sqlite3_exec(store_db(f.st), edits[i], NULL, NULL, NULL),
+		ck_assert_int_eq(sqlite3_exec(bz_db_sqlite(store_db(f.st)), edits[i], NULL, NULL, NULL),
 		    SQLITE_OK);
 		ck_assert_msg(bad_rows(f.st) == 1, "edit %zu not detected", i);
 		teardown(&f);
@@ -770,7 +771,7 @@ START_TEST(test_tamper)
 
 		ck_assert_int_eq(bz_notification_deem(f.st, &f.o, MON_0930, &k), BZ_STORE_OK);
 	}
-	ck_assert_int_eq(sqlite3_exec(store_db(f.st), "UPDATE notifications SET "
+	ck_assert_int_eq(sqlite3_exec(bz_db_sqlite(store_db(f.st)), "UPDATE notifications SET "
 	    "deemed_utc = deemed_utc + 86400", NULL, NULL, NULL), SQLITE_OK);
 	ck_assert_int_eq(bad_rows(f.st), 1);
 	teardown(&f);
@@ -812,7 +813,7 @@ START_TEST(test_answered)
 	    BZ_STORE_OK);
 	bz_notification_free(&n);
 	/* the representative recorded at registration may act on it */
-	ck_assert_int_eq(sqlite3_exec(store_db(f.st), "INSERT INTO registrations (rfc, "
+	ck_assert_int_eq(sqlite3_exec(bz_db_sqlite(store_db(f.st)), "INSERT INTO registrations (rfc, "
 	    "rfc_representante, state, mobile, mobile_code_sha256, created_utc, "
 	    "expires_utc) VALUES ('EBU200101AB8', 'PEGJ800101AB3', 'enabled', "
 	    "'+525511112222', 'x', 1, 2)", NULL, NULL, NULL), SQLITE_OK);

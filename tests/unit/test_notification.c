@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "buzon/buf.h"
+#include "buzon/db.h"
 #include "buzon/calendar.h"
 #include "buzon/notification.h"
 #include "buzon/store.h"
@@ -208,7 +209,7 @@ fresh_store(const char *name, char path[512])
 	bz_buf_free(&err);
 	/* The rows name a department's filing (submission_folio); this
 	 * suite tests the notifications table alone. */
-	ck_assert_int_eq(sqlite3_exec(store_db(st), "PRAGMA foreign_keys = OFF",
+	ck_assert_int_eq(sqlite3_exec(bz_db_sqlite(store_db(st)), "PRAGMA foreign_keys = OFF",
 	    NULL, NULL, NULL), SQLITE_OK);
 	return st;
 }
@@ -350,7 +351,7 @@ START_TEST(test_row_tamper)
 	ck_assert_int_eq(nbad, 0);
 	/* Through the API: a change and its event. */
 	ck_assert_int_eq(store_begin(st, "t"), 0);
-	ck_assert_int_eq(sqlite3_exec(store_db(st), "UPDATE notifications SET "
+	ck_assert_int_eq(sqlite3_exec(bz_db_sqlite(store_db(st)), "UPDATE notifications SET "
 	    "aviso_queued_utc = 1780414200 WHERE id = 2", NULL, NULL, NULL), SQLITE_OK);
 	ck_assert_int_eq(bz_notification_event_locked(st, "t", 1780414200,
 	    BZ_NOTIF_EV_QUEUED, 2, "recipients", "1"), 0);
@@ -388,7 +389,7 @@ START_TEST(test_row_deleted)
 
 	create(st, cal, MON_2000, "EBU200101AB8", &a);
 	create(st, cal, MON_1000, "PEGJ800101AB3", &a);
-	ck_assert_int_eq(sqlite3_exec(store_db(st), "DELETE FROM notifications "
+	ck_assert_int_eq(sqlite3_exec(bz_db_sqlite(store_db(st)), "DELETE FROM notifications "
 	    "WHERE folio = 'NT-2026-00000001'", NULL, NULL, NULL), SQLITE_OK);
 	ck_assert_int_eq(bz_notification_verify_rows(st, bad_row, &nbad, &checked),
 	    BZ_STORE_OK);
@@ -407,7 +408,7 @@ START_TEST(test_row_without_event)
 	int64_t checked;
 	int nbad = 0;
 
-	ck_assert_int_eq(sqlite3_exec(store_db(st), "INSERT INTO notifications (folio, "
+	ck_assert_int_eq(sqlite3_exec(bz_db_sqlite(store_db(st)), "INSERT INTO notifications (folio, "
 	    "year, seq, submission_folio, rfc, subject, official_rfc, "
 	    "department_address, department_name, created_utc, aviso_message_id, "
 	    "aviso_planned_utc, day1, day2, day3, deemed_date, deemed_due_utc, "
@@ -429,7 +430,7 @@ next_attempt(struct bz_store *st, int64_t id)
 	sqlite3_stmt *s;
 	int64_t v = -1;
 
-	ck_assert_int_eq(sqlite3_prepare_v2(store_db(st), "SELECT next_attempt_utc "
+	ck_assert_int_eq(sqlite3_prepare_v2(bz_db_sqlite(store_db(st)), "SELECT next_attempt_utc "
 	    "FROM outbox WHERE id = ?", -1, &s, NULL), SQLITE_OK);
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -452,10 +453,10 @@ START_TEST(test_hold_outside_window)
 	ck_assert_int_eq(store_begin(st, "t"), 0);
 	ck_assert_int_eq(store_outbox_enqueue_locked(st, "t", "BZ-2026-00000007",
 	    BZ_NOTIF_OUTBOX_KIND, "uno@empresa.test", "m", 1, wall), 0);
-	aviso = sqlite3_last_insert_rowid(store_db(st));
+	aviso = sqlite3_last_insert_rowid(bz_db_sqlite(store_db(st)));
 	ck_assert_int_eq(store_outbox_enqueue_locked(st, "t", "BZ-2026-00000007",
 	    "acuse", "juan@imss.test", "m", 1, wall), 0);
-	acuse = sqlite3_last_insert_rowid(store_db(st));
+	acuse = sqlite3_last_insert_rowid(bz_db_sqlite(store_db(st)));
 	ck_assert_int_eq(store_commit(st, "t"), 0);
 	/* 10:00 on a working day: the outbox's schedule stands */
 	ck_assert_int_eq(bz_notification_hold(st, cal, MON_1000, wall, &n), BZ_STORE_OK);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "buzon/buf.h"
+#include "buzon/db.h"
 #include "buzon/digest.h"
 #include "buzon/mime.h"
 #include "buzon/registration.h"
@@ -467,7 +468,7 @@ one_int(struct bz_store *st, const char *sql)
 	sqlite3_stmt *s;
 	int64_t v = -1;
 
-	ck_assert_int_eq(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(bz_db_sqlite(st->db), sql, -1, &s, NULL), SQLITE_OK);
 	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
 		v = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
@@ -509,7 +510,7 @@ hand_off(struct bz_store *st, const struct bz_reg_new *n, int idx, int64_t wall,
 		snprintf(sql, sizeof(sql), "UPDATE sms_queue SET status = 'sent', "
 		    "sent_utc = %lld WHERE registration_id = %lld", (long long)wall,
 		    (long long)n->id);
-		ck_assert_int_eq(sqlite3_exec(st->db, sql, NULL, NULL, NULL), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_exec(bz_db_sqlite(st->db), sql, NULL, NULL, NULL), SQLITE_OK);
 	}
 	ck_assert_int_eq(bz_registration_handoffs(st, clock, clock, &k), BZ_STORE_OK);
 	ck_assert_uint_eq(k, 1);
@@ -567,7 +568,7 @@ START_TEST(test_handoff_clock)
 	ck_assert_int_eq(one_int(st, sql), T0 + 1007);
 	snprintf(sql, sizeof(sql), "UPDATE sms_queue SET status = 'sent', sent_utc = "
 	    "5000 WHERE registration_id = %lld", (long long)n.id);
-	ck_assert_int_eq(sqlite3_exec(st->db, sql, NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(bz_db_sqlite(st->db), sql, NULL, NULL, NULL), SQLITE_OK);
 	ck_assert_int_eq(bz_registration_handoffs(st, T0 + 1005, 6000, &k), BZ_STORE_OK);
 	snprintf(sql, sizeof(sql), "SELECT mobile_sent_utc FROM registrations "
 	    "WHERE id = %lld", (long long)n.id);

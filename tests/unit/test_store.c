@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "buzon/buf.h"
+#include "buzon/db.h"
 #include "buzon/cas.h"
 #include "buzon/digest.h"
 #include "buzon/store.h"
@@ -268,10 +269,10 @@ START_TEST(test_connection_settings)
 	char got[64];
 
 	ck_assert_msg(ro != NULL, "%s", bz_buf_str(&err));
-	pragma_value(rw->db, pragma_cases[_i].pragma, got, sizeof(got));
+	pragma_value(bz_db_sqlite(rw->db), pragma_cases[_i].pragma, got, sizeof(got));
 	ck_assert_msg(strcmp(got, pragma_cases[_i].want) == 0, "%s: %s, want %s",
 	    pragma_cases[_i].pragma, got, pragma_cases[_i].want);
-	pragma_value(ro->db, pragma_cases[_i].pragma, got, sizeof(got));
+	pragma_value(bz_db_sqlite(ro->db), pragma_cases[_i].pragma, got, sizeof(got));
 	ck_assert_msg(strcmp(got, pragma_cases[_i].want) == 0, "read-only: %s: %s, want %s",
 	    pragma_cases[_i].pragma, got, pragma_cases[_i].want);
 	bz_store_close(ro);
@@ -286,20 +287,20 @@ START_TEST(test_migrate_from_v1)
 	struct bz_buf err = BZ_BUF_INIT;
 	struct bz_submission got;
 	struct bz_store *st;
-	sqlite3 *db;
+	struct bz_db *db;
 
 	/* A database as the first release left it: schema version 1. */
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_ptr_nonnull(db = bz_db_open(path, 0, &err));
 	ck_assert_int_eq(store_schema_migrate(db, 1, &err), 0);
 	ck_assert_int_eq(store_schema_version(db), 1);
-	ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO submissions (folio, year, seq, "
+	ck_assert_int_eq(bz_db_exec(db, "INSERT INTO submissions (folio, year, seq, "
 	    "arrival_utc, legal_utc, legal_rule, calendar_version, signer_cert_sha256, "
 	    "integrity, trust, identity, verdict, message_sha256, signed_sha256, "
 	    "env_from, env_rcpts, created_utc) VALUES ('BZ-2025-00000007', 2025, 7, 1, "
 	    "1, 'arrival', 'x', 'c', 'pass', 'pass', 'pass', 'accepted', '" SHA_A
 	    "', '" SHA_B "', 'a@b', 'buzon@imss.gob.mx', 1);"
-	    "INSERT INTO folio_counter VALUES (2025, 7);", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	    "INSERT INTO folio_counter VALUES (2025, 7);"), 0);
+	bz_db_close(db);
 	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM sqlite_master WHERE "
 	    "name = 'outbox'"), 0);
 
@@ -339,16 +340,16 @@ START_TEST(test_migrate_from_v2)
 	struct bz_submission in = sample(2026, SHA_C, SHA_B), got;
 	struct bz_submission_out out;
 	struct bz_store *st;
-	sqlite3 *db;
+	struct bz_db *db;
 
 	/* The database as the previous release left it, by its own migrations. */
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_ptr_nonnull(db = bz_db_open(path, 0, &err));
 	ck_assert_int_eq(store_schema_migrate(db, 2, &err), 0);
 	ck_assert_int_eq(store_schema_version(db), 2);
-	ck_assert_int_eq(sqlite3_exec(db, V2_ROW("BZ-2026-00000001", "1", SHA_A)
+	ck_assert_int_eq(bz_db_exec(db, V2_ROW("BZ-2026-00000001", "1", SHA_A)
 	    V2_ROW("BZ-2026-00000002", "2", SHA_B)
-	    "INSERT INTO folio_counter VALUES (2026, 2);", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	    "INSERT INTO folio_counter VALUES (2026, 2);"), 0);
+	bz_db_close(db);
 	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM pragma_table_info("
 	    "'submissions') WHERE name IN ('legal_basis', 'first_hour')"), 0);
 
