@@ -70,6 +70,7 @@ bz_config_type_name(enum bz_cfg_type type)
 	case BZ_CFG_URL:	return "url";
 	case BZ_CFG_ARGV:	return "command";
 	case BZ_CFG_DELIMITERS:	return "characters";
+	case BZ_CFG_DATABASE:	return "database";
 	}
 	return "?";
 }
@@ -275,6 +276,11 @@ bz_config_check_value(const struct bz_cfg_key *key, const char *v, long long *nu
 		return NULL;
 	case BZ_CFG_PATH:
 		return v[0] == '/' ? NULL : "path must be absolute";
+	case BZ_CFG_DATABASE:
+		if (strncmp(v, "postgresql://", 13) == 0 || strncmp(v, "postgres://", 11) == 0)
+			return NULL;
+		return v[0] == '/' ? NULL : "expected an absolute SQLite file name or "
+		    "a postgresql:// URI";
 	case BZ_CFG_BOOL:
 		return check_bool(v, num);
 	case BZ_CFG_INT:

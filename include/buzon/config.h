@@ -42,6 +42,7 @@ enum bz_cfg_type {
 	BZ_CFG_URL,		/* http:// or https:// URL */
 	BZ_CFG_ARGV,		/* a command and its arguments, split on blanks */
 	BZ_CFG_DELIMITERS,	/* address extension delimiters, e.g. "+" or "+-" */
+	BZ_CFG_DATABASE,	/* an absolute SQLite file name or a postgresql:// URI */
 };
 
 /* The file read without -c, for the daemon and buzonctl (SYSCONFDIR: Makefile.am). */

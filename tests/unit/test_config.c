@@ -75,6 +75,21 @@ START_TEST(test_multi_values_keep_order)
 }
 END_TEST
 
+/* Database: a SQLite file name or a PostgreSQL URI, kept as written */
+START_TEST(test_database_uri)
+{
+	struct bz_buf err = BZ_BUF_INIT;
+	struct bz_config *cfg = bz_config_load(write_conf("pg.conf", MINIMAL
+	    "Database postgresql://buzon@db.imss.test/buzon?sslmode=verify-full\n"), &err);
+
+	ck_assert_msg(cfg != NULL, "%s", bz_buf_str(&err));
+	ck_assert_str_eq(bz_config_str(cfg, BZ_KEY_Database),
+	    "postgresql://buzon@db.imss.test/buzon?sslmode=verify-full");
+	bz_config_unref(cfg);
+	bz_buf_free(&err);
+}
+END_TEST
+
 /* RecipientDelimiter: "+" by default (Postfix's usual setting), a set of
  * characters when given, and the key alone means none. */
 static const struct {
@@ -129,7 +144,10 @@ static const struct {
 	{ MINIMAL "OCSPNonce sometimes\n", ":3: OCSPNonce: not one of the allowed values" },
 	{ MINIMAL "OCSPMaxAge 59\n", ":3: OCSPMaxAge: out of range" },
 	{ MINIMAL "UMask 8\n", ":3: UMask: expected an octal mode" },
-	{ MINIMAL "Database relative.db\n", ":3: Database: path must be absolute" },
+	{ MINIMAL "Database relative.db\n", ":3: Database: expected an absolute SQLite "
+	  "file name or a postgresql:// URI" },
+	{ MINIMAL "Database mysql://db/buzon\n", ":3: Database: expected an absolute "
+	  "SQLite file name or a postgresql:// URI" },
 	{ MINIMAL "PidFile\n", ":3: PidFile: missing value" },
 	{ MINIMAL "RecipientDelimiter @\n", ":3: RecipientDelimiter: expected delimiter characters" },
 	{ MINIMAL "RecipientDelimiter +a\n", ":3: RecipientDelimiter: expected delimiter characters" },
@@ -351,6 +369,7 @@ suite_config(void)
 	tcase_add_test(tc, test_every_default_parses);
 	tcase_add_test(tc, test_minimal_file_and_defaults);
 	tcase_add_test(tc, test_multi_values_keep_order);
+	tcase_add_test(tc, test_database_uri);
 	tcase_add_loop_test(tc, test_recipient_delimiter, 0,
 	    sizeof(delimiter_cases) / sizeof(delimiter_cases[0]));
 	tcase_add_loop_test(tc, test_bad_file_names_line_and_key, 0,
