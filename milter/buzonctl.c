@@ -14,6 +14,7 @@
 
 #include "buzon/buf.h"
 #include "buzon/config.h"
+#include "buzon/instant.h"
 #include "buzon/store.h"
 #include "buzon/utf8.h"
 #include "buzonctl.h"
@@ -48,6 +49,16 @@ ctl_safe(const char *s)
 	bz_buf_reset(b);
 	bz_text_escape(b, s, strlen(s));
 	return bz_buf_str(b);
+}
+
+/* ctl_instant - ISO-8601 UTC, or NULL for 0 */
+const char *
+ctl_instant(int64_t t, char *buf)
+{
+	if (t == 0)
+		return NULL;
+	bz_instant_format_utc(t, buf);
+	return buf;
 }
 
 /* ctl_print_json - a finished JSON document on stdout, one line */

@@ -13,6 +13,8 @@
 #ifndef BUZON_BUZONCTL_H
 #define BUZON_BUZONCTL_H
 
+#include <stdint.h>
+
 #define CTL_EXIT_OK		0
 #define CTL_EXIT_NO		1
 #define CTL_EXIT_USAGE		2
@@ -37,6 +39,10 @@ struct bz_config *ctl_load_config(const char *config_path);
  * calls (enough for one printf); s must not be NULL. */
 #define CTL_SAFE_SLOTS	8
 const char *ctl_safe(const char *s);
+
+/* t as an ISO-8601 UTC instant in buf, or NULL when t is 0 (not yet):
+ * buf holds BZ_INSTANT_UTC_LEN bytes (include/buzon/instant.h). */
+const char *ctl_instant(int64_t t, char *buf);
 
 /* Prints the JSON document in out and a newline on stdout, then frees out
  * (it stays usable, empty): the tail of every --json report. */

@@ -45,16 +45,6 @@ usage(FILE *fp)
 	    "           working day (now, or at INSTANT) and queue their constancias\n");
 }
 
-/* instant - ISO-8601 UTC or NULL for 0 */
-static const char *
-instant(int64_t t, char buf[BZ_INSTANT_UTC_LEN])
-{
-	if (t == 0)
-		return NULL;
-	bz_instant_format_utc(t, buf);
-	return buf;
-}
-
 /* put_json - one notification as a JSON object */
 static void
 put_json(struct bz_json *j, const struct bz_notification *n)
@@ -71,22 +61,22 @@ put_json(struct bz_json *j, const struct bz_notification *n)
 	bz_json_str(j, "department_address", n->department_address);
 	bz_json_str(j, "reply_to", n->reply_to);
 	bz_json_str(j, "state", n->state);
-	bz_json_str(j, "created_utc", instant(n->created_utc, b));
+	bz_json_str(j, "created_utc", ctl_instant(n->created_utc, b));
 	bz_json_str(j, "aviso_message_id", n->aviso_message_id);
-	bz_json_str(j, "aviso_planned_utc", instant(n->aviso_planned_utc, b));
-	bz_json_str(j, "aviso_queued_utc", instant(n->aviso_queued_utc, b));
-	bz_json_str(j, "aviso_released_utc", instant(n->aviso_released_utc, b));
+	bz_json_str(j, "aviso_planned_utc", ctl_instant(n->aviso_planned_utc, b));
+	bz_json_str(j, "aviso_queued_utc", ctl_instant(n->aviso_queued_utc, b));
+	bz_json_str(j, "aviso_released_utc", ctl_instant(n->aviso_released_utc, b));
 	bz_json_str(j, "day1", n->day1);
 	bz_json_str(j, "day2", n->day2);
 	bz_json_str(j, "day3", n->day3);
 	bz_json_str(j, "deemed_date", n->deemed_date);
-	bz_json_str(j, "deemed_due_utc", instant(n->deemed_due_utc, b));
+	bz_json_str(j, "deemed_due_utc", ctl_instant(n->deemed_due_utc, b));
 	bz_json_str(j, "window_rule", n->window_rule);
 	bz_json_str(j, "calendar_version", n->calendar_version);
-	bz_json_str(j, "opened_utc", instant(n->opened_utc, b));
-	bz_json_str(j, "legal_utc", instant(n->legal_utc, b));
+	bz_json_str(j, "opened_utc", ctl_instant(n->opened_utc, b));
+	bz_json_str(j, "legal_utc", ctl_instant(n->legal_utc, b));
 	bz_json_str(j, "rule", n->rule);
-	bz_json_str(j, "deemed_utc", instant(n->deemed_utc, b));
+	bz_json_str(j, "deemed_utc", ctl_instant(n->deemed_utc, b));
 	bz_json_str(j, "acuse_folio", n->acuse_folio);
 	bz_json_str(j, "constancia_folio", n->constancia_folio);
 	bz_json_end(j);
@@ -103,16 +93,16 @@ put_text(const struct bz_notification *n)
 	printf("  dependencia  %s <%s> (firma %s)\n", ctl_safe(n->department_name),
 	    ctl_safe(n->department_address), ctl_safe(n->official_rfc));
 	printf("  envio        %s (acuse de envio %s)\n",
-	    instant(n->created_utc, b), n->submission_folio);
+	    ctl_instant(n->created_utc, b), n->submission_folio);
 	printf("  aviso        %s", n->aviso_released_utc ? "entregado " : "retenido hasta ");
-	printf("%s\n", instant(n->aviso_released_utc ? n->aviso_released_utc :
+	printf("%s\n", ctl_instant(n->aviso_released_utc ? n->aviso_released_utc :
 	    n->aviso_planned_utc, b));
 	printf("  dias         %s, %s, %s; se tiene por notificada el %s\n",
 	    n->day1, n->day2, n->day3, n->deemed_date);
 	if (n->opened_utc)
-		printf("  abierta      %s\n", instant(n->opened_utc, b));
+		printf("  abierta      %s\n", ctl_instant(n->opened_utc, b));
 	if (n->legal_utc)
-		printf("  notificada   %s (%s)\n", instant(n->legal_utc, b),
+		printf("  notificada   %s (%s)\n", ctl_instant(n->legal_utc, b),
 		    n->rule ? n->rule : "-");
 }
 

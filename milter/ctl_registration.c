@@ -43,16 +43,6 @@ usage(FILE *fp)
 	    "  expire   apply the 72-hour rule now (or at INSTANT, ISO-8601 UTC)\n");
 }
 
-/* instant - ISO-8601 UTC or NULL for 0 */
-static const char *
-instant(int64_t t, char buf[BZ_INSTANT_UTC_LEN])
-{
-	if (t == 0)
-		return NULL;
-	bz_instant_format_utc(t, buf);
-	return buf;
-}
-
 /* put_json - one registration as a JSON object */
 static void
 put_json(struct bz_json *j, const struct bz_registration *r)
@@ -69,19 +59,19 @@ put_json(struct bz_json *j, const struct bz_registration *r)
 		bz_json_object(j, NULL);
 		bz_json_str(j, "address", r->addresses[i].address);
 		bz_json_bool(j, "confirmed", r->addresses[i].confirmed_utc != 0);
-		bz_json_str(j, "confirmed_at", instant(r->addresses[i].confirmed_utc, b));
+		bz_json_str(j, "confirmed_at", ctl_instant(r->addresses[i].confirmed_utc, b));
 		bz_json_end(j);
 	}
 	bz_json_end(j);
 	bz_json_object(j, "mobile");
 	bz_json_str(j, "number", r->mobile);
 	bz_json_bool(j, "confirmed", r->mobile_confirmed_utc != 0);
-	bz_json_str(j, "confirmed_at", instant(r->mobile_confirmed_utc, b));
+	bz_json_str(j, "confirmed_at", ctl_instant(r->mobile_confirmed_utc, b));
 	bz_json_end(j);
-	bz_json_str(j, "created_at", instant(r->created_utc, b));
-	bz_json_str(j, "expires_at", instant(r->expires_utc, b));
+	bz_json_str(j, "created_at", ctl_instant(r->created_utc, b));
+	bz_json_str(j, "expires_at", ctl_instant(r->expires_utc, b));
 	bz_json_str(j, "consent_sha256", r->consent_sha256);
-	bz_json_str(j, "enabled_at", instant(r->enabled_utc, b));
+	bz_json_str(j, "enabled_at", ctl_instant(r->enabled_utc, b));
 	bz_json_end(j);
 }
 
