@@ -54,7 +54,7 @@ EOH
 	FZ_PDF_PKGS_CFLAGS=$(pkg-config --cflags $FZ_PDF_PKGS)
 	fz_inc="-I$WORK -I$top_srcdir/include -I$top_srcdir \
 -DSYSCONFDIR=\"/etc\" -DPKGDATADIR=\"/usr/share/buzon-milter\" \
-$(pkg-config --cflags gmime-3.0 openssl sqlite3 libxml-2.0 libcurl) $FZ_PDF_PKGS_CFLAGS"
+$(pkg-config --cflags gmime-3.0 openssl sqlite3 libpq libxml-2.0 libcurl) $FZ_PDF_PKGS_CFLAGS"
 	# All of libbuzon: the paths under test reach into several modules,
 	# and a hand-kept list breaks whenever one starts using another.
 	fz_objs=
@@ -72,7 +72,7 @@ $(pkg-config --cflags gmime-3.0 openssl sqlite3 libxml-2.0 libcurl) $FZ_PDF_PKGS
 		# shellcheck disable=SC2086
 		"$CLANG" $FZ_CFLAGS -fsanitize=fuzzer $fz_inc -o "$WORK/fuzz_$t" \
 		    "$top_srcdir/tests/fuzz/fuzz_$t.c" $fz_objs \
-		    $(pkg-config --libs gmime-3.0 openssl sqlite3 libxml-2.0 libcurl) \
+		    $(pkg-config --libs gmime-3.0 openssl sqlite3 libpq libxml-2.0 libcurl) \
 		    $(pkg-config --libs $FZ_PDF_PKGS) -lpthread \
 		    2>> "$WORK/build.log" ||
 		    { cat "$WORK/build.log"; echo "fuzz build failed: fuzz_$t"; exit 99; }
