@@ -171,10 +171,9 @@ void bz_db_bind_null(struct bz_db_stmt *s, int i) { s->db->ops->bind_null(s, i);
 void
 bz_db_bind_text(struct bz_db_stmt *s, int i, const char *v)
 {
-	if (v == NULL)
-		s->db->ops->bind_null(s, i);
-	else
-		s->db->ops->bind_text(s, i, v);
+	/* NULL too: the backend learns that the parameter is text (what
+	 * PostgreSQL needs to resolve "?1 IS NULL OR col = ?1"). */
+	s->db->ops->bind_text(s, i, v);
 }
 
 void
