@@ -172,8 +172,16 @@ one_due(struct bz_store *st, int64_t now, int64_t *id, int64_t *reg, char **numb
 	struct bz_db_stmt *s;
 	int rc;
 
-	if ((s = store_prepare(st, NULL, "SELECT id, registration_id, number, message, "
-	    "attempts FROM sms_queue WHERE status = 'pending' AND next_attempt_utc <= ? "
+	/* On a shared store the row is claimed, as the outbox's are
+	 * (core/store_outbox.c), so two hosts never send one SMS twice. */
+	if ((s = store_prepare(st, NULL, bz_db_kind(store_db(st)) == BZ_DB_PG ?
+	    "UPDATE sms_queue SET claimed_by = pg_backend_pid() WHERE id = (SELECT "
+	    "id FROM sms_queue WHERE status = 'pending' AND next_attempt_utc <= ?1 "
+	    "AND " STORE_CLAIMABLE_PG " ORDER BY next_attempt_utc, id LIMIT 1 FOR "
+	    "UPDATE SKIP LOCKED) RETURNING id, registration_id, number, message, "
+	    "attempts" :
+	    "SELECT id, registration_id, number, message, "
+	    "attempts FROM sms_queue WHERE status = 'pending' AND next_attempt_utc <= ?1 "
 	    "ORDER BY next_attempt_utc, id LIMIT 1")) == NULL)
 		return -1;
 	bz_db_bind_int64(s, 1, now);
@@ -200,11 +208,12 @@ mark(struct bz_store *st, int64_t id, int64_t reg, int64_t now, int attempts,
 		return -1;
 	s = store_prepare(st, NULL, sent ?
 	    "UPDATE sms_queue SET status = 'sent', attempts = ?, sent_utc = ?, "
-	    "message = zeroblob(0), last_error = NULL WHERE id = ?" : give_up ?
+	    "message = substr(message, 1, 0), last_error = NULL, claimed_by = NULL "
+	    "WHERE id = ?" : give_up ?
 	    "UPDATE sms_queue SET status = 'failed', attempts = ?, last_error = ?, "
-	    "message = zeroblob(0) WHERE id = ?" :
-	    "UPDATE sms_queue SET attempts = ?, last_error = ?, next_attempt_utc = ? "
-	    "WHERE id = ?");
+	    "message = substr(message, 1, 0), claimed_by = NULL WHERE id = ?" :
+	    "UPDATE sms_queue SET attempts = ?, last_error = ?, next_attempt_utc = ?, "
+	    "claimed_by = NULL WHERE id = ?");
 	if (s == NULL) {
 		store_rollback(st);
 		return -1;

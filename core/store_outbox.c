@@ -126,7 +126,8 @@ read_items(struct bz_store *st, struct bz_db_stmt *s, int with_message,
 #define ITEM_COLUMNS "id, folio, kind, recipient, length(message), status, " \
 	"attempts, next_attempt_utc, last_error, created_utc, sent_utc"
 
-/* bz_store_outbox_due - pending rows whose time has come */
+/* bz_store_outbox_due - pending rows whose time has come, claimed for this
+ * worker where the store is shared */
 enum bz_store_status
 bz_store_outbox_due(struct bz_store *st, int64_t now, size_t max,
     struct bz_outbox_item **items, size_t *n)
@@ -135,9 +136,21 @@ bz_store_outbox_due(struct bz_store *st, int64_t now, size_t max,
 
 	*items = NULL;
 	*n = 0;
-	if ((s = store_prepare(st, NULL, "SELECT " ITEM_COLUMNS ", message FROM outbox "
-	    "WHERE status = 'pending' AND next_attempt_utc <= ? "
-	    "ORDER BY next_attempt_utc, id LIMIT ?")) == NULL)
+	if (bz_db_kind(store_db(st)) == BZ_DB_PG)
+		/* One statement, outside the writers' lock: SKIP LOCKED lets
+		 * two hosts claim at once without waiting on each other's
+		 * rows, and never both the same row. */
+		s = store_prepare(st, NULL, "UPDATE outbox SET claimed_by = "
+		    "pg_backend_pid() WHERE id IN (SELECT id FROM outbox WHERE "
+		    "status = 'pending' AND next_attempt_utc <= ?1 AND "
+		    STORE_CLAIMABLE_PG " ORDER BY next_attempt_utc, id LIMIT ?2 "
+		    "FOR UPDATE SKIP LOCKED) RETURNING " ITEM_COLUMNS ", message");
+	else
+		/* One host, one outbox worker: nothing to claim. */
+		s = store_prepare(st, NULL, "SELECT " ITEM_COLUMNS ", message "
+		    "FROM outbox WHERE status = 'pending' AND next_attempt_utc <= ?1 "
+		    "ORDER BY next_attempt_utc, id LIMIT ?2");
+	if (s == NULL)
 		return BZ_STORE_TEMPFAIL;
 	bz_db_bind_int64(s, 1, now);
 	bz_db_bind_int64(s, 2, (int64_t)max);
@@ -167,8 +180,10 @@ bz_store_outbox_next_due(struct bz_store *st, int64_t *when)
 	struct bz_db_stmt *s;
 	enum bz_store_status r = BZ_STORE_NOTFOUND;
 
-	if ((s = store_prepare(st, NULL, "SELECT min(next_attempt_utc) FROM outbox "
-	    "WHERE status = 'pending'")) == NULL)
+	if ((s = store_prepare(st, NULL, bz_db_kind(store_db(st)) == BZ_DB_PG ?
+	    "SELECT min(next_attempt_utc) FROM outbox WHERE status = 'pending' "
+	    "AND " STORE_CLAIMABLE_PG :
+	    "SELECT min(next_attempt_utc) FROM outbox WHERE status = 'pending'")) == NULL)
 		return BZ_STORE_TEMPFAIL;
 	if (bz_db_step(s) == BZ_DB_ROW) {
 		if (bz_db_column_type(s, 0) != BZ_DB_NULL) {
@@ -242,7 +257,8 @@ mark_locked(struct bz_store *st, const struct bz_outbox_mark *m, int64_t now)
 {
 	if (m->sent)
 		return exec_bound(st, "UPDATE outbox SET status = 'sent', attempts = "
-		    "attempts + 1, sent_utc = ?2, last_error = NULL WHERE id = ?1",
+		    "attempts + 1, sent_utc = ?2, last_error = NULL, claimed_by = NULL "
+		    "WHERE id = ?1",
 		    m->id, now, NULL, 0) < 0 ||
 		    exec_bound(st, "UPDATE submissions SET acuse_status = 'sent' WHERE "
 		    "folio = (SELECT folio FROM outbox WHERE id = ?1 AND kind = 'acuse')",
@@ -250,9 +266,9 @@ mark_locked(struct bz_store *st, const struct bz_outbox_mark *m, int64_t now)
 		    row_event(st, m->id, now, "outbox-sent", NULL) < 0 ? -1 : 0;
 	return exec_bound(st, m->give_up ?
 	    "UPDATE outbox SET status = 'failed', attempts = attempts + 1, "
-	    "next_attempt_utc = ?4, last_error = ?3 WHERE id = ?1" :
+	    "next_attempt_utc = ?4, last_error = ?3, claimed_by = NULL WHERE id = ?1" :
 	    "UPDATE outbox SET attempts = attempts + 1, next_attempt_utc = ?4, "
-	    "last_error = ?3 WHERE id = ?1",
+	    "last_error = ?3, claimed_by = NULL WHERE id = ?1",
 	    m->id, now, m->error, m->next_attempt_utc) < 0 ||
 	    (m->give_up && row_event(st, m->id, now, "outbox-gave-up", m->error) < 0) ?
 	    -1 : 0;

@@ -58,6 +58,15 @@
  *            notificacion due; the notification worker renders, signs
  *            and queues it and clears the mark in one transaction
  *            (core/notification_due.c). Not in the row digest.
+ * Version 11: several hosts on one PostgreSQL database (issue 15).
+ *            outbox.claimed_by and sms_queue.claimed_by: the server
+ *            process (pg_backend_pid) of the worker that took a due row
+ *            and is handing it over; another host's worker leaves it
+ *            alone while that process lives, and takes it over once its
+ *            connection is gone (the host died). Always NULL on SQLite
+ *            (one host, one worker). spool_messages: the bytes of each
+ *            received message, by SHA-256, where the store is shared
+ *            and a spool directory would not be (core/spool.c).
  */
 #include "build-aux/config.h"
 
@@ -318,6 +327,14 @@ static const struct migration migrations[] = {
 	{ "ALTER TABLE notifications ADD COLUMN acuse_due INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX notifications_acuse_due ON notifications (acuse_due) "
 	"  WHERE acuse_due = 1;", NULL, NULL },
+
+	/* 10 -> 11: several hosts on one PostgreSQL database */
+	{ "ALTER TABLE outbox ADD COLUMN claimed_by INTEGER;"
+	"ALTER TABLE sms_queue ADD COLUMN claimed_by INTEGER;"
+	"CREATE TABLE spool_messages ("
+	"  sha256 TEXT PRIMARY KEY,"
+	"  bytes BLOB NOT NULL,"
+	"  created_utc INTEGER NOT NULL);", NULL, NULL },
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

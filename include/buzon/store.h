@@ -42,7 +42,7 @@
 struct bz_config;
 
 /* Schema version this binary writes (PRAGMA user_version). */
-#define BZ_STORE_SCHEMA_VERSION 10
+#define BZ_STORE_SCHEMA_VERSION 11
 
 enum bz_store_status {
 	BZ_STORE_OK = 0,

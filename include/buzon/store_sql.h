@@ -20,6 +20,19 @@
 
 struct bz_db *store_db(struct bz_store *st);
 
+/*
+ * STORE_CLAIMABLE_PG - a queue row (outbox, sms_queue) no live worker
+ * holds. On a shared PostgreSQL store a worker marks the rows it takes
+ * with its server process (claimed_by, schema 11) while it hands them
+ * over; the other hosts leave them alone while that process lives, and
+ * take them over once its connection is gone (its host died, the daemon
+ * was killed). pg_stat_activity lists every live server process to
+ * every role. A pooler that switches server processes under a session
+ * (pgbouncer's transaction mode) would defeat this: connect directly.
+ */
+#define STORE_CLAIMABLE_PG "(claimed_by IS NULL OR claimed_by = pg_backend_pid() " \
+	"OR claimed_by NOT IN (SELECT pid FROM pg_stat_activity))"
+
 /* Transactions: 0 or -1 (already logged with qid). */
 int	store_begin(struct bz_store *st, const char *qid);
 int	store_commit(struct bz_store *st, const char *qid);
