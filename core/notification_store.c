@@ -61,7 +61,9 @@ next_folio(struct bz_store *st, const char *qid, int year, int64_t *seq)
 	int rc;
 
 	if ((s = store_prepare(st, qid, "INSERT INTO notification_counter (year, last) "
-	    "VALUES (?1, 1) ON CONFLICT (year) DO UPDATE SET last = notification_counter.last + 1")) == NULL)
+	    "VALUES (?1, 1) ON CONFLICT (year) DO UPDATE SET "
+	    /* qualified: PostgreSQL finds a bare "last" ambiguous */
+	    "last = notification_counter.last + 1")) == NULL)
 		return -1;
 	bz_db_bind_int64(s, 1, year);
 	if (store_step_done(st, s, qid, "notification counter") < 0)

@@ -257,7 +257,9 @@ next_folio(struct bz_store *st, const struct bz_submission *in, int64_t *seq)
 	int rc;
 
 	if ((s = store_prepare(st, in->qid, "INSERT INTO folio_counter (year, last) "
-	    "VALUES (?1, 1) ON CONFLICT (year) DO UPDATE SET last = folio_counter.last + 1")) == NULL)
+	    "VALUES (?1, 1) ON CONFLICT (year) DO UPDATE SET "
+	    /* qualified: PostgreSQL finds a bare "last" ambiguous */
+	    "last = folio_counter.last + 1")) == NULL)
 		return -1;
 	bz_db_bind_int64(s, 1, in->legal_year);
 	if (store_step_done(st, s, in->qid, "folio counter") < 0)

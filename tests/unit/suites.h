@@ -32,6 +32,8 @@ Suite	*suite_consulta(void);
 Suite	*suite_notification(void);
 Suite	*suite_apertura(void);
 Suite	*suite_apertura_store(void);
+/* NULL without BUZON_TEST_PG_URI (tests/store/pg-store.sh sets it). */
+Suite	*suite_pgstore(void);
 
 /* Directory of the source tree (tests read fixtures from it). */
 const char *test_srcdir(void);
