@@ -21,6 +21,7 @@
 #include "buzon/registration.h"
 #include "buzon/store.h"
 #include "buzon/store_sql.h"
+#include "buzon/utf8.h"
 
 /* bz_notification_owner - may rfc act on n? 1 yes, 0 no, -1 database error */
 int
@@ -54,6 +55,11 @@ folio_by_msgid(struct bz_store *st, const char *msgid, char **folio)
 	int rc;
 
 	*folio = NULL;
+	/* Our avisos' Message-IDs are ASCII; a reference that is not even
+	 * UTF-8 names none of them (and a PostgreSQL store would refuse it
+	 * as a text parameter). */
+	if (!bz_utf8_valid((const unsigned char *)msgid, strlen(msgid)))
+		return BZ_STORE_NOTFOUND;
 	if ((s = store_prepare(st, NULL, "SELECT folio FROM notifications "
 	    "WHERE aviso_message_id = ?")) == NULL)
 		return BZ_STORE_TEMPFAIL;

@@ -34,6 +34,7 @@
 #include "buzon/store.h"
 #include "buzon/submission.h"
 #include "buzon/tz.h"
+#include "buzon/utf8.h"
 #include "buzon/verify.h"
 #include "buzon/xalloc.h"
 
@@ -103,6 +104,16 @@ bz_decision_add_reason(struct bz_decision *d, const char *code)
 }
 
 /* arrival_instant - when the message arrived: TestClock under TestMode */
+/* repaired - s (owned) as well-formed UTF-8 (include/buzon/utf8.h) */
+static char *
+repaired(char *s)
+{
+	char *r = bz_utf8_repair(s);
+
+	free(s);
+	return r;
+}
+
 static int64_t
 arrival_instant(const struct bz_submission_input *in)
 {
@@ -277,7 +288,7 @@ record(const struct bz_submission_input *in, const struct bz_verification *v,
 		    "horizon for the legal instant");
 		return;
 	}
-	from = bz_address_bare(in->envfrom);
+	from = repaired(bz_address_bare(in->envfrom));
 	reply = acuse_withheld(in) == NULL;
 	to = acuse_address(in, v->signer);
 	send = reply && (to != NULL || hook != NULL);
@@ -296,9 +307,9 @@ record(const struct bz_submission_input *in, const struct bz_verification *v,
 
 	rcpts = xcalloc(in->nrcpts ? in->nrcpts : 1, sizeof(*rcpts));
 	for (size_t i = 0; i < in->nrcpts; i++)
-		rcpts[i] = bz_address_bare(in->rcpts[i]);
-	msgid = bz_mime_header_value(in->msg, in->len, "Message-ID");
-	subject = bz_mime_subject(in->msg, in->len);
+		rcpts[i] = repaired(bz_address_bare(in->rcpts[i]));
+	msgid = repaired(bz_mime_header_value(in->msg, in->len, "Message-ID"));
+	subject = repaired(bz_mime_subject(in->msg, in->len));
 	mailbox = reply_mailbox(in);
 
 	memset(&sub, 0, sizeof(sub));

@@ -65,6 +65,29 @@ bz_utf8_valid(const unsigned char *s, size_t n)
 	return 1;
 }
 
+/* bz_utf8_repair - s with each byte that is not part of a well-formed
+ * UTF-8 sequence replaced by U+FFFD (NULL stays NULL); xfree'd by free() */
+char *
+bz_utf8_repair(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	struct bz_buf b = BZ_BUF_INIT;
+	size_t n, len;
+	uint32_t cp;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s);
+	for (size_t i = 0; i < n; i += len) {
+		if ((len = bz_utf8_next(p + i, n - i, &cp)) == 0) {
+			bz_buf_puts(&b, "\xef\xbf\xbd");
+			len = 1;
+		} else
+			bz_buf_append(&b, p + i, len);
+	}
+	return bz_buf_steal(&b);
+}
+
 /* bz_text_is_control - C0, DEL, C1, LS/PS and the bidirectional
  * embeddings, overrides and isolates (they reorder what a reader sees) */
 int

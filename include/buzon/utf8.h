@@ -31,6 +31,14 @@
 
 size_t	bz_utf8_next(const unsigned char *p, size_t n, uint32_t *cp);
 int	bz_utf8_valid(const unsigned char *s, size_t n);
+/*
+ * bz_utf8_repair - a copy of s that is well-formed UTF-8: each stray byte
+ * becomes U+FFFD. Text a sender controls (Subject, Message-ID, envelope
+ * addresses, part names) is repaired once where it enters, so the record,
+ * its digests and the acuse all hold the same text, and a PostgreSQL
+ * store (which refuses ill-formed UTF-8 in text columns) files it too.
+ */
+char	*bz_utf8_repair(const char *s);
 /* 1 for a code point that must not reach a terminal or log raw */
 int	bz_text_is_control(uint32_t cp);
 void	bz_text_escape(struct bz_buf *out, const char *s, size_t n);

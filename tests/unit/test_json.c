@@ -143,6 +143,29 @@ START_TEST(test_text_safe)
 }
 END_TEST
 
+/* bz_utf8_repair: stray bytes become U+FFFD, well-formed text is kept
+ * byte for byte, and the result is always valid (every single byte). */
+START_TEST(test_utf8_repair)
+{
+	char in[2] = { 0, 0 };
+	char *r;
+
+	ck_assert_ptr_null(bz_utf8_repair(NULL));
+	r = bz_utf8_repair("Promoci\xf3n \xc3\xb3 \xed\xa0\x80!");
+	ck_assert_str_eq(r, "Promoci\xef\xbf\xbdn \xc3\xb3 \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd!");
+	free(r);
+	r = bz_utf8_repair("caf\xc3\xa9 \xf0\x9f\x93\xa8");
+	ck_assert_str_eq(r, "caf\xc3\xa9 \xf0\x9f\x93\xa8");
+	free(r);
+	for (int b = 1; b < 256; b++) {
+		in[0] = (char)b;
+		r = bz_utf8_repair(in);
+		ck_assert(bz_utf8_valid((const unsigned char *)r, strlen(r)));
+		free(r);
+	}
+}
+END_TEST
+
 Suite *
 suite_json(void)
 {
@@ -154,6 +177,7 @@ suite_json(void)
 	tcase_add_test(tc, test_writer_layout);
 	tcase_add_test_raise_signal(tc, test_writer_misuse, SIGABRT);
 	tcase_add_test(tc, test_text_safe);
+	tcase_add_test(tc, test_utf8_repair);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -24,6 +24,7 @@
 #include "buzon/db.h"
 #include "buzon/store.h"
 #include "buzon/store_sql.h"
+#include "buzon/utf8.h"
 #include "suites.h"
 
 static const char *
@@ -91,9 +92,11 @@ render(void *arg, const char *folio, const struct bz_submission *sub,
 	return 0;
 }
 
-/* record - one accepted submission whose signed digest is made of n */
+/* record_with - one accepted submission whose signed digest is made of
+ * n, with the sender's Subject and Message-ID (NULL: none) */
 static enum bz_store_status
-record(struct bz_store *st, int n, struct bz_submission_out *out)
+record_with(struct bz_store *st, int n, const char *subject, const char *msgid,
+    struct bz_submission_out *out)
 {
 	static const char *const rcpts[] = { "buzon@imss.gob.mx" };
 	struct bz_submission in;
@@ -118,7 +121,15 @@ record(struct bz_store *st, int n, struct bz_submission_out *out)
 	in.env_from = "rh@empresa.example";
 	in.env_rcpts = rcpts;
 	in.n_rcpts = 1;
+	in.subject = subject;
+	in.message_id = msgid;
 	return bz_store_record_submission(st, &in, render, NULL, out);
+}
+
+static enum bz_store_status
+record(struct bz_store *st, int n, struct bz_submission_out *out)
+{
+	return record_with(st, n, NULL, NULL, out);
 }
 
 static void
@@ -424,6 +435,39 @@ START_TEST(t_append_only)
 }
 END_TEST
 
+/* Text a sender controls need not be UTF-8 (a raw Latin-1 Subject, 8-bit
+ * in a Message-ID), which PostgreSQL refuses in a text column: intake
+ * repairs it (core/submission.c, bz_utf8_repair) and the repaired text
+ * is filed and sealed; raw bytes reaching the store are refused, never
+ * silently changed (the digests would no longer match the row). */
+START_TEST(t_hostile_text)
+{
+	struct bz_store *st;
+	struct bz_submission_out out;
+	char *subject = bz_utf8_repair("Promoci\xf3n \xff\xfe");
+	char *msgid = bz_utf8_repair("<a\xe9" "b@x>");
+	struct bz_db *db;
+	struct bz_db_stmt *s;
+
+	fresh();
+	st = open_store();
+	ck_assert_int_eq(record_with(st, 1, subject, msgid, &out), BZ_STORE_OK);
+	ck_assert_int_eq(record_with(st, 2, "ok \xc3\xb3", "<b@x>", &out), BZ_STORE_OK);
+	ck_assert_int_eq(record_with(st, 3, "raw \xf3", "<c@x>", &out), BZ_STORE_TEMPFAIL);
+	assert_chain_intact(st, 2);
+	db = raw();
+	s = bz_db_prepare(db, "SELECT subject, message_id FROM submissions WHERE seq = 1");
+	ck_assert_int_eq(bz_db_step(s), BZ_DB_ROW);
+	ck_assert_str_eq(bz_db_column_text(s, 0), subject);
+	ck_assert_str_eq(bz_db_column_text(s, 1), msgid);
+	bz_db_finalize(s);
+	bz_db_close(db);
+	free(subject);
+	free(msgid);
+	bz_store_close(st);
+}
+END_TEST
+
 Suite *
 suite_pgstore(void)
 {
@@ -442,6 +486,7 @@ suite_pgstore(void)
 	tcase_add_test(tc, t_outbox_claim);
 	tcase_add_test(tc, t_reconnect);
 	tcase_add_test(tc, t_append_only);
+	tcase_add_test(tc, t_hostile_text);
 	suite_add_tcase(s, tc);
 	return s;
 }
