@@ -34,6 +34,8 @@
 #include "buzon/cas.h"
 #include "buzon/digest.h"
 #include "buzon/outbox.h"
+#include "buzon/receipt.h"
+#include "buzon/tz.h"
 #include "buzon/store.h"
 
 /* render - stand-in acuse carrying the folio */
@@ -46,6 +48,11 @@ render(void *arg, const char *folio, const struct bz_submission *sub,
 	    "Message-ID: <%s.%s@buzon.test>\n\nFolio %s\n", sub->env_from, folio,
 	    folio, sub->signed_sha256, folio);
 	bz_outmail_add_rcpt(mail, sub->env_from);
+	/* With --spool the event seals the cadena and envelope digests (the
+	 * envelope names spool_path), so verify-chain checks each row. */
+	if (arg != NULL)
+		bz_receipt_submission_digests(folio, sub, arg, NULL,
+		    mail->cadena_sha256, mail->envelope_sha256);
 	return 0;
 }
 
@@ -122,6 +129,7 @@ main(int argc, char **argv)
 	static const char *const rcpts[] = { "buzon@imss.gob.mx" };
 	struct bz_buf err = BZ_BUF_INIT, msg = BZ_BUF_INIT, path = BZ_BUF_INIT;
 	struct bz_store *st;
+	struct bz_tz *tz = NULL;
 	const char *spool = NULL;
 	char sig[65], msha[65];
 	long first = 1, size = 0;
@@ -147,6 +155,10 @@ main(int argc, char **argv)
 		return usage();
 	count = atoi(argv[2]);
 	year = argc == 4 ? atoi(argv[3]) : 2026;
+	if (spool != NULL && (tz = bz_tz_load("America/Mexico_City", &err)) == NULL) {
+		fprintf(stderr, "mkstore: %s\n", bz_buf_str(&err));
+		return 1;
+	}
 	if ((st = bz_store_open(argv[1], 5000, 0, &err)) == NULL) {
 		fprintf(stderr, "mkstore: %s\n", bz_buf_str(&err));
 		return 1;
@@ -195,13 +207,14 @@ main(int argc, char **argv)
 			in.message = (const unsigned char *)msg.data;
 			in.message_len = msg.len;
 		}
-		if (bz_store_record_submission(st, &in, render, NULL, &out) != BZ_STORE_OK) {
+		if (bz_store_record_submission(st, &in, render, tz, &out) != BZ_STORE_OK) {
 			bz_store_close(st);
 			return 1;
 		}
 		printf("%s\n", out.folio);
 	}
 	bz_store_close(st);
+	bz_tz_free(tz);
 	bz_buf_free(&err);
 	bz_buf_free(&msg);
 	bz_buf_free(&path);

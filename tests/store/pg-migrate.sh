@@ -1,0 +1,111 @@
+#!/bin/sh
+# pg-migrate.sh - buzonctl store migrate: a SQLite store into PostgreSQL
+#
+# Rule (issue 15): "`buzonctl store migrate --to URI` copies a SQLite store
+# into PostgreSQL keeping folios, events and the chain head; `buzonctl
+# store verify-chain` agrees before and after." Here mkstore fills a
+# SQLite store through the store API, with spool files and sealed
+# envelope digests (which cover spool_path), some acuses handed to the
+# MTA; it is migrated into a throwaway cluster; verify-chain on PostgreSQL
+# must report the same head with every record matching its event, stats
+# the same counts, every message readable from the database; then new
+# submissions recorded on PostgreSQL get new ids and folios (the identity
+# sequences were advanced), and a second migrate into the now non-empty
+# target is refused (exit 2) without touching it.
+set -u
+
+: "${top_builddir:?}" "${top_srcdir:?}"
+CTL="$top_builddir/buzonctl"
+MK="$top_builddir/tests/store/mkstore"
+PGC="$top_srcdir/tests/pg/pg-cluster.sh"
+
+# Under /tmp, mode 0755: the server runs as user postgres.
+T=$(mktemp -d /tmp/buzon-pg-migrate.XXXXXX) || exit 99
+chmod 755 "$T"
+trap '"$PGC" stop "$T/pg" >/dev/null 2>&1; rm -rf "$T"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+URI=$("$PGC" start "$T/pg" 2>"$T/pg.err")
+case $? in
+0) ;;
+77) cat "$T/pg.err"; exit 77 ;;
+*) echo "ERROR: no throwaway cluster:"; cat "$T/pg.err"; exit 99 ;;
+esac
+
+mkdir -p "$T/spool"
+conf() {	# conf NAME DATABASE
+	printf 'Socket unix:%s/milter.sock\nMailboxAddress buzon@imss.gob.mx\nDatabase %s\nSpoolDirectory %s\n' \
+	    "$T" "$2" "$T/spool" >"$T/$1.conf"
+}
+conf lite "$T/buzon.db"
+conf pg "$URI"
+head_of() { sed -n 's/^event log intact: .* head \([0-9a-f]*\)$/\1/p' "$1"; }
+
+# A SQLite store: 6 filings with spool files, 2 years, 3 acuses sent.
+"$MK" --spool "$T/spool" "$T/buzon.db" 4 2026 >"$T/folios" &&
+    "$MK" --spool "$T/spool" --first 5 --size 70000 "$T/buzon.db" 2 2027 >>"$T/folios" ||
+    { echo "ERROR: mkstore failed"; exit 99; }
+"$MK" --flush "$T/buzon.db" /bin/sh -c 'cat >/dev/null' >/dev/null ||
+    { echo "ERROR: mkstore --flush failed"; exit 99; }
+[ "$(find "$T/spool" -type f | wc -l)" -eq 6 ] || fail "SQLite: not 6 spool files"
+
+"$CTL" -c "$T/lite.conf" store verify-chain >"$T/vc-lite" 2>&1 || fail "verify-chain on SQLite: $(cat "$T/vc-lite")"
+grep -q 'records: 6 match their event, 0 altered' "$T/vc-lite" || fail "SQLite records not sealed: $(cat "$T/vc-lite")"
+"$CTL" -c "$T/lite.conf" store stats >"$T/stats-lite" || fail "stats on SQLite"
+
+# usage
+"$CTL" -c "$T/lite.conf" store migrate >/dev/null 2>&1; [ $? -eq 2 ] || fail "migrate without --to: not exit 2"
+"$CTL" -c "$T/lite.conf" store migrate --to "$T/other.db" >/dev/null 2>&1; [ $? -eq 2 ] || fail "migrate --to a file: not exit 2"
+
+# the copy
+if ! "$CTL" -c "$T/lite.conf" store migrate --to "$URI" >"$T/mig" 2>&1; then
+	fail "migrate: $(cat "$T/mig")"
+fi
+cat "$T/mig"
+grep -q '^  submissions  *6 rows$' "$T/mig" || fail "migrate did not report 6 submissions"
+# 6 "submission" events and 6 of the acuses handed to the MTA
+grep -q '^  events  *12 rows$' "$T/mig" || fail "migrate did not report 12 events"
+grep -q ' 6 spool messages ' "$T/mig" || fail "migrate did not copy 6 spool messages"
+
+"$CTL" -c "$T/pg.conf" store verify-chain >"$T/vc-pg" 2>&1 || fail "verify-chain on PostgreSQL: $(cat "$T/vc-pg")"
+[ -n "$(head_of "$T/vc-lite")" ] && [ "$(head_of "$T/vc-lite")" = "$(head_of "$T/vc-pg")" ] ||
+	fail "heads differ: SQLite $(head_of "$T/vc-lite"), PostgreSQL $(head_of "$T/vc-pg")"
+grep -q 'records: 6 match their event, 0 altered' "$T/vc-pg" || fail "PostgreSQL records: $(cat "$T/vc-pg")"
+"$CTL" -c "$T/pg.conf" store stats >"$T/stats-pg" || fail "stats on PostgreSQL"
+sed 1d "$T/stats-lite" >"$T/s1"; sed 1d "$T/stats-pg" >"$T/s2"
+if ! cmp -s "$T/s1" "$T/s2"; then
+	fail "stats differ"
+	diff "$T/stats-lite" "$T/stats-pg"
+fi
+
+# every message, from the database, byte for byte as the SQLite file's
+while read -r folio; do
+	"$MK" --message "$T/buzon.db" "$folio" >"$T/m-lite" 2>/dev/null || fail "$folio: no message on SQLite"
+	"$MK" --message "$URI" "$folio" >"$T/m-pg" 2>"$T/m-err" || fail "$folio: no message on PostgreSQL: $(cat "$T/m-err")"
+	cmp -s "$T/m-lite" "$T/m-pg" || fail "$folio: the message differs after the migration"
+done <"$T/folios"
+# ... also once the files are gone: PostgreSQL needs no spool directory copy
+mv "$T/spool" "$T/spool.away" && mkdir "$T/spool"
+"$MK" --message "$URI" "$(sed -n 6p "$T/folios")" >"$T/m-pg" 2>/dev/null || fail "message read from the spool files, not the database"
+[ "$(wc -c <"$T/m-pg")" -ge 70000 ] || fail "the 70000-byte message came back short"
+
+# new filings on PostgreSQL: new ids and folios, chain intact
+"$MK" --spool "$T/spool" --first 7 "$URI" 3 2027 >"$T/new" 2>&1 || fail "mkstore on PostgreSQL after the migration: $(cat "$T/new")"
+[ "$(cat "$T/new" | tr '\n' ' ')" = "BZ-2027-00000003 BZ-2027-00000004 BZ-2027-00000005 " ] ||
+	fail "new folios: $(cat "$T/new" | tr '\n' ' ')"
+[ "$(find "$T/spool" -type f | wc -l)" -eq 0 ] || fail "filings on PostgreSQL wrote spool files"
+"$CTL" -c "$T/pg.conf" store verify-chain >"$T/vc-pg2" 2>&1 || fail "verify-chain after new filings: $(cat "$T/vc-pg2")"
+grep -q 'event log intact: 15 rows' "$T/vc-pg2" || fail "not 15 events: $(cat "$T/vc-pg2")"
+grep -q 'records: 9 match their event, 0 altered' "$T/vc-pg2" || fail "new records: $(cat "$T/vc-pg2")"
+"$MK" --message "$URI" BZ-2027-00000004 | grep -q '^Subject: mkstore 0*8' || fail "a new filing's message is not in the database"
+
+# a second migrate into the non-empty target: refused, nothing changed
+"$CTL" -c "$T/lite.conf" store migrate --to "$URI" >"$T/mig2" 2>&1
+st=$?
+[ $st -eq 2 ] || fail "migrate into a non-empty target: exit $st, want 2"
+grep -q 'already holds submissions or events' "$T/mig2" || fail "refusal not explained: $(cat "$T/mig2")"
+"$CTL" -c "$T/pg.conf" store verify-chain >"$T/vc-pg3" 2>&1
+[ "$(head_of "$T/vc-pg3")" = "$(head_of "$T/vc-pg2")" ] || fail "the refused migrate changed the target"
+
+[ $fails -eq 0 ] && echo "PASS: pg-migrate" || exit 1
