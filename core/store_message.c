@@ -59,7 +59,7 @@ store_message_put_locked(struct bz_store *st, const struct bz_submission *in,
 
 	if (sha == NULL)
 		return 0;	/* a file written before the transaction, or none */
-	if (in->message == NULL && in->message_len > 0)
+	if (in->message == NULL)
 		bz_panic("store: %s named without its bytes", in->spool_path);
 	/* Content-addressed: the row of this digest already holds these
 	 * bytes (a repeat's copy, a concurrent filing), keep it. The bytes
@@ -68,8 +68,7 @@ store_message_put_locked(struct bz_store *st, const struct bz_submission *in,
 	    "bytes, created_utc) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING")) == NULL)
 		return -1;
 	store_bind_text(s, 1, sha);
-	bz_db_bind_blob(s, 2, in->message != NULL ? (const void *)in->message : "",
-	    in->message_len);
+	bz_db_bind_blob(s, 2, in->message, in->message_len);
 	bz_db_bind_int64(s, 3, now);
 	return store_step_done(st, s, in->qid, "store message bytes");
 }

@@ -27,7 +27,8 @@
  * rewriting it to "db:<sha256>" would break verify-chain. On PostgreSQL a
  * path that is not "db:" is read as the spool_messages row of the
  * filing's message_sha256 (core/store_message.c). A named file that is
- * missing is reported and counted; the copy goes on.
+ * missing, or whose bytes are not those its name says, is reported and
+ * counted, not copied; the copy goes on.
  *
  * Refused (exit 2): the source is not SQLite or not at this binary's
  * schema version, the target is not PostgreSQL, or the target already
@@ -353,14 +354,34 @@ advance_identities(struct migrate *m)
 	return rc;
 }
 
+/* cas_name - the digest a content-addressed path .../ab/cdef... stands
+ * for, in out (65 bytes); 0, or -1 when the path is not of that form */
+static int
+cas_name(const char *path, char out[65])
+{
+	size_t n = strlen(path);
+
+	/* ".../" + 2 hex + "/" + 62 hex */
+	if (n < 66 || path[n - 63] != '/' || path[n - 66] != '/')
+		return -1;
+	memcpy(out, path + n - 65, 2);
+	memcpy(out + 2, path + n - 62, 62);
+	out[64] = '\0';
+	for (int i = 0; i < 64; i++)
+		if (strchr("0123456789abcdef", out[i]) == NULL)
+			return -1;
+	return 0;
+}
+
 /* copy_messages - every spool file a record or an event names, into
- * spool_messages under its content's digest */
+ * spool_messages under its content's digest; a file whose content is not
+ * the one its name says is reported, not copied */
 static int
 copy_messages(struct migrate *m, struct bz_store *src)
 {
 	struct bz_buf data = BZ_BUF_INIT;
 	struct bz_db_stmt *s;
-	char **names = NULL, sha[65];
+	char **names = NULL, sha[65], named[65];
 	size_t n = 0;
 	int rc = 0;
 
@@ -381,6 +402,12 @@ copy_messages(struct migrate *m, struct bz_store *src)
 			continue;
 		}
 		bz_sha256_hex(data.data, data.len, sha);
+		if (cas_name(names[i], named) == 0 && strcmp(named, sha) != 0) {
+			fprintf(stderr, "buzonctl store migrate: warning: %s is damaged "
+			    "(its bytes hash to %s); not copied\n", ctl_safe(names[i]), sha);
+			m->missing++;
+			continue;
+		}
 		if ((s = bz_db_prepare(m->dst, "INSERT INTO spool_messages (sha256, "
 		    "bytes, created_utc) VALUES (?, ?, ?) ON CONFLICT (sha256) "
 		    "DO NOTHING")) == NULL) {
@@ -488,7 +515,7 @@ ctl_store_migrate(const char *config_path, const char *uri)
 	    "message%s (%" PRId64 " bytes)", m.rows, m.nt, m.files,
 	    m.files == 1 ? "" : "s", m.bytes);
 	if (m.missing > 0)
-		printf("; %" PRId64 " named spool file%s missing", m.missing,
+		printf("; %" PRId64 " named spool file%s missing or damaged", m.missing,
 		    m.missing == 1 ? "" : "s");
 	printf("\n");
 	status = CTL_EXIT_OK;

@@ -176,4 +176,25 @@ grep -q 'already holds submissions or events' "$T/mig2" || fail "refusal not exp
 "$CTL" -c "$T/pg.conf" store verify-chain >"$T/vc-pg3" 2>&1
 [ "$(head_of "$T/vc-pg3")" = "$(head_of "$T/vc-pg2")" ] || fail "the refused migrate changed the target"
 
+# a damaged and a missing spool file: reported, counted, not copied, the
+# rest migrated (into a second database of the same cluster)
+if [ -n "$PSQL" ]; then
+	"$PSQL" -X -q -h "$T/pg" -U postgres -d postgres -c "CREATE DATABASE buzon2 OWNER buzon" ||
+	    { echo "ERROR: cannot create a second database"; exit 99; }
+	URI2=$(printf '%s' "$URI" | sed 's|///buzon?|///buzon2?|')
+	f1=$(find "$T/spool.away" -type f | sort | sed -n 1p)
+	f2=$(find "$T/spool.away" -type f | sort | sed -n 2p)
+	rm -rf "$T/spool" && mv "$T/spool.away" "$T/spool"
+	f1=$T/spool/${f1#"$T/spool.away/"}
+	f2=$T/spool/${f2#"$T/spool.away/"}
+	printf 'x' >>"$f1"
+	rm -f "$f2"
+	"$CTL" -c "$T/lite.conf" store migrate --to "$URI2" >"$T/mig3" 2>"$T/mig3.err" ||
+	    fail "migrate with a damaged and a missing file: $(cat "$T/mig3.err")"
+	grep -q ' 4 spool messages .*; 2 named spool files missing or damaged' "$T/mig3" ||
+	    fail "not reported: $(cat "$T/mig3")"
+	grep -q "$f1 is damaged" "$T/mig3.err" || fail "the damaged file was not named: $(cat "$T/mig3.err")"
+	grep -q "$f2 is named but cannot be read" "$T/mig3.err" || fail "the missing file was not named: $(cat "$T/mig3.err")"
+fi
+
 [ $fails -eq 0 ] && echo "PASS: pg-migrate" || exit 1
