@@ -23,12 +23,16 @@
  */
 #include "build-aux/config.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "buzon/buf.h"
 #include "buzon/db.h"
 #include "buzon/log.h"
 #include "store_int.h"
+
+/* Bytes read per statement (see slice). */
+#define MESSAGE_SLICE	((int64_t)4 << 20)
 
 /* store_message_sha - the digest a "db:" name stands for, else NULL */
 static const char *
@@ -73,6 +77,39 @@ store_message_put_locked(struct bz_store *st, const struct bz_submission *in,
 	return store_step_done(st, s, in->qid, "store message bytes");
 }
 
+/*
+ * slice - bytes [off, off + n) of the row's value appended to out: 0, 1
+ * when the row is gone, -1 (logged). In slices because a whole bytea
+ * comes back from libpq as hex text, then unescaped: three times the
+ * message in memory besides out; a slice at a time keeps it to out.
+ */
+static int
+slice(struct bz_store *st, const char *sha, int64_t off, int64_t n,
+    struct bz_buf *out)
+{
+	struct bz_db_stmt *s;
+	int rc;
+
+	/* substr counts from 1, on bytea and on SQLite's blobs alike */
+	if ((s = store_prepare(st, NULL, "SELECT substr(bytes, CAST(? AS INTEGER), "
+	    "CAST(? AS INTEGER)) FROM spool_messages WHERE sha256 = ?")) == NULL)
+		return -1;
+	bz_db_bind_int64(s, 1, off + 1);
+	bz_db_bind_int64(s, 2, n);
+	store_bind_text(s, 3, sha);
+	rc = bz_db_step(s);
+	if (rc == BZ_DB_ROW && bz_db_column_bytes(s, 0) == (size_t)n)
+		bz_buf_append(out, bz_db_column_blob(s, 0), (size_t)n);
+	else if (rc == BZ_DB_ROW) {
+		bz_log(BZ_LOG_ERR, NULL, "spool_messages %s: %zu bytes at %" PRId64
+		    ", want %" PRId64, sha, bz_db_column_bytes(s, 0), off, n);
+		rc = BZ_DB_ERROR;
+	} else if (rc == BZ_DB_ERROR)
+		store_log_error(st, NULL, "read message bytes");
+	bz_db_finalize(s);
+	return rc == BZ_DB_ROW ? 0 : rc == BZ_DB_DONE ? 1 : -1;
+}
+
 /* bz_store_message_get - the bytes of a filing (see above), at most max */
 enum bz_store_status
 bz_store_message_get(struct bz_store *st, const struct bz_submission *sub,
@@ -80,8 +117,8 @@ bz_store_message_get(struct bz_store *st, const struct bz_submission *sub,
 {
 	const char *sha = store_message_sha(sub->spool_path);
 	struct bz_db_stmt *s;
-	enum bz_store_status ret;
-	size_t n;
+	int64_t len = -1, off;
+	size_t start = out->len;
 	int rc;
 
 	if (sub->spool_path == NULL)
@@ -93,25 +130,29 @@ bz_store_message_get(struct bz_store *st, const struct bz_submission *sub,
 		sha = sub->message_sha256;	/* migrated: see above */
 	if (sha == NULL)
 		return BZ_STORE_NOTFOUND;
+	/* The row never changes (content-addressed), so its slices read in
+	 * separate statements are one value. */
 	if ((s = store_prepare(st, NULL,
-	    "SELECT bytes FROM spool_messages WHERE sha256 = ?")) == NULL)
+	    "SELECT length(bytes) FROM spool_messages WHERE sha256 = ?")) == NULL)
 		return BZ_STORE_TEMPFAIL;
 	store_bind_text(s, 1, sha);
-	rc = bz_db_step(s);
-	if (rc == BZ_DB_ROW) {
-		n = bz_db_column_bytes(s, 0);
-		if (n > max)
-			ret = BZ_STORE_NOTFOUND;
-		else {
-			bz_buf_append(out, n ? bz_db_column_blob(s, 0) : "", n);
-			ret = BZ_STORE_OK;
-		}
-	} else if (rc == BZ_DB_DONE)
-		ret = BZ_STORE_NOTFOUND;
-	else {
-		store_log_error(st, NULL, "read message bytes");
-		ret = BZ_STORE_TEMPFAIL;
-	}
+	if ((rc = bz_db_step(s)) == BZ_DB_ROW)
+		len = bz_db_column_int64(s, 0);
+	else if (rc == BZ_DB_ERROR)
+		store_log_error(st, NULL, "read message length");
 	bz_db_finalize(s);
-	return ret;
+	if (rc == BZ_DB_ERROR)
+		return BZ_STORE_TEMPFAIL;
+	if (rc == BZ_DB_DONE || len < 0 || (uint64_t)len > max)
+		return BZ_STORE_NOTFOUND;
+	bz_buf_reserve(out, (size_t)len);
+	for (off = 0; off < len; off += MESSAGE_SLICE) {
+		rc = slice(st, sha, off, len - off < MESSAGE_SLICE ? len - off :
+		    MESSAGE_SLICE, out);
+		if (rc != 0) {
+			out->len = start;
+			return rc > 0 ? BZ_STORE_NOTFOUND : BZ_STORE_TEMPFAIL;
+		}
+	}
+	return BZ_STORE_OK;
 }
