@@ -315,15 +315,14 @@ copy_tables(struct migrate *m)
 static int
 advance_identities(struct migrate *m)
 {
+	static const char q[] = "SELECT table_name, column_name FROM "
+	    "information_schema.columns WHERE table_schema = current_schema() "
+	    "AND is_identity = 'YES' ORDER BY table_name, column_name";
 	struct bz_buf sql = BZ_BUF_INIT;
 	struct bz_db_stmt *s;
 	char **tab = NULL, **col = NULL;
 	size_t nt = 0, nc = 0;
 	int rc;
-
-	static const char q[] = "SELECT table_name, column_name FROM "
-	    "information_schema.columns WHERE table_schema = current_schema() "
-	    "AND is_identity = 'YES' ORDER BY table_name";
 
 	rc = column_strings(m->dst, q, NULL, 0, &tab, &nt) < 0 ||
 	    column_strings(m->dst, q, NULL, 1, &col, &nc) < 0 || nt != nc ? -1 : 0;
