@@ -161,8 +161,8 @@ bz_notification_acuse_render(struct bz_store *st, const struct bz_notification *
 		    n->submission_folio);
 		return -1;
 	}
-	if (sub.spool_path == NULL ||
-	    bz_buf_read_file(&doc, sub.spool_path, SPOOL_MAX) != 0) {
+	/* A file in SpoolDirectory, or spool_messages on a shared store. */
+	if (bz_store_message_get(st, &sub, SPOOL_MAX, &doc) != BZ_STORE_OK) {
 		bz_buf_printf(err, "the notified message of %s could not be read from "
 		    "the spool", n->folio);
 		bz_submission_free(&sub);

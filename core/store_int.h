@@ -34,6 +34,11 @@ int	store_record_in_tx(struct bz_store *st, const struct bz_submission *in,
 	    bz_store_render_fn render, void *arg, const struct bz_record_opts *opts,
 	    struct bz_submission_out *out);
 
+/* The bytes a "db:" spool_path names, into spool_messages inside the
+ * record's transaction (core/store_message.c): 0, or -1 (logged). */
+int	store_message_put_locked(struct bz_store *st, const struct bz_submission *in,
+	    int64_t now);
+
 /* The pending row of a deferred acuse, inside the record's transaction
  * (core/store_pending.c); hex: its digest, sealed by the event. */
 int	store_pending_insert(struct bz_store *st, const char *qid,

@@ -529,6 +529,10 @@ store_record_in_tx(struct bz_store *st, const struct bz_submission *in,
 
 	check_input(in);
 	memset(out, 0, sizeof(*out));
+	/* The bytes before the record that names them (a repeat's event
+	 * names them too), in the same transaction. */
+	if (store_message_put_locked(st, in, opts->now) < 0)
+		return -1;
 	if ((r = find_repeat(st, in, out)) == 1)
 		r = record_repeat(st, in, render != NULL && !opts->no_reply, opts, out);
 	else if (r == 0)

@@ -234,10 +234,12 @@ spool_unless_repeat(const struct bz_submission_input *in, const struct bz_verifi
 	struct bz_store *st;
 	enum bz_store_status rc = BZ_STORE_TEMPFAIL;
 	char folio[BZ_FOLIO_LEN];
+	int in_db = 0;
 
 	if (in->store != NULL && (st = bz_store_pool_get(in->store)) != NULL) {
 		rc = bz_store_find_repeat(st, v->entity_sha256, v->signer->cert_sha256,
 		    folio);
+		in_db = bz_store_keeps_messages(st);
 		bz_store_pool_put(in->store, st);
 	}
 	if (rc == BZ_STORE_OK) {
@@ -248,6 +250,13 @@ spool_unless_repeat(const struct bz_submission_input *in, const struct bz_verifi
 		bz_buf_puts(err, in->store == NULL ? "no store" :
 		    "the database could not be read for the repeat check");
 		return -1;
+	}
+	/* A shared store (PostgreSQL) keeps the bytes in the record's own
+	 * transaction (core/store_message.c): durable with the record. */
+	if (in_db) {
+		bz_sha256_hex(in->msg, in->len, sha);
+		bz_buf_printf(path, "%s%s", BZ_STORE_MESSAGE_DB, sha);
+		return 1;
 	}
 	/* The message is durable before any record points at it. (A copy
 	 * filed meanwhile by another connection makes this one a repeat
@@ -340,6 +349,8 @@ record(const struct bz_submission_input *in, const struct bz_verification *v,
 	sub.env_rcpts = (const char *const *)rcpts;
 	sub.n_rcpts = in->nrcpts;
 	sub.spool_path = path.len ? bz_buf_str(&path) : NULL;
+	sub.message = in->msg;		/* written by the store for a "db:" path */
+	sub.message_len = in->len;
 	sub.parts = v->parts;
 	sub.n_parts = v->nparts;
 	sub.notification_folio = in->notification_folio;

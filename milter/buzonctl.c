@@ -28,7 +28,7 @@ static const struct {
 } commands[] = {
 	{ "config", ctl_config, "show the defaults or check a configuration file" },
 	{ "calendar", ctl_calendar, "working days, legal instants and deadlines" },
-	{ "store", ctl_store, "check the event log chain, statistics, the outbox" },
+	{ "store", ctl_store, "check the event log chain, statistics, the outbox, backup, migrate to PostgreSQL" },
 	{ "spool", ctl_spool, "delete received messages no record names (gc)" },
 	{ "verify", ctl_verify, "verify a saved message as the milter would, with every reason" },
 	{ "cert", ctl_cert, "judge a certificate as the milter judges a signer (e.firma)" },

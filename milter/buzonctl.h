@@ -30,6 +30,9 @@ struct bz_reasons;
 struct bz_signer;
 struct bz_verification;
 
+/* buzonctl store migrate --to URI (milter/ctl_store_migrate.c). */
+int	ctl_store_migrate(const char *config_path, const char *uri);
+
 /* Load config_path or print "buzonctl: <error>" and return NULL. */
 struct bz_config *ctl_load_config(const char *config_path);
 

@@ -21,6 +21,13 @@
  * "buzon-spool.*" directly in SpoolDirectory). Nothing else is touched.
  * --dry-run says what would go and deletes nothing.
  *
+ * With a PostgreSQL Database the messages are in the database
+ * (spool_messages, core/store_message.c), each inserted in the
+ * transaction of the record (or repeat event) that names it, so a row
+ * there is never garbage and nothing is deleted from it; SpoolDirectory
+ * is still walked: temporaries, and the files of a store migrated from
+ * SQLite (named, so kept).
+ *
  * The database is opened read-only. Exit 0 done, 2 bad usage or
  * configuration, 3 the database or the spool could not be read, or a
  * file could not be deleted.
@@ -61,7 +68,9 @@ spool_usage(FILE *fp, int status)
 	    "                event names and that are older than DAYS days (default 1,\n"
 	    "                at least 1); a named copy is never deleted\n"
 	    "  --dry-run     list what would be deleted, delete nothing\n\n"
-	    "The database named by Database in FILE is opened read-only.\n");
+	    "The database named by Database in FILE is opened read-only. With\n"
+	    "PostgreSQL the messages kept in the database are never garbage (each is\n"
+	    "written with the record naming it); only SpoolDirectory is walked.\n");
 	return status;
 }
 
@@ -210,6 +219,10 @@ spool_gc(const char *config_path, long days, int dry_run)
 		qsort(g.names, g.nnames, sizeof(*g.names), cmp_str);
 		rc = walk(&g, bz_config_str(cfg, BZ_KEY_SpoolDirectory)) < 0 || g.failed ?
 		    CTL_EXIT_TEMPFAIL : CTL_EXIT_OK;
+		if (bz_store_keeps_messages(st))
+			printf("spool gc: the messages in the database are each "
+			    "written with the record naming them: none to collect "
+			    "there\n");
 		printf("spool gc: %" PRIu64 " named kept, %" PRIu64 " younger than %ld "
 		    "day%s kept, %" PRIu64 " %s (%" PRIu64 " bytes)\n", g.named, g.young,
 		    days, days == 1 ? "" : "s", g.deleted,

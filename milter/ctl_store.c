@@ -22,9 +22,12 @@
  *   buzonctl [-c FILE] store backup DEST
  *       a consistent copy made with SQLite's online backup while the
  *       daemon keeps writing (bz_store_backup); never overwrites DEST
+ *   buzonctl [-c FILE] store migrate --to URI
+ *       copy the SQLite store into an empty PostgreSQL database
+ *       (milter/ctl_store_migrate.c)
  *
  * The database (`Database` from FILE) is opened read-only: buzonctl never
- * migrates or changes it. Exit 2 when it cannot be opened (or DEST
+ * migrates or changes it (migrate writes only the target URI). Exit 2 when it cannot be opened (or DEST
  * exists), 3 when reading fails (e.g. locked past `DatabaseBusyTimeout`).
  */
 #include "build-aux/config.h"
@@ -54,7 +57,8 @@ store_usage(FILE *fp, int status)
 	fprintf(fp, "usage: buzonctl [-c FILE] store verify-chain [--json]\n"
 	    "       buzonctl [-c FILE] store stats [--json]\n"
 	    "       buzonctl [-c FILE] store outbox [--all] [--json]\n"
-	    "       buzonctl [-c FILE] store backup DEST\n\n"
+	    "       buzonctl [-c FILE] store backup DEST\n"
+	    "       buzonctl [-c FILE] store migrate --to URI\n\n"
 	    "  verify-chain  check the hash chain of the event log end to end and every\n"
 	    "                record against the digests its event sealed; exit 0 when\n"
 	    "                intact, 1 naming the first broken event row and every\n"
@@ -64,6 +68,11 @@ store_usage(FILE *fp, int status)
 	    "  backup        copy the live database to DEST (a new file) with SQLite's\n"
 	    "                online backup, safe while buzon-milter writes; exit 2 if\n"
 	    "                DEST exists, 3 if the copy fails\n"
+	    "  migrate       copy the SQLite store (every table, ids, folios, the event\n"
+	    "                log and its head, the spool files' bytes) into the empty\n"
+	    "                PostgreSQL database URI in one transaction; exit 2 if the\n"
+	    "                target already holds submissions or events, 3 if the copy\n"
+	    "                fails (nothing is kept)\n"
 	    "  --json        one JSON document on standard output\n\n"
 	    "The database named by Database in FILE is opened read-only.\n");
 	return status;
@@ -425,12 +434,14 @@ backup(struct bz_store *st, const char *dest)
 int
 ctl_store(int argc, char **argv, const char *config_path)
 {
-	const char *sub = NULL, *dest = NULL;
+	const char *sub = NULL, *dest = NULL, *to = NULL;
 	int json = 0, all = 0, status;
 	struct bz_store *st;
 
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
+		if (strcmp(argv[i], "--to") == 0 && i + 1 < argc && to == NULL)
+			to = argv[++i];
+		else if (strcmp(argv[i], "--json") == 0)
 			json = 1;
 		else if (strcmp(argv[i], "--all") == 0)
 			all = 1;
@@ -446,7 +457,12 @@ ctl_store(int argc, char **argv, const char *config_path)
 			return store_usage(stderr, CTL_EXIT_USAGE);
 		}
 	}
-	if (sub == NULL || (strcmp(sub, "verify-chain") != 0 && strcmp(sub, "stats") != 0 &&
+	if (sub != NULL && strcmp(sub, "migrate") == 0) {
+		if (to == NULL || json || all || dest != NULL)
+			return store_usage(stderr, CTL_EXIT_USAGE);
+		return ctl_store_migrate(config_path, to);
+	}
+	if (to != NULL || sub == NULL || (strcmp(sub, "verify-chain") != 0 && strcmp(sub, "stats") != 0 &&
 	    strcmp(sub, "outbox") != 0 && strcmp(sub, "backup") != 0) ||
 	    (all && strcmp(sub, "outbox") != 0) ||
 	    ((dest != NULL) != (strcmp(sub, "backup") == 0)) ||

@@ -123,7 +123,14 @@ struct bz_submission {
 	const char	*env_from;		/* envelope sender, "" for <> */
 	const char *const *env_rcpts;
 	size_t		 n_rcpts;
-	const char	*spool_path;		/* from bz_cas_put */
+	/* The copy of the message: a file from bz_cas_put (SQLite), or
+	 * "db:<sha256>" when the store keeps the bytes (PostgreSQL,
+	 * bz_store_keeps_messages): then message/message_len are those
+	 * bytes, written in the record's transaction. Read them back with
+	 * bz_store_message_get. */
+	const char	*spool_path;
+	const unsigned char *message;		/* input only, borrowed */
+	size_t		 message_len;
 	const struct bz_part *parts;
 	size_t		 n_parts;
 	/* The notification (NT- folio) a promocion answers (schema 9, issue
@@ -332,6 +339,16 @@ enum bz_store_status bz_store_sealed_pending(struct bz_store *st,
 	    const char *folio, char pending[65]);
 /* Number of acuses sealed and waiting for their signature. */
 enum bz_store_status bz_store_pending_count(struct bz_store *st, int64_t *n);
+
+/* The spool_path of a filing whose bytes the store keeps. */
+#define BZ_STORE_MESSAGE_DB	"db:"
+/* 1 when the store keeps message bytes itself (PostgreSQL: spool_messages)
+ * instead of files in SpoolDirectory (core/store_message.c). */
+int	bz_store_keeps_messages(struct bz_store *st);
+/* The message a filing names (its file, or its spool_messages row),
+ * appended to out: OK, NOTFOUND (no copy, or larger than max), TEMPFAIL. */
+enum bz_store_status bz_store_message_get(struct bz_store *st,
+	    const struct bz_submission *sub, size_t max, struct bz_buf *out);
 
 /* Folios that have a "submission" event, in event order (free each + vector). */
 enum bz_store_status bz_store_sealed_folios(struct bz_store *st,
