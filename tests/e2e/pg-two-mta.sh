@@ -78,6 +78,8 @@ ab_use()
 	e2e_conf PidFile "$E2E_DIR/spool/milter.pid"
 	e2e_conf SpoolDirectory "$E2E_DIR/spool"
 	e2e_conf SubmissionServer "inet:$E2E_SMTP_PORT@127.0.0.1"
+	# the same store; its server processes named after the instance
+	[ -z "$URI" ] || e2e_conf Database "$URI&application_name=buzon-$AB_CUR"
 }
 
 # ab_init_b - directories and port of instance B (lib.sh's e2e_init for A)
@@ -97,6 +99,8 @@ ab_init_b()
 
 PGDIR=$E2E_DIR/pg
 PG_STARTED=
+URI=
+CLIENT=
 
 # ab_cleanup - EXIT trap: instance B and the cluster, then lib.sh's cleanup
 # (instance A, the sink, the directory) with the test's status
@@ -104,21 +108,35 @@ ab_cleanup()
 {
 	local status=$?
 	trap '' INT TERM HUP
-	ab_use B
-	if [ -n "$E2E_MILTER_PID" ]; then
-		e2e_term_milter
-		wait "$E2E_MILTER_PID" 2>/dev/null
-		E2E_MILTER_PID=
-		[ "$status" -eq 0 ] && status=99
+	if [ -n "$CLIENT" ]; then
+		kill -TERM "$CLIENT" 2>/dev/null
+		wait "$CLIENT" 2>/dev/null
 	fi
+	# both daemons before the store: a daemon outliving it logs errors
+	ab_use B
+	ab_stop_milter
 	e2e_stop_postfix
 	ab_use A
+	ab_stop_milter
 	if [ -n "$PG_STARTED" ]; then
 		"$top_srcdir/tests/pg/pg-cluster.sh" stop "$PGDIR" >/dev/null 2>&1
 		PG_STARTED=
 	fi
 	ab_status "$status"
 	e2e_cleanup
+}
+
+# ab_stop_milter - lib.sh's cleanup of a daemon still running after a
+# failure (the test's status is kept unless it was 0), for either instance
+ab_stop_milter()
+{
+	[ -n "$E2E_MILTER_PID" ] || return 0
+	e2e_term_milter
+	wait "$E2E_MILTER_PID" 2>/dev/null
+	E2E_MILTER_PID=
+	[ "$status" -eq 0 ] && status=99
+	grep -E -A20 'ERROR: [A-Za-z]+Sanitizer|runtime error:' \
+	    "$E2E_DIR/milter.log" 2>/dev/null | head -n 40
 }
 
 # ab_status - set $? to STATUS (e2e_cleanup reads it)
@@ -158,7 +176,7 @@ sql() { psql -X -q -At -v ON_ERROR_STOP=1 "$URI" -c "$1"; }
 # --- the instances ------------------------------------------------------------
 
 sub_pki_conf
-e2e_conf Database "$URI"
+ab_use A
 e2e_start
 ab_use B
 e2e_start_postfix
@@ -204,32 +222,47 @@ t_send=$(date +%s.%N)
 python3 "$top_srcdir/tests/e2e/smtp-spread.py" "$E2E_DIR/list" "$PORT_A,$PORT_B" \
     "$THREADS" "$((E2E_TIMEOUT * 8))" "$E2E_DIR/results" "$E2E_DIR/attempts" \
     >"$E2E_DIR/spread.out" 2>&1 &
-client=$!
+CLIENT=$!
 
 done_count() { grep -c . "$E2E_DIR/results"; }
 # third_done - a third of the messages are done, or the client ended
-third_done() { ! e2e_pid_running "$client" || [ "$(done_count)" -ge "$((NMSG / 3))" ]; }
+third_done() { ! e2e_pid_running "$CLIENT" || [ "$(done_count)" -ge "$((NMSG / 3))" ]; }
 # a_tempfailed T - port A answered a 4xx or lost a connection after time T
 a_tempfailed() { awk -v t="$1" -v p="$PORT_A" '$1 >= t && $3 == p && $4 != 250 { f = 1 }
     END { exit !f }' "$E2E_DIR/attempts"; }
 
 e2e_wait_until "$((E2E_TIMEOUT * 4))" third_done || fail "no progress: $(done_count) done"
-e2e_pid_running "$client" || fail "the client ended before the kill: $(cat "$E2E_DIR/spread.out")"
+e2e_pid_running "$CLIENT" || fail "the client ended before the kill: $(cat "$E2E_DIR/spread.out")"
+# The kill comes right after A recorded one more submission: most likely
+# with others in flight, and possibly before Postfix had its answer.
+n=$(grep -c 'accepted: folio' "$E2E_DIR/milter.log")
+a_accepted() { ! e2e_pid_running "$CLIENT" ||
+    [ "$(grep -c 'accepted: folio' "$E2E_DIR/milter.log")" -gt "$n" ]; }
+e2e_wait_until "$E2E_TIMEOUT" a_accepted || fail "daemon A records nothing"
+a_pids=$(sql "SELECT string_agg(pid::text, ',') FROM pg_stat_activity
+    WHERE application_name = 'buzon-A'")
+e2e_kill_milter
 t_kill=$(date +%s.%N)
 done_at_kill=$(done_count)
-e2e_kill_milter
 e2e_log "daemon A killed (SIGKILL) with $done_at_kill of $NMSG done"
 # Down until Postfix A tempfailed someone (deadline), and DOWN seconds at least.
 e2e_wait_until "$E2E_TIMEOUT" a_tempfailed "$t_kill" ||
     e2e_log "(no 4xx from instance A while its daemon was down)"
 down_ok() { awk -v t="$t_kill" -v d="$DOWN" -v now="$(date +%s.%N)" 'BEGIN { exit !(now - t >= d) }'; }
 e2e_wait_until "$((DOWN + 5))" down_ok
+# what A left behind (figures only: the outbox must take it over)
+[ -z "$a_pids" ] || e2e_log "left by A's server processes ($a_pids):" \
+    "$(sql "SELECT count(*) FROM outbox WHERE status = 'pending' AND claimed_by IN ($a_pids)")" \
+    "outbox row(s) claimed and pending; store-wide $(sql "SELECT count(*) FROM acuse_pending")" \
+    "acuse(s) waiting for a signature," \
+    "$(sql "SELECT count(*) FROM outbox WHERE status = 'pending'") outbox row(s) pending"
 e2e_start_milter
 t_up=$(date +%s.%N)
 sub_ready 2
 e2e_log "daemon A restarted after $(awk -v a="$t_kill" -v b="$t_up" 'BEGIN { printf "%.1f", b - a }') s"
 
-wait "$client" || fail "the client failed: $(cat "$E2E_DIR/spread.out")"
+wait "$CLIENT" || fail "the client failed: $(cat "$E2E_DIR/spread.out")"
+CLIENT=
 t_end=$(date +%s.%N)
 [ "$(done_count)" -eq "$NMSG" ] || fail "the client reported $(done_count) of $NMSG messages"
 n250=$(awk '$2 == 250' "$E2E_DIR/results" | grep -c .)
