@@ -22,14 +22,20 @@
 # tests/e2e/smtp-spread.py, THREADS concurrent clients alternating between
 # the two Postfix ports; a 4xx or a lost connection is retried on the other
 # port (two MX hosts) until 250. Once a third is done daemon A gets
-# SIGKILL; it is restarted once its Postfix answered 4xx and DOWN seconds
-# passed. Afterwards, with polling deadlines (the signer and the outbox
-# workers are asynchronous):
+# SIGKILL, right after it recorded one more submission; it is restarted
+# once its Postfix answered 4xx and DOWN seconds passed. In its first life
+# A's outbox hands its acuses to a listener that never answers (a stuck
+# MTA connection), so when A dies it holds rows claimed by its server
+# process: the test requires at least one, and that B (or A's next life)
+# takes them over and sends them once A's connections are gone. A's
+# second life uses its own Postfix. Afterwards, with polling deadlines
+# (the signer and the outbox workers are asynchronous):
 #   - every message got 250 in the end;
 #   - every accepted message has exactly one submissions row (by its
 #     Message-ID), no row belongs to a message not sent;
 #   - folios are unique (explicitly, besides the UNIQUE constraint) and
 #     their sequences are 1..N without gap or reuse across the two hosts;
+#   - the rows A's first life held are sent;
 #   - every folio's acuse is signed, queued once (one outbox row of its
 #     filing), sent, and reached the sink: exactly one distinct acuse
 #     Message-ID per folio, In-Reply-To naming its submission; copies with
@@ -101,6 +107,8 @@ PGDIR=$E2E_DIR/pg
 PG_STARTED=
 URI=
 CLIENT=
+TARPIT=
+signers=()
 
 # ab_cleanup - EXIT trap: instance B and the cluster, then lib.sh's cleanup
 # (instance A, the sink, the directory) with the test's status
@@ -108,10 +116,15 @@ ab_cleanup()
 {
 	local status=$?
 	trap '' INT TERM HUP
-	if [ -n "$CLIENT" ]; then
-		kill -TERM "$CLIENT" 2>/dev/null
-		wait "$CLIENT" 2>/dev/null
-	fi
+	for pid in "${signers[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	for pid in "$CLIENT" "$TARPIT"; do
+		[ -n "$pid" ] || continue
+		kill -TERM "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
 	# both daemons before the store: a daemon outliving it logs errors
 	ab_use B
 	ab_stop_milter
@@ -160,6 +173,28 @@ fail()
 
 trap ab_cleanup EXIT
 ab_init_b
+TARPIT_PORT=$(e2e_reserve_port) || exit 99
+E2E_PORTS+=("$TARPIT_PORT")
+
+sub_pki_conf	# the test PKI, before the submissions are signed with it
+
+# --- the submissions ----------------------------------------------------------
+
+# Signed by two processes at once (openssl per message) while the store
+# and the instances start; the tokens must differ.
+mkdir "$E2E_DIR/msg"
+signers=()
+t0=$SECONDS
+for half in 0 1; do
+	(
+		for ((i = half + 1; i <= NMSG; i += 2)); do
+			tok=$(sub_message "$E2E_DIR/msg/m$i.eml" efirma-fisica) || exit 1
+			rm -f "$E2E_DIR/msg/m$i.eml.entity"
+			echo "$tok $E2E_DIR/msg/m$i.eml"
+		done >"$E2E_DIR/list.$half"
+	) &
+	signers+=($!)
+done
 
 # --- the store ----------------------------------------------------------------
 
@@ -175,8 +210,22 @@ sql() { psql -X -q -At -v ON_ERROR_STOP=1 "$URI" -c "$1"; }
 
 # --- the instances ------------------------------------------------------------
 
-sub_pki_conf
+# A's first outbox: a listener that accepts and never says a word
+python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(64)
+open(sys.argv[2], "w").close()
+held = []
+while True:
+    held.append(s.accept()[0])
+' "$TARPIT_PORT" "$E2E_DIR/tarpit.ready" >"$E2E_DIR/tarpit.out" 2>&1 &
+TARPIT=$!
+e2e_wait_until "$E2E_TIMEOUT" test -e "$E2E_DIR/tarpit.ready" || fail "the silent listener did not start"
 ab_use A
+e2e_conf SubmissionServer "inet:$TARPIT_PORT@127.0.0.1"
 e2e_start
 ab_use B
 e2e_start_postfix
@@ -187,30 +236,18 @@ sub_ready 1
 e2e_log "instance A: smtpd 127.0.0.1:$E2E_SMTP_PORT; instance B: smtpd" \
     "127.0.0.1:${AB[B.E2E_SMTP_PORT]}; sink 127.0.0.1:$E2E_SINK_PORT"
 
-# --- the submissions ----------------------------------------------------------
+# --- the submissions, signed ----------------------------------------------------
 
-# Signed by two processes at once (openssl per message); tokens must differ.
-mkdir "$E2E_DIR/msg"
-signers=()
-t0=$SECONDS
-for half in 0 1; do
-	(
-		for ((i = half + 1; i <= NMSG; i += 2)); do
-			tok=$(sub_message "$E2E_DIR/msg/m$i.eml" efirma-fisica) || exit 1
-			rm -f "$E2E_DIR/msg/m$i.eml.entity"
-			echo "$tok $E2E_DIR/msg/m$i.eml"
-		done >"$E2E_DIR/list.$half"
-	) &
-	signers+=($!)
-done
 for pid in "${signers[@]}"; do
 	wait "$pid" || fail "signing the submissions failed"
 done
+signers=()
 # interleave the halves: message i goes to port i mod 2 in list order
 paste -d '\n' "$E2E_DIR/list.0" "$E2E_DIR/list.1" | grep . >"$E2E_DIR/list"
 [ "$(cut -d' ' -f1 "$E2E_DIR/list" | sort -u | grep -c .)" -eq "$NMSG" ] ||
     fail "the $NMSG submissions do not have $NMSG distinct tokens"
-e2e_log "$NMSG signed submissions made in $((SECONDS - t0)) s"
+e2e_log "$NMSG signed submissions ready $((SECONDS - t0)) s after the signing began" \
+    "(alongside the start-up)"
 
 # --- sending, with daemon A killed ----------------------------------------------
 
@@ -241,6 +278,10 @@ a_accepted() { ! e2e_pid_running "$CLIENT" ||
 e2e_wait_until "$E2E_TIMEOUT" a_accepted || fail "daemon A records nothing"
 a_pids=$(sql "SELECT string_agg(pid::text, ',') FROM pg_stat_activity
     WHERE application_name = 'buzon-A'")
+[ -n "$a_pids" ] || fail "no server process of daemon A found before the kill"
+# the rows A's stuck outbox holds (stable: it waits on the silent listener)
+held=$(sql "SELECT coalesce(string_agg(id::text, ',' ORDER BY id), '') FROM outbox
+    WHERE status = 'pending' AND claimed_by IN ($a_pids)")
 e2e_kill_milter
 t_kill=$(date +%s.%N)
 done_at_kill=$(done_count)
@@ -250,12 +291,14 @@ e2e_wait_until "$E2E_TIMEOUT" a_tempfailed "$t_kill" ||
     e2e_log "(no 4xx from instance A while its daemon was down)"
 down_ok() { awk -v t="$t_kill" -v d="$DOWN" -v now="$(date +%s.%N)" 'BEGIN { exit !(now - t >= d) }'; }
 e2e_wait_until "$((DOWN + 5))" down_ok
-# what A left behind (figures only: the outbox must take it over)
-[ -z "$a_pids" ] || e2e_log "left by A's server processes ($a_pids):" \
-    "$(sql "SELECT count(*) FROM outbox WHERE status = 'pending' AND claimed_by IN ($a_pids)")" \
-    "outbox row(s) claimed and pending; store-wide $(sql "SELECT count(*) FROM acuse_pending")" \
-    "acuse(s) waiting for a signature," \
-    "$(sql "SELECT count(*) FROM outbox WHERE status = 'pending'") outbox row(s) pending"
+# What A left behind: the rows its stuck outbox had claimed must be taken over.
+[ -n "$held" ] || fail "daemon A held no outbox row at the kill: the take-over is not tested"
+e2e_log "left by A's server processes ($a_pids): outbox row(s) claimed and pending: id(s) $held;" \
+    "before A restarts, B has sent $(sql "SELECT count(*) FROM outbox WHERE id IN ($held) AND
+    status = 'sent'") of them; store-wide $(sql "SELECT count(*) FROM acuse_pending") acuse(s) waiting for a" \
+    "signature, $(sql "SELECT count(*) FROM outbox WHERE status = 'pending'") outbox row(s) pending"
+# A's second life: acuses through its own Postfix
+e2e_conf SubmissionServer "inet:$E2E_SMTP_PORT@127.0.0.1"
 e2e_start_milter
 t_up=$(date +%s.%N)
 sub_ready 2
@@ -289,6 +332,8 @@ e2e_wait_until "$((E2E_TIMEOUT * 4))" drained ||
     fail "outbox not drained: $(sql "SELECT count(*) FROM acuse_pending") pending," \
 	"$(sql "SELECT status, count(*) FROM outbox GROUP BY status" | tr '\n' ' ')"
 t_drained=$(date +%s.%N)
+[ "$(sql "SELECT count(*) FROM outbox WHERE id IN ($held) AND status = 'sent'")" -eq \
+    "$(echo "$held" | tr ',' '\n' | grep -c .)" ] || fail "rows A held are not all sent"
 e2e_log "store drained $(awk -v a="$t_end" -v b="$t_drained" 'BEGIN { printf "%.1f", b - a }') s" \
     "after the last 250"
 
