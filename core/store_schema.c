@@ -65,7 +65,7 @@
  *            alone while that process lives, and takes it over once its
  *            connection is gone (the host died). Always NULL on SQLite
  *            (one host, one worker). spool_messages: the bytes of each
- *            received message, by SHA-256, where the store is shared
+ *            received message, by SHA-256 in 1 MiB rows, where the store is shared
  *            and a spool directory would not be (core/spool.c).
  */
 #include "build-aux/config.h"
@@ -331,10 +331,13 @@ static const struct migration migrations[] = {
 	/* 10 -> 11: several hosts on one PostgreSQL database */
 	{ "ALTER TABLE outbox ADD COLUMN claimed_by INTEGER;"
 	"ALTER TABLE sms_queue ADD COLUMN claimed_by INTEGER;"
+	/* in rows of at most 1 MiB, idx 0, 1, ... (core/store_message.c) */
 	"CREATE TABLE spool_messages ("
-	"  sha256 TEXT PRIMARY KEY,"
+	"  sha256 TEXT NOT NULL,"
+	"  idx INTEGER NOT NULL,"
 	"  bytes BLOB NOT NULL,"
-	"  created_utc INTEGER NOT NULL);", NULL, NULL },
+	"  created_utc INTEGER NOT NULL,"
+	"  PRIMARY KEY (sha256, idx));", NULL, NULL },
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -379,7 +379,6 @@ static int
 copy_messages(struct migrate *m, struct bz_store *src)
 {
 	struct bz_buf data = BZ_BUF_INIT;
-	struct bz_db_stmt *s;
 	char **names = NULL, sha[65], named[65];
 	size_t n = 0;
 	int rc = 0;
@@ -407,21 +406,14 @@ copy_messages(struct migrate *m, struct bz_store *src)
 			m->missing++;
 			continue;
 		}
-		if ((s = bz_db_prepare(m->dst, "INSERT INTO spool_messages (sha256, "
-		    "bytes, created_utc) VALUES (?, ?, ?) ON CONFLICT (sha256) "
-		    "DO NOTHING")) == NULL) {
-			rc = -1;
+		if ((rc = store_message_put(m->dst, sha, (const unsigned char *)data.data,
+		    data.len, (int64_t)time(NULL))) < 0)
 			break;
-		}
-		bz_db_bind_text(s, 1, sha);
-		bz_db_bind_blob(s, 2, data.len ? data.data : "", data.len);
-		bz_db_bind_int64(s, 3, (int64_t)time(NULL));
-		rc = bz_db_step(s) == BZ_DB_DONE ? 0 : -1;
-		if (rc == 0 && bz_db_changes(m->dst) > 0) {
+		if (rc > 0) {
 			m->files++;
 			m->bytes += (int64_t)data.len;
 		}
-		bz_db_finalize(s);
+		rc = 0;
 	}
 	if (rc < 0)
 		fprintf(stderr, "buzonctl store migrate: writing spool_messages: %s\n",

@@ -65,6 +65,13 @@ enum bz_store_status store_column_strings(struct bz_store *st,
 int	store_event_append_locked(struct bz_store *st, const char *qid,
 	    int64_t at_utc, const char *kind, const char *folio, const char *detail);
 
+/* The bytes of a message under their SHA-256 in spool_messages, in rows of
+ * at most 1 MiB (core/store_message.c), unless that digest is there; the
+ * caller holds the writers' lock (bz_db_begin_write): 1 written, 0 there
+ * already, -1 (bz_db_errmsg). */
+int	store_message_put(struct bz_db *db, const char *sha, const unsigned char *p,
+	    size_t n, int64_t now);
+
 /* Outbox (core/store_outbox.c): bz_store_outbox_enqueue inside a held
  * transaction; 0 or -1 (logged). */
 int	store_outbox_enqueue_locked(struct bz_store *st, const char *qid,
