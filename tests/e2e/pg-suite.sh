@@ -10,10 +10,13 @@
 # is about the spool directory's copies) and those about Postfix or
 # Sendmail plumbing that never reach the store.
 #
-# Two tests run at a time (PG_SUITE_JOBS); each one's output goes to
-# pg-suite.d/NAME.log next to this test's log, and is printed here when it
-# fails. Every test that fails is named; the suite fails if any failed,
-# skips (77) if every test skipped (no PostgreSQL server installed).
+# Three tests run at a time (PG_SUITE_JOBS; they mostly wait on Postfix:
+# about 4.5 minutes for the nine under sanitizers on two busy cores). Each
+# one's output goes to pg-suite.d/NAME.log next to this test's log, and is
+# printed here when it fails. Every test that fails is named; the suite
+# fails if any failed, skips (77) if every test skipped (no PostgreSQL
+# server installed). Interrupted, it stops the running tests (each one's
+# EXIT trap stops its Postfix, daemon and cluster).
 # PG_SUITE_TESTS="a.sh b.sh" runs another list (names under tests/e2e).
 #
 # One test alone: E2E_DATABASE=pg make check TESTS=tests/e2e/NAME.sh
@@ -21,18 +24,19 @@
 : "${top_builddir:=$top_srcdir}"
 export top_srcdir top_builddir
 
+# the longest first, so that the last ones to finish are short
 TESTS_PG=${PG_SUITE_TESTS:-"
-	submission-accepted.sh
-	submission-rejected.sh
-	forged-header.sh
-	outbox-smtp.sh
-	repeat-interactions.sh
-	registration.sh
-	notification.sh
 	notification-open.sh
 	consulta.sh
+	registration.sh
+	notification.sh
+	repeat-interactions.sh
+	submission-rejected.sh
+	submission-accepted.sh
+	outbox-smtp.sh
+	forged-header.sh
 "}
-jobs=${PG_SUITE_JOBS:-2}
+jobs=${PG_SUITE_JOBS:-3}
 logdir=$top_builddir/tests/e2e/pg-suite.d
 rm -rf "$logdir"
 mkdir -p "$logdir" || exit 99
@@ -40,6 +44,16 @@ mkdir -p "$logdir" || exit 99
 declare -A PIDS=()	# pid -> test name
 declare -A STATUS=()	# test name -> exit status
 declare -A STARTED=()	# test name -> $SECONDS at start
+
+# stop_all - interrupted: TERM the running tests by PID and wait for them
+stop_all()
+{
+	trap '' INT TERM HUP
+	[ "${#PIDS[@]}" -eq 0 ] || kill -TERM "${!PIDS[@]}" 2>/dev/null
+	wait
+	exit 99
+}
+trap stop_all INT TERM HUP
 
 # reap - wait for one test to finish and record its status
 reap()
