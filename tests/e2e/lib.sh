@@ -279,6 +279,16 @@ e2e_pg()
 	"$top_srcdir/tests/pg/pg-cluster.sh" "$1" "$E2E_PG_DIR"
 }
 
+# e2e_pg_errors - the distinct ERROR lines of the cluster's log, counted
+e2e_pg_errors()
+{
+	[ -f "$E2E_PG_DIR/server.log" ] || return 0
+	grep -q 'ERROR: ' "$E2E_PG_DIR/server.log" || return 0
+	echo "---- PostgreSQL server errors (count, message) ----"
+	sed -n 's/^.*ERROR:  *//p' "$E2E_PG_DIR/server.log" | sort | uniq -c |
+	    sort -rn | head -n 20
+}
+
 # e2e_sql - run SQL on the daemon's database, printing rows as sqlite3's
 # list mode does (columns joined by |, no header, NULL as an empty string;
 # PostgreSQL prints a boolean as t/f: select CASE WHEN ... THEN 1 ELSE 0
@@ -654,6 +664,9 @@ e2e_cleanup()
 	if [ -n "$E2E_PG_DIR" ]; then
 		e2e_pg stop >/dev/null 2>&1 ||
 		    echo "WARNING: the PostgreSQL cluster in $E2E_PG_DIR did not stop"
+		# For the record (a statement the server refused may have been
+		# retried or tolerated without failing the test):
+		e2e_pg_errors
 		[ "$status" -eq 0 ] || [ "$status" -eq 77 ] ||
 		    tail -n 30 "$E2E_PG_DIR/server.log" 2>/dev/null
 		E2E_PG_DIR=
