@@ -44,12 +44,6 @@ submit()
 	outcome "$id" "$tok"
 }
 
-# resend TOKEN ID - the same message again (a client retrying after 451)
-resend()
-{
-	outcome "$2" "$1"
-}
-
 # outcome ID TOKEN - send tok-TOKEN.eml as transaction ID and sort it
 outcome()
 {
@@ -67,8 +61,9 @@ outcome()
 # records - submissions recorded in the database
 records() { e2e_sql "SELECT count(*) FROM submissions"; }
 
-# retry_deferred PREFIX - send every DEFERRED token again until accepted
-# (each at most 20 times: a reconnect costs at most one 451 per connection)
+# retry_deferred PREFIX - send every DEFERRED token again, as a client
+# retrying after a 451 does, until accepted (each at most 20 times: a
+# reconnect costs at most one 451 per connection of the daemon)
 retry_deferred()
 {
 	local -a again=("${DEFERRED[@]}")
@@ -77,7 +72,7 @@ retry_deferred()
 	for tok in ${again[@]+"${again[@]}"}; do
 		for n in $(seq 1 20); do
 			outcome "$1-$n-${tok: -6}" "$tok"
-			[ "${ACCEPTED[-1]}" = "$tok" ] && break
+			[ "${ACCEPTED[*]: -1}" = "$tok" ] && break
 			unset 'DEFERRED[-1]'
 			[ "$n" -lt 20 ] || e2e_fail "$tok: still 451 after 20 attempts"
 		done
