@@ -76,10 +76,22 @@ db_set_error(struct bz_db *db, int transient, const char *fmt, ...)
 	va_start(ap, fmt);
 	bz_buf_vprintf(&db->err, fmt, ap);
 	va_end(ap);
-	/* libpq ends its messages with a newline; a log line should not. */
+	/* libpq ends its messages with a newline and continues some on a
+	 * tab-indented line ("...failed: No such file or directory\n\tIs
+	 * the server running..."): a log line should be one line. */
 	while (db->err.len > 0 && (db->err.data[db->err.len - 1] == '\n' ||
 	    db->err.data[db->err.len - 1] == ' '))
 		db->err.data[--db->err.len] = '\0';
+	for (size_t i = 0, j = 0; db->err.data != NULL && i <= db->err.len; i++) {
+		if (db->err.data[i] == '\n' || db->err.data[i] == '\t') {
+			if (j == 0 || db->err.data[j - 1] != ' ')
+				db->err.data[j++] = ' ';
+		} else if (i == db->err.len) {
+			db->err.data[j] = '\0';
+			db->err.len = j;
+		} else
+			db->err.data[j++] = db->err.data[i];
+	}
 	db->transient = transient;
 }
 

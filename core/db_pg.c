@@ -146,6 +146,17 @@ pg_ensure(struct bz_db *db)
 {
 	struct pg *p = PG(db);
 
+	/* A server that shut down (a restart, a failover) told its idle
+	 * clients so and closed their sockets: read that now, so that the
+	 * first statement after a restart runs on a new connection instead
+	 * of failing with a 451. Two reads: one takes the server's last
+	 * message, the next finds the end of file (libpq reports it only
+	 * on a read that gets nothing else). Never blocks: libpq keeps its
+	 * socket non-blocking. A connection that went silently away (a
+	 * network cut) is found only when a statement fails. */
+	for (int i = 0; i < 2 && !p->tx && PQstatus(p->conn) == CONNECTION_OK; i++)
+		if (PQconsumeInput(p->conn) == 0)
+			break;
 	if (PQstatus(p->conn) == CONNECTION_OK)
 		return 0;
 	if (p->tx) {

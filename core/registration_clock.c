@@ -111,6 +111,23 @@ bz_registration_link_notices_locked(struct bz_store *st, const char *qid,
 	"q ON q.registration_id = r.id WHERE r.mobile_sent_utc IS NULL AND " \
 	"q.status = 'sent'"
 
+/* The two steps of bz_registration_handoffs, with the larger of two
+ * values spelt GREATEST: SQLite's scalar max(a, b), PostgreSQL's
+ * greatest(a, b) (its max() is only the aggregate). */
+#define HANDOFF_STEPS(GREATEST) { \
+	"UPDATE registration_addresses SET notice_sent_utc = " GREATEST "(" \
+	"(SELECT r.created_utc FROM registrations r WHERE r.id = " \
+	"registration_id), ?1 - " GREATEST "(0, ?2 - (SELECT o.sent_utc FROM " \
+	"outbox o WHERE o.id = notice_outbox_id))) WHERE notice_sent_utc IS " \
+	"NULL AND notice_outbox_id IN (SELECT id FROM outbox WHERE status = " \
+	"'sent')", \
+	"UPDATE registrations SET mobile_sent_utc = " GREATEST "(created_utc, " \
+	"?1 - " GREATEST "(0, ?2 - (SELECT max(q.sent_utc) FROM sms_queue q " \
+	"WHERE q.registration_id = registrations.id AND q.status = 'sent'))) " \
+	"WHERE mobile_sent_utc IS NULL AND EXISTS (SELECT 1 FROM sms_queue q " \
+	"WHERE q.registration_id = registrations.id AND q.status = 'sent')", \
+}
+
 /*
  * bz_registration_handoffs - start the clocks of the means handed off:
  * each address whose notice the outbox marked sent, each mobile whose SMS
@@ -123,18 +140,10 @@ enum bz_store_status
 bz_registration_handoffs(struct bz_store *st, int64_t clock, int64_t wall,
     size_t *n)
 {
-	static const char *const sql[] = {
-		"UPDATE registration_addresses SET notice_sent_utc = max("
-		"(SELECT r.created_utc FROM registrations r WHERE r.id = "
-		"registration_id), ?1 - max(0, ?2 - (SELECT o.sent_utc FROM outbox o "
-		"WHERE o.id = notice_outbox_id))) WHERE notice_sent_utc IS NULL AND "
-		"notice_outbox_id IN (SELECT id FROM outbox WHERE status = 'sent')",
-		"UPDATE registrations SET mobile_sent_utc = max(created_utc, ?1 - "
-		"max(0, ?2 - (SELECT max(q.sent_utc) FROM sms_queue q WHERE "
-		"q.registration_id = registrations.id AND q.status = 'sent'))) WHERE "
-		"mobile_sent_utc IS NULL AND EXISTS (SELECT 1 FROM sms_queue q WHERE "
-		"q.registration_id = registrations.id AND q.status = 'sent')",
-	};
+	static const char *const sql_sqlite[] = HANDOFF_STEPS("max");
+	static const char *const sql_pg[] = HANDOFF_STEPS("greatest");
+	const char *const *sql = bz_db_kind(store_db(st)) == BZ_DB_PG ?
+	    sql_pg : sql_sqlite;
 	struct bz_db_stmt *s;
 	int64_t *ids = NULL;
 	size_t nids = 0;
@@ -165,7 +174,7 @@ bz_registration_handoffs(struct bz_store *st, int64_t clock, int64_t wall,
 	}
 	bz_db_finalize(s);
 	ok = rc == BZ_DB_DONE;
-	for (size_t i = 0; ok && i < sizeof(sql) / sizeof(sql[0]); i++) {
+	for (size_t i = 0; ok && i < sizeof(sql_pg) / sizeof(sql_pg[0]); i++) {
 		if ((s = store_prepare(st, NULL, sql[i])) == NULL) {
 			ok = 0;
 			break;

@@ -260,9 +260,10 @@ main(int argc, char **argv)
 	 */
 	milter_store = bz_store_pool_new(bz_config_str(rt->cfg, BZ_KEY_Database),
 	    (int)bz_config_num(rt->cfg, BZ_KEY_DatabaseBusyTimeout), 8, &err);
+	/* err names the database, a PostgreSQL URI's password masked: the
+	 * configured value itself may hold that password. */
 	if (milter_store == NULL)
-		bz_fatalx("Database %s: %s", bz_config_str(rt->cfg, BZ_KEY_Database),
-		    bz_buf_str(&err));
+		bz_fatalx("Database: %s", bz_buf_str(&err));
 	bz_outbox_opts_from_config(rt->cfg, &obopts);
 	/* Acuses sealed at end of message are signed by the worker. */
 	obopts.sign_pending = bz_submission_sign_pending;

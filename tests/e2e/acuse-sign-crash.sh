@@ -25,6 +25,8 @@
 
 command -v sqlite3 >/dev/null 2>&1 || { echo "SKIP: sqlite3 shell not installed"; exit 77; }
 [ "${BUZON_VALGRIND:-0}" = 1 ] && { echo "SKIP: kill -9 under valgrind tells nothing about leaks"; exit 77; }
+[ "${E2E_DATABASE:-sqlite}" = sqlite ] ||
+    { echo "SKIP: SQLite only (reads and edits the SQLite file with the sqlite3 shell); E2E_DATABASE=$E2E_DATABASE"; exit 77; }
 e2e_init acuse-sign-crash
 sub_pki_conf
 e2e_conf TestAcuseSignDelay 3600

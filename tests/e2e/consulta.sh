@@ -86,7 +86,6 @@ C1=$(filed c1 "$E2E_DIR/c1.eml" "$tok")
     e2e_fail "X-Buzon-Consulted: $(e2e_header_value X-Buzon-Consulted "$E2E_DIR/c1.got")"
 [ "$(resent "$P")" = 2 ] ||
     e2e_fail "kept acuse of $P re-sent $(resent "$P") time(s) byte for byte, expected 2: $(sql "SELECT recipient, kind FROM outbox WHERE folio = '$P'")"
-[ "$(sql "SELECT group_concat(recipient, ' ') FROM (SELECT recipient FROM outbox WHERE kind = 'consulta' ORDER BY recipient)")" != "${before}" ] || true
 sql "SELECT recipient FROM outbox WHERE kind = 'consulta'" | grep -qx uno@empresa.test ||
     e2e_fail "not re-sent to the confirmed address"
 more() { [ "$(grep -l -F "Subject: Acuse de recibo $P" "$E2E_DIR"/sink/* | grep -c .)" -ge $((before + 2)) ]; }

@@ -31,6 +31,8 @@ KILLS=${BUZON_CRASH_KILLS:-6}
 
 command -v sqlite3 >/dev/null 2>&1 || { echo "SKIP: sqlite3 shell not installed"; exit 77; }
 [ "${BUZON_VALGRIND:-0}" = 1 ] && { echo "SKIP: kill -9 under valgrind tells nothing about leaks"; exit 77; }
+[ "${E2E_DATABASE:-sqlite}" = sqlite ] ||
+    { echo "SKIP: SQLite only (checks the SQLite file with SQLite's own functions); E2E_DATABASE=$E2E_DATABASE"; exit 77; }
 e2e_init crash-safety
 sub_pki_conf
 e2e_start

@@ -30,6 +30,8 @@
 #			e2e_postfix_conf (extra main.cf lines)
 #	assertions	e2e_check MESSAGE COMMAND..., e2e_fail, e2e_skip,
 #			e2e_wait_until SECONDS COMMAND...
+#	the database	e2e_use_pg (PostgreSQL mode, see below), e2e_sql SQL...,
+#			e2e_pg CMD (tests/pg/pg-cluster.sh CMD on the cluster)
 # Mail for the mailbox must be S/MIME-signed: source tests/e2e/submission-lib.sh
 # after e2e_init (sub_pki_conf or sub_plumbing_conf, then sub_signed).
 # Variables: E2E_DIR, E2E_SMTP_PORT, E2E_SINK_PORT, E2E_SOCKET, E2E_MAILBOX
@@ -47,6 +49,14 @@
 # user smtpd and cleanup run as, so no system user or group has to be
 # created on the test machine. Production uses a dedicated user (see
 # README.md). SpoolDirectory and Database live in $E2E_DIR, owned by postfix.
+#
+# The database: by default the SQLite file spool/buzon.db. With
+# E2E_DATABASE=pg in the environment (or e2e_use_pg called after e2e_init
+# and before e2e_start) a throwaway PostgreSQL cluster is started in
+# $E2E_DIR/pg by tests/pg/pg-cluster.sh, Database is its URI ($E2E_PG_URI)
+# and the EXIT trap stops it; without a PostgreSQL server installed the
+# test exits 77. e2e_sql reads either database with the same output
+# (sqlite3's default list mode: columns joined by |, no header).
 #
 # With BUZON_VALGRIND=1 the daemon runs under valgrind; any valgrind error or
 # definite/indirect leak fails the test. In every build the daemon's log is
@@ -76,6 +86,8 @@ E2E_MILTER_STATUS=
 declare -A E2E_CONF=()
 E2E_CONF_ORDER=()
 E2E_POSTFIX_EXTRA=()
+E2E_PG_DIR=		# the cluster's directory while it exists (PostgreSQL mode)
+E2E_PG_URI=
 
 # e2e_skip - explain why the test cannot run here and exit 77
 e2e_skip()
@@ -219,6 +231,83 @@ e2e_init()
 	e2e_conf RequireEnabledMailbox no
 	e2e_log "e2e $E2E_NAME: dir $E2E_DIR, smtpd 127.0.0.1:$E2E_SMTP_PORT," \
 	    "sink 127.0.0.1:$E2E_SINK_PORT"
+	case ${E2E_DATABASE:-sqlite} in
+	pg | postgresql) e2e_use_pg ;;
+	sqlite) ;;
+	*) echo "ERROR: E2E_DATABASE=$E2E_DATABASE (sqlite or pg)"; exit 99 ;;
+	esac
+}
+
+# e2e_use_pg - PostgreSQL mode: start a throwaway cluster in $E2E_DIR/pg
+# and make it the daemon's Database; exits 77 when no server is installed.
+# Call after e2e_init (which calls it when E2E_DATABASE=pg); a second call
+# does nothing.
+e2e_use_pg()
+{
+	local status
+	[ -z "$E2E_PG_DIR" ] || return 0
+	command -v psql >/dev/null 2>&1 ||
+	    e2e_skip "psql not installed (Debian package postgresql-client)"
+	E2E_PG_DIR=$E2E_DIR/pg
+	E2E_PG_URI=$("$top_srcdir/tests/pg/pg-cluster.sh" start "$E2E_PG_DIR" \
+	    2>"$E2E_DIR/pg-start.err")
+	status=$?
+	if [ "$status" -ne 0 ]; then
+		# 77: nothing was started; any other failure may leave a
+		# running server behind, which the EXIT trap then stops.
+		[ "$status" -eq 77 ] && E2E_PG_DIR= &&
+		    e2e_skip "$(sed -e 's/^SKIP: //' "$E2E_DIR/pg-start.err")"
+		cat "$E2E_DIR/pg-start.err"
+		echo "ERROR: pg-cluster.sh start failed (status $status)"
+		exit 99
+	fi
+	E2E_DATABASE=pg
+	e2e_conf Database "$E2E_PG_URI"
+	e2e_log "database: PostgreSQL $E2E_PG_URI"
+}
+
+# e2e_is_pg - is the test in PostgreSQL mode?
+e2e_is_pg()
+{
+	[ -n "$E2E_PG_DIR" ]
+}
+
+# e2e_pg - tests/pg/pg-cluster.sh CMD (stop, restart, kill, up) on the
+# test's cluster
+e2e_pg()
+{
+	"$top_srcdir/tests/pg/pg-cluster.sh" "$1" "$E2E_PG_DIR"
+}
+
+# e2e_pg_errors - the distinct ERROR lines of the cluster's log, counted
+e2e_pg_errors()
+{
+	[ -f "$E2E_PG_DIR/server.log" ] || return 0
+	grep -q 'ERROR: ' "$E2E_PG_DIR/server.log" || return 0
+	echo "---- PostgreSQL server errors (count, message) ----"
+	sed -n 's/^.*ERROR:  *//p' "$E2E_PG_DIR/server.log" | sort | uniq -c |
+	    sort -rn | head -n 20
+}
+
+# e2e_sql - run SQL on the daemon's database, printing rows as sqlite3's
+# list mode does (columns joined by |, no header, NULL as an empty string;
+# PostgreSQL prints a boolean as t/f: select CASE WHEN ... THEN 1 ELSE 0
+# END where a test compares with 1). Each argument is one SQL text; with
+# none, the SQL is read from standard input. Waits for the SQLite locks.
+#	usage: e2e_sql SQL...
+e2e_sql()
+{
+	local -a cmds=()
+	local q
+	if e2e_is_pg; then
+		for q in "$@"; do
+			cmds+=(-c "$q")
+		done
+		psql -X -A -t -F'|' -q -v ON_ERROR_STOP=1 -d "$E2E_PG_URI" \
+		    ${cmds[@]+"${cmds[@]}"}
+	else
+		sqlite3 -cmd '.timeout 10000' "$E2E_DIR/spool/buzon.db" "$@"
+	fi
 }
 
 # e2e_conf - set (or with no value, remove) a milter configuration key
@@ -572,6 +661,16 @@ e2e_cleanup()
 	fi
 	e2e_stop_postfix
 	e2e_stop_sink
+	if [ -n "$E2E_PG_DIR" ]; then
+		e2e_pg stop >/dev/null 2>&1 ||
+		    echo "WARNING: the PostgreSQL cluster in $E2E_PG_DIR did not stop"
+		# For the record (a statement the server refused may have been
+		# retried or tolerated without failing the test):
+		e2e_pg_errors
+		[ "$status" -eq 0 ] || [ "$status" -eq 77 ] ||
+		    tail -n 30 "$E2E_PG_DIR/server.log" 2>/dev/null
+		E2E_PG_DIR=
+	fi
 	for port in "${E2E_PORTS[@]}"; do
 		rm -rf "${E2E_PORT_DIR:?}/$port"
 	done

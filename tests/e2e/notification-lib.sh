@@ -86,7 +86,7 @@ notif_send()
 # notif_queued NT - has the aviso of NT been rendered into the outbox?
 notif_queued()
 {
-	[ "$(sub_sql "SELECT aviso_queued_utc IS NOT NULL FROM notifications WHERE folio = '$1'")" = 1 ]
+	[ "$(sub_sql "SELECT CASE WHEN aviso_queued_utc IS NOT NULL THEN 1 ELSE 0 END FROM notifications WHERE folio = '$1'")" = 1 ]
 }
 
 # notif_wait_queued NT - wait for the aviso of NT to leave the hold

@@ -94,7 +94,7 @@ BZ=$(sub_folio "$E2E_DIR/n1.got")
 [ "$(sql "SELECT count(*) FROM parts WHERE folio = '$BZ' AND content_type LIKE 'application/pdf%'")" = 1 ] ||
     e2e_fail "the document part is not recorded: $(sql "SELECT idx, content_type FROM parts WHERE folio = '$BZ'")"
 sub_acuse "$BZ" "$E2E_DIR/n1-acuse.eml"
-[ "$(sql "SELECT group_concat(recipient, ' ') FROM (SELECT recipient FROM outbox WHERE folio = '$BZ' AND kind = 'acuse' ORDER BY recipient)")" = \
+[ "$(sql "SELECT recipient FROM outbox WHERE folio = '$BZ' AND kind = 'acuse' ORDER BY recipient" | paste -s -d ' ')" = \
     "cobranza@imss.test juan.perez@pruebas.buzon.test" ] ||
     e2e_fail "acuse de envio recipients: $(sql "SELECT recipient FROM outbox WHERE folio = '$BZ'")"
 reg_text_of "$E2E_DIR/n1-acuse.eml" | grep -q -F "Folio de notificacion: $NT" ||

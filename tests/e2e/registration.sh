@@ -54,7 +54,7 @@ sub_ctl config --defaults | grep -q '^RequireEnabledMailbox yes$' ||
     e2e_fail "RequireEnabledMailbox does not default to yes"
 MORAL=EBU200101AB8
 DB=$E2E_DIR/spool/buzon.db
-sql() { sqlite3 -cmd '.timeout 10000' "$DB" "$@"; }
+sql() { e2e_sql "$@"; }
 
 # refused ID FILE REASON - 550 5.7.x with REASON, not queued
 refused()
@@ -365,7 +365,7 @@ F2=$(reg_token_for juan@persona.test)
     e2e_fail "second REGISTRO: tokens '$F1' '$F2'"
 reg_message "$E2E_DIR/t-replaced.eml" none "CONFIRMACION $F1" x >/dev/null
 refused t-replaced "$E2E_DIR/t-replaced.eml" BZ-REG-TOKEN-REPLACED
-[ "$(sql "SELECT group_concat(state, ' ') FROM (SELECT state FROM registrations WHERE rfc = 'PEGJ800101AB3' ORDER BY id)")" = \
+[ "$(sql "SELECT state FROM registrations WHERE rfc = 'PEGJ800101AB3' ORDER BY id" | paste -s -d ' ')" = \
     "replaced pending" ] || e2e_fail "second REGISTRO: $(sql "SELECT id, state FROM registrations")"
 
 # --- the bounds: RegistrationMaxPerDay 2, RegistrationMaxNoticesPerAddress 2 ---

@@ -22,7 +22,6 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 . "$top_srcdir/tests/e2e/submission-lib.sh"
 
-SQLITE3=$(command -v sqlite3) || { echo "SKIP: sqlite3 not installed"; exit 77; }
 e2e_init repeat-interactions
 sub_pki_conf
 e2e_conf RepeatResendInterval 0
@@ -32,12 +31,23 @@ MailboxAddress juan@pruebas.buzon.test"
 e2e_postfix_conf 'recipient_delimiter = +'
 e2e_start
 SPOOL=$E2E_DIR/spool
-DB=$SPOOL/buzon.db
+e2e_is_pg || command -v sqlite3 >/dev/null || e2e_skip "sqlite3 not installed"
 MORAL=contacto@empresa.buzon.test
 FISICA=juan.perez@pruebas.buzon.test
 
-copies() { find "$SPOOL" -mindepth 2 -maxdepth 2 -path "$SPOOL/[0-9a-f][0-9a-f]/*" -type f | grep -c .; }
-outbox_rows() { "$SQLITE3" "$DB" "SELECT count(*) FROM outbox WHERE folio = '$1'"; }
+# copies - message copies kept: files in the spool, and on PostgreSQL also
+# rows of spool_messages (a shared store keeps the bytes in the database)
+copies()
+{
+	local files
+	files=$(find "$SPOOL" -mindepth 2 -maxdepth 2 -path "$SPOOL/[0-9a-f][0-9a-f]/*" -type f | grep -c .)
+	if e2e_is_pg; then
+		echo $((files + $(e2e_sql "SELECT count(*) FROM spool_messages")))
+	else
+		echo "$files"
+	fi
+}
+outbox_rows() { e2e_sql "SELECT count(*) FROM outbox WHERE folio = '$1'"; }
 acuse_sinks() { grep -l -F "Subject: Acuse de recibo $1" "$E2E_DIR"/sink/* 2>/dev/null | grep -c .; }
 decision() { grep -E "$1: accepted: folio " "$E2E_DIR/milter.log" | tail -n 1; }
 qid_of() { sed -n 's/.*queued as \([0-9A-F]*\).*/\1/p' "$E2E_DIR/$1.smtp" | tail -n 1; }
@@ -79,9 +89,16 @@ e2e_milter_log_has "$q: no acuse \(RFC 3834 loop safety\): the sender is the mai
     e2e_fail "repeat from buzon+x@: the reason is not logged"
 [ "$(outbox_rows "$folio")" -eq 1 ] ||
     e2e_fail "the repeat from buzon+x@ queued an acuse ($(outbox_rows "$folio") rows)"
-ev=$("$SQLITE3" "$DB" "SELECT json_extract(detail, '\$.reply') || ' ' ||
-    ifnull(json_extract(detail, '\$.spool_path'), 'null') || ' ' ||
-    json_extract(detail, '\$.qid') FROM events WHERE kind = 'repeat' ORDER BY id DESC LIMIT 1")
+if e2e_is_pg; then
+	ev=$(e2e_sql "SELECT (detail::json->>'reply') || ' ' ||
+	    coalesce(detail::json->>'spool_path', 'null') || ' ' ||
+	    (detail::json->>'qid') FROM events WHERE kind = 'repeat' ORDER BY id DESC LIMIT 1")
+	ev=${ev/#false /0 }	# JSON false; SQLite's json_extract gives 0
+else
+	ev=$(e2e_sql "SELECT json_extract(detail, '\$.reply') || ' ' ||
+	    ifnull(json_extract(detail, '\$.spool_path'), 'null') || ' ' ||
+	    json_extract(detail, '\$.qid') FROM events WHERE kind = 'repeat' ORDER BY id DESC LIMIT 1")
+fi
 [ "$ev" = "0 null $q" ] || e2e_fail "repeat event (reply spool_path qid): '$ev'"
 [ "$(copies)" -eq 1 ] || e2e_fail "$(copies) spool copies after one repeat"
 e2e_log "ok: repeat from buzon+x@: recorded ($ev), no acuse, no second copy"
@@ -114,8 +131,8 @@ resend direct2 "$MORAL" direct
 sub_acuse "$folio3" "$E2E_DIR/acuse3.eml"
 r=$(tr -d '\r' <"$E2E_DIR/acuse3.eml.raw" | sed -n 's/^X-Rcpt-Args: <\([^>]*\)>.*/\1/p')
 [ "$r" = "$MORAL" ] || e2e_fail "the kept acuse of $folio3 went to '$r'"
-[ "$("$SQLITE3" "$DB" "SELECT acuse = (SELECT message FROM outbox WHERE folio = '$folio3')
-    FROM submissions WHERE folio = '$folio3'")" = 1 ] ||
+[ "$(e2e_sql "SELECT CASE WHEN acuse = (SELECT message FROM outbox WHERE folio = '$folio3')
+    THEN 1 ELSE 0 END FROM submissions WHERE folio = '$folio3'")" = 1 ] ||
     e2e_fail "the acuse sent for $folio3 is not the one kept in its row"
 e2e_log "ok: a filing withheld as list mail gets its kept acuse when sent again directly"
 

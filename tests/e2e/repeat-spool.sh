@@ -14,6 +14,8 @@
 . "$top_srcdir/tests/e2e/submission-lib.sh"
 
 SQLITE3=$(command -v sqlite3) || { echo "SKIP: sqlite3 not installed"; exit 77; }
+[ "${E2E_DATABASE:-sqlite}" = sqlite ] ||
+    { echo "SKIP: SQLite only (about the spool directory's copies, read with SQLite's json_extract); E2E_DATABASE=$E2E_DATABASE"; exit 77; }
 e2e_init repeat-spool
 sub_plumbing_conf
 e2e_start

@@ -18,6 +18,8 @@
 . "$top_srcdir/tests/e2e/submission-lib.sh"
 
 command -v sqlite3 >/dev/null 2>&1 || { echo "SKIP: sqlite3 shell not installed"; exit 77; }
+[ "${E2E_DATABASE:-sqlite}" = sqlite ] ||
+    { echo "SKIP: SQLite only (locks the SQLite file with the sqlite3 shell; pg-restart.sh is its PostgreSQL counterpart); E2E_DATABASE=$E2E_DATABASE"; exit 77; }
 e2e_init store-failure
 sub_pki_conf
 e2e_conf DatabaseBusyTimeout 500

@@ -13,7 +13,7 @@
 #	sub_acuse FOLIO FILE	# wait for the acuse of FOLIO at the sink
 #	sub_xml_of ACUSE	# the decoded acuse-*.xml attachment
 #	sub_ctl ARGS...		# buzonctl with the daemon's configuration
-#	sub_sql ARGS...		# sqlite3 on the daemon's database
+#	sub_sql ARGS...		# e2e_sql: SQL on the daemon's database
 #	sub_reload N		# e2e_write_conf, SIGUSR1, wait for the N-th reload
 #	sub_ready N		# wait for the N-th completed start (store open)
 #
@@ -235,10 +235,11 @@ sub_ctl()
 	"$SUB_CTL" -c "$E2E_DIR/milter.conf" "$@"
 }
 
-# sub_sql ARGS... - sqlite3 on the daemon's database (waiting for its locks)
+# sub_sql SQL... - the daemon's database, SQLite or PostgreSQL (lib.sh's
+# e2e_sql: the same output either way)
 sub_sql()
 {
-	sqlite3 -cmd '.timeout 10000' "$E2E_DIR/spool/buzon.db" "$@"
+	e2e_sql "$@"
 }
 
 # sub_reloads N - the daemon logged its N-th reload
