@@ -17,21 +17,8 @@ set -u
 : "${top_builddir:?}" "${top_srcdir:?}"
 CTL="$top_builddir/buzonctl"
 MK="$top_builddir/tests/store/mkstore"
-PGC="$top_srcdir/tests/pg/pg-cluster.sh"
-
-# Under /tmp, mode 0755: the server runs as user postgres.
-T=$(mktemp -d /tmp/buzon-pg-migrate.XXXXXX) || exit 99
-chmod 755 "$T"
-trap '"$PGC" stop "$T/pg" >/dev/null 2>&1; rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-URI=$("$PGC" start "$T/pg" 2>"$T/pg.err")
-case $? in
-0) ;;
-77) cat "$T/pg.err"; exit 77 ;;
-*) echo "ERROR: no throwaway cluster:"; cat "$T/pg.err"; exit 99 ;;
-esac
+. "$top_srcdir/tests/pg/pg-test-lib.sh"
+pg_test_start pg-migrate
 
 mkdir -p "$T/spool"
 conf() {	# conf NAME DATABASE

@@ -15,13 +15,7 @@ if [ ! -x "$RUN_UNIT" ]; then
 	exit 77
 fi
 
-# Under /tmp, mode 0755: the server runs as another user and must reach it.
-T=$(mktemp -d /tmp/buzon-pg-store.XXXXXX) || exit 99
-chmod 755 "$T"
-trap '"$top_srcdir/tests/pg/pg-cluster.sh" stop "$T/pg"; rm -rf "$T"' EXIT
-
-uri=$("$top_srcdir/tests/pg/pg-cluster.sh" start "$T/pg")
-rc=$?
-[ $rc -eq 0 ] || exit $rc
-echo "PostgreSQL: $uri"
-BUZON_TEST_PG_URI=$uri "$RUN_UNIT" pgstore
+. "$top_srcdir/tests/pg/pg-test-lib.sh"
+pg_test_start pg-store
+echo "PostgreSQL: $URI"
+BUZON_TEST_PG_URI=$URI "$RUN_UNIT" pgstore
