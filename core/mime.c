@@ -40,7 +40,6 @@
 
 #include "buzon/buf.h"
 #include "buzon/mime.h"
-#include "buzon/utf8.h"
 #include "buzon/xalloc.h"
 #include "mime_int.h"
 
@@ -308,16 +307,11 @@ parts_in(struct walk *w, const struct entity *e, unsigned depth, struct partlist
 		p = &pl->v[pl->n++];
 		if (mime_entity_digest(e, &p->size, p->sha256) != 0)
 			bz_reasons_add(w->reasons, "BZ-MSG-ENCODING");
-		/* The sender's bytes, repaired to UTF-8 once here: the acuse,
-		 * the record and its digests then agree (include/buzon/utf8.h). */
-		lc = mime_entity_name(e, ct);
-		p->name = bz_utf8_repair(lc);
-		free(lc);
+		p->name = mime_entity_name(e, ct);
 		lc = xasprintf("%s/%s", mt ? mt : "text", st ? st : "plain");
 		for (char *c = lc; *c; c++)
 			*c = (char)tolower((unsigned char)*c);
-		p->content_type = bz_utf8_repair(lc);
-		free(lc);
+		p->content_type = lc;
 	}
 	g_object_unref(ct);
 }

@@ -114,6 +114,22 @@ repaired(char *s)
 	return r;
 }
 
+/* repaired_parts - the signed entity's parts as they are recorded: the
+ * names and types repaired to UTF-8 (the acuse is built from the record;
+ * buzonctl verify still shows the sender's bytes, escaped) */
+static struct bz_part *
+repaired_parts(const struct bz_part *v, size_t n)
+{
+	struct bz_part *p = xcalloc(n ? n : 1, sizeof(*p));
+
+	for (size_t i = 0; i < n; i++) {
+		p[i] = v[i];
+		p[i].name = bz_utf8_repair(v[i].name);
+		p[i].content_type = bz_utf8_repair(v[i].content_type);
+	}
+	return p;
+}
+
 static int64_t
 arrival_instant(const struct bz_submission_input *in)
 {
@@ -285,6 +301,7 @@ record(const struct bz_submission_input *in, const struct bz_verification *v,
 	struct bz_receipt_render_ctx rctx;
 	struct bz_buf path = BZ_BUF_INIT, err = BZ_BUF_INIT, codes = BZ_BUF_INIT;
 	struct bz_store *st;
+	struct bz_part *parts;
 	enum bz_store_status rc;
 	char sha[65], when[BZ_INSTANT_UTC_LEN], legal[BZ_INSTANT_UTC_LEN];
 	char first_hour[32];
@@ -351,7 +368,8 @@ record(const struct bz_submission_input *in, const struct bz_verification *v,
 	sub.spool_path = path.len ? bz_buf_str(&path) : NULL;
 	sub.message = in->msg;		/* written by the store for a "db:" path */
 	sub.message_len = in->len;
-	sub.parts = v->parts;
+	parts = repaired_parts(v->parts, v->nparts);
+	sub.parts = parts;
 	sub.n_parts = v->nparts;
 	sub.notification_folio = in->notification_folio;
 
@@ -447,6 +465,11 @@ record(const struct bz_submission_input *in, const struct bz_verification *v,
 	free(subject);
 	free(mailbox);
 	free(from);
+	for (size_t i = 0; i < v->nparts; i++) {
+		free(parts[i].name);
+		free(parts[i].content_type);
+	}
+	free(parts);
 }
 
 /* bz_submission_record - record() for the registration steps */

@@ -34,9 +34,11 @@ int	bz_utf8_valid(const unsigned char *s, size_t n);
 /*
  * bz_utf8_repair - a copy of s that is well-formed UTF-8: each stray byte
  * becomes U+FFFD. Text a sender controls (Subject, Message-ID, envelope
- * addresses, part names) is repaired once where it enters, so the record,
- * its digests and the acuse all hold the same text, and a PostgreSQL
- * store (which refuses ill-formed UTF-8 in text columns) files it too.
+ * addresses, part names and types) is repaired once where a filing is
+ * recorded (core/submission.c), so the record, its digests and the acuse
+ * all hold the same text, and a PostgreSQL store (which refuses
+ * ill-formed UTF-8 in text columns) files it too. Reports of a message
+ * (buzonctl verify) still show the sender's bytes, escaped.
  */
 char	*bz_utf8_repair(const char *s);
 /* 1 for a code point that must not reach a terminal or log raw */
