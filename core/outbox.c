@@ -47,6 +47,13 @@ struct bz_outbox {
 	pthread_cond_t	 sign_cond;
 	int		 sign_kicked;
 	int		 sign_started;
+	/* Outcomes of a pass the database did not take (it restarted
+	 * between the hand-off and the save): saved before the next claim,
+	 * so a restart does not make the worker hand the same acuses over
+	 * again (see keep_unsaved). */
+	struct bz_outbox_mark *unsaved;
+	size_t		 n_unsaved;
+	int64_t		 unsaved_now;
 };
 
 /* argv_dup - deep copy of a NULL-terminated vector */
@@ -119,10 +126,57 @@ hand_off(const struct bz_outbox_opts *o, struct bz_outbox_smtp *smtp,
 	    o->timeout, diag);
 }
 
-/* run_pass - try every due row once, with the worker's SMTP session */
+/*
+ * keep_unsaved - a deep copy of the outcomes of a pass whose save failed.
+ * Their rows were claimed by the connection that broke; once it is back,
+ * they are claimable again (STORE_CLAIMABLE_PG) and a new pass would hand
+ * them over a second time. Saved first instead (save_unsaved), the
+ * hand-off is repeated only when the daemon itself dies in between.
+ */
+static void
+keep_unsaved(struct bz_outbox *ob, const struct bz_outbox_mark *m, size_t n,
+    int64_t now)
+{
+	ob->unsaved = xcalloc(n ? n : 1, sizeof(*m));
+	for (size_t i = 0; i < n; i++) {
+		ob->unsaved[i] = m[i];
+		ob->unsaved[i].error = m[i].error ? xstrdup(m[i].error) : NULL;
+	}
+	ob->n_unsaved = n;
+	ob->unsaved_now = now;
+}
+
+/* drop_unsaved - forget the kept outcomes */
+static void
+drop_unsaved(struct bz_outbox *ob)
+{
+	for (size_t i = 0; i < ob->n_unsaved; i++)
+		free((char *)ob->unsaved[i].error);
+	free(ob->unsaved);
+	ob->unsaved = NULL;
+	ob->n_unsaved = 0;
+}
+
+/* save_unsaved - save the kept outcomes; 0 saved (or none kept), -1 not yet */
+static int
+save_unsaved(struct bz_outbox *ob)
+{
+	if (ob->n_unsaved == 0)
+		return 0;
+	if (bz_store_outbox_mark_all(ob->st, ob->unsaved, ob->n_unsaved,
+	    ob->unsaved_now) != BZ_STORE_OK)
+		return -1;
+	bz_log(BZ_LOG_NOTICE, NULL, "outbox: the outcome of %zu hand-off(s) saved "
+	    "after a database error", ob->n_unsaved);
+	drop_unsaved(ob);
+	return 0;
+}
+
+/* run_pass - try every due row once, with the worker's SMTP session; the
+ * outcomes the database did not take go to keep (when not NULL) */
 static int
 run_pass(struct bz_store *st, const struct bz_outbox_opts *o, struct bz_outbox_smtp *smtp,
-    int64_t now, struct bz_outbox_pass *pass)
+    int64_t now, struct bz_outbox_pass *pass, struct bz_outbox *keep)
 {
 	struct bz_outbox_item *items;
 	struct bz_outbox_mark *marks;
@@ -136,8 +190,9 @@ run_pass(struct bz_store *st, const struct bz_outbox_opts *o, struct bz_outbox_s
 	/*
 	 * Hand every due row to the MTA, then save all the outcomes in one
 	 * transaction: one fsync and one turn of the write lock per pass, not
-	 * per acuse. A crash (or a failed save) in between hands the sent
-	 * ones over again: delivery was always at least once.
+	 * per acuse. A failed save is kept and tried again before the next
+	 * pass; a crash of the daemon in between hands the sent ones over
+	 * again: delivery is at least once.
 	 */
 	marks = xcalloc(n ? n : 1, sizeof(*marks));
 	diag = xcalloc(n ? n : 1, sizeof(*diag));
@@ -153,6 +208,8 @@ run_pass(struct bz_store *st, const struct bz_outbox_opts *o, struct bz_outbox_s
 		}
 	}
 	r = bz_store_outbox_mark_all(st, marks, n, now);
+	if (r != BZ_STORE_OK && keep != NULL && n > 0)
+		keep_unsaved(keep, marks, n, now);
 	for (size_t i = 0; i < n && r == BZ_STORE_OK; i++) {
 		struct bz_outbox_item *it = &items[i];
 
@@ -181,7 +238,6 @@ run_pass(struct bz_store *st, const struct bz_outbox_opts *o, struct bz_outbox_s
 	free(diag);
 	free(marks);
 	bz_outbox_items_free(items, n);
-	/* The outcomes were not saved: the rows are tried again. */
 	return r == BZ_STORE_OK ? 0 : -1;
 }
 
@@ -201,7 +257,9 @@ bz_outbox_run_once(struct bz_store *st, const struct bz_outbox_opts *o, int64_t 
 		memset(pass, 0, sizeof(*pass));
 		return -1;
 	}
-	rc = run_pass(st, o, smtp, now, pass);
+	/* One pass and out: outcomes it could not save are not kept, the
+	 * rows are handed over again by the next pass of anyone. */
+	rc = run_pass(st, o, smtp, now, pass, NULL);
 	bz_outbox_smtp_free(smtp);
 	bz_buf_free(&err);
 	return rc;
@@ -224,7 +282,8 @@ worker(void *arg)
 		pthread_mutex_unlock(&ob->lock);
 
 		now = (int64_t)time(NULL);
-		r = run_pass(ob->st, &ob->opts, ob->smtp, now, &pass);
+		r = save_unsaved(ob) < 0 ? -1 :
+		    run_pass(ob->st, &ob->opts, ob->smtp, now, &pass, ob);
 		if (r < 0)
 			wait = DB_RETRY;
 		else if (pass.sent + pass.retried + pass.gave_up >= BATCH)
@@ -371,6 +430,11 @@ bz_outbox_stop(struct bz_outbox *ob)
 	pthread_join(ob->thread, NULL);
 	if (ob->sign_started)
 		pthread_join(ob->sign_thread, NULL);
+	if (save_unsaved(ob) < 0)
+		bz_log(BZ_LOG_WARNING, NULL, "outbox: stopping with the outcome of "
+		    "%zu hand-off(s) unsaved: they will be handed over again",
+		    ob->n_unsaved);
+	drop_unsaved(ob);
 	bz_store_close(ob->sign_st);
 	pthread_cond_destroy(&ob->sign_cond);
 	bz_store_close(ob->st);

@@ -251,26 +251,37 @@ row_event(struct bz_store *st, int64_t id, int64_t now, const char *kind,
 	return r;
 }
 
-/* mark_locked - one attempt's outcome, inside a held transaction; 0 or -1 */
+/*
+ * mark_locked - one attempt's outcome, inside a held transaction; 0 or -1.
+ * Only a row still pending takes it: the outbox worker saves again the
+ * outcomes of a pass whose save failed (core/outbox.c), and that COMMIT
+ * may have been applied before its reply was lost; saving a hand-off or a
+ * give-up twice must neither count it twice nor append a second event. (A
+ * retry saved twice counts one attempt more: the row gives up one attempt
+ * sooner, nothing is sent twice.)
+ */
 static int
 mark_locked(struct bz_store *st, const struct bz_outbox_mark *m, int64_t now)
 {
+	if (exec_bound(st, m->sent ?
+	    "UPDATE outbox SET status = 'sent', attempts = attempts + 1, "
+	    "sent_utc = ?2, last_error = NULL, claimed_by = NULL "
+	    "WHERE id = ?1 AND status = 'pending'" : m->give_up ?
+	    "UPDATE outbox SET status = 'failed', attempts = attempts + 1, "
+	    "next_attempt_utc = ?4, last_error = ?3, claimed_by = NULL "
+	    "WHERE id = ?1 AND status = 'pending'" :
+	    "UPDATE outbox SET attempts = attempts + 1, next_attempt_utc = ?4, "
+	    "last_error = ?3, claimed_by = NULL WHERE id = ?1 AND status = 'pending'",
+	    m->id, now, m->sent ? NULL : m->error, m->next_attempt_utc) < 0)
+		return -1;
+	if (bz_db_changes(store_db(st)) == 0)
+		return 0;	/* saved already, or no longer ours to mark */
 	if (m->sent)
-		return exec_bound(st, "UPDATE outbox SET status = 'sent', attempts = "
-		    "attempts + 1, sent_utc = ?2, last_error = NULL, claimed_by = NULL "
-		    "WHERE id = ?1",
-		    m->id, now, NULL, 0) < 0 ||
-		    exec_bound(st, "UPDATE submissions SET acuse_status = 'sent' WHERE "
+		return exec_bound(st, "UPDATE submissions SET acuse_status = 'sent' WHERE "
 		    "folio = (SELECT folio FROM outbox WHERE id = ?1 AND kind = 'acuse')",
 		    m->id, now, NULL, 0) < 0 ||
 		    row_event(st, m->id, now, "outbox-sent", NULL) < 0 ? -1 : 0;
-	return exec_bound(st, m->give_up ?
-	    "UPDATE outbox SET status = 'failed', attempts = attempts + 1, "
-	    "next_attempt_utc = ?4, last_error = ?3, claimed_by = NULL WHERE id = ?1" :
-	    "UPDATE outbox SET attempts = attempts + 1, next_attempt_utc = ?4, "
-	    "last_error = ?3, claimed_by = NULL WHERE id = ?1",
-	    m->id, now, m->error, m->next_attempt_utc) < 0 ||
-	    (m->give_up && row_event(st, m->id, now, "outbox-gave-up", m->error) < 0) ?
+	return m->give_up && row_event(st, m->id, now, "outbox-gave-up", m->error) < 0 ?
 	    -1 : 0;
 }
 

@@ -169,7 +169,7 @@ e2e_log "ok: ${#FOLIOS[@]} submissions, one folio and one acuse each"
 e2e_log "daemon: $(grep -c 'reconnected' "$E2E_DIR/milter.log") reconnection(s)," \
     "$(grep -c 'deferred (BZ-STORE)\|BZ-STORE' "$E2E_DIR/milter.log") BZ-STORE line(s)," \
     "$(grep -c 'database .*: ' "$E2E_DIR/milter.log") database error line(s)"
-grep -E 'reconnected|deferred' "$E2E_DIR/milter.log" | sed -e 's/^/    /' | head -n 20
+grep -E 'reconnected|deferred|saved after' "$E2E_DIR/milter.log" | sed -e 's/^/    /' | head -n 20
 
 sub_ctl store verify-chain >"$E2E_DIR/chain.out" 2>&1 ||
     e2e_fail "verify-chain: $(cat "$E2E_DIR/chain.out")"

@@ -713,6 +713,20 @@ START_TEST(test_outbox_mark_all)
 	    "status = 'failed' AND attempts = 1"), 1);
 	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM events WHERE kind IN "
 	    "('outbox-sent', 'outbox-gave-up')"), 2);
+
+	/* Saved again, as the worker does when the reply to that COMMIT was
+	 * lost (core/outbox.c save_unsaved): the sent and the given-up rows
+	 * are left as they were, no second event. */
+	st = open_ok(path, 1000);
+	ck_assert_int_eq(bz_store_outbox_mark_all(st, (struct bz_outbox_mark[]){ m[0], m[2] },
+	    2, 1781600900), BZ_STORE_OK);
+	bz_store_close(st);
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM outbox WHERE id = 1 AND "
+	    "status = 'sent' AND attempts = 1 AND sent_utc = 1781600000"), 1);
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM outbox WHERE id = 3 AND "
+	    "status = 'failed' AND attempts = 1"), 1);
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM events WHERE kind IN "
+	    "('outbox-sent', 'outbox-gave-up')"), 2);
 }
 END_TEST
 
