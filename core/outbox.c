@@ -129,9 +129,11 @@ hand_off(const struct bz_outbox_opts *o, struct bz_outbox_smtp *smtp,
 /*
  * keep_unsaved - a deep copy of the outcomes of a pass whose save failed.
  * Their rows were claimed by the connection that broke; once it is back,
- * they are claimable again (STORE_CLAIMABLE_PG) and a new pass would hand
- * them over a second time. Saved first instead (save_unsaved), the
- * hand-off is repeated only when the daemon itself dies in between.
+ * they are claimable again (STORE_CLAIMABLE_PG: at once for this worker,
+ * after a grace period for another host's) and a new pass would hand them
+ * over a second time. Saved first instead (save_unsaved), the hand-off is
+ * repeated only when the daemon itself dies in between, or the database
+ * stays away longer than the grace while another host is up.
  */
 static void
 keep_unsaved(struct bz_outbox *ob, const struct bz_outbox_mark *m, size_t n,

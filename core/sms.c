@@ -175,9 +175,9 @@ one_due(struct bz_store *st, int64_t now, int64_t *id, int64_t *reg, char **numb
 	/* On a shared store the row is claimed, as the outbox's are
 	 * (core/store_outbox.c), so two hosts never send one SMS twice. */
 	if ((s = store_prepare(st, NULL, bz_db_kind(store_db(st)) == BZ_DB_PG ?
-	    "UPDATE sms_queue SET claimed_by = pg_backend_pid() WHERE id = (SELECT "
-	    "id FROM sms_queue WHERE status = 'pending' AND next_attempt_utc <= ?1 "
-	    "AND " STORE_CLAIMABLE_PG " ORDER BY next_attempt_utc, id LIMIT 1 FOR "
+	    "UPDATE sms_queue SET claimed_by = pg_backend_pid(), claimed_utc = ?1 "
+	    "WHERE id = (SELECT id FROM sms_queue WHERE status = 'pending' AND "
+	    "next_attempt_utc <= ?1 AND " STORE_CLAIMABLE_PG("?1") " ORDER BY next_attempt_utc, id LIMIT 1 FOR "
 	    "UPDATE SKIP LOCKED) RETURNING id, registration_id, number, message, "
 	    "attempts" :
 	    "SELECT id, registration_id, number, message, "

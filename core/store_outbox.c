@@ -141,9 +141,9 @@ bz_store_outbox_due(struct bz_store *st, int64_t now, size_t max,
 		 * two hosts claim at once without waiting on each other's
 		 * rows, and never both the same row. */
 		s = store_prepare(st, NULL, "UPDATE outbox SET claimed_by = "
-		    "pg_backend_pid() WHERE id IN (SELECT id FROM outbox WHERE "
-		    "status = 'pending' AND next_attempt_utc <= ?1 AND "
-		    STORE_CLAIMABLE_PG " ORDER BY next_attempt_utc, id LIMIT ?2 "
+		    "pg_backend_pid(), claimed_utc = ?1 WHERE id IN (SELECT id FROM "
+		    "outbox WHERE status = 'pending' AND next_attempt_utc <= ?1 AND "
+		    STORE_CLAIMABLE_PG("?1") " ORDER BY next_attempt_utc, id LIMIT ?2 "
 		    "FOR UPDATE SKIP LOCKED) RETURNING " ITEM_COLUMNS ", message");
 	else
 		/* One host, one outbox worker: nothing to claim. */
@@ -181,8 +181,8 @@ bz_store_outbox_next_due(struct bz_store *st, int64_t *when)
 	enum bz_store_status r = BZ_STORE_NOTFOUND;
 
 	if ((s = store_prepare(st, NULL, bz_db_kind(store_db(st)) == BZ_DB_PG ?
-	    "SELECT min(next_attempt_utc) FROM outbox WHERE status = 'pending' "
-	    "AND " STORE_CLAIMABLE_PG :
+	    "SELECT min(" STORE_CLAIMABLE_FROM_PG ") FROM outbox WHERE "
+	    "status = 'pending'" :
 	    "SELECT min(next_attempt_utc) FROM outbox WHERE status = 'pending'")) == NULL)
 		return BZ_STORE_TEMPFAIL;
 	if (bz_db_step(s) == BZ_DB_ROW) {

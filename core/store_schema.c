@@ -61,9 +61,10 @@
  * Version 11: several hosts on one PostgreSQL database (issue 15).
  *            outbox.claimed_by and sms_queue.claimed_by: the server
  *            process (pg_backend_pid) of the worker that took a due row
- *            and is handing it over; another host's worker leaves it
- *            alone while that process lives, and takes it over once its
- *            connection is gone (the host died). Always NULL on SQLite
+ *            and is handing it over, claimed_utc when; another host's
+ *            worker leaves it alone while that process lives, and takes
+ *            it over once its connection is gone (the host died) and a
+ *            grace period passed (STORE_CLAIMABLE_PG). Always NULL on SQLite
  *            (one host, one worker). spool_messages: the bytes of each
  *            received message, by SHA-256 in 1 MiB rows, where the store is shared
  *            and a spool directory would not be (core/spool.c).
@@ -330,7 +331,9 @@ static const struct migration migrations[] = {
 
 	/* 10 -> 11: several hosts on one PostgreSQL database */
 	{ "ALTER TABLE outbox ADD COLUMN claimed_by INTEGER;"
+	"ALTER TABLE outbox ADD COLUMN claimed_utc INTEGER;"
 	"ALTER TABLE sms_queue ADD COLUMN claimed_by INTEGER;"
+	"ALTER TABLE sms_queue ADD COLUMN claimed_utc INTEGER;"
 	/* in rows of at most 1 MiB, idx 0, 1, ... (core/store_message.c) */
 	"CREATE TABLE spool_messages ("
 	"  sha256 TEXT NOT NULL,"

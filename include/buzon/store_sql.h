@@ -21,17 +21,31 @@
 struct bz_db *store_db(struct bz_store *st);
 
 /*
- * STORE_CLAIMABLE_PG - a queue row (outbox, sms_queue) no live worker
- * holds. On a shared PostgreSQL store a worker marks the rows it takes
- * with its server process (claimed_by, schema 11) while it hands them
- * over; the other hosts leave them alone while that process lives, and
- * take them over once its connection is gone (its host died, the daemon
- * was killed). pg_stat_activity lists every live server process to
- * every role. A pooler that switches server processes under a session
- * (pgbouncer's transaction mode) would defeat this: connect directly.
+ * STORE_CLAIMABLE_PG(now) - a queue row (outbox, sms_queue) no live worker
+ * holds; now is the SQL of the caller's clock (a parameter). On a shared
+ * PostgreSQL store a worker marks the rows it takes with its server
+ * process and the time (claimed_by, claimed_utc; schema 11) while it hands
+ * them over; the other hosts leave them alone while that process lives,
+ * and take them over once its connection is gone (its host died, the
+ * daemon was killed) and STORE_CLAIM_GRACE seconds have passed since the
+ * claim. The grace is for a restarted database: every connection breaks
+ * at once, the worker that claimed the rows is alive and saves what it
+ * handed over as soon as the server is back (core/outbox.c), and another
+ * host must not hand the same rows over again before it could.
+ * pg_stat_activity lists every live server process to every role. A
+ * pooler that switches server processes under a session (pgbouncer's
+ * transaction mode) would defeat this: connect directly.
  */
-#define STORE_CLAIMABLE_PG "(claimed_by IS NULL OR claimed_by = pg_backend_pid() " \
-	"OR claimed_by NOT IN (SELECT pid FROM pg_stat_activity))"
+#define STORE_CLAIM_GRACE "60"
+#define STORE_CLAIMABLE_PG(now) "(claimed_by IS NULL OR claimed_by = pg_backend_pid() " \
+	"OR (claimed_utc <= " now " - " STORE_CLAIM_GRACE " AND " \
+	"claimed_by NOT IN (SELECT pid FROM pg_stat_activity)))"
+/* STORE_CLAIMABLE_FROM_PG - when a row becomes claimable for this worker:
+ * NULL while another live worker holds it */
+#define STORE_CLAIMABLE_FROM_PG "(CASE WHEN claimed_by IS NULL OR claimed_by = " \
+	"pg_backend_pid() THEN next_attempt_utc WHEN claimed_by NOT IN (SELECT pid " \
+	"FROM pg_stat_activity) THEN greatest(next_attempt_utc, claimed_utc + " \
+	STORE_CLAIM_GRACE ") END)"
 
 /* Transactions: 0 or -1 (already logged with qid). */
 int	store_begin(struct bz_store *st, const char *qid);
