@@ -177,9 +177,9 @@ one_due(struct bz_store *st, int64_t now, int64_t *id, int64_t *reg, char **numb
 	if ((s = store_prepare(st, NULL, bz_db_kind(store_db(st)) == BZ_DB_PG ?
 	    "UPDATE sms_queue SET claimed_by = pg_backend_pid(), claimed_utc = ?1 "
 	    "WHERE id = (SELECT id FROM sms_queue WHERE status = 'pending' AND "
-	    "next_attempt_utc <= ?1 AND " STORE_CLAIMABLE_PG("?1") " ORDER BY next_attempt_utc, id LIMIT 1 FOR "
-	    "UPDATE SKIP LOCKED) RETURNING id, registration_id, number, message, "
-	    "attempts" :
+	    "next_attempt_utc <= ?1 AND " STORE_CLAIMABLE_PG("?1") " ORDER BY "
+	    "next_attempt_utc, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id, "
+	    "registration_id, number, message, attempts" :
 	    "SELECT id, registration_id, number, message, "
 	    "attempts FROM sms_queue WHERE status = 'pending' AND next_attempt_utc <= ?1 "
 	    "ORDER BY next_attempt_utc, id LIMIT 1")) == NULL)
